@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
+/*
+ * The XDP fast path: the packet core with BPF maps behind its lookups. Answers go back out of
+ * the port they came in on (XDP_TX); everything else goes to the kernel untouched (XDP_PASS).
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "abi.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, AC_VIP_MAX_DEFAULT);
+	__type(key, struct ac_vip4_key);
+	__type(value, struct ac_vip_value);
+} ac_vip4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, AC_VIP_MAX_DEFAULT);
+	__type(key, struct ac_vip6_key);
+	__type(value, struct ac_vip_value);
+} ac_vip6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, AC_PORTS);
+	__type(key, __u32);
+	__type(value, struct ac_port_value);
+} ac_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, AC_ALLOW_MAX_DEFAULT);
+	__type(key, struct ac_allow4_key);
+	__type(value, __u8);
+} ac_allow4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, AC_ALLOW_MAX_DEFAULT);
+	__type(key, struct ac_allow6_key);
+	__type(value, __u8);
+} ac_allow6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ac_control);
+} ac_control SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ac_stats);
+} ac_stats SEC(".maps");
+
+/* The BPF side keeps its state in maps; the core's env handle carries nothing. */
+struct ac_env;
+
+static __always_inline const struct ac_vip_value *ac_env_vip4(struct ac_env *env, const __u8 *daddr)
+{
+	struct ac_vip4_key key = {.prefixlen = 32};
+	__builtin_memcpy(key.addr, daddr, 4);
+	return bpf_map_lookup_elem(&ac_vip4, &key);
+}
+
+static __always_inline const struct ac_vip_value *ac_env_vip6(struct ac_env *env, const __u8 *daddr)
+{
+	struct ac_vip6_key key = {.prefixlen = 128};
+	__builtin_memcpy(key.addr, daddr, 16);
+	return bpf_map_lookup_elem(&ac_vip6, &key);
+}
+
+static __always_inline const struct ac_port_value *ac_env_port(struct ac_env *env, __u16 port)
+{
+	__u32 key = port;
+	return bpf_map_lookup_elem(&ac_ports, &key);
+}
+
+static __always_inline int ac_env_allowed4(struct ac_env *env, __u32 service, const __u8 *saddr)
+{
+	struct ac_allow4_key key = {
+		.prefixlen = AC_ALLOW_KEY_SERVICE_BITS + 32,
+		.service = bpf_htonl(service),
+	};
+	__builtin_memcpy(key.addr, saddr, 4);
+	return bpf_map_lookup_elem(&ac_allow4, &key) != 0;
+}
+
+static __always_inline int ac_env_allowed6(struct ac_env *env, __u32 service, const __u8 *saddr)
+{
+	struct ac_allow6_key key = {
+		.prefixlen = AC_ALLOW_KEY_SERVICE_BITS + 128,
+		.service = bpf_htonl(service),
+	};
+	__builtin_memcpy(key.addr, saddr, 16);
+	return bpf_map_lookup_elem(&ac_allow6, &key) != 0;
+}
+
+static __always_inline int ac_env_answering(struct ac_env *env)
+{
+	__u32 zero = 0;
+	struct ac_control *control = bpf_map_lookup_elem(&ac_control, &zero);
+	return control && control->answering;
+}
+
+#include "respond.h"
+
+SEC("xdp")
+int anycast_xdp(struct xdp_md *ctx)
+{
+	__u8 *data = (__u8 *)(long)ctx->data;
+	__u8 *end = (__u8 *)(long)ctx->data_end;
+	struct ac_headers h;
+
+	struct ac_verdict v = ac_decide(0, data, end, &h);
+	if (v.action == AC_ACT_ANSWER)
+		ac_respond(&h, v);
+
+	__u32 zero = 0;
+	struct ac_stats *stats = bpf_map_lookup_elem(&ac_stats, &zero);
+	if (stats) {
+		stats->action[v.action < AC_ACT__COUNT ? v.action : AC_ACT_PASS]++;
+		if (v.action == AC_ACT_ANSWER && v.service < AC_SVC__COUNT) {
+			stats->answered[v.service]++;
+			stats->answered_bytes[v.service] += end - data;
+		} else if (v.reason < AC_PASS__COUNT) {
+			stats->pass[v.reason]++;
+		}
+	}
+	return v.action == AC_ACT_ANSWER ? XDP_TX : XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

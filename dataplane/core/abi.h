@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The one header for everything that crosses the kernel/user boundary: map keys and values,
+ * counters and the names control prints for them. The XDP program, the packet core, the DPDK
+ * datapath, control and the tests all include this file; nothing here is ever re-declared.
+ *
+ * Freestanding: only fixed-width types from <linux/types.h>, no libc.
+ */
+#ifndef ANYCASTD_ABI_H
+#define ANYCASTD_ABI_H
+
+#include <linux/types.h>
+
+/* Services the fast path can answer. The order is the bit order of ac_vip_value.services. */
+enum ac_service {
+	AC_SVC_ECHO = 0,
+	AC_SVC__COUNT,
+};
+
+enum ac_action {
+	AC_ACT_ANSWER = 0, /* the frame was rewritten in place into the reply */
+	AC_ACT_PASS,       /* the kernel gets the frame untouched */
+	AC_ACT__COUNT,
+};
+
+/*
+ * Why a frame went to the kernel. Malformed frames are passed rather than dropped: the kernel
+ * is the slow path and always correct, it drops what is really broken and counts it itself.
+ */
+enum ac_pass_reason {
+	AC_PASS_NONE = 0,          /* not passed (answered) */
+	AC_PASS_NOT_IP,            /* ARP, LLDP, any other ethertype */
+	AC_PASS_VLAN_TOO_DEEP,     /* more than two VLAN tags */
+	AC_PASS_TRUNCATED,         /* the frame ends inside a header */
+	AC_PASS_BAD_IP_HEADER,     /* wrong version, IHL below 5 */
+	AC_PASS_BAD_IP_LENGTH,     /* IP length beyond the frame or below the header */
+	AC_PASS_NOT_VIP,           /* destination is none of ours */
+	AC_PASS_IP_OPTIONS,        /* IPv4 header longer than 20 bytes */
+	AC_PASS_IP_FRAGMENT,       /* any fragment, first or not */
+	AC_PASS_IPV6_EXT_HEADER,   /* an IPv6 extension header before the transport */
+	AC_PASS_NOT_UDP,           /* TCP, ICMP, ICMPv6 (ND), anything else */
+	AC_PASS_BAD_UDP_LENGTH,    /* UDP length below 8 or beyond the IP payload */
+	AC_PASS_BAD_UDP_CHECKSUM,  /* an IPv6 UDP checksum of zero (RFC 8200 8.1) */
+	AC_PASS_PORT_UNKNOWN,      /* no service on this destination port */
+	AC_PASS_SERVICE_OFF,       /* the service is not carried by this VIP */
+	AC_PASS_NOT_ANSWERING,     /* this VIP, or the whole fast path, is switched off */
+	AC_PASS_SRC_INVALID,       /* broadcast, multicast, unspecified or loopback source */
+	AC_PASS_SRC_NOT_ALLOWED,   /* the service is limited to source prefixes, this is not one */
+	AC_PASS_SRC_PORT_RESERVED, /* echo to a source port below 1024: a reflection loop */
+	AC_PASS__COUNT,
+};
+
+/* Counters, one instance per CPU (XDP) or per lcore (DPDK); readers sum them. */
+struct ac_stats {
+	__u64 action[AC_ACT__COUNT];
+	__u64 pass[AC_PASS__COUNT];
+	__u64 answered[AC_SVC__COUNT];
+	__u64 answered_bytes[AC_SVC__COUNT];
+};
+
+/*
+ * VIP tables are longest-prefix-match tries keyed by destination, so a VIP can be one address
+ * or a whole prefix. Addresses are in network byte order, as the trie compares from the top bit.
+ */
+struct ac_vip4_key {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+
+struct ac_vip6_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+#define AC_VIP_F_ANSWERING 0x1u
+
+struct ac_vip_value {
+	__u32 flags;    /* AC_VIP_F_* */
+	__u32 services; /* bit (1 << enum ac_service) set for each service this VIP carries */
+	__u32 group;    /* index of the control group that owns the VIP */
+};
+
+/* Destination port -> service: an array of 65536 entries indexed by port in host order. */
+#define AC_SVC_F_ENABLED    0x1u
+#define AC_SVC_F_RESTRICTED 0x2u /* answer only sources found in the allow tries */
+
+struct ac_port_value {
+	__u32 flags;   /* AC_SVC_F_* */
+	__u32 service; /* enum ac_service */
+};
+
+/*
+ * Source allow lists of all services share one trie per family: the service id is the first
+ * 32 bits of the key, so prefixlen = 32 + the source prefix length.
+ */
+struct ac_allow4_key {
+	__u32 prefixlen;
+	__u32 service; /* network byte order, so it sorts as the key's leading bits */
+	__u8 addr[4];
+};
+
+struct ac_allow6_key {
+	__u32 prefixlen;
+	__u32 service;
+	__u8 addr[16];
+};
+
+#define AC_ALLOW_KEY_SERVICE_BITS 32u
+
+/* The single entry of the control map: switches the whole fast path at once. */
+struct ac_control {
+	__u32 answering; /* 0: every VIP passes to the kernel (AC_PASS_NOT_ANSWERING) */
+};
+
+#define AC_PORTS 65536u
+#define AC_VIP_MAX_DEFAULT 65536u
+#define AC_ALLOW_MAX_DEFAULT 4096u
+
+#if !defined(__bpf__)
+/* Names shared by logs, status and metrics, indexed by the enums above. */
+static const char *const ac_service_names[AC_SVC__COUNT] = {"echo"};
+static const char *const ac_action_names[AC_ACT__COUNT] = {"answer", "pass"};
+static const char *const ac_pass_reason_names[AC_PASS__COUNT] = {
+	"none",
+	"not_ip",
+	"vlan_too_deep",
+	"truncated",
+	"bad_ip_header",
+	"bad_ip_length",
+	"not_vip",
+	"ip_options",
+	"ip_fragment",
+	"ipv6_ext_header",
+	"not_udp",
+	"bad_udp_length",
+	"bad_udp_checksum",
+	"port_unknown",
+	"service_off",
+	"not_answering",
+	"src_invalid",
+	"src_not_allowed",
+	"src_port_reserved",
+};
+#endif
+
+#endif /* ANYCASTD_ABI_H */

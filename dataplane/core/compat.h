@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What the packet core needs from its compiler, written so that clang -target bpf, g++ (C++20)
+ * and clang (tests, fuzzers) all take it: no libc, no allocation.
+ */
+#ifndef ANYCASTD_CORE_COMPAT_H
+#define ANYCASTD_CORE_COMPAT_H
+
+#include <linux/types.h>
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define ac_htons(x) ((__u16)__builtin_bswap16((__u16)(x)))
+#define ac_htonl(x) ((__u32)__builtin_bswap32((__u32)(x)))
+#else
+#define ac_htons(x) ((__u16)(x))
+#define ac_htonl(x) ((__u32)(x))
+#endif
+#define ac_ntohs(x) ac_htons(x)
+#define ac_ntohl(x) ac_htonl(x)
+
+#define ac_copy(dst, src, n) __builtin_memcpy((dst), (src), (n))
+
+#endif /* ANYCASTD_CORE_COMPAT_H */

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The decision: parse a frame, match it against the VIPs and services, and say whether the fast
+ * path answers it (and with which service) or passes it to the kernel (and why).
+ *
+ * Lookups differ per datapath (BPF maps, DPDK tables, plain arrays in the tests), so the file
+ * that includes this header first defines `struct ac_env` and these functions:
+ *
+ *   const struct ac_vip_value  *ac_env_vip4(struct ac_env *, const __u8 daddr[4]);
+ *   const struct ac_vip_value  *ac_env_vip6(struct ac_env *, const __u8 daddr[16]);
+ *   const struct ac_port_value *ac_env_port(struct ac_env *, __u16 port);  (host order)
+ *   int ac_env_allowed4(struct ac_env *, __u32 service, const __u8 saddr[4]);
+ *   int ac_env_allowed6(struct ac_env *, __u32 service, const __u8 saddr[16]);
+ *   int ac_env_answering(struct ac_env *);   (the global switch)
+ *
+ * Addresses point into the frame, in network byte order.
+ */
+#ifndef ANYCASTD_CORE_DECIDE_H
+#define ANYCASTD_CORE_DECIDE_H
+
+#include "parse.h"
+
+struct ac_verdict {
+	__u8 action;  /* enum ac_action */
+	__u8 reason;  /* enum ac_pass_reason, AC_PASS_NONE when answered */
+	__u8 service; /* enum ac_service, meaningful when answered */
+};
+
+static __always_inline struct ac_verdict ac_pass(__u8 reason)
+{
+	struct ac_verdict v = {AC_ACT_PASS, reason, 0};
+	return v;
+}
+
+/* Replying to these would hit nobody, or everybody. */
+static __always_inline int ac_src4_invalid(const __u8 *a)
+{
+	return a[0] == 0 || a[0] == 127 || a[0] >= 224; /* this-net, loopback, multicast, class E + broadcast */
+}
+
+static __always_inline int ac_src6_invalid(const __u8 *a)
+{
+	if (a[0] == 0xff)
+		return 1; /* multicast */
+	__u32 high = 0;
+#pragma unroll
+	for (int i = 0; i < 15; i++)
+		high |= a[i];
+	return high == 0 && a[15] <= 1; /* :: and ::1 */
+}
+
+/* Echo (RFC 862) must not answer the well-known ports, or two servers can be set ping-ponging. */
+static __always_inline __u8 ac_echo_accepts(const struct ac_udphdr *udp)
+{
+	return ac_ntohs(udp->source) < 1024 ? AC_PASS_SRC_PORT_RESERVED : AC_PASS_NONE;
+}
+
+static __always_inline struct ac_verdict ac_decide(struct ac_env *env, __u8 *data, __u8 *end,
+						   struct ac_headers *h)
+{
+	struct ac_cursor cur = {data, end};
+	const struct ac_vip_value *vip;
+	const __u8 *saddr;
+	__u32 ip_payload;
+	__u8 reason = AC_PASS_NONE;
+
+	h->ip4 = 0;
+	h->ip6 = 0;
+	__u16 proto = ac_parse_l2(&cur, h, &reason);
+	if (!proto)
+		return ac_pass(reason);
+	h->is_ip6 = proto == AC_ETH_P_IPV6;
+
+	if (proto == AC_ETH_P_IP) {
+		struct ac_iphdr *ip = ac_parse_ip4_fixed(&cur, &reason);
+		if (!ip)
+			return ac_pass(reason);
+		vip = ac_env_vip4(env, (const __u8 *)&ip->daddr);
+		if (!vip)
+			return ac_pass(AC_PASS_NOT_VIP);
+		reason = ac_check_ip4(&cur, ip);
+		if (reason)
+			return ac_pass(reason);
+		h->ip4 = ip;
+		ip_payload = ac_ntohs(ip->tot_len) - sizeof(struct ac_iphdr);
+		saddr = (const __u8 *)&ip->saddr;
+		if (ac_src4_invalid(saddr))
+			reason = AC_PASS_SRC_INVALID;
+	} else {
+		struct ac_ipv6hdr *ip6 = ac_parse_ip6_fixed(&cur, &reason);
+		if (!ip6)
+			return ac_pass(reason);
+		vip = ac_env_vip6(env, ip6->daddr);
+		if (!vip)
+			return ac_pass(AC_PASS_NOT_VIP);
+		reason = ac_check_ip6(&cur, ip6);
+		if (reason)
+			return ac_pass(reason);
+		h->ip6 = ip6;
+		ip_payload = ac_ntohs(ip6->payload_len);
+		saddr = ip6->saddr;
+		if (ac_src6_invalid(saddr))
+			reason = AC_PASS_SRC_INVALID;
+	}
+
+	/* A malformed UDP header outranks a bad source: both pass, but the count says more. */
+	__u8 udp_reason = AC_PASS_NONE;
+	struct ac_udphdr *udp = ac_parse_udp(&cur, ip_payload, &udp_reason);
+	if (!udp)
+		return ac_pass(udp_reason);
+	if (h->is_ip6 && udp->check == 0)
+		return ac_pass(AC_PASS_BAD_UDP_CHECKSUM);
+	h->udp = udp;
+
+	const struct ac_port_value *port = ac_env_port(env, ac_ntohs(udp->dest));
+	if (!port || !(port->flags & AC_SVC_F_ENABLED) || port->service >= AC_SVC__COUNT)
+		return ac_pass(AC_PASS_PORT_UNKNOWN);
+	__u32 service = port->service;
+	if (!(vip->services & (1u << service)))
+		return ac_pass(AC_PASS_SERVICE_OFF);
+	if (!(vip->flags & AC_VIP_F_ANSWERING) || !ac_env_answering(env))
+		return ac_pass(AC_PASS_NOT_ANSWERING);
+	if (reason)
+		return ac_pass(reason);
+	if (port->flags & AC_SVC_F_RESTRICTED) {
+		int allowed = h->is_ip6 ? ac_env_allowed6(env, service, saddr)
+				       : ac_env_allowed4(env, service, saddr);
+		if (!allowed)
+			return ac_pass(AC_PASS_SRC_NOT_ALLOWED);
+	}
+	if (service == AC_SVC_ECHO)
+		reason = ac_echo_accepts(udp);
+	if (reason)
+		return ac_pass(reason);
+
+	struct ac_verdict v = {AC_ACT_ANSWER, AC_PASS_NONE, (__u8)service};
+	return v;
+}
+
+#endif /* ANYCASTD_CORE_DECIDE_H */

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Turning a request into its reply in place: the addresses and ports swap, VLAN tags stay where
+ * they are, the reply leaves with a fresh TTL. Swapping leaves the ones'-complement sum of the
+ * UDP pseudo-header and header unchanged, so the UDP checksum stays valid as it is; a service
+ * that rewrites the payload fixes the checksum itself.
+ */
+#ifndef ANYCASTD_CORE_REPLY_H
+#define ANYCASTD_CORE_REPLY_H
+
+#include "parse.h"
+
+#define AC_REPLY_TTL 64
+
+static __always_inline __u16 ac_csum_fold(__u32 sum)
+{
+	sum = (sum & 0xFFFF) + (sum >> 16);
+	sum = (sum & 0xFFFF) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+/* The header checksum of a 20-byte IPv4 header (the fast path never answers one with options). */
+static __always_inline __u16 ac_ip4_checksum(const struct ac_iphdr *ip)
+{
+	const __u16 *word = (const __u16 *)ip;
+	__u32 sum = 0;
+#pragma unroll
+	for (int i = 0; i < (int)(sizeof(struct ac_iphdr) / 2); i++)
+		if (i != 5) /* the checksum field itself */
+			sum += word[i];
+	return ac_csum_fold(sum);
+}
+
+static __always_inline void ac_reply_swap(struct ac_headers *h)
+{
+	__u8 mac[AC_ETH_ALEN];
+	ac_copy(mac, h->eth->dst, AC_ETH_ALEN);
+	ac_copy(h->eth->dst, h->eth->src, AC_ETH_ALEN);
+	ac_copy(h->eth->src, mac, AC_ETH_ALEN);
+
+	if (!h->is_ip6) {
+		__u32 addr = h->ip4->saddr;
+		h->ip4->saddr = h->ip4->daddr;
+		h->ip4->daddr = addr;
+		h->ip4->ttl = AC_REPLY_TTL;
+		h->ip4->check = ac_ip4_checksum(h->ip4);
+	} else {
+		__u8 addr[16];
+		ac_copy(addr, h->ip6->saddr, 16);
+		ac_copy(h->ip6->saddr, h->ip6->daddr, 16);
+		ac_copy(h->ip6->daddr, addr, 16);
+		h->ip6->hop_limit = AC_REPLY_TTL;
+	}
+
+	__u16 port = h->udp->source;
+	h->udp->source = h->udp->dest;
+	h->udp->dest = port;
+}
+
+#endif /* ANYCASTD_CORE_REPLY_H */
