@@ -17,11 +17,13 @@ bool Prefix::contains(const std::uint8_t* address) const {
   return (address[full] & mask) == addr[full];
 }
 
-std::string Prefix::str() const {
+std::string Prefix::address() const {
   char buf[INET6_ADDRSTRLEN];
   inet_ntop(family == 4 ? AF_INET : AF_INET6, addr.data(), buf, sizeof buf);
-  return std::string(buf) + "/" + std::to_string(len);
+  return buf;
 }
+
+std::string Prefix::str() const { return address() + "/" + std::to_string(len); }
 
 Prefix parse_prefix(std::string_view text) {
   auto fail = [&](const std::string& why) {

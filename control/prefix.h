@@ -18,7 +18,8 @@ struct Prefix {
   std::uint8_t max_len() const { return family == 4 ? 32 : 128; }
   bool is_host() const { return len == max_len(); }
   bool contains(const std::uint8_t* address) const;  // address has addr_bytes() bytes
-  std::string str() const;
+  std::string address() const;  // without the length
+  std::string str() const;      // with it: "192.0.2.0/24"
 
   bool operator==(const Prefix&) const = default;
   auto operator<=>(const Prefix&) const = default;

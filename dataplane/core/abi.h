@@ -32,7 +32,7 @@ enum ac_pass_reason {
 	AC_PASS_NOT_IP,            /* ARP, LLDP, any other ethertype */
 	AC_PASS_VLAN_TOO_DEEP,     /* more than two VLAN tags */
 	AC_PASS_TRUNCATED,         /* the frame ends inside a header */
-	AC_PASS_BAD_IP_HEADER,     /* wrong version, IHL below 5 */
+	AC_PASS_BAD_IP_HEADER,     /* wrong version, IHL below 5, IPv4 header checksum wrong */
 	AC_PASS_BAD_IP_LENGTH,     /* IP length beyond the frame or below the header */
 	AC_PASS_NOT_VIP,           /* destination is none of ours */
 	AC_PASS_IP_OPTIONS,        /* IPv4 header longer than 20 bytes */

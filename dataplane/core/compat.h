@@ -24,4 +24,11 @@
 
 #define ac_copy(dst, src, n) __builtin_memcpy((dst), (src), (n))
 
+/* Loops the verifier must see unrolled; g++ spells the pragma differently from clang. */
+#if defined(__clang__)
+#define AC_UNROLL _Pragma("unroll")
+#else
+#define AC_UNROLL _Pragma("GCC unroll 16")
+#endif
+
 #endif /* ANYCASTD_CORE_COMPAT_H */

@@ -43,7 +43,7 @@ static __always_inline int ac_src6_invalid(const __u8 *a)
 	if (a[0] == 0xff)
 		return 1; /* multicast */
 	__u32 high = 0;
-#pragma unroll
+AC_UNROLL
 	for (int i = 0; i < 15; i++)
 		high |= a[i];
 	return high == 0 && a[15] <= 1; /* :: and ::1 */

@@ -7,6 +7,7 @@
 #define ANYCASTD_CORE_PARSE_H
 
 #include "abi.h"
+#include "csum.h"
 #include "headers.h"
 
 struct ac_cursor {
@@ -49,7 +50,7 @@ static __always_inline __u16 ac_parse_l2(struct ac_cursor *cur, struct ac_header
 	h->eth = eth;
 	__u16 proto = ac_ntohs(eth->proto);
 
-#pragma unroll
+AC_UNROLL
 	for (int depth = 0; depth < 2; depth++) {
 		if (proto != AC_ETH_P_8021Q && proto != AC_ETH_P_8021AD)
 			break;
@@ -102,6 +103,9 @@ static __always_inline __u8 ac_check_ip4(const struct ac_cursor *cur, const stru
 		return AC_PASS_BAD_IP_LENGTH;
 	if (ihl > 5)
 		return AC_PASS_IP_OPTIONS;
+	/* The kernel would drop it; answering could send a reply to a corrupted source address. */
+	if (!ac_ip4_checksum_ok(ip))
+		return AC_PASS_BAD_IP_HEADER;
 	if (ac_ntohs(ip->frag_off) & (AC_IP_MF | AC_IP_OFFSET))
 		return AC_PASS_IP_FRAGMENT;
 	if (ip->protocol != AC_IPPROTO_UDP)
@@ -156,12 +160,16 @@ static __always_inline __u8 ac_check_ip6(const struct ac_cursor *cur, const stru
 	return AC_PASS_NONE;
 }
 
-/* UDP inside an IP payload of ip_payload bytes (which the IP check proved lie in the frame). */
+/*
+ * UDP inside an IP payload of ip_payload bytes (which the IP check proved lie in the frame).
+ * A datagram that ends inside the UDP header is truncated even when the frame goes on: short
+ * frames arrive padded to 60 bytes, and the padding is not the rest of the header.
+ */
 static __always_inline struct ac_udphdr *ac_parse_udp(struct ac_cursor *cur, __u32 ip_payload,
 						      __u8 *reason)
 {
 	struct ac_udphdr *udp = ac_pull(cur, struct ac_udphdr);
-	if (!udp) {
+	if (!udp || ip_payload < sizeof(struct ac_udphdr)) {
 		*reason = AC_PASS_TRUNCATED;
 		return 0;
 	}

@@ -8,28 +8,10 @@
 #ifndef ANYCASTD_CORE_REPLY_H
 #define ANYCASTD_CORE_REPLY_H
 
+#include "csum.h"
 #include "parse.h"
 
 #define AC_REPLY_TTL 64
-
-static __always_inline __u16 ac_csum_fold(__u32 sum)
-{
-	sum = (sum & 0xFFFF) + (sum >> 16);
-	sum = (sum & 0xFFFF) + (sum >> 16);
-	return (__u16)~sum;
-}
-
-/* The header checksum of a 20-byte IPv4 header (the fast path never answers one with options). */
-static __always_inline __u16 ac_ip4_checksum(const struct ac_iphdr *ip)
-{
-	const __u16 *word = (const __u16 *)ip;
-	__u32 sum = 0;
-#pragma unroll
-	for (int i = 0; i < (int)(sizeof(struct ac_iphdr) / 2); i++)
-		if (i != 5) /* the checksum field itself */
-			sum += word[i];
-	return ac_csum_fold(sum);
-}
 
 static __always_inline void ac_reply_swap(struct ac_headers *h)
 {
@@ -43,7 +25,7 @@ static __always_inline void ac_reply_swap(struct ac_headers *h)
 		h->ip4->saddr = h->ip4->daddr;
 		h->ip4->daddr = addr;
 		h->ip4->ttl = AC_REPLY_TTL;
-		h->ip4->check = ac_ip4_checksum(h->ip4);
+		ac_ip4_set_checksum(h->ip4);
 	} else {
 		__u8 addr[16];
 		ac_copy(addr, h->ip6->saddr, 16);

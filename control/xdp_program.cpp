@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "xdp_program.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "anycast_xdp.skel.h"
+
+namespace anycastd {
+namespace {
+
+int libbpf_to_spdlog(enum libbpf_print_level level, const char* format, va_list args) {
+  char line[1024];
+  int n = std::vsnprintf(line, sizeof line, format, args);
+  if (n < 0) return n;
+  std::string_view text(line, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof line - 1));
+  while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+  switch (level) {
+    case LIBBPF_WARN: spdlog::warn("{}", text); break;
+    case LIBBPF_INFO: spdlog::info("{}", text); break;
+    default: spdlog::trace("{}", text); break;
+  }
+  return n;
+}
+
+std::string errno_text(int err) {
+  return std::strerror(err < 0 ? -err : err);
+}
+
+[[noreturn]] void fail(const std::string& what, int err) {
+  throw std::runtime_error(what + ": " + errno_text(err));
+}
+
+void update(int fd, const void* key, const void* value, const char* map, const std::string& entry) {
+  if (bpf_map_update_elem(fd, key, value, BPF_ANY) != 0) {
+    int err = errno;
+    fail(std::string("writing ") + entry + " into " + map, err);
+  }
+}
+
+std::string key_bytes(const void* key, std::size_t size) {
+  return std::string(static_cast<const char*>(key), size);
+}
+
+// Writes every wanted entry of an LPM trie, then deletes the keys that are no longer wanted:
+// for a packet in flight, an entry is either the old one or the new one, never missing.
+template <typename Key, typename Value>
+void sync_trie(int fd, const char* map, const std::vector<std::pair<Key, Value>>& want,
+               const std::vector<std::string>& names) {
+  std::set<std::string> wanted;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    update(fd, &want[i].first, &want[i].second, map, names[i]);
+    wanted.insert(key_bytes(&want[i].first, sizeof(Key)));
+  }
+
+  std::vector<Key> stale;
+  Key key{}, next{};
+  const Key* previous = nullptr;
+  while (bpf_map_get_next_key(fd, previous, &next) == 0) {
+    if (!wanted.count(key_bytes(&next, sizeof(Key)))) stale.push_back(next);
+    key = next;
+    previous = &key;
+  }
+  for (const Key& k : stale)
+    if (bpf_map_delete_elem(fd, &k) != 0 && errno != ENOENT) fail(std::string("deleting a stale entry of ") + map, errno);
+}
+
+}  // namespace
+
+void route_libbpf_logs_to_spdlog() {
+  static std::once_flag once;
+  std::call_once(once, [] { libbpf_set_print(libbpf_to_spdlog); });
+}
+
+void XdpProgram::SkeletonDeleter::operator()(anycast_xdp* skeleton) const {
+  anycast_xdp::destroy(skeleton);
+}
+
+XdpProgram::XdpProgram(const XdpLoadOptions& options) : options_(options) {
+  route_libbpf_logs_to_spdlog();
+  if (options.vip_max_entries == 0 || options.allow_max_entries == 0)
+    throw std::invalid_argument("XDP map sizes must be at least 1");
+
+  skeleton_.reset(anycast_xdp::open());
+  if (!skeleton_) fail("opening the XDP program", errno);
+
+  struct Sizing {
+    bpf_map* map;
+    std::uint32_t entries;
+  } sizes[] = {
+      {skeleton_->maps.ac_vip4, options.vip_max_entries},
+      {skeleton_->maps.ac_vip6, options.vip_max_entries},
+      {skeleton_->maps.ac_allow4, options.allow_max_entries},
+      {skeleton_->maps.ac_allow6, options.allow_max_entries},
+  };
+  for (const auto& s : sizes)
+    if (int err = bpf_map__set_max_entries(s.map, s.entries); err != 0)
+      fail(std::string("sizing map ") + bpf_map__name(s.map), err);
+
+  if (int err = anycast_xdp::load(skeleton_.get()); err != 0)
+    fail("loading the XDP program (the verifier log, if any, is above)", err);
+
+  // A freshly loaded program answers nothing until control says so.
+  set_answering(false);
+}
+
+XdpProgram::~XdpProgram() = default;
+
+int XdpProgram::prog_fd() const {
+  return bpf_program__fd(skeleton_->progs.anycast_xdp);
+}
+
+std::uint32_t XdpProgram::prog_id() const {
+  bpf_prog_info info{};
+  std::uint32_t size = sizeof info;
+  if (bpf_obj_get_info_by_fd(prog_fd(), &info, &size) != 0) fail("reading the XDP program's id", errno);
+  return info.id;
+}
+
+void XdpProgram::set_answering(bool on) {
+  std::uint32_t zero = 0;
+  ac_control control{};
+  control.answering = on ? 1 : 0;
+  update(bpf_map__fd(skeleton_->maps.ac_control), &zero, &control, "ac_control",
+         on ? "answering on" : "answering off");
+}
+
+void XdpProgram::write_tables(const FastpathTables& tables) {
+  // Stop first when the new state is "off", start last when it is "on": in between the maps
+  // are a mix of old and new, and only a switched-off fast path is certainly harmless then.
+  if (!tables.answering) set_answering(false);
+
+  std::vector<std::pair<ac_allow4_key, std::uint8_t>> allow4;
+  std::vector<std::pair<ac_allow6_key, std::uint8_t>> allow6;
+  std::vector<std::string> allow4_names, allow6_names;
+  for (const AllowEntry& a : tables.allow) {
+    if (a.service >= AC_SVC__COUNT) throw std::runtime_error("allow entry for unknown service " + std::to_string(a.service));
+    std::string name = std::string(ac_service_names[a.service]) + " allow " + a.source.str();
+    if (a.source.family == 4) {
+      allow4.emplace_back(allow4_key(a), 1);
+      allow4_names.push_back(std::move(name));
+    } else {
+      allow6.emplace_back(allow6_key(a), 1);
+      allow6_names.push_back(std::move(name));
+    }
+  }
+
+  std::vector<std::pair<ac_vip4_key, ac_vip_value>> vip4;
+  std::vector<std::pair<ac_vip6_key, ac_vip_value>> vip6;
+  std::vector<std::string> vip4_names, vip6_names;
+  for (const VipEntry& v : tables.vips) {
+    if (v.prefix.family == 4) {
+      vip4.emplace_back(vip4_key(v.prefix), v.value);
+      vip4_names.push_back("VIP " + v.prefix.str());
+    } else {
+      vip6.emplace_back(vip6_key(v.prefix), v.value);
+      vip6_names.push_back("VIP " + v.prefix.str());
+    }
+  }
+
+  // Allow entries before the ports that become restricted by them, VIPs after the ports they
+  // carry; each step only ever narrows or keeps what was answered a moment before.
+  sync_trie(bpf_map__fd(skeleton_->maps.ac_allow4), "ac_allow4", allow4, allow4_names);
+  sync_trie(bpf_map__fd(skeleton_->maps.ac_allow6), "ac_allow6", allow6, allow6_names);
+
+  int ports_fd = bpf_map__fd(skeleton_->maps.ac_ports);
+  for (const auto& [port, value] : tables.ports) {
+    std::uint32_t key = port;
+    update(ports_fd, &key, &value, "ac_ports", "port " + std::to_string(port));
+  }
+
+  sync_trie(bpf_map__fd(skeleton_->maps.ac_vip4), "ac_vip4", vip4, vip4_names);
+  sync_trie(bpf_map__fd(skeleton_->maps.ac_vip6), "ac_vip6", vip6, vip6_names);
+
+  const ac_port_value off{};
+  for (std::uint16_t port : ports_written_) {
+    if (tables.ports.count(port)) continue;
+    std::uint32_t key = port;
+    update(ports_fd, &key, &off, "ac_ports", "port " + std::to_string(port) + " (removed)");
+  }
+  ports_written_.clear();
+  for (const auto& entry : tables.ports) ports_written_.insert(entry.first);
+
+  if (tables.answering) set_answering(true);
+}
+
+ac_stats XdpProgram::read_stats() const {
+  int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) fail("counting possible CPUs", cpus);
+  // A per-CPU value is padded to 8 bytes per CPU; ac_stats is all __u64, so it is already.
+  static_assert(sizeof(ac_stats) % 8 == 0);
+  std::vector<ac_stats> per_cpu(static_cast<std::size_t>(cpus));
+  std::uint32_t zero = 0;
+  if (bpf_map_lookup_elem(bpf_map__fd(skeleton_->maps.ac_stats), &zero, per_cpu.data()) != 0)
+    fail("reading ac_stats", errno);
+
+  ac_stats sum{};
+  for (const ac_stats& s : per_cpu) {
+    for (int i = 0; i < AC_ACT__COUNT; ++i) sum.action[i] += s.action[i];
+    for (int i = 0; i < AC_PASS__COUNT; ++i) sum.pass[i] += s.pass[i];
+    for (int i = 0; i < AC_SVC__COUNT; ++i) {
+      sum.answered[i] += s.answered[i];
+      sum.answered_bytes[i] += s.answered_bytes[i];
+    }
+  }
+  return sum;
+}
+
+}  // namespace anycastd

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <set>
+
+#include "abi.h"
+#include "tables.h"
+
+struct anycast_xdp;  // the libbpf skeleton, generated from bpf/anycast_xdp.c
+
+namespace anycastd {
+
+struct XdpLoadOptions {
+  std::uint32_t vip_max_entries = AC_VIP_MAX_DEFAULT;    // per family (ac_vip4, ac_vip6)
+  std::uint32_t allow_max_entries = AC_ALLOW_MAX_DEFAULT;  // per family (ac_allow4, ac_allow6)
+};
+
+// The loaded (not attached) XDP program and its maps, owned through the libbpf skeleton.
+// Attaching is XdpAttachment's job, so tests and benchmarks can drive the program with
+// BPF_PROG_TEST_RUN without touching an interface.
+class XdpProgram {
+ public:
+  // Throws std::runtime_error with libbpf's errno text (the verifier log goes to spdlog).
+  explicit XdpProgram(const XdpLoadOptions& options = {});
+  ~XdpProgram();
+  XdpProgram(const XdpProgram&) = delete;
+  XdpProgram& operator=(const XdpProgram&) = delete;
+
+  // Makes the maps hold exactly `tables`: adds, updates and deletes stale entries, and writes
+  // the answering switch. Ordered so that a packet arriving mid-update never sees more than
+  // either the old or the new configuration allows. Throws std::runtime_error naming the map
+  // and entry on failure (a full map, a wrong family).
+  void write_tables(const FastpathTables& tables);
+
+  // The global switch in ac_control: off, every VIP passes to the kernel.
+  void set_answering(bool on);
+
+  // Counters summed over all possible CPUs.
+  ac_stats read_stats() const;
+
+  int prog_fd() const;
+  std::uint32_t prog_id() const;
+  const XdpLoadOptions& options() const { return options_; }
+
+ private:
+  struct SkeletonDeleter {
+    void operator()(anycast_xdp* skeleton) const;
+  };
+  std::unique_ptr<anycast_xdp, SkeletonDeleter> skeleton_;
+  XdpLoadOptions options_;
+  // ac_ports is an array: it cannot be iterated for "present" entries, so remember what we set.
+  std::set<std::uint16_t> ports_written_;
+};
+
+// Routes libbpf's own messages (verifier log, map creation failures) to spdlog. Idempotent;
+// XdpProgram calls it, anything else that uses libbpf first may too.
+void route_libbpf_logs_to_spdlog();
+
+}  // namespace anycastd

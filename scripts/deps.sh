@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs everything anycastd needs to build, test and run its demo on Debian 12, and mounts
+# bpffs. Idempotent: when every package is already installed it only checks and returns.
+set -euo pipefail
+
+if [[ $EUID -ne 0 ]]; then
+	echo "deps.sh: needs root (apt-get, mount): run it with sudo" >&2
+	exit 1
+fi
+
+PACKAGES=(
+	# build
+	build-essential cmake pkg-config clang llvm
+	libbpf-dev bpftool libelf-dev zlib1g-dev
+	libspdlog-dev libfmt-dev libtomlplusplus-dev libmnl-dev
+	libgtest-dev libgmock-dev libbenchmark-dev
+	# labs, demo and tests
+	iproute2 ethtool python3 python3-scapy socat tcpdump procps util-linux
+	# routing daemons for the route-signal labs
+	bird2 exabgp
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	if [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]]; then
+		missing+=("$p")
+	fi
+done
+
+if ((${#missing[@]})); then
+	echo "deps.sh: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update
+	apt-get install -y --no-install-recommends "${PACKAGES[@]}" </dev/null
+else
+	echo "deps.sh: all ${#PACKAGES[@]} packages installed"
+fi
+
+# bpffs: not mounted on a fresh machine; pinning and some loaders need it.
+mkdir -p /sys/fs/bpf
+if [[ "$(stat -f -c %T /sys/fs/bpf)" != bpf_fs ]]; then
+	mount -t bpf bpf /sys/fs/bpf
+	echo "deps.sh: mounted bpffs on /sys/fs/bpf"
+fi

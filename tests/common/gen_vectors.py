@@ -1,0 +1,341 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""Writes the packet core's test vectors: one frame per row, with the verdict the issue's spec
+calls for and, for answered frames, the reply as scapy builds it from the request's fields.
+
+Nothing here runs or imports the code under test: the expected replies are scapy's, so a bug
+in the core's rewrite or checksum code cannot hide by agreeing with itself.
+
+Usage: gen_vectors.py OUTPUT.tsv
+
+Columns (tab separated, '#' starts a comment line):
+  name  config  action  reason  service  request_hex  reply_hex
+action is a name from abi.h's ac_action_names, reason from ac_pass_reason_names ("none" when
+answered), service from ac_service_names or "-"; reply_hex is "-" for a pass (the frame must
+come back untouched). config names a table set in tests/common/test_tables.h.
+"""
+
+import os
+import re
+import sys
+
+try:
+    from scapy.all import (ARP, ICMP, IP, TCP, UDP, Dot1AD, Dot1Q, Ether, ICMPv6EchoRequest,
+                           ICMPv6ND_NS, IPOption_Router_Alert, IPv6, IPv6ExtHdrDestOpt,
+                           IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, Padding,
+                           Raw)
+except ImportError as e:
+    sys.exit(f"gen_vectors.py: scapy is missing ({e}); install Debian's python3-scapy "
+             "(apt-get install python3-scapy) and run with /usr/bin/python3")
+
+CLIENT_MAC = "02:00:00:00:00:01"
+EDGE_MAC = "02:00:00:00:00:02"
+
+# The client sources are inside the echo_allow lists, so the same rows also pass that config.
+CLIENT4 = "198.51.100.7"
+CLIENT6 = "2001:db8:c::7"
+
+VIP4 = "192.0.2.10"              # exact /32
+VIP4_IN_PREFIX = "203.0.113.77"  # inside 203.0.113.0/24
+VIP4_OFF = "192.0.2.11"          # AC_VIP_F_ANSWERING cleared
+VIP4_NO_SERVICE = "192.0.2.12"   # carries no service
+VIP4_SPECIFIC_OFF = "203.0.113.99"  # a /32 not answering inside the answering /24
+VIP6 = "2001:db8::10"
+VIP6_IN_PREFIX = "2001:db8:1:2::99"  # inside 2001:db8:1::/48
+VIP6_OFF = "2001:db8::11"
+VIP6_NO_SERVICE = "2001:db8::12"
+VIP6_SPECIFIC_OFF = "2001:db8:1:ff::5"  # inside 2001:db8:1:ff::/64, not answering
+
+ECHO = 7
+CLIENT_PORT = 40000
+REQ_TTL = 57  # anything but 64, so the reset to 64 shows in the reply
+REPLY_TTL = 64
+PAYLOAD = b"anycastd echo test"
+
+ETH_HLEN = 14
+VLAN_HLEN = 4
+
+
+def eth(vlans=()):
+    """Ethernet with tags given outer first as (tpid, vid); tpid 0x88a8 is 802.1ad."""
+    frame = Ether(dst=EDGE_MAC, src=CLIENT_MAC)
+    for tpid, vid in vlans:
+        frame = frame / (Dot1AD(vlan=vid, prio=3) if tpid == 0x88A8 else Dot1Q(vlan=vid, prio=5))
+    return frame
+
+
+def ip4(dst=VIP4, src=CLIENT4, **kw):
+    kw.setdefault("ttl", REQ_TTL)
+    kw.setdefault("id", 0x4242)
+    return IP(src=src, dst=dst, **kw)
+
+
+def ip6(dst=VIP6, src=CLIENT6, **kw):
+    kw.setdefault("hlim", REQ_TTL)
+    return IPv6(src=src, dst=dst, **kw)
+
+
+def udp(dport=ECHO, sport=CLIENT_PORT, **kw):
+    return UDP(sport=sport, dport=dport, **kw)
+
+
+def udp4(dst=VIP4, src=CLIENT4, dport=ECHO, sport=CLIENT_PORT, payload=PAYLOAD, vlans=(),
+         ip_kw=None, udp_kw=None):
+    return (eth(vlans) / ip4(dst, src, **(ip_kw or {})) / udp(dport, sport, **(udp_kw or {})) /
+            Raw(payload))
+
+
+def udp6(dst=VIP6, src=CLIENT6, dport=ECHO, sport=CLIENT_PORT, payload=PAYLOAD, vlans=(),
+         ip_kw=None, udp_kw=None):
+    return (eth(vlans) / ip6(dst, src, **(ip_kw or {})) / udp(dport, sport, **(udp_kw or {})) /
+            Raw(payload))
+
+
+def echo_reply(request, recompute_udp_checksum=True):
+    """The echo reply the spec calls for, built afresh from the request's header fields: MACs,
+    addresses and ports swapped, tags as they were, TTL/hop limit 64, checksums computed by
+    scapy (a UDP checksum of 0, "none" in IPv4, stays 0), payload and Ethernet padding kept.
+    recompute_udp_checksum=False keeps the request's UDP checksum as it is, for requests
+    whose checksum is wrong on purpose."""
+    raw = bytes(request)
+    req = Ether(raw)
+    reply = Ether(dst=req.src, src=req.dst, type=req.type)
+    layer = req.payload
+    offset = ETH_HLEN
+    while isinstance(layer, (Dot1Q, Dot1AD)):
+        reply = reply / type(layer)(prio=layer.prio, id=layer.id, vlan=layer.vlan, type=layer.type)
+        layer = layer.payload
+        offset += VLAN_HLEN
+    if isinstance(layer, IP):
+        assert layer.ihl == 5, "the fast path answers only IPv4 without options"
+        reply = reply / IP(version=4, ihl=5, tos=layer.tos, len=layer.len, id=layer.id,
+                           flags=layer.flags, frag=layer.frag, ttl=REPLY_TTL, proto=layer.proto,
+                           src=layer.dst, dst=layer.src)
+        offset += 20
+    else:
+        assert isinstance(layer, IPv6)
+        reply = reply / IPv6(tc=layer.tc, fl=layer.fl, plen=layer.plen, nh=layer.nh,
+                             hlim=REPLY_TTL, src=layer.dst, dst=layer.src)
+        offset += 40
+    u = layer.payload
+    assert isinstance(u, UDP)
+    payload = raw[offset + 8: offset + u.len]
+    padding = raw[offset + u.len:]
+    keep = u.chksum == 0 or not recompute_udp_checksum
+    reply = reply / UDP(sport=u.dport, dport=u.sport, len=u.len,
+                        chksum=u.chksum if keep else None) / Raw(payload)
+    if padding:
+        reply = reply / Padding(padding)
+    out = bytes(reply)
+    # Self-checks of this generator, not of the core: a reply is as long as its request, and
+    # swapping leaves the ones'-complement sum alone, so scapy must arrive at the same checksum.
+    assert len(out) == len(raw)
+    if not keep:
+        assert Ether(out)[UDP].chksum == u.chksum, "scapy's reply checksum differs from the request's"
+    return out
+
+
+ROWS = []
+
+
+def answer(name, request, config="default", service="echo", recompute_udp_checksum=True):
+    ROWS.append((name, config, "answer", "none", service, bytes(request),
+                 echo_reply(request, recompute_udp_checksum)))
+
+
+def passed(name, request, reason, config="default"):
+    ROWS.append((name, config, "pass", reason, "-", bytes(request), None))
+
+
+def cut(packet, length):
+    data = bytes(packet)
+    assert length < len(data)
+    return data[:length]
+
+
+QINQ = ((0x88A8, 100), (0x8100, 200))
+
+# --- answered echo, plain and tagged
+answer("echo_v4", udp4())
+answer("echo_v6", udp6())
+answer("echo_v4_vlan", udp4(vlans=((0x8100, 42),)))
+answer("echo_v6_vlan", udp6(vlans=((0x8100, 42),)))
+answer("echo_v4_qinq", udp4(vlans=QINQ))
+answer("echo_v6_qinq", udp6(vlans=QINQ))
+answer("echo_v4_two_8021q", udp4(vlans=((0x8100, 7), (0x8100, 8))))  # 802.1Q in 802.1Q is seen too
+answer("echo_v4_df_tos", udp4(ip_kw={"flags": "DF", "tos": 0xB8}))  # DF is no fragment
+answer("echo_v6_tclass_flow", udp6(ip_kw={"tc": 0xB8, "fl": 0x12345}))
+
+# --- VIP matching: exact, prefix, longest prefix, outside
+answer("vip4_prefix", udp4(dst=VIP4_IN_PREFIX))
+answer("vip4_prefix_first", udp4(dst="203.0.113.0"))
+answer("vip4_prefix_last", udp4(dst="203.0.113.255"))
+answer("vip6_exact", udp6(dst=VIP6))
+answer("vip6_prefix", udp6(dst=VIP6_IN_PREFIX))
+answer("vip6_prefix_last", udp6(dst="2001:db8:1:ffff:ffff:ffff:ffff:ffff"))
+passed("vip4_longest_match_off", udp4(dst=VIP4_SPECIFIC_OFF), "not_answering")
+passed("vip6_longest_match_off", udp6(dst=VIP6_SPECIFIC_OFF), "not_answering")
+passed("not_vip_v4", udp4(dst="192.0.2.99"), "not_vip")
+passed("not_vip_v4_next_to_prefix", udp4(dst="203.0.114.0"), "not_vip")
+passed("not_vip_v4_before_prefix", udp4(dst="203.0.112.255"), "not_vip")
+passed("not_vip_v6", udp6(dst="2001:db8::99"), "not_vip")
+passed("not_vip_v6_next_to_prefix", udp6(dst="2001:db8:2::"), "not_vip")
+
+# --- truncated at each header
+base4 = udp4()
+base6 = udp6()
+passed("trunc_eth_13", cut(base4, 13), "truncated")
+passed("trunc_ip4_empty", cut(base4, ETH_HLEN), "truncated")
+passed("trunc_ip4_19", cut(base4, ETH_HLEN + 19), "truncated")
+passed("trunc_ip6_39", cut(base6, ETH_HLEN + 39), "truncated")
+passed("trunc_vlan_tag", cut(udp4(vlans=((0x8100, 42),)), ETH_HLEN + 2), "truncated")
+passed("trunc_vlan_outer_tag", cut(udp4(vlans=QINQ), ETH_HLEN + 3), "truncated")
+passed("trunc_vlan_inner_tag", cut(udp4(vlans=QINQ), ETH_HLEN + VLAN_HLEN + 2), "truncated")
+passed("trunc_ip4_after_qinq", cut(udp4(vlans=QINQ), ETH_HLEN + 2 * VLAN_HLEN + 10), "truncated")
+passed("trunc_ip6_after_vlan", cut(udp6(vlans=((0x8100, 42),)), ETH_HLEN + VLAN_HLEN + 20),
+       "truncated")
+# The IP header is whole and its length consistent with the frame, but the datagram ends
+# inside the UDP header.
+passed("trunc_udp4", eth() / ip4(proto=17, len=24) / Raw(bytes(udp())[:4]), "truncated")
+passed("trunc_udp6", eth() / ip6(nh=17, plen=4) / Raw(bytes(udp())[:4]), "truncated")
+# On a real wire the 38-byte frame above arrives padded to 60: the same datagram, the same
+# verdict. The padding must not be read as the rest of the UDP header.
+passed("trunc_udp4_padded", eth() / ip4(proto=17, len=24) / Raw(bytes(udp())[:4]) /
+       Padding(bytes(60 - 38)), "truncated")
+passed("trunc_udp4_padded_nonzero", eth() / ip4(proto=17, len=24) / Raw(bytes(udp())[:4]) /
+       Padding(b"\x00\x10" + bytes(60 - 38 - 2)), "truncated")
+
+# --- malformed IP
+passed("bad_version_4_in_ipv6_ethertype", Ether(dst=EDGE_MAC, src=CLIENT_MAC, type=0x86DD) /
+       ip4() / udp() / Raw(PAYLOAD) / Raw(bytes(40)), "bad_ip_header")
+passed("bad_version_6_in_ipv4_ethertype", Ether(dst=EDGE_MAC, src=CLIENT_MAC, type=0x0800) /
+       ip6() / udp() / Raw(PAYLOAD), "bad_ip_header")
+passed("bad_version_5", udp4(ip_kw={"version": 5}), "bad_ip_header")
+passed("ihl_4", udp4(ip_kw={"ihl": 4}), "bad_ip_header")
+passed("ihl_0", udp4(ip_kw={"ihl": 0}), "bad_ip_header")
+passed("ip4_header_checksum_wrong", udp4(ip_kw={"chksum": 0x1234}), "bad_ip_header")
+passed("ip4_options_ihl6", eth() / ip4(options=[IPOption_Router_Alert()]) / udp() / Raw(PAYLOAD),
+       "ip_options")
+passed("ip4_totlen_beyond_frame", udp4(ip_kw={"len": 20 + 8 + len(PAYLOAD) + 1}), "bad_ip_length")
+passed("ip4_totlen_19", udp4(ip_kw={"len": 19}), "bad_ip_length")
+passed("ip4_totlen_0", udp4(ip_kw={"len": 0}), "bad_ip_length")
+passed("ip6_plen_beyond_frame", udp6(ip_kw={"plen": 8 + len(PAYLOAD) + 1}), "bad_ip_length")
+passed("udp4_len_beyond_ip", udp4(udp_kw={"len": 8 + len(PAYLOAD) + 1}), "bad_udp_length")
+passed("udp6_len_beyond_ip", udp6(udp_kw={"len": 8 + len(PAYLOAD) + 1}), "bad_udp_length")
+passed("udp4_len_7", udp4(udp_kw={"len": 7}), "bad_udp_length")
+passed("udp6_len_7", udp6(udp_kw={"len": 7}), "bad_udp_length")
+passed("udp4_len_0", udp4(udp_kw={"len": 0}), "bad_udp_length")
+# A UDP length that lies within the IP payload but past the frame's end cannot happen once the
+# IP length is checked; a UDP length beyond a padded frame's IP length is still beyond the IP.
+passed("udp4_len_into_padding", eth() / ip4() / udp(len=8 + 2 + 4) / Raw(b"hi") / Padding(bytes(16)),
+       "bad_udp_length")
+
+# --- fragments, extension headers
+passed("frag4_first", udp4(ip_kw={"flags": "MF", "frag": 0}), "ip_fragment")
+passed("frag4_middle", eth() / ip4(proto=17, flags="MF", frag=185) / Raw(bytes(range(64))),
+       "ip_fragment")
+passed("frag4_last", eth() / ip4(proto=17, frag=370) / Raw(bytes(range(64))), "ip_fragment")
+passed("frag4_last_with_udp_shape", udp4(ip_kw={"frag": 1}), "ip_fragment")
+passed("frag6_first", eth() / ip6() / IPv6ExtHdrFragment(offset=0, m=1, id=7) / udp() /
+       Raw(PAYLOAD), "ip_fragment")
+passed("frag6_last", eth() / ip6() / IPv6ExtHdrFragment(offset=185, m=0, id=7) /
+       Raw(bytes(range(32))), "ip_fragment")
+passed("ext6_hop_by_hop", eth() / ip6() / IPv6ExtHdrHopByHop() / udp() / Raw(PAYLOAD),
+       "ipv6_ext_header")
+passed("ext6_routing", eth() / ip6() / IPv6ExtHdrRouting() / udp() / Raw(PAYLOAD), "ipv6_ext_header")
+passed("ext6_dest_opts", eth() / ip6() / IPv6ExtHdrDestOpt() / udp() / Raw(PAYLOAD),
+       "ipv6_ext_header")
+
+# --- not for the fast path
+passed("vlan_stack_3", udp4(vlans=((0x88A8, 1), (0x8100, 2), (0x8100, 3))), "vlan_too_deep")
+passed("arp_request", Ether(dst="ff:ff:ff:ff:ff:ff", src=CLIENT_MAC) /
+       ARP(op=1, hwsrc=CLIENT_MAC, psrc=CLIENT4, pdst=VIP4), "not_ip")
+passed("arp_request_vlan", Ether(dst="ff:ff:ff:ff:ff:ff", src=CLIENT_MAC) / Dot1Q(vlan=42) /
+       ARP(op=1, hwsrc=CLIENT_MAC, psrc=CLIENT4, pdst=VIP4), "not_ip")
+passed("lldp_ethertype", Ether(dst="01:80:c2:00:00:0e", src=CLIENT_MAC, type=0x88CC) /
+       Raw(bytes(46)), "not_ip")
+passed("tcp4_to_vip", eth() / ip4() / TCP(sport=CLIENT_PORT, dport=ECHO, flags="S"), "not_udp")
+passed("tcp6_to_vip", eth() / ip6() / TCP(sport=CLIENT_PORT, dport=ECHO, flags="S"), "not_udp")
+passed("icmp4_echo_to_vip", eth() / ip4() / ICMP(type=8, id=1, seq=1) / Raw(PAYLOAD), "not_udp")
+passed("icmp6_echo_to_vip", eth() / ip6() / ICMPv6EchoRequest(id=1, seq=1) / Raw(PAYLOAD),
+       "not_udp")
+passed("nd6_ns_unicast_to_vip", eth() / ip6(hlim=255) / ICMPv6ND_NS(tgt=VIP6), "not_udp")
+passed("nd6_ns_solicited_node", Ether(dst="33:33:ff:00:00:10", src=CLIENT_MAC) /
+       ip6(dst="ff02::1:ff00:10", hlim=255) / ICMPv6ND_NS(tgt=VIP6), "not_vip")
+passed("port_unknown_v4", udp4(dport=9), "port_unknown")
+passed("port_unknown_v6", udp6(dport=9), "port_unknown")
+
+# --- payload sizes, padding, checksums
+answer("zero_payload_v4", udp4(payload=b""))
+answer("zero_payload_v6", udp6(payload=b""))
+answer("zero_payload_v4_padded", eth() / ip4() / udp() / Padding(bytes(60 - 42)))
+answer("max_frame_v4", udp4(payload=bytes(i & 0xFF for i in range(1514 - ETH_HLEN - 20 - 8))))
+answer("max_frame_v6", udp6(payload=bytes(i & 0xFF for i in range(1514 - ETH_HLEN - 40 - 8))))
+# 1522: the largest frame two tags make of a 1500-byte MTU.
+answer("max_frame_v4_qinq", udp4(vlans=QINQ, payload=bytes(i & 0xFF for i in range(1500 - 20 - 8))))
+# Short frames are padded to 60 bytes on the wire; the padding is not the datagram's but stays
+# in the frame (nonzero here so that any rewrite of it shows).
+answer("eth_padding_v4", eth() / ip4() / udp() / Raw(b"hi") / Padding(b"\xa5" * 16))
+answer("udp4_checksum_0", udp4(udp_kw={"chksum": 0}))
+passed("udp6_checksum_0", udp6(udp_kw={"chksum": 0}), "bad_udp_checksum")
+# A UDP checksum that is simply wrong is the client's problem: the reply keeps it as it was,
+# still wrong, and the client's stack drops it (the fast path does not verify payload sums).
+answer("udp4_checksum_wrong", udp4(udp_kw={"chksum": 0x1234}), recompute_udp_checksum=False)
+
+# --- reflection guards
+passed("src_port_1023_v4", udp4(sport=1023), "src_port_reserved")
+passed("src_port_7_v6", udp6(sport=7), "src_port_reserved")
+passed("src_port_0_v4", udp4(sport=0), "src_port_reserved")
+answer("src_port_1024_v4", udp4(sport=1024))
+answer("src_port_1024_v6", udp6(sport=1024))
+passed("src4_broadcast", udp4(src="255.255.255.255"), "src_invalid")
+passed("src4_multicast", udp4(src="224.0.0.1"), "src_invalid")
+passed("src4_multicast_high", udp4(src="239.255.255.250"), "src_invalid")
+passed("src4_unspecified", udp4(src="0.0.0.0"), "src_invalid")
+passed("src4_loopback", udp4(src="127.0.0.1"), "src_invalid")
+passed("src6_multicast", udp6(src="ff02::1"), "src_invalid")
+passed("src6_unspecified", udp6(src="::"), "src_invalid")
+passed("src6_loopback", udp6(src="::1"), "src_invalid")
+answer("src6_near_loopback", udp6(src="::2"))  # not loopback: the guard must be exact
+
+# --- allow lists
+answer("allow4_hit", udp4(), config="echo_allow")
+passed("allow4_miss", udp4(src="192.0.2.200"), "src_not_allowed", config="echo_allow")
+answer("allow6_hit", udp6(src="2001:db8:c:ffff::1"), config="echo_allow")
+passed("allow6_miss", udp6(src="2001:db8:d::7"), "src_not_allowed", config="echo_allow")
+answer("allow4_hit_prefix_vip", udp4(dst=VIP4_IN_PREFIX, src="198.51.100.255"), config="echo_allow")
+
+# --- switches
+passed("vip4_not_answering", udp4(dst=VIP4_OFF), "not_answering")
+passed("vip6_not_answering", udp6(dst=VIP6_OFF), "not_answering")
+passed("global_off_v4", udp4(), "not_answering", config="global_off")
+passed("global_off_v6", udp6(), "not_answering", config="global_off")
+passed("global_off_not_vip", udp4(dst="192.0.2.99"), "not_vip", config="global_off")
+passed("service_off_v4", udp4(dst=VIP4_NO_SERVICE), "service_off")
+passed("service_off_v6", udp6(dst=VIP6_NO_SERVICE), "service_off")
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    names = set()
+    lines = [
+        "# Generated by tests/common/gen_vectors.py (scapy); do not edit.",
+        "# name\tconfig\taction\treason\tservice\trequest_hex\treply_hex",
+    ]
+    for name, config, action, reason, service, request, reply in ROWS:
+        # Names become GoogleTest parameter names: letters, digits and underscores only.
+        assert re.fullmatch(r"[a-z0-9_]+", name), name
+        assert name not in names, f"duplicate row {name}"
+        names.add(name)
+        assert len(request) <= 1522, name
+        lines.append("\t".join([name, config, action, reason, service, request.hex(),
+                                reply.hex() if reply is not None else "-"]))
+    tmp = sys.argv[1] + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    os.replace(tmp, sys.argv[1])
+
+
+if __name__ == "__main__":
+    main()

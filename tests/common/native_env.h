@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// The packet core's environment for native builds (tests, benchmarks, fuzzers): every lookup is
+// answered straight from a FastpathTables, by linear scan. Deliberately naive, so that it is
+// obviously right and can serve as the reference the BPF maps are compared against; speed does
+// not matter at the handful of entries the tests use.
+
+#include <cstdint>
+
+#include "tables.h"
+
+struct ac_env {
+  const anycastd::FastpathTables* tables;
+};
+
+namespace anycastd::native_env_detail {
+
+// Longest-prefix match, as the BPF LPM trie does it.
+inline const ac_vip_value* vip_lookup(const ac_env* env, int family, const std::uint8_t* daddr) {
+  const VipEntry* best = nullptr;
+  for (const VipEntry& e : env->tables->vips)
+    if (e.prefix.family == family && e.prefix.contains(daddr) &&
+        (!best || e.prefix.len > best->prefix.len))
+      best = &e;
+  return best ? &best->value : nullptr;
+}
+
+inline int allowed(const ac_env* env, int family, std::uint32_t service, const std::uint8_t* saddr) {
+  for (const AllowEntry& a : env->tables->allow)
+    if (a.service == service && a.source.family == family && a.source.contains(saddr)) return 1;
+  return 0;
+}
+
+}  // namespace anycastd::native_env_detail
+
+static inline const ac_vip_value* ac_env_vip4(ac_env* env, const __u8* daddr) {
+  return anycastd::native_env_detail::vip_lookup(env, 4, daddr);
+}
+
+static inline const ac_vip_value* ac_env_vip6(ac_env* env, const __u8* daddr) {
+  return anycastd::native_env_detail::vip_lookup(env, 6, daddr);
+}
+
+static inline const ac_port_value* ac_env_port(ac_env* env, __u16 port) {
+  auto it = env->tables->ports.find(port);
+  return it == env->tables->ports.end() ? nullptr : &it->second;
+}
+
+static inline int ac_env_allowed4(ac_env* env, __u32 service, const __u8* saddr) {
+  return anycastd::native_env_detail::allowed(env, 4, service, saddr);
+}
+
+static inline int ac_env_allowed6(ac_env* env, __u32 service, const __u8* saddr) {
+  return anycastd::native_env_detail::allowed(env, 6, service, saddr);
+}
+
+static inline int ac_env_answering(ac_env* env) { return env->tables->answering ? 1 : 0; }
+
+#include "respond.h"

@@ -1,0 +1,324 @@
+# shellcheck shell=bash
+# The namespace lab, sourced by the demo and the integration tests.
+#
+#   client (veth-client) <--- veth pair ---> (veth-edge) edge
+#   198.51.100.1/24                          198.51.100.2/24
+#   2001:db8:ffff::1/64                      2001:db8:ffff::2/64
+#
+# Two namespaces with unique names (aclab-<pid>-<random>-client/-edge), documentation addresses
+# only, no default route: the client routes only the VIPs (lab_route_vip) to the edge. Nothing is
+# created in, or attached to, the host's namespace: every command runs under `ip -n` or
+# `ip netns exec`. lab_setup installs a trap that kills what the lab started and deletes the
+# namespaces on EXIT, INT and TERM, whichever step failed.
+#
+# Use:
+#   source tests/lab/lab.sh
+#   lab_setup XDP_PASS_OBJECT          # namespaces, veth, addresses, xdp pass on the client
+#   lab_route_vip 192.0.2.10/32        # client -> edge route per VIP or prefix
+#   lab_write_config FILE ADDR...      # anycastd config for the edge
+#   lab_start_anycastd BIN FILE        # under ip netns exec edge; waits for "anycastd started"
+#   lab_client CMD...  / lab_edge CMD...
+#   lab_stop_anycastd                  # SIGTERM, waits, sets LAB_ANYCASTD_RC
+
+LAB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+LAB_PYTHON=/usr/bin/python3
+
+LAB_CLIENT_IF=veth-client
+LAB_EDGE_IF=veth-edge
+LAB_CLIENT_V4=198.51.100.1
+LAB_EDGE_V4=198.51.100.2
+LAB_CLIENT_V6=2001:db8:ffff::1
+LAB_EDGE_V6=2001:db8:ffff::2
+
+LAB_ANYCASTD_PID=""
+LAB_ANYCASTD_RC=""
+LAB_ANYCASTD_LOG=""
+LAB_PIDS=()          # background processes the lab started (servers), killed at cleanup
+LAB_CLEANUP_HOOKS=() # extra commands for the caller, run first at cleanup
+LAB_TMP=""
+LAB_CLIENT=""
+LAB_EDGE=""
+
+lab_log() { echo "[lab] $*" >&2; }
+
+lab_fail() {
+	echo "[lab] FAIL: $*" >&2
+	exit 1
+}
+
+lab_require_root() {
+	if [[ $EUID -ne 0 ]]; then
+		echo "[lab] needs root (network namespaces, XDP): run it with sudo" >&2
+		exit 1
+	fi
+}
+
+lab_client() { ip netns exec "$LAB_CLIENT" "$@"; }
+lab_edge() { ip netns exec "$LAB_EDGE" "$@"; }
+
+# Kills every process left in namespace $1 (only the lab's own processes live there), then
+# deletes it.
+_lab_del_ns() {
+	local ns=$1 pid
+	ip netns list | awk '{print $1}' | grep -qxF -- "$ns" || return 0
+	for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -TERM "$pid" 2>/dev/null || true; done
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		[[ -z "$(ip netns pids "$ns" 2>/dev/null)" ]] && break
+		sleep 0.2
+	done
+	for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+	ip netns del "$ns" 2>/dev/null || true
+}
+
+# Labs whose script was killed without running its trap (a CTest timeout sends SIGKILL) leave
+# namespaces behind; their names carry the owner's pid, so remove those whose owner is gone.
+_lab_reap_stale() {
+	local ns pid
+	for ns in $(ip netns list | awk '{print $1}' | grep -E '^aclab-[0-9]+-[0-9]+-(client|edge)$' || true); do
+		pid=${ns#aclab-}
+		pid=${pid%%-*}
+		if ! kill -0 "$pid" 2>/dev/null; then
+			lab_log "removing stale namespace $ns (owner $pid is gone)"
+			_lab_del_ns "$ns"
+		fi
+	done
+}
+
+lab_cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	set +e
+	local hook pid
+	for hook in "${LAB_CLEANUP_HOOKS[@]}"; do eval "$hook"; done
+	if [[ -n "$LAB_ANYCASTD_PID" ]] && kill -0 "$LAB_ANYCASTD_PID" 2>/dev/null; then
+		kill -TERM "$LAB_ANYCASTD_PID" 2>/dev/null
+		for _ in $(seq 1 50); do kill -0 "$LAB_ANYCASTD_PID" 2>/dev/null || break; sleep 0.2; done
+		kill -KILL "$LAB_ANYCASTD_PID" 2>/dev/null
+	fi
+	for pid in "${LAB_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+	for pid in "${LAB_PIDS[@]}"; do
+		for _ in $(seq 1 10); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+		kill -KILL "$pid" 2>/dev/null
+	done
+	[[ -n "$LAB_CLIENT" ]] && _lab_del_ns "$LAB_CLIENT"
+	[[ -n "$LAB_EDGE" ]] && _lab_del_ns "$LAB_EDGE"
+	[[ -n "$LAB_TMP" && -d "$LAB_TMP" ]] && rm -rf "$LAB_TMP"
+	exit "$rc"
+}
+
+# lab_setup XDP_PASS_OBJECT
+lab_setup() {
+	local xdp_pass=$1
+	lab_require_root
+	[[ -r "$xdp_pass" ]] || lab_fail "pass-through XDP object not found: $xdp_pass (build target lab_xdp_pass)"
+	_lab_reap_stale
+
+	local id="$$-$RANDOM"
+	LAB_CLIENT="aclab-$id-client"
+	LAB_EDGE="aclab-$id-edge"
+	LAB_TMP="$(mktemp -d /tmp/aclab.XXXXXX)"
+	trap lab_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+
+	ip netns add "$LAB_CLIENT"
+	ip netns add "$LAB_EDGE"
+	local ns
+	for ns in "$LAB_CLIENT" "$LAB_EDGE"; do
+		# namespace-local: no DAD waits on the veth link-local and global addresses
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+		ip -n "$ns" link set lo up
+	done
+
+	# The pair is created inside the client namespace, its peer straight into the edge one.
+	ip -n "$LAB_CLIENT" link add "$LAB_CLIENT_IF" type veth peer name "$LAB_EDGE_IF" netns "$LAB_EDGE"
+
+	ip -n "$LAB_CLIENT" addr add "$LAB_CLIENT_V4/24" dev "$LAB_CLIENT_IF"
+	ip -n "$LAB_CLIENT" addr add "$LAB_CLIENT_V6/64" dev "$LAB_CLIENT_IF" nodad
+	ip -n "$LAB_EDGE" addr add "$LAB_EDGE_V4/24" dev "$LAB_EDGE_IF"
+	ip -n "$LAB_EDGE" addr add "$LAB_EDGE_V6/64" dev "$LAB_EDGE_IF" nodad
+
+	# veth TX checksum offload leaves a partial UDP checksum that a reflected frame keeps.
+	lab_client ethtool -K "$LAB_CLIENT_IF" tx off >/dev/null
+	# A frame sent with XDP_TX on veth is dropped unless the peer runs XDP.
+	ip -n "$LAB_CLIENT" link set dev "$LAB_CLIENT_IF" xdpdrv obj "$xdp_pass" sec xdp
+
+	ip -n "$LAB_CLIENT" link set "$LAB_CLIENT_IF" up
+	ip -n "$LAB_EDGE" link set "$LAB_EDGE_IF" up
+	lab_log "namespaces $LAB_CLIENT and $LAB_EDGE up"
+}
+
+# lab_route_vip PREFIX: the client reaches PREFIX through the edge (v4 or v6 by its spelling).
+lab_route_vip() {
+	if [[ $1 == *:* ]]; then
+		ip -n "$LAB_CLIENT" -6 route add "$1" via "$LAB_EDGE_V6" dev "$LAB_CLIENT_IF"
+	else
+		ip -n "$LAB_CLIENT" route add "$1" via "$LAB_EDGE_V4" dev "$LAB_CLIENT_IF"
+	fi
+}
+
+# lab_write_config FILE ADDRESS... : an anycastd config for the edge, echo on port 7, open to all.
+lab_write_config() {
+	local file=$1
+	shift
+	local list="" a
+	for a in "$@"; do list+="${list:+, }\"$a\""; done
+	cat >"$file" <<-EOF
+		[datapath]
+		kind = "xdp"
+		interface = "$LAB_EDGE_IF"
+		xdp_mode = "native"
+
+		[anycast]
+		addresses = [$list]
+		loopback = "lo"
+
+		[services.echo]
+		port = 7
+	EOF
+}
+
+# lab_start_anycastd BINARY CONFIG [ARGS...]: starts anycastd in the edge namespace, its stderr
+# and stdout in $LAB_ANYCASTD_LOG, and waits (up to 30 s) for "anycastd started".
+lab_start_anycastd() {
+	local bin=$1 conf=$2
+	shift 2
+	[[ -x "$bin" ]] || lab_fail "anycastd binary not found or not executable: $bin"
+	LAB_ANYCASTD_LOG="$LAB_TMP/anycastd.log"
+	: >"$LAB_ANYCASTD_LOG"
+	# ip netns exec execs the binary, so $! is anycastd's own pid.
+	ip netns exec "$LAB_EDGE" "$bin" --config "$conf" "$@" >>"$LAB_ANYCASTD_LOG" 2>&1 &
+	LAB_ANYCASTD_PID=$!
+	local deadline=$((SECONDS + 30))
+	until grep -q "anycastd started" "$LAB_ANYCASTD_LOG"; do
+		if ! kill -0 "$LAB_ANYCASTD_PID" 2>/dev/null; then
+			local rc=0
+			wait "$LAB_ANYCASTD_PID" || rc=$?
+			LAB_ANYCASTD_PID=""
+			lab_dump_anycastd_log
+			lab_fail "anycastd exited with code $rc before logging 'anycastd started'"
+		fi
+		if ((SECONDS >= deadline)); then
+			lab_dump_anycastd_log
+			lab_fail "expected 'anycastd started' in anycastd's log within 30 s, not seen"
+		fi
+		sleep 0.1
+	done
+	lab_log "anycastd started (pid $LAB_ANYCASTD_PID)"
+}
+
+lab_dump_anycastd_log() {
+	[[ -n "$LAB_ANYCASTD_LOG" && -s "$LAB_ANYCASTD_LOG" ]] || return 0
+	echo "----- anycastd log -----" >&2
+	cat "$LAB_ANYCASTD_LOG" >&2
+	echo "------------------------" >&2
+}
+
+# lab_stop_anycastd [DEADLINE_S]: SIGTERM, wait for the exit; sets LAB_ANYCASTD_RC ("timeout" if
+# it did not exit in time, and then it is killed).
+lab_stop_anycastd() {
+	local deadline=$((SECONDS + ${1:-20}))
+	[[ -n "$LAB_ANYCASTD_PID" ]] || lab_fail "anycastd is not running"
+	kill -TERM "$LAB_ANYCASTD_PID" 2>/dev/null || true # already gone: wait reports how
+	while kill -0 "$LAB_ANYCASTD_PID" 2>/dev/null; do
+		if ((SECONDS >= deadline)); then
+			kill -KILL "$LAB_ANYCASTD_PID" 2>/dev/null || true
+			wait "$LAB_ANYCASTD_PID" 2>/dev/null || true
+			LAB_ANYCASTD_PID=""
+			LAB_ANYCASTD_RC=timeout
+			return 0
+		fi
+		sleep 0.1
+	done
+	local rc=0
+	wait "$LAB_ANYCASTD_PID" || rc=$?
+	LAB_ANYCASTD_PID=""
+	LAB_ANYCASTD_RC=$rc
+}
+
+# lab_snmp NS PROTO FIELD: a counter from /proc/net/snmp (Udp, Tcp, Ip ...) in namespace NS.
+lab_snmp() {
+	ip netns exec "$1" cat /proc/net/snmp | awk -v p="$2:" -v f="$3" '
+		$1 == p && !hdr { for (i = 2; i <= NF; i++) col[$i] = i; hdr = 1; next }
+		$1 == p && hdr { if (f in col) print $col[f]; else print "missing"; exit }'
+}
+
+# lab_snmp6 NS FIELD: a counter from /proc/net/snmp6 (Udp6InDatagrams ...) in namespace NS.
+lab_snmp6() {
+	ip netns exec "$1" cat /proc/net/snmp6 | awk -v f="$2" '$1 == f { print $2; found = 1 } END { if (!found) print "missing" }'
+}
+
+# lab_udp_counters NS VAR: sets the associative array VAR (declare -A first) to the kernel's UDP
+# counters in namespace NS: in4 noports4 csum4 in6 noports6 csum6 (Udp InDatagrams, NoPorts,
+# InCsumErrors; Udp6InDatagrams, Udp6NoPorts, Udp6InCsumErrors).
+lab_udp_counters() {
+	local -n _c=$2
+	_c["in4"]=$(lab_snmp "$1" Udp InDatagrams)
+	_c["noports4"]=$(lab_snmp "$1" Udp NoPorts)
+	_c["csum4"]=$(lab_snmp "$1" Udp InCsumErrors)
+	_c["in6"]=$(lab_snmp6 "$1" Udp6InDatagrams)
+	_c["noports6"]=$(lab_snmp6 "$1" Udp6NoPorts)
+	_c["csum6"]=$(lab_snmp6 "$1" Udp6InCsumErrors)
+	local k
+	for k in "${!_c[@]}"; do
+		[[ ${_c[$k]} =~ ^[0-9]+$ ]] || lab_fail "could not read UDP counter $k in $1: '${_c[$k]}'"
+	done
+}
+
+# lab_echo ARGS...: the UDP echo client from the client namespace; prints its result line.
+lab_echo() {
+	lab_client "$LAB_PYTHON" "$LAB_DIR/udp_echo.py" "$@"
+}
+
+# lab_bg NS CMD...: starts CMD in namespace NS in the background; killed at cleanup.
+lab_bg() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@" &
+	LAB_PIDS+=("$!")
+}
+
+# lab_wait_listen NS PORT: waits (up to 10 s) until a TCP socket listens on PORT in NS.
+lab_wait_listen() {
+	local deadline=$((SECONDS + 10))
+	until ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .; do
+		((SECONDS >= deadline)) && lab_fail "expected a TCP listener on port $2 in $1 within 10 s"
+		sleep 0.1
+	done
+}
+
+# lab_field LINE KEY: the value of KEY=... in a result line of udp_echo.py / tcp_probe.py.
+lab_field() {
+	local kv
+	for kv in $1; do
+		[[ $kv == "$2="* ]] && { echo "${kv#*=}"; return 0; }
+	done
+	echo missing
+}
+
+# lab_has_xdp NS DEV: true when a program is attached to DEV.
+lab_has_xdp() {
+	ip -n "$1" link show dev "$2" | grep -q -E '\bxdp(generic|drv|offload)?\b|prog/xdp'
+}
+
+# lab_expect_eq WHAT EXPECTED SEEN: fails the script, naming both, when they differ.
+lab_expect_eq() {
+	if [[ "$2" != "$3" ]]; then
+		lab_dump_anycastd_log
+		lab_fail "$1: expected $2, seen $3"
+	fi
+	lab_log "ok: $1 ($3)"
+}
+
+# lab_expect_echo WHAT EXPECTED_ANSWERED ECHO_ARGS...: runs the echo client and checks that
+# exactly EXPECTED_ANSWERED datagrams were echoed byte for byte, with nothing wrong or refused.
+lab_expect_echo() {
+	local what=$1 want=$2
+	shift 2
+	local out
+	out=$(lab_echo "$@" --expect any) || lab_fail "$what: echo client failed: $out"
+	lab_log "$what: $out"
+	local seen
+	seen="answered=$(lab_field "$out" answered) wrong=$(lab_field "$out" wrong) refused=$(lab_field "$out" refused)"
+	lab_expect_eq "$what" "answered=$want wrong=0 refused=0" "$seen"
+}
