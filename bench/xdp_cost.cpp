@@ -190,6 +190,15 @@ RunResult run_checked(const Program& p, const ab::BenchCase& c, std::uint32_t re
   return r;
 }
 
+// Run by run: the two programs of one run ran moments apart, so a comparison within a run is
+// spared the machine's slower drift, which medians of each side alone are not.
+template <typename F>
+std::vector<double> paired(const std::vector<double>& a, const std::vector<double>& b, F f) {
+  std::vector<double> out;
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) out.push_back(f(a[i], b[i]));
+  return out;
+}
+
 std::string read_cpu_model() {
   std::ifstream in("/proc/cpuinfo");
   for (std::string line; std::getline(in, line);)
@@ -223,9 +232,13 @@ int main(int argc, char** argv) try {
     return kSkipped;
   }
 
+  // The untagged frame of each family is always run too: it is where the floor is measured.
+  std::set<std::string> wanted = opt.cases;
+  for (const ab::BenchCase& c : ab::bench_cases())
+    if (opt.cases.count(c.name)) wanted.insert(c.spec.family == 4 ? "v4" : "v6");
   std::vector<ab::BenchCase> cases;
   for (const ab::BenchCase& c : ab::bench_cases())
-    if (opt.cases.empty() || opt.cases.count(c.name)) cases.push_back(c);
+    if (opt.cases.empty() || wanted.count(c.name)) cases.push_back(c);
   if (cases.empty()) usage("no such --case");
 
   // anycast_xdp twice: open tables, and echo restricted to an allow list (the example config's
@@ -311,10 +324,10 @@ int main(int argc, char** argv) try {
       const auto [lo, hi] = std::minmax_element(se.kernel.begin(), se.kernel.end());
       std::optional<double> ratio, overhead, own;
       if (floor_s && p->name != "xdp_harness") {
-        ratio = ns / median(floor_s->kernel);
-        overhead = ns - median(floor_s->kernel);
+        ratio = median(paired(se.kernel, floor_s->kernel, [](double a, double b) { return a / b; }));
+        overhead = median(paired(se.kernel, floor_s->kernel, [](double a, double b) { return a - b; }));
       }
-      if (harness_s) own = ns - median(harness_s->kernel);
+      if (harness_s) own = median(paired(se.kernel, harness_s->kernel, [](double a, double b) { return a - b; }));
 
       char ratio_s[16] = "", over_s[16] = "", own_s[16] = "";
       if (ratio) std::snprintf(ratio_s, sizeof ratio_s, "%.2fx", *ratio);
@@ -333,8 +346,9 @@ int main(int argc, char** argv) try {
     }
   }
   std::printf("\nns/pkt: the kernel's figure (median, whole ns); cpu-ns: thread CPU time / repeat (median).\n"
-              "ratio, overhead: against xdp_floor on the untagged frame of the same family.\n"
-              "own work: ns/pkt minus xdp_harness (an empty program) on that frame.\n"
+              "ratio, overhead: against xdp_floor on the untagged frame of the same family, taken run by run\n"
+              "  (same run, moments apart) and the median of those; own work: likewise, minus xdp_harness\n"
+              "  (an empty program), i.e. the cost of the program itself without the test harness.\n"
               "Every anycast_xdp run answered all %u repeats (checked in its counters).\n",
               opt.repeat);
 

@@ -8,14 +8,17 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <initializer_list>
 #include <iterator>
 #include <net/if.h>
 #include <optional>
 #include <sstream>
-#include <tuple>
+#include <sys/un.h>
+
+#include "config_reader.h"
+#include "metrics/metrics_server.h"
 
 namespace anycastd {
+using namespace config_detail;
 namespace {
 
 // The port a service gets when its table does not name one.
@@ -24,152 +27,6 @@ static_assert(std::size(kWellKnownPort) == AC_SVC__COUNT, "a new service needs i
 
 constexpr std::uint32_t kVipMaxEntriesLimit = 1u << 24;
 constexpr std::uint32_t kAllowMaxEntriesLimit = 1u << 20;
-
-// Addresses that can never be anycast VIPs: the kernel or the packet core treats them specially.
-struct Reserved {
-  const char* prefix;
-  const char* what;
-};
-constexpr Reserved kReserved[] = {
-    {"0.0.0.0/8", "\"this network\""},  {"127.0.0.0/8", "loopback"},
-    {"169.254.0.0/16", "link-local"},   {"224.0.0.0/4", "multicast"},
-    {"240.0.0.0/4", "reserved and broadcast"},
-    {"::/128", "unspecified"},          {"::1/128", "loopback"},
-    {"::ffff:0:0/96", "IPv4-mapped"},   {"fe80::/10", "link-local"},
-    {"ff00::/8", "multicast"},
-};
-
-bool overlap(const Prefix& a, const Prefix& b) {
-  if (a.family != b.family) return false;
-  return a.len <= b.len ? a.contains(b.addr.data()) : b.contains(a.addr.data());
-}
-
-std::string_view type_name(toml::node_type type) {
-  switch (type) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a floating-point number";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    default: return "nothing";
-  }
-}
-
-std::string join(std::string_view path, std::string_view key) {
-  return path.empty() ? std::string(key) : std::string(path) + "." + std::string(key);
-}
-
-std::string quoted_list(std::initializer_list<std::string_view> names) {
-  std::string out;
-  for (auto name : names) out += (out.empty() ? "" : ", ") + std::string(name);
-  return out;
-}
-
-// Reads one document; every complaint names the file, the line and the key path.
-class Reader {
- public:
-  explicit Reader(std::string source) : source_(std::move(source)) {}
-
-  [[noreturn]] void fail(const toml::source_region& where, std::string_view path, std::string_view what) const {
-    std::ostringstream out;
-    out << source_;
-    if (where.begin.line != 0) out << ':' << where.begin.line;
-    out << ": " << path << ": " << what;
-    throw ConfigError(out.str());
-  }
-
-  // toml++ accepts any key; a typo must not silently become a default, so the caller lists
-  // every key it understands.
-  void reject_unknown(const toml::table& table, std::string_view path,
-                      std::initializer_list<std::string_view> known) const {
-    for (auto&& [key, value] : table) {
-      if (std::find(known.begin(), known.end(), key.str()) != known.end()) continue;
-      fail(key.source().begin.line ? key.source() : value.source(), join(path, key.str()),
-           "unknown key (expected: " + quoted_list(known) + ")");
-    }
-  }
-
-  const toml::table& required_table(const toml::table& parent, std::string_view path,
-                                    std::string_view key) const {
-    const toml::table* table = optional_table(parent, path, key);
-    if (!table) fail(parent.source(), join(path, key), "missing (a required table)");
-    return *table;
-  }
-
-  const toml::table* optional_table(const toml::table& parent, std::string_view path,
-                                    std::string_view key) const {
-    const toml::node* node = parent.get(key);
-    if (!node) return nullptr;
-    if (!node->is_table()) wrong_type(*node, join(path, key), "a table");
-    return node->as_table();
-  }
-
-  std::optional<std::string> optional_string(const toml::table& parent, std::string_view path,
-                                             std::string_view key) const {
-    const toml::node* node = parent.get(key);
-    if (!node) return std::nullopt;
-    return string_of(*node, join(path, key));
-  }
-
-  std::string required_string(const toml::table& parent, std::string_view path, std::string_view key) const {
-    auto value = optional_string(parent, path, key);
-    if (!value) fail(parent.source(), join(path, key), "missing (a required string)");
-    return *value;
-  }
-
-  std::string string_of(const toml::node& node, const std::string& path) const {
-    if (!node.is_string()) wrong_type(node, path, "a string");
-    return node.as_string()->get();
-  }
-
-  std::optional<std::int64_t> optional_integer(const toml::table& parent, std::string_view path,
-                                               std::string_view key, std::int64_t min, std::int64_t max) const {
-    const toml::node* node = parent.get(key);
-    if (!node) return std::nullopt;
-    if (!node->is_integer()) wrong_type(*node, join(path, key), "an integer");
-    std::int64_t value = node->as_integer()->get();
-    if (value < min || value > max)
-      fail(node->source(), join(path, key),
-           std::to_string(value) + " is out of range (" + std::to_string(min) + " to " + std::to_string(max) + ")");
-    return value;
-  }
-
-  const toml::array* optional_array(const toml::table& parent, std::string_view path, std::string_view key) const {
-    const toml::node* node = parent.get(key);
-    if (!node) return nullptr;
-    if (!node->is_array()) wrong_type(*node, join(path, key), "an array");
-    return node->as_array();
-  }
-
-  // A list of addresses or prefixes; `where` gets each element's line for later messages.
-  std::vector<Prefix> prefixes(const toml::array& array, const std::string& path,
-                               std::vector<toml::source_region>* where = nullptr) const {
-    std::vector<Prefix> out;
-    for (std::size_t i = 0; i < array.size(); ++i) {
-      const toml::node& element = array[i];
-      std::string element_path = path + "[" + std::to_string(i) + "]";
-      std::string text = string_of(element, element_path);
-      try {
-        out.push_back(parse_prefix(text));
-      } catch (const std::invalid_argument& e) {
-        fail(element.source(), element_path, e.what());
-      }
-      if (where) where->push_back(element.source());
-    }
-    return out;
-  }
-
-  [[noreturn]] void wrong_type(const toml::node& node, std::string_view path, std::string_view expected) const {
-    fail(node.source(), path, "expected " + std::string(expected) + ", got " + std::string(type_name(node.type())));
-  }
-
- private:
-  std::string source_;
-};
 
 DatapathConfig read_datapath(const Reader& r, const toml::table& root) {
   const toml::table& t = r.required_table(root, "", "datapath");
@@ -204,56 +61,16 @@ DatapathConfig read_datapath(const Reader& r, const toml::table& root) {
   return d;
 }
 
-AnycastConfig read_anycast(const Reader& r, const toml::table& root, const DatapathConfig& datapath) {
-  const toml::table& t = r.required_table(root, "", "anycast");
-  r.reject_unknown(t, "anycast", {"addresses", "loopback"});
-
+// [anycast] holds what every group shares; its addresses (the flat form's one group) are read
+// with the groups.
+AnycastConfig read_anycast(const Reader& r, const toml::table& root) {
   AnycastConfig a;
-  const toml::array* addresses = r.optional_array(t, "anycast", "addresses");
-  if (!addresses) r.fail(t.source(), "anycast.addresses", "missing (a required array of addresses or prefixes)");
-  if (addresses->empty()) r.fail(addresses->source(), "anycast.addresses", "is empty: at least one VIP is needed");
-
-  std::vector<toml::source_region> where;
-  a.addresses = r.prefixes(*addresses, "anycast.addresses", &where);
-  auto path_of = [](std::size_t i) { return "anycast.addresses[" + std::to_string(i) + "]"; };
-
-  for (std::size_t i = 0; i < a.addresses.size(); ++i)
-    for (const Reserved& reserved : kReserved) {
-      Prefix range = parse_prefix(reserved.prefix);
-      if (overlap(range, a.addresses[i]))
-        r.fail(where[i], path_of(i),
-               a.addresses[i].str() + " overlaps " + range.str() + " (" + reserved.what +
-                   "), which cannot be an anycast address");
-    }
-
-  // Sorted, any overlap shows between neighbours: whatever lies between a prefix and one it
-  // contains starts inside it too.
-  std::vector<std::size_t> order(a.addresses.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
-    return std::tie(a.addresses[x], x) < std::tie(a.addresses[y], y);
-  });
-  for (std::size_t k = 1; k < order.size(); ++k) {
-    std::size_t first = std::min(order[k - 1], order[k]), second = std::max(order[k - 1], order[k]);
-    const Prefix &p = a.addresses[first], &q = a.addresses[second];
-    if (!overlap(p, q)) continue;
-    std::string what = p == q ? "duplicates " : "overlaps ";
-    r.fail(where[second], path_of(second),
-           q.str() + " " + what + p.str() + " (" + path_of(first) + ", line " +
-               std::to_string(where[first].begin.line) + ")");
-  }
-
-  for (int family : {4, 6}) {
-    auto count = std::count_if(a.addresses.begin(), a.addresses.end(), [&](const Prefix& p) { return p.family == family; });
-    if (static_cast<std::uint64_t>(count) > datapath.vip_max_entries)
-      r.fail(addresses->source(), "anycast.addresses",
-             std::to_string(count) + " IPv" + std::to_string(family) + " VIPs exceed datapath.vip_max_entries (" +
-                 std::to_string(datapath.vip_max_entries) + ")");
-  }
-
-  if (auto loopback = r.optional_string(t, "anycast", "loopback")) {
+  const toml::table* t = r.optional_table(root, "", "anycast");
+  if (!t) return a;
+  r.reject_unknown(*t, "anycast", {"addresses", "loopback"});
+  if (auto loopback = r.optional_string(*t, "anycast", "loopback")) {
     if (loopback->empty() || loopback->size() >= IFNAMSIZ || loopback->find_first_of("/: \t") != std::string::npos)
-      r.fail(t.get("loopback")->source(), "anycast.loopback", "\"" + *loopback + "\" is not a valid interface name");
+      r.fail(t->get("loopback")->source(), "anycast.loopback", "\"" + *loopback + "\" is not a valid interface name");
     a.loopback = *loopback;
   }
   return a;
@@ -292,12 +109,12 @@ std::vector<ServiceConfig> read_services(const Reader& r, const toml::table& roo
     if (const toml::array* allow = r.optional_array(s, path, "allow")) {
       if (allow->empty())
         r.fail(allow->source(), path + ".allow", "is empty, which would answer no one: remove the key to answer every source");
-      std::vector<toml::source_region> where;
+      std::vector<Where> where;
       service.allow = r.prefixes(*allow, path + ".allow", &where);
       for (std::size_t i = 0; i < service.allow.size(); ++i)
         for (std::size_t j = 0; j < i; ++j)
           if (service.allow[i] == service.allow[j])
-            r.fail(where[i], path + ".allow[" + std::to_string(i) + "]", service.allow[i].str() + " is listed twice");
+            r.fail(where[i], service.allow[i].str() + " is listed twice");
     }
     services.push_back(std::move(service));
   }
@@ -329,6 +146,47 @@ LogConfig read_log(const Reader& r, const toml::table& root) {
   return l;
 }
 
+ControlConfig read_control(const Reader& r, const toml::table& root) {
+  ControlConfig c;
+  const toml::table* t = r.optional_table(root, "", "control");
+  if (!t) return c;
+  r.reject_unknown(*t, "control", {"socket"});
+  if (auto socket = r.optional_path(*t, "control", "socket", false)) {
+    // bind() takes the path in sockaddr_un.sun_path, NUL included.
+    if (socket->size() >= sizeof(sockaddr_un::sun_path))
+      r.fail(t->get("socket")->source(), "control.socket",
+             "\"" + *socket + "\" is longer than a unix socket path may be (" +
+                 std::to_string(sizeof(sockaddr_un::sun_path) - 1) + " bytes)");
+    c.socket = *socket;
+  }
+  return c;
+}
+
+MetricsConfig read_metrics(const Reader& r, const toml::table& root) {
+  MetricsConfig m;
+  const toml::table* t = r.optional_table(root, "", "metrics");
+  if (!t) return m;
+  r.reject_unknown(*t, "metrics", {"listen"});
+  if (auto listen = r.optional_string(*t, "metrics", "listen")) {
+    const toml::source_region& where = t->get("listen")->source();
+    if (!listen->empty()) {
+      metrics::ListenAddress address;
+      try {
+        address = metrics::parse_listen_address(*listen);
+      } catch (const std::invalid_argument& e) {
+        // The key path names what it is; the metrics server's own prefix would repeat it.
+        std::string_view what = e.what(), prefix = "metrics listen address ";
+        if (what.substr(0, prefix.size()) == prefix) what.remove_prefix(prefix.size());
+        r.fail(where, "metrics.listen", std::string(what) + " (\"\" turns metrics off)");
+      }
+      // Port 0 is for tests: a port that changes with every start cannot be scraped.
+      if (address.port == 0) r.fail(where, "metrics.listen", "\"" + *listen + "\": the port must be 1 to 65535");
+    }
+    m.listen = *listen;
+  }
+  return m;
+}
+
 }  // namespace
 
 bool parse_log_level(std::string_view name, spdlog::level::level_enum& level) {
@@ -357,11 +215,15 @@ Config parse_config(std::string_view text, const std::string& source_name) {
   }
 
   Reader r(source_name);
-  r.reject_unknown(root, "", {"datapath", "anycast", "services", "log"});
+  r.reject_unknown(root, "",
+                   {"datapath", "anycast", "services", "health", "route", "group", "control", "metrics", "log"});
   Config c;
   c.datapath = read_datapath(r, root);
-  c.anycast = read_anycast(r, root, c.datapath);
+  c.anycast = read_anycast(r, root);
   c.services = read_services(r, root, c.datapath);
+  read_groups(r, root, c);
+  c.control = read_control(r, root);
+  c.metrics = read_metrics(r, root);
   c.log = read_log(r, root);
   return c;
 }
@@ -377,22 +239,21 @@ Config load_config(const std::string& path) {
 
 FastpathTables build_tables(const Config& config) {
   FastpathTables t;
-  std::uint32_t carried = 0;
   for (const ServiceConfig& s : config.services) {
-    carried |= 1u << s.id;
     ac_port_value port{};
     port.flags = AC_SVC_F_ENABLED | (s.allow.empty() ? 0u : AC_SVC_F_RESTRICTED);
     port.service = s.id;
     t.ports[s.port] = port;
     for (const Prefix& source : s.allow) t.allow.push_back({static_cast<std::uint32_t>(s.id), source});
   }
-  for (const Prefix& vip : config.anycast.addresses) {
-    ac_vip_value value{};
-    value.flags = AC_VIP_F_ANSWERING;
-    value.services = carried;
-    value.group = 0;
-    t.vips.push_back({vip, value});
-  }
+  for (std::size_t g = 0; g < config.groups.size(); ++g)
+    for (const Prefix& vip : config.groups[g].addresses) {
+      ac_vip_value value{};
+      value.flags = AC_VIP_F_ANSWERING;
+      value.services = config.groups[g].services;
+      value.group = static_cast<std::uint32_t>(g);
+      t.vips.push_back({vip, value});
+    }
   t.answering = true;
   return t;
 }

@@ -8,13 +8,18 @@
 #include <spdlog/common.h>
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "abi.h"
+#include "health/group_machine.h"
 #include "prefix.h"
+#include "route/bird_signal.h"
+#include "route/exabgp_signal.h"
+#include "route/route_signal.h"
 #include "tables.h"
 #include "xdp_attach.h"
 
@@ -48,6 +53,56 @@ struct ServiceConfig {
   std::string_view name() const { return ac_service_names[id]; }
 };
 
+enum class CheckKind { datapath, tcp, exec };
+
+struct CheckConfig {
+  CheckKind kind = CheckKind::tcp;
+  std::uint16_t port = 0;         // tcp: required
+  std::optional<Prefix> address;  // tcp: a host address; default the group's first host VIP
+  std::string command;            // exec: run by /bin/sh -c, exit 0 = healthy
+  Millis timeout{1000};           // every kind: a check that takes longer has failed
+};
+
+// [health]: the timing of every group's state machine, the checks every group runs, and the
+// maintenance file (present: every group withdraws; removed: they rise again).
+struct HealthConfig {
+  GroupTiming timing;  // interval_ms, fast_interval_ms, rise, fall, hold_down_ms (drain comes from [route])
+  std::string disable_file = "/run/anycastd/disable";
+  std::vector<CheckConfig> checks;  // [[health.check]]
+};
+
+// [route] with [route.bird] / [route.exabgp]; a group's [group.route] overrides any key of it.
+struct RouteConfig {
+  SignalKind signal = SignalKind::alias;
+  Millis drain{2000};
+  // RFC 8326: before withdrawing, keep the routes announced with GRACEFUL_SHUTDOWN for drain_ms.
+  bool graceful_shutdown = false;
+  BirdSignalConfig bird;      // socket, protocol(s), gshut protocol(s)
+  ExabgpSignalConfig exabgp;  // pipe, next hops, communities
+};
+
+// One group: VIPs, the services they carry, their checks and their route signal. The flat form
+// ([anycast] + [health] + [route]) is one group named "default" with every service.
+struct GroupConfig {
+  std::string name;
+  std::vector<Prefix> addresses;
+  std::uint32_t services = 0;        // bit (1 << ac_service) per service carried; default all
+  std::vector<CheckConfig> checks;   // [[health.check]] then [[group.check]]; every tcp address set
+  RouteConfig route;                 // [route] with the group's overrides applied
+  GroupTiming timing;                // [health] timing with the group's route.drain_ms
+  std::string disable_file;          // optional: a maintenance file for this group alone
+};
+
+// [control]: anycastctl's unix socket (mode 0600).
+struct ControlConfig {
+  std::string socket = "/run/anycastd/anycastd.sock";
+};
+
+// [metrics]: Prometheus text on an HTTP listener; "" turns it off.
+struct MetricsConfig {
+  std::string listen = "127.0.0.1:9187";  // checked with metrics::parse_listen_address, port 0 refused
+};
+
 struct LogConfig {
   spdlog::level::level_enum level = spdlog::level::info;
   std::uint32_t stats_interval_s = 0;  // 0: counters are logged only at shutdown
@@ -55,8 +110,13 @@ struct LogConfig {
 
 struct Config {
   DatapathConfig datapath;
-  AnycastConfig anycast;
+  AnycastConfig anycast;                // addresses: every group's VIPs together, in file order
   std::vector<ServiceConfig> services;  // ordered by service id
+  HealthConfig health;
+  RouteConfig route;                    // the defaults groups start from
+  std::vector<GroupConfig> groups;      // at least one; the flat form makes "default"
+  ControlConfig control;
+  MetricsConfig metrics;
   LogConfig log;
 };
 
@@ -64,8 +124,8 @@ struct Config {
 Config load_config(const std::string& path);
 Config parse_config(std::string_view text, const std::string& source_name);
 
-// Every VIP carries every configured service and answers; a service with an allow list is
-// restricted to it.
+// Each VIP carries its group's services (vip value .group = the group's index in config.groups)
+// and answers; a service with an allow list is restricted to it.
 FastpathTables build_tables(const Config& config);
 
 // Parses a log level name as the config file and --log-level spell it; false if unknown.

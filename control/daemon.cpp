@@ -1,17 +1,30 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon.h"
 
+#include <poll.h>
 #include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "capabilities.h"
+#include "ctl/control_server.h"
+#include "ctl/status_json.h"
+#include "group.h"
 #include "instance_lock.h"
+#include "metrics/metrics_server.h"
+#include "metrics/render_metrics.h"
 #include "netlink.h"
+#include "service/notify.h"
 #include "signals.h"
 #include "stats_log.h"
 #include "xdp_attach.h"
@@ -20,10 +33,30 @@
 namespace anycastd {
 namespace {
 
-std::string join_vips(const std::vector<LoopbackAddress>& aliases) {
-  std::string out;
-  for (const auto& a : aliases) out += (out.empty() ? "" : ", ") + a.describe();
-  return out;
+// How often maintenance files are looked at when nothing else wakes the loop.
+constexpr Millis kHousekeeping{100};
+
+class EventFd {
+ public:
+  EventFd() : fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    if (fd_ < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
+  }
+  ~EventFd() { close(fd_); }
+  EventFd(const EventFd&) = delete;
+  EventFd& operator=(const EventFd&) = delete;
+  int fd() const { return fd_; }
+  void drain() {
+    std::uint64_t value;
+    [[maybe_unused]] ssize_t got = read(fd_, &value, sizeof value);
+  }
+
+ private:
+  int fd_;
+};
+
+bool file_exists(const std::string& path) {
+  struct stat st;
+  return !path.empty() && stat(path.c_str(), &st) == 0;
 }
 
 std::string join_services(const Config& config) {
@@ -44,100 +77,439 @@ void report_leftovers(const LoopbackSnapshot& before, const Config& config, cons
       if (e.is_route ? e.prefix == vip : (vip.is_host() && vip.family == e.prefix.family && vip.addr == e.prefix.addr))
         configured = true;
     if (configured) continue;
-    if (e.is_route)
-      spdlog::warn("local route {} on {} carries anycastd's marker but is not configured: left alone "
-                   "(remove it with: ip route del local {} dev {} table local)",
-                   e.prefix.str(), loopback.name, e.prefix.str(), loopback.name);
-    else
-      spdlog::warn("address {} on {} carries anycastd's marker but is not configured: left alone "
-                   "(remove it with: ip addr del {} dev {})",
-                   e.prefix.str(), loopback.name, e.prefix.str(), loopback.name);
+    spdlog::warn("{} {} on {} carries anycastd's marker but is not configured: left alone (remove it with: {})",
+                 e.is_route ? "local route" : "address", e.prefix.str(), loopback.name,
+                 e.is_route ? "ip route del local " + e.prefix.str() + " dev " + loopback.name + " table local"
+                            : "ip addr del " + e.prefix.str() + " dev " + loopback.name);
   }
 }
 
-int serve(const Config& config, SignalFd& signals) {
-  // Declared in start order, so that leaving this function undoes in reverse: VIPs, netlink,
-  // attachment, program, locks. Start order: a complete fast path first, the VIPs last,
-  // because a VIP on the loopback is what announces the route.
-  std::optional<InstanceLock> nic_lock, loopback_lock;
-  std::optional<XdpProgram> program;
-  std::optional<XdpAttachment> attachment;
-  std::optional<NetlinkSocket> netlink;
-  std::vector<LoopbackAddress> aliases;
-  Interface nic;
+// A reload may change groups and services; what the fast path is attached to stays.
+std::string restart_only_change(const Config& old, const Config& next) {
+  if (next.datapath.interface != old.datapath.interface) return "datapath.interface";
+  if (next.datapath.xdp_mode != old.datapath.xdp_mode) return "datapath.xdp_mode";
+  if (next.datapath.vip_max_entries != old.datapath.vip_max_entries) return "datapath.vip_max_entries";
+  if (next.datapath.allow_max_entries != old.datapath.allow_max_entries) return "datapath.allow_max_entries";
+  if (next.anycast.loopback != old.anycast.loopback) return "anycast.loopback";
+  if (next.control.socket != old.control.socket) return "control.socket";
+  if (next.metrics.listen != old.metrics.listen) return "metrics.listen";
+  return "";
+}
+
+bool same_group(const GroupConfig& a, const GroupConfig& b);
+
+class Daemon {
+ public:
+  Daemon(Config config, DaemonOptions options) : config_(std::move(config)), options_(std::move(options)) {}
+
+  int run();
+
+ private:
+  void start();
+  void serve();
+  void stop_groups();
+  // Returns the reason a reload was rejected, or "".
+  std::string reload();
+  nlohmann::json handle(const ctl::Request& request);
+  DaemonStatus snapshot() const;
+  [[noreturn]] void restart();
+  void update_held_out(Clock::time_point now);
+  void sync_tables();
+  GroupEnvironment environment();
+  int timeout_ms(Clock::time_point now) const;
+
+  Config config_;
+  DaemonOptions options_;
+  ServiceNotifier notifier_;
+  std::optional<SignalFd> signals_;
+  std::optional<EventFd> wake_;
+  std::optional<InstanceLock> nic_lock_, loopback_lock_;
+  std::optional<XdpProgram> program_;
+  std::optional<NetlinkSocket> netlink_;
+  Interface nic_, loopback_;
+  std::optional<XdpAttachment> attachment_;
+  std::optional<ctl::ControlServer> control_;
+  std::optional<metrics::MetricsServer> metrics_;
+  // Declared after what they use, so they go first: a group withdraws before the fast path goes.
+  std::vector<std::unique_ptr<Group>> groups_;
+  std::vector<std::unique_ptr<Group>> retiring_;  // removed or changed by a reload, draining
+  std::vector<GroupConfig> successors_;           // changed groups, started when their old self is done
+  std::set<std::string> drained_;                 // by anycastctl drain
+  std::vector<bool> written_answering_;
+  bool tables_written_ = false;
+  bool stopping_ = false;
+  bool restart_requested_ = false;
+  WallClock::time_point started_ = WallClock::now();
+  std::uint64_t reloads_ = 0, reload_failures_ = 0;
+  std::string last_reload_error_;
+  Clock::time_point next_watchdog_{};
+  Clock::time_point next_stats_{};
+  ac_stats last_logged_{};
+};
+
+bool same_group(const GroupConfig& a, const GroupConfig& b) {
+  auto checks_equal = [](const std::vector<CheckConfig>& x, const std::vector<CheckConfig>& y) {
+    if (x.size() != y.size()) return false;
+    for (std::size_t i = 0; i < x.size(); ++i)
+      if (x[i].kind != y[i].kind || x[i].port != y[i].port || x[i].address != y[i].address ||
+          x[i].command != y[i].command || x[i].timeout != y[i].timeout)
+        return false;
+    return true;
+  };
+  const RouteConfig &r = a.route, &s = b.route;
+  return a.addresses == b.addresses && a.services == b.services && checks_equal(a.checks, b.checks) &&
+         a.disable_file == b.disable_file && r.signal == s.signal && r.drain == s.drain &&
+         r.graceful_shutdown == s.graceful_shutdown && r.bird.socket == s.bird.socket &&
+         r.bird.protocols == s.bird.protocols && r.bird.gshut_protocols == s.bird.gshut_protocols &&
+         r.exabgp.pipe == s.exabgp.pipe && r.exabgp.next_hop4 == s.exabgp.next_hop4 &&
+         r.exabgp.next_hop6 == s.exabgp.next_hop6 && r.exabgp.communities == s.exabgp.communities &&
+         a.timing.rise == b.timing.rise && a.timing.fall == b.timing.fall && a.timing.interval == b.timing.interval &&
+         a.timing.fast_interval == b.timing.fast_interval && a.timing.hold_down == b.timing.hold_down;
+}
+
+GroupEnvironment Daemon::environment() {
+  GroupEnvironment env;
+  env.netlink = &*netlink_;
+  env.loopback = loopback_;
+  env.nic = nic_;
+  env.prog_fd = program_->prog_fd();
+  env.prog_id = program_->prog_id();
+  env.wake_fd = wake_->fd();
+  env.services = &config_.services;
+  return env;
+}
+
+// The fast path answers a group's VIPs while the group says so; the tables are rewritten only
+// when that changes (write_tables itself touches only entries that differ).
+void Daemon::sync_tables() {
+  std::vector<bool> answering;
+  for (const auto* list : {&groups_, &retiring_})
+    for (const auto& g : *list) answering.push_back(g->answering());
+  if (tables_written_ && answering == written_answering_) return;
+
+  FastpathTables tables = build_tables(config_);
+  tables.vips.clear();
+  std::uint32_t index = 0;
+  for (const auto* list : {&groups_, &retiring_})
+    for (const auto& g : *list) {
+      for (const Prefix& vip : g->config().addresses) {
+        ac_vip_value value{};
+        value.flags = g->answering() ? AC_VIP_F_ANSWERING : 0;
+        value.services = g->config().services;
+        value.group = index;
+        tables.vips.push_back({vip, value});
+      }
+      ++index;
+    }
+  program_->write_tables(tables);
+  written_answering_ = std::move(answering);
+  tables_written_ = true;
+}
+
+void Daemon::update_held_out(Clock::time_point now) {
+  bool global_file = file_exists(config_.health.disable_file);
+  for (auto& g : groups_) {
+    std::string reason;
+    if (drained_.count("all") || drained_.count(g->name()))
+      reason = "drained by anycastctl";
+    else if (global_file)
+      reason = "maintenance file " + config_.health.disable_file;
+    else if (file_exists(g->config().disable_file))
+      reason = "maintenance file " + g->config().disable_file;
+    g->set_held_out(reason, now);
+  }
+}
+
+void Daemon::start() {
+  nic_ = find_interface(config_.datapath.interface);
+  loopback_ = find_interface(config_.anycast.loopback);
+  nic_lock_.emplace("xdp", nic_.name);
+  loopback_lock_.emplace("loopback", loopback_.name);
+
+  XdpLoadOptions load;
+  load.vip_max_entries = config_.datapath.vip_max_entries;
+  load.allow_max_entries = config_.datapath.allow_max_entries;
+  program_.emplace(load);
+  wake_.emplace();
+  netlink_.emplace();
+  report_leftovers(LoopbackSnapshot::take(*netlink_, loopback_), config_, loopback_);
+
+  // Groups decide what answers before the program is attached, so that taking over from a
+  // predecessor (adopt) swaps one answering program for another with no gap.
+  Clock::time_point now = Clock::now();
+  for (const GroupConfig& gc : config_.groups) groups_.push_back(std::make_unique<Group>(gc, environment()));
+  update_held_out(now);
+  for (auto& g : groups_) {
+    if (options_.adopt)
+      g->adopt(now);
+    else
+      g->start(now);
+  }
+  sync_tables();
+  attachment_.emplace(nic_, program_->prog_fd(), config_.datapath.xdp_mode);
+
+  control_.emplace(config_.control.socket, [this](const ctl::Request& r) { return handle(r); });
+  if (!config_.metrics.listen.empty())
+    metrics_.emplace(config_.metrics.listen, [this] { return metrics::render_metrics(snapshot()); });
+}
+
+int Daemon::timeout_ms(Clock::time_point now) const {
+  Clock::time_point next = now + kHousekeeping;
+  for (const auto* list : {&groups_, &retiring_})
+    for (const auto& g : *list) next = std::min(next, g->next_wakeup());
+  if (notifier_.watchdog_interval()) next = std::min(next, next_watchdog_);
+  auto ms = std::chrono::duration_cast<Millis>(next - now).count();
+  return static_cast<int>(std::clamp<long long>(ms, 0, kHousekeeping.count()));
+}
+
+void Daemon::stop_groups() {
+  stopping_ = true;
+  notifier_.send("STOPPING=1");
+  Clock::time_point now = Clock::now();
+  for (auto& g : groups_) g->stop(now);
+  for (auto& g : retiring_) g->stop(now);
+  successors_.clear();
+}
+
+std::string Daemon::reload() {
+  notifier_.send("RELOADING=1");
+  Config next;
   try {
-    nic = find_interface(config.datapath.interface);
-    Interface loopback = find_interface(config.anycast.loopback);
-    nic_lock.emplace("xdp", nic.name);
-    loopback_lock.emplace("loopback", loopback.name);
+    next = load_config(options_.config_path);
+    if (std::string key = restart_only_change(config_, next); !key.empty())
+      throw ConfigError(options_.config_path + ": " + key + " changed: that takes a restart, not a reload");
+  } catch (const ConfigError& e) {
+    spdlog::error("reload rejected, the running configuration stays: {}", e.what());
+    notifier_.send("READY=1\nSTATUS=reload rejected: " + std::string(e.what()));
+    ++reload_failures_;
+    last_reload_error_ = e.what();
+    return e.what();
+  }
 
-    XdpLoadOptions load;
-    load.vip_max_entries = config.datapath.vip_max_entries;
-    load.allow_max_entries = config.datapath.allow_max_entries;
-    program.emplace(load);
-    program->write_tables(build_tables(config));
+  Clock::time_point now = Clock::now();
+  std::vector<std::unique_ptr<Group>> kept;
+  for (auto& g : groups_) {
+    auto it = std::find_if(next.groups.begin(), next.groups.end(), [&](const GroupConfig& n) { return n.name == g->name(); });
+    if (it != next.groups.end() && same_group(g->config(), *it)) {
+      kept.push_back(std::move(g));
+      continue;
+    }
+    spdlog::info("reload: group {} {}", g->name(), it == next.groups.end() ? "removed: draining it" : "changed: draining it, then starting it anew");
+    if (it != next.groups.end()) successors_.push_back(*it);
+    g->stop(now);
+    retiring_.push_back(std::move(g));
+  }
+  groups_ = std::move(kept);
+  config_ = std::move(next);
+  for (const GroupConfig& gc : config_.groups) {
+    bool present = std::any_of(groups_.begin(), groups_.end(), [&](const auto& g) { return g->name() == gc.name; });
+    bool waiting = std::any_of(successors_.begin(), successors_.end(), [&](const GroupConfig& s) { return s.name == gc.name; });
+    if (present || waiting) continue;
+    spdlog::info("reload: group {} added", gc.name);
+    groups_.push_back(std::make_unique<Group>(gc, environment()));
+    update_held_out(now);
+    groups_.back()->start(now);
+  }
+  tables_written_ = false;  // services and allow lists may have changed
+  sync_tables();
+  spdlog::info("configuration reloaded from {}", options_.config_path);
+  notifier_.send("READY=1\nSTATUS=configuration reloaded");
+  ++reloads_;
+  last_reload_error_.clear();
+  return "";
+}
 
-    attachment.emplace(nic, program->prog_fd(), config.datapath.xdp_mode);
+DaemonStatus Daemon::snapshot() const {
+  DaemonStatus s;
+  s.taken = WallClock::now();
+  s.taken_steady = std::chrono::steady_clock::now();
+  s.version = ANYCASTD_VERSION;
+  s.pid = getpid();
+  s.config_path = options_.config_path;
+  s.started = started_;
+  s.interface = nic_.name;
+  s.xdp_mode = attachment_ ? std::string(to_string(attachment_->mode())) : "";
+  s.prog_id = attachment_ ? attachment_->prog_id() : 0;
+  s.answering = !stopping_;
+  for (const auto* list : {&groups_, &retiring_})
+    for (const auto& g : *list) s.groups.push_back(g->status());
+  s.counters = program_->read_stats();
+  s.reloads = reloads_;
+  s.reload_failures = reload_failures_;
+  s.last_reload_error = last_reload_error_;
+  return s;
+}
 
-    netlink.emplace();
-    LoopbackSnapshot before = LoopbackSnapshot::take(*netlink, loopback);
-    report_leftovers(before, config, loopback);
-    aliases.reserve(config.anycast.addresses.size());
-    for (const Prefix& vip : config.anycast.addresses) aliases.emplace_back(*netlink, loopback, vip, &before);
+nlohmann::json Daemon::handle(const ctl::Request& request) {
+  std::vector<std::string> names;
+  for (const auto& g : groups_) names.push_back(g->name());
+  switch (request.command) {
+    case ctl::Command::status: {
+      nlohmann::json reply = ctl::ok_reply();
+      reply["status"] = ctl::status_to_json(snapshot());
+      return reply;
+    }
+    case ctl::Command::drain:
+    case ctl::Command::undrain:
+    case ctl::Command::check: {
+      std::vector<std::string> chosen;
+      for (std::size_t i : ctl::select_groups(request, names)) chosen.push_back(names[i]);
+      if (request.command == ctl::Command::check) {
+        for (auto& g : groups_)
+          if (std::find(chosen.begin(), chosen.end(), g->name()) != chosen.end()) g->check_now();
+      } else if (request.command == ctl::Command::drain) {
+        if (request.all_groups()) drained_.insert("all");
+        drained_.insert(chosen.begin(), chosen.end());
+      } else {
+        if (request.all_groups()) drained_.clear();
+        for (const auto& n : chosen) drained_.erase(n);
+        if (!request.all_groups() && drained_.count("all"))
+          throw ctl::RequestError("every group is drained (drain all): undrain all first");
+      }
+      nlohmann::json reply = ctl::ok_reply(request.group + ": " + std::string(ctl::to_string(request.command)) +
+                                           (request.command == ctl::Command::check ? " scheduled" : "ed"));
+      reply["groups"] = chosen;
+      return reply;
+    }
+    case ctl::Command::reload: {
+      if (stopping_) throw ctl::RequestError("stopping: no reload");
+      if (std::string error = reload(); !error.empty())
+        throw ctl::RequestError("reload rejected, the running configuration stays: " + error);
+      return ctl::ok_reply("configuration reloaded from " + options_.config_path);
+    }
+    case ctl::Command::restart:
+      if (stopping_) throw ctl::RequestError("stopping: no restart");
+      restart_requested_ = true;
+      return ctl::ok_reply("restarting in place (pid " + std::to_string(getpid()) + ")");
+  }
+  throw ctl::RequestError("unhandled command");
+}
+
+void Daemon::restart() {
+  spdlog::info("restarting in place: the fast path, aliases and routes stay as they are");
+  spdlog::default_logger()->flush();
+  std::vector<std::string> args = options_.argv;
+  if (std::find(args.begin(), args.end(), "--adopt") == args.end()) args.push_back("--adopt");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  // No destructor runs across exec: nothing is withdrawn, removed or detached. Every fd we hold
+  // is close-on-exec, so the successor re-creates its locks and sockets.
+  execv("/proc/self/exe", argv.data());
+  spdlog::critical("restart: exec failed: {}; stopping", std::strerror(errno));
+  std::_Exit(1);  // the routes and answers stay; a supervisor's restart re-adopts them
+}
+
+void Daemon::serve() {
+  std::string replaced = attachment_->replaced_prog_id()
+                             ? ", replaced prog id " + std::to_string(attachment_->replaced_prog_id())
+                             : "";
+  std::string group_names;
+  for (const auto& g : groups_) group_names += (group_names.empty() ? "" : ", ") + g->name();
+  spdlog::info("anycastd started: interface {} (xdp {}, prog id {}{}), groups {}; services {}; control {}{}",
+               nic_.name, to_string(attachment_->mode()), attachment_->prog_id(), replaced, group_names,
+               join_services(config_), control_->path(), metrics_ ? "; metrics http://" + metrics_->address().str() + "/metrics" : "");
+  notifier_.send("READY=1\nSTATUS=serving");
+
+  Millis stats_interval{static_cast<long long>(config_.log.stats_interval_s) * 1000};
+  next_stats_ = Clock::now() + stats_interval;
+  for (;;) {
+    Clock::time_point now = Clock::now();
+    pollfd fds[4] = {{signals_->fd(), POLLIN, 0},
+                     {wake_->fd(), POLLIN, 0},
+                     {control_->fd(), POLLIN, 0},
+                     {metrics_ ? metrics_->fd() : -1, POLLIN, 0}};
+    if (poll(fds, 4, timeout_ms(now)) < 0 && errno != EINTR)
+      throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
+    now = Clock::now();
+
+    if (fds[1].revents & POLLIN) wake_->drain();
+    if (fds[2].revents & POLLIN) control_->on_readable();
+    if (fds[3].revents & POLLIN) metrics_->on_readable();
+    if (restart_requested_) restart();
+    while (int signal = signals_->take()) {
+      if (signal == SIGHUP && !stopping_) {
+        spdlog::info("SIGHUP: reloading {}", options_.config_path);
+        reload();
+      } else if (signal == SIGTERM || signal == SIGINT) {
+        if (!stopping_) {
+          spdlog::info("{}: withdrawing, draining, then stopping", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+          stop_groups();
+        }
+      }
+    }
+
+    if (!stopping_) update_held_out(now);
+    for (auto& g : groups_) g->poll(now);
+    for (auto& g : retiring_) g->poll(now);
+    // Retired groups leave once drained; a changed group's successor starts then.
+    for (auto it = retiring_.begin(); it != retiring_.end();) {
+      if (!(*it)->done()) {
+        ++it;
+        continue;
+      }
+      std::string name = (*it)->name();
+      it = retiring_.erase(it);
+      tables_written_ = false;
+      auto successor = std::find_if(successors_.begin(), successors_.end(), [&](const GroupConfig& s) { return s.name == name; });
+      if (successor != successors_.end() && !stopping_) {
+        groups_.push_back(std::make_unique<Group>(*successor, environment()));
+        update_held_out(now);
+        groups_.back()->start(now);
+        successors_.erase(successor);
+      }
+    }
+    sync_tables();
+
+    if (notifier_.watchdog_interval() && now >= next_watchdog_) {
+      notifier_.send("WATCHDOG=1");
+      next_watchdog_ = now + *notifier_.watchdog_interval();
+    }
+    if (stats_interval.count() && now >= next_stats_) {
+      // An idle server does not fill the log with the same numbers.
+      ac_stats current = program_->read_stats();
+      if (std::memcmp(&current, &last_logged_, sizeof current) != 0) log_stats(current, "counters");
+      last_logged_ = current;
+      next_stats_ = now + stats_interval;
+    }
+    if (stopping_ && retiring_.empty() &&
+        std::all_of(groups_.begin(), groups_.end(), [](const auto& g) { return g->done(); }))
+      return;
+  }
+}
+
+int Daemon::run() {
+  // Blocked before anything is created, so a SIGTERM during start-up waits for a clean start
+  // and is then handled as a normal stop.
+  signals_.emplace(std::initializer_list<int>{SIGTERM, SIGINT, SIGHUP});
+  try {
+    start();
   } catch (const std::exception& e) {
     // Said before the undo so the reason comes first in the log.
     spdlog::critical("start-up failed: {}", e.what());
-    if (program) spdlog::info("undoing what was done");
+    spdlog::info("undoing what was done");
     return 1;
   }
-
-  std::string replaced = attachment->replaced_prog_id()
-                             ? ", replaced prog id " + std::to_string(attachment->replaced_prog_id())
-                             : "";
-  spdlog::info("anycastd started: interface {} (xdp {}, prog id {}{}), VIPs {}; services {}", nic.name,
-               to_string(attachment->mode()), attachment->prog_id(), replaced, join_vips(aliases),
-               join_services(config));
-
-  int interval_ms = config.log.stats_interval_s ? static_cast<int>(config.log.stats_interval_s) * 1000 : -1;
-  ac_stats last_logged{};
-  for (;;) {
-    int signal = signals.wait(interval_ms);
-    if (signal == 0) {
-      // An idle server does not fill the log with the same numbers.
-      ac_stats now = program->read_stats();
-      if (std::memcmp(&now, &last_logged, sizeof now) != 0) log_stats(now, "counters");
-      last_logged = now;
-    } else if (signal == SIGHUP) {
-      spdlog::info("SIGHUP: reloading the configuration is not implemented yet (it comes with the control plane); "
-                   "nothing changed");
-    } else {
-      spdlog::info("{}: stopping", signal == SIGTERM ? "SIGTERM" : "SIGINT");
-      break;
-    }
-  }
-
-  // Withdraw first (the VIPs leave the loopback), then stop answering, then detach: a router that
-  // still sends for a moment gets answers rather than silence.
-  while (!aliases.empty()) aliases.pop_back();
-  program->set_answering(false);
-  attachment.reset();
-  log_stats(program->read_stats(), "final counters");
+  serve();
+  // Every group is down: withdrawn, drained, not answering, aliases gone. Now the fast path.
+  groups_.clear();
+  program_->set_answering(false);
+  attachment_.reset();
+  log_stats(program_->read_stats(), "final counters");
   spdlog::info("anycastd stopped");
   return 0;
 }
 
 }  // namespace
 
-int run_daemon(const Config& config) {
+int run_daemon(const Config& config, const DaemonOptions& options) {
   if (std::string problem = capability_problem(); !problem.empty()) {
     spdlog::critical("{}", problem);
     return 1;
   }
   try {
-    // Blocked before anything is created, so a SIGTERM during start-up waits for a clean start
-    // and is then handled as a normal stop.
-    SignalFd signals({SIGTERM, SIGINT, SIGHUP});
-    return serve(config, signals);
+    Daemon daemon(config, options);
+    return daemon.run();
   } catch (const std::exception& e) {
     // Failures while running or stopping; RAII has undone what it could.
     spdlog::critical("anycastd failed: {}", e.what());

@@ -1,13 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "config.h"
 
 namespace anycastd {
 
-// Starts the fast path and the VIPs from `config`, serves until SIGTERM or SIGINT, then takes
-// everything down in the order that keeps the route honest. Returns the process's exit status;
-// every failure is logged with its reason.
-int run_daemon(const Config& config);
+struct DaemonOptions {
+  std::string config_path;
+  // Taking over from a running instance (anycastctl restart execs anycastd with --adopt): the
+  // attached program is replaced atomically and groups whose routes are out stay up untouched.
+  bool adopt = false;
+  std::vector<std::string> argv;  // to exec the same command line again on restart
+};
+
+// Starts the fast path and the groups from `config`, serves until SIGTERM or SIGINT (SIGHUP
+// reloads), then takes everything down in the order that keeps the route honest. Returns the
+// process's exit status; every failure is logged with its reason.
+int run_daemon(const Config& config, const DaemonOptions& options);
 
 }  // namespace anycastd

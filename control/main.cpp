@@ -13,17 +13,20 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: anycastd --config FILE [--check] [--log-level LEVEL]\n"
+    "usage: anycastd --config FILE [--check] [--log-level LEVEL] [--adopt]\n"
     "       anycastd --help | --version\n"
     "\n"
     "  -c, --config FILE      the configuration (TOML), see docs/configuration.md\n"
     "      --check            validate FILE, print \"FILE: ok\" or the error, and exit (needs no root)\n"
     "  -l, --log-level LEVEL  trace, debug, info, warn, error, critical or off; overrides [log] level\n"
+    "      --adopt            take over from a running instance (what `anycastctl restart` does):\n"
+    "                         the fast path is swapped without a gap, announced groups stay up\n"
     "  -h, --help             this text\n"
     "  -V, --version          the version\n"
     "\n"
-    "Runs in the foreground and logs to stderr. SIGTERM or SIGINT: withdraw the VIPs, stop\n"
-    "answering, detach, exit 0. Needs CAP_BPF and CAP_NET_ADMIN.\n";
+    "Runs in the foreground and logs to stderr. SIGTERM or SIGINT: withdraw every group, answer\n"
+    "for drain_ms, stop answering, detach, exit 0. SIGHUP: reload FILE (a bad file is rejected\n"
+    "and the running configuration stays). Needs CAP_BPF and CAP_NET_ADMIN.\n";
 
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "anycastd: %s\n%s", message.c_str(), kUsage);
@@ -36,15 +39,17 @@ int main(int argc, char** argv) {
   static const option kOptions[] = {
       {"config", required_argument, nullptr, 'c'}, {"check", no_argument, nullptr, 'k'},
       {"log-level", required_argument, nullptr, 'l'}, {"help", no_argument, nullptr, 'h'},
-      {"version", no_argument, nullptr, 'V'},      {nullptr, 0, nullptr, 0},
+      {"version", no_argument, nullptr, 'V'},      {"adopt", no_argument, nullptr, 'a'},
+      {nullptr, 0, nullptr, 0},
   };
   std::string config_path, log_level;
-  bool check = false;
+  bool check = false, adopt = false;
   opterr = 0;
   for (int c; (c = getopt_long(argc, argv, ":c:l:hV", kOptions, nullptr)) != -1;) {
     switch (c) {
       case 'c': config_path = optarg; break;
       case 'k': check = true; break;
+      case 'a': adopt = true; break;
       case 'l': log_level = optarg; break;
       case 'h': std::fputs(kUsage, stdout); return 0;
       case 'V': std::printf("anycastd %s\n", ANYCASTD_VERSION); return 0;
@@ -73,5 +78,9 @@ int main(int argc, char** argv) {
 
   spdlog::set_default_logger(spdlog::stderr_color_mt("anycastd"));
   spdlog::set_level(log_level.empty() ? config.log.level : level);
-  return anycastd::run_daemon(config);
+  anycastd::DaemonOptions options;
+  options.config_path = config_path;
+  options.adopt = adopt;
+  options.argv.assign(argv, argv + argc);
+  return anycastd::run_daemon(config, options);
 }

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "signals.h"
 
-#include <poll.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -18,7 +17,7 @@ SignalFd::SignalFd(std::initializer_list<int> signals) {
   for (int s : signals) sigaddset(&set, s);
   if (int err = pthread_sigmask(SIG_BLOCK, &set, &previous_); err != 0)
     throw std::runtime_error(std::string("blocking signals: ") + std::strerror(err));
-  fd_ = signalfd(-1, &set, SFD_CLOEXEC);
+  fd_ = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   if (fd_ < 0) {
     int err = errno;
     pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
@@ -31,18 +30,14 @@ SignalFd::~SignalFd() {
   pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
 }
 
-int SignalFd::wait(int timeout_ms) {
+int SignalFd::take() {
   for (;;) {
-    pollfd p{fd_, POLLIN, 0};
-    int n = poll(&p, 1, timeout_ms);
-    if (n < 0 && errno == EINTR) continue;  // a signal we do not block (SIGSTOP/SIGCONT)
-    if (n < 0) throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
-    if (n == 0) return 0;
     signalfd_siginfo info{};
     ssize_t got = read(fd_, &info, sizeof info);
     if (got == static_cast<ssize_t>(sizeof info)) return static_cast<int>(info.ssi_signo);
-    if (got < 0 && errno != EAGAIN && errno != EINTR)
-      throw std::runtime_error(std::string("reading signalfd: ") + std::strerror(errno));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0 && errno == EAGAIN) return 0;
+    throw std::runtime_error(std::string("reading signalfd: ") + std::strerror(errno));
   }
 }
 

@@ -17,8 +17,10 @@ class SignalFd {
   SignalFd(const SignalFd&) = delete;
   SignalFd& operator=(const SignalFd&) = delete;
 
-  // The next signal's number, or 0 when `timeout_ms` (-1: forever) passed first.
-  int wait(int timeout_ms);
+  // For the daemon's poll loop; take() then reads what arrived.
+  int fd() const { return fd_; }
+  // A pending signal's number, or 0 when none is pending (never blocks).
+  int take();
 
  private:
   sigset_t previous_;

@@ -12,7 +12,7 @@ PACKAGES=(
 	# build
 	build-essential cmake pkg-config clang llvm
 	libbpf-dev bpftool libelf-dev zlib1g-dev
-	libspdlog-dev libfmt-dev libtomlplusplus-dev libmnl-dev
+	libspdlog-dev libfmt-dev libtomlplusplus-dev libmnl-dev nlohmann-json3-dev
 	libgtest-dev libgmock-dev libbenchmark-dev
 	# labs, demo and tests
 	iproute2 ethtool python3 python3-scapy socat tcpdump procps util-linux

@@ -12,14 +12,21 @@ static __always_inline __u16 ac_csum_fold(__u32 sum)
 	return (__u16)~sum;
 }
 
-/* The ones'-complement sum of a 20-byte IPv4 header, its checksum field included. */
+/*
+ * The ones'-complement sum of a 20-byte IPv4 header, its checksum field included. The words are
+ * copied out rather than read through a __u16 pointer: the header was just written through its
+ * struct fields, and a compiler may order type-punned reads before those writes.
+ */
 static __always_inline __u32 ac_ip4_sum(const struct ac_iphdr *ip)
 {
-	const __u16 *word = (const __u16 *)ip;
+	const __u8 *bytes = (const __u8 *)ip;
 	__u32 sum = 0;
 	AC_UNROLL
-	for (int i = 0; i < (int)(sizeof(struct ac_iphdr) / 2); i++)
-		sum += word[i];
+	for (int i = 0; i < (int)(sizeof(struct ac_iphdr) / 2); i++) {
+		__u16 word;
+		ac_copy(&word, bytes + 2 * i, 2);
+		sum += word;
+	}
 	return sum;
 }
 

@@ -10,6 +10,9 @@
 namespace anycastd {
 namespace {
 
+#define BASE_DATAPATH_TEXT "[datapath]\ninterface = \"eth0\"\n"
+#define BASE_ANYCAST_TEXT "[anycast]\naddresses = [\"192.0.2.10\"]\n"
+
 // The contract exactly as the issue writes it.
 constexpr const char* kContract = R"(
 [datapath]
@@ -24,6 +27,28 @@ loopback = "lo"
 [services.echo]
 port = 7
 # allow = ["198.51.100.0/24"]   # optional source prefixes
+)";
+
+// The control plane's contract (issue 3), exactly as written, after the foundation's.
+constexpr const char* kControlContract = R"(
+[health]
+interval_ms = 1000
+fast_interval_ms = 200
+rise = 3
+fall = 2
+disable_file = "/run/anycastd/disable"
+
+[[health.check]]
+kind = "tcp"            # "datapath" | "tcp" | "exec"
+port = 8080
+
+[route]
+signal = "bird"         # "alias" | "bird" | "exabgp"
+drain_ms = 2000
+
+[route.bird]
+socket = "/run/bird/bird.ctl"
+protocol = "anycast_vips"
 )";
 
 std::string error_of(const std::string& text) {
@@ -55,6 +80,39 @@ TEST(Config, ContractParses) {
   EXPECT_EQ(c.log.stats_interval_s, 0u);
 }
 
+TEST(Config, ControlPlaneContractParses) {
+  Config c = parse_config(std::string(kContract) + kControlContract, "anycastd.toml");
+  EXPECT_EQ(c.health.timing.interval, Millis(1000));
+  EXPECT_EQ(c.health.timing.fast_interval, Millis(200));
+  EXPECT_EQ(c.health.timing.rise, 3u);
+  EXPECT_EQ(c.health.timing.fall, 2u);
+  EXPECT_EQ(c.health.disable_file, "/run/anycastd/disable");
+  ASSERT_EQ(c.health.checks.size(), 1u);
+  EXPECT_EQ(c.health.checks[0].kind, CheckKind::tcp);
+  EXPECT_EQ(c.health.checks[0].port, 8080);
+  EXPECT_FALSE(c.health.checks[0].address) << "the group fills it in";
+  EXPECT_EQ(c.route.signal, SignalKind::bird);
+  EXPECT_EQ(c.route.drain, Millis(2000));
+  EXPECT_EQ(c.route.bird.socket, "/run/bird/bird.ctl");
+  EXPECT_EQ(c.route.bird.protocols, std::vector<std::string>{"anycast_vips"});
+
+  // The flat form: one group, "default", with every VIP, service and check.
+  ASSERT_EQ(c.groups.size(), 1u);
+  const GroupConfig& g = c.groups[0];
+  EXPECT_EQ(g.name, "default");
+  EXPECT_EQ(g.addresses, c.anycast.addresses);
+  EXPECT_EQ(g.services, 1u << AC_SVC_ECHO);
+  ASSERT_EQ(g.checks.size(), 1u);
+  EXPECT_EQ(g.checks[0].port, 8080);
+  EXPECT_EQ(g.checks[0].address, parse_prefix("192.0.2.10")) << "the first single-address VIP";
+  EXPECT_EQ(g.checks[0].timeout, Millis(500)) << "half the interval, at most 1000";
+  EXPECT_EQ(g.route.signal, SignalKind::bird);
+  EXPECT_EQ(g.route.bird.protocols, std::vector<std::string>{"anycast_vips"});
+  EXPECT_EQ(g.timing.interval, Millis(1000));
+  EXPECT_EQ(g.timing.drain, Millis(2000));
+  EXPECT_EQ(g.disable_file, "");
+}
+
 TEST(Config, Defaults) {
   Config c = parse_config(R"(
 [datapath]
@@ -69,6 +127,242 @@ addresses = ["203.0.113.0/24"]
   EXPECT_EQ(c.anycast.loopback, "lo");
   ASSERT_EQ(c.services.size(), 1u);
   EXPECT_EQ(c.services[0].port, 7);  // the well-known port
+
+  EXPECT_EQ(c.health.timing.interval, Millis(1000));
+  EXPECT_EQ(c.health.timing.fast_interval, Millis(200));
+  EXPECT_EQ(c.health.timing.rise, 3u);
+  EXPECT_EQ(c.health.timing.fall, 2u);
+  EXPECT_EQ(c.health.timing.hold_down, Millis(0));
+  EXPECT_EQ(c.health.disable_file, "/run/anycastd/disable");
+  EXPECT_TRUE(c.health.checks.empty());
+  EXPECT_EQ(c.route.signal, SignalKind::alias);
+  EXPECT_EQ(c.route.drain, Millis(2000));
+  EXPECT_FALSE(c.route.graceful_shutdown);
+  EXPECT_EQ(c.control.socket, "/run/anycastd/anycastd.sock");
+  EXPECT_EQ(c.metrics.listen, "127.0.0.1:9187");
+  ASSERT_EQ(c.groups.size(), 1u);
+  EXPECT_EQ(c.groups[0].name, "default");
+  EXPECT_EQ(c.groups[0].addresses, std::vector<Prefix>{parse_prefix("203.0.113.0/24")});
+  EXPECT_EQ(c.groups[0].services, 1u << AC_SVC_ECHO);
+  EXPECT_TRUE(c.groups[0].checks.empty());
+  EXPECT_EQ(c.groups[0].route.signal, SignalKind::alias);
+  EXPECT_EQ(c.groups[0].timing.drain, Millis(2000));
+}
+
+TEST(Config, ShortIntervalsShortenTheDefaults) {
+  Config c = parse_config(BASE_DATAPATH_TEXT BASE_ANYCAST_TEXT "[health]\ninterval_ms = 100\n"
+                          "[[health.check]]\nkind = \"datapath\"\n",
+                          "x.toml");
+  EXPECT_EQ(c.health.timing.fast_interval, Millis(100)) << "never above the interval";
+  EXPECT_EQ(c.health.checks[0].timeout, Millis(50)) << "half the interval";
+}
+
+TEST(Config, EveryControlPlaneKey) {
+  Config c = parse_config(R"(
+[datapath]
+interface = "eth0"
+[anycast]
+addresses = ["203.0.113.0/24", "192.0.2.10", "2001:db8::10"]
+[services.echo]
+[health]
+interval_ms = 2000
+fast_interval_ms = 250
+rise = 5
+fall = 4
+hold_down_ms = 30000
+disable_file = ""
+[[health.check]]
+kind = "datapath"
+timeout_ms = 100
+[[health.check]]
+kind = "tcp"
+port = 53
+address = "203.0.113.53"
+timeout_ms = 1999
+[[health.check]]
+kind = "exec"
+command = "/usr/local/bin/healthy --quick"
+[route]
+signal = "exabgp"
+drain_ms = 0
+graceful_shutdown = true
+[route.exabgp]
+pipe = "/run/exabgp/edge"
+next_hop4 = "198.51.100.2"
+next_hop6 = "2001:db8:100::2"
+communities = ["65001:100", "no-export"]
+timeout_ms = 750
+[control]
+socket = "/run/anycastd/ctl.sock"
+[metrics]
+listen = "[::1]:9100"
+)",
+                          "x.toml");
+  EXPECT_EQ(c.health.timing.interval, Millis(2000));
+  EXPECT_EQ(c.health.timing.fast_interval, Millis(250));
+  EXPECT_EQ(c.health.timing.rise, 5u);
+  EXPECT_EQ(c.health.timing.fall, 4u);
+  EXPECT_EQ(c.health.timing.hold_down, Millis(30000));
+  EXPECT_EQ(c.health.disable_file, "") << "\"\" turns the maintenance file off";
+  ASSERT_EQ(c.health.checks.size(), 3u);
+  EXPECT_EQ(c.health.checks[0].kind, CheckKind::datapath);
+  EXPECT_EQ(c.health.checks[0].timeout, Millis(100));
+  EXPECT_EQ(c.health.checks[1].address, parse_prefix("203.0.113.53"));
+  EXPECT_EQ(c.health.checks[1].timeout, Millis(1999));
+  EXPECT_EQ(c.health.checks[2].kind, CheckKind::exec);
+  EXPECT_EQ(c.health.checks[2].command, "/usr/local/bin/healthy --quick");
+  EXPECT_EQ(c.health.checks[2].timeout, Millis(1000));
+  EXPECT_EQ(c.route.signal, SignalKind::exabgp);
+  EXPECT_EQ(c.route.drain, Millis(0));
+  EXPECT_TRUE(c.route.graceful_shutdown);
+  EXPECT_EQ(c.route.exabgp.pipe, "/run/exabgp/edge");
+  EXPECT_EQ(c.route.exabgp.next_hop4, "198.51.100.2");
+  EXPECT_EQ(c.route.exabgp.next_hop6, "2001:db8:100::2");
+  EXPECT_EQ(c.route.exabgp.communities, (std::vector<std::string>{"65001:100", "no-export"}));
+  EXPECT_EQ(c.route.exabgp.timeout, Millis(750));
+  EXPECT_EQ(c.control.socket, "/run/anycastd/ctl.sock");
+  EXPECT_EQ(c.metrics.listen, "[::1]:9100");
+  EXPECT_EQ(parse_config(BASE_DATAPATH_TEXT BASE_ANYCAST_TEXT "[metrics]\nlisten = \"\"\n", "x").metrics.listen, "")
+      << "\"\" turns metrics off";
+  EXPECT_EQ(
+      parse_config(BASE_DATAPATH_TEXT BASE_ANYCAST_TEXT "[metrics]\nlisten = \"0.0.0.0:80\"\n", "x").metrics.listen,
+      "0.0.0.0:80");
+  ASSERT_EQ(c.groups.size(), 1u);
+  EXPECT_EQ(c.groups[0].checks.size(), 3u);
+  EXPECT_EQ(c.groups[0].timing.drain, Millis(0));
+  EXPECT_EQ(c.groups[0].timing.hold_down, Millis(30000));
+}
+
+TEST(Config, BirdProtocolLists) {
+  Config c = parse_config(R"(
+[datapath]
+interface = "eth0"
+[anycast]
+addresses = ["192.0.2.10", "2001:db8::10"]
+[route]
+signal = "bird"
+graceful_shutdown = true
+[route.bird]
+socket = "/run/bird/edge.ctl"
+protocol = ["anycast_vips4", "anycast_vips6"]
+gshut_protocol = ["anycast_vips4_gshut", "anycast_vips6_gshut"]
+timeout_ms = 300
+)",
+                          "x.toml");
+  const RouteConfig& r = c.groups[0].route;
+  EXPECT_EQ(r.bird.socket, "/run/bird/edge.ctl");
+  EXPECT_EQ(r.bird.protocols, (std::vector<std::string>{"anycast_vips4", "anycast_vips6"}));
+  EXPECT_EQ(r.bird.gshut_protocols, (std::vector<std::string>{"anycast_vips4_gshut", "anycast_vips6_gshut"}));
+  EXPECT_EQ(r.bird.timeout, Millis(300));
+  EXPECT_TRUE(r.graceful_shutdown);
+  EXPECT_EQ(c.services.size(), 0u);
+  EXPECT_EQ(c.groups[0].services, 0u) << "no services configured, none carried";
+}
+
+// Two groups: what each inherits from [health] and [route] and what it overrides.
+constexpr const char* kGroups = R"(
+[datapath]
+interface = "eth0"
+[anycast]
+loopback = "dummy0"
+[services.echo]
+[health]
+interval_ms = 1000
+hold_down_ms = 3000
+[[health.check]]
+kind = "exec"
+command = "true"
+[route]
+signal = "bird"
+drain_ms = 1500
+graceful_shutdown = true
+[route.bird]
+socket = "/run/bird/bird.ctl"
+gshut_protocol = ["gshut4", "gshut6"]
+timeout_ms = 400
+
+[[group]]
+name = "ntp"
+addresses = ["203.0.113.0/24", "192.0.2.123", "2001:db8::123"]
+[[group.check]]
+kind = "tcp"
+port = 123
+[group.route.bird]
+protocol = ["ntp4", "ntp6"]
+
+[[group]]
+name = "dns.v2"
+addresses = ["192.0.2.53"]
+services = []
+disable_file = "/run/anycastd/disable-dns"
+[[group.check]]
+kind = "datapath"
+[group.route]
+drain_ms = 5000
+graceful_shutdown = false
+[group.route.bird]
+protocol = "dns4"
+gshut_protocol = []
+
+[[group]]
+name = "exa"
+addresses = ["2001:db8::1:0/112"]
+services = ["echo"]
+[group.route]
+signal = "exabgp"
+[group.route.exabgp]
+next_hop6 = "2001:db8:100::2"
+)";
+
+TEST(Config, Groups) {
+  Config c = parse_config(kGroups, "x.toml");
+  EXPECT_EQ(c.anycast.loopback, "dummy0");
+  EXPECT_EQ(c.anycast.addresses,
+            (std::vector<Prefix>{parse_prefix("203.0.113.0/24"), parse_prefix("192.0.2.123"),
+                                 parse_prefix("2001:db8::123"), parse_prefix("192.0.2.53"),
+                                 parse_prefix("2001:db8::1:0/112")}))
+      << "every group's VIPs, in file order";
+  EXPECT_EQ(c.route.signal, SignalKind::bird) << "[route] as written, before any group's overrides";
+  EXPECT_TRUE(c.route.bird.protocols.empty());
+  ASSERT_EQ(c.groups.size(), 3u);
+
+  const GroupConfig& ntp = c.groups[0];
+  EXPECT_EQ(ntp.name, "ntp");
+  EXPECT_EQ(ntp.services, 1u << AC_SVC_ECHO) << "default: every configured service";
+  ASSERT_EQ(ntp.checks.size(), 2u) << "[[health.check]] first, then the group's own";
+  EXPECT_EQ(ntp.checks[0].kind, CheckKind::exec);
+  EXPECT_EQ(ntp.checks[1].kind, CheckKind::tcp);
+  EXPECT_EQ(ntp.checks[1].address, parse_prefix("192.0.2.123")) << "the first single-address VIP, not the /24";
+  EXPECT_EQ(ntp.route.signal, SignalKind::bird);
+  EXPECT_TRUE(ntp.route.graceful_shutdown);
+  EXPECT_EQ(ntp.route.bird.socket, "/run/bird/bird.ctl");
+  EXPECT_EQ(ntp.route.bird.protocols, (std::vector<std::string>{"ntp4", "ntp6"}));
+  EXPECT_EQ(ntp.route.bird.gshut_protocols, (std::vector<std::string>{"gshut4", "gshut6"}));
+  EXPECT_EQ(ntp.route.bird.timeout, Millis(400));
+  EXPECT_EQ(ntp.timing.drain, Millis(1500));
+  EXPECT_EQ(ntp.timing.hold_down, Millis(3000));
+  EXPECT_EQ(ntp.disable_file, "");
+
+  const GroupConfig& dns = c.groups[1];
+  EXPECT_EQ(dns.name, "dns.v2");
+  EXPECT_EQ(dns.services, 0u);
+  EXPECT_EQ(dns.disable_file, "/run/anycastd/disable-dns");
+  ASSERT_EQ(dns.checks.size(), 2u);
+  EXPECT_EQ(dns.checks[1].kind, CheckKind::datapath);
+  EXPECT_EQ(dns.route.bird.protocols, std::vector<std::string>{"dns4"});
+  EXPECT_TRUE(dns.route.bird.gshut_protocols.empty()) << "[] turns the inherited ones off";
+  EXPECT_FALSE(dns.route.graceful_shutdown);
+  EXPECT_EQ(dns.route.drain, Millis(5000));
+  EXPECT_EQ(dns.timing.drain, Millis(5000));
+  EXPECT_EQ(dns.timing.interval, Millis(1000));
+
+  const GroupConfig& exa = c.groups[2];
+  EXPECT_EQ(exa.route.signal, SignalKind::exabgp);
+  EXPECT_TRUE(exa.route.graceful_shutdown) << "inherited from [route]";
+  EXPECT_EQ(exa.route.exabgp.next_hop6, "2001:db8:100::2");
+  EXPECT_TRUE(exa.route.exabgp.next_hop4.empty()) << "no IPv4 VIPs, none needed";
+  EXPECT_EQ(exa.route.exabgp.pipe, "/run/exabgp/exabgp");
+  EXPECT_EQ(exa.route.bird.timeout, Millis(400)) << "inherited, unused";
 }
 
 TEST(Config, EveryDocumentedKey) {
@@ -126,11 +420,17 @@ struct Bad {
 // Lines: 1 [datapath]  2 interface  3 [anycast]  4 addresses  5 [services.echo]  6 port
 #define BASE_DATAPATH "[datapath]\ninterface = \"eth0\"\n"
 #define BASE_ANYCAST "[anycast]\naddresses = [\"192.0.2.10\"]\n"
+// After BASE_DATAPATH: 3 [[group]]  4 name  5 addresses
+#define GROUP_A "[[group]]\nname = \"a\"\naddresses = [\"192.0.2.10\"]\n"
+#define LONG_NAME                                                                                        \
+  "a-socket-name-that-goes-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-" \
+  "and-on.sock"
 
 const Bad kBad[] = {
     // unknown keys at every level
     {"unknown top-level table", BASE_DATAPATH BASE_ANYCAST "[servces.echo]\nport = 7\n",
-     "anycastd.toml:5: servces: unknown key (expected: datapath, anycast, services, log)"},
+     "anycastd.toml:5: servces: unknown key (expected: datapath, anycast, services, health, route, group, control, "
+     "metrics, log)"},
     {"unknown top-level key", "verbose = true\n" BASE_DATAPATH BASE_ANYCAST,
      "anycastd.toml:1: verbose: unknown key"},
     {"unknown datapath key", BASE_DATAPATH "mode = \"native\"\n" BASE_ANYCAST,
@@ -148,7 +448,7 @@ const Bad kBad[] = {
      "anycastd.toml:1: datapath.kindd: unknown key"},
     // missing
     {"no datapath", BASE_ANYCAST, "datapath: missing (a required table)"},
-    {"no anycast", BASE_DATAPATH, "anycast: missing (a required table)"},
+    {"no anycast", BASE_DATAPATH, "anycast: missing (a required table, unless [[group]] tables give the addresses)"},
     {"no interface", "[datapath]\nkind = \"xdp\"\n" BASE_ANYCAST,
      "anycastd.toml:1: datapath.interface: missing (a required string)"},
     {"no addresses", BASE_DATAPATH "[anycast]\nloopback = \"lo\"\n",
@@ -226,6 +526,264 @@ const Bad kBad[] = {
      "anycastd.toml:6: log.level: unknown level \"verbose\""},
     {"stats interval negative", BASE_DATAPATH BASE_ANYCAST "[log]\nstats_interval_s = -1\n",
      "anycastd.toml:6: log.stats_interval_s: -1 is out of range (0 to 86400)"},
+    // [health]
+    {"unknown health key", BASE_DATAPATH BASE_ANYCAST "[health]\ninterval = 5\n",
+     "anycastd.toml:6: health.interval: unknown key (expected: interval_ms, fast_interval_ms, rise, fall, "
+     "hold_down_ms, disable_file, check)"},
+    {"interval too short", BASE_DATAPATH BASE_ANYCAST "[health]\ninterval_ms = 5\n",
+     "anycastd.toml:6: health.interval_ms: 5 is out of range (10 to 3600000)"},
+    {"fast interval above interval", BASE_DATAPATH BASE_ANYCAST "[health]\ninterval_ms = 500\nfast_interval_ms = 600\n",
+     "anycastd.toml:7: health.fast_interval_ms: 600 is more than health.interval_ms (500)"},
+    {"fast interval above the default interval", BASE_DATAPATH BASE_ANYCAST "[health]\nfast_interval_ms = 1500\n",
+     "anycastd.toml:6: health.fast_interval_ms: 1500 is more than health.interval_ms (1000)"},
+    {"rise zero", BASE_DATAPATH BASE_ANYCAST "[health]\nrise = 0\n",
+     "anycastd.toml:6: health.rise: 0 is out of range (1 to 100)"},
+    {"fall zero", BASE_DATAPATH BASE_ANYCAST "[health]\nfall = 0\n",
+     "anycastd.toml:6: health.fall: 0 is out of range (1 to 100)"},
+    {"negative hold-down", BASE_DATAPATH BASE_ANYCAST "[health]\nhold_down_ms = -1\n",
+     "anycastd.toml:6: health.hold_down_ms: -1 is out of range (0 to 3600000)"},
+    {"relative disable file", BASE_DATAPATH BASE_ANYCAST "[health]\ndisable_file = \"disable\"\n",
+     "anycastd.toml:6: health.disable_file: \"disable\" is not an absolute path (\"\" turns it off)"},
+    {"check as a table", BASE_DATAPATH BASE_ANYCAST "[health.check]\nkind = \"tcp\"\n",
+     "anycastd.toml:5: health.check: expected an array of tables ([[health.check]]), got a table"},
+    {"check without kind", BASE_DATAPATH BASE_ANYCAST "[[health.check]]\nport = 80\n",
+     "anycastd.toml:5: health.check[0].kind: missing (a required string: \"datapath\", \"tcp\" or \"exec\")"},
+    {"unknown check kind", BASE_DATAPATH BASE_ANYCAST "[[health.check]]\nkind = \"http\"\n",
+     "anycastd.toml:6: health.check[0].kind: unknown check \"http\" (expected: datapath, tcp, exec)"},
+    {"unknown check key", BASE_DATAPATH BASE_ANYCAST "[[health.check]]\nkind = \"tcp\"\nport = 80\ntimeout = 5\n",
+     "anycastd.toml:8: health.check[0].timeout: unknown key (expected: kind, port, address, command, timeout_ms)"},
+    {"tcp check without port", BASE_DATAPATH BASE_ANYCAST "[[health.check]]\nkind = \"tcp\"\n",
+     "anycastd.toml:5: health.check[0].port: missing (a required integer for kind = \"tcp\": 1 to 65535)"},
+    {"tcp check port zero", BASE_DATAPATH BASE_ANYCAST "[[health.check]]\nkind = \"tcp\"\nport = 0\n",
+     "anycastd.toml:7: health.check[0].port: 0 is out of range (1 to 65535)"},
+    {"tcp check with a command", BASE_DATAPATH BASE_ANYCAST
+     "[[health.check]]\nkind = \"tcp\"\nport = 80\ncommand = \"true\"\n",
+     "anycastd.toml:8: health.check[0].command: only for kind = \"exec\" (this check is \"tcp\")"},
+    {"tcp check on a prefix", BASE_DATAPATH BASE_ANYCAST
+     "[[health.check]]\nkind = \"tcp\"\nport = 80\naddress = \"192.0.2.0/24\"\n",
+     "anycastd.toml:8: health.check[0].address: 192.0.2.0/24 is a prefix: a check connects to one address"},
+    {"tcp check on no address", BASE_DATAPATH BASE_ANYCAST
+     "[[health.check]]\nkind = \"tcp\"\nport = 80\naddress = \"192.0.2\"\n",
+     "anycastd.toml:8: health.check[0].address: \"192.0.2\": not an IPv4 or IPv6 address or prefix"},
+    {"tcp check on the unspecified address", BASE_DATAPATH BASE_ANYCAST
+     "[[health.check]]\nkind = \"tcp\"\nport = 80\naddress = \"::\"\n",
+     "anycastd.toml:8: health.check[0].address: :: is not an address a connection can go to"},
+    {"tcp check on multicast", BASE_DATAPATH BASE_ANYCAST
+     "[[health.check]]\nkind = \"tcp\"\nport = 80\naddress = \"239.1.1.1\"\n",
+     "anycastd.toml:8: health.check[0].address: 239.1.1.1 is not an address a connection can go to"},
+    {"tcp check with only prefix VIPs", BASE_DATAPATH "[anycast]\naddresses = [\"203.0.113.0/24\"]\n"
+     "[[health.check]]\nkind = \"tcp\"\nport = 80\n",
+     "anycastd.toml:5: health.check[0].address: missing: anycast.addresses has only prefix VIPs, so the check needs "
+     "an address to connect to"},
+    {"exec check with a port", BASE_DATAPATH BASE_ANYCAST
+     "[[health.check]]\nkind = \"exec\"\ncommand = \"true\"\nport = 1\n",
+     "anycastd.toml:8: health.check[0].port: only for kind = \"tcp\" (this check is \"exec\")"},
+    {"exec check without command", BASE_DATAPATH BASE_ANYCAST "[[health.check]]\nkind = \"exec\"\n",
+     "anycastd.toml:5: health.check[0].command: missing (a required string for kind = \"exec\")"},
+    {"exec check empty command", BASE_DATAPATH BASE_ANYCAST "[[health.check]]\nkind = \"exec\"\ncommand = \"  \"\n",
+     "anycastd.toml:7: health.check[0].command: is empty"},
+    {"check timeout not below interval", BASE_DATAPATH BASE_ANYCAST
+     "[health]\ninterval_ms = 500\n[[health.check]]\nkind = \"datapath\"\n[[health.check]]\nkind = \"datapath\"\n"
+     "timeout_ms = 500\n",
+     "anycastd.toml:11: health.check[1].timeout_ms: 500 is not less than health.interval_ms (500): a check must be "
+     "over before the next round is due"},
+    // [route]
+    {"unknown route key", BASE_DATAPATH BASE_ANYCAST "[route]\nsignall = \"bird\"\n",
+     "anycastd.toml:6: route.signall: unknown key (expected: signal, drain_ms, graceful_shutdown, bird, exabgp)"},
+    {"unknown signal", BASE_DATAPATH BASE_ANYCAST "[route]\nsignal = \"bgp\"\n",
+     "anycastd.toml:6: route.signal: unknown signal \"bgp\" (expected: alias, bird, exabgp)"},
+    {"drain too long", BASE_DATAPATH BASE_ANYCAST "[route]\ndrain_ms = 600001\n",
+     "anycastd.toml:6: route.drain_ms: 600001 is out of range (0 to 600000)"},
+    {"graceful shutdown not a boolean", BASE_DATAPATH BASE_ANYCAST "[route]\ngraceful_shutdown = \"yes\"\n",
+     "anycastd.toml:6: route.graceful_shutdown: expected a boolean, got a string"},
+    {"graceful shutdown with the alias signal", BASE_DATAPATH BASE_ANYCAST "[route]\ngraceful_shutdown = true\n",
+     "anycastd.toml:6: route.graceful_shutdown: the alias signal cannot tag routes: graceful shutdown (RFC 8326) "
+     "needs signal = \"bird\" or \"exabgp\""},
+    {"bird without protocol", BASE_DATAPATH BASE_ANYCAST "[route]\nsignal = \"bird\"\n",
+     "anycastd.toml:5: route.bird.protocol: missing: signal = \"bird\" needs the BIRD static protocol(s) that carry "
+     "the group's routes"},
+    {"unknown bird key", BASE_DATAPATH BASE_ANYCAST "[route]\nsignal = \"bird\"\n[route.bird]\nprotocols = [\"a\"]\n",
+     "anycastd.toml:8: route.bird.protocols: unknown key (expected: socket, protocol, gshut_protocol, timeout_ms)"},
+    {"bird protocol with a space", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"bird\"\n[route.bird]\nprotocol = \"anycast vips\"\n",
+     "anycastd.toml:8: route.bird.protocol: \"anycast vips\" is not a BIRD protocol name or pattern"},
+    {"bird protocol list element", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"bird\"\n[route.bird]\nprotocol = [\"anycast_vips4\",\n  \"anycast;vips6\"]\n",
+     "anycastd.toml:9: route.bird.protocol[1]: \"anycast;vips6\" is not a BIRD protocol name or pattern"},
+    {"bird protocol list empty", BASE_DATAPATH BASE_ANYCAST "[route]\nsignal = \"bird\"\n[route.bird]\nprotocol = []\n",
+     "anycastd.toml:8: route.bird.protocol: is empty: name at least one protocol"},
+    {"bird protocol twice", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"bird\"\n[route.bird]\nprotocol = [\"p4\", \"p4\"]\n",
+     "anycastd.toml:8: route.bird.protocol[1]: \"p4\" is listed twice"},
+    {"bird protocol a number", BASE_DATAPATH BASE_ANYCAST "[route]\nsignal = \"bird\"\n[route.bird]\nprotocol = 4\n",
+     "anycastd.toml:8: route.bird.protocol: expected a string or an array of strings, got an integer"},
+    {"bird socket relative", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"bird\"\n[route.bird]\nprotocol = \"p\"\nsocket = \"bird.ctl\"\n",
+     "anycastd.toml:9: route.bird.socket: \"bird.ctl\" is not an absolute path"},
+    {"bird timeout zero", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"bird\"\n[route.bird]\nprotocol = \"p\"\ntimeout_ms = 0\n",
+     "anycastd.toml:9: route.bird.timeout_ms: 0 is out of range (1 to 60000)"},
+    {"bird settings with the alias signal", BASE_DATAPATH BASE_ANYCAST "[route.bird]\nprotocol = \"p\"\n",
+     "anycastd.toml:5: route.bird: given, but route.signal is \"alias\" (set signal = \"bird\" to use it)"},
+    {"graceful shutdown without gshut protocols", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"bird\"\ngraceful_shutdown = true\n[route.bird]\nprotocol = \"p\"\n",
+     "anycastd.toml:5: route.bird.gshut_protocol: missing: graceful_shutdown = true with signal = \"bird\" needs "
+     "the protocol(s) announcing the routes tagged GRACEFUL_SHUTDOWN"},
+    {"gshut protocols without graceful shutdown", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"bird\"\n[route.bird]\nprotocol = \"p\"\ngshut_protocol = \"p_gshut\"\n",
+     "anycastd.toml:9: route.bird.gshut_protocol: set, but graceful_shutdown is false: set [route] "
+     "graceful_shutdown = true to use it, or remove it"},
+    {"gshut protocol matched by a protocol pattern", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"bird\"\ngraceful_shutdown = true\n[route.bird]\nprotocol = \"anycast_vips*\"\n"
+     "gshut_protocol = \"anycast_vips4_gshut\"\n",
+     "anycastd.toml:10: route.bird.gshut_protocol: \"anycast_vips4_gshut\" matches \"anycast_vips*\" in "
+     "bird.protocol: the tagged routes need protocols of their own"},
+    {"exabgp without next hop", BASE_DATAPATH BASE_ANYCAST "[route]\nsignal = \"exabgp\"\n",
+     "anycastd.toml:5: route.exabgp.next_hop4: missing: the group has IPv4 VIPs (192.0.2.10/32) and ExaBGP needs "
+     "this edge's IPv4 address as their next hop"},
+    {"exabgp without IPv6 next hop", BASE_DATAPATH
+     "[anycast]\naddresses = [\"192.0.2.10\", \"2001:db8::10\", \"2001:db8::11\"]\n"
+     "[route]\nsignal = \"exabgp\"\n[route.exabgp]\nnext_hop4 = \"198.51.100.2\"\n",
+     "anycastd.toml:5: route.exabgp.next_hop6: missing: the group has IPv6 VIPs (2001:db8::10/128 and 1 more)"},
+    {"exabgp next hop of the wrong family", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"exabgp\"\n[route.exabgp]\nnext_hop4 = \"2001:db8::2\"\n",
+     "anycastd.toml:8: route.exabgp.next_hop4: \"2001:db8::2\" is not an IPv4 address"},
+    {"exabgp next hop not an address", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"exabgp\"\n[route.exabgp]\nnext_hop4 = \"edge1\"\n",
+     "anycastd.toml:8: route.exabgp.next_hop4: \"edge1\": not an IPv4 or IPv6 address or prefix"},
+    {"exabgp next hop empty", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"exabgp\"\n[route.exabgp]\nnext_hop4 = \"\"\n",
+     "anycastd.toml:8: route.exabgp.next_hop4: is empty: this edge's IPv4 address"},
+    {"exabgp bad community", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"exabgp\"\n[route.exabgp]\nnext_hop4 = \"198.51.100.2\"\ncommunities = [\"65001:1\", "
+     "\"65536:1\"]\n",
+     "anycastd.toml:9: route.exabgp.communities[1]: community \"65536:1\" is not ASN:VALUE (0-65535 each)"},
+    {"exabgp community twice", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"exabgp\"\n[route.exabgp]\nnext_hop4 = \"198.51.100.2\"\ncommunities = [\"no-export\", "
+     "\"no-export\"]\n",
+     "anycastd.toml:9: route.exabgp.communities[1]: \"no-export\" is listed twice"},
+    {"exabgp pipe relative", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"exabgp\"\n[route.exabgp]\nnext_hop4 = \"198.51.100.2\"\npipe = \"exabgp\"\n",
+     "anycastd.toml:9: route.exabgp.pipe: \"exabgp\" is not an absolute path"},
+    {"unknown exabgp key", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"exabgp\"\n[route.exabgp]\nnext_hop = \"198.51.100.2\"\n",
+     "anycastd.toml:8: route.exabgp.next_hop: unknown key (expected: pipe, next_hop4, next_hop6, communities, "
+     "timeout_ms)"},
+    {"exabgp settings with the bird signal", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"bird\"\n[route.bird]\nprotocol = \"p\"\n[route.exabgp]\nnext_hop4 = \"198.51.100.2\"\n",
+     "anycastd.toml:9: route.exabgp: given, but route.signal is \"bird\" (set signal = \"exabgp\" to use it)"},
+    // [[group]]
+    {"anycast addresses and groups", BASE_DATAPATH BASE_ANYCAST GROUP_A,
+     "anycastd.toml:4: anycast.addresses: not allowed together with [[group]] (line 5): each group lists its own "
+     "addresses; move these into a group, or remove the [[group]] tables for the single-group form"},
+    {"group as a table", BASE_DATAPATH "[group]\nname = \"a\"\n",
+     "anycastd.toml:3: group: expected an array of tables ([[group]]), got a table"},
+    {"no groups", "group = []\n" BASE_DATAPATH, "anycastd.toml:1: group: is empty: at least one group is needed"},
+    {"unknown group key", BASE_DATAPATH GROUP_A "adresses = []\n",
+     "anycastd.toml:6: group[0].adresses: unknown key (expected: name, addresses, services, disable_file, check, "
+     "route)"},
+    {"group without name", BASE_DATAPATH "[[group]]\naddresses = [\"192.0.2.10\"]\n",
+     "anycastd.toml:3: group[0].name: missing (a required string)"},
+    {"bad group name", BASE_DATAPATH "[[group]]\nname = \"dns servers\"\naddresses = [\"192.0.2.10\"]\n",
+     "anycastd.toml:4: group[0].name: \"dns servers\" is not a group name (1 to 64 letters, digits, _ . -)"},
+    {"group named all", BASE_DATAPATH "[[group]]\nname = \"all\"\naddresses = [\"192.0.2.10\"]\n",
+     "anycastd.toml:4: group[0].name: \"all\" is reserved: `anycastctl drain all` means every group"},
+    {"duplicate group name", BASE_DATAPATH GROUP_A "[[group]]\nname = \"a\"\naddresses = [\"192.0.2.20\"]\n",
+     "anycastd.toml:7: group[1].name: \"a\" is already the name of group[0] (line 3)"},
+    {"group without addresses", BASE_DATAPATH "[[group]]\nname = \"a\"\n",
+     "anycastd.toml:3: group[0].addresses: missing (a required array of addresses or prefixes)"},
+    {"group with no addresses", BASE_DATAPATH "[[group]]\nname = \"a\"\naddresses = []\n",
+     "anycastd.toml:5: group[0].addresses: is empty: at least one VIP is needed"},
+    {"VIP in two groups", BASE_DATAPATH GROUP_A
+     "[[group]]\nname = \"b\"\naddresses = [\"2001:db8::10\", \"192.0.2.10\"]\n",
+     "anycastd.toml:8: group[1].addresses[1]: 192.0.2.10/32 duplicates 192.0.2.10/32 (group[0].addresses[0], line 5)"},
+    {"VIPs overlapping across groups", BASE_DATAPATH GROUP_A
+     "[[group]]\nname = \"b\"\naddresses = [\"192.0.2.0/24\"]\n",
+     "anycastd.toml:8: group[1].addresses[0]: 192.0.2.0/24 overlaps 192.0.2.10/32 (group[0].addresses[0], line 5)"},
+    {"reserved VIP in a group", BASE_DATAPATH "[[group]]\nname = \"a\"\naddresses = [\"fe80::1\"]\n",
+     "anycastd.toml:5: group[0].addresses[0]: fe80::1/128 overlaps fe80::/10 (link-local)"},
+    {"unknown service in a group", BASE_DATAPATH "[services.echo]\n" GROUP_A "services = [\"dns\"]\n",
+     "anycastd.toml:7: group[0].services[0]: unknown service \"dns\" (expected: echo)"},
+    {"unconfigured service in a group", BASE_DATAPATH GROUP_A "services = [\"echo\"]\n",
+     "anycastd.toml:6: group[0].services[0]: \"echo\" is not configured: add a [services.echo] table, or leave it "
+     "out of this list"},
+    {"service twice in a group", BASE_DATAPATH "[services.echo]\n" GROUP_A "services = [\"echo\", \"echo\"]\n",
+     "anycastd.toml:7: group[0].services[1]: \"echo\" is listed twice"},
+    {"group disable file relative", BASE_DATAPATH GROUP_A "disable_file = \"off\"\n",
+     "anycastd.toml:6: group[0].disable_file: \"off\" is not an absolute path"},
+    {"group check port", BASE_DATAPATH GROUP_A
+     "[[group.check]]\nkind = \"datapath\"\n[[group.check]]\nkind = \"exec\"\ncommand = \"true\"\n"
+     "[[group.check]]\nkind = \"tcp\"\nport = 65536\n",
+     "anycastd.toml:13: group[0].check[2].port: 65536 is out of range (1 to 65535)"},
+    {"group tcp check with only prefix VIPs", BASE_DATAPATH
+     "[[group]]\nname = \"a\"\naddresses = [\"203.0.113.0/24\"]\n[[group.check]]\nkind = \"tcp\"\nport = 80\n",
+     "anycastd.toml:6: group[0].check[0].address: missing: the group has only prefix VIPs"},
+    {"global tcp check and a group with only prefix VIPs", BASE_DATAPATH
+     "[[health.check]]\nkind = \"tcp\"\nport = 80\n" GROUP_A
+     "[[group]]\nname = \"b\"\naddresses = [\"203.0.113.0/24\"]\n",
+     "anycastd.toml:3: health.check[0].address: missing: group[1] \"b\" has only prefix VIPs"},
+    {"unknown group route key", BASE_DATAPATH GROUP_A "[group.route]\nsignal = \"bird\"\ndrain = 5\n",
+     "anycastd.toml:8: group[0].route.drain: unknown key (expected: signal, drain_ms, graceful_shutdown, bird, "
+     "exabgp)"},
+    {"group bird protocol", BASE_DATAPATH GROUP_A
+     "[[group]]\nname = \"b\"\naddresses = [\"192.0.2.20\"]\n[group.route]\nsignal = \"bird\"\n[group.route.bird]\n"
+     "protocol = \"b vips\"\n",
+     "anycastd.toml:12: group[1].route.bird.protocol: \"b vips\" is not a BIRD protocol name or pattern"},
+    {"group bird without protocol", BASE_DATAPATH GROUP_A
+     "[[group]]\nname = \"b\"\naddresses = [\"192.0.2.20\"]\n[group.route]\nsignal = \"bird\"\n",
+     "anycastd.toml:9: group[1].route.bird.protocol: missing: signal = \"bird\" needs the BIRD static protocol(s) "
+     "that carry the group's routes, here or in [route.bird]"},
+    {"group bird settings with the alias signal", BASE_DATAPATH GROUP_A "[group.route.bird]\nprotocol = \"p\"\n",
+     "anycastd.toml:6: group[0].route.bird: given, but this group's signal is \"alias\" (set signal = \"bird\" to "
+     "use it)"},
+    {"groups sharing a bird protocol", BASE_DATAPATH
+     "[route]\nsignal = \"bird\"\n[route.bird]\nprotocol = \"anycast_vips\"\n" GROUP_A
+     "[[group]]\nname = \"b\"\naddresses = [\"192.0.2.20\"]\n",
+     "anycastd.toml:6: route.bird.protocol: group[1] \"b\" and group[0] \"a\" would both switch \"anycast_vips\" on "
+     "BIRD /run/bird/bird.ctl: each group needs protocols of its own"},
+    {"group bird pattern matching another group's", BASE_DATAPATH "[route]\nsignal = \"bird\"\n" GROUP_A
+     "[group.route.bird]\nprotocol = \"anycast_*\"\n[[group]]\nname = \"b\"\naddresses = [\"192.0.2.20\"]\n"
+     "[group.route.bird]\nprotocol = [\"anycast_b4\"]\n",
+     "anycastd.toml:14: group[1].route.bird.protocol: group[1] \"b\" and group[0] \"a\" would both switch "
+     "\"anycast_b4\" and \"anycast_*\""},
+    {"group exabgp without IPv6 next hop", BASE_DATAPATH
+     "[route]\nsignal = \"exabgp\"\n[route.exabgp]\nnext_hop4 = \"198.51.100.2\"\n"
+     "[[group]]\nname = \"a\"\naddresses = [\"192.0.2.10\"]\n[[group]]\nname = \"b\"\naddresses = [\"2001:db8::10\"]\n",
+     "anycastd.toml:10: group[1].route.exabgp.next_hop6: missing: the group has IPv6 VIPs (2001:db8::10/128) and "
+     "ExaBGP needs this edge's IPv6 address as their next hop (`next-hop self` sends 0.0.0.0 for IPv6 over an IPv4 "
+     "session), here or in [route.exabgp]"},
+    {"graceful shutdown inherited by an alias group", BASE_DATAPATH
+     "[route]\nsignal = \"exabgp\"\ngraceful_shutdown = true\n[route.exabgp]\nnext_hop4 = \"198.51.100.2\"\n" GROUP_A
+     "[group.route]\nsignal = \"alias\"\n",
+     "anycastd.toml:5: route.graceful_shutdown: the alias signal cannot tag routes: graceful shutdown (RFC 8326) "
+     "needs signal = \"bird\" or \"exabgp\" (for group[0] \"a\")"},
+    {"exabgp settings no group uses", BASE_DATAPATH "[route.exabgp]\nnext_hop4 = \"198.51.100.2\"\n" GROUP_A,
+     "anycastd.toml:3: route.exabgp: given, but no group uses signal = \"exabgp\""},
+    {"gshut protocols no group uses", BASE_DATAPATH
+     "[route.bird]\ngshut_protocol = \"g\"\n" GROUP_A "[group.route]\nsignal = \"bird\"\n[group.route.bird]\n"
+     "protocol = \"p\"\n",
+     "anycastd.toml:4: route.bird.gshut_protocol: set, but no group using the bird signal has graceful_shutdown = "
+     "true"},
+    // [control], [metrics]
+    {"unknown control key", BASE_DATAPATH BASE_ANYCAST "[control]\npath = \"/run/a.sock\"\n",
+     "anycastd.toml:6: control.path: unknown key (expected: socket)"},
+    {"control socket relative", BASE_DATAPATH BASE_ANYCAST "[control]\nsocket = \"anycastd.sock\"\n",
+     "anycastd.toml:6: control.socket: \"anycastd.sock\" is not an absolute path"},
+    {"control socket too long", BASE_DATAPATH BASE_ANYCAST "[control]\nsocket = \"/run/" LONG_NAME "\"\n",
+     "anycastd.toml:6: control.socket: \"/run/" LONG_NAME "\" is longer than a unix socket path may be (107 bytes)"},
+    {"unknown metrics key", BASE_DATAPATH BASE_ANYCAST "[metrics]\nport = 9187\n",
+     "anycastd.toml:6: metrics.port: unknown key (expected: listen)"},
+    {"metrics listen a host name", BASE_DATAPATH BASE_ANYCAST "[metrics]\nlisten = \"localhost:9187\"\n",
+     "anycastd.toml:6: metrics.listen: \"localhost:9187\": not a numeric IPv4 or IPv6 address (\"\" turns metrics "
+     "off)"},
+    {"metrics listen without port", BASE_DATAPATH BASE_ANYCAST "[metrics]\nlisten = \"127.0.0.1\"\n",
+     "anycastd.toml:6: metrics.listen: \"127.0.0.1\": expected \"ADDRESS:PORT\""},
+    {"metrics listen IPv6 unbracketed", BASE_DATAPATH BASE_ANYCAST "[metrics]\nlisten = \"::1:9187\"\n",
+     "anycastd.toml:6: metrics.listen: \"::1:9187\": an IPv6 address needs brackets"},
+    {"metrics listen port too big", BASE_DATAPATH BASE_ANYCAST "[metrics]\nlisten = \"127.0.0.1:65536\"\n",
+     "anycastd.toml:6: metrics.listen: \"127.0.0.1:65536\": the port must be a number"},
+    {"metrics listen port zero", BASE_DATAPATH BASE_ANYCAST "[metrics]\nlisten = \"[::1]:0\"\n",
+     "anycastd.toml:6: metrics.listen: \"[::1]:0\": the port must be 1 to 65535"},
     // syntax
     {"syntax error", BASE_DATAPATH "[anycast\naddresses = []\n", "anycastd.toml:3: syntax error at column"},
     {"duplicate key", "[datapath]\ninterface = \"eth0\"\ninterface = \"eth1\"\n" BASE_ANYCAST,
@@ -268,6 +826,26 @@ TEST(Config, ExampleFileParses) {
   EXPECT_FALSE(c.anycast.addresses.empty());
   ASSERT_EQ(c.services.size(), 1u);
   EXPECT_FALSE(c.services[0].allow.empty()) << "the example limits echo to the routers that probe it";
+  EXPECT_EQ(c.groups.at(0).route.signal, SignalKind::alias);
+}
+
+// One example per signal, and one with groups, each in step with the routing daemon's snippets
+// in examples/bird and examples/exabgp.
+TEST(Config, SignalExamplesParse) {
+  std::string dir = ANYCASTD_EXAMPLES_DIR;
+  Config bird = load_config(dir + "/anycastd-bird.toml");
+  EXPECT_EQ(bird.groups.at(0).route.signal, SignalKind::bird);
+  EXPECT_EQ(bird.groups[0].route.bird.protocols, (std::vector<std::string>{"anycast_vips4", "anycast_vips6"}));
+  EXPECT_TRUE(bird.groups[0].route.graceful_shutdown);
+
+  Config exabgp = load_config(dir + "/anycastd-exabgp.toml");
+  EXPECT_EQ(exabgp.groups.at(0).route.signal, SignalKind::exabgp);
+  EXPECT_EQ(exabgp.groups[0].route.exabgp.pipe, "/run/exabgp/exabgp");
+
+  Config groups = load_config(dir + "/anycastd-groups.toml");
+  ASSERT_EQ(groups.groups.size(), 2u);
+  EXPECT_NE(groups.groups[0].route.bird.protocols, groups.groups[1].route.bird.protocols);
+  EXPECT_NE(groups.groups[0].services, groups.groups[1].services);
 }
 
 TEST(Tables, FromConfig) {
@@ -302,6 +880,22 @@ allow = ["198.51.100.0/24", "2001:db8:ffff::/48"]
   ac_allow4_key key = allow4_key(t.allow[0]);
   EXPECT_EQ(key.prefixlen, 32u + 24u);
   EXPECT_EQ(ntohl(key.service), static_cast<std::uint32_t>(AC_SVC_ECHO));
+}
+
+TEST(Tables, PerGroup) {
+  Config c = parse_config(kGroups, "x.toml");
+  FastpathTables t = build_tables(c);
+  ASSERT_EQ(t.vips.size(), 5u);
+  const std::uint32_t expected_group[] = {0, 0, 0, 1, 2};
+  const std::uint32_t expected_services[] = {1u << AC_SVC_ECHO, 1u << AC_SVC_ECHO, 1u << AC_SVC_ECHO, 0,
+                                             1u << AC_SVC_ECHO};
+  for (std::size_t i = 0; i < t.vips.size(); ++i) {
+    EXPECT_EQ(t.vips[i].prefix, c.anycast.addresses[i]);
+    EXPECT_EQ(t.vips[i].value.flags, AC_VIP_F_ANSWERING);
+    EXPECT_EQ(t.vips[i].value.group, expected_group[i]) << i;
+    EXPECT_EQ(t.vips[i].value.services, expected_services[i]) << i;
+  }
+  EXPECT_EQ(t.ports.size(), 1u) << "ports are shared: a VIP without the service passes its packets";
 }
 
 TEST(Tables, UnrestrictedAndNoServices) {

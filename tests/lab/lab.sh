@@ -72,9 +72,10 @@ _lab_del_ns() {
 
 # Labs whose script was killed without running its trap (a CTest timeout sends SIGKILL) leave
 # namespaces behind; their names carry the owner's pid, so remove those whose owner is gone.
+# Roles: client and edge here, client, router, edge1, edge2 in the BGP labs (bgp/topology.sh).
 _lab_reap_stale() {
 	local ns pid
-	for ns in $(ip netns list | awk '{print $1}' | grep -E '^aclab-[0-9]+-[0-9]+-(client|edge)$' || true); do
+	for ns in $(ip netns list | awk '{print $1}' | grep -E '^aclab-[0-9]+-[0-9]+-(client|edge|router|edge[0-9]+)$' || true); do
 		pid=${ns#aclab-}
 		pid=${pid%%-*}
 		if ! kill -0 "$pid" 2>/dev/null; then
@@ -175,11 +176,15 @@ lab_write_config() {
 
 		[services.echo]
 		port = 7
+
+		[control]
+		socket = "$LAB_TMP/anycastd.sock"
 	EOF
 }
 
 # lab_start_anycastd BINARY CONFIG [ARGS...]: starts anycastd in the edge namespace, its stderr
-# and stdout in $LAB_ANYCASTD_LOG, and waits (up to 30 s) for "anycastd started".
+# and stdout in $LAB_ANYCASTD_LOG, and waits (up to 30 s) for "anycastd started", then for every
+# group to be announced ("-> up") unless LAB_WAIT_UP=0.
 lab_start_anycastd() {
 	local bin=$1 conf=$2
 	shift 2
@@ -205,6 +210,20 @@ lab_start_anycastd() {
 		sleep 0.1
 	done
 	lab_log "anycastd started (pid $LAB_ANYCASTD_PID)"
+	[[ ${LAB_WAIT_UP:-1} == 1 ]] && lab_wait_log "ready -> up" 30
+	return 0
+}
+
+# lab_wait_log PATTERN [DEADLINE_S]: waits for a line matching PATTERN (grep -E) in anycastd's log.
+lab_wait_log() {
+	local deadline=$((SECONDS + ${2:-30}))
+	until grep -qE "$1" "$LAB_ANYCASTD_LOG"; do
+		if ((SECONDS >= deadline)); then
+			lab_dump_anycastd_log
+			lab_fail "expected '$1' in anycastd's log within ${2:-30} s, not seen"
+		fi
+		sleep 0.05
+	done
 }
 
 lab_dump_anycastd_log() {

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: Apache-2.0
+// anycastctl: the operator's command line to a running anycastd, over its control socket.
+// docs/anycastctl.md is the manual.
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ctl/client.h"
+#include "ctl/protocol.h"
+#include "ctl/status_text.h"
+
+#ifndef ANYCASTD_VERSION
+#define ANYCASTD_VERSION "unknown"
+#endif
+
+namespace {
+
+using namespace anycastd;
+
+// Exit statuses, documented in --help and docs/anycastctl.md: scripts branch on them.
+constexpr int kOk = 0;
+constexpr int kDaemonError = 1;
+constexpr int kUsage = 2;
+constexpr int kUnreachable = 3;
+
+constexpr const char* kUsageText = R"(usage: anycastctl [--socket PATH] [--timeout SECONDS] COMMAND [--json]
+
+Talks to a running anycastd over its control socket.
+
+commands:
+  status [--json]        state of every group and VIP, checks, route signals, counters
+  drain GROUP|all        withdraw the group(s) and hold them out until undrain
+  undrain GROUP|all      let the group(s) back in; they rise after `rise` passing checks
+  check GROUP|all        run the group(s)' health checks now
+  reload                 re-read the configuration (as SIGHUP does); a bad file is refused
+  restart                re-execute anycastd, re-adopting the running fast path and routes
+
+options:
+  --socket PATH          the control socket (default /run/anycastd/anycastd.sock)
+  --timeout SECONDS      how long to wait for the reply (default 10)
+  --json                 print the daemon's JSON reply as it came
+  --help, --version
+
+exit status: 0 done, 1 anycastd refused or failed (the reason is printed), 2 usage error,
+3 anycastd could not be reached (or gave no usable reply).
+)";
+
+struct Options {
+  std::string socket = ctl::kDefaultSocket;
+  std::chrono::milliseconds timeout{10'000};
+  bool json = false;
+  ctl::Command command = ctl::Command::status;
+  std::string group;
+};
+
+struct UsageError {
+  std::string message;
+};
+
+std::chrono::milliseconds parse_timeout(const std::string& text) {
+  try {
+    std::size_t used = 0;
+    double s = std::stod(text, &used);
+    if (used == text.size() && s > 0 && s <= 3600) return std::chrono::milliseconds(static_cast<long long>(s * 1000));
+  } catch (const std::exception&) {
+  }
+  throw UsageError{"--timeout wants a number of seconds from 0.001 to 3600, not \"" + text + "\""};
+}
+
+// Returns nullopt when --help or --version was handled.
+std::optional<Options> parse_args(int argc, char** argv) {
+  Options opt;
+  std::vector<std::string> words;
+  bool options_done = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&](std::string_view name) -> std::string {
+      if (arg.size() > name.size() && arg.compare(0, name.size(), name) == 0 && arg[name.size()] == '=')
+        return arg.substr(name.size() + 1);
+      if (i + 1 >= argc) throw UsageError{std::string(name) + " needs a value"};
+      return argv[++i];
+    };
+    auto is = [&](std::string_view name) {
+      return arg == name || (arg.size() > name.size() && arg.compare(0, name.size(), name) == 0 && arg[name.size()] == '=');
+    };
+    if (options_done || arg.empty() || arg[0] != '-') {
+      words.push_back(arg);
+    } else if (arg == "--") {
+      options_done = true;
+    } else if (arg == "--help" || arg == "-h") {
+      std::cout << kUsageText;
+      return std::nullopt;
+    } else if (arg == "--version") {
+      std::cout << "anycastctl " << ANYCASTD_VERSION << "\n";
+      return std::nullopt;
+    } else if (arg == "--json") {
+      opt.json = true;
+    } else if (is("--socket")) {
+      opt.socket = value("--socket");
+      if (opt.socket.empty()) throw UsageError{"--socket needs a path"};
+    } else if (is("--timeout")) {
+      opt.timeout = parse_timeout(value("--timeout"));
+    } else {
+      throw UsageError{"unknown option " + arg};
+    }
+  }
+
+  if (words.empty()) throw UsageError{"no command given"};
+  auto command = ctl::parse_command(words[0]);
+  if (!command) throw UsageError{"unknown command \"" + words[0] + "\""};
+  opt.command = *command;
+  std::string name = words[0];
+  if (ctl::takes_group(opt.command)) {
+    if (words.size() < 2) throw UsageError{name + " needs a group: a group's name or \"all\""};
+    if (words.size() > 2) throw UsageError{name + " takes one group, not " + std::to_string(words.size() - 1)};
+    opt.group = words[1];
+  } else if (words.size() > 1) {
+    throw UsageError{name + " takes no argument (got \"" + words[1] + "\")"};
+  }
+  return opt;
+}
+
+int run(const Options& opt) {
+  std::string reply_text;
+  try {
+    reply_text = ctl::exchange(opt.socket, ctl::request_line(opt.command, opt.group), opt.timeout);
+  } catch (const ctl::ConnectError& e) {
+    std::cerr << "anycastctl: " << e.what() << "\n";
+    return kUnreachable;
+  }
+
+  nlohmann::json reply;
+  try {
+    reply = nlohmann::json::parse(reply_text);
+  } catch (const nlohmann::json::exception& e) {
+    std::cerr << "anycastctl: anycastd on " << opt.socket << " sent a reply that is not JSON: " << e.what() << "\n";
+    return kUnreachable;
+  }
+  if (!reply.is_object() || !reply.contains("ok") || !reply["ok"].is_boolean()) {
+    std::cerr << "anycastctl: anycastd on " << opt.socket << " sent a reply without \"ok\": " << reply_text << "\n";
+    return kUnreachable;
+  }
+  bool ok = reply["ok"].get<bool>();
+
+  if (opt.json) {
+    std::cout << reply_text << "\n";
+    return ok ? kOk : kDaemonError;
+  }
+  if (!ok) {
+    const auto& err = reply.contains("error") && reply["error"].is_string() ? reply["error"].get<std::string>()
+                                                                             : reply.dump();
+    std::cerr << "anycastctl: " << err << "\n";
+    return kDaemonError;
+  }
+
+  if (opt.command == ctl::Command::status) {
+    if (!reply.contains("status") || !reply["status"].is_object()) {
+      std::cerr << "anycastctl: anycastd's status reply has no status in it: " << reply_text << "\n";
+      return kUnreachable;
+    }
+    std::cout << ctl::format_status(reply["status"]);
+    return kOk;
+  }
+  if (reply.contains("message") && reply["message"].is_string()) {
+    std::cout << reply["message"].get<std::string>() << "\n";
+  } else {
+    std::cout << ctl::to_string(opt.command) << (opt.group.empty() ? "" : " " + opt.group) << ": ok\n";
+  }
+  return kOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::optional<Options> opt;
+  try {
+    opt = parse_args(argc, argv);
+  } catch (const UsageError& e) {
+    std::cerr << "anycastctl: " << e.message << "\nTry 'anycastctl --help'.\n";
+    return kUsage;
+  }
+  if (!opt) return kOk;
+  try {
+    return run(*opt);
+  } catch (const std::exception& e) {
+    // Nothing above should throw; if it does, say so rather than abort with a core.
+    std::cerr << "anycastctl: " << e.what() << "\n";
+    return kUnreachable;
+  }
+}

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "ctl/protocol.h"
+
+#include <string>
+
+namespace anycastd::ctl {
+
+namespace {
+
+constexpr Command kCommands[] = {Command::status,  Command::drain, Command::undrain,
+                                 Command::reload,  Command::restart, Command::check};
+
+std::string command_list() {
+  std::string out;
+  for (Command c : kCommands) {
+    if (!out.empty()) out += ", ";
+    out += to_string(c);
+  }
+  return out;
+}
+
+// Quoted for an error message, cut short: the text came from the client and may be anything.
+std::string quote_text(std::string_view text) {
+  constexpr std::size_t kMax = 64;
+  std::string out = nlohmann::json(std::string(text.substr(0, kMax)))
+                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (text.size() > kMax) out += "...";
+  return out;
+}
+
+}  // namespace
+
+std::string_view to_string(Command c) {
+  switch (c) {
+    case Command::status: return "status";
+    case Command::drain: return "drain";
+    case Command::undrain: return "undrain";
+    case Command::reload: return "reload";
+    case Command::restart: return "restart";
+    case Command::check: return "check";
+  }
+  return "?";
+}
+
+std::optional<Command> parse_command(std::string_view name) {
+  for (Command c : kCommands)
+    if (to_string(c) == name) return c;
+  return std::nullopt;
+}
+
+bool takes_group(Command c) { return c == Command::drain || c == Command::undrain || c == Command::check; }
+
+std::string Peer::describe() const {
+  if (!address.empty()) return address;
+  if (has_credentials) return "pid " + std::to_string(pid) + " uid " + std::to_string(uid);
+  return "unknown peer";
+}
+
+Request parse_request(std::string_view line) {
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (line.empty()) throw RequestError("empty request: expected one line of JSON such as {\"command\":\"status\"}");
+
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(line);
+  } catch (const nlohmann::json::parse_error& e) {
+    // nlohmann's own text ("[json.exception.parse_error.101] parse error at line 1, column 3:
+    // syntax error ...") is precise but noisy; keep the part after the prefix.
+    std::string why = e.what();
+    if (auto at = why.find("] "); at != std::string::npos) why.erase(0, at + 2);
+    throw RequestError("malformed request, not JSON: " + why);
+  }
+  if (!doc.is_object())
+    throw RequestError("malformed request: expected a JSON object such as {\"command\":\"status\"}");
+
+  Request request;
+  bool has_command = false;
+  bool has_group = false;
+  for (const auto& [key, value] : doc.items()) {
+    if (key == "command") {
+      if (!value.is_string()) throw RequestError("malformed request: \"command\" must be a string");
+      const auto& name = value.get_ref<const std::string&>();
+      auto command = parse_command(name);
+      if (!command) throw RequestError("unknown command " + quote_text(name) + " (commands: " + command_list() + ")");
+      request.command = *command;
+      has_command = true;
+    } else if (key == "group") {
+      if (!value.is_string()) throw RequestError("malformed request: \"group\" must be a string");
+      request.group = value.get<std::string>();
+      has_group = true;
+    } else {
+      throw RequestError("malformed request: unknown field " + quote_text(key) + " (fields: command, group)");
+    }
+  }
+  if (!has_command) throw RequestError("malformed request: no \"command\" (commands: " + command_list() + ")");
+
+  auto name = std::string(to_string(request.command));
+  if (takes_group(request.command)) {
+    if (!has_group || request.group.empty())
+      throw RequestError(name + " needs a group: a group's name or \"all\"");
+    for (unsigned char ch : request.group)
+      if (ch < 0x20 || ch == 0x7f) throw RequestError("group name " + quote_text(request.group) + " has control characters");
+  } else if (has_group) {
+    throw RequestError(name + " takes no group");
+  }
+  return request;
+}
+
+std::string request_line(Command command, std::string_view group) {
+  nlohmann::json doc{{"command", std::string(to_string(command))}};
+  if (takes_group(command)) doc["group"] = std::string(group);
+  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+std::vector<std::size_t> select_groups(const Request& request, const std::vector<std::string>& group_names) {
+  std::vector<std::size_t> out;
+  if (request.all_groups()) {
+    for (std::size_t i = 0; i < group_names.size(); ++i) out.push_back(i);
+    return out;
+  }
+  for (std::size_t i = 0; i < group_names.size(); ++i)
+    if (group_names[i] == request.group) return {i};
+
+  std::string known;
+  for (const auto& name : group_names) known += (known.empty() ? "" : ", ") + name;
+  throw RequestError("no group named " + quote_text(request.group) +
+                     (known.empty() ? std::string(" (no groups configured)") : " (groups: " + known + ")"));
+}
+
+nlohmann::json ok_reply(std::string_view message) {
+  nlohmann::json reply{{"ok", true}};
+  if (!message.empty()) reply["message"] = std::string(message);
+  return reply;
+}
+
+nlohmann::json error_reply(std::string_view message) {
+  return nlohmann::json{{"ok", false}, {"error", std::string(message)}};
+}
+
+std::string reply_line(const nlohmann::json& reply) {
+  return reply.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace anycastd::ctl

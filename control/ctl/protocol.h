@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// The control socket's protocol, shared by the daemon (ControlServer) and anycastctl. One request
+// per connection: the client sends one line of JSON, the daemon answers with one line of JSON and
+// closes. docs/anycastctl.md is the reference; this header is its code.
+//
+//   -> {"command":"drain","group":"dns"}
+//   <- {"ok":true,"message":"dns: drained","groups":["dns"]}
+//   <- {"ok":false,"error":"no group named \"dsn\" (groups: dns, ntp)"}
+//
+// Kept free of the daemon's own code (no spdlog, no libbpf) so that anycastctl stays small.
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace anycastd::ctl {
+
+inline constexpr const char* kDefaultSocket = "/run/anycastd/anycastd.sock";
+// A request is a command and a group name: anything near this size is a mistake or an attack.
+inline constexpr std::size_t kMaxRequestBytes = 64 * 1024;
+
+enum class Command { status, drain, undrain, reload, restart, check };
+std::string_view to_string(Command c);
+std::optional<Command> parse_command(std::string_view name);
+// drain, undrain and check name a group (or "all"); the others take nothing.
+bool takes_group(Command c);
+
+// Who is on the other end of a connection, as the kernel tells it (SO_PEERCRED for unix sockets,
+// the address for TCP). For the log and the permission check, never for the reply.
+struct Peer {
+  bool has_credentials = false;
+  pid_t pid = 0;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::string address;  // TCP: "127.0.0.1:40112", "[::1]:40112"; unix: ""
+  std::string describe() const;  // "pid 4242 uid 0", "127.0.0.1:40112"
+};
+
+struct Request {
+  Command command = Command::status;
+  std::string group;  // drain/undrain/check: a group's name or "all"; "" otherwise
+  Peer peer;          // filled in by the server
+
+  bool all_groups() const { return group == "all"; }
+};
+
+// A request the daemon cannot act on; what() is the whole message for the operator. The control
+// server turns any exception a handler throws into {"ok":false,"error":what()}, so a handler may
+// throw this (or any std::exception with a good message) instead of building the reply.
+class RequestError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// One request line (without or with its trailing newline) -> Request. Throws RequestError naming
+// the problem: not JSON, not an object, no "command", unknown command, missing or unexpected
+// "group", unknown field.
+Request parse_request(std::string_view line);
+
+// The line a client sends, newline included.
+std::string request_line(Command command, std::string_view group = {});
+
+// The groups a drain/undrain/check names, as indices into `group_names`: all of them for "all",
+// else the one named. Throws RequestError ("no group named \"x\" (groups: a, b)") otherwise.
+std::vector<std::size_t> select_groups(const Request& request, const std::vector<std::string>& group_names);
+
+// {"ok":true} with "message" when one is given; a handler adds what else it wants.
+nlohmann::json ok_reply(std::string_view message = {});
+// {"ok":false,"error":message}
+nlohmann::json error_reply(std::string_view message);
+
+// One line of JSON, newline included. Invalid UTF-8 in any string (a check's output, say) is
+// replaced rather than thrown over: a reply must always go out.
+std::string reply_line(const nlohmann::json& reply);
+
+}  // namespace anycastd::ctl

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "ctl/status_json.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+
+namespace anycastd::ctl {
+
+namespace {
+
+using nlohmann::json;
+using SteadyClock = std::chrono::steady_clock;
+
+// The snapshot's "now" on both clocks, so that every age in one reply is measured from the same
+// instant and a steady_clock time can be put on the wall clock.
+struct Now {
+  WallClock::time_point wall;
+  SteadyClock::time_point steady;
+};
+
+double seconds(std::chrono::duration<double> d) { return d.count(); }
+
+// Rounded to the millisecond: more digits only make the JSON harder to read.
+double round_ms(double s) { return std::round(s * 1000.0) / 1000.0; }
+
+json time_json(WallClock::time_point t, const Now& now) {
+  if (t == WallClock::time_point{}) return nullptr;
+  return json{{"utc", iso8601_utc(t)},
+              {"unix", round_ms(seconds(t.time_since_epoch()))},
+              {"age_s", round_ms(seconds(now.wall - t))}};
+}
+
+json time_json(SteadyClock::time_point t, const Now& now) {
+  if (t == SteadyClock::time_point{}) return nullptr;
+  auto wall = now.wall - std::chrono::duration_cast<WallClock::duration>(now.steady - t);
+  return time_json(wall, now);
+}
+
+json services_json(std::uint32_t bits) {
+  json out = json::array();
+  for (unsigned i = 0; i < 32; ++i) {
+    if (!(bits & (1u << i))) continue;
+    out.push_back(i < AC_SVC__COUNT ? std::string(ac_service_names[i]) : fmt::format("service{}", i));
+  }
+  return out;
+}
+
+json check_json(const CheckStatus& c, const Now& now) {
+  return json{{"name", c.name},
+              {"ran", c.ran},
+              {"ok", c.ok},
+              {"detail", c.detail},
+              {"latency_ms", static_cast<double>(c.latency.count()) / 1000.0},  // µs -> ms
+              {"at", time_json(c.at, now)},
+              {"runs", c.runs},
+              {"failures", c.failures}};
+}
+
+json signal_json(const SignalStatus& s, const Now& now) {
+  return json{{"kind", std::string(to_string(s.kind))},
+              {"target", s.target},
+              {"reachable", s.reachable},
+              {"contacted", s.contacted},
+              {"last_ok", s.last_ok},
+              {"last_command", s.last_command},
+              {"last_detail", s.last_detail},
+              {"last_at", time_json(s.last_at, now)},
+              {"last_duration_ms", s.last_duration.count()},
+              {"commands", s.commands},
+              {"failures", s.failures},
+              {"consecutive_failures", s.consecutive_failures},
+              {"last_probe_at", time_json(s.last_probe_at, now)},
+              {"summary", s.summary()}};
+}
+
+json group_json(const GroupStatus& g, const Now& now) {
+  json vips = json::array();
+  for (const auto& vip : g.vips) vips.push_back(vip.str());
+  json checks = json::array();
+  for (const auto& c : g.checks) checks.push_back(check_json(c, now));
+  return json{{"name", g.name},
+              {"vips", std::move(vips)},
+              {"services", services_json(g.services)},
+              {"state", std::string(to_string(g.state))},
+              {"since", time_json(g.since, now)},
+              {"flaps", g.flaps},
+              {"passes", g.passes},
+              {"failures", g.failures},
+              {"held_out", g.held_out},
+              {"checks", std::move(checks)},
+              {"route", signal_json(g.signal, now)}};
+}
+
+json counters_json(const ac_stats& s) {
+  json packets = json::object(), passed = json::object(), answered = json::object(), bytes = json::object();
+  for (unsigned i = 0; i < AC_ACT__COUNT; ++i) packets[ac_action_names[i]] = s.action[i];
+  for (unsigned i = 0; i < AC_PASS__COUNT; ++i) passed[ac_pass_reason_names[i]] = s.pass[i];
+  for (unsigned i = 0; i < AC_SVC__COUNT; ++i) {
+    answered[ac_service_names[i]] = s.answered[i];
+    bytes[ac_service_names[i]] = s.answered_bytes[i];
+  }
+  return json{{"packets", std::move(packets)},
+              {"passed", std::move(passed)},
+              {"answered", std::move(answered)},
+              {"answered_bytes", std::move(bytes)}};
+}
+
+}  // namespace
+
+std::string iso8601_utc(WallClock::time_point t) {
+  using namespace std::chrono;
+  auto ms = floor<milliseconds>(t);
+  auto day = floor<days>(ms);
+  year_month_day ymd{day};
+  hh_mm_ss hms{ms - day};
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(ymd.year()),
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), hms.hours().count(),
+                     hms.minutes().count(), hms.seconds().count(), hms.subseconds().count());
+}
+
+json status_to_json(const DaemonStatus& status) {
+  Now now{status.taken, status.taken_steady};
+  if (now.wall == WallClock::time_point{}) now.wall = WallClock::now();
+  if (now.steady == SteadyClock::time_point{}) now.steady = SteadyClock::now();
+
+  json groups = json::array();
+  for (const auto& g : status.groups) groups.push_back(group_json(g, now));
+
+  return json{{"version", status.version},
+              {"pid", status.pid},
+              {"config", status.config_path},
+              {"taken", time_json(now.wall, now)},
+              {"started", time_json(status.started, now)},
+              {"interface", status.interface},
+              {"xdp_mode", status.xdp_mode},
+              {"prog_id", status.prog_id},
+              {"answering", status.answering},
+              {"reloads", status.reloads},
+              {"reload_failures", status.reload_failures},
+              {"last_reload_error", status.last_reload_error},
+              {"groups", std::move(groups)},
+              {"counters", counters_json(status.counters)}};
+}
+
+}  // namespace anycastd::ctl

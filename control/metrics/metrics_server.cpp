@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "metrics/metrics_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+#include "ctl/request_server.h"
+#include "route/posix_io.h"
+
+namespace anycastd::metrics {
+
+namespace {
+
+using route_io::UniqueFd;
+
+constexpr std::string_view kContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+std::string response(int code, std::string_view reason, std::string_view body, bool with_body,
+                     std::string_view content_type = "text/plain; charset=utf-8", std::string_view extra = {}) {
+  std::string out = fmt::format(
+      "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n{}\r\n", code, reason,
+      content_type, body.size(), extra);
+  if (with_body) out += body;
+  return out;
+}
+
+std::string error(int code, std::string_view reason, std::string_view detail, std::string_view extra = {}) {
+  return response(code, reason, fmt::format("{} {}: {}\n", code, reason, detail), true,
+                  "text/plain; charset=utf-8", extra);
+}
+
+// The end of the request head: the blank line. Bare LF is accepted too (RFC 9112 2.2), for
+// hand-typed requests.
+std::optional<std::size_t> head_end(std::string_view received) {
+  auto crlf = received.find("\r\n\r\n");
+  auto lf = received.find("\n\n");
+  if (crlf == std::string_view::npos && lf == std::string_view::npos) return std::nullopt;
+  if (lf == std::string_view::npos || (crlf != std::string_view::npos && crlf < lf)) return crlf + 4;
+  return lf + 2;
+}
+
+bool is_token(std::string_view s) {
+  if (s.empty()) return false;
+  for (unsigned char ch : s)
+    if (ch <= 0x20 || ch >= 0x7f || std::strchr("\"(),/:;<=>?@[\\]{}", ch)) return false;
+  return true;
+}
+
+std::vector<std::string_view> split_lines(std::string_view head) {
+  std::vector<std::string_view> lines;
+  while (!head.empty()) {
+    auto nl = head.find('\n');
+    auto line = head.substr(0, nl);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    lines.push_back(line);
+    if (nl == std::string_view::npos) break;
+    head.remove_prefix(nl + 1);
+  }
+  return lines;
+}
+
+}  // namespace
+
+std::string ListenAddress::str() const {
+  return family == AF_INET6 ? fmt::format("[{}]:{}", host, port) : fmt::format("{}:{}", host, port);
+}
+
+ListenAddress parse_listen_address(std::string_view text) {
+  auto bad = [&](std::string_view why) {
+    return std::invalid_argument(fmt::format("metrics listen address \"{}\": {}", text, why));
+  };
+  std::string_view host, port;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string_view::npos) throw bad("no ']' after the IPv6 address");
+    host = text.substr(1, close - 1);
+    if (close + 1 >= text.size() || text[close + 1] != ':') throw bad("expected \"[ADDRESS]:PORT\"");
+    port = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) throw bad("expected \"ADDRESS:PORT\" (e.g. 127.0.0.1:9187)");
+    host = text.substr(0, colon);
+    if (host.find(':') != std::string_view::npos) throw bad("an IPv6 address needs brackets: \"[::1]:9187\"");
+    port = text.substr(colon + 1);
+  }
+
+  ListenAddress out;
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || ec != std::errc{} || end != port.data() + port.size() || value > 65535)
+    throw bad("the port must be a number from 0 to 65535");
+  out.port = static_cast<std::uint16_t>(value);
+
+  // Brackets for IPv6 and only for IPv6, as in URLs.
+  out.host = std::string(host);
+  out.family = text.front() == '[' ? AF_INET6 : AF_INET;
+  unsigned char buf[sizeof(in6_addr)];
+  if (::inet_pton(out.family, out.host.c_str(), buf) != 1) throw bad("not a numeric IPv4 or IPv6 address");
+  return out;
+}
+
+MetricsServer::MetricsServer(std::string_view listen, Render render, MetricsServerOptions options)
+    : address_(parse_listen_address(listen)), render_(std::move(render)), options_(options) {
+  auto fail = [&](std::string_view what) {
+    return std::runtime_error(fmt::format("metrics {}: {}: {}", address_.str(), what, std::strerror(errno)));
+  };
+
+  UniqueFd listener(::socket(address_.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!listener) throw fail("socket");
+  int one = 1;
+  if (::setsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) throw fail("SO_REUSEADDR");
+
+  sockaddr_storage addr{};
+  socklen_t len = 0;
+  if (address_.family == AF_INET) {
+    auto& in = reinterpret_cast<sockaddr_in&>(addr);
+    in.sin_family = AF_INET;
+    in.sin_port = htons(address_.port);
+    ::inet_pton(AF_INET, address_.host.c_str(), &in.sin_addr);
+    len = sizeof in;
+  } else {
+    // "[::]" should not take the IPv4 port as well: what is configured is what is listened on.
+    if (::setsockopt(listener.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) < 0) throw fail("IPV6_V6ONLY");
+    auto& in6 = reinterpret_cast<sockaddr_in6&>(addr);
+    in6.sin6_family = AF_INET6;
+    in6.sin6_port = htons(address_.port);
+    ::inet_pton(AF_INET6, address_.host.c_str(), &in6.sin6_addr);
+    len = sizeof in6;
+  }
+  if (::bind(listener.get(), reinterpret_cast<const sockaddr*>(&addr), len) < 0) throw fail("cannot listen");
+  if (::listen(listener.get(), 64) < 0) throw fail("listen");
+  if (address_.port == 0) {
+    sockaddr_storage bound{};
+    socklen_t blen = sizeof bound;
+    if (::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&bound), &blen) == 0)
+      address_.port = ntohs(bound.ss_family == AF_INET ? reinterpret_cast<sockaddr_in&>(bound).sin_port
+                                                        : reinterpret_cast<sockaddr_in6&>(bound).sin6_port);
+  }
+
+  ctl::RequestProtocol protocol;
+  protocol.find_end = head_end;
+  protocol.eof_ends_request = false;
+  protocol.respond = [this](std::string_view request, const ctl::Peer&) { return respond(request); };
+  protocol.fail = [this](ctl::RequestFailure why, const ctl::Peer&) {
+    switch (why) {
+      case ctl::RequestFailure::too_large:
+        return error(431, "Request Header Fields Too Large",
+                     fmt::format("the request head is larger than {} bytes", options_.max_request));
+      case ctl::RequestFailure::timed_out:
+        return error(408, "Request Timeout", fmt::format("no whole request within {} ms", options_.deadline.count()));
+      case ctl::RequestFailure::incomplete: return error(400, "Bad Request", "the request ended before its blank line");
+      case ctl::RequestFailure::busy: return error(503, "Service Unavailable", "too many connections", "Retry-After: 1\r\n");
+    }
+    return error(400, "Bad Request", "bad request");
+  };
+
+  ctl::ServerLimits limits;
+  limits.deadline = options_.deadline;
+  limits.max_request = options_.max_request;
+  limits.max_connections = options_.max_connections;
+  server_ = std::make_unique<ctl::RequestServer>(std::move(listener), std::move(protocol), limits,
+                                                 "metrics " + address_.str());
+  spdlog::info("metrics: serving http://{}/metrics", address_.str());
+}
+
+MetricsServer::~MetricsServer() = default;
+
+int MetricsServer::fd() const { return server_->fd(); }
+
+void MetricsServer::on_readable() { server_->on_readable(); }
+
+std::string MetricsServer::respond(std::string_view request) {
+  // Blank lines before the request line are to be ignored (RFC 9112 2.2).
+  while (!request.empty() && (request.front() == '\r' || request.front() == '\n')) request.remove_prefix(1);
+  auto lines = split_lines(request);
+  if (lines.empty()) return error(400, "Bad Request", "empty request");
+
+  // "GET /metrics HTTP/1.1": three parts separated by single spaces.
+  std::string_view line = lines[0];
+  auto sp1 = line.find(' ');
+  auto sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+  if (sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos)
+    return error(400, "Bad Request", "expected a request line such as \"GET /metrics HTTP/1.1\"");
+  auto method = line.substr(0, sp1);
+  auto target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  auto version = line.substr(sp2 + 1);
+  if (!is_token(method) || target.empty() || version.substr(0, 5) != "HTTP/")
+    return error(400, "Bad Request", "expected a request line such as \"GET /metrics HTTP/1.1\"");
+  if (version != "HTTP/1.0" && version != "HTTP/1.1")
+    return error(505, "HTTP Version Not Supported", "only HTTP/1.0 and HTTP/1.1 are spoken here");
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    if (lines[i].empty()) break;
+    auto colon = lines[i].find(':');
+    if (colon == std::string_view::npos || !is_token(lines[i].substr(0, colon)))
+      return error(400, "Bad Request", "malformed header line");
+  }
+
+  bool head = method == "HEAD";
+  if (method != "GET" && !head)
+    return error(405, "Method Not Allowed", "only GET and HEAD", "Allow: GET, HEAD\r\n");
+  auto path = target.substr(0, target.find('?'));
+  if (path != "/metrics") {
+    std::string page = error(404, "Not Found", "the metrics are at /metrics");
+    if (head) page.erase(page.find("\r\n\r\n") + 4);  // a HEAD reply has the headers only
+    return page;
+  }
+
+  std::string body;
+  try {
+    body = render_();
+  } catch (const std::exception& e) {
+    spdlog::error("metrics {}: rendering failed: {}", address_.str(), e.what());
+    return error(500, "Internal Server Error", e.what());
+  }
+  return response(200, "OK", body, !head, kContentType);
+}
+
+}  // namespace anycastd::metrics

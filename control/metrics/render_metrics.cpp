@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "metrics/render_metrics.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace anycastd::metrics {
+
+namespace {
+
+using Labels = std::vector<std::pair<std::string_view, std::string>>;
+
+// Every state a group can be in, for the one-hot anycastd_group_state; keep in step with
+// GroupState.
+constexpr GroupState kStates[] = {GroupState::down, GroupState::ready, GroupState::up, GroupState::draining};
+
+class Writer {
+ public:
+  void family(std::string_view name, std::string_view type, std::string_view help) {
+    name_ = name;
+    out_ += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+  }
+
+  // Counters are integers (abi.h's __u64 is not std::uint64_t's type, hence the template); they
+  // are printed as such rather than through a double, which would round them past 2^53.
+  template <typename T>
+    requires std::is_integral_v<T>
+  void sample(const Labels& labels, T value) {
+    line(labels, fmt::format("{}", value));
+  }
+  void sample(const Labels& labels, double value) { line(labels, number(value)); }
+  template <typename T>
+  void sample(T value) {
+    sample(Labels{}, value);
+  }
+
+  std::string take() { return std::move(out_); }
+
+ private:
+  // Shortest text that reads back as the same double; the format's spellings for the rest.
+  static std::string number(double v) {
+    if (std::isnan(v)) return "NaN";
+    if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+    return fmt::format("{}", v);
+  }
+
+  void line(const Labels& labels, const std::string& value) {
+    out_ += name_;
+    if (!labels.empty()) {
+      out_ += '{';
+      for (std::size_t i = 0; i < labels.size(); ++i) {
+        if (i) out_ += ',';
+        out_ += fmt::format("{}=\"{}\"", labels[i].first, escape_label_value(labels[i].second));
+      }
+      out_ += '}';
+    }
+    out_ += ' ';
+    out_ += value;
+    out_ += '\n';
+  }
+
+  std::string out_;
+  std::string_view name_;
+};
+
+double unix_seconds(WallClock::time_point t) {
+  double s = std::chrono::duration<double>(t.time_since_epoch()).count();
+  return std::round(s * 1000.0) / 1000.0;  // to the millisecond, so the text stays short
+}
+
+bool signal_up(const SignalStatus& s) { return s.reachable && (!s.contacted || s.last_ok); }
+
+// Two checks of a group with the same name (two exec checks of one command, say) would make two
+// identical series, and Prometheus rejects a scrape with duplicates; the later ones get " #2"...
+std::vector<std::string> unique_check_names(const GroupStatus& g) {
+  std::map<std::string, unsigned> seen;
+  std::vector<std::string> out;
+  for (const auto& c : g.checks) {
+    unsigned n = ++seen[c.name];
+    out.push_back(n == 1 ? c.name : fmt::format("{} #{}", c.name, n));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string escape_label_value(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (char ch : value) {
+    switch (ch) {
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '\n': out += "\\n"; break;
+      default: out += ch;
+    }
+  }
+  return out;
+}
+
+std::string render_metrics(const DaemonStatus& st) {
+  Writer w;
+
+  w.family("anycastd_info", "gauge", "The running anycastd's version, as a label; always 1.");
+  w.sample(Labels{{"version", st.version}}, std::uint64_t{1});
+  w.family("anycastd_start_time_seconds", "gauge", "When the daemon started, in seconds since the Unix epoch.");
+  w.sample(unix_seconds(st.started));
+  w.family("anycastd_answering", "gauge", "1 while the fast path's global switch is on.");
+  w.sample(std::uint64_t{st.answering ? 1u : 0u});
+  w.family("anycastd_reloads_total", "counter", "Configuration reloads, accepted or not.");
+  w.sample(st.reloads);
+  w.family("anycastd_reload_failures_total", "counter",
+           "Configuration reloads rejected; the configuration before them stayed in force.");
+  w.sample(st.reload_failures);
+
+  const ac_stats& c = st.counters;
+  w.family("anycastd_packets_total", "counter", "Frames the fast path decided on, by verdict.");
+  for (unsigned i = 0; i < AC_ACT__COUNT; ++i) w.sample(Labels{{"action", ac_action_names[i]}}, c.action[i]);
+  w.family("anycastd_passed_total", "counter", "Frames the fast path passed to the kernel, by reason.");
+  // AC_PASS_NONE marks an answered frame and is never counted as a pass.
+  for (unsigned i = 1; i < AC_PASS__COUNT; ++i) w.sample(Labels{{"reason", ac_pass_reason_names[i]}}, c.pass[i]);
+  w.family("anycastd_answered_total", "counter", "Frames the fast path answered, by service.");
+  for (unsigned i = 0; i < AC_SVC__COUNT; ++i) w.sample(Labels{{"service", ac_service_names[i]}}, c.answered[i]);
+  w.family("anycastd_answered_bytes_total", "counter", "Bytes of the frames the fast path answered, by service.");
+  for (unsigned i = 0; i < AC_SVC__COUNT; ++i)
+    w.sample(Labels{{"service", ac_service_names[i]}}, c.answered_bytes[i]);
+
+  w.family("anycastd_group_state", "gauge", "The group's state: 1 for the one it is in, 0 for the others.");
+  for (const auto& g : st.groups)
+    for (GroupState s : kStates)
+      w.sample(Labels{{"group", g.name}, {"state", std::string(to_string(s))}}, std::uint64_t{g.state == s ? 1u : 0u});
+  w.family("anycastd_group_state_since_seconds", "gauge",
+           "When the group entered its current state, in seconds since the Unix epoch.");
+  for (const auto& g : st.groups) w.sample(Labels{{"group", g.name}}, unix_seconds(g.since));
+  w.family("anycastd_group_held_out", "gauge",
+           "1 while the group is held out of service (anycastctl drain, maintenance file).");
+  for (const auto& g : st.groups) w.sample(Labels{{"group", g.name}}, std::uint64_t{g.held_out.empty() ? 0u : 1u});
+  w.family("anycastd_group_flaps_total", "counter", "Withdrawals of the group's route since the daemon started.");
+  for (const auto& g : st.groups) w.sample(Labels{{"group", g.name}}, std::uint64_t{g.flaps});
+
+  std::vector<std::vector<std::string>> check_names;
+  for (const auto& g : st.groups) check_names.push_back(unique_check_names(g));
+  auto each_check = [&](auto emit) {
+    for (std::size_t gi = 0; gi < st.groups.size(); ++gi)
+      for (std::size_t ci = 0; ci < st.groups[gi].checks.size(); ++ci)
+        emit(Labels{{"group", st.groups[gi].name}, {"check", check_names[gi][ci]}}, st.groups[gi].checks[ci]);
+  };
+  w.family("anycastd_check_up", "gauge", "1 if the check's last run passed; 0 if it failed or has not run yet.");
+  each_check([&](const Labels& l, const CheckStatus& k) { w.sample(l, std::uint64_t{k.ran && k.ok ? 1u : 0u}); });
+  w.family("anycastd_check_latency_seconds", "gauge", "How long the check's last run took.");
+  each_check([&](const Labels& l, const CheckStatus& k) {
+    if (k.ran) w.sample(l, std::chrono::duration<double>(k.latency).count());
+  });
+  w.family("anycastd_check_runs_total", "counter", "Runs of the check.");
+  each_check([&](const Labels& l, const CheckStatus& k) { w.sample(l, k.runs); });
+  w.family("anycastd_check_failures_total", "counter", "Runs of the check that failed.");
+  each_check([&](const Labels& l, const CheckStatus& k) { w.sample(l, k.failures); });
+
+  auto signal_labels = [](const GroupStatus& g) {
+    return Labels{{"group", g.name}, {"signal", std::string(to_string(g.signal.kind))}};
+  };
+  w.family("anycastd_route_signal_up", "gauge",
+           "1 if the routing daemon (or the loopback) answered the last exchange and took the last command.");
+  for (const auto& g : st.groups) w.sample(signal_labels(g), std::uint64_t{signal_up(g.signal) ? 1u : 0u});
+  w.family("anycastd_route_commands_total", "counter", "Announce, withdraw and graceful-shutdown commands sent.");
+  for (const auto& g : st.groups) w.sample(signal_labels(g), g.signal.commands);
+  w.family("anycastd_route_command_failures_total", "counter",
+           "Route commands that failed: not delivered, not answered in time, or refused.");
+  for (const auto& g : st.groups) w.sample(signal_labels(g), g.signal.failures);
+
+  return w.take();
+}
+
+}  // namespace anycastd::metrics

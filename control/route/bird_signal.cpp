@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "route/bird_signal.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include "route/bird_client.h"
+
+namespace anycastd {
+
+namespace {
+
+bool valid_protocol_text(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+              c == '.' || c == ':' || c == '-' || c == '*' || c == '?';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// `show static NAME` wants a symbol, not a pattern: only a plain identifier can go unquoted.
+bool plain_symbol(std::string_view name) {
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+std::string quoted(const std::string& protocol) { return "\"" + protocol + "\""; }
+
+std::vector<std::string> split_ws(std::string_view text) {
+  std::vector<std::string> out;
+  std::istringstream in{std::string(text)};
+  for (std::string word; in >> word;) out.push_back(word);
+  return out;
+}
+
+}  // namespace
+
+bool bird_pattern_match(std::string_view pattern, std::string_view name) {
+  // Iterative glob with one backtrack point: enough for * and ?, and linear in practice.
+  std::size_t p = 0, n = 0, star = std::string_view::npos, resume = 0;
+  while (n < name.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == name[n])) {
+      ++p;
+      ++n;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = n;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      n = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+std::vector<BirdProtocolRow> parse_bird_protocols(const std::vector<std::string>& rows) {
+  std::vector<BirdProtocolRow> out;
+  for (const std::string& row : rows) {
+    // Name Proto Table State Since Info; Since is one or two words depending on BIRD's
+    // `timeformat protocol`, so Info is not reliably separable and only the first four count.
+    auto words = split_ws(row);
+    if (words.size() < 4) continue;
+    BirdProtocolRow r{words[0], words[1], words[2], words[3], {}};
+    if (words.size() > 5) r.info = words.back();
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+BirdSignal::BirdSignal(BirdSignalConfig config)
+    : RouteSignal(SignalKind::bird, config.socket), config_(std::move(config)) {
+  if (config_.protocols.empty())
+    throw std::invalid_argument("bird route signal: no protocol given (the static protocol(s) carrying the group's routes)");
+  for (const auto* list : {&config_.protocols, &config_.gshut_protocols})
+    for (const std::string& p : *list)
+      if (!valid_protocol_text(p))
+        throw std::invalid_argument(fmt::format(
+            "bird route signal: \"{}\" is not a BIRD protocol name or pattern (letters, digits, _ . : - and the wildcards * ?)",
+            p));
+  if (config_.timeout.count() <= 0) throw std::invalid_argument("bird route signal: timeout must be positive");
+}
+
+std::string BirdSignal::run(const RouteGroup& group, std::string_view action, const std::vector<Step>& steps) {
+  std::string detail;
+  std::vector<std::string> refusals;
+  try {
+    BirdSession session(config_.socket, route_io::deadline_in(config_.timeout));
+    // Every step is sent even after a refusal: a withdrawal must take down whatever it can, and
+    // an announcement that BIRD half refused is reported as failed either way.
+    for (const Step& step : steps) {
+      std::string command = fmt::format("{} {}", step.verb, quoted(*step.protocol));
+      BirdReply reply = session.command(command);
+      spdlog::debug("group {}: {}: bird {}: {} -> {} {}", group.name, action, config_.socket, command, reply.code,
+                    reply.text());
+      if (reply.error()) {
+        refusals.push_back(fmt::format("`{}`: {}", command, reply.text()));
+        continue;
+      }
+      if (!detail.empty()) detail += "; ";
+      detail += reply.text();
+    }
+  } catch (const RouteSignalError& e) {
+    throw RouteSignalError(fmt::format("group {}: {}: {}", group.name, action, e.what()));
+  } catch (const std::system_error& e) {
+    throw RouteSignalError(fmt::format("group {}: {}: BIRD control socket {}: {}", group.name, action,
+                                       config_.socket, e.what()));
+  }
+  if (!refusals.empty())
+    throw RouteSignalRefused(fmt::format("group {}: {}: BIRD control socket {} refused {}", group.name, action,
+                                         config_.socket, fmt::join(refusals, "; ")));
+  return detail;
+}
+
+void BirdSignal::announce(const RouteGroup& group) {
+  run_recorded("announce", [&] {
+    std::vector<Step> steps;
+    for (const std::string& p : config_.protocols) steps.push_back({"enable", &p});
+    for (const std::string& g : config_.gshut_protocols) steps.push_back({"disable", &g});
+    return run(group, "announce", steps);
+  });
+}
+
+void BirdSignal::withdraw(const RouteGroup& group) {
+  run_recorded("withdraw", [&] {
+    std::vector<Step> steps;
+    for (const std::string& p : config_.protocols) steps.push_back({"disable", &p});
+    for (const std::string& g : config_.gshut_protocols) steps.push_back({"disable", &g});
+    return run(group, "withdraw", steps);
+  });
+}
+
+void BirdSignal::graceful_shutdown(const RouteGroup& group) {
+  if (!can_graceful_shutdown()) RouteSignal::graceful_shutdown(group);
+  run_recorded("graceful_shutdown", [&] {
+    std::vector<Step> steps;
+    for (const std::string& g : config_.gshut_protocols) steps.push_back({"enable", &g});
+    return run(group, "graceful shutdown", steps);
+  });
+}
+
+SignalProbe BirdSignal::probe(const RouteGroup& group) {
+  SignalProbe out;
+  try {
+    BirdSession session(config_.socket, route_io::deadline_in(config_.timeout));
+    BirdReply reply = session.command("show protocols");
+    out.reachable = true;
+    if (reply.error())
+      throw RouteSignalRefused(fmt::format("BIRD control socket {}: `show protocols`: {}", config_.socket, reply.text()));
+    auto rows = parse_bird_protocols(reply.rows(1002));
+
+    std::vector<std::string> parts;
+    std::vector<const BirdProtocolRow*> ours;
+    bool missing = false;
+    auto collect = [&](const std::vector<std::string>& patterns, bool main) {
+      for (const std::string& pattern : patterns) {
+        bool any = false;
+        for (const BirdProtocolRow& r : rows) {
+          if (!bird_pattern_match(pattern, r.name)) continue;
+          any = true;
+          if (r.proto != "Static")
+            out.problems.push_back(fmt::format(
+                "BIRD protocol {} is {}, not Static: enabling and disabling it is not what the bird signal means",
+                r.name, r.proto));
+          if (main) {
+            ours.push_back(&r);
+            parts.push_back(fmt::format("{} {}", r.name, r.state));
+          } else if (r.state == "up") {
+            out.graceful_shutdown = true;
+          }
+        }
+        if (!any) {
+          out.problems.push_back(fmt::format("no protocol in BIRD matches \"{}\"", pattern));
+          if (main) missing = true;
+        }
+      }
+    };
+    collect(config_.protocols, true);
+    collect(config_.gshut_protocols, false);
+
+    std::size_t up = std::count_if(ours.begin(), ours.end(), [](auto* r) { return r->state == "up"; });
+    if (missing || ours.empty())
+      out.announced = Announced::unknown;
+    else if (up == ours.size())
+      out.announced = Announced::yes;
+    else if (up == 0)
+      out.announced = Announced::no;
+    else
+      out.announced = Announced::partly;
+
+    std::size_t bgp = 0, established = 0;
+    for (const BirdProtocolRow& r : rows) {
+      if (r.proto != "BGP") continue;
+      ++bgp;
+      if (r.state == "up") ++established;
+    }
+    out.detail = fmt::format("{}{}; BGP sessions established {}/{}", fmt::join(parts, ", "),
+                             out.graceful_shutdown ? " (tagged GRACEFUL_SHUTDOWN)" : "", established, bgp);
+
+    // The routes of the group's protocols against the group's VIPs: a VIP in no protocol is
+    // never announced; a route for something the group does not answer is a black hole.
+    std::set<Prefix> configured;
+    bool complete = !missing;
+    for (const BirdProtocolRow* r : ours) {
+      if (!plain_symbol(r->name)) {
+        complete = false;
+        continue;
+      }
+      BirdReply statics = session.command("show static " + r->name);
+      if (statics.error()) {
+        complete = false;
+        out.problems.push_back(fmt::format("`show static {}`: {}", r->name, statics.text()));
+        continue;
+      }
+      for (const BirdLine& l : statics.lines) {
+        auto words = split_ws(l.text);
+        if (words.empty()) continue;
+        try {
+          Prefix p = parse_prefix(words[0]);
+          configured.insert(p);
+          if (std::find(group.vips.begin(), group.vips.end(), p) == group.vips.end())
+            out.problems.push_back(fmt::format("BIRD protocol {} has a route for {}, which group {} does not answer for",
+                                               r->name, p.str(), group.name));
+        } catch (const std::invalid_argument&) {
+          // Not a prefix: a continuation line of a multi-line route.
+        }
+      }
+    }
+    if (complete)
+      for (const Prefix& vip : group.vips)
+        if (!configured.count(vip))
+          out.problems.push_back(fmt::format("VIP {} of group {} is in none of BIRD's protocols {}: it is never announced",
+                                             vip.str(), group.name, fmt::join(config_.protocols, ", ")));
+  } catch (const RouteSignalError& e) {
+    out.detail = e.what();
+  } catch (const std::system_error& e) {
+    out.detail = fmt::format("BIRD control socket {}: {}", config_.socket, e.what());
+  }
+  record_probe(out.reachable);
+  return out;
+}
+
+}  // namespace anycastd

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "route/exabgp_signal.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <sstream>
+#include <stdexcept>
+
+namespace anycastd {
+
+namespace {
+
+constexpr std::string_view kGracefulShutdown = "65535:0";
+
+bool valid_community(std::string_view c) {
+  for (std::string_view name : {"no-export", "no-advertise", "no-export-subconfed", "no-peer"})
+    if (c == name) return true;
+  auto colon = c.find(':');
+  if (colon == std::string_view::npos) return false;
+  auto half = [](std::string_view digits) {
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    return !digits.empty() && ec == std::errc() && end == digits.data() + digits.size() && value <= 0xFFFF;
+  };
+  return half(c.substr(0, colon)) && half(c.substr(colon + 1));
+}
+
+void check_next_hop(const std::string& text, int family) {
+  if (text.empty()) return;
+  Prefix p;
+  try {
+    p = parse_prefix(text);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(fmt::format("exabgp route signal: next_hop{}: {}", family, e.what()));
+  }
+  if (p.family != family || !p.is_host() || text.find('/') != std::string::npos)
+    throw std::invalid_argument(
+        fmt::format("exabgp route signal: next_hop{} \"{}\" is not an IPv{} address", family, text, family));
+}
+
+std::vector<std::string> split_ws(std::string_view text) {
+  std::vector<std::string> out;
+  std::istringstream in{std::string(text)};
+  for (std::string word; in >> word;) out.push_back(word);
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> exabgp_commands(ExabgpVerb verb, const std::vector<Prefix>& prefixes,
+                                         const ExabgpSignalConfig& config, bool graceful_shutdown) {
+  std::vector<std::string> out;
+  for (int family : {4, 6}) {
+    std::vector<std::string> nlri;
+    for (const Prefix& p : prefixes)
+      if (p.family == family) nlri.push_back(p.str());
+    if (nlri.empty()) continue;
+    const std::string& next_hop = family == 4 ? config.next_hop4 : config.next_hop6;
+    if (next_hop.empty())
+      throw RouteSignalError(fmt::format("IPv{} VIPs ({}) but no next_hop{} for ExaBGP", family,
+                                         fmt::join(nlri, " "), family));
+    std::string line = fmt::format("{} attributes next-hop {}",
+                                   verb == ExabgpVerb::announce ? "announce" : "withdraw", next_hop);
+    if (verb == ExabgpVerb::announce) {
+      std::vector<std::string> communities = config.communities;
+      if (graceful_shutdown &&
+          std::find(communities.begin(), communities.end(), kGracefulShutdown) == communities.end())
+        communities.emplace_back(kGracefulShutdown);
+      if (!communities.empty()) line += fmt::format(" community [{}]", fmt::join(communities, " "));
+    }
+    line += fmt::format(" nlri {}", fmt::join(nlri, " "));
+    out.push_back(std::move(line));
+  }
+  return out;
+}
+
+ExabgpSignal::ExabgpSignal(ExabgpSignalConfig config)
+    : RouteSignal(SignalKind::exabgp, config.pipe), config_(std::move(config)), pipe_(config_.pipe) {
+  if (config_.pipe.empty()) throw std::invalid_argument("exabgp route signal: pipe is empty");
+  check_next_hop(config_.next_hop4, 4);
+  check_next_hop(config_.next_hop6, 6);
+  for (const std::string& c : config_.communities)
+    if (!valid_community(c))
+      throw std::invalid_argument(fmt::format(
+          "exabgp route signal: community \"{}\" is not ASN:VALUE (0-65535 each) or no-export, no-advertise, "
+          "no-export-subconfed, no-peer",
+          c));
+  if (config_.timeout.count() <= 0) throw std::invalid_argument("exabgp route signal: timeout must be positive");
+}
+
+std::vector<std::string> ExabgpSignal::config_problems(const RouteGroup& group) const {
+  std::vector<std::string> out;
+  for (int family : {4, 6}) {
+    bool present = std::any_of(group.vips.begin(), group.vips.end(), [&](const Prefix& p) { return p.family == family; });
+    if (present && (family == 4 ? config_.next_hop4 : config_.next_hop6).empty())
+      out.push_back(fmt::format("group {} has IPv{} VIPs but the exabgp signal has no next_hop{}", group.name, family,
+                                family));
+  }
+  return out;
+}
+
+void ExabgpSignal::send(const RouteGroup& group, std::string_view action, const std::vector<std::string>& commands) {
+  ExabgpExchange reply;
+  try {
+    reply = pipe_.exchange(commands, config_.timeout);
+  } catch (const RouteSignalError& e) {
+    throw RouteSignalError(fmt::format("group {}: {}: {}", group.name, action, e.what()));
+  } catch (const std::system_error& e) {
+    throw RouteSignalError(fmt::format("group {}: {}: ExaBGP pipe {}: {}", group.name, action, config_.pipe, e.what()));
+  }
+  for (const std::string& c : commands) spdlog::debug("group {}: {}: exabgp {}: {}", group.name, action, config_.pipe, c);
+  std::size_t refused = std::count_if(reply.answers.begin(), reply.answers.end(), [](auto& a) { return !a.ok(); });
+  if (refused)
+    // ExaBGP says only "error"; the reason is in its own log. The answers do not say which
+    // command failed, so all of them are named.
+    throw RouteSignalRefused(fmt::format(
+        "group {}: {}: ExaBGP ({}) answered error to {} of {} commands (its log says why): {}", group.name, action,
+        config_.pipe, refused, commands.size(), fmt::join(commands, " | ")));
+}
+
+void ExabgpSignal::announce(const RouteGroup& group) {
+  run_recorded("announce", [&] {
+    std::vector<Prefix> gone;
+    for (const Prefix& p : announced_)
+      if (std::find(group.vips.begin(), group.vips.end(), p) == group.vips.end()) gone.push_back(p);
+    std::vector<std::string> commands;
+    try {
+      commands = exabgp_commands(ExabgpVerb::withdraw, gone, config_);
+      auto add = exabgp_commands(ExabgpVerb::announce, group.vips, config_);
+      commands.insert(commands.end(), add.begin(), add.end());
+    } catch (const RouteSignalError& e) {
+      throw RouteSignalError(fmt::format("group {}: announce: {}", group.name, e.what()));
+    }
+    if (commands.empty()) return std::string("no VIPs");
+    // Until ExaBGP confirms, count the VIPs as possibly announced so that a withdraw covers them.
+    announced_.insert(group.vips.begin(), group.vips.end());
+    send(group, "announce", commands);
+    announced_ = std::set<Prefix>(group.vips.begin(), group.vips.end());
+    return fmt::format("{}", fmt::join(commands, " | "));
+  });
+}
+
+void ExabgpSignal::withdraw(const RouteGroup& group) {
+  run_recorded("withdraw", [&] {
+    std::set<Prefix> all = announced_;
+    all.insert(group.vips.begin(), group.vips.end());
+    std::vector<std::string> commands;
+    try {
+      commands = exabgp_commands(ExabgpVerb::withdraw, std::vector<Prefix>(all.begin(), all.end()), config_);
+    } catch (const RouteSignalError& e) {
+      throw RouteSignalError(fmt::format("group {}: withdraw: {}", group.name, e.what()));
+    }
+    if (commands.empty()) return std::string("no VIPs");
+    send(group, "withdraw", commands);
+    announced_.clear();
+    return fmt::format("{}", fmt::join(commands, " | "));
+  });
+}
+
+void ExabgpSignal::graceful_shutdown(const RouteGroup& group) {
+  run_recorded("graceful_shutdown", [&] {
+    std::vector<std::string> commands;
+    try {
+      commands = exabgp_commands(ExabgpVerb::announce, group.vips, config_, true);
+    } catch (const RouteSignalError& e) {
+      throw RouteSignalError(fmt::format("group {}: graceful shutdown: {}", group.name, e.what()));
+    }
+    if (commands.empty()) return std::string("no VIPs");
+    announced_.insert(group.vips.begin(), group.vips.end());
+    send(group, "graceful shutdown", commands);
+    return fmt::format("{}", fmt::join(commands, " | "));
+  });
+}
+
+SignalProbe ExabgpSignal::probe(const RouteGroup& group) {
+  SignalProbe out;
+  try {
+    ExabgpExchange reply = pipe_.exchange({"show neighbor summary", "show adj-rib out extensive"}, config_.timeout);
+    out.reachable = true;
+    std::set<Prefix> held, tagged;
+    std::size_t neighbors = 0, established = 0;
+    bool in_summary = false;
+    for (const ExabgpAnswer& answer : reply.answers) {
+      for (const std::string& line : answer.output) {
+        auto words = split_ws(line);
+        if (words.empty()) continue;
+        if (words[0] == "Peer") {  // the summary's heading: "Peer AS up/down state | #sent #recvd"
+          in_summary = true;
+          continue;
+        }
+        if (words[0] == "neighbor") {
+          // "neighbor IP local-ip ... ipv4 unicast 192.0.2.10/32 next-hop ... community [ ... ]"
+          in_summary = false;
+          auto unicast = std::find(words.begin(), words.end(), "unicast");
+          if (unicast == words.end() || unicast + 1 == words.end()) continue;
+          try {
+            Prefix p = parse_prefix(*(unicast + 1));
+            held.insert(p);
+            if (std::find(words.begin(), words.end(), kGracefulShutdown) != words.end()) tagged.insert(p);
+          } catch (const std::invalid_argument&) {
+          }
+          continue;
+        }
+        if (in_summary && words.size() >= 4) {
+          ++neighbors;
+          if (words[3] == "established") ++established;
+        }
+      }
+    }
+    std::size_t have = 0, have_tagged = 0;
+    for (const Prefix& vip : group.vips) {
+      have += held.count(vip);
+      have_tagged += tagged.count(vip);
+    }
+    if (group.vips.empty())
+      out.announced = Announced::unknown;
+    else if (have == group.vips.size())
+      out.announced = Announced::yes;
+    else if (have == 0)
+      out.announced = Announced::no;
+    else
+      out.announced = Announced::partly;
+    out.graceful_shutdown = have_tagged > 0;
+    out.detail = fmt::format("{}; {} of {} VIPs in adj-rib-out{}; neighbors established {}/{}", reply.version, have,
+                             group.vips.size(), have_tagged ? fmt::format(" ({} tagged GRACEFUL_SHUTDOWN)", have_tagged) : "",
+                             established, neighbors);
+    std::size_t refused = std::count_if(reply.answers.begin(), reply.answers.end(), [](auto& a) { return !a.ok(); });
+    if (refused) out.problems.push_back("ExaBGP answered error to `show neighbor summary` or `show adj-rib out`");
+    for (std::string& p : config_problems(group)) out.problems.push_back(std::move(p));
+  } catch (const RouteSignalError& e) {
+    out.detail = e.what();
+  } catch (const std::system_error& e) {
+    out.detail = fmt::format("ExaBGP pipe {}: {}", config_.pipe, e.what());
+  }
+  record_probe(out.reachable);
+  return out;
+}
+
+}  // namespace anycastd

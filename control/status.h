@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// A snapshot of the running daemon, taken on the main loop and handed to whoever reports it:
+// `anycastctl status` (through the control socket, as JSON) and the Prometheus metrics.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "abi.h"
+#include "health/group_machine.h"
+#include "prefix.h"
+#include "route/route_signal.h"
+
+namespace anycastd {
+
+using WallClock = std::chrono::system_clock;
+
+struct CheckStatus {
+  std::string name;  // "tcp 192.0.2.10:8080", "exec /usr/local/bin/probe", "datapath"
+  bool ran = false;  // no result yet
+  bool ok = false;
+  std::string detail;
+  std::chrono::microseconds latency{0};
+  WallClock::time_point at{};
+  std::uint64_t runs = 0;
+  std::uint64_t failures = 0;
+};
+
+struct GroupStatus {
+  std::string name;
+  std::vector<Prefix> vips;
+  std::uint32_t services = 0;  // bit per ac_service
+  GroupState state = GroupState::down;
+  WallClock::time_point since{};
+  unsigned flaps = 0;
+  unsigned passes = 0;    // consecutive, towards rise
+  unsigned failures = 0;  // consecutive, towards fall
+  std::string held_out;   // why it is held out ("drained by anycastctl", "maintenance file /run/...") or ""
+  std::vector<CheckStatus> checks;
+  SignalStatus signal;
+};
+
+struct DaemonStatus {
+  // When the snapshot was taken, on both clocks: the reports give ages ("12 s ago") relative to
+  // it, and place the route signals' steady_clock times on the wall clock through it. Left at
+  // zero, the reports take the time they render at.
+  WallClock::time_point taken{};
+  std::chrono::steady_clock::time_point taken_steady{};
+  std::string version;
+  long pid = 0;
+  std::string config_path;
+  WallClock::time_point started{};
+  std::string interface;
+  std::string xdp_mode;  // "native" | "generic"
+  std::uint32_t prog_id = 0;
+  bool answering = false;  // the fast path's global switch
+  std::vector<GroupStatus> groups;
+  ac_stats counters{};
+  std::uint64_t reloads = 0;
+  std::uint64_t reload_failures = 0;
+  std::string last_reload_error;
+};
+
+}  // namespace anycastd

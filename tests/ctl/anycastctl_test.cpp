@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: Apache-2.0
+// anycastctl as an operator runs it, against a ControlServer run by the test: what it prints and
+// the exit statuses scripts branch on.
+#include <gtest/gtest.h>
+
+#include <mutex>
+
+#include "ctl/control_server.h"
+#include "ctl/status_json.h"
+#include "ctl_test_util.h"
+#include "sample_status.h"
+
+namespace anycastd::ctl {
+namespace {
+
+using namespace ctl_test;
+using nlohmann::json;
+
+RunResult ctl(const std::vector<std::string>& args) { return run_program(ANYCASTCTL_PATH, args); }
+
+struct AnycastctlFixture : ::testing::Test {
+  TempDir dir;
+  std::string path = dir / "anycastd.sock";
+  std::mutex mutex;
+  std::vector<std::string> log;
+
+  json handle(const Request& r) {
+    {
+      std::lock_guard lock(mutex);
+      log.push_back(std::string(to_string(r.command)) + (r.group.empty() ? "" : " " + r.group));
+    }
+    static const std::vector<std::string> groups{"dns", "ntp"};
+    switch (r.command) {
+      case Command::status: {
+        auto reply = ok_reply();
+        reply["status"] = status_to_json(sample_status());
+        return reply;
+      }
+      case Command::drain:
+      case Command::undrain: {
+        select_groups(r, groups);
+        return ok_reply(r.group + ": " + (r.command == Command::drain ? "drained" : "undrained"));
+      }
+      case Command::check: select_groups(r, groups); return ok_reply();
+      case Command::reload: return error_reply("/etc/anycastd/anycastd.toml:3: unknown key \"x\"; the old configuration stays");
+      case Command::restart: return ok_reply("re-executing /usr/sbin/anycastd");
+    }
+    return error_reply("?");
+  }
+
+  ControlServer server{path, [this](const Request& r) { return handle(r); }};
+  ServeThread loop{server.fd(), [this] { server.on_readable(); }};
+
+  std::vector<std::string> seen() {
+    std::lock_guard lock(mutex);
+    return log;
+  }
+};
+
+TEST_F(AnycastctlFixture, StatusForPeople) {
+  auto r = ctl({"--socket", path, "status"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_NE(r.out.find("\ndns             up        2025-11-25T22:00:00.000Z (10m 0s ago)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("group dns: up since"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("draining"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  passed:    not_udp 2, port_unknown 1\n"), std::string::npos) << r.out;
+}
+
+TEST_F(AnycastctlFixture, StatusJsonIsPassedThrough) {
+  auto r = ctl({"status", "--json", "--socket=" + path});
+  EXPECT_EQ(r.status, 0) << r.err;
+  json expected = ok_reply();
+  expected["status"] = status_to_json(sample_status());
+  ASSERT_FALSE(r.out.empty());
+  EXPECT_EQ(r.out.back(), '\n');
+  EXPECT_EQ(r.out.find('\n'), r.out.size() - 1) << "one line, as the daemon sent it";
+  EXPECT_EQ(json::parse(r.out), expected);
+}
+
+TEST_F(AnycastctlFixture, Commands) {
+  auto r = ctl({"--socket", path, "drain", "dns"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "dns: drained\n");
+  r = ctl({"--socket", path, "undrain", "all"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "all: undrained\n");
+  r = ctl({"--socket", path, "check", "ntp"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "check ntp: ok\n");
+  r = ctl({"--socket", path, "restart"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "re-executing /usr/sbin/anycastd\n");
+  // A group named like an option, after "--".
+  r = ctl({"--socket", path, "drain", "--", "-odd"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(seen(), (std::vector<std::string>{"drain dns", "undrain all", "check ntp", "restart", "drain -odd"}));
+}
+
+TEST_F(AnycastctlFixture, DaemonErrorsExit1WithTheReason) {
+  auto r = ctl({"--socket", path, "drain", "dsn"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "anycastctl: no group named \"dsn\" (groups: dns, ntp)\n");
+  r = ctl({"--socket", path, "reload"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "anycastctl: /etc/anycastd/anycastd.toml:3: unknown key \"x\"; the old configuration stays\n");
+  r = ctl({"--socket", path, "--json", "reload"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(json::parse(r.out)["ok"], false);
+}
+
+TEST_F(AnycastctlFixture, UsageErrorsExit2) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  for (const auto& c : std::vector<Case>{
+           {{}, "no command given"},
+           {{"explode"}, "unknown command \"explode\""},
+           {{"drain"}, "drain needs a group: a group's name or \"all\""},
+           {{"drain", "a", "b"}, "drain takes one group, not 2"},
+           {{"status", "dns"}, "status takes no argument (got \"dns\")"},
+           {{"--frobnicate", "status"}, "unknown option --frobnicate"},
+           {{"status", "--socket"}, "--socket needs a value"},
+           {{"--timeout", "soon", "status"}, "--timeout wants a number of seconds from 0.001 to 3600, not \"soon\""},
+       }) {
+    std::vector<std::string> args{"--socket", path};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    auto r = ctl(args);
+    EXPECT_EQ(r.status, 2) << c.message;
+    EXPECT_EQ(r.err, "anycastctl: " + c.message + "\nTry 'anycastctl --help'.\n");
+    EXPECT_EQ(r.out, "");
+  }
+  EXPECT_TRUE(seen().empty()) << "a usage error reached the daemon";
+}
+
+TEST(Anycastctl, HelpAndVersion) {
+  auto r = ctl({"--help"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.out.rfind("usage: anycastctl [--socket PATH]", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("exit status: 0 done, 1 anycastd refused"), std::string::npos);
+  r = ctl({"--version"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.out, std::string("anycastctl ") + ANYCASTD_VERSION + "\n");
+}
+
+TEST(Anycastctl, NoDaemonExits3NamingTheSocketAndTheError) {
+  TempDir dir;
+  auto r = ctl({"--socket", dir / "none.sock", "status"});
+  EXPECT_EQ(r.status, 3);
+  EXPECT_EQ(r.err, "anycastctl: cannot connect to anycastd on " + (dir / "none.sock") +
+                       ": No such file or directory (is anycastd running?)\n");
+
+  // A socket file left by a dead daemon.
+  std::string stale = dir / "stale.sock";
+  {
+    UniqueFd dead(::socket(AF_UNIX, SOCK_STREAM, 0));
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, stale.c_str(), sizeof addr.sun_path - 1);
+    ASSERT_EQ(::bind(dead.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  }
+  r = ctl({"--socket", stale, "drain", "all"});
+  EXPECT_EQ(r.status, 3);
+  EXPECT_EQ(r.err, "anycastctl: cannot connect to anycastd on " + stale + ": Connection refused (is anycastd running?)\n");
+}
+
+TEST(Anycastctl, SilentDaemonExits3AfterTheTimeout) {
+  TempDir dir;
+  std::string path = dir / "wedged.sock";
+  // Listens, never accepts: a daemon wedged elsewhere.
+  UniqueFd wedged(::socket(AF_UNIX, SOCK_STREAM, 0));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  ASSERT_EQ(::bind(wedged.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(wedged.get(), 4), 0);
+  auto started = std::chrono::steady_clock::now();
+  auto r = ctl({"--socket", path, "--timeout", "0.3", "status"});
+  EXPECT_EQ(r.status, 3);
+  EXPECT_EQ(r.err, "anycastctl: no reply from anycastd on " + path + " within 300 ms\n");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+}
+
+TEST(Anycastctl, ReplyThatIsNotJsonExits3) {
+  TempDir dir;
+  std::string path = dir / "odd.sock";
+  UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM, 0));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  ASSERT_EQ(::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener.get(), 4), 0);
+  std::thread peer([&] {
+    UniqueFd c(::accept(listener.get(), nullptr, nullptr));
+    char buf[256];
+    [[maybe_unused]] auto n = ::read(c.get(), buf, sizeof buf);
+    send_text(c.get(), "200 OK\n");
+  });
+  auto r = ctl({"--socket", path, "status"});
+  peer.join();
+  EXPECT_EQ(r.status, 3);
+  EXPECT_EQ(r.err.rfind("anycastctl: anycastd on " + path + " sent a reply that is not JSON: ", 0), 0u) << r.err;
+}
+
+}  // namespace
+}  // namespace anycastd::ctl

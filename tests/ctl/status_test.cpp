@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: Apache-2.0
+// The status report: DaemonStatus -> JSON (the daemon's side), JSON -> tables (anycastctl's).
+#include <gtest/gtest.h>
+
+#include "ctl/status_json.h"
+#include "ctl/status_text.h"
+#include "sample_status.h"
+
+namespace anycastd::ctl {
+namespace {
+
+using nlohmann::json;
+using ctl_test::on_the_day;
+using ctl_test::sample_status;
+
+TEST(StatusJson, Iso8601) {
+  EXPECT_EQ(iso8601_utc(WallClock::time_point{}), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(iso8601_utc(on_the_day(20, 0, 0, 250)), "2025-11-25T20:00:00.250Z");
+  using namespace std::chrono;
+  EXPECT_EQ(iso8601_utc(WallClock::time_point(sys_days{year{2024} / February / 29}) + 23h + 59min + 59s + 999ms +
+                        999us),
+            "2024-02-29T23:59:59.999Z");
+}
+
+TEST(StatusJson, DaemonFields) {
+  json j = status_to_json(sample_status());
+  EXPECT_EQ(j["version"], "0.1.0");
+  EXPECT_EQ(j["pid"], 4242);
+  EXPECT_EQ(j["config"], "/etc/anycastd/anycastd.toml");
+  EXPECT_EQ(j["interface"], "eth0");
+  EXPECT_EQ(j["xdp_mode"], "native");
+  EXPECT_EQ(j["prog_id"], 42);
+  EXPECT_EQ(j["answering"], true);
+  EXPECT_EQ(j["reloads"], 3);
+  EXPECT_EQ(j["reload_failures"], 1);
+  EXPECT_EQ(j["last_reload_error"], "line 3: unknown key");
+  EXPECT_EQ(j["taken"], (json{{"utc", "2025-11-25T22:10:00.000Z"}, {"unix", 1764108600.0}, {"age_s", 0.0}}));
+  EXPECT_EQ(j["started"], (json{{"utc", "2025-11-25T20:00:00.250Z"}, {"unix", 1764100800.25}, {"age_s", 7799.75}}));
+}
+
+TEST(StatusJson, Groups) {
+  json j = status_to_json(sample_status());
+  ASSERT_EQ(j["groups"].size(), 2u);
+  const json& dns = j["groups"][0];
+  EXPECT_EQ(dns["name"], "dns");
+  EXPECT_EQ(dns["vips"], (json{"192.0.2.53/32", "2001:db8::53/128"}));
+  EXPECT_EQ(dns["services"], (json{"echo"}));
+  EXPECT_EQ(dns["state"], "up");
+  EXPECT_EQ(dns["since"]["utc"], "2025-11-25T22:00:00.000Z");
+  EXPECT_EQ(dns["since"]["age_s"], 600.0);
+  EXPECT_EQ(dns["flaps"], 2);
+  EXPECT_EQ(dns["passes"], 3);
+  EXPECT_EQ(dns["failures"], 0);
+  EXPECT_EQ(dns["held_out"], "");
+
+  ASSERT_EQ(dns["checks"].size(), 2u);
+  EXPECT_EQ(dns["checks"][0], (json{{"name", "tcp 192.0.2.53:53"},
+                                    {"ran", true},
+                                    {"ok", true},
+                                    {"detail", "connected"},
+                                    {"latency_ms", 1.234},
+                                    {"at", {{"utc", "2025-11-25T22:09:59.500Z"}, {"unix", 1764108599.5}, {"age_s", 0.5}}},
+                                    {"runs", 120},
+                                    {"failures", 1}}));
+  EXPECT_EQ(dns["checks"][1]["ran"], false);
+  EXPECT_TRUE(dns["checks"][1]["at"].is_null()) << "a check that never ran has no time";
+
+  // steady_clock times land on the wall clock through the snapshot's pair of "now"s.
+  const json& route = dns["route"];
+  EXPECT_EQ(route["kind"], "bird");
+  EXPECT_EQ(route["target"], "/run/bird/bird.ctl");
+  EXPECT_EQ(route["last_at"], (json{{"utc", "2025-11-25T22:00:00.000Z"}, {"unix", 1764108000.0}, {"age_s", 600.0}}));
+  EXPECT_EQ(route["last_probe_at"]["utc"], "2025-11-25T22:09:55.000Z");
+  EXPECT_EQ(route["last_duration_ms"], 2);
+  EXPECT_EQ(route["commands"], 4);
+  EXPECT_EQ(route["failures"], 1);
+  EXPECT_EQ(route["summary"],
+            "bird /run/bird/bird.ctl: reachable, last command ok (announce, 2 ms): anycast_vips4: enabled "
+            "[1 of 4 commands failed]");
+
+  const json& odd = j["groups"][1];
+  EXPECT_EQ(odd["name"], ctl_test::kOddName);
+  EXPECT_EQ(odd["state"], "draining");
+  EXPECT_EQ(odd["held_out"], "drained by anycastctl");
+  EXPECT_EQ(odd["checks"][0]["latency_ms"], 2500.0);
+  EXPECT_TRUE(odd["route"]["last_probe_at"].is_null());
+}
+
+TEST(StatusJson, CountersByName) {
+  json c = status_to_json(sample_status())["counters"];
+  EXPECT_EQ(c["packets"], (json{{"answer", 12}, {"pass", 3}}));
+  EXPECT_EQ(c["answered"], (json{{"echo", 12}}));
+  EXPECT_EQ(c["answered_bytes"], (json{{"echo", 560}}));
+  EXPECT_EQ(c["passed"].size(), static_cast<std::size_t>(AC_PASS__COUNT));
+  EXPECT_EQ(c["passed"]["not_udp"], 2);
+  EXPECT_EQ(c["passed"]["port_unknown"], 1);
+  EXPECT_EQ(c["passed"]["not_ip"], 0);
+}
+
+TEST(StatusJson, UnsetSnapshotTimeMeansNow) {
+  DaemonStatus st;
+  st.started = WallClock::now() - std::chrono::seconds(30);
+  json j = status_to_json(st);
+  EXPECT_NEAR(j["started"]["age_s"].get<double>(), 30.0, 5.0);
+  EXPECT_TRUE(j["groups"].empty());
+}
+
+TEST(StatusText, Ages) {
+  EXPECT_EQ(format_age(0), "0.0s");
+  EXPECT_EQ(format_age(0.44), "0.4s");
+  EXPECT_EQ(format_age(12.9), "12s");
+  EXPECT_EQ(format_age(184), "3m 4s");
+  EXPECT_EQ(format_age(7800), "2h 10m");
+  EXPECT_EQ(format_age(3 * 86400 + 4 * 3600 + 59), "3d 4h");
+  EXPECT_EQ(format_age(-1), "0.0s");
+}
+
+bool has_line(const std::string& text, const std::string& line) {
+  return ("\n" + text).find("\n" + line + "\n") != std::string::npos;
+}
+
+TEST(StatusText, TablesPerGroupAndVip) {
+  std::string text = format_status(status_to_json(sample_status()));
+  SCOPED_TRACE(text);
+  EXPECT_TRUE(has_line(text, "anycastd 0.1.0 (pid 4242), up 2h 9m since 2025-11-25T20:00:00.250Z"));
+  EXPECT_TRUE(has_line(text, "config:     /etc/anycastd/anycastd.toml (3 reloads, 1 failed; last error: line 3: unknown key)"));
+  EXPECT_TRUE(has_line(text, "fast path:  eth0, xdp native, program 42, answering"));
+
+  // The groups at a glance: state, since when, flaps, held out, route. Columns as wide as their
+  // widest cell (here the odd name, its newline shown as \n), FLAPS right-aligned.
+  EXPECT_TRUE(has_line(text, "GROUP           STATE     SINCE                                  FLAPS  HELD OUT               ROUTE"));
+  EXPECT_TRUE(has_line(text, "dns             up        2025-11-25T22:00:00.000Z (10m 0s ago)      2  -                      bird, reachable, announce ok"));
+  EXPECT_TRUE(has_line(text, "we\"ird\\name\\nx  draining  2025-11-25T22:09:58.000Z (2.0s ago)        1  drained by anycastctl  alias, reachable, withdraw FAILED"));
+  // Each VIP with its group's state.
+  EXPECT_TRUE(has_line(text, "VIP               GROUP           STATE     SERVICES"));
+  EXPECT_TRUE(has_line(text, "192.0.2.53/32     dns             up        echo"));
+  EXPECT_TRUE(has_line(text, "2001:db8::53/128  dns             up        echo"));
+  EXPECT_TRUE(has_line(text, "203.0.113.0/24    we\"ird\\name\\nx  draining  echo"));
+
+  // Per group: checks with their last results, the route signal.
+  EXPECT_TRUE(has_line(text, "group dns: up since 2025-11-25T22:00:00.000Z (10m 0s ago), 2 flaps"));
+  EXPECT_TRUE(has_line(text, "  health:    3 passing, 0 failing in a row"));
+  EXPECT_TRUE(has_line(text, "  CHECK              RESULT   LATENCY  LAST RUN  RUNS  FAILED  DETAIL"));
+  EXPECT_TRUE(has_line(text, "  tcp 192.0.2.53:53  ok       1.23 ms  0.5s ago   120       1  connected"));
+  EXPECT_TRUE(has_line(text, "  datapath           pending        -  never        0       0"));
+  EXPECT_TRUE(has_line(text, "  route:     bird /run/bird/bird.ctl: reachable, last command ok (announce, 2 ms): "
+                             "anycast_vips4: enabled [1 of 4 commands failed]"));
+  EXPECT_TRUE(has_line(text, "group we\"ird\\name\\nx: draining since 2025-11-25T22:09:58.000Z (2.0s ago), 1 flap"));
+  EXPECT_TRUE(has_line(text, "  held out:  drained by anycastctl"));
+  EXPECT_TRUE(has_line(text, "  exec /usr/local/bin/probe \"x\"  FAILED  2500 ms  3.0s ago    10       3  exit 1"));
+
+  // Counters: every service answered, pass reasons only where non-zero.
+  EXPECT_TRUE(has_line(text, "  packets:   answer 12, pass 3"));
+  EXPECT_TRUE(has_line(text, "  answered:  echo 12 (560 bytes)"));
+  EXPECT_TRUE(has_line(text, "  passed:    not_udp 2, port_unknown 1"));
+}
+
+TEST(StatusText, SurvivesWhateverTheDaemonSends) {
+  EXPECT_NO_THROW(format_status(json::object()));
+  EXPECT_NO_THROW(format_status(json::array()));
+  EXPECT_NO_THROW(format_status(json{{"groups", "many"}, {"pid", "x"}, {"counters", 3}}));
+  EXPECT_NO_THROW(format_status(json{{"groups", json::array({1, json{{"checks", 5}, {"vips", {1, "a"}}}})}}));
+  std::string text = format_status(json::object());
+  EXPECT_NE(text.find("no groups"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace anycastd::ctl

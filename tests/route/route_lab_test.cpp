@@ -1,0 +1,499 @@
+// SPDX-License-Identifier: Apache-2.0
+// The route signals against real routing daemons, in throwaway network namespaces:
+//
+//   router namespace: BIRD 2 from examples/bird/router.conf, installing what it learns in its
+//                     kernel table
+//   edge namespace:   BIRD 2 from examples/bird/edge.conf, or ExaBGP 4.2 from
+//                     examples/exabgp/exabgp.conf, told what to announce by the signal under test
+//
+// joined by a veth pair (198.51.100.1|2/24, 2001:db8:100::1|2/64; VIPs 192.0.2.10/32 and
+// 2001:db8::10/128), all as in the examples, which are run as they are except for logging to
+// stderr instead of syslog. The router's kernel table (`ip -n ROUTER route`) is the judge. The
+// measured times are printed, never asserted. Needs root; skipped without it.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lab.h"
+#include "route/bird_client.h"
+#include "route/bird_signal.h"
+#include "route/exabgp_signal.h"
+
+#ifndef ROUTE_EXAMPLES_DIR
+#error "ROUTE_EXAMPLES_DIR must name the examples/ directory"
+#endif
+
+using namespace anycastd;
+using namespace route_lab;
+using namespace std::chrono_literals;
+using testing::HasSubstr;
+using testing::Not;
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+double ms_since(steady::time_point t) { return std::chrono::duration<double, std::milli>(steady::now() - t).count(); }
+
+void measure(const std::string& what, double ms) {
+  std::printf("[measure] %-52s %8.1f ms\n", what.c_str(), ms);
+  std::fflush(stdout);
+}
+
+std::string example(const std::string& name) { return std::string(ROUTE_EXAMPLES_DIR) + "/" + name; }
+
+const Prefix kVip4 = parse_prefix("192.0.2.10/32");
+const Prefix kVip6 = parse_prefix("2001:db8::10/128");
+const Prefix kVip4b = parse_prefix("192.0.2.11/32");
+
+RouteGroup lab_group() { return {"lab", {kVip4, kVip6}}; }
+
+class Topology {
+ public:
+  Topology() {
+    must(router_.ip("link add rt0 type veth peer name ed0 netns " + edge_.name()));
+    must(router_.ip("addr add 198.51.100.1/24 dev rt0"));
+    must(router_.ip("addr add 2001:db8:100::1/64 dev rt0 nodad"));
+    must(edge_.ip("addr add 198.51.100.2/24 dev ed0"));
+    must(edge_.ip("addr add 2001:db8:100::2/64 dev ed0 nodad"));
+    must(router_.ip("link set rt0 up"));
+    must(edge_.ip("link set ed0 up"));
+    router_bird_ = start_bird(router_, "router", example("bird/router.conf"));
+  }
+
+  const Netns& edge() const { return edge_; }
+  const TempDir& dir() const { return dir_; }
+  std::string router_socket() const { return dir_ / "router.ctl"; }
+  std::string edge_socket() const { return dir_ / "edge.ctl"; }
+
+  void start_edge_bird() { edge_daemon_ = start_bird(edge_, "edge", example("bird/edge.conf")); }
+
+  // ExaBGP finds its pipes only at start: they are made first, under a --root of our own and
+  // with a name of our own, so nothing outside the temporary directory is touched.
+  std::string start_edge_exabgp() {
+    exabgp_pipename_ = unique_name("x");
+    must("mkdir -p " + (dir_ / "run/exabgp"));
+    std::string base = dir_ / ("run/exabgp/" + exabgp_pipename_);
+    must("mkfifo -m 0600 " + base + ".in " + base + ".out");
+    run_exabgp();
+    return base;
+  }
+  // Stops the edge's daemon (SIGTERM, as a service manager would) and starts it again.
+  void stop_edge() { edge_daemon_.reset(); }
+  void restart_edge_bird() { start_edge_bird(); }
+  void restart_edge_exabgp() { run_exabgp(); }
+
+  bool router_has(const Prefix& p) const {
+    auto out = run(router_.ip(std::string(p.family == 6 ? "-6 " : "-4 ") + "route show " + p.str())).output;
+    return out.find(p.address()) != std::string::npos;
+  }
+  bool router_has_all(const std::vector<Prefix>& ps) const {
+    for (const Prefix& p : ps)
+      if (!router_has(p)) return false;
+    return true;
+  }
+  bool router_has_none(const std::vector<Prefix>& ps) const {
+    for (const Prefix& p : ps)
+      if (router_has(p)) return false;
+    return true;
+  }
+
+  // The router's BIRD, asked directly.
+  BirdReply ask_router(const std::string& command) const {
+    BirdSession s(router_socket(), route_io::deadline_in(2s));
+    return s.command(command);
+  }
+  bool session_up() const {
+    auto rows = parse_bird_protocols(ask_router("show protocols \"edge1\"").rows(1002));
+    return rows.size() == 1 && rows[0].state == "up";
+  }
+  bool bfd_up() const { return ask_router("show bfd sessions").text().find(" Up ") != std::string::npos; }
+  std::string router_route(const Prefix& p) const { return ask_router("show route for " + p.str() + " all").text(); }
+
+  std::string logs() const {
+    std::string out;
+    for (const char* name : {"router.log", "edge.log", "exabgp.log"}) {
+      auto r = run("tail -n 30 " + (dir_ / name) + " 2>/dev/null");
+      if (!r.output.empty()) out += std::string("--- ") + name + "\n" + r.output;
+    }
+    return out;
+  }
+
+ private:
+  void run_exabgp() {
+    edge_daemon_ = std::make_unique<Child>(
+        std::vector<std::string>{"ip", "netns", "exec", edge_.name(), "env", "exabgp.api.pipename=" + exabgp_pipename_,
+                                 "exabgp.daemon.user=root", "exabgp.daemon.daemonize=false",
+                                 "exabgp.log.destination=stdout", "exabgp", "--root", dir_.path(),
+                                 example("exabgp/exabgp.conf")},
+        dir_ / "exabgp.log");
+  }
+
+  std::unique_ptr<Child> start_bird(const Netns& ns, const std::string& role, const std::string& conf_template) {
+    std::string conf = dir_ / (role + ".conf");
+    write_file(conf, replace_all(read_file(conf_template), "log syslog all;", "log stderr all;"));
+    std::string socket = dir_ / (role + ".ctl");
+    auto child = std::make_unique<Child>(
+        std::vector<std::string>{"ip", "netns", "exec", ns.name(), "bird", "-f", "-c", conf, "-s", socket, "-P",
+                                 dir_ / (role + ".pid")},
+        dir_ / (role + ".log"));
+    bool ready = wait_until(
+        [&] {
+          try {
+            BirdSession s(socket, route_io::deadline_in(500ms));
+            return true;
+          } catch (const RouteSignalError&) {
+            return false;
+          }
+        },
+        10s, 20ms);
+    if (!ready) throw std::runtime_error("BIRD (" + role + ") did not come up:\n" + logs());
+    return child;
+  }
+
+  TempDir dir_;
+  Netns router_{unique_name("r")};
+  Netns edge_{unique_name("e")};
+  std::unique_ptr<Child> router_bird_;
+  std::unique_ptr<Child> edge_daemon_;
+  std::string exabgp_pipename_;
+};
+
+class RouteLab : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_FAIL() << "needs root for network namespaces";
+    for (const char* tool : {"ip", "bird"})
+      if (!have_program(tool)) GTEST_FAIL() << tool << " is not installed (scripts/deps.sh installs it)";
+    static bool swept = false;
+    if (!swept) sweep_stale_labs();
+    swept = true;
+    lab_ = std::make_unique<Topology>();
+  }
+  void TearDown() override {
+    if (HasFailure() && lab_) std::printf("%s", lab_->logs().c_str());
+  }
+
+  // Until the router's session to the edge is up: the time the signal tests start from.
+  void wait_for_session() {
+    auto t0 = steady::now();
+    ASSERT_TRUE(wait_until([&] { return lab_->session_up(); }, 30s, 20ms)) << "BGP session never came up";
+    measure("BGP session up after", ms_since(t0));
+  }
+
+  // Polls the router until every VIP is present (or absent); prints when each one got there.
+  bool wait_routes(const std::vector<Prefix>& vips, bool present, steady::time_point t0, const std::string& label) {
+    std::vector<double> at(vips.size(), -1);
+    bool done = wait_until(
+        [&] {
+          bool all = true;
+          for (std::size_t i = 0; i < vips.size(); ++i) {
+            if (at[i] >= 0) continue;
+            if (lab_->router_has(vips[i]) == present)
+              at[i] = ms_since(t0);
+            else
+              all = false;
+          }
+          return all;
+        },
+        15s, 1ms);
+    std::string each;
+    for (std::size_t i = 0; i < vips.size(); ++i) each += " " + vips[i].str() + "@" + std::to_string(int(at[i]));
+    std::printf("           %s%s\n", label.c_str(), each.c_str());
+    return done;
+  }
+
+  // Announce, wait for the routes at the router, withdraw, wait for them to go; timed.
+  void cycle(RouteSignal& signal, const RouteGroup& group, const std::string& label) {
+    auto t0 = steady::now();
+    signal.announce(group);
+    double call = ms_since(t0);
+    ASSERT_TRUE(wait_routes(group.vips, true, t0, "announced (ms):")) << "routes never reached the router";
+    measure(label + " announce -> routes at router", ms_since(t0));
+    measure(label + "   (announce() call)", call);
+
+    auto t1 = steady::now();
+    signal.withdraw(group);
+    call = ms_since(t1);
+    ASSERT_TRUE(wait_routes(group.vips, false, t1, "withdrawn (ms):")) << "routes never left the router";
+    measure(label + " withdraw -> routes gone", ms_since(t1));
+    measure(label + "   (withdraw() call)", call);
+  }
+
+  // The whole RFC 8326 sequence: announced, tagged (the router lowers the preference), withdrawn.
+  void graceful_sequence(RouteSignal& signal, const RouteGroup& group, const std::string& label) {
+    ASSERT_TRUE(signal.can_graceful_shutdown());
+    signal.announce(group);
+    ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
+    EXPECT_THAT(lab_->router_route(kVip4), Not(HasSubstr("(65535,0)")));
+
+    auto t0 = steady::now();
+    signal.graceful_shutdown(group);
+    bool tagged = wait_until(
+        [&] {
+          for (const Prefix& p : group.vips)
+            if (lab_->router_route(p).find("(65535,0)") == std::string::npos) return false;
+          return true;
+        },
+        15s, 2ms);
+    ASSERT_TRUE(tagged) << lab_->router_route(kVip4);
+    measure(label + " graceful_shutdown -> tagged at router", ms_since(t0));
+    std::string route = lab_->router_route(kVip6);
+    EXPECT_THAT(route, HasSubstr("BGP.local_pref: 0")) << "router.conf lowers tagged routes";
+    EXPECT_TRUE(lab_->router_has_all(group.vips)) << "tagged routes are still routes";
+    SignalProbe p = signal.probe(group);
+    EXPECT_TRUE(p.graceful_shutdown) << p.detail;
+    EXPECT_EQ(p.announced, Announced::yes) << p.detail;
+
+    auto t1 = steady::now();
+    signal.withdraw(group);
+    ASSERT_TRUE(wait_until([&] { return lab_->router_has_none(group.vips); }, 15s, 1ms));
+    measure(label + " withdraw (tagged) -> routes gone", ms_since(t1));
+
+    // Back up: announced untagged again.
+    signal.announce(group);
+    ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
+    EXPECT_TRUE(wait_until([&] { return lab_->router_route(kVip4).find("(65535,0)") == std::string::npos; }, 5s, 5ms));
+    p = signal.probe(group);
+    EXPECT_FALSE(p.graceful_shutdown) << p.detail;
+    signal.withdraw(group);
+  }
+
+  std::unique_ptr<Topology> lab_;
+};
+
+class BirdLab : public RouteLab {
+ protected:
+  void SetUp() override {
+    RouteLab::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    lab_->start_edge_bird();
+    wait_for_session();
+  }
+  BirdSignalConfig config() const {
+    return {lab_->edge_socket(),
+            {"anycast_vips4", "anycast_vips6"},
+            {"anycast_vips4_gshut", "anycast_vips6_gshut"},
+            2000ms};
+  }
+};
+
+class ExabgpLab : public RouteLab {
+ protected:
+  void SetUp() override {
+    RouteLab::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    if (!have_program("exabgp")) GTEST_FAIL() << "exabgp is not installed (scripts/deps.sh installs it)";
+    base_ = lab_->start_edge_exabgp();
+    wait_for_session();
+  }
+  ExabgpSignalConfig config() const {
+    ExabgpSignalConfig c;
+    c.pipe = base_;
+    c.next_hop4 = "198.51.100.2";
+    c.next_hop6 = "2001:db8:100::2";
+    c.communities = {"65001:100"};
+    c.timeout = 3000ms;
+    return c;
+  }
+  std::string base_;
+};
+
+}  // namespace
+
+TEST_F(BirdLab, AnnounceAndWithdrawReachTheRouter) {
+  auto t0 = steady::now();
+  ASSERT_TRUE(wait_until([&] { return lab_->bfd_up(); }, 15s, 20ms)) << "BFD session never came up";
+  measure("bird: BFD session up after (from BGP up)", ms_since(t0));
+
+  BirdSignal signal(config());
+  RouteGroup group = lab_group();
+  SignalProbe before = signal.probe(group);
+  EXPECT_TRUE(before.reachable) << before.detail;
+  EXPECT_EQ(before.announced, Announced::no) << before.detail;
+  EXPECT_THAT(before.detail, HasSubstr("BGP sessions established 1/1"));
+  EXPECT_TRUE(before.problems.empty()) << testing::PrintToString(before.problems);
+
+  for (int i = 1; i <= 3; ++i) {
+    cycle(signal, group, "bird #" + std::to_string(i) + ":");
+    if (HasFatalFailure()) return;
+  }
+  signal.announce(group);
+  SignalProbe up = signal.probe(group);
+  EXPECT_EQ(up.announced, Announced::yes) << up.detail;
+  std::printf("  probe: %s\n  status: %s\n", up.detail.c_str(), signal.status().summary().c_str());
+  SignalStatus st = signal.status();
+  EXPECT_TRUE(st.reachable);
+  EXPECT_TRUE(st.last_ok);
+  EXPECT_EQ(st.failures, 0u);
+  EXPECT_THAT(st.last_detail, HasSubstr("anycast_vips4: enabled"));
+}
+
+TEST_F(BirdLab, GracefulShutdownTagsBeforeTheWithdrawal) {
+  BirdSignal signal(config());
+  graceful_sequence(signal, lab_group(), "bird:");
+}
+
+TEST_F(BirdLab, UnknownProtocolCarriesBirdsReply) {
+  BirdSignal signal({lab_->edge_socket(), {"anycast_vips4", "no_such_protocol"}, {}, 2000ms});
+  try {
+    signal.announce(lab_group());
+    FAIL() << "no error";
+  } catch (const RouteSignalRefused& e) {
+    std::printf("  error: %s\n", e.what());
+    EXPECT_THAT(e.what(), HasSubstr(lab_->edge_socket()));
+    EXPECT_THAT(e.what(), HasSubstr("enable \"no_such_protocol\""));
+    EXPECT_THAT(e.what(), HasSubstr("No protocols match"));
+  }
+  EXPECT_TRUE(signal.status().reachable);
+  EXPECT_FALSE(signal.status().last_ok);
+
+  SignalProbe p = signal.probe(lab_group());
+  EXPECT_TRUE(p.reachable);
+  EXPECT_EQ(p.announced, Announced::unknown);
+  EXPECT_THAT(testing::PrintToString(p.problems), HasSubstr("no protocol in BIRD matches \\\"no_such_protocol\\\""));
+  // anycast_vips4 was enabled before the refusal; withdraw() still sends every command, so it
+  // takes that down although it fails for the protocol that does not exist.
+  ASSERT_TRUE(wait_until([&] { return lab_->router_has(kVip4); }, 10s, 2ms));
+  EXPECT_THROW(signal.withdraw(lab_group()), RouteSignalRefused);
+  EXPECT_TRUE(wait_until([&] { return !lab_->router_has(kVip4); }, 10s, 2ms));
+}
+
+TEST_F(BirdLab, ProbeSeesReconfigureAndMismatchedVips) {
+  BirdSignal signal(config());
+  RouteGroup group = lab_group();
+  signal.announce(group);
+  ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
+
+  // An operator's `birdc configure` applies `disabled;` again: the group is withdrawn behind
+  // anycastd's back. The probe is how the daemon notices; announcing again repairs it.
+  {
+    BirdSession s(lab_->edge_socket(), route_io::deadline_in(2s));
+    BirdReply r = s.command("configure");
+    EXPECT_FALSE(r.error()) << r.text();
+  }
+  ASSERT_TRUE(wait_until([&] { return lab_->router_has_none(group.vips); }, 15s, 2ms))
+      << "BIRD kept the protocols enabled across configure: docs/route-signals.md is wrong";
+  SignalProbe after = signal.probe(group);
+  EXPECT_EQ(after.announced, Announced::no) << after.detail;
+  signal.announce(group);
+  EXPECT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
+
+  RouteGroup more = group;
+  more.vips.push_back(kVip4b);
+  SignalProbe p = signal.probe(more);
+  EXPECT_THAT(testing::PrintToString(p.problems), HasSubstr("VIP 192.0.2.11/32 of group lab is in none of BIRD's protocols"));
+
+  RouteGroup fewer{"lab", {kVip4}};
+  p = signal.probe(fewer);
+  EXPECT_THAT(testing::PrintToString(p.problems),
+              HasSubstr("anycast_vips6 has a route for 2001:db8::10/128, which group lab does not answer for"));
+  signal.withdraw(group);
+}
+
+TEST_F(ExabgpLab, AnnounceAndWithdrawReachTheRouter) {
+  ExabgpSignal signal(config());
+  RouteGroup group = lab_group();
+  SignalProbe before;
+  // ExaBGP's pipe helper starts a moment after the session may already be up.
+  ASSERT_TRUE(wait_until([&] { return (before = signal.probe(group)).reachable; }, 15s, 50ms)) << before.detail;
+  EXPECT_EQ(before.announced, Announced::no) << before.detail;
+  EXPECT_THAT(before.detail, HasSubstr("neighbors established 1/1"));
+  EXPECT_THAT(before.detail, HasSubstr("exabgp 4.2"));
+
+  for (int i = 1; i <= 3; ++i) {
+    cycle(signal, group, "exabgp #" + std::to_string(i) + ":");
+    if (HasFatalFailure()) return;
+  }
+  signal.announce(group);
+  ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
+  EXPECT_THAT(lab_->router_route(kVip4), HasSubstr("(65001,100)")) << "the configured community";
+  EXPECT_THAT(lab_->router_route(kVip6), HasSubstr("2001:db8:100::2")) << "the IPv6 next hop";
+  SignalProbe up = signal.probe(group);
+  EXPECT_EQ(up.announced, Announced::yes) << up.detail;
+  std::printf("  probe: %s\n  status: %s\n", up.detail.c_str(), signal.status().summary().c_str());
+  signal.withdraw(group);
+}
+
+TEST_F(ExabgpLab, GracefulShutdownTagsBeforeTheWithdrawal) {
+  ExabgpSignal signal(config());
+  ASSERT_TRUE(wait_until([&] { return signal.probe(lab_group()).reachable; }, 15s, 50ms));
+  graceful_sequence(signal, lab_group(), "exabgp:");
+}
+
+TEST_F(ExabgpLab, VipLeavingTheGroupIsWithdrawnOnReannounce) {
+  ExabgpSignal signal(config());
+  RouteGroup group{"lab", {kVip4, kVip4b, kVip6}};
+  ASSERT_TRUE(wait_until([&] { return signal.probe(group).reachable; }, 15s, 50ms));
+  signal.announce(group);
+  ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
+  group.vips = {kVip4, kVip6};
+  signal.announce(group);
+  EXPECT_TRUE(wait_until([&] { return !lab_->router_has(kVip4b); }, 15s, 1ms));
+  EXPECT_TRUE(lab_->router_has_all(group.vips));
+  signal.withdraw(group);
+  EXPECT_TRUE(wait_until([&] { return lab_->router_has_none({kVip4, kVip4b, kVip6}); }, 15s, 1ms));
+}
+
+// A routing daemon that restarts comes back without the group: BIRD from `disabled;`, ExaBGP
+// from a config with no routes. The probe is how anycastd finds out; announcing again repairs it.
+TEST_F(BirdLab, RestartedBirdComesBackWithdrawn) {
+  BirdSignal signal(config());
+  RouteGroup group = lab_group();
+  signal.announce(group);
+  ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
+
+  auto t0 = steady::now();
+  lab_->stop_edge();
+  ASSERT_TRUE(wait_until([&] { return lab_->router_has_none(group.vips); }, 15s, 1ms));
+  measure("bird: edge BIRD stopped (SIGTERM) -> routes gone", ms_since(t0));
+  SignalProbe down = signal.probe(group);
+  EXPECT_FALSE(down.reachable);
+  std::printf("  probe with BIRD down: %s\n", down.detail.c_str());
+
+  lab_->restart_edge_bird();
+  wait_for_session();
+  SignalProbe back = signal.probe(group);
+  EXPECT_TRUE(back.reachable) << back.detail;
+  EXPECT_EQ(back.announced, Announced::no) << back.detail;
+  EXPECT_TRUE(lab_->router_has_none(group.vips));
+  signal.announce(group);
+  EXPECT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
+}
+
+TEST_F(ExabgpLab, RestartedExabgpComesBackWithdrawn) {
+  ExabgpSignal signal(config());
+  RouteGroup group = lab_group();
+  ASSERT_TRUE(wait_until([&] { return signal.probe(group).reachable; }, 15s, 50ms));
+  signal.announce(group);
+  ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
+
+  auto t0 = steady::now();
+  lab_->stop_edge();
+  ASSERT_TRUE(wait_until([&] { return lab_->router_has_none(group.vips); }, 15s, 1ms));
+  measure("exabgp: edge ExaBGP stopped (SIGTERM) -> routes gone", ms_since(t0));
+  try {
+    signal.announce(group);
+    ADD_FAILURE() << "announce with ExaBGP stopped did not fail";
+  } catch (const RouteSignalError& e) {
+    std::printf("  error with ExaBGP down: %s\n", e.what());
+    EXPECT_THAT(e.what(), HasSubstr("nobody reads"));
+  }
+
+  lab_->restart_edge_exabgp();
+  wait_for_session();
+  SignalProbe back;
+  ASSERT_TRUE(wait_until([&] { return (back = signal.probe(group)).reachable; }, 15s, 50ms)) << back.detail;
+  EXPECT_EQ(back.announced, Announced::no) << back.detail;
+  EXPECT_TRUE(lab_->router_has_none(group.vips));
+  signal.announce(group);
+  EXPECT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
+}

@@ -1,0 +1,603 @@
+// SPDX-License-Identifier: Apache-2.0
+// The route signals without routing daemons: BIRD's reply framing, the ExaBGP command lines and
+// answer stream, config validation, and the failure paths against stand-ins that misbehave on
+// purpose (silent, refusing, absent). None of these needs root.
+
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "lab.h"
+#include "route/bird_client.h"
+#include "route/bird_signal.h"
+#include "route/exabgp_pipe.h"
+#include "route/exabgp_signal.h"
+
+using namespace anycastd;
+using namespace std::chrono_literals;
+using testing::HasSubstr;
+
+namespace {
+
+RouteGroup dual_group() {
+  return {"dns", {parse_prefix("192.0.2.10/32"), parse_prefix("2001:db8::10/128"), parse_prefix("192.0.2.11/32")}};
+}
+
+double ms_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+// ---- BIRD's reply framing -------------------------------------------------------------------
+
+TEST(BirdReply, MultiLineWithContinuations) {
+  BirdReplyParser parser;
+  std::string text =
+      "2002-Name       Proto      Table      State  Since         Info\n"
+      "1002-device1    Device     ---        up     22:19:17.353  \n"
+      " anycast_vips4 Static     master4    up     22:19:28.362  \n"
+      " uplink     BGP        ---        up     22:19:21.711  Established   \n"
+      "0000 \n";
+  EXPECT_EQ(parser.feed(text), text.size());
+  ASSERT_TRUE(parser.done());
+  BirdReply r = parser.take();
+  EXPECT_EQ(r.code, 0);
+  EXPECT_FALSE(r.error());
+  auto rows = r.rows(1002);
+  ASSERT_EQ(rows.size(), 3u);
+  auto protocols = parse_bird_protocols(rows);
+  ASSERT_EQ(protocols.size(), 3u);
+  EXPECT_EQ(protocols[1].name, "anycast_vips4");
+  EXPECT_EQ(protocols[1].proto, "Static");
+  EXPECT_EQ(protocols[1].state, "up");
+  EXPECT_EQ(protocols[2].proto, "BGP");
+  EXPECT_EQ(protocols[2].info, "Established");
+}
+
+TEST(BirdReply, SplitAnywhereAndStopsAtTheEnd) {
+  std::string text = "0011-anycast_vips4: enabled\n anycast_vips6: enabled\n0000 \n0001 next";
+  for (std::size_t cut = 0; cut <= text.size(); ++cut) {
+    BirdReplyParser parser;
+    std::size_t used = parser.feed(std::string_view(text).substr(0, cut));
+    if (!parser.done()) used += parser.feed(std::string_view(text).substr(used));
+    ASSERT_TRUE(parser.done()) << cut;
+    EXPECT_EQ(text.substr(used), "0001 next") << cut;
+    BirdReply r = parser.take();
+    EXPECT_EQ(r.text(), "anycast_vips4: enabled; anycast_vips6: enabled") << cut;
+    EXPECT_EQ(r.lines[1].code, 11) << cut;
+  }
+}
+
+TEST(BirdReply, ErrorsAndAsyncLines) {
+  BirdReplyParser parser;
+  parser.feed("+some async message\n8003 No protocols match\n");
+  ASSERT_TRUE(parser.done());
+  BirdReply r = parser.take();
+  EXPECT_TRUE(r.error());
+  EXPECT_EQ(r.code, 8003);
+  EXPECT_EQ(r.text(), "No protocols match");
+
+  parser.feed("9001 syntax error, unexpected CF_SYM_UNDEFINED\n");
+  EXPECT_TRUE(parser.take().error());
+
+  EXPECT_THROW(parser.feed("HTTP/1.1 400 Bad Request\n"), RouteSignalError);
+}
+
+TEST(BirdPattern, MatchesLikeBird) {
+  EXPECT_TRUE(bird_pattern_match("anycast_vips*", "anycast_vips4"));
+  EXPECT_TRUE(bird_pattern_match("anycast_vips*", "anycast_vips"));
+  EXPECT_TRUE(bird_pattern_match("anycast_vips?", "anycast_vips6"));
+  EXPECT_FALSE(bird_pattern_match("anycast_vips?", "anycast_vips4_gshut"));
+  EXPECT_TRUE(bird_pattern_match("*_gshut", "anycast_vips4_gshut"));
+  EXPECT_TRUE(bird_pattern_match("a*b*c", "aXXbYYc"));
+  EXPECT_FALSE(bird_pattern_match("a*b*c", "aXXbYY"));
+  EXPECT_TRUE(bird_pattern_match("exact", "exact"));
+  EXPECT_FALSE(bird_pattern_match("exact", "exactly"));
+}
+
+TEST(BirdSignalConfig, RejectsWhatBirdWouldNotTake) {
+  EXPECT_THROW(BirdSignal(BirdSignalConfig{"/run/bird/bird.ctl", {}, {}, 2000ms}), std::invalid_argument);
+  EXPECT_THROW(BirdSignal(BirdSignalConfig{"/run/bird/bird.ctl", {"a\" ; configure"}, {}, 2000ms}),
+               std::invalid_argument);
+  EXPECT_THROW(BirdSignal(BirdSignalConfig{"/run/bird/bird.ctl", {"ok"}, {"two words"}, 2000ms}),
+               std::invalid_argument);
+  EXPECT_NO_THROW(BirdSignal(BirdSignalConfig{"/run/bird/bird.ctl", {"anycast_vips*"}, {"g?"}, 2000ms}));
+}
+
+// ---- ExaBGP's commands and answers ----------------------------------------------------------
+
+TEST(ExabgpCommands, OneLinePerFamilyWithItsOwnNextHop) {
+  ExabgpSignalConfig c;
+  c.next_hop4 = "198.51.100.2";
+  c.next_hop6 = "2001:db8:100::2";
+  c.communities = {"65001:100", "no-export"};
+  auto vips = dual_group().vips;
+  auto announce = exabgp_commands(ExabgpVerb::announce, vips, c);
+  ASSERT_EQ(announce.size(), 2u);
+  EXPECT_EQ(announce[0],
+            "announce attributes next-hop 198.51.100.2 community [65001:100 no-export] nlri 192.0.2.10/32 192.0.2.11/32");
+  EXPECT_EQ(announce[1], "announce attributes next-hop 2001:db8:100::2 community [65001:100 no-export] nlri 2001:db8::10/128");
+
+  auto tagged = exabgp_commands(ExabgpVerb::announce, vips, c, true);
+  EXPECT_THAT(tagged[0], HasSubstr("community [65001:100 no-export 65535:0] nlri"));
+
+  auto withdraw = exabgp_commands(ExabgpVerb::withdraw, vips, c);
+  ASSERT_EQ(withdraw.size(), 2u);
+  EXPECT_EQ(withdraw[0], "withdraw attributes next-hop 198.51.100.2 nlri 192.0.2.10/32 192.0.2.11/32");
+  EXPECT_EQ(withdraw[1], "withdraw attributes next-hop 2001:db8:100::2 nlri 2001:db8::10/128");
+
+  EXPECT_TRUE(exabgp_commands(ExabgpVerb::announce, {}, c).empty());
+}
+
+TEST(ExabgpCommands, MissingNextHopIsAnError) {
+  ExabgpSignalConfig c;
+  c.next_hop4 = "198.51.100.2";
+  try {
+    exabgp_commands(ExabgpVerb::announce, dual_group().vips, c);
+    FAIL() << "no error";
+  } catch (const RouteSignalError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("next_hop6"));
+    EXPECT_THAT(e.what(), HasSubstr("2001:db8::10/128"));
+  }
+  c.pipe = "/nonexistent/exabgp";
+  ExabgpSignal signal(c);
+  auto problems = signal.config_problems(dual_group());
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_THAT(problems[0], HasSubstr("IPv6"));
+}
+
+TEST(ExabgpSignalConfig, RejectsBadNextHopsAndCommunities) {
+  auto make = [](std::string nh4, std::string nh6, std::vector<std::string> communities) {
+    ExabgpSignalConfig c;
+    c.next_hop4 = std::move(nh4);
+    c.next_hop6 = std::move(nh6);
+    c.communities = std::move(communities);
+    ExabgpSignal s(c);
+  };
+  EXPECT_NO_THROW(make("198.51.100.2", "2001:db8:100::2", {"65001:100", "no-export", "0:0", "65535:65535"}));
+  EXPECT_THROW(make("2001:db8::1", "", {}), std::invalid_argument);
+  EXPECT_THROW(make("", "198.51.100.2", {}), std::invalid_argument);
+  EXPECT_THROW(make("198.51.100.0/24", "", {}), std::invalid_argument);
+  EXPECT_THROW(make("self", "", {}), std::invalid_argument);
+  EXPECT_THROW(make("", "", {"65536:1"}), std::invalid_argument);
+  EXPECT_THROW(make("", "", {"1:2 nlri 203.0.113.0/24"}), std::invalid_argument);
+  EXPECT_THROW(make("", "", {"blackhole"}), std::invalid_argument);
+}
+
+TEST(ExabgpAnswers, FenceDiscardsLeftoversAndCountsAnswers) {
+  ExabgpAnswerReader reader(3);
+  // Left over from an earlier exchange, then our version fence, then answers out of order.
+  reader.feed("done\nneighbor 198.51.100.1 ipv4 unicast 192.0.2.10/32 next-hop 198.51.100.2\ndone\n");
+  EXPECT_FALSE(reader.saw_version());
+  reader.feed("exabgp 4.2.21\ndo");
+  EXPECT_TRUE(reader.saw_version());
+  EXPECT_FALSE(reader.fenced());
+  reader.feed("ne\nerror\nPeer AS\n198.51.100.1 65000 0:00:05 established 2 2\ndone\n");
+  EXPECT_TRUE(reader.fenced());
+  EXPECT_FALSE(reader.complete());
+  reader.feed("done\n");
+  ASSERT_TRUE(reader.complete());
+  auto& r = reader.result();
+  EXPECT_EQ(r.version, "exabgp 4.2.21");
+  EXPECT_EQ(r.stale_lines, 3u);
+  ASSERT_EQ(r.answers.size(), 3u);
+  EXPECT_FALSE(r.answers[0].ok());
+  EXPECT_TRUE(r.answers[1].ok());
+  EXPECT_EQ(r.answers[1].output.size(), 2u);
+}
+
+TEST(ExabgpAnswers, VersionLeftoverWithoutItsDoneIsNotTheFence) {
+  ExabgpAnswerReader reader(1);
+  reader.feed("exabgp 4.2.21\nerror\nexabgp 4.2.21\ndone\ndone\n");
+  ASSERT_TRUE(reader.complete());
+  EXPECT_EQ(reader.result().stale_lines, 2u);
+  EXPECT_TRUE(reader.result().answers[0].ok());
+}
+
+// ---- BIRD failures, against stand-ins -------------------------------------------------------
+
+TEST(BirdSignalErrors, MissingSocketNamesThePath) {
+  route_lab::TempDir dir;
+  std::string path = dir / "no-bird.ctl";
+  BirdSignal signal({path, {"anycast_vips4"}, {}, 1000ms});
+  try {
+    signal.announce(dual_group());
+    FAIL() << "no error";
+  } catch (const RouteSignalRefused&) {
+    FAIL() << "a missing socket is not a refusal";
+  } catch (const RouteSignalError& e) {
+    std::printf("  error: %s\n", e.what());
+    EXPECT_THAT(e.what(), HasSubstr(path));
+    EXPECT_THAT(e.what(), HasSubstr("no such socket"));
+    EXPECT_THAT(e.what(), HasSubstr("group dns: announce"));
+  }
+  SignalStatus st = signal.status();
+  EXPECT_TRUE(st.contacted);
+  EXPECT_FALSE(st.reachable);
+  EXPECT_FALSE(st.last_ok);
+  EXPECT_EQ(st.failures, 1u);
+  EXPECT_THAT(st.summary(), HasSubstr("FAILED"));
+
+  SignalProbe p = signal.probe(dual_group());
+  EXPECT_FALSE(p.reachable);
+  EXPECT_EQ(p.announced, Announced::unknown);
+  EXPECT_THAT(p.detail, HasSubstr(path));
+}
+
+namespace {
+
+// A unix socket server standing in for BIRD, with a behaviour chosen per test.
+class FakeBird {
+ public:
+  enum class Mode { silent, refuse, hang_up };
+  FakeBird(const std::string& path, Mode mode) : mode_(mode) {
+    listener_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listener_, 4) != 0)
+      throw std::runtime_error("fake bird: cannot listen on " + path);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~FakeBird() {
+    stop_ = true;
+    thread_.join();
+    ::close(listener_);
+  }
+
+ private:
+  void serve() {
+    while (!stop_) {
+      pollfd p{listener_, POLLIN, 0};
+      if (::poll(&p, 1, 20) <= 0) continue;
+      int c = ::accept(listener_, nullptr, nullptr);
+      if (c < 0) continue;
+      if (mode_ == Mode::hang_up) {
+        ::close(c);
+        continue;
+      }
+      if (mode_ == Mode::refuse) {
+        std::string hello = "0001 BIRD 2.0.12 ready.\n";
+        (void)!::write(c, hello.data(), hello.size());
+        char buf[256];
+        if (::read(c, buf, sizeof buf) > 0) {
+          std::string no = "8007 Access denied\n";
+          (void)!::write(c, no.data(), no.size());
+        }
+      }
+      // silent: hold the connection without a word until the client gives up
+      while (!stop_) {
+        pollfd q{c, POLLIN, 0};
+        if (::poll(&q, 1, 20) > 0) {
+          char buf[256];
+          if (::read(c, buf, sizeof buf) <= 0) break;
+        }
+      }
+      ::close(c);
+    }
+  }
+
+  Mode mode_;
+  int listener_ = -1;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace
+
+TEST(BirdSignalErrors, SilentBirdTimesOutInsteadOfHanging) {
+  route_lab::TempDir dir;
+  std::string path = dir / "bird.ctl";
+  FakeBird fake(path, FakeBird::Mode::silent);
+  BirdSignal signal({path, {"anycast_vips4"}, {}, 300ms});
+  auto t0 = std::chrono::steady_clock::now();
+  try {
+    signal.withdraw(dual_group());
+    FAIL() << "no error";
+  } catch (const RouteSignalError& e) {
+    std::printf("  error after %.0f ms (timeout 300 ms): %s\n", ms_since(t0), e.what());
+    EXPECT_THAT(e.what(), HasSubstr(path));
+    EXPECT_THAT(e.what(), HasSubstr("greeting did not arrive in time"));
+  }
+}
+
+TEST(BirdSignalErrors, RefusalCarriesBirdsText) {
+  route_lab::TempDir dir;
+  std::string path = dir / "bird.ctl";
+  FakeBird fake(path, FakeBird::Mode::refuse);
+  BirdSignal signal({path, {"anycast_vips4"}, {}, 1000ms});
+  try {
+    signal.announce(dual_group());
+    FAIL() << "no error";
+  } catch (const RouteSignalRefused& e) {
+    EXPECT_THAT(e.what(), HasSubstr("enable \"anycast_vips4\""));
+    EXPECT_THAT(e.what(), HasSubstr("Access denied"));
+  }
+  EXPECT_TRUE(signal.status().reachable);
+}
+
+TEST(BirdSignalErrors, HangUpIsReported) {
+  route_lab::TempDir dir;
+  std::string path = dir / "bird.ctl";
+  FakeBird fake(path, FakeBird::Mode::hang_up);
+  BirdSignal signal({path, {"anycast_vips4"}, {}, 1000ms});
+  EXPECT_THROW(
+      {
+        try {
+          signal.announce(dual_group());
+        } catch (const RouteSignalError& e) {
+          EXPECT_THAT(e.what(), HasSubstr("closed the connection"));
+          throw;
+        }
+      },
+      RouteSignalError);
+}
+
+TEST(BirdSignalErrors, LeftOverSocketFileIsConnectionRefused) {
+  route_lab::TempDir dir;
+  std::string path = dir / "bird.ctl";
+  {
+    FakeBird gone(path, FakeBird::Mode::silent);  // binds the path; closing leaves the file
+  }
+  BirdSignal signal({path, {"anycast_vips4"}, {}, 1000ms});
+  try {
+    signal.announce(dual_group());
+    FAIL() << "no error";
+  } catch (const RouteSignalError& e) {
+    std::printf("  error: %s\n", e.what());
+    EXPECT_THAT(e.what(), HasSubstr("connection refused"));
+    EXPECT_THAT(e.what(), HasSubstr(path));
+  }
+}
+
+TEST(BirdSignalErrors, FullListenQueueTimesOut) {
+  route_lab::TempDir dir;
+  std::string path = dir / "bird.ctl";
+  int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 0), 0);  // never accepts: a wedged BIRD
+  std::vector<int> fillers;
+  for (int i = 0; i < 4; ++i) {
+    int f = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    ::connect(f, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    fillers.push_back(f);
+  }
+  BirdSignal signal({path, {"anycast_vips4"}, {}, 300ms});
+  auto t0 = std::chrono::steady_clock::now();
+  try {
+    signal.announce(dual_group());
+    ADD_FAILURE() << "no error";
+  } catch (const RouteSignalError& e) {
+    std::printf("  error after %.0f ms (timeout 300 ms): %s\n", ms_since(t0), e.what());
+    EXPECT_THAT(e.what(), HasSubstr(path));
+    EXPECT_THAT(e.what(), testing::AnyOf(HasSubstr("connect timed out"), HasSubstr("did not arrive in time")));
+  }
+  for (int f : fillers) ::close(f);
+  ::close(listener);
+}
+
+// ---- ExaBGP failures, against stand-ins -----------------------------------------------------
+
+namespace {
+
+ExabgpSignalConfig fake_exabgp_config(const std::string& base, std::chrono::milliseconds timeout = 1000ms) {
+  ExabgpSignalConfig c;
+  c.pipe = base;
+  c.next_hop4 = "198.51.100.2";
+  c.next_hop6 = "2001:db8:100::2";
+  c.timeout = timeout;
+  return c;
+}
+
+void make_fifos(const std::string& base) {
+  ASSERT_EQ(::mkfifo((base + ".in").c_str(), 0600), 0);
+  ASSERT_EQ(::mkfifo((base + ".out").c_str(), 0600), 0);
+}
+
+// Reads BASE.in like ExaBGP's pipe helper and answers each line on BASE.out the way ExaBGP
+// does (a fresh non-blocking open per line), with "exabgp 4.2.21" + done for `version` and
+// `verdict` (or nothing, if empty) for everything else.
+class FakeExabgp {
+ public:
+  FakeExabgp(std::string base, std::string verdict, bool ack = true)
+      : base_(std::move(base)), verdict_(std::move(verdict)), ack_(ack) {
+    in_ = ::open((base_ + ".in").c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (in_ < 0) throw std::runtime_error("fake exabgp: cannot open " + base_ + ".in");
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~FakeExabgp() {
+    stop_ = true;
+    thread_.join();
+    ::close(in_);
+  }
+  std::vector<std::string> received() {
+    std::lock_guard lock(mutex_);
+    return lines_;
+  }
+
+ private:
+  void answer(const std::string& text) {
+    int out = ::open((base_ + ".out").c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (out < 0) return;
+    (void)!::write(out, text.data(), text.size());
+    ::close(out);
+  }
+  void serve() {
+    std::string pending;
+    while (!stop_) {
+      pollfd p{in_, POLLIN, 0};
+      if (::poll(&p, 1, 20) <= 0) continue;
+      char buf[4096];
+      ssize_t n = ::read(in_, buf, sizeof buf);
+      if (n <= 0) continue;
+      pending.append(buf, static_cast<std::size_t>(n));
+      for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n')) {
+        std::string line = pending.substr(0, nl);
+        pending.erase(0, nl + 1);
+        {
+          std::lock_guard lock(mutex_);
+          lines_.push_back(line);
+        }
+        if (line == "version")
+          answer(ack_ ? "exabgp 4.2.21\ndone\n" : "exabgp 4.2.21\n");
+        else if (!verdict_.empty())
+          answer(verdict_ + "\n");
+      }
+    }
+  }
+
+  std::string base_, verdict_;
+  bool ack_;
+  int in_ = -1;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  std::mutex mutex_;
+  std::vector<std::string> lines_;
+};
+
+}  // namespace
+
+TEST(ExabgpSignalErrors, MissingPipesAreNamed) {
+  route_lab::TempDir dir;
+  std::string base = dir / "exabgp";
+  ExabgpSignal signal(fake_exabgp_config(base));
+  try {
+    signal.announce(dual_group());
+    FAIL() << "no error";
+  } catch (const RouteSignalError& e) {
+    std::printf("  error: %s\n", e.what());
+    EXPECT_THAT(e.what(), HasSubstr(base + ".out does not exist"));
+    EXPECT_THAT(e.what(), HasSubstr("mkfifo"));
+  }
+}
+
+TEST(ExabgpSignalErrors, NobodyReadingMeansExabgpIsNotRunning) {
+  route_lab::TempDir dir;
+  std::string base = dir / "exabgp";
+  make_fifos(base);
+  ExabgpSignal signal(fake_exabgp_config(base));
+  try {
+    signal.withdraw(dual_group());
+    FAIL() << "no error";
+  } catch (const RouteSignalError& e) {
+    std::printf("  error: %s\n", e.what());
+    EXPECT_THAT(e.what(), HasSubstr("nobody reads ExaBGP pipe " + base + ".in"));
+    EXPECT_THAT(e.what(), HasSubstr("not running"));
+  }
+  EXPECT_FALSE(signal.probe(dual_group()).reachable);
+}
+
+TEST(ExabgpSignalErrors, RegularFileIsNotAPipe) {
+  route_lab::TempDir dir;
+  std::string base = dir / "exabgp";
+  route_lab::write_file(base + ".in", "");
+  route_lab::write_file(base + ".out", "");
+  ExabgpSignal signal(fake_exabgp_config(base));
+  EXPECT_THROW(
+      {
+        try {
+          signal.announce(dual_group());
+        } catch (const RouteSignalError& e) {
+          EXPECT_THAT(e.what(), HasSubstr("is not a named pipe"));
+          throw;
+        }
+      },
+      RouteSignalError);
+}
+
+TEST(ExabgpSignalErrors, ErrorAnswerIsARefusalNamingTheCommands) {
+  route_lab::TempDir dir;
+  std::string base = dir / "exabgp";
+  make_fifos(base);
+  FakeExabgp fake(base, "error");
+  ExabgpSignal signal(fake_exabgp_config(base));
+  try {
+    signal.announce(dual_group());
+    FAIL() << "no error";
+  } catch (const RouteSignalRefused& e) {
+    std::printf("  error: %s\n", e.what());
+    EXPECT_THAT(e.what(), HasSubstr("answered error to 2 of 2 commands"));
+    EXPECT_THAT(e.what(), HasSubstr("announce attributes next-hop 198.51.100.2 nlri 192.0.2.10/32 192.0.2.11/32"));
+  }
+  EXPECT_TRUE(signal.status().reachable);
+  // A refused announce may still have half-worked: the next withdraw covers every VIP.
+  auto lines = fake.received();
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0], "version");
+}
+
+TEST(ExabgpSignalErrors, SilentExabgpTimesOut) {
+  route_lab::TempDir dir;
+  std::string base = dir / "exabgp";
+  make_fifos(base);
+  FakeExabgp fake(base, "");
+  ExabgpSignal signal(fake_exabgp_config(base, 300ms));
+  auto t0 = std::chrono::steady_clock::now();
+  try {
+    signal.announce(dual_group());
+    FAIL() << "no error";
+  } catch (const RouteSignalError& e) {
+    std::printf("  error after %.0f ms (timeout 300 ms): %s\n", ms_since(t0), e.what());
+    EXPECT_THAT(e.what(), HasSubstr("acknowledged 0 of 2 commands within 300 ms"));
+  }
+}
+
+TEST(ExabgpSignalErrors, AcknowledgementsOffIsRecognised) {
+  route_lab::TempDir dir;
+  std::string base = dir / "exabgp";
+  make_fifos(base);
+  FakeExabgp fake(base, "", false);  // what exabgp.api.ack = false looks like: output, no verdicts
+  ExabgpSignal signal(fake_exabgp_config(base, 300ms));
+  try {
+    signal.announce(dual_group());
+    FAIL() << "no error";
+  } catch (const RouteSignalError& e) {
+    std::printf("  error: %s\n", e.what());
+    EXPECT_THAT(e.what(), HasSubstr("exabgp.api.ack is off"));
+  }
+}
+
+TEST(ExabgpSignal, ReannounceWithdrawsVipsThatLeftTheGroup) {
+  route_lab::TempDir dir;
+  std::string base = dir / "exabgp";
+  make_fifos(base);
+  FakeExabgp fake(base, "done");
+  ExabgpSignal signal(fake_exabgp_config(base));
+  RouteGroup g = dual_group();
+  signal.announce(g);
+  g.vips = {parse_prefix("192.0.2.10/32")};
+  signal.announce(g);
+  signal.withdraw(g);
+  auto lines = fake.received();
+  std::vector<std::string> expected = {
+      "version",
+      "announce attributes next-hop 198.51.100.2 nlri 192.0.2.10/32 192.0.2.11/32",
+      "announce attributes next-hop 2001:db8:100::2 nlri 2001:db8::10/128",
+      "version",
+      "withdraw attributes next-hop 198.51.100.2 nlri 192.0.2.11/32",
+      "withdraw attributes next-hop 2001:db8:100::2 nlri 2001:db8::10/128",
+      "announce attributes next-hop 198.51.100.2 nlri 192.0.2.10/32",
+      "version",
+      "withdraw attributes next-hop 198.51.100.2 nlri 192.0.2.10/32",
+  };
+  EXPECT_EQ(lines, expected);
+  EXPECT_TRUE(signal.status().last_ok);
+  EXPECT_EQ(signal.status().commands, 3u);
+}
