@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -35,6 +36,10 @@ namespace {
 
 // How often maintenance files are looked at when nothing else wakes the loop.
 constexpr Millis kHousekeeping{100};
+
+// `anycastctl restart` hands the groups drained by anycastctl to the new image in this variable
+// (names, or "all", comma-separated): an operator's drain lasts until undrain, not until a restart.
+constexpr const char* kDrainedEnv = "ANYCASTD_DRAINED";
 
 class EventFd {
  public:
@@ -221,6 +226,16 @@ void Daemon::update_held_out(Clock::time_point now) {
 }
 
 void Daemon::start() {
+  if (const char* carried = std::getenv(kDrainedEnv); carried && options_.adopt) {
+    std::string list = carried;
+    for (std::size_t at = 0; at < list.size();) {
+      std::size_t comma = std::min(list.find(',', at), list.size());
+      if (comma > at) drained_.insert(list.substr(at, comma - at));
+      at = comma + 1;
+    }
+    if (!list.empty()) spdlog::info("drained by anycastctl before the restart, still drained: {}", list);
+  }
+  unsetenv(kDrainedEnv);
   nic_ = find_interface(config_.datapath.interface);
   loopback_ = find_interface(config_.anycast.loopback);
   nic_lock_.emplace("xdp", nic_.name);
@@ -379,6 +394,14 @@ nlohmann::json Daemon::handle(const ctl::Request& request) {
     }
     case ctl::Command::restart:
       if (stopping_) throw ctl::RequestError("stopping: no restart");
+      // The new image starts from the file: one that does not load would end the daemon and
+      // leave the routes and answers out with nothing checking them.
+      try {
+        (void)load_config(options_.config_path);
+      } catch (const ConfigError& e) {
+        spdlog::error("restart refused, the running instance stays: {}", e.what());
+        throw ctl::RequestError("restart refused, the running instance stays: " + std::string(e.what()));
+      }
       restart_requested_ = true;
       return ctl::ok_reply("restarting in place (pid " + std::to_string(getpid()) + ")");
   }
@@ -393,9 +416,19 @@ void Daemon::restart() {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // The environment as it is, plus the drained groups (built here, not with setenv: the check
+  // workers may be starting exec checks, which read the environment, at this very moment).
+  std::string drained = std::string(kDrainedEnv) + "=";
+  for (const std::string& name : drained_) drained += (drained.back() == '=' ? "" : ",") + name;
+  std::vector<char*> envp;
+  std::string prefix = std::string(kDrainedEnv) + "=";
+  for (char** e = environ; *e; ++e)
+    if (std::strncmp(*e, prefix.c_str(), prefix.size()) != 0) envp.push_back(*e);
+  envp.push_back(drained.data());
+  envp.push_back(nullptr);
   // No destructor runs across exec: nothing is withdrawn, removed or detached. Every fd we hold
   // is close-on-exec, so the successor re-creates its locks and sockets.
-  execv("/proc/self/exe", argv.data());
+  execve("/proc/self/exe", argv.data(), envp.data());
   spdlog::critical("restart: exec failed: {}; stopping", std::strerror(errno));
   std::_Exit(1);  // the routes and answers stay; a supervisor's restart re-adopts them
 }

@@ -181,7 +181,7 @@ LoopbackAddress::LoopbackAddress(NetlinkSocket& netlink, const Interface& loopba
 
   if (found->protocol == kAnycastdProtocol && found->prefix.len == vip_.len) {
     ownership_ = Ownership::adopted;
-    spdlog::info("adopted {} {} on {}: left with anycastd's marker by an instance that did not stop cleanly", what,
+    spdlog::info("adopted {} {} on {}: left with anycastd's marker by an earlier instance (a restart in place, or a crash)", what,
                  vip_.str(), loopback_.name);
   } else {
     ownership_ = Ownership::foreign;

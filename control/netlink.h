@@ -56,7 +56,7 @@ class LoopbackSnapshot {
 
 enum class Ownership {
   added,    // anycastd put it there now
-  adopted,  // it was there with our marker, left by an anycastd that did not stop cleanly
+  adopted,  // it was there with our marker: a restart in place, or an anycastd that crashed
   foreign,  // it was there without our marker: an operator's, never removed
 };
 std::string_view to_string(Ownership ownership);

@@ -14,6 +14,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "posix_io.h"
+
 namespace anycastd {
 namespace {
 
@@ -59,20 +61,6 @@ std::uint32_t program_id(int fd) {
   return info.id;
 }
 
-class OwnedFd {
- public:
-  explicit OwnedFd(int fd) : fd_(fd) {}
-  ~OwnedFd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  OwnedFd(const OwnedFd&) = delete;
-  OwnedFd& operator=(const OwnedFd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 }  // namespace
 
 std::string_view to_string(XdpMode mode) {
@@ -96,7 +84,7 @@ XdpAttachment::XdpAttachment(const Interface& interface, int prog_fd, XdpMode mo
       throw std::runtime_error("querying XDP on " + interface_.name + ": " + std::strerror(-err));
 
     int old_fd = -1;
-    std::optional<OwnedFd> old;
+    std::optional<posix_io::UniqueFd> old;
     XdpMode old_mode = XdpMode::native;
     if (query.attach_mode != XDP_ATTACHED_NONE) {
       std::uint32_t id = query.prog_id ? query.prog_id : (query.drv_prog_id ? query.drv_prog_id : query.skb_prog_id);

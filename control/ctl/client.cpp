@@ -20,7 +20,7 @@ using SteadyClock = std::chrono::steady_clock;
 // A status of thousands of groups is a few MiB; past this the other end is not anycastd.
 constexpr std::size_t kMaxReplyBytes = 64 * 1024 * 1024;
 
-// The daemon's route_io::UniqueFd lives in the daemon library, which anycastctl does not link
+// The daemon's posix_io::UniqueFd lives in the daemon library, which anycastctl does not link
 // (libbpf, libmnl, toml++); this is the same idea in the few lines the client needs.
 class Socket {
  public:

@@ -17,13 +17,13 @@
 #include <thread>
 
 #include "ctl/request_server.h"
-#include "route/posix_io.h"
+#include "posix_io.h"
 
 namespace anycastd::ctl {
 
 namespace {
 
-using route_io::UniqueFd;
+using posix_io::UniqueFd;
 
 std::runtime_error failure(const std::string& path, const std::string& what, int err) {
   return std::runtime_error(fmt::format("control socket {}: {}: {}", path, what, std::strerror(err)));

@@ -77,7 +77,7 @@ std::string_view to_string(RequestFailure f) {
 struct RequestServer::Connection {
   enum class Phase { reading, writing, lingering };
 
-  route_io::UniqueFd fd;
+  posix_io::UniqueFd fd;
   Peer peer;
   Phase phase = Phase::reading;
   Clock::time_point deadline;
@@ -88,7 +88,7 @@ struct RequestServer::Connection {
   std::uint64_t id = 0;
 };
 
-RequestServer::RequestServer(route_io::UniqueFd listener, RequestProtocol protocol, ServerLimits limits,
+RequestServer::RequestServer(posix_io::UniqueFd listener, RequestProtocol protocol, ServerLimits limits,
                              std::string name)
     : listener_(std::move(listener)),
       protocol_(std::move(protocol)),
@@ -152,7 +152,7 @@ void RequestServer::accept_some(Clock::time_point now) {
   for (int i = 0; i < kAcceptBatch; ++i) {
     sockaddr_storage addr{};
     socklen_t len = sizeof addr;
-    route_io::UniqueFd fd(::accept4(listener_.get(), reinterpret_cast<sockaddr*>(&addr), &len,
+    posix_io::UniqueFd fd(::accept4(listener_.get(), reinterpret_cast<sockaddr*>(&addr), &len,
                                     SOCK_NONBLOCK | SOCK_CLOEXEC));
     if (!fd) {
       int err = errno;

@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "ctl/protocol.h"
-#include "route/posix_io.h"
+#include "posix_io.h"
 
 namespace anycastd::ctl {
 
@@ -65,7 +65,7 @@ class RequestServer {
  public:
   // Takes a bound, listening, non-blocking socket. `name` is for the log ("control socket
   // /run/anycastd/anycastd.sock"). Throws std::system_error if epoll or the timer cannot be made.
-  RequestServer(route_io::UniqueFd listener, RequestProtocol protocol, ServerLimits limits, std::string name);
+  RequestServer(posix_io::UniqueFd listener, RequestProtocol protocol, ServerLimits limits, std::string name);
   ~RequestServer();
   RequestServer(const RequestServer&) = delete;
   RequestServer& operator=(const RequestServer&) = delete;
@@ -92,9 +92,9 @@ class RequestServer {
   void rearm_timer();
   void set_listener_watched(bool watched);
 
-  route_io::UniqueFd listener_;
-  route_io::UniqueFd epoll_;
-  route_io::UniqueFd timer_;
+  posix_io::UniqueFd listener_;
+  posix_io::UniqueFd epoll_;
+  posix_io::UniqueFd timer_;
   RequestProtocol protocol_;
   ServerLimits limits_;
   std::string name_;

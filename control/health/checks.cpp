@@ -14,6 +14,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "posix_io.h"
+
 namespace anycastd {
 namespace {
 
@@ -23,20 +25,6 @@ using SteadyClock = std::chrono::steady_clock;
 Micros since(SteadyClock::time_point start) {
   return std::chrono::duration_cast<Micros>(SteadyClock::now() - start);
 }
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 int remaining_ms(SteadyClock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
@@ -63,7 +51,7 @@ CheckResult TcpCheck::run() {
     std::memcpy(&sin6->sin6_addr, address_.addr.data(), 16);
     len = sizeof *sin6;
   }
-  Fd fd(socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  posix_io::UniqueFd fd(socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) {
     r.detail = std::string("socket: ") + std::strerror(errno);
     return r;
@@ -120,7 +108,7 @@ CheckResult ExecCheck::run() {
   setpgid(pid, pid);  // also here: whichever of parent and child runs first sets it
 
   // A pidfd lets the wait honour the deadline without SIGCHLD plumbing.
-  Fd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+  posix_io::UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
   int status = 0;
   bool exited = false;
   if (pidfd.get() >= 0) {

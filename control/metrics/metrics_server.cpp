@@ -16,13 +16,13 @@
 #include <vector>
 
 #include "ctl/request_server.h"
-#include "route/posix_io.h"
+#include "posix_io.h"
 
 namespace anycastd::metrics {
 
 namespace {
 
-using route_io::UniqueFd;
+using posix_io::UniqueFd;
 
 constexpr std::string_view kContentType = "text/plain; version=0.0.4; charset=utf-8";
 

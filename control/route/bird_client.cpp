@@ -16,8 +16,8 @@
 
 namespace anycastd {
 
-using route_io::Deadline;
-using route_io::UniqueFd;
+using posix_io::Deadline;
+using posix_io::UniqueFd;
 
 bool BirdReply::error() const {
   for (const BirdLine& l : lines)
@@ -103,7 +103,7 @@ BirdSession::BirdSession(std::string socket_path, Deadline deadline)
   std::memcpy(addr.sun_path, path_.data(), path_.size());
 
   fd_ = UniqueFd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!fd_) fail("socket: " + route_io::errno_text(errno));
+  if (!fd_) fail("socket: " + posix_io::errno_text(errno));
   for (;;) {
     if (::connect(fd_.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) break;
     int err = errno;
@@ -111,14 +111,14 @@ BirdSession::BirdSession(std::string socket_path, Deadline deadline)
     if (err == EAGAIN) {
       // BIRD's listen queue is full (BIRD busy or stuck). A unix-socket connect does not go on in
       // the background like TCP's: try again until the deadline.
-      if (route_io::remaining_ms(deadline_) == 0) fail("connect timed out: BIRD is not accepting connections");
+      if (posix_io::remaining_ms(deadline_) == 0) fail("connect timed out: BIRD is not accepting connections");
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
       continue;
     }
     if (err == ENOENT) fail("no such socket (is BIRD running, with -s pointing here?)");
     if (err == ECONNREFUSED) fail("connection refused (BIRD is not running; the socket file is left over)");
     if (err == EACCES) fail("permission denied (BIRD's socket is for root or the bird group)");
-    fail("connect: " + route_io::errno_text(err));
+    fail("connect: " + posix_io::errno_text(err));
   }
   BirdReply hello = read_reply("greeting");
   if (hello.code != 1 || hello.lines.size() != 1 || hello.lines[0].text.rfind("BIRD", 0) != 0)
@@ -131,7 +131,7 @@ BirdReply BirdSession::command(std::string_view line) {
     throw RouteSignalError(fmt::format("BIRD command with a line break: \"{}\"", line));
   std::string out(line);
   out += '\n';
-  std::string err = route_io::send_all(fd_.get(), out, deadline_);
+  std::string err = posix_io::send_all(fd_.get(), out, deadline_);
   if (!err.empty())
     throw RouteSignalError(fmt::format("BIRD control socket {}: sending \"{}\": {}", path_, line, err));
   return read_reply(fmt::format("the reply to \"{}\"", line));
@@ -159,8 +159,8 @@ BirdReply BirdSession::read_reply(std::string_view what) {
     }
     if (n == 0) throw failure("was cut short: BIRD closed the connection");
     if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) throw failure("failed: " + route_io::errno_text(errno));
-    if (route_io::wait_fd(fd_.get(), POLLIN, deadline_) == 0)
+    if (errno != EAGAIN && errno != EWOULDBLOCK) throw failure("failed: " + posix_io::errno_text(errno));
+    if (posix_io::wait_fd(fd_.get(), POLLIN, deadline_) == 0)
       throw failure(fmt::format("did not arrive in time"));
   }
   return parser_.take();

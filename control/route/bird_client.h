@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "route/posix_io.h"
+#include "posix_io.h"
 
 namespace anycastd {
 
@@ -66,7 +66,7 @@ class BirdReplyParser {
 // an error code is returned, not thrown (the caller knows which errors matter).
 class BirdSession {
  public:
-  BirdSession(std::string socket_path, route_io::Deadline deadline);
+  BirdSession(std::string socket_path, posix_io::Deadline deadline);
 
   BirdReply command(std::string_view line);
   // "BIRD 2.0.12 ready."
@@ -77,8 +77,8 @@ class BirdSession {
   BirdReply read_reply(std::string_view what);
 
   std::string path_;
-  route_io::Deadline deadline_;
-  route_io::UniqueFd fd_;
+  posix_io::Deadline deadline_;
+  posix_io::UniqueFd fd_;
   BirdReplyParser parser_;
   std::string pending_;  // bytes read past the end of a reply (BIRD never sends any)
   std::string greeting_;

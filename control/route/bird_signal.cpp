@@ -97,7 +97,7 @@ std::string BirdSignal::run(const RouteGroup& group, std::string_view action, co
   std::string detail;
   std::vector<std::string> refusals;
   try {
-    BirdSession session(config_.socket, route_io::deadline_in(config_.timeout));
+    BirdSession session(config_.socket, posix_io::deadline_in(config_.timeout));
     // Every step is sent even after a refusal: a withdrawal must take down whatever it can, and
     // an announcement that BIRD half refused is reported as failed either way.
     for (const Step& step : steps) {
@@ -154,7 +154,7 @@ void BirdSignal::graceful_shutdown(const RouteGroup& group) {
 SignalProbe BirdSignal::probe(const RouteGroup& group) {
   SignalProbe out;
   try {
-    BirdSession session(config_.socket, route_io::deadline_in(config_.timeout));
+    BirdSession session(config_.socket, posix_io::deadline_in(config_.timeout));
     BirdReply reply = session.command("show protocols");
     out.reachable = true;
     if (reply.error())

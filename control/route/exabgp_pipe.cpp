@@ -14,7 +14,7 @@
 
 namespace anycastd {
 
-using route_io::UniqueFd;
+using posix_io::UniqueFd;
 
 void ExabgpAnswerReader::feed(std::string_view data) {
   for (;;) {
@@ -80,7 +80,7 @@ UniqueFd open_fifo(const std::string& path, int flags, const std::string& base, 
           "nobody reads ExaBGP pipe {}: ExaBGP is not running, or did not find the pipes when it started "
           "(it only looks then, as exabgp.api.pipename under /run/exabgp/ and the like)",
           path));
-    throw RouteSignalError(fmt::format("ExaBGP pipe {}: {}", path, route_io::errno_text(err)));
+    throw RouteSignalError(fmt::format("ExaBGP pipe {}: {}", path, posix_io::errno_text(err)));
   }
   struct stat st{};
   if (fstat(fd.get(), &st) == 0 && !S_ISFIFO(st.st_mode))
@@ -91,7 +91,7 @@ UniqueFd open_fifo(const std::string& path, int flags, const std::string& base, 
 }  // namespace
 
 ExabgpExchange ExabgpPipe::exchange(const std::vector<std::string>& commands, std::chrono::milliseconds timeout) {
-  auto deadline = route_io::deadline_in(timeout);
+  auto deadline = posix_io::deadline_in(timeout);
   std::string payload = "version\n";
   for (const std::string& c : commands) {
     if (c.empty() || c.find_first_of("\r\n") != std::string::npos)
@@ -105,7 +105,7 @@ ExabgpExchange ExabgpPipe::exchange(const std::vector<std::string>& commands, st
   // between ExaBGP's one-line opens and poll() waits instead of spinning.
   UniqueFd answers = open_fifo(out_path(), O_RDWR, base_, false);
   UniqueFd to_exabgp = open_fifo(in_path(), O_WRONLY, base_, true);
-  std::string err = route_io::write_all(to_exabgp.get(), payload, deadline);
+  std::string err = posix_io::write_all(to_exabgp.get(), payload, deadline);
   if (!err.empty()) throw RouteSignalError(fmt::format("ExaBGP pipe {}: sending commands: {}", in_path(), err));
   to_exabgp.reset();
 
@@ -119,8 +119,8 @@ ExabgpExchange ExabgpPipe::exchange(const std::vector<std::string>& commands, st
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-      throw RouteSignalError(fmt::format("ExaBGP pipe {}: {}", out_path(), route_io::errno_text(errno)));
-    if (route_io::wait_fd(answers.get(), POLLIN, deadline) != 0) continue;
+      throw RouteSignalError(fmt::format("ExaBGP pipe {}: {}", out_path(), posix_io::errno_text(errno)));
+    if (posix_io::wait_fd(answers.get(), POLLIN, deadline) != 0) continue;
 
     if (!reader.saw_version())
       throw RouteSignalError(fmt::format(

@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-#include "route/posix_io.h"
+#include "posix_io.h"
 
 namespace anycastd {
 

@@ -27,11 +27,11 @@
 #include <thread>
 #include <vector>
 
-#include "route/posix_io.h"
+#include "posix_io.h"
 
 namespace anycastd::ctl_test {
 
-using route_io::UniqueFd;
+using posix_io::UniqueFd;
 using namespace std::chrono_literals;
 
 class TempDir {
@@ -134,11 +134,11 @@ inline void send_text(int fd, const std::string& text) {
 
 // Everything until the server closes (or resets after its reply), bounded by `timeout`.
 inline std::string read_all(int fd, std::chrono::milliseconds timeout = 5000ms) {
-  auto deadline = route_io::deadline_in(timeout);
+  auto deadline = posix_io::deadline_in(timeout);
   std::string out;
   char buf[8192];
   for (;;) {
-    if (!route_io::wait_fd(fd, POLLIN, deadline)) throw std::runtime_error("read_all: timed out, got: " + out);
+    if (!posix_io::wait_fd(fd, POLLIN, deadline)) throw std::runtime_error("read_all: timed out, got: " + out);
     ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
     if (n > 0) {
       out.append(buf, static_cast<std::size_t>(n));
@@ -192,12 +192,12 @@ inline RunResult run_program(const std::string& program, const std::vector<std::
   err_w.reset();
 
   RunResult r;
-  auto deadline = route_io::deadline_in(20000ms);
+  auto deadline = posix_io::deadline_in(20000ms);
   bool out_open = true, err_open = true;
   char buf[4096];
   while (out_open || err_open) {
     pollfd fds[2] = {{out_open ? out_r.get() : -1, POLLIN, 0}, {err_open ? err_r.get() : -1, POLLIN, 0}};
-    int left = static_cast<int>(route_io::remaining_ms(deadline));
+    int left = static_cast<int>(posix_io::remaining_ms(deadline));
     if (left == 0 || ::poll(fds, 2, left) == 0) {
       ::kill(pid, SIGKILL);
       break;

@@ -73,12 +73,20 @@ _lab_del_ns() {
 # Labs whose script was killed without running its trap (a CTest timeout sends SIGKILL) leave
 # namespaces behind; their names carry the owner's pid, so remove those whose owner is gone.
 # Roles: client and edge here, client, router, edge1, edge2 in the BGP labs (bgp/topology.sh).
+# A zombie counts as gone: a script killed a moment ago may not have been reaped yet.
+_lab_pid_alive() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[[ ${stat:0:1} != Z ]]
+}
+
 _lab_reap_stale() {
 	local ns pid
 	for ns in $(ip netns list | awk '{print $1}' | grep -E '^aclab-[0-9]+-[0-9]+-(client|edge|router|edge[0-9]+)$' || true); do
 		pid=${ns#aclab-}
 		pid=${pid%%-*}
-		if ! kill -0 "$pid" 2>/dev/null; then
+		if ! _lab_pid_alive "$pid"; then
 			lab_log "removing stale namespace $ns (owner $pid is gone)"
 			_lab_del_ns "$ns"
 		fi
@@ -300,7 +308,9 @@ lab_bg() {
 # lab_wait_listen NS PORT: waits (up to 10 s) until a TCP socket listens on PORT in NS.
 lab_wait_listen() {
 	local deadline=$((SECONDS + 10))
-	until ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .; do
+	# Read in full before matching: grep -q exiting early would SIGPIPE ss, and pipefail would
+	# turn that into "absent".
+	until [[ -n "$(ip netns exec "$1" ss -Hltn "sport = :$2")" ]]; do
 		((SECONDS >= deadline)) && lab_fail "expected a TCP listener on port $2 in $1 within 10 s"
 		sleep 0.1
 	done
@@ -317,7 +327,9 @@ lab_field() {
 
 # lab_has_xdp NS DEV: true when a program is attached to DEV.
 lab_has_xdp() {
-	ip -n "$1" link show dev "$2" | grep -q -E '\bxdp(generic|drv|offload)?\b|prog/xdp'
+	local link
+	link=$(ip -n "$1" link show dev "$2") || return 1
+	grep -q -E '\bxdp(generic|drv|offload)?\b|prog/xdp' <<<"$link"
 }
 
 # lab_expect_eq WHAT EXPECTED SEEN: fails the script, naming both, when they differ.

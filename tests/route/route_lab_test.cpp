@@ -108,7 +108,7 @@ class Topology {
 
   // The router's BIRD, asked directly.
   BirdReply ask_router(const std::string& command) const {
-    BirdSession s(router_socket(), route_io::deadline_in(2s));
+    BirdSession s(router_socket(), posix_io::deadline_in(2s));
     return s.command(command);
   }
   bool session_up() const {
@@ -148,7 +148,7 @@ class Topology {
     bool ready = wait_until(
         [&] {
           try {
-            BirdSession s(socket, route_io::deadline_in(500ms));
+            BirdSession s(socket, posix_io::deadline_in(500ms));
             return true;
           } catch (const RouteSignalError&) {
             return false;
@@ -376,7 +376,7 @@ TEST_F(BirdLab, ProbeSeesReconfigureAndMismatchedVips) {
   // An operator's `birdc configure` applies `disabled;` again: the group is withdrawn behind
   // anycastd's back. The probe is how the daemon notices; announcing again repairs it.
   {
-    BirdSession s(lab_->edge_socket(), route_io::deadline_in(2s));
+    BirdSession s(lab_->edge_socket(), posix_io::deadline_in(2s));
     BirdReply r = s.command("configure");
     EXPECT_FALSE(r.error()) << r.text();
   }

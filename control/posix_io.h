@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-// The few pieces of POSIX I/O the route signals share: an owned descriptor, waiting on one with
+// The few pieces of POSIX I/O control shares: an owned descriptor, waiting on one with
 // a deadline, and writing to a pipe whose reader may vanish. Everything here works against a
 // deadline rather than a per-call timeout, so that a whole exchange with a routing daemon
 // (connect, greeting, several commands) is bounded by one figure.
@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-namespace anycastd::route_io {
+namespace anycastd::posix_io {
 
 using Deadline = std::chrono::steady_clock::time_point;
 
@@ -60,4 +60,4 @@ long long remaining_ms(Deadline deadline);
 
 std::string errno_text(int err);
 
-}  // namespace anycastd::route_io
+}  // namespace anycastd::posix_io

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "route/posix_io.h"
+#include "posix_io.h"
 
 #include <fmt/format.h>
 #include <poll.h>
@@ -11,7 +11,7 @@
 #include <cstring>
 #include <system_error>
 
-namespace anycastd::route_io {
+namespace anycastd::posix_io {
 
 void UniqueFd::reset(int fd) {
   if (fd_ >= 0) ::close(fd_);
@@ -104,4 +104,4 @@ std::string send_all(int fd, std::string_view data, Deadline deadline) {
                     [](int f, const char* p, std::size_t n) { return ::send(f, p, n, MSG_NOSIGNAL); });
 }
 
-}  // namespace anycastd::route_io
+}  // namespace anycastd::posix_io
