@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon.h"
 
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
@@ -244,6 +246,12 @@ void Daemon::start() {
   XdpLoadOptions load;
   load.vip_max_entries = config_.datapath.vip_max_entries;
   load.allow_max_entries = config_.datapath.allow_max_entries;
+  if (options_.adopt) {
+    bpf_xdp_query_opts query{};
+    query.sz = sizeof query;
+    if (bpf_xdp_query(nic_.index, 0, &query) == 0)
+      load.reuse_maps_of_prog_id = query.attach_mode == XDP_ATTACHED_SKB ? query.skb_prog_id : query.drv_prog_id;
+  }
   program_.emplace(load);
   wake_.emplace();
   netlink_.emplace();

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "anycast_xdp.skel.h"
+#include "posix_io.h"
 
 namespace anycastd {
 namespace {
@@ -107,11 +108,72 @@ XdpProgram::XdpProgram(const XdpLoadOptions& options) : options_(options) {
     if (int err = bpf_map__set_max_entries(s.map, s.entries); err != 0)
       fail(std::string("sizing map ") + bpf_map__name(s.map), err);
 
+  if (options.reuse_maps_of_prog_id) reused_maps_ = reuse_maps(options.reuse_maps_of_prog_id);
+
   if (int err = anycast_xdp::load(skeleton_.get()); err != 0)
     fail("loading the XDP program (the verifier log, if any, is above)", err);
 
+  if (reused_maps_) {
+    // The ports array has no "present" entries to iterate: learn which ones the predecessor set,
+    // so write_tables can clear those the new configuration drops.
+    int fd = bpf_map__fd(skeleton_->maps.ac_ports);
+    for (std::uint32_t port = 0; port < AC_PORTS; ++port) {
+      ac_port_value value{};
+      if (bpf_map_lookup_elem(fd, &port, &value) == 0 && value.flags) ports_written_.insert(static_cast<std::uint16_t>(port));
+    }
+    return;  // the shared switch is live: the predecessor is answering through it
+  }
   // A freshly loaded program answers nothing until control says so.
   set_answering(false);
+}
+
+bool XdpProgram::reuse_maps(std::uint32_t prog_id) {
+  posix_io::UniqueFd prog(bpf_prog_get_fd_by_id(prog_id));
+  if (!prog) {
+    spdlog::warn("cannot open the running XDP program (id {}) to share its maps: {}; starting with fresh maps "
+                 "(counters restart from zero)", prog_id, errno_text(errno));
+    return false;
+  }
+  std::uint32_t ids[16] = {};
+  bpf_prog_info info{};
+  info.nr_map_ids = 16;
+  info.map_ids = reinterpret_cast<std::uintptr_t>(ids);
+  std::uint32_t size = sizeof info;
+  if (bpf_obj_get_info_by_fd(prog.get(), &info, &size) != 0) {
+    spdlog::warn("reading program {}'s maps: {}; starting with fresh maps", prog_id, errno_text(errno));
+    return false;
+  }
+
+  std::vector<std::pair<bpf_map*, posix_io::UniqueFd>> matches;
+  for (std::uint32_t i = 0; i < info.nr_map_ids && i < 16; ++i) {
+    posix_io::UniqueFd fd(bpf_map_get_fd_by_id(ids[i]));
+    bpf_map_info m{};
+    std::uint32_t msize = sizeof m;
+    if (!fd || bpf_obj_get_info_by_fd(fd.get(), &m, &msize) != 0) continue;
+    bpf_map* ours = bpf_object__find_map_by_name(skeleton_->obj, m.name);
+    if (!ours) continue;
+    if (bpf_map__type(ours) != m.type || bpf_map__key_size(ours) != m.key_size ||
+        bpf_map__value_size(ours) != m.value_size || bpf_map__max_entries(ours) != m.max_entries ||
+        bpf_map__map_flags(ours) != m.map_flags) {
+      spdlog::warn("the running program's map {} differs from this build's (type, sizes or flags): starting "
+                   "with fresh maps (counters restart from zero)", m.name);
+      return false;
+    }
+    matches.emplace_back(ours, std::move(fd));
+  }
+  std::size_t ours_count = 0;
+  bpf_map* map;
+  bpf_object__for_each_map(map, skeleton_->obj) ++ours_count;
+  if (matches.size() != ours_count) {
+    spdlog::warn("the running program (id {}) has {} of this build's {} maps: starting with fresh maps", prog_id,
+                 matches.size(), ours_count);
+    return false;
+  }
+  for (auto& [ours, fd] : matches)
+    if (int err = bpf_map__reuse_fd(ours, fd.get()); err != 0)
+      fail(std::string("sharing map ") + bpf_map__name(ours) + " of program " + std::to_string(prog_id), err);
+  spdlog::info("sharing the running program's maps (prog id {}): tables and counters carry on", prog_id);
+  return true;
 }
 
 XdpProgram::~XdpProgram() = default;

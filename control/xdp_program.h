@@ -15,6 +15,11 @@ namespace anycastd {
 struct XdpLoadOptions {
   std::uint32_t vip_max_entries = AC_VIP_MAX_DEFAULT;    // per family (ac_vip4, ac_vip6)
   std::uint32_t allow_max_entries = AC_ALLOW_MAX_DEFAULT;  // per family (ac_allow4, ac_allow6)
+  // Taking over from a running program (restart in place): share its maps, so the tables and
+  // the counters carry on and the switch-over leaves no moment with empty tables. Used only
+  // when every map matches in type and size (the same build, or one that kept the ABI);
+  // otherwise fresh maps, with a warning. 0: fresh maps.
+  std::uint32_t reuse_maps_of_prog_id = 0;
 };
 
 // The loaded (not attached) XDP program and its maps, owned through the libbpf skeleton.
@@ -43,6 +48,8 @@ class XdpProgram {
   int prog_fd() const;
   std::uint32_t prog_id() const;
   const XdpLoadOptions& options() const { return options_; }
+  // Whether the maps are the predecessor's (reuse_maps_of_prog_id took).
+  bool reused_maps() const { return reused_maps_; }
 
  private:
   struct SkeletonDeleter {
@@ -52,6 +59,9 @@ class XdpProgram {
   XdpLoadOptions options_;
   // ac_ports is an array: it cannot be iterated for "present" entries, so remember what we set.
   std::set<std::uint16_t> ports_written_;
+  bool reused_maps_ = false;
+
+  bool reuse_maps(std::uint32_t prog_id);
 };
 
 // Routes libbpf's own messages (verifier log, map creation failures) to spdlog. Idempotent;

@@ -115,6 +115,44 @@ TEST_F(XdpProgramTest, WriteTablesMakesTheMapsHoldExactlyTheTables) {
   EXPECT_EQ(s.pass[AC_PASS_NOT_ANSWERING], 1u);
 }
 
+TEST_F(XdpProgramTest, ASuccessorSharesTheRunningProgramsMapsAndCounters) {
+  XdpProgram running;
+  running.write_tables(tables("192.0.2.10", false));
+  EXPECT_EQ(run(running, udp4("198.51.100.1", "192.0.2.10")), XDP_TX);
+  EXPECT_EQ(run(running, udp4("198.51.100.1", "192.0.2.10", 9)), XDP_PASS);
+
+  XdpLoadOptions reuse;
+  reuse.reuse_maps_of_prog_id = running.prog_id();
+  XdpProgram successor(reuse);
+  ASSERT_TRUE(successor.reused_maps());
+  EXPECT_NE(successor.prog_id(), running.prog_id());
+  // Loading did not touch the shared switch or tables: both answer, the counters carry on.
+  EXPECT_EQ(run(successor, udp4("198.51.100.1", "192.0.2.10")), XDP_TX);
+  EXPECT_EQ(run(running, udp4("198.51.100.1", "192.0.2.10")), XDP_TX);
+  EXPECT_EQ(successor.read_stats().answered[AC_SVC_ECHO], 3u);
+
+  // The successor's tables are the running program's: a port it drops is gone for both.
+  FastpathTables moved = tables("192.0.2.10", false);
+  moved.ports.clear();
+  moved.ports[7007] = {AC_SVC_F_ENABLED, AC_SVC_ECHO};
+  successor.write_tables(moved);
+  EXPECT_EQ(run(running, udp4("198.51.100.1", "192.0.2.10", 7)), XDP_PASS);
+  EXPECT_EQ(run(running, udp4("198.51.100.1", "192.0.2.10", 7007)), XDP_TX);
+}
+
+TEST_F(XdpProgramTest, MapsOfAnotherShapeAreNotShared) {
+  XdpLoadOptions small;
+  small.vip_max_entries = 1024;
+  XdpProgram running(small);
+  XdpLoadOptions reuse;
+  reuse.reuse_maps_of_prog_id = running.prog_id();
+  XdpProgram successor(reuse);  // 65,536-entry VIP maps: not the running ones
+  EXPECT_FALSE(successor.reused_maps());
+  XdpLoadOptions gone;
+  gone.reuse_maps_of_prog_id = 0x7fffffff;
+  EXPECT_FALSE(XdpProgram(gone).reused_maps());
+}
+
 TEST_F(XdpProgramTest, TablesFromTheConfigAnswer) {
   Config c = parse_config(R"(
 [datapath]
