@@ -6,8 +6,7 @@
 // The core answers in place, so the buffer holds the reply afterwards. Each iteration runs the
 // core twice on the same buffer: request -> reply -> request (the frames are mirror pairs, see
 // bench_frames.h), so every iteration does identical, complete work without a copy to time
-// along with it. "per_pkt" is the iteration time divided by those two packets; Google
-// Benchmark prints it in seconds with an SI prefix ("31.2n" is 31.2 ns).
+// along with it. "per_pkt" is the iteration's CPU time divided by those two packets.
 //
 // What this does not measure: the lookups are native_env.h's linear scans over a handful of
 // entries, not BPF maps or the DPDK tables; xdp_cost measures the XDP program as deployed.
