@@ -26,7 +26,7 @@ e2e_daemon_lab bird bird
 if [[ -n "$ANYCASTCTL" ]]; then
 	r0=$(e2e_answers edge1)
 	e2e_stream_start ctl_drain
-	sleep 0.5
+	e2e_wait_share edge1 "$r0" # drain only once edge1 carries its share of the stream
 	t0=$(e2e_now_us)
 	out=$(e2e_ctl edge1 drain all) || lab_fail "anycastctl drain all on edge1 failed: $out"
 	lab_log "anycastctl drain all: $out"
@@ -34,7 +34,6 @@ if [[ -n "$ANYCASTCTL" ]]; then
 	e2e_measure "anycastctl drain on edge1 -> IPv4 route via edge1 gone" "$ms"
 	sleep 1.5 # past drain_ms: edge1 stops answering; the stream must be on edge2 by then
 	e2e_stream_check "across anycastctl drain of edge1" ctl_drain
-	(($(e2e_answers edge1) - r0 >= 20)) || lab_fail "expected edge1 to have carried part of the stream before its drain"
 	e2e_log_status edge1
 	# held out: still withdrawn a while later, healthy as it is
 	sleep 1
@@ -59,7 +58,7 @@ sigterm_drain() {
 	local label=$1 pause=$2 r0 t0 ms n
 	r0=$(e2e_answers edge1)
 	e2e_stream_start "sigterm$pause"
-	sleep 1 # edge1 carries its share before the signal
+	e2e_wait_share edge1 "$r0" # edge1 carries its share before the signal
 	if [[ $pause != 0 ]]; then kill -STOP "${E2E_SPEAKER_PID[router]}"; fi
 	t0=$(e2e_now_us)
 	kill -TERM "${E2E_ANYCASTD_PID[edge1]}"

@@ -28,7 +28,7 @@ lab_expect_echo "echo $VIP4:7 with both edges up" 20 "$VIP4" 7 --count 20
 lab_expect_echo "echo [$VIP6]:7 with both edges up" 20 "$VIP6" 7 --count 20
 declare -A rx0
 for edge in edge1 edge2; do rx0[$edge]=$(e2e_answers "$edge"); done
-out=$(e2e_probe stream "$VIP4" 7 --duration 1 --interval 0.005 --sockets 16) || lab_fail "stream over both edges: $out"
+out=$(e2e_probe stream "$VIP4" 7 --duration 1 --interval 0.005 --sockets 32) || lab_fail "stream over both edges: $out"
 lab_log "stream over ECMP: $out"
 for edge in edge1 edge2; do
 	n=$(($(e2e_answers "$edge") - rx0[$edge]))

@@ -33,7 +33,7 @@ e2e_back_by "maintenance file removed on edge1 (ExaBGP)" 'rm -f "$LAB_TMP/edge1.
 sleep 0.5
 r0=$(e2e_answers edge1)
 e2e_stream_start sigterm
-sleep 1
+e2e_wait_share edge1 "$r0" # edge1 carries its share before the signal
 t0=$(e2e_now_us)
 kill -TERM "${E2E_ANYCASTD_PID[edge1]}"
 ms=$(e2e_wait_route absent edge1 15 "$t0" 4)

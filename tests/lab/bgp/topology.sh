@@ -608,6 +608,16 @@ e2e_answers() {
 	e2e_ns "$1" ethtool -S "$E2E_EDGE_IF" | awk '/rx_queue_[0-9]+_xdp_tx:/ { n += $2 } END { print n + 0 }'
 }
 
+# e2e_wait_share EDGE SINCE [N]: waits (10 s at most) until EDGE has answered N (default 20) more
+# than SINCE (an e2e_answers reading): a stream has reached it through the router's ECMP.
+e2e_wait_share() {
+	local deadline=$((SECONDS + 10))
+	until (($(e2e_answers "$1") - $2 >= ${3:-20})); do
+		((SECONDS < deadline)) || lab_fail "expected $1 to carry part of the stream within 10 s"
+		sleep 0.05
+	done
+}
+
 # e2e_probe ARGS...: tests/lab/bgp/probe.py in the client namespace.
 e2e_probe() {
 	ip netns exec "${E2E_NS[client]}" "$E2E_PYTHON" "$E2E_DIR/probe.py" "$@"
