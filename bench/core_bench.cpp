@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "bench_frames.h"
+#include "core_loop.h"
 #include "native_env.h"
 
 namespace ab = anycastd::bench;
@@ -56,21 +57,8 @@ bool check_case(const ab::BenchCase& c) {
 void BM_core_echo(benchmark::State& state, const ab::BenchCase& c) {
   anycastd::FastpathTables tables = ab::bench_tables(c.restricted);
   ac_env env{&tables};
-  std::vector<std::uint8_t> frame = ab::build_frame(c.spec);
-  bool answered = true;
-  for (auto _ : state) {
-    answered &= run_core(&env, frame);
-    answered &= run_core(&env, frame);
-    benchmark::DoNotOptimize(frame.data());
-    benchmark::ClobberMemory();
-  }
-  if (!answered) {
-    g_failed = true;
-    state.SkipWithError("a packet was not answered");
-  }
-  state.SetItemsProcessed(2 * state.iterations());
-  state.counters["per_pkt"] =
-      benchmark::Counter(2, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  ab::measure_echo(state, ab::build_frame(c.spec), [&](std::vector<std::uint8_t>& f) { return run_core(&env, f); },
+                   &g_failed);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "bench_frames.h"
+#include "core_loop.h"
 #include "parse.h"
 
 namespace ab = anycastd::bench;
@@ -85,21 +86,8 @@ inline bool run_core(min_env::ac_env* env, std::vector<std::uint8_t>& frame) {
 
 void BM_core_min_env(benchmark::State& state, const ab::BenchCase& c, bool* failed) {
   min_env::ac_env env = make_env(c);
-  std::vector<std::uint8_t> frame = ab::build_frame(c.spec);
-  bool answered = true;
-  for (auto _ : state) {
-    answered &= run_core(&env, frame);
-    answered &= run_core(&env, frame);
-    benchmark::DoNotOptimize(frame.data());
-    benchmark::ClobberMemory();
-  }
-  if (!answered) {
-    *failed = true;
-    state.SkipWithError("a packet was not answered");
-  }
-  state.SetItemsProcessed(2 * state.iterations());
-  state.counters["per_pkt"] =
-      benchmark::Counter(2, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  ab::measure_echo(state, ab::build_frame(c.spec), [&](std::vector<std::uint8_t>& f) { return run_core(&env, f); },
+                   failed);
 }
 
 }  // namespace

@@ -418,6 +418,8 @@ nlohmann::json Daemon::handle(const ctl::Request& request) {
 
 void Daemon::restart() {
   spdlog::info("restarting in place: the fast path, aliases and routes stay as they are");
+  for (const auto* list : {&groups_, &retiring_})
+    for (const auto& g : *list) g->finish_checks();
   spdlog::default_logger()->flush();
   std::vector<std::string> args = options_.argv;
   if (std::find(args.begin(), args.end(), "--adopt") == args.end()) args.push_back("--adopt");

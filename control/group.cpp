@@ -199,6 +199,7 @@ void Group::apply() {
 }
 
 void Group::poll(Clock::time_point now) {
+  if (!worker_) return;  // finish_checks(): about to be replaced by a successor
   if (auto results = worker_->take_results()) {
     bool healthy = true;
     for (std::size_t i = 0; i < results->size() && i < check_status_.size(); ++i) {

@@ -59,6 +59,9 @@ class Group {
   // Operator drain (anycastctl) and maintenance files, combined by the daemon into one reason.
   void set_held_out(const std::string& reason, Clock::time_point now);
   void check_now() { next_check_ = Clock::time_point{}; }
+  // Before exec'ing a successor: waits for a round in flight, so no check's child process is
+  // left for an image that does not know it (bounded by the checks' timeouts).
+  void finish_checks() { worker_.reset(); }
 
   // Everything timed: check rounds, their results, drains, route retries. The daemon compares
   // answering() before and after and rewrites the fast path's tables when it changed.

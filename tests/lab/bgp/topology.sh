@@ -449,15 +449,10 @@ e2e_set_binaries() {
 	[[ -x "$E2E_ANYCASTD" ]] || lab_fail "anycastd binary not found or not executable: $E2E_ANYCASTD"
 }
 
-# e2e_anycastd_config EDGE FILE SIGNAL [EXTRA_TOML]: the edge's config: the VIPs, echo on port 7,
-# fast health timing (interval 200 ms, fast 100 ms, rise 3, fall 2), the maintenance file
-# $LAB_TMP/EDGE.disable, a TCP check on port 8080, the route signal (bird: the edge's BIRD and its
-# static protocols; exabgp: the edge's pipes, explicit next hops), drain 1 s, control socket in
-# $LAB_TMP, no metrics listener.
-e2e_anycastd_config() {
-	local edge=$1 file=$2 signal=$3 extra=${4:-}
-	{
-		cat <<-EOF
+# e2e_base_config: what every edge's config starts with: the fast path on the edge's router-facing
+# veth, the VIPs, echo on port 7.
+e2e_base_config() {
+	cat <<-EOF
 			[datapath]
 			kind = "xdp"
 			interface = "$E2E_EDGE_IF"
@@ -469,6 +464,19 @@ e2e_anycastd_config() {
 
 			[services.echo]
 			port = 7
+	EOF
+}
+
+# e2e_anycastd_config EDGE FILE SIGNAL [EXTRA_TOML]: the edge's config: the VIPs, echo on port 7,
+# fast health timing (interval 200 ms, fast 100 ms, rise 3, fall 2), the maintenance file
+# $LAB_TMP/EDGE.disable, a TCP check on port 8080, the route signal (bird: the edge's BIRD and its
+# static protocols; exabgp: the edge's pipes, explicit next hops), drain 1 s, control socket in
+# $LAB_TMP, no metrics listener.
+e2e_anycastd_config() {
+	local edge=$1 file=$2 signal=$3 extra=${4:-}
+	{
+		e2e_base_config
+		cat <<-EOF
 
 			[health]
 			interval_ms = ${E2E_INTERVAL_MS:-200}
@@ -625,24 +633,11 @@ e2e_probe() {
 
 # e2e_fastpath_config EDGE FILE: a config that only answers echo on the VIPs (the flat form, the
 # alias signal, which the edge's BIRD does not export): the route is then driven by hand with
-# birdc. With a daemon that knows [health], [control] and [metrics], their paths are per lab.
+# birdc. The maintenance file, control socket and metrics listener are per lab.
 e2e_fastpath_config() {
 	local edge=$1 file=$2
-	cat >"$file" <<-EOF
-		[datapath]
-		kind = "xdp"
-		interface = "$E2E_EDGE_IF"
-		xdp_mode = "native"
-
-		[anycast]
-		addresses = ["$VIP4", "$VIP6"]
-		loopback = "lo"
-
-		[services.echo]
-		port = 7
-	EOF
-	local extra
-	extra=$(
+	{
+		e2e_base_config
 		cat <<-EOF
 
 			[health]
@@ -654,13 +649,7 @@ e2e_fastpath_config() {
 			[metrics]
 			listen = ""
 		EOF
-	)
-	printf '%s\n%s\n' "$(cat "$file")" "$extra" >"$file.try"
-	if "$E2E_ANYCASTD" --check --config "$file.try" >/dev/null 2>&1; then
-		mv "$file.try" "$file"
-	else
-		rm -f "$file.try"
-	fi
+	} >"$file"
 }
 
 # e2e_probe_bg OUT ARGS...: probe.py in the background, its output in OUT; sets E2E_BG_PID to the
