@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// The channel between anycastd (control) and a datapath process it supervises (anycastd-dpdk):
+// one SOCK_SEQPACKET socket pair, one message per datagram, a request answered by exactly one
+// reply carrying the request's sequence number. The datapath speaks first (hello, once its port
+// and exception path are up); from then on control asks and the datapath answers.
+//
+// Everything here is plain fixed-width data: both ends are built from this tree, and the header's
+// magic and version reject anything else (a stale binary left in place by an upgrade).
+//
+//   control -> datapath        datapath -> control
+//   tables (+ memfd)           ok | error
+//   stats                      stats_reply
+//   probe (+ frame)            probe_reply (+ frame as the core left it)
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "abi.h"
+#include "posix_io.h"
+#include "tables.h"
+
+namespace anycastd::channel {
+
+inline constexpr std::uint32_t kMagic = 0x61634450;  // "acDP"
+inline constexpr std::uint16_t kVersion = 1;
+// Large enough for a stats reply with a few hundred port xstats and any probe frame.
+inline constexpr std::size_t kMaxMessage = 256 * 1024;
+
+enum class Type : std::uint16_t {
+  hello = 1,
+  tables = 2,  // carries a memfd (SCM_RIGHTS) holding encode_tables() output; no payload
+  stats = 3,
+  probe = 4,   // payload: an Ethernet frame
+  ok = 5,
+  error = 6,   // payload: what went wrong, text
+  stats_reply = 7,
+  probe_reply = 8,
+};
+
+struct Header {
+  std::uint32_t magic;
+  std::uint16_t version;
+  std::uint16_t type;
+  std::uint32_t sequence;
+  std::uint32_t length;  // payload bytes after the header
+};
+
+struct Hello {
+  char driver[32];               // the port's driver, e.g. "net_af_xdp"
+  char profile[32];              // the NIC profile in use
+  char exception[16];            // "tap" or "virtio_user"
+  char exception_interface[16];  // the kernel interface carrying the port's MAC
+  std::uint8_t mac[6];
+  std::uint16_t port_id;
+  std::uint16_t queues;          // RX/TX queue pairs, one per worker lcore
+  std::uint16_t pad;
+  std::uint32_t pid;
+};
+
+// The datapath's own counters, beside the packet core's ac_stats, per worker lcore.
+struct DatapathCounters {
+  std::uint64_t rx_packets;           // from the port
+  std::uint64_t tx_answers;           // answers the port took
+  std::uint64_t tx_answers_dropped;   // answers the port refused after retries (TX ring full)
+  std::uint64_t to_kernel;            // passed frames the exception interface took
+  std::uint64_t to_kernel_dropped;    // passed frames it refused
+  std::uint64_t from_kernel;          // frames the kernel sent out through the exception interface
+  std::uint64_t from_kernel_dropped;  // of those, refused by the port
+  std::uint64_t idle_sleeps;          // back-off sleeps after empty polls
+};
+
+struct LcoreStats {
+  std::uint32_t lcore;
+  std::uint32_t queue;
+  std::uint64_t loops;  // heartbeat: polling iterations so far
+  ac_stats core;
+  DatapathCounters datapath;
+};
+
+struct Xstat {
+  char name[64];
+  std::uint64_t value;
+};
+
+// Followed by `lcores` LcoreStats, then `xstats` Xstat (the port's extended statistics).
+struct StatsReply {
+  std::uint32_t lcores;
+  std::uint32_t xstats;
+  std::uint32_t link_up;
+  std::uint32_t link_speed_mbps;
+};
+
+// Followed by the frame as the packet core left it (the reply, for an answer).
+struct ProbeReply {
+  std::uint8_t action;  // enum ac_action
+  std::uint8_t reason;  // enum ac_pass_reason
+  std::uint8_t service;
+  std::uint8_t workers_alive;  // 1: every worker lcore has polled since the previous probe
+  std::uint32_t length;
+};
+
+struct Message {
+  Type type{};
+  std::uint32_t sequence = 0;
+  std::vector<std::uint8_t> payload;
+  posix_io::UniqueFd fd;  // tables: the memfd
+};
+
+// Sends one message; `fd` >= 0 travels with it (SCM_RIGHTS). Returns "" or what went wrong.
+std::string send_message(int socket, Type type, std::uint32_t sequence, const void* payload, std::size_t length,
+                         int fd = -1);
+
+// Receives one message before the deadline. nullopt with `error` set on a timeout, a closed peer
+// ("closed"), or a datagram that is not a valid message of this version (named in `error`).
+std::optional<Message> receive_message(int socket, posix_io::Deadline deadline, std::string& error);
+
+// The table set as a flat image (what a memfd carries), and back. decode throws
+// std::runtime_error naming the first thing that is wrong (magic, size, a record's family).
+std::vector<std::uint8_t> encode_tables(const FastpathTables& tables);
+FastpathTables decode_tables(const std::uint8_t* data, std::size_t size);
+
+// A sealed memfd holding `bytes`, and the whole contents of one.
+posix_io::UniqueFd memfd_with(const std::vector<std::uint8_t>& bytes);
+std::vector<std::uint8_t> read_memfd(int fd);
+
+// Fixed-size text fields (Hello's names): copy truncating and NUL-terminated, and read back.
+template <std::size_t N>
+void set_text(char (&field)[N], const std::string& text) {
+  std::size_t n = text.size() < N - 1 ? text.size() : N - 1;
+  text.copy(field, n);
+  field[n] = '\0';
+  for (std::size_t i = n + 1; i < N; ++i) field[i] = '\0';
+}
+template <std::size_t N>
+std::string text_of(const char (&field)[N]) {
+  std::size_t n = 0;
+  while (n < N && field[n]) ++n;
+  return std::string(field, n);
+}
+
+}  // namespace anycastd::channel
