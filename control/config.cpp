@@ -28,23 +28,82 @@ static_assert(std::size(kWellKnownPort) == AC_SVC__COUNT, "a new service needs i
 constexpr std::uint32_t kVipMaxEntriesLimit = 1u << 24;
 constexpr std::uint32_t kAllowMaxEntriesLimit = 1u << 20;
 
+bool valid_interface_name(const std::string& name) {
+  return !name.empty() && name.size() < IFNAMSIZ && name.find_first_of("/: \t") == std::string::npos;
+}
+
+DpdkConfig read_dpdk(const Reader& r, const toml::table& t) {
+  constexpr std::string_view path = "datapath.dpdk";
+  r.reject_unknown(t, path,
+                   {"eal_args", "lcores", "exception", "exception_interface", "exception_addresses", "profile",
+                    "rx_descriptors", "tx_descriptors", "burst", "idle_sleep_us", "binary", "start_timeout_ms"});
+  DpdkConfig d;
+  const toml::array* eal = r.optional_array(t, path, "eal_args");
+  if (!eal) r.fail(t.source(), "datapath.dpdk.eal_args", "missing: the EAL arguments that give the port (--vdev=..., -a PCI)");
+  d.eal_args = r.strings(*eal, "datapath.dpdk.eal_args");
+  for (std::size_t i = 0; i < d.eal_args.size(); ++i) {
+    const std::string& a = d.eal_args[i];
+    if (a == "-l" || a == "-c" || a.rfind("--lcores", 0) == 0 || (a.size() > 2 && (a.rfind("-l", 0) == 0 || a.rfind("-c", 0) == 0) && a[2] != '-'))
+      r.fail((*eal)[i].source(), "datapath.dpdk.eal_args[" + std::to_string(i) + "]",
+             "\"" + a + "\": lcores come from datapath.dpdk.lcores, not from eal_args");
+  }
+  d.lcores = r.required_string(t, path, "lcores");
+  if (d.lcores.empty() || d.lcores.find_first_not_of("0123456789,-@()") != std::string::npos)
+    r.fail(t.get("lcores")->source(), "datapath.dpdk.lcores", "\"" + d.lcores + "\" is not an EAL lcore list (as in \"0-1\")");
+  if (auto e = r.optional_string(t, path, "exception")) {
+    if (*e == "auto") d.exception = ExceptionKind::automatic;
+    else if (*e == "virtio_user") d.exception = ExceptionKind::virtio_user;
+    else if (*e == "tap") d.exception = ExceptionKind::tap;
+    else r.fail(t.get("exception")->source(), "datapath.dpdk.exception",
+                "unknown exception path \"" + *e + "\" (expected: auto, virtio_user, tap)");
+  }
+  if (auto name = r.optional_string(t, path, "exception_interface")) {
+    if (!valid_interface_name(*name))
+      r.fail(t.get("exception_interface")->source(), "datapath.dpdk.exception_interface",
+             "\"" + *name + "\" is not a valid interface name");
+    d.exception_interface = *name;
+  }
+  if (const toml::array* a = r.optional_array(t, path, "exception_addresses"))
+    d.exception_addresses = r.prefixes(*a, "datapath.dpdk.exception_addresses", nullptr, parse_interface_address);
+  if (auto p = r.optional_string(t, path, "profile")) {
+    if (p->empty() || p->find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
+      r.fail(t.get("profile")->source(), "datapath.dpdk.profile", "\"" + *p + "\" is not a profile name (auto, or a driver such as net_ice)");
+    d.profile = *p;
+  }
+  if (auto n = r.optional_integer(t, path, "rx_descriptors", 64, 32768)) d.rx_descriptors = static_cast<std::uint32_t>(*n);
+  if (auto n = r.optional_integer(t, path, "tx_descriptors", 64, 32768)) d.tx_descriptors = static_cast<std::uint32_t>(*n);
+  if (auto n = r.optional_integer(t, path, "burst", 1, 512)) d.burst = static_cast<std::uint32_t>(*n);
+  if (auto n = r.optional_integer(t, path, "idle_sleep_us", 0, 100000)) d.idle_sleep_us = static_cast<std::uint32_t>(*n);
+  if (auto b = r.optional_path(t, path, "binary", false)) d.binary = *b;
+  if (auto n = r.optional_integer(t, path, "start_timeout_ms", 1000, 600000)) d.start_timeout = Millis{*n};
+  return d;
+}
+
 DatapathConfig read_datapath(const Reader& r, const toml::table& root) {
   const toml::table& t = r.required_table(root, "", "datapath");
-  r.reject_unknown(t, "datapath", {"kind", "interface", "xdp_mode", "vip_max_entries", "allow_max_entries"});
+  r.reject_unknown(t, "datapath", {"kind", "interface", "xdp_mode", "vip_max_entries", "allow_max_entries", "dpdk"});
 
   DatapathConfig d;
   if (auto kind = r.optional_string(t, "datapath", "kind")) {
-    if (*kind == "dpdk")
-      r.fail(t.get("kind")->source(), "datapath.kind", "\"dpdk\" is not supported yet (only \"xdp\")");
-    if (*kind != "xdp")
-      r.fail(t.get("kind")->source(), "datapath.kind", "unknown datapath \"" + *kind + "\" (expected: xdp)");
+    if (*kind == "dpdk") d.kind = DatapathKind::dpdk;
+    else if (*kind != "xdp")
+      r.fail(t.get("kind")->source(), "datapath.kind", "unknown datapath \"" + *kind + "\" (expected: xdp, dpdk)");
   }
 
-  d.interface = r.required_string(t, "datapath", "interface");
-  if (d.interface.empty() || d.interface.size() >= IFNAMSIZ ||
-      d.interface.find_first_of("/: \t") != std::string::npos)
-    r.fail(t.get("interface")->source(), "datapath.interface",
-           "\"" + d.interface + "\" is not a valid interface name");
+  const toml::table* dpdk = r.optional_table(t, "datapath", "dpdk");
+  if (d.kind == DatapathKind::dpdk) {
+    if (!dpdk) r.fail(t.source(), "datapath.dpdk", "missing: kind = \"dpdk\" needs [datapath.dpdk] (eal_args, lcores)");
+    d.dpdk = read_dpdk(r, *dpdk);
+    for (const char* key : {"interface", "xdp_mode"})
+      if (const toml::node* n = t.get(key))
+        r.fail(n->source(), std::string("datapath.") + key,
+               "not used with kind = \"dpdk\": the port is the one EAL probes from datapath.dpdk.eal_args");
+  } else {
+    if (dpdk) r.fail(dpdk->source(), "datapath.dpdk", "only used with kind = \"dpdk\"");
+    d.interface = r.required_string(t, "datapath", "interface");
+    if (!valid_interface_name(d.interface))
+      r.fail(t.get("interface")->source(), "datapath.interface", "\"" + d.interface + "\" is not a valid interface name");
+  }
 
   if (auto mode = r.optional_string(t, "datapath", "xdp_mode")) {
     if (*mode == "native") d.xdp_mode = XdpMode::native;
@@ -69,7 +128,7 @@ AnycastConfig read_anycast(const Reader& r, const toml::table& root) {
   if (!t) return a;
   r.reject_unknown(*t, "anycast", {"addresses", "loopback"});
   if (auto loopback = r.optional_string(*t, "anycast", "loopback")) {
-    if (loopback->empty() || loopback->size() >= IFNAMSIZ || loopback->find_first_of("/: \t") != std::string::npos)
+    if (!valid_interface_name(*loopback))
       r.fail(t->get("loopback")->source(), "anycast.loopback", "\"" + *loopback + "\" is not a valid interface name");
     a.loopback = *loopback;
   }
@@ -188,6 +247,15 @@ MetricsConfig read_metrics(const Reader& r, const toml::table& root) {
 }
 
 }  // namespace
+
+std::string_view to_string(ExceptionKind kind) {
+  switch (kind) {
+    case ExceptionKind::automatic: return "auto";
+    case ExceptionKind::virtio_user: return "virtio_user";
+    case ExceptionKind::tap: return "tap";
+  }
+  return "?";
+}
 
 bool parse_log_level(std::string_view name, spdlog::level::level_enum& level) {
   static constexpr std::pair<std::string_view, spdlog::level::level_enum> kLevels[] = {

@@ -31,11 +31,33 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class DatapathKind { xdp };
+enum class DatapathKind { xdp, dpdk };
+
+// Where the DPDK datapath hands what it passes to the kernel: virtio-user over vhost-net (what
+// DPDK recommends) or the TAP PMD; automatic takes virtio-user where /dev/vhost-net exists.
+enum class ExceptionKind { automatic, virtio_user, tap };
+std::string_view to_string(ExceptionKind kind);
+
+// [datapath.dpdk]: the anycastd-dpdk process anycastd starts and supervises.
+struct DpdkConfig {
+  std::vector<std::string> eal_args;  // the port comes from these (--vdev, -a ...); no -l/--lcores
+  std::string lcores;                 // EAL's -l: the first is the main lcore, each other one polls a queue
+  ExceptionKind exception = ExceptionKind::automatic;
+  std::string exception_interface = "ac0";
+  std::vector<Prefix> exception_addresses;  // the server's own addresses, set on the exception interface
+  std::string profile = "auto";             // a NIC profile name, or auto: by the port's driver
+  // Overrides of single profile values; 0: the profile's.
+  std::uint32_t rx_descriptors = 0, tx_descriptors = 0, burst = 0;
+  std::optional<std::uint32_t> idle_sleep_us;  // 0: busy polling
+  std::string binary;                          // default: anycastd-dpdk beside anycastd
+  Millis start_timeout{30000};                 // EAL init, port start and exception path, to hello
+  bool operator==(const DpdkConfig&) const = default;
+};
 
 struct DatapathConfig {
   DatapathKind kind = DatapathKind::xdp;
-  std::string interface;
+  std::string interface;  // xdp: the NIC the program attaches to
+  DpdkConfig dpdk;
   XdpMode xdp_mode = XdpMode::native;
   std::uint32_t vip_max_entries = AC_VIP_MAX_DEFAULT;
   std::uint32_t allow_max_entries = AC_ALLOW_MAX_DEFAULT;

@@ -147,15 +147,17 @@ class Reader {
   }
 
   // A list of addresses or prefixes; `where` gets each element's position for later messages.
+  // `parse` is parse_prefix, or parse_interface_address for an interface's own addresses.
   std::vector<Prefix> prefixes(const toml::array& array, const std::string& path,
-                               std::vector<Where>* where = nullptr) const {
+                               std::vector<Where>* where = nullptr,
+                               Prefix (*parse)(std::string_view) = parse_prefix) const {
     std::vector<Prefix> out;
     for (std::size_t i = 0; i < array.size(); ++i) {
       const toml::node& element = array[i];
       std::string element_path = path + "[" + std::to_string(i) + "]";
       std::string text = string_of(element, element_path);
       try {
-        out.push_back(parse_prefix(text));
+        out.push_back(parse(text));
       } catch (const std::invalid_argument& e) {
         fail(element.source(), element_path, e.what());
       }

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon.h"
 
-#include <bpf/libbpf.h>
-#include <linux/if_link.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
@@ -30,8 +28,8 @@
 #include "service/notify.h"
 #include "signals.h"
 #include "stats_log.h"
-#include "xdp_attach.h"
-#include "xdp_program.h"
+#include "datapath/dpdk_datapath.h"
+#include "datapath/xdp_datapath.h"
 
 namespace anycastd {
 namespace {
@@ -93,6 +91,8 @@ void report_leftovers(const LoopbackSnapshot& before, const Config& config, cons
 
 // A reload may change groups and services; what the fast path is attached to stays.
 std::string restart_only_change(const Config& old, const Config& next) {
+  if (next.datapath.kind != old.datapath.kind) return "datapath.kind";
+  if (next.datapath.dpdk != old.datapath.dpdk) return "datapath.dpdk";
   if (next.datapath.interface != old.datapath.interface) return "datapath.interface";
   if (next.datapath.xdp_mode != old.datapath.xdp_mode) return "datapath.xdp_mode";
   if (next.datapath.vip_max_entries != old.datapath.vip_max_entries) return "datapath.vip_max_entries";
@@ -130,11 +130,10 @@ class Daemon {
   ServiceNotifier notifier_;
   std::optional<SignalFd> signals_;
   std::optional<EventFd> wake_;
-  std::optional<InstanceLock> nic_lock_, loopback_lock_;
-  std::optional<XdpProgram> program_;
+  std::optional<InstanceLock> loopback_lock_;
   std::optional<NetlinkSocket> netlink_;
-  Interface nic_, loopback_;
-  std::optional<XdpAttachment> attachment_;
+  Interface loopback_;
+  std::unique_ptr<Datapath> datapath_;
   std::optional<ctl::ControlServer> control_;
   std::optional<metrics::MetricsServer> metrics_;
   // Declared after what they use, so they go first: a group withdraws before the fast path goes.
@@ -178,9 +177,7 @@ GroupEnvironment Daemon::environment() {
   GroupEnvironment env;
   env.netlink = &*netlink_;
   env.loopback = loopback_;
-  env.nic = nic_;
-  env.prog_fd = program_->prog_fd();
-  env.prog_id = program_->prog_id();
+  env.probe = datapath_->probe();
   env.wake_fd = wake_->fd();
   env.services = &config_.services;
   return env;
@@ -208,16 +205,19 @@ void Daemon::sync_tables() {
       }
       ++index;
     }
-  program_->write_tables(tables);
+  datapath_->write_tables(tables);
   written_answering_ = std::move(answering);
   tables_written_ = true;
 }
 
 void Daemon::update_held_out(Clock::time_point now) {
   bool global_file = file_exists(config_.health.disable_file);
+  std::string datapath_down = datapath_->down_reason();
   for (auto& g : groups_) {
     std::string reason;
-    if (drained_.count("all") || drained_.count(g->name()))
+    if (!datapath_down.empty())
+      reason = datapath_down;
+    else if (drained_.count("all") || drained_.count(g->name()))
       reason = "drained by anycastctl";
     else if (global_file)
       reason = "maintenance file " + config_.health.disable_file;
@@ -238,23 +238,14 @@ void Daemon::start() {
     if (!list.empty()) spdlog::info("drained by anycastctl before the restart, still drained: {}", list);
   }
   unsetenv(kDrainedEnv);
-  nic_ = find_interface(config_.datapath.interface);
   loopback_ = find_interface(config_.anycast.loopback);
-  nic_lock_.emplace("xdp", nic_.name);
   loopback_lock_.emplace("loopback", loopback_.name);
-
-  XdpLoadOptions load;
-  load.vip_max_entries = config_.datapath.vip_max_entries;
-  load.allow_max_entries = config_.datapath.allow_max_entries;
-  if (options_.adopt) {
-    bpf_xdp_query_opts query{};
-    query.sz = sizeof query;
-    if (bpf_xdp_query(nic_.index, 0, &query) == 0)
-      load.reuse_maps_of_prog_id = query.attach_mode == XDP_ATTACHED_SKB ? query.skb_prog_id : query.drv_prog_id;
-  }
-  program_.emplace(load);
   wake_.emplace();
   netlink_.emplace();
+  if (config_.datapath.kind == DatapathKind::dpdk)
+    datapath_ = std::make_unique<DpdkDatapath>(config_.datapath, *netlink_, options_.adopt);
+  else
+    datapath_ = std::make_unique<XdpDatapath>(config_.datapath, options_.adopt);
   report_leftovers(LoopbackSnapshot::take(*netlink_, loopback_), config_, loopback_);
 
   // Groups decide what answers before the program is attached, so that taking over from a
@@ -269,7 +260,7 @@ void Daemon::start() {
       g->start(now);
   }
   sync_tables();
-  attachment_.emplace(nic_, program_->prog_fd(), config_.datapath.xdp_mode);
+  datapath_->activate();
 
   control_.emplace(config_.control.socket, [this](const ctl::Request& r) { return handle(r); });
   if (!config_.metrics.listen.empty())
@@ -281,6 +272,7 @@ int Daemon::timeout_ms(Clock::time_point now) const {
   for (const auto* list : {&groups_, &retiring_})
     for (const auto& g : *list) next = std::min(next, g->next_wakeup());
   if (notifier_.watchdog_interval()) next = std::min(next, next_watchdog_);
+  next = std::min(next, datapath_->next_wakeup());
   auto ms = std::chrono::duration_cast<Millis>(next - now).count();
   return static_cast<int>(std::clamp<long long>(ms, 0, kHousekeeping.count()));
 }
@@ -350,13 +342,11 @@ DaemonStatus Daemon::snapshot() const {
   s.pid = getpid();
   s.config_path = options_.config_path;
   s.started = started_;
-  s.interface = nic_.name;
-  s.xdp_mode = attachment_ ? std::string(to_string(attachment_->mode())) : "";
-  s.prog_id = attachment_ ? attachment_->prog_id() : 0;
+  datapath_->describe(s);
   s.answering = !stopping_;
   for (const auto* list : {&groups_, &retiring_})
     for (const auto& g : *list) s.groups.push_back(g->status());
-  s.counters = program_->read_stats();
+  s.counters = datapath_->read_stats();
   s.reloads = reloads_;
   s.reload_failures = reload_failures_;
   s.last_reload_error = last_reload_error_;
@@ -420,6 +410,7 @@ void Daemon::restart() {
   spdlog::info("restarting in place: the fast path, aliases and routes stay as they are");
   for (const auto* list : {&groups_, &retiring_})
     for (const auto& g : *list) g->finish_checks();
+  datapath_->prepare_exec();
   spdlog::default_logger()->flush();
   std::vector<std::string> args = options_.argv;
   if (std::find(args.begin(), args.end(), "--adopt") == args.end()) args.push_back("--adopt");
@@ -444,13 +435,20 @@ void Daemon::restart() {
 }
 
 void Daemon::serve() {
-  std::string replaced = attachment_->replaced_prog_id()
-                             ? ", replaced prog id " + std::to_string(attachment_->replaced_prog_id())
-                             : "";
+  std::string datapath;
+  if (auto* xdp = dynamic_cast<XdpDatapath*>(datapath_.get())) {
+    const XdpAttachment& a = xdp->attachment();
+    datapath = fmt::format("interface {} (xdp {}, prog id {}{})", xdp->nic().name, to_string(a.mode()), a.prog_id(),
+                           a.replaced_prog_id() ? ", replaced prog id " + std::to_string(a.replaced_prog_id()) : "");
+  } else {
+    DaemonStatus s;
+    datapath_->describe(s);
+    datapath = fmt::format("dpdk (pid {}, {}, exception {} on {})", s.dpdk->pid, s.dpdk->driver, s.dpdk->exception,
+                           s.dpdk->exception_interface);
+  }
   std::string group_names;
   for (const auto& g : groups_) group_names += (group_names.empty() ? "" : ", ") + g->name();
-  spdlog::info("anycastd started: interface {} (xdp {}, prog id {}{}), groups {}; services {}; control {}{}",
-               nic_.name, to_string(attachment_->mode()), attachment_->prog_id(), replaced, group_names,
+  spdlog::info("anycastd started: {}, groups {}; services {}; control {}{}", datapath, group_names,
                join_services(config_), control_->path(), metrics_ ? "; metrics http://" + metrics_->address().str() + "/metrics" : "");
   notifier_.send("READY=1\nSTATUS=serving");
 
@@ -458,13 +456,15 @@ void Daemon::serve() {
   next_stats_ = Clock::now() + stats_interval;
   for (;;) {
     Clock::time_point now = Clock::now();
-    pollfd fds[4] = {{signals_->fd(), POLLIN, 0},
-                     {wake_->fd(), POLLIN, 0},
-                     {control_->fd(), POLLIN, 0},
-                     {metrics_ ? metrics_->fd() : -1, POLLIN, 0}};
-    if (poll(fds, 4, timeout_ms(now)) < 0 && errno != EINTR)
+    std::vector<pollfd> fds = {{signals_->fd(), POLLIN, 0},
+                               {wake_->fd(), POLLIN, 0},
+                               {control_->fd(), POLLIN, 0},
+                               {metrics_ ? metrics_->fd() : -1, POLLIN, 0}};
+    for (int fd : datapath_->poll_fds()) fds.push_back({fd, POLLIN, 0});
+    if (poll(fds.data(), fds.size(), timeout_ms(now)) < 0 && errno != EINTR)
       throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
     now = Clock::now();
+    datapath_->poll(now);
 
     if (fds[1].revents & POLLIN) wake_->drain();
     if (fds[2].revents & POLLIN) control_->on_readable();
@@ -510,7 +510,7 @@ void Daemon::serve() {
     }
     if (stats_interval.count() && now >= next_stats_) {
       // An idle server does not fill the log with the same numbers.
-      ac_stats current = program_->read_stats();
+      ac_stats current = datapath_->read_stats();
       if (std::memcmp(&current, &last_logged_, sizeof current) != 0) log_stats(current, "counters");
       last_logged_ = current;
       next_stats_ = now + stats_interval;
@@ -536,9 +536,8 @@ int Daemon::run() {
   serve();
   // Every group is down: withdrawn, drained, not answering, aliases gone. Now the fast path.
   groups_.clear();
-  program_->set_answering(false);
-  attachment_.reset();
-  log_stats(program_->read_stats(), "final counters");
+  log_stats(datapath_->read_stats(), "final counters");
+  datapath_.reset();
   spdlog::info("anycastd stopped");
   return 0;
 }

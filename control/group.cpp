@@ -44,9 +44,7 @@ std::vector<std::unique_ptr<Check>> make_checks(const GroupConfig& g, const Grou
       case CheckKind::exec: out.push_back(std::make_unique<ExecCheck>(c.command, c.timeout)); break;
       case CheckKind::datapath: {
         DatapathProbeTarget t;
-        t.prog_fd = env.prog_fd;
-        t.prog_id = env.prog_id;
-        t.interface = env.nic;
+        t.probe = env.probe;
         t.vips = g.addresses;
         for (const ServiceConfig& s : *env.services)
           if (s.id == AC_SVC_ECHO && (g.services & (1u << AC_SVC_ECHO))) {

@@ -22,6 +22,7 @@
 
 #include "aliases.h"
 #include "config.h"
+#include "datapath/datapath.h"
 #include "health/check_worker.h"
 #include "health/group_machine.h"
 #include "route/route_signal.h"
@@ -33,9 +34,7 @@ namespace anycastd {
 struct GroupEnvironment {
   NetlinkSocket* netlink = nullptr;
   Interface loopback;
-  Interface nic;
-  int prog_fd = -1;
-  std::uint32_t prog_id = 0;
+  std::shared_ptr<DatapathProbe> probe;  // for the datapath check
   int wake_fd = -1;                     // the check workers' eventfd
   const std::vector<ServiceConfig>* services = nullptr;
 };

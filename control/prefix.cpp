@@ -25,7 +25,9 @@ std::string Prefix::address() const {
 
 std::string Prefix::str() const { return address() + "/" + std::to_string(len); }
 
-Prefix parse_prefix(std::string_view text) {
+namespace {
+
+Prefix parse_with_length(std::string_view text) {
   auto fail = [&](const std::string& why) {
     throw std::invalid_argument("\"" + std::string(text) + "\": " + why);
   };
@@ -48,12 +50,25 @@ Prefix parse_prefix(std::string_view text) {
       fail("prefix length must be a number from 0 to " + std::to_string(p.max_len()));
     p.len = static_cast<std::uint8_t>(len);
   }
+  return p;
+}
 
+}  // namespace
+
+Prefix parse_prefix(std::string_view text) {
+  Prefix p = parse_with_length(text);
   Prefix network = p;
   for (unsigned bit = p.len; bit < p.max_len(); ++bit)
     network.addr[bit / 8] &= static_cast<std::uint8_t>(~(0x80 >> (bit % 8)));
-  if (network != p) fail("host bits are set; the prefix is " + network.str());
+  if (network != p)
+    throw std::invalid_argument("\"" + std::string(text) + "\": host bits are set; the prefix is " + network.str());
   return p;
+}
+
+Prefix parse_interface_address(std::string_view text) {
+  if (text.find('/') == std::string_view::npos)
+    throw std::invalid_argument("\"" + std::string(text) + "\": give the subnet's length too, as in 192.0.2.1/24");
+  return parse_with_length(text);
 }
 
 }  // namespace anycastd

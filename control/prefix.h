@@ -29,4 +29,8 @@ struct Prefix {
 // that quotes the text and says what is wrong (host bits set, length out of range, not an address).
 Prefix parse_prefix(std::string_view text);
 
+// An interface's own address with its subnet's length, host bits kept: "192.0.2.1/24". The
+// length is required: it decides the connected route the kernel adds.
+Prefix parse_interface_address(std::string_view text);
+
 }  // namespace anycastd

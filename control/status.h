@@ -6,10 +6,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
 #include "abi.h"
+#include "channel.h"
 #include "health/group_machine.h"
 #include "prefix.h"
 #include "route/route_signal.h"
@@ -43,6 +46,20 @@ struct GroupStatus {
   SignalStatus signal;
 };
 
+// The DPDK datapath process, as its supervisor sees it.
+struct DpdkStatus {
+  bool running = false;
+  std::string down_reason;  // why it is not running
+  long pid = 0;
+  std::uint64_t restarts = 0;
+  std::string driver, profile, exception, exception_interface, mac;
+  unsigned queues = 0;
+  bool link_up = false;
+  std::uint32_t link_speed_mbps = 0;
+  std::vector<channel::LcoreStats> lcores;
+  std::vector<std::pair<std::string, std::uint64_t>> xstats;  // the port's extended statistics
+};
+
 struct DaemonStatus {
   // When the snapshot was taken, on both clocks: the reports give ages ("12 s ago") relative to
   // it, and place the route signals' steady_clock times on the wall clock through it. Left at
@@ -53,9 +70,11 @@ struct DaemonStatus {
   long pid = 0;
   std::string config_path;
   WallClock::time_point started{};
-  std::string interface;
-  std::string xdp_mode;  // "native" | "generic"
+  std::string datapath;   // "xdp" | "dpdk"
+  std::string interface;  // xdp: the NIC; dpdk: the exception interface
+  std::string xdp_mode;   // "native" | "generic"
   std::uint32_t prog_id = 0;
+  std::optional<DpdkStatus> dpdk;
   bool answering = false;  // the fast path's global switch
   std::vector<GroupStatus> groups;
   ac_stats counters{};

@@ -107,6 +107,30 @@ json counters_json(const ac_stats& s) {
               {"answered_bytes", std::move(bytes)}};
 }
 
+json datapath_counters_json(const channel::DatapathCounters& c) {
+  return json{{"rx_packets", c.rx_packets},         {"tx_answers", c.tx_answers},
+              {"tx_answers_dropped", c.tx_answers_dropped}, {"to_kernel", c.to_kernel},
+              {"to_kernel_dropped", c.to_kernel_dropped},   {"from_kernel", c.from_kernel},
+              {"from_kernel_dropped", c.from_kernel_dropped}, {"idle_sleeps", c.idle_sleeps}};
+}
+
+json dpdk_json(const DpdkStatus& d) {
+  json lcores = json::array();
+  for (const auto& l : d.lcores)
+    lcores.push_back(json{{"lcore", l.lcore},
+                          {"queue", l.queue},
+                          {"loops", l.loops},
+                          {"counters", counters_json(l.core)},
+                          {"datapath", datapath_counters_json(l.datapath)}});
+  json xstats = json::object();
+  for (const auto& [name, value] : d.xstats) xstats[name] = value;
+  return json{{"running", d.running},   {"down_reason", d.down_reason}, {"pid", d.pid},
+              {"restarts", d.restarts}, {"driver", d.driver},           {"profile", d.profile},
+              {"exception", d.exception}, {"exception_interface", d.exception_interface},
+              {"mac", d.mac},           {"queues", d.queues},           {"link_up", d.link_up},
+              {"link_speed_mbps", d.link_speed_mbps}, {"lcores", std::move(lcores)}, {"xstats", std::move(xstats)}};
+}
+
 }  // namespace
 
 std::string iso8601_utc(WallClock::time_point t) {
@@ -128,11 +152,12 @@ json status_to_json(const DaemonStatus& status) {
   json groups = json::array();
   for (const auto& g : status.groups) groups.push_back(group_json(g, now));
 
-  return json{{"version", status.version},
+  json out{{"version", status.version},
               {"pid", status.pid},
               {"config", status.config_path},
               {"taken", time_json(now.wall, now)},
               {"started", time_json(status.started, now)},
+              {"datapath", status.datapath},
               {"interface", status.interface},
               {"xdp_mode", status.xdp_mode},
               {"prog_id", status.prog_id},
@@ -142,6 +167,8 @@ json status_to_json(const DaemonStatus& status) {
               {"last_reload_error", status.last_reload_error},
               {"groups", std::move(groups)},
               {"counters", counters_json(status.counters)}};
+  if (status.dpdk) out["dpdk"] = dpdk_json(*status.dpdk);
+  return out;
 }
 
 }  // namespace anycastd::ctl

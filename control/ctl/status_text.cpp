@@ -161,9 +161,18 @@ std::string header(const json& st) {
   if (auto err = str(st, "last_reload_error"); !err.empty()) config += "; last error: " + err;
   config += ")";
 
-  std::string path = str(st, "interface", "?");
-  if (auto mode = str(st, "xdp_mode"); !mode.empty()) path += ", xdp " + mode;
-  if (auto id = count(st, "prog_id")) path += fmt::format(", program {}", id);
+  std::string path;
+  if (const json& d = field(st, "dpdk"); d.is_object()) {
+    path = fmt::format("dpdk {} (profile {}), {}, exception {} on {}", str(d, "driver", "?"), str(d, "profile", "?"),
+                       plural(count(d, "queues"), "queue", "queues"), str(d, "exception", "?"),
+                       str(d, "exception_interface", "?"));
+    path += flag(d, "running") ? fmt::format(", pid {}", count(d, "pid")) : ", DOWN: " + str(d, "down_reason", "?");
+    if (auto restarts = count(d, "restarts")) path += fmt::format(", {}", plural(restarts, "restart", "restarts"));
+  } else {
+    path = str(st, "interface", "?");
+    if (auto mode = str(st, "xdp_mode"); !mode.empty()) path += ", xdp " + mode;
+    if (auto id = count(st, "prog_id")) path += fmt::format(", program {}", id);
+  }
   path += flag(st, "answering") ? ", answering" : ", NOT answering";
 
   out += "config:     " + config + "\n";

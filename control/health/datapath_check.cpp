@@ -1,10 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "health/datapath_check.h"
 
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-#include <linux/if_link.h>
-
 #include <chrono>
 #include <cstring>
 #include <string>
@@ -114,18 +110,9 @@ CheckResult DatapathCheck::run() {
     return r;
   };
 
-  bpf_xdp_query_opts query{};
-  query.sz = sizeof query;
-  if (int err = bpf_xdp_query(target_.interface.index, 0, &query); err < 0)
-    return done(false, "querying XDP on " + target_.interface.name + ": " + std::strerror(-err));
-  std::uint32_t attached = query.attach_mode == XDP_ATTACHED_SKB ? query.skb_prog_id : query.drv_prog_id;
-  if (query.attach_mode == XDP_ATTACHED_NONE)
-    return done(false, "no XDP program on " + target_.interface.name + " (ours was prog id " +
-                           std::to_string(target_.prog_id) + ")");
-  if (attached != target_.prog_id)
-    return done(false, "XDP program on " + target_.interface.name + " is prog id " + std::to_string(attached) +
-                           ", not ours (" + std::to_string(target_.prog_id) + ")");
-  if (target_.echo_port == 0) return done(true, "prog id " + std::to_string(attached) + " attached");
+  InPlace in_place = target_.probe->in_place();
+  if (!in_place.ok) return done(false, in_place.detail);
+  if (target_.echo_port == 0) return done(true, in_place.detail);
 
   for (const Prefix& vip : target_.vips) {
     Prefix dst = vip;
@@ -133,26 +120,14 @@ CheckResult DatapathCheck::run() {
     Prefix src = probe_source(target_, vip.family);
     std::vector<std::uint8_t> request = build_probe_frame(src, dst, kProbeSourcePort, target_.echo_port, true);
     std::vector<std::uint8_t> expected = build_probe_frame(dst, src, target_.echo_port, kProbeSourcePort, false);
-
-    std::vector<std::uint8_t> reply(request.size() + 64);
-    bpf_test_run_opts run{};
-    run.sz = sizeof run;
-    run.data_in = request.data();
-    run.data_size_in = static_cast<__u32>(request.size());
-    run.data_out = reply.data();
-    run.data_size_out = static_cast<__u32>(reply.size());
-    run.repeat = 1;
-    if (int err = bpf_prog_test_run_opts(target_.prog_fd, &run); err < 0)
-      return done(false, "BPF_PROG_TEST_RUN: " + std::string(std::strerror(-err)));
-    if (run.retval != XDP_TX)
-      return done(false, "echo probe to " + dst.address() + " was not answered (XDP verdict " +
-                             std::to_string(run.retval) + ")");
-    reply.resize(run.data_size_out);
-    if (std::string diff = first_difference(reply, expected); !diff.empty())
+    ProbeRun run = target_.probe->run(request);
+    if (!run.error.empty()) return done(false, "echo probe to " + dst.address() + ": " + run.error);
+    if (!run.answered)
+      return done(false, "echo probe to " + dst.address() + " was not answered (" + run.verdict + ")");
+    if (std::string diff = first_difference(run.frame, expected); !diff.empty())
       return done(false, "echo probe to " + dst.address() + ": " + diff);
   }
-  return done(true, "prog id " + std::to_string(attached) + " attached, " + std::to_string(target_.vips.size()) +
-                        " VIPs answer");
+  return done(true, in_place.detail + ", " + std::to_string(target_.vips.size()) + " VIPs answer");
 }
 
 }  // namespace anycastd

@@ -1,24 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-// The `datapath` check: the fast path on the interface is ours and answers the group's VIPs.
-// Two looks: the program attached to the interface has our program's id (someone may have
-// detached or replaced it), and a probe frame per VIP run through our program with
-// BPF_PROG_TEST_RUN comes back as the right echo reply. Probes never reach the wire, but they do
-// count in the fast path's counters, as answered echo.
+// The `datapath` check: the fast path on the wire is ours and answers the group's VIPs.
+// Two looks: the fast path is in place (XDP: the program attached to the interface has our id,
+// so someone detaching or replacing it is seen; DPDK: the process runs and its workers poll),
+// and a probe frame per VIP run through the live tables (BPF_PROG_TEST_RUN, or the DPDK
+// process's own core) comes back as the right echo reply. Probes never reach the wire, but they
+// do count in the fast path's counters, as answered echo.
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
+#include "datapath/datapath.h"
 #include "health/checks.h"
-#include "netlink.h"
 
 namespace anycastd {
 
 struct DatapathProbeTarget {
-  int prog_fd = -1;             // our loaded program
-  std::uint32_t prog_id = 0;    // what must be attached
-  Interface interface;
+  std::shared_ptr<DatapathProbe> probe;
   std::uint16_t echo_port = 0;  // 0: the group carries no echo; only the attachment is checked
   std::vector<Prefix> vips;
   std::vector<Prefix> echo_allow;  // probe sources come from here when echo is restricted

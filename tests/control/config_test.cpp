@@ -16,7 +16,7 @@ namespace {
 // The contract exactly as the issue writes it.
 constexpr const char* kContract = R"(
 [datapath]
-kind = "xdp"             # "xdp" now; "dpdk" comes with the DPDK issue
+kind = "xdp"             # "xdp" | "dpdk"
 interface = "eth0"       # the NIC the fast path attaches to
 xdp_mode = "native"      # "native" | "generic" | "auto"
 
@@ -78,6 +78,72 @@ TEST(Config, ContractParses) {
   EXPECT_TRUE(c.services[0].allow.empty());
   EXPECT_EQ(c.log.level, spdlog::level::info);
   EXPECT_EQ(c.log.stats_interval_s, 0u);
+}
+
+// The DPDK datapath's contract (issue 4), exactly as written.
+constexpr const char* kDpdkContract = R"(
+[datapath]
+kind = "dpdk"
+
+[datapath.dpdk]
+eal_args = ["--no-huge", "-m", "1024", "--no-pci", "--file-prefix=ac", "--vdev=net_af_xdp0,iface=veth1"]
+lcores = "0-1"              # anycastd passes it to EAL; eal_args carry no -l/--lcores
+exception = "auto"          # "auto" | "virtio_user" | "tap"
+exception_interface = "ac0"
+profile = "auto"            # or a profile name
+
+[anycast]
+addresses = ["192.0.2.10", "2001:db8::10"]
+)";
+
+TEST(Config, DpdkContractParses) {
+  Config c = parse_config(kDpdkContract, "anycastd.toml");
+  EXPECT_EQ(c.datapath.kind, DatapathKind::dpdk);
+  EXPECT_EQ(c.datapath.interface, "") << "the port comes from eal_args";
+  const DpdkConfig& d = c.datapath.dpdk;
+  EXPECT_EQ(d.eal_args, (std::vector<std::string>{"--no-huge", "-m", "1024", "--no-pci", "--file-prefix=ac",
+                                                  "--vdev=net_af_xdp0,iface=veth1"}));
+  EXPECT_EQ(d.lcores, "0-1");
+  EXPECT_EQ(d.exception, ExceptionKind::automatic);
+  EXPECT_EQ(d.exception_interface, "ac0");
+  EXPECT_EQ(d.profile, "auto");
+  EXPECT_TRUE(d.exception_addresses.empty());
+  EXPECT_EQ(d.rx_descriptors, 0u) << "0: the profile's";
+  EXPECT_FALSE(d.idle_sleep_us);
+  EXPECT_EQ(d.start_timeout, Millis(30000));
+}
+
+TEST(Config, DpdkOptionalKeys) {
+  Config c = parse_config(R"([datapath]
+kind = "dpdk"
+[datapath.dpdk]
+eal_args = ["--no-huge"]
+lcores = "0,1"
+exception = "tap"
+exception_addresses = ["192.0.2.1/24", "2001:db8::1/64"]
+profile = "net_af_xdp"
+rx_descriptors = 512
+tx_descriptors = 1024
+burst = 64
+idle_sleep_us = 0
+binary = "/usr/local/sbin/anycastd-dpdk"
+start_timeout_ms = 5000
+[anycast]
+addresses = ["192.0.2.10"]
+)",
+                          "anycastd.toml");
+  const DpdkConfig& d = c.datapath.dpdk;
+  EXPECT_EQ(d.exception, ExceptionKind::tap);
+  ASSERT_EQ(d.exception_addresses.size(), 2u);
+  EXPECT_EQ(d.exception_addresses[0].str(), "192.0.2.1/24") << "an interface address keeps its host bits";
+  EXPECT_EQ(d.exception_addresses[1].str(), "2001:db8::1/64");
+  EXPECT_EQ(d.profile, "net_af_xdp");
+  EXPECT_EQ(d.rx_descriptors, 512u);
+  EXPECT_EQ(d.tx_descriptors, 1024u);
+  EXPECT_EQ(d.burst, 64u);
+  EXPECT_EQ(d.idle_sleep_us, 0u);
+  EXPECT_EQ(d.binary, "/usr/local/sbin/anycastd-dpdk");
+  EXPECT_EQ(d.start_timeout, Millis(5000));
 }
 
 TEST(Config, ControlPlaneContractParses) {
@@ -435,7 +501,7 @@ const Bad kBad[] = {
      "anycastd.toml:1: verbose: unknown key"},
     {"unknown datapath key", BASE_DATAPATH "mode = \"native\"\n" BASE_ANYCAST,
      "anycastd.toml:3: datapath.mode: unknown key (expected: kind, interface, xdp_mode, vip_max_entries, "
-     "allow_max_entries)"},
+     "allow_max_entries, dpdk)"},
     {"unknown anycast key", BASE_DATAPATH BASE_ANYCAST "loopbak = \"lo\"\n",
      "anycastd.toml:5: anycast.loopbak: unknown key (expected: addresses, loopback)"},
     {"unknown service key", BASE_DATAPATH BASE_ANYCAST "[services.echo]\nprot = 7\n",
@@ -475,10 +541,30 @@ const Bad kBad[] = {
     {"allow not an array", BASE_DATAPATH BASE_ANYCAST "[services.echo]\nallow = \"198.51.100.0/24\"\n",
      "anycastd.toml:6: services.echo.allow: expected an array, got a string"},
     // values
-    {"dpdk", "[datapath]\nkind = \"dpdk\"\ninterface = \"eth0\"\n" BASE_ANYCAST,
-     "anycastd.toml:2: datapath.kind: \"dpdk\" is not supported yet"},
+    {"dpdk without its table", "[datapath]\nkind = \"dpdk\"\n" BASE_ANYCAST,
+     "anycastd.toml:1: datapath.dpdk: missing: kind = \"dpdk\" needs [datapath.dpdk]"},
+    {"dpdk with an interface", "[datapath]\nkind = \"dpdk\"\ninterface = \"eth0\"\n[datapath.dpdk]\neal_args = []\nlcores = \"0-1\"\n" BASE_ANYCAST,
+     "anycastd.toml:3: datapath.interface: not used with kind = \"dpdk\""},
+    {"dpdk without eal_args", "[datapath]\nkind = \"dpdk\"\n[datapath.dpdk]\nlcores = \"0-1\"\n" BASE_ANYCAST,
+     "anycastd.toml:3: datapath.dpdk.eal_args: missing"},
+    {"dpdk without lcores", "[datapath]\nkind = \"dpdk\"\n[datapath.dpdk]\neal_args = []\n" BASE_ANYCAST,
+     "datapath.dpdk.lcores"},
+    {"dpdk lcores in eal_args", "[datapath]\nkind = \"dpdk\"\n[datapath.dpdk]\neal_args = [\"--no-huge\", \"-l\", \"0-1\"]\nlcores = \"0-1\"\n" BASE_ANYCAST,
+     "anycastd.toml:4: datapath.dpdk.eal_args[1]: \"-l\": lcores come from datapath.dpdk.lcores"},
+    {"dpdk --lcores in eal_args", "[datapath]\nkind = \"dpdk\"\n[datapath.dpdk]\neal_args = [\"--lcores=0-1\"]\nlcores = \"0-1\"\n" BASE_ANYCAST,
+     "datapath.dpdk.eal_args[0]: \"--lcores=0-1\": lcores come from datapath.dpdk.lcores"},
+    {"dpdk bad lcores", "[datapath]\nkind = \"dpdk\"\n[datapath.dpdk]\neal_args = []\nlcores = \"all\"\n" BASE_ANYCAST,
+     "anycastd.toml:5: datapath.dpdk.lcores: \"all\" is not an EAL lcore list"},
+    {"dpdk unknown exception", "[datapath]\nkind = \"dpdk\"\n[datapath.dpdk]\neal_args = []\nlcores = \"0-1\"\nexception = \"kni\"\n" BASE_ANYCAST,
+     "anycastd.toml:6: datapath.dpdk.exception: unknown exception path \"kni\" (expected: auto, virtio_user, tap)"},
+    {"dpdk exception address without length", "[datapath]\nkind = \"dpdk\"\n[datapath.dpdk]\neal_args = []\nlcores = \"0-1\"\nexception_addresses = [\"192.0.2.1\"]\n" BASE_ANYCAST,
+     "datapath.dpdk.exception_addresses[0]: \"192.0.2.1\": give the subnet's length too"},
+    {"dpdk unknown key", "[datapath]\nkind = \"dpdk\"\n[datapath.dpdk]\neal_args = []\nlcores = \"0-1\"\nqueues = 4\n" BASE_ANYCAST,
+     "anycastd.toml:6: datapath.dpdk.queues: unknown key"},
+    {"dpdk table with xdp", BASE_DATAPATH "[datapath.dpdk]\nlcores = \"0\"\n" BASE_ANYCAST,
+     "anycastd.toml:3: datapath.dpdk: only used with kind = \"dpdk\""},
     {"unknown kind", "[datapath]\nkind = \"afxdp\"\ninterface = \"eth0\"\n" BASE_ANYCAST,
-     "anycastd.toml:2: datapath.kind: unknown datapath \"afxdp\" (expected: xdp)"},
+     "anycastd.toml:2: datapath.kind: unknown datapath \"afxdp\" (expected: xdp, dpdk)"},
     {"unknown xdp_mode", BASE_DATAPATH "xdp_mode = \"skb\"\n" BASE_ANYCAST,
      "anycastd.toml:3: datapath.xdp_mode: unknown mode \"skb\" (expected: native, generic, auto)"},
     {"bad interface name", "[datapath]\ninterface = \"a-name-far-too-long-for-linux\"\n" BASE_ANYCAST,

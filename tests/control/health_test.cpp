@@ -12,6 +12,7 @@
 
 #include "aliases.h"
 #include "config.h"
+#include "datapath/xdp_datapath.h"
 #include "health/checks.h"
 #include "health/datapath_check.h"
 #include "private_netns.h"
@@ -109,11 +110,9 @@ allow = ["198.51.100.0/24", "2001:db8:c::/48"]
 )",
                           "test.toml");
   }
-  DatapathProbeTarget target(const XdpProgram& program) {
+  DatapathProbeTarget target(XdpDatapath& datapath) {
     DatapathProbeTarget t;
-    t.prog_fd = program.prog_fd();
-    t.prog_id = program.prog_id();
-    t.interface = find_interface("ac-a");
+    t.probe = datapath.probe();
     t.echo_port = 7;
     t.vips = config.anycast.addresses;
     t.echo_allow = config.services[0].allow;
@@ -123,24 +122,25 @@ allow = ["198.51.100.0/24", "2001:db8:c::/48"]
 };
 
 TEST_F(DatapathCheckTest, PassesWhenOurProgramIsAttachedAndAnswers) {
-  XdpProgram program;
-  program.write_tables(build_tables(config));
-  XdpAttachment attached(find_interface("ac-a"), program.prog_fd(), XdpMode::native);
-  CheckResult r = DatapathCheck(target(program)).run();
+  XdpDatapath datapath(config.datapath, false);
+  datapath.write_tables(build_tables(config));
+  datapath.activate();
+  CheckResult r = DatapathCheck(target(datapath)).run();
   EXPECT_TRUE(r.ok) << r.detail;
-  EXPECT_EQ(program.read_stats().answered[AC_SVC_ECHO], 3u) << "one probe per VIP, answered";
+  EXPECT_EQ(datapath.read_stats().answered[AC_SVC_ECHO], 3u) << "one probe per VIP, answered";
 }
 
 TEST_F(DatapathCheckTest, FailsWhenNotAttached) {
-  XdpProgram program;
-  program.write_tables(build_tables(config));
-  CheckResult r = DatapathCheck(target(program)).run();
+  XdpDatapath datapath(config.datapath, false);
+  datapath.write_tables(build_tables(config));
+  CheckResult r = DatapathCheck(target(datapath)).run();
   EXPECT_FALSE(r.ok);
   EXPECT_NE(r.detail.find("no XDP program on ac-a"), std::string::npos) << r.detail;
 }
 
 TEST_F(DatapathCheckTest, FailsWhenSomeoneElsesProgramIsAttached) {
-  XdpProgram ours, theirs;
+  XdpDatapath ours(config.datapath, false);
+  XdpProgram theirs;
   ours.write_tables(build_tables(config));
   ASSERT_EQ(bpf_xdp_attach(find_interface("ac-a").index, theirs.prog_fd(), XDP_FLAGS_DRV_MODE, nullptr), 0);
   CheckResult r = DatapathCheck(target(ours)).run();
@@ -150,12 +150,12 @@ TEST_F(DatapathCheckTest, FailsWhenSomeoneElsesProgramIsAttached) {
 }
 
 TEST_F(DatapathCheckTest, FailsWhenAVipDoesNotAnswer) {
-  XdpProgram program;
+  XdpDatapath datapath(config.datapath, false);
   FastpathTables tables = build_tables(config);
   tables.vips[1].value.flags = 0;  // 2001:db8::10 switched off
-  program.write_tables(tables);
-  XdpAttachment attached(find_interface("ac-a"), program.prog_fd(), XdpMode::native);
-  CheckResult r = DatapathCheck(target(program)).run();
+  datapath.write_tables(tables);
+  datapath.activate();
+  CheckResult r = DatapathCheck(target(datapath)).run();
   EXPECT_FALSE(r.ok);
   EXPECT_NE(r.detail.find("echo probe to 2001:db8::10 was not answered"), std::string::npos) << r.detail;
 }

@@ -112,4 +112,38 @@ inline DaemonStatus sample_status() {
   return st;
 }
 
+// The same daemon on the DPDK datapath: one worker lcore with counters, two port xstats.
+inline DaemonStatus sample_dpdk_status() {
+  DaemonStatus st = sample_status();
+  st.datapath = "dpdk";
+  st.interface = "ac0";
+  st.xdp_mode.clear();
+  st.prog_id = 0;
+  DpdkStatus d;
+  d.running = true;
+  d.pid = 4343;
+  d.restarts = 1;
+  d.driver = "net_af_xdp";
+  d.profile = "net_af_xdp";
+  d.exception = "tap";
+  d.exception_interface = "ac0";
+  d.mac = "02:00:00:00:00:01";
+  d.queues = 1;
+  d.link_up = true;
+  d.link_speed_mbps = 10000;
+  channel::LcoreStats l{};
+  l.lcore = 1;
+  l.queue = 0;
+  l.loops = 99;
+  l.core.action[AC_ACT_ANSWER] = 7;
+  l.datapath.rx_packets = 9;
+  l.datapath.tx_answers = 7;
+  l.datapath.to_kernel = 2;
+  l.datapath.from_kernel = 3;
+  d.lcores = {l};
+  d.xstats = {{"rx_good_packets", 9}, {"tx_good_packets", 10}};
+  st.dpdk = d;
+  return st;
+}
+
 }  // namespace anycastd::ctl_test

@@ -155,6 +155,36 @@ TEST(StatusText, TablesPerGroupAndVip) {
   EXPECT_TRUE(has_line(text, "  passed:    not_udp 2, port_unknown 1"));
 }
 
+TEST(StatusJson, DpdkDatapath) {
+  json j = status_to_json(ctl_test::sample_dpdk_status());
+  EXPECT_EQ(j["datapath"], "dpdk");
+  const json& d = j["dpdk"];
+  EXPECT_EQ(d["running"], true);
+  EXPECT_EQ(d["pid"], 4343);
+  EXPECT_EQ(d["driver"], "net_af_xdp");
+  EXPECT_EQ(d["exception_interface"], "ac0");
+  EXPECT_EQ(d["restarts"], 1);
+  ASSERT_EQ(d["lcores"].size(), 1u);
+  EXPECT_EQ(d["lcores"][0]["lcore"], 1);
+  EXPECT_EQ(d["lcores"][0]["counters"]["packets"]["answer"], 7);
+  EXPECT_EQ(d["lcores"][0]["datapath"]["from_kernel"], 3);
+  EXPECT_EQ(d["xstats"]["tx_good_packets"], 10);
+  EXPECT_FALSE(status_to_json(sample_status()).contains("dpdk")) << "an XDP daemon has no dpdk section";
+}
+
+TEST(StatusText, DpdkFastPathLine) {
+  std::string text = format_status(status_to_json(ctl_test::sample_dpdk_status()));
+  EXPECT_NE(text.find("fast path:  dpdk net_af_xdp (profile net_af_xdp), 1 queue, exception tap on ac0, pid 4343, "
+                      "1 restart, answering\n"),
+            std::string::npos)
+      << text;
+  DaemonStatus down = ctl_test::sample_dpdk_status();
+  down.dpdk->running = false;
+  down.dpdk->down_reason = "the DPDK datapath was killed by SIGKILL";
+  text = format_status(status_to_json(down));
+  EXPECT_NE(text.find("DOWN: the DPDK datapath was killed by SIGKILL"), std::string::npos) << text;
+}
+
 TEST(StatusText, SurvivesWhateverTheDaemonSends) {
   EXPECT_NO_THROW(format_status(json::object()));
   EXPECT_NO_THROW(format_status(json::array()));

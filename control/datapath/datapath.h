@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// What control needs from a fast path, whichever runs it: the XDP program in the kernel, or the
+// DPDK datapath process anycastd supervises. The daemon and the groups see only this.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "abi.h"
+#include "health/group_machine.h"
+#include "status.h"
+#include "tables.h"
+
+namespace anycastd {
+
+struct ProbeRun {
+  std::string error;                // the probe could not run at all ("" when it ran)
+  bool answered = false;
+  std::string verdict;              // when not answered: "pass (not_vip)"
+  std::vector<std::uint8_t> frame;  // when answered: the reply as the fast path wrote it
+};
+
+struct InPlace {
+  bool ok = false;
+  std::string detail;  // "prog id 12 attached", "XDP program on eth1 is prog id 40, not ours (12)"
+};
+
+// The datapath health check's view: health-check threads call it, so implementations are
+// thread-safe. Probes run on the fast path's live tables and never reach the wire.
+class DatapathProbe {
+ public:
+  virtual ~DatapathProbe() = default;
+  // Whether the fast path on the wire is ours and running.
+  virtual InPlace in_place() = 0;
+  virtual ProbeRun run(const std::vector<std::uint8_t>& frame) = 0;
+};
+
+class Datapath {
+ public:
+  virtual ~Datapath() = default;
+
+  // Start answering on the wire, once the first tables are written (XDP: attach the program).
+  virtual void activate() = 0;
+  // Makes the fast path hold exactly `tables`. Throws std::runtime_error naming what the fast
+  // path refused (a full table); a datapath that is down takes them when it is back.
+  virtual void write_tables(const FastpathTables& tables) = 0;
+  virtual ac_stats read_stats() = 0;
+  virtual std::shared_ptr<DatapathProbe> probe() = 0;
+  // Fills the datapath's part of a status snapshot.
+  virtual void describe(DaemonStatus& status) = 0;
+
+  // Supervision, for a datapath that can die under us: descriptors the daemon polls, the work
+  // to do when one is ready or next_wakeup() comes, and why the fast path is gone ("" while it
+  // answers). Groups are held out while it is gone, so their routes are withdrawn.
+  virtual std::vector<int> poll_fds() const { return {}; }
+  virtual void poll(Clock::time_point) {}
+  virtual Clock::time_point next_wakeup() const { return Clock::time_point::max(); }
+  virtual std::string down_reason() const { return ""; }
+  // True once after the datapath came back up: it lost its tables, the daemon writes them again.
+  virtual bool take_restarted() { return false; }
+  // Just before the daemon execs its successor (anycastctl restart): leave what it must adopt.
+  virtual void prepare_exec() {}
+};
+
+}  // namespace anycastd

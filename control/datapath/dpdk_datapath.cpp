@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "datapath/dpdk_datapath.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <sys/syscall.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <mutex>
+
+#include "datapath/exception_interface.h"
+
+namespace anycastd {
+namespace {
+
+constexpr Millis kRequestTimeout{2000};
+constexpr Millis kBackoffMax{30000};
+constexpr Millis kStableAfter{60000};  // a process that ran this long restarts without back-off
+constexpr Millis kStopGrace{10000};
+constexpr int kChildChannelFd = 3;
+
+// glibc 2.36 declares pidfd_open without C linkage for C++; the system call is what it wraps.
+int open_pidfd(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
+
+std::string how_it_ended(const siginfo_t& info) {
+  if (info.si_code == CLD_EXITED) return "exited with status " + std::to_string(info.si_status);
+  const char* name = sigabbrev_np(info.si_status);
+  return std::string(info.si_code == CLD_DUMPED ? "crashed (core dumped) on SIG" : "was killed by SIG") +
+         (name ? name : std::to_string(info.si_status).c_str());
+}
+
+// Blocks until the process ends or the deadline; returns how it ended, or "" if it still runs.
+std::string wait_for_exit(pid_t pid, int pidfd, Millis timeout) {
+  pollfd fd{pidfd, POLLIN, 0};
+  if (::poll(&fd, 1, static_cast<int>(timeout.count())) <= 0) return "";
+  siginfo_t info{};
+  if (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED) != 0) return "ended";
+  return how_it_ended(info);
+}
+
+void add_stats(ac_stats& into, const ac_stats& more) {
+  static_assert(sizeof(ac_stats) % sizeof(__u64) == 0);
+  auto* a = reinterpret_cast<__u64*>(&into);
+  const auto* b = reinterpret_cast<const __u64*>(&more);
+  for (std::size_t i = 0; i < sizeof(ac_stats) / sizeof(__u64); ++i) a[i] += b[i];
+}
+
+std::string hex(const void* data, std::size_t n) {
+  static const char digits[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto byte = static_cast<const std::uint8_t*>(data)[i];
+    out += digits[byte >> 4];
+    out += digits[byte & 15];
+  }
+  return out;
+}
+
+bool unhex(const std::string& text, void* data, std::size_t n) {
+  if (text.size() != 2 * n) return false;
+  auto value = [](char c) { return c >= 'a' ? c - 'a' + 10 : c - '0'; };
+  for (std::size_t i = 0; i < n; ++i)
+    static_cast<std::uint8_t*>(data)[i] = static_cast<std::uint8_t>(value(text[2 * i]) << 4 | value(text[2 * i + 1]));
+  return true;
+}
+
+std::string mac_text(const std::uint8_t* mac) {
+  char buf[18];
+  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+  return buf;
+}
+
+struct StatsSnapshot {
+  channel::StatsReply head{};
+  std::vector<channel::LcoreStats> lcores;
+  std::vector<std::pair<std::string, std::uint64_t>> xstats;
+};
+
+StatsSnapshot fetch_stats(ChannelClient& channel) {
+  channel::Message reply = channel.request(channel::Type::stats, nullptr, 0, kRequestTimeout);
+  StatsSnapshot s;
+  const auto& p = reply.payload;
+  if (reply.type != channel::Type::stats_reply || p.size() < sizeof s.head)
+    throw ChannelError("the datapath answered a stats request with something else");
+  std::memcpy(&s.head, p.data(), sizeof s.head);
+  std::size_t expected = sizeof s.head + std::size_t{s.head.lcores} * sizeof(channel::LcoreStats) +
+                         std::size_t{s.head.xstats} * sizeof(channel::Xstat);
+  if (p.size() != expected) throw ChannelError("stats reply of " + std::to_string(p.size()) + " bytes, expected " + std::to_string(expected));
+  const std::uint8_t* at = p.data() + sizeof s.head;
+  s.lcores.resize(s.head.lcores);
+  std::memcpy(s.lcores.data(), at, s.lcores.size() * sizeof(channel::LcoreStats));
+  at += s.lcores.size() * sizeof(channel::LcoreStats);
+  for (std::uint32_t i = 0; i < s.head.xstats; ++i, at += sizeof(channel::Xstat)) {
+    channel::Xstat x;
+    std::memcpy(&x, at, sizeof x);
+    s.xstats.emplace_back(channel::text_of(x.name), x.value);
+  }
+  return s;
+}
+
+// Probes run in the datapath process, on its live tables, through the same core its workers
+// run. In place means the process answers and every worker has polled since the last look.
+class DpdkProbe final : public DatapathProbe {
+ public:
+  explicit DpdkProbe(std::shared_ptr<ChannelClient> channel) : channel_(std::move(channel)) {}
+
+  InPlace in_place() override {
+    StatsSnapshot s;
+    try {
+      s = fetch_stats(*channel_);
+    } catch (const ChannelError& e) {
+      return {false, e.what()};
+    }
+    std::lock_guard lock(mutex_);
+    std::vector<std::uint64_t> loops;
+    for (const auto& l : s.lcores) loops.push_back(l.loops);
+    std::string stuck;
+    if (loops.size() == last_loops_.size())
+      for (std::size_t i = 0; i < loops.size(); ++i)
+        if (loops[i] == last_loops_[i]) stuck += (stuck.empty() ? "" : ", ") + std::to_string(s.lcores[i].lcore);
+    last_loops_ = std::move(loops);
+    if (!stuck.empty()) return {false, "worker lcore " + stuck + " stopped polling"};
+    if (!s.head.link_up) return {false, "the port's link is down"};
+    return {true, std::to_string(s.lcores.size()) + " DPDK workers polling"};
+  }
+
+  ProbeRun run(const std::vector<std::uint8_t>& frame) override {
+    ProbeRun r;
+    try {
+      channel::Message reply = channel_->request(channel::Type::probe, frame.data(), frame.size(), kRequestTimeout);
+      channel::ProbeReply head;
+      if (reply.type != channel::Type::probe_reply || reply.payload.size() < sizeof head)
+        throw ChannelError("the datapath answered a probe with something else");
+      std::memcpy(&head, reply.payload.data(), sizeof head);
+      if (reply.payload.size() != sizeof head + head.length) throw ChannelError("probe reply length mismatch");
+      r.answered = head.action == AC_ACT_ANSWER;
+      if (!r.answered)
+        r.verdict = std::string("pass (") + (head.reason < AC_PASS__COUNT ? ac_pass_reason_names[head.reason] : "?") + ")";
+      r.frame.assign(reply.payload.begin() + sizeof head, reply.payload.end());
+    } catch (const ChannelError& e) {
+      r.error = e.what();
+    }
+    return r;
+  }
+
+ private:
+  std::shared_ptr<ChannelClient> channel_;
+  std::mutex mutex_;
+  std::vector<std::uint64_t> last_loops_;
+};
+
+std::string default_binary() {
+  char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return "anycastd-dpdk";
+  std::string path(self, static_cast<std::size_t>(n));
+  return path.substr(0, path.rfind('/') + 1) + "anycastd-dpdk";
+}
+
+}  // namespace
+
+DpdkDatapath::DpdkDatapath(const DatapathConfig& config, NetlinkSocket& netlink, bool adopt)
+    : config_(config.dpdk), netlink_(&netlink) {
+  lock_.emplace("dpdk", config_.exception_interface);
+  probe_ = std::make_shared<DpdkProbe>(channel_);
+  if (adopt && adopt_handover()) return;
+
+  spawn();
+  for (;;) {
+    long long left = std::chrono::duration_cast<Millis>(hello_deadline_ - Clock::now()).count();
+    pollfd fds[2] = {{hello_socket_.get(), POLLIN, 0}, {pidfd_.get(), POLLIN, 0}};
+    int ready = left > 0 ? ::poll(fds, 2, static_cast<int>(left)) : 0;
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) {
+      kill(pid_, SIGKILL);
+      std::string how = wait_for_exit(pid_, pidfd_.get(), kStopGrace);
+      pid_ = -1;
+      throw std::runtime_error("anycastd-dpdk did not report ready within " + std::to_string(config_.start_timeout.count()) +
+                               " ms (EAL, port or exception path start-up; its messages are above); killed, " + how);
+    }
+    if (fds[0].revents & POLLIN) {
+      std::string error;
+      if (auto hello = channel::receive_message(hello_socket_.get(), posix_io::deadline_in(Millis{0}), error)) {
+        on_hello(*hello);
+        return;
+      }
+      if (error != "closed") throw std::runtime_error("anycastd-dpdk start-up: " + error);
+    }
+    // Closed without a hello, or gone: it failed and says why on stderr.
+    std::string how = wait_for_exit(pid_, pidfd_.get(), kStopGrace);
+    pid_ = -1;
+    throw std::runtime_error("anycastd-dpdk " + (how.empty() ? "closed the channel" : how) +
+                             " during start-up (its messages are above)");
+  }
+}
+
+DpdkDatapath::~DpdkDatapath() {
+  if (pid_ <= 0) return;
+  channel_->detach("stopping");
+  hello_socket_.reset();
+  kill(pid_, SIGTERM);
+  std::string how = wait_for_exit(pid_, pidfd_.get(), kStopGrace);
+  if (how.empty()) {
+    spdlog::error("anycastd-dpdk (pid {}) did not stop within {} ms: killing it", pid_, kStopGrace.count());
+    kill(pid_, SIGKILL);
+    how = wait_for_exit(pid_, pidfd_.get(), kStopGrace);
+  }
+  spdlog::info("anycastd-dpdk (pid {}) {}", pid_, how);
+}
+
+std::vector<std::string> DpdkDatapath::command() const {
+  std::vector<std::string> args = {config_.binary.empty() ? default_binary() : config_.binary,
+                                   "--channel-fd", std::to_string(kChildChannelFd),
+                                   "--exception", std::string(to_string(config_.exception)),
+                                   "--exception-interface", config_.exception_interface,
+                                   "--profile", config_.profile};
+  auto option = [&](const char* flag, std::uint32_t value) {
+    if (value) args.insert(args.end(), {flag, std::to_string(value)});
+  };
+  option("--rx-descriptors", config_.rx_descriptors);
+  option("--tx-descriptors", config_.tx_descriptors);
+  option("--burst", config_.burst);
+  if (config_.idle_sleep_us) args.insert(args.end(), {"--idle-sleep-us", std::to_string(*config_.idle_sleep_us)});
+  args.push_back("--");
+  args.insert(args.end(), config_.eal_args.begin(), config_.eal_args.end());
+  args.insert(args.end(), {"-l", config_.lcores});
+  return args;
+}
+
+void DpdkDatapath::spawn() {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+    throw std::runtime_error("socketpair for the datapath channel: " + posix_io::errno_text(errno));
+  posix_io::UniqueFd ours(sv[0]), theirs(sv[1]);
+  // Stats replies with many port xstats exceed the default socket buffer's largest datagram.
+  int size = static_cast<int>(2 * channel::kMaxMessage);
+  for (int fd : sv)
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
+      setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+
+  std::vector<std::string> args = command();
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  spdlog::info("starting the DPDK datapath: {}", fmt::join(args, " "));
+
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork: " + posix_io::errno_text(errno));
+  if (pid == 0) {
+    // Only async-signal-safe calls from here to exec. Our signals are blocked for the signalfd:
+    // the datapath needs them. Its own process group keeps a terminal's Ctrl-C for us, so the
+    // datapath answers through the drain that follows.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    setpgid(0, 0);
+    if (theirs.get() == kChildChannelFd)
+      fcntl(kChildChannelFd, F_SETFD, 0);
+    else
+      dup2(theirs.get(), kChildChannelFd);
+    execv(argv[0], argv.data());
+    const char message[] = "anycastd: cannot exec the DPDK datapath binary\n";
+    [[maybe_unused]] ssize_t ignored = write(STDERR_FILENO, message, sizeof message - 1);
+    _exit(127);
+  }
+  pid_ = pid;
+  pidfd_ = posix_io::UniqueFd(open_pidfd(pid));
+  if (!pidfd_) throw std::runtime_error("pidfd_open: " + posix_io::errno_text(errno));
+  hello_socket_ = std::move(ours);
+  state_ = State::starting;
+  started_at_ = Clock::now();
+  hello_deadline_ = started_at_ + config_.start_timeout;
+  down_reason_ = "the DPDK datapath is starting";
+}
+
+void DpdkDatapath::on_hello(const channel::Message& hello) {
+  if (hello.type != channel::Type::hello || hello.payload.size() != sizeof hello_)
+    throw std::runtime_error("anycastd-dpdk spoke first with something other than its hello");
+  std::memcpy(&hello_, hello.payload.data(), sizeof hello_);
+  configure_exception_interface(*netlink_, channel::text_of(hello_.exception_interface), config_.exception_addresses);
+  channel_->attach(std::move(hello_socket_));
+  state_ = State::running;
+  spdlog::info("DPDK datapath up: pid {}, port {} ({}, profile {}, MAC {}), {} queue{}, exception {} on {}", pid_,
+               hello_.port_id, channel::text_of(hello_.driver), channel::text_of(hello_.profile), mac_text(hello_.mac),
+               hello_.queues, hello_.queues == 1 ? "" : "s", channel::text_of(hello_.exception),
+               channel::text_of(hello_.exception_interface));
+  if (tables_) write_tables(*tables_);
+}
+
+void DpdkDatapath::on_exit(const std::string& how, Clock::time_point now) {
+  channel_->detach("anycastd-dpdk " + how);
+  hello_socket_.reset();
+  pidfd_.reset();
+  pid_ = -1;
+  add_stats(carried_, last_);
+  last_ = {};
+  if (state_ == State::running && now - started_at_ >= kStableAfter) backoff_ = Millis{1000};
+  state_ = State::down;
+  down_reason_ = "the DPDK datapath " + how;
+  restart_at_ = now + backoff_;
+  spdlog::error("DPDK datapath (anycastd-dpdk) {}: every group is held out, routes withdrawn; starting it again in {} ms",
+                how, backoff_.count());
+  backoff_ = std::min(backoff_ * 2, kBackoffMax);
+  ++restarts_;
+}
+
+void DpdkDatapath::write_tables(const FastpathTables& tables) {
+  tables_ = tables;
+  if (state_ != State::running) return;
+  posix_io::UniqueFd image = channel::memfd_with(channel::encode_tables(tables));
+  try {
+    channel_->request(channel::Type::tables, nullptr, 0, kRequestTimeout, image.get());
+  } catch (const ChannelRefused& e) {
+    throw std::runtime_error(std::string("the DPDK datapath refused the tables: ") + e.what());
+  } catch (const ChannelError& e) {
+    // A datapath that cannot take its tables is no use: end it, supervision starts a new one.
+    spdlog::error("DPDK datapath: writing the tables: {}; killing it", e.what());
+    kill(pid_, SIGKILL);
+  }
+}
+
+ac_stats DpdkDatapath::read_stats() {
+  if (state_ == State::running) {
+    try {
+      StatsSnapshot s = fetch_stats(*channel_);
+      last_ = {};
+      for (const auto& l : s.lcores) add_stats(last_, l.core);
+    } catch (const ChannelError& e) {
+      spdlog::debug("DPDK datapath stats: {}", e.what());
+    }
+  }
+  ac_stats total = carried_;
+  add_stats(total, last_);
+  return total;
+}
+
+void DpdkDatapath::describe(DaemonStatus& status) {
+  status.datapath = "dpdk";
+  status.interface = channel::text_of(hello_.exception_interface);
+  DpdkStatus d;
+  d.running = state_ == State::running;
+  d.down_reason = down_reason();
+  d.pid = pid_ > 0 ? pid_ : 0;
+  d.restarts = restarts_;
+  d.driver = channel::text_of(hello_.driver);
+  d.profile = channel::text_of(hello_.profile);
+  d.exception = channel::text_of(hello_.exception);
+  d.exception_interface = status.interface;
+  d.mac = mac_text(hello_.mac);
+  d.queues = hello_.queues;
+  if (d.running) {
+    try {
+      StatsSnapshot s = fetch_stats(*channel_);
+      d.link_up = s.head.link_up != 0;
+      d.link_speed_mbps = s.head.link_speed_mbps;
+      d.lcores = std::move(s.lcores);
+      d.xstats = std::move(s.xstats);
+    } catch (const ChannelError& e) {
+      d.down_reason = e.what();
+    }
+  }
+  status.dpdk = std::move(d);
+}
+
+std::vector<int> DpdkDatapath::poll_fds() const {
+  std::vector<int> fds;
+  if (pidfd_) fds.push_back(pidfd_.get());
+  if (hello_socket_) fds.push_back(hello_socket_.get());
+  return fds;
+}
+
+Clock::time_point DpdkDatapath::next_wakeup() const {
+  if (state_ == State::down) return restart_at_;
+  if (state_ == State::starting) return hello_deadline_;
+  return Clock::time_point::max();
+}
+
+void DpdkDatapath::poll(Clock::time_point now) {
+  if (pid_ > 0) {
+    siginfo_t info{};
+    if (waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG) == 0 && info.si_pid == pid_) {
+      on_exit(how_it_ended(info), now);
+      return;
+    }
+  }
+  if (state_ == State::starting) {
+    pollfd fd{hello_socket_.get(), POLLIN, 0};
+    if (::poll(&fd, 1, 0) > 0 && (fd.revents & POLLIN)) {
+      std::string error;
+      if (auto hello = channel::receive_message(hello_socket_.get(), posix_io::deadline_in(Millis{0}), error)) {
+        try {
+          on_hello(*hello);
+        } catch (const std::exception& e) {
+          spdlog::error("DPDK datapath start-up: {}; killing it", e.what());
+          kill(pid_, SIGKILL);
+        }
+      } else {
+        hello_socket_.reset();  // closed: the exit follows
+      }
+    } else if (now >= hello_deadline_) {
+      spdlog::error("DPDK datapath did not report ready within {} ms; killing it", config_.start_timeout.count());
+      kill(pid_, SIGKILL);
+      hello_deadline_ = Clock::time_point::max();
+    }
+  } else if (state_ == State::down && now >= restart_at_) {
+    try {
+      spawn();
+    } catch (const std::exception& e) {
+      spdlog::error("starting the DPDK datapath: {}", e.what());
+      restart_at_ = now + backoff_;
+    }
+  }
+}
+
+void DpdkDatapath::prepare_exec() {
+  if (state_ != State::running) {
+    // A datapath still starting would hold the port (EAL's lock) against the successor's own.
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      wait_for_exit(pid_, pidfd_.get(), kStopGrace);
+    }
+    return;
+  }
+  int fd = channel_->release();
+  fcntl(fd, F_SETFD, 0);
+  std::string value = std::to_string(pid_) + ":" + std::to_string(fd) + ":" + hex(&hello_, sizeof hello_);
+  setenv(kHandoverEnv, value.c_str(), 1);
+}
+
+bool DpdkDatapath::adopt_handover() {
+  const char* handed = std::getenv(kHandoverEnv);
+  if (!handed) return false;
+  std::string value = handed;
+  unsetenv(kHandoverEnv);
+  std::size_t a = value.find(':'), b = value.find(':', a + 1);
+  pid_t pid = a == std::string::npos ? 0 : std::atoi(value.substr(0, a).c_str());
+  int fd = b == std::string::npos ? -1 : std::atoi(value.substr(a + 1, b - a - 1).c_str());
+  if (pid <= 0 || fd < 0 || !unhex(value.substr(b + 1), &hello_, sizeof hello_)) {
+    spdlog::warn("{} is malformed: starting a new DPDK datapath", kHandoverEnv);
+    return false;
+  }
+  posix_io::UniqueFd socket(fd);
+  fcntl(fd, F_SETFD, FD_CLOEXEC);
+  posix_io::UniqueFd pidfd(open_pidfd(pid));
+  if (!pidfd) {
+    spdlog::warn("the DPDK datapath handed over (pid {}) is gone: starting a new one", pid);
+    return false;
+  }
+  pid_ = pid;
+  pidfd_ = std::move(pidfd);
+  channel_->attach(std::move(socket));
+  try {
+    fetch_stats(*channel_);
+  } catch (const ChannelError& e) {
+    spdlog::warn("the DPDK datapath handed over (pid {}) does not answer ({}): replacing it", pid, e.what());
+    channel_->detach("replaced");
+    kill(pid_, SIGKILL);
+    wait_for_exit(pid_, pidfd_.get(), kStopGrace);
+    pidfd_.reset();
+    pid_ = -1;
+    return false;
+  }
+  state_ = State::running;
+  started_at_ = Clock::now();
+  spdlog::info("adopted the running DPDK datapath (pid {}): it answered throughout the restart", pid_);
+  return true;
+}
+
+}  // namespace anycastd

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "datapath/xdp_datapath.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+
+#include <cstring>
+
+namespace anycastd {
+namespace {
+
+std::uint32_t attached_prog_id(const bpf_xdp_query_opts& query) {
+  return query.attach_mode == XDP_ATTACHED_SKB ? query.skb_prog_id : query.drv_prog_id;
+}
+
+// BPF_PROG_TEST_RUN on our loaded program: its maps are the live tables. The attachment is
+// compared by id on the interface, so someone detaching or replacing it is seen.
+class XdpProbe final : public DatapathProbe {
+ public:
+  XdpProbe(std::shared_ptr<XdpProgram> program, Interface nic) : program_(std::move(program)), nic_(std::move(nic)) {}
+
+  InPlace in_place() override {
+    bpf_xdp_query_opts query{};
+    query.sz = sizeof query;
+    if (int err = bpf_xdp_query(nic_.index, 0, &query); err < 0)
+      return {false, "querying XDP on " + nic_.name + ": " + std::strerror(-err)};
+    std::uint32_t ours = program_->prog_id();
+    if (query.attach_mode == XDP_ATTACHED_NONE)
+      return {false, "no XDP program on " + nic_.name + " (ours was prog id " + std::to_string(ours) + ")"};
+    if (attached_prog_id(query) != ours)
+      return {false, "XDP program on " + nic_.name + " is prog id " + std::to_string(attached_prog_id(query)) +
+                         ", not ours (" + std::to_string(ours) + ")"};
+    return {true, "prog id " + std::to_string(ours) + " attached"};
+  }
+
+  ProbeRun run(const std::vector<std::uint8_t>& frame) override {
+    ProbeRun r;
+    std::vector<std::uint8_t> out(frame.size() + 256);
+    bpf_test_run_opts run{};
+    run.sz = sizeof run;
+    run.data_in = frame.data();
+    run.data_size_in = static_cast<__u32>(frame.size());
+    run.data_out = out.data();
+    run.data_size_out = static_cast<__u32>(out.size());
+    run.repeat = 1;
+    if (int err = bpf_prog_test_run_opts(program_->prog_fd(), &run); err < 0) {
+      r.error = "BPF_PROG_TEST_RUN: " + std::string(std::strerror(-err));
+      return r;
+    }
+    r.answered = run.retval == XDP_TX;
+    if (!r.answered) r.verdict = "XDP verdict " + std::to_string(run.retval);
+    out.resize(run.data_size_out);
+    r.frame = std::move(out);
+    return r;
+  }
+
+ private:
+  std::shared_ptr<XdpProgram> program_;
+  Interface nic_;
+};
+
+}  // namespace
+
+XdpDatapath::XdpDatapath(const DatapathConfig& config, bool adopt) : config_(config) {
+  nic_ = find_interface(config.interface);
+  lock_.emplace("xdp", nic_.name);
+  XdpLoadOptions load;
+  load.vip_max_entries = config.vip_max_entries;
+  load.allow_max_entries = config.allow_max_entries;
+  if (adopt) {
+    bpf_xdp_query_opts query{};
+    query.sz = sizeof query;
+    if (bpf_xdp_query(nic_.index, 0, &query) == 0) load.reuse_maps_of_prog_id = attached_prog_id(query);
+  }
+  program_ = std::make_shared<XdpProgram>(load);
+  probe_ = std::make_shared<XdpProbe>(program_, nic_);
+}
+
+XdpDatapath::~XdpDatapath() {
+  if (attachment_) program_->set_answering(false);
+  attachment_.reset();
+}
+
+void XdpDatapath::activate() { attachment_.emplace(nic_, program_->prog_fd(), config_.xdp_mode); }
+
+void XdpDatapath::describe(DaemonStatus& status) {
+  status.datapath = "xdp";
+  status.interface = nic_.name;
+  status.xdp_mode = attachment_ ? std::string(to_string(attachment_->mode())) : "";
+  status.prog_id = attachment_ ? attachment_->prog_id() : 0;
+}
+
+}  // namespace anycastd

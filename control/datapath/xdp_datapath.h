@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// The XDP fast path: our program loaded, fed and attached to the NIC by netlink.
+
+#include <memory>
+#include <optional>
+
+#include "config.h"
+#include "datapath/datapath.h"
+#include "instance_lock.h"
+#include "netlink.h"
+#include "xdp_attach.h"
+#include "xdp_program.h"
+
+namespace anycastd {
+
+class XdpDatapath final : public Datapath {
+ public:
+  // Loads the program (not attached yet). `adopt`: take over the maps of the program attached
+  // now (restart in place), so tables and counters carry on.
+  XdpDatapath(const DatapathConfig& config, bool adopt);
+  // Stops answering, then detaches.
+  ~XdpDatapath() override;
+
+  void activate() override;
+  void write_tables(const FastpathTables& tables) override { program_->write_tables(tables); }
+  ac_stats read_stats() override { return program_->read_stats(); }
+  std::shared_ptr<DatapathProbe> probe() override { return probe_; }
+  void describe(DaemonStatus& status) override;
+
+  const Interface& nic() const { return nic_; }
+  const XdpAttachment& attachment() const { return *attachment_; }
+
+ private:
+  DatapathConfig config_;
+  Interface nic_;
+  std::optional<InstanceLock> lock_;
+  std::shared_ptr<XdpProgram> program_;  // shared with the probe, which check threads may hold
+  std::optional<XdpAttachment> attachment_;
+  std::shared_ptr<DatapathProbe> probe_;
+};
+
+}  // namespace anycastd

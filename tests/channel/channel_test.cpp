@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: Apache-2.0
+// The control <-> datapath channel: the table image round-trips and rejects damage, messages
+// carry their payload and descriptor, and control's client matches replies to requests.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <thread>
+
+#include "channel.h"
+#include "datapath/channel_client.h"
+#include "test_tables.h"
+
+namespace anycastd {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Pair {
+  posix_io::UniqueFd control, datapath;
+  Pair() {
+    int sv[2];
+    EXPECT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+    control = posix_io::UniqueFd(sv[0]);
+    datapath = posix_io::UniqueFd(sv[1]);
+  }
+};
+
+bool same_tables(const FastpathTables& a, const FastpathTables& b) {
+  if (a.answering != b.answering || a.vips.size() != b.vips.size() || a.allow.size() != b.allow.size()) return false;
+  for (std::size_t i = 0; i < a.vips.size(); ++i)
+    if (a.vips[i].prefix != b.vips[i].prefix || std::memcmp(&a.vips[i].value, &b.vips[i].value, sizeof(ac_vip_value)))
+      return false;
+  for (std::size_t i = 0; i < a.allow.size(); ++i)
+    if (a.allow[i].service != b.allow[i].service || a.allow[i].source != b.allow[i].source) return false;
+  if (a.ports.size() != b.ports.size()) return false;
+  for (const auto& [port, value] : a.ports) {
+    auto it = b.ports.find(port);
+    if (it == b.ports.end() || std::memcmp(&it->second, &value, sizeof value)) return false;
+  }
+  return true;
+}
+
+TEST(TableImage, RoundTripsEveryTestTableSet) {
+  for (std::string_view name : test::kTableNames) {
+    FastpathTables t = test::make_tables(name);
+    std::vector<std::uint8_t> image = channel::encode_tables(t);
+    EXPECT_TRUE(same_tables(channel::decode_tables(image.data(), image.size()), t)) << name;
+  }
+}
+
+TEST(TableImage, RejectsDamage) {
+  std::vector<std::uint8_t> image = channel::encode_tables(test::make_tables("echo_allow"));
+  auto error_of = [](std::vector<std::uint8_t> bytes) {
+    try {
+      channel::decode_tables(bytes.data(), bytes.size());
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("(decoded)");
+  };
+  EXPECT_NE(error_of({1, 2, 3}).find("truncated"), std::string::npos);
+  auto bad_magic = image;
+  bad_magic[0] ^= 0xff;
+  EXPECT_NE(error_of(bad_magic).find("not a table image"), std::string::npos);
+  auto short_by_one = image;
+  short_by_one.pop_back();
+  EXPECT_NE(error_of(short_by_one).find("its counts say"), std::string::npos);
+  auto bad_family = image;
+  bad_family[24] = 5;  // the first VIP record's family, right after the six-word header
+  EXPECT_NE(error_of(bad_family).find("vip 0: family 5"), std::string::npos) << error_of(bad_family);
+}
+
+TEST(TableImage, TravelsInASealedMemfd) {
+  std::vector<std::uint8_t> image = channel::encode_tables(test::make_tables("default"));
+  posix_io::UniqueFd fd = channel::memfd_with(image);
+  EXPECT_EQ(channel::read_memfd(fd.get()), image);
+  EXPECT_LT(write(fd.get(), "x", 1), 0) << "sealed against writes";
+}
+
+TEST(Messages, CarryPayloadAndDescriptor) {
+  Pair p;
+  posix_io::UniqueFd memfd = channel::memfd_with({1, 2, 3});
+  const char text[] = "hello";
+  ASSERT_EQ(channel::send_message(p.control.get(), channel::Type::tables, 7, text, sizeof text, memfd.get()), "");
+  std::string error;
+  auto m = channel::receive_message(p.datapath.get(), posix_io::deadline_in(1s), error);
+  ASSERT_TRUE(m) << error;
+  EXPECT_EQ(m->type, channel::Type::tables);
+  EXPECT_EQ(m->sequence, 7u);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(m->payload.data())), "hello");
+  ASSERT_TRUE(m->fd);
+  EXPECT_EQ(channel::read_memfd(m->fd.get()), (std::vector<std::uint8_t>{1, 2, 3}));
+}
+
+TEST(Messages, RejectsForeignDatagramsAndReportsClose) {
+  Pair p;
+  std::string error;
+  ASSERT_EQ(send(p.control.get(), "junk", 4, 0), 4);
+  EXPECT_FALSE(channel::receive_message(p.datapath.get(), posix_io::deadline_in(1s), error));
+  EXPECT_NE(error.find("4 bytes is no channel message"), std::string::npos) << error;
+
+  channel::Header other{channel::kMagic, channel::kVersion + 1, 1, 1, 0};
+  ASSERT_EQ(send(p.control.get(), &other, sizeof other, 0), static_cast<ssize_t>(sizeof other));
+  EXPECT_FALSE(channel::receive_message(p.datapath.get(), posix_io::deadline_in(1s), error));
+  EXPECT_NE(error.find("does not match anycastd"), std::string::npos) << error;
+
+  EXPECT_FALSE(channel::receive_message(p.datapath.get(), posix_io::deadline_in(50ms), error));
+  EXPECT_EQ(error, "timed out");
+  p.control.reset();
+  EXPECT_FALSE(channel::receive_message(p.datapath.get(), posix_io::deadline_in(1s), error));
+  EXPECT_EQ(error, "closed");
+}
+
+TEST(ChannelClientTest, MatchesRepliesAndSkipsLateOnes) {
+  Pair p;
+  ChannelClient client;
+  client.attach(std::move(p.control));
+  std::thread datapath([fd = p.datapath.get()] {
+    std::string error;
+    auto first = channel::receive_message(fd, posix_io::deadline_in(5s), error);
+    // A late reply to a request nobody waits for any more, then the real one.
+    channel::send_message(fd, channel::Type::ok, first->sequence - 1, nullptr, 0);
+    channel::send_message(fd, channel::Type::stats_reply, first->sequence, "x", 1);
+    auto second = channel::receive_message(fd, posix_io::deadline_in(5s), error);
+    const char refusal[] = "vip table full";
+    channel::send_message(fd, channel::Type::error, second->sequence, refusal, sizeof refusal - 1);
+  });
+  channel::Message reply = client.request(channel::Type::stats, nullptr, 0, 5s);
+  EXPECT_EQ(reply.type, channel::Type::stats_reply);
+  EXPECT_EQ(reply.payload, std::vector<std::uint8_t>{'x'});
+  EXPECT_THROW(
+      {
+        try {
+          client.request(channel::Type::stats, nullptr, 0, 5s);
+        } catch (const ChannelRefused& e) {
+          EXPECT_STREQ(e.what(), "vip table full");
+          throw;
+        }
+      },
+      ChannelRefused);
+  datapath.join();
+  EXPECT_THROW(client.request(channel::Type::stats, nullptr, 0, 100ms), ChannelError) << "nobody answers: times out";
+  client.detach("killed");
+  try {
+    client.request(channel::Type::stats, nullptr, 0, 5s);
+    ADD_FAILURE() << "a detached client must refuse at once";
+  } catch (const ChannelError& e) {
+    EXPECT_NE(std::string(e.what()).find("not running (killed)"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace anycastd
