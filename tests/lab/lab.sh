@@ -353,3 +353,17 @@ lab_expect_echo() {
 	seen="answered=$(lab_field "$out" answered) wrong=$(lab_field "$out" wrong) refused=$(lab_field "$out" refused)"
 	lab_expect_eq "$what" "answered=$want wrong=0 refused=0" "$seen"
 }
+
+# jq-like access to STATUS_JSON (what `anycastctl status --json` printed): json_get 'EXPR' with d
+# the parsed reply, g(name) a group, check(group, prefix) a group's check.
+json_get() {
+	/usr/bin/python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+def g(name):
+    return next(x for x in d["status"]["groups"] if x["name"] == name)
+def check(group, prefix):
+    return next(c for c in g(group)["checks"] if c["name"].startswith(prefix))
+v = eval(sys.argv[1])
+print(json.dumps(v) if isinstance(v, (list, dict, bool)) or v is None else v)' "$1" <<<"$STATUS_JSON"
+}

@@ -175,19 +175,6 @@ STATUS_JSON=""
 status_json() {
 	STATUS_JSON=$(ctl status --json) || lab_fail "anycastctl status --json failed (exit $?): $STATUS_JSON"
 }
-# jq-like access to the last status_json: json_get 'EXPR' with d the parsed reply, g(name) a group.
-json_get() {
-	/usr/bin/python3 -c '
-import json, sys
-d = json.loads(sys.stdin.read())
-def g(name):
-    return next(x for x in d["status"]["groups"] if x["name"] == name)
-def check(group, prefix):
-    return next(c for c in g(group)["checks"] if c["name"].startswith(prefix))
-v = eval(sys.argv[1])
-print(json.dumps(v) if isinstance(v, (list, dict, bool)) or v is None else v)' "$1" <<<"$STATUS_JSON"
-}
-
 metrics_get() {
 	lab_edge "$LAB_PYTHON" "$HELPER" http-get "http://$METRICS/metrics"
 }

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# The DPDK datapath in the namespace lab: anycastd starts anycastd-dpdk on the edge's veth
+# through net_af_xdp (the edge's kernel no longer sees that port's traffic) with the TAP
+# exception path carrying the edge's own addresses. Shows: UDP echo to the v4 and v6 VIPs is
+# answered by DPDK while the edge's kernel UDP counters stay still; ARP and ND from the client
+# are answered by the kernel through the exception path; TCP to a server on the VIP alias works
+# both ways; status and metrics show the datapath; a killed datapath withdraws the route (the
+# alias goes) and comes back; SIGTERM withdraws and everything stops cleanly.
+#
+# Usage: test_dpdk_lab.sh ANYCASTD ANYCASTCTL ANYCASTD_DPDK XDP_PASS_OBJECT
+set -euo pipefail
+ANYCASTD=$1 ANYCASTCTL=$2 DPDK_BIN=$3 XDP_PASS=$4
+source "$(dirname "${BASH_SOURCE[0]}")/lab.sh"
+HELPER="$LAB_DIR/ctl_lab.py"
+
+VIP4=192.0.2.10
+VIP6=2001:db8::10
+METRICS=127.0.0.1:9187 # inside the edge namespace: no clash with anything on the host
+
+lab_setup "$XDP_PASS"
+[[ -x "$DPDK_BIN" ]] || lab_fail "anycastd-dpdk not found or not executable: $DPDK_BIN"
+# The edge's addresses move from the veth (now DPDK's port) to the exception interface.
+ip -n "$LAB_EDGE" addr flush dev "$LAB_EDGE_IF"
+PORT_MAC=$(lab_edge cat "/sys/class/net/$LAB_EDGE_IF/address")
+lab_route_vip "$VIP4/32"
+lab_route_vip "$VIP6/128"
+
+ctl() { "$ANYCASTCTL" --socket "$LAB_TMP/anycastd.sock" "$@"; }
+status_json() { STATUS_JSON=$(ctl status --json) || lab_fail "anycastctl status --json failed: $STATUS_JSON"; }
+alias_present() { ip -n "$LAB_EDGE" -o addr show dev lo | grep -qF " $1/"; }
+wait_alias() { # wait_alias ADDR present|absent DEADLINE_S
+	local deadline=$((SECONDS + $3))
+	while :; do
+		if alias_present "$1"; then [[ $2 == present ]] && return 0; else [[ $2 == absent ]] && return 0; fi
+		((SECONDS < deadline)) || lab_fail "alias $1 on the edge's lo: expected $2 within $3 s"
+		sleep 0.02
+	done
+}
+
+CONF="$LAB_TMP/anycastd.toml"
+cat >"$CONF" <<EOF2
+[datapath]
+kind = "dpdk"
+
+[datapath.dpdk]
+eal_args = ["--no-huge", "-m", "512", "--no-pci", "--file-prefix=aclab$$", "--vdev=net_af_xdp0,iface=$LAB_EDGE_IF"]
+lcores = "0-1"
+exception = "tap"
+exception_interface = "ac0"
+exception_addresses = ["$LAB_EDGE_V4/24", "$LAB_EDGE_V6/64"]
+binary = "$DPDK_BIN"
+
+[anycast]
+addresses = ["$VIP4", "$VIP6"]
+
+[services.echo]
+port = 7
+
+[health]
+interval_ms = 500
+fast_interval_ms = 100
+rise = 2
+fall = 1
+
+[[health.check]]
+kind = "datapath"
+
+[route]
+signal = "alias"
+drain_ms = 300
+
+[control]
+socket = "$LAB_TMP/anycastd.sock"
+
+[metrics]
+listen = "$METRICS"
+EOF2
+
+lab_start_anycastd "$ANYCASTD" "$CONF"
+lab_wait_log "DPDK datapath up" 5
+
+# --- 1. status: the DPDK datapath runs, with the TAP exception path ---
+status_json
+lab_expect_eq "status: datapath" dpdk "$(json_get 'd["status"]["datapath"]')"
+lab_expect_eq "status: dpdk running" true "$(json_get 'd["status"]["dpdk"]["running"]')"
+lab_expect_eq "status: exception path" tap "$(json_get 'd["status"]["dpdk"]["exception"]')"
+lab_expect_eq "status: port MAC is the veth's" "$PORT_MAC" "$(json_get 'd["status"]["dpdk"]["mac"]')"
+lab_expect_eq "exception interface carries the port's MAC" "$PORT_MAC" "$(lab_edge cat /sys/class/net/ac0/address)"
+DPDK_PID=$(json_get 'd["status"]["dpdk"]["pid"]')
+
+# --- 2. ARP and ND through the exception path: the kernel on ac0 answers for the edge ---
+lab_expect_eq "ping the edge over IPv4 (ARP, ICMP via the exception path)" 0 \
+	"$(lab_client ping -c 2 -W 2 -q "$LAB_EDGE_V4" >/dev/null 2>&1; echo $?)"
+lab_expect_eq "ping the edge over IPv6 (ND, ICMPv6 via the exception path)" 0 \
+	"$(lab_client ping -6 -c 2 -W 2 -q "$LAB_EDGE_V6" >/dev/null 2>&1; echo $?)"
+lab_expect_eq "client's ARP entry for the edge is the port's MAC" "$PORT_MAC" \
+	"$(lab_client ip -4 neigh show "$LAB_EDGE_V4" dev "$LAB_CLIENT_IF" | awk '{print $3}')"
+lab_expect_eq "client's ND entry for the edge is the port's MAC" "$PORT_MAC" \
+	"$(lab_client ip -6 neigh show "$LAB_EDGE_V6" dev "$LAB_CLIENT_IF" | awk '{print $3}')"
+
+# --- 3. UDP echo answered by DPDK; the edge's kernel never sees it ---
+declare -A before after
+lab_udp_counters "$LAB_EDGE" before
+lab_expect_echo "echo to $VIP4 answered by DPDK" 20 "$VIP4" 7 --count 20
+lab_expect_echo "echo to $VIP6 answered by DPDK" 20 "$VIP6" 7 --count 20
+lab_udp_counters "$LAB_EDGE" after
+for k in in4 noports4 in6 noports6; do
+	lab_expect_eq "edge kernel UDP counter $k unchanged" "${before[$k]}" "${after[$k]}"
+done
+lab_expect_eq "client UDP checksum errors" 0 "$(lab_snmp "$LAB_CLIENT" Udp InCsumErrors)"
+
+# --- 4. TCP to a server on the VIP alias, both ways through the exception path ---
+lab_bg "$LAB_EDGE" socat "TCP4-LISTEN:8080,bind=$VIP4,reuseaddr,fork" PIPE
+lab_bg "$LAB_EDGE" socat "TCP6-LISTEN:8080,bind=[$VIP6],ipv6only=1,reuseaddr,fork" PIPE
+sleep 0.3
+for vip in "$VIP4" "$VIP6"; do
+	lab_expect_eq "TCP to $vip:8080 (socat on the edge, bound to the VIP)" "connected=1 echoed=1" \
+		"$(lab_client "$LAB_PYTHON" "$LAB_DIR/tcp_probe.py" "$vip" 8080 | grep -o 'connected=[01] echoed=[01]')"
+done
+
+# --- 5. counters in status and metrics ---
+status_json
+answered=$(json_get 'd["status"]["counters"]["answered"]["echo"]')
+((answered >= 40)) || lab_fail "status counters: echo answered $answered, expected at least the 40 sent"
+to_kernel=$(json_get 'sum(l["datapath"]["to_kernel"] for l in d["status"]["dpdk"]["lcores"])')
+from_kernel=$(json_get 'sum(l["datapath"]["from_kernel"] for l in d["status"]["dpdk"]["lcores"])')
+((to_kernel > 0 && from_kernel > 0)) || lab_fail "exception path counters: to_kernel=$to_kernel from_kernel=$from_kernel"
+lab_log "ok: exception path carried $to_kernel frames to the kernel and $from_kernel from it"
+metrics=$(lab_edge "$LAB_PYTHON" "$HELPER" http-get "http://$METRICS/metrics")
+grep -q '^anycastd_dpdk_up 1$' <<<"$metrics" || lab_fail "metrics: anycastd_dpdk_up 1 missing"
+grep -qE '^anycastd_answered_total\{service="echo"\} [1-9]' <<<"$metrics" || lab_fail "metrics: no answered echo"
+lab_log "ok: metrics show the DPDK datapath"
+
+# --- 6. a killed datapath withdraws the route, then comes back ---
+kill -KILL "$DPDK_PID"
+wait_alias "$VIP4" absent 5
+lab_log "ok: alias withdrawn after the datapath was killed"
+lab_wait_log "DPDK datapath \(anycastd-dpdk\) was killed by SIGKILL" 5
+lab_wait_log "DPDK datapath up: pid" 30
+wait_alias "$VIP4" present 30
+lab_log "ok: datapath restarted, group announced again"
+status_json
+lab_expect_eq "status: restarts" 1 "$(json_get 'd["status"]["dpdk"]["restarts"]')"
+lab_expect_echo "echo to $VIP4 after the restart" 10 "$VIP4" 7 --count 10
+DPDK_PID=$(json_get 'd["status"]["dpdk"]["pid"]')
+
+# --- 7. SIGTERM: withdraw, drain, stop the datapath, exit 0 ---
+lab_stop_anycastd 30
+lab_expect_eq "anycastd exit code after SIGTERM" 0 "$LAB_ANYCASTD_RC"
+alias_present "$VIP4" && lab_fail "alias $VIP4 still on lo after SIGTERM"
+kill -0 "$DPDK_PID" 2>/dev/null && lab_fail "anycastd-dpdk (pid $DPDK_PID) still runs after anycastd stopped"
+lab_edge test -e /sys/class/net/ac0 && lab_fail "exception interface ac0 still exists"
+grep -q "anycastd-dpdk (pid $DPDK_PID) exited with status 0" "$LAB_ANYCASTD_LOG" ||
+	{ lab_dump_anycastd_log; lab_fail "anycastd-dpdk did not exit cleanly"; }
+lab_log "PASS"
