@@ -14,6 +14,7 @@ PACKAGES=(
 	libbpf-dev bpftool libelf-dev zlib1g-dev
 	libspdlog-dev libfmt-dev libtomlplusplus-dev libmnl-dev nlohmann-json3-dev
 	libgtest-dev libgmock-dev libbenchmark-dev
+	libdpdk-dev dpdk-dev
 	# labs, demo and tests
 	iproute2 ethtool python3 python3-scapy socat tcpdump procps util-linux
 	# routing daemons for the route-signal labs

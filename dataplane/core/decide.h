@@ -12,6 +12,9 @@
  *   int ac_env_allowed4(struct ac_env *, __u32 service, const __u8 saddr[4]);
  *   int ac_env_allowed6(struct ac_env *, __u32 service, const __u8 saddr[16]);
  *   int ac_env_answering(struct ac_env *);   (the global switch)
+ *   int ac_env_ip4_csum_verified(struct ac_env *);
+ *       the NIC's verdict on this frame's IPv4 header checksum: 1 good, -1 bad, 0 unknown
+ *       (then the core sums it itself); 0 wherever no hardware looked at the frame
  *
  * Addresses point into the frame, in network byte order.
  */
@@ -78,7 +81,7 @@ static __always_inline struct ac_verdict ac_decide(struct ac_env *env, __u8 *dat
 		vip = ac_env_vip4(env, (const __u8 *)&ip->daddr);
 		if (!vip)
 			return ac_pass(AC_PASS_NOT_VIP);
-		reason = ac_check_ip4(&cur, ip);
+		reason = ac_check_ip4(&cur, ip, ac_env_ip4_csum_verified(env));
 		if (reason)
 			return ac_pass(reason);
 		h->ip4 = ip;

@@ -89,9 +89,11 @@ static __always_inline struct ac_iphdr *ac_parse_ip4_fixed(struct ac_cursor *cur
 
 /*
  * The rest of an IPv4 header addressed to a VIP: the fast path owns only plain UDP, so options
- * and fragments go to the kernel, which reassembles and handles them.
+ * and fragments go to the kernel, which reassembles and handles them. hw_csum is what the NIC
+ * found for the header checksum (1 good, -1 bad, 0 not checked): a verified header is not summed
+ * again.
  */
-static __always_inline __u8 ac_check_ip4(const struct ac_cursor *cur, const struct ac_iphdr *ip)
+static __always_inline __u8 ac_check_ip4(const struct ac_cursor *cur, const struct ac_iphdr *ip, int hw_csum)
 {
 	__u8 ihl = ip->version_ihl & 0x0F;
 	if (ihl < 5)
@@ -104,7 +106,7 @@ static __always_inline __u8 ac_check_ip4(const struct ac_cursor *cur, const stru
 	if (ihl > 5)
 		return AC_PASS_IP_OPTIONS;
 	/* The kernel would drop it; answering could send a reply to a corrupted source address. */
-	if (!ac_ip4_checksum_ok(ip))
+	if (hw_csum < 0 || (hw_csum == 0 && !ac_ip4_checksum_ok(ip)))
 		return AC_PASS_BAD_IP_HEADER;
 	if (ac_ntohs(ip->frag_off) & (AC_IP_MF | AC_IP_OFFSET))
 		return AC_PASS_IP_FRAGMENT;

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The DPDK worker's burst loop over net_ring, per packet, next to its floor: the same rings and
+// ethdev calls with nothing but a MAC swap in between. Each iteration puts one burst of echo
+// frames on the port's RX ring, runs one worker poll (RX burst, packet core, TX burst, and the
+// exception side's empty poll) and takes the answers off the TX ring; the answers are the next
+// iteration's requests (bench_frames.h's mirror pairs), so every packet takes the whole answer
+// path. Runs as root (EAL, --no-huge); figures and how to read them: docs/dpdk.md.
+
+#include <benchmark/benchmark.h>
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "bench_frames.h"
+#include "port.h"
+#include "table_store.h"
+#include "worker.h"
+
+namespace ab = anycastd::bench;
+namespace ad = anycastd::dpdk;
+
+namespace {
+
+constexpr std::uint16_t kBurst = 32;
+
+struct RingPort {
+  rte_ring* rx;
+  rte_ring* tx;
+  std::uint16_t port;
+  explicit RingPort(const std::string& name) {
+    rx = rte_ring_create((name + "_rx").c_str(), 256, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+    tx = rte_ring_create((name + "_tx").c_str(), 256, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+    if (!rx || !tx) throw std::runtime_error("rte_ring_create: " + std::string(rte_strerror(rte_errno)));
+    int p = rte_eth_from_rings(name.c_str(), &rx, 1, &tx, 1, SOCKET_ID_ANY);
+    if (p < 0) throw std::runtime_error("rte_eth_from_rings: " + std::string(rte_strerror(rte_errno)));
+    port = static_cast<std::uint16_t>(p);
+  }
+};
+
+struct Rig {
+  RingPort wire{"bench_wire"}, kernel{"bench_kernel"};
+  ad::Mempool pool{"bench_pool", 1023, 0};
+  ad::StartedPort wire_started{ad::configure_port(wire.port, {1, 256, 256, false, true, true}), pool.get(), false};
+  ad::StartedPort kernel_started{ad::configure_port(kernel.port, {1, 256, 256, false, false, true}), pool.get(),
+                                 false};
+  std::unique_ptr<ad::TableStore> store;
+  ad::Worker worker{};
+  std::vector<rte_mbuf*> mbufs;
+
+  Rig() {
+    std::string error;
+    auto empty = ad::DpdkTables::build(anycastd::FastpathTables{}, error);
+    store = std::make_unique<ad::TableStore>(1, std::move(empty));
+    worker.config = {wire.port, 0, kernel.port, 0, kBurst, 0, 0};
+    worker.tables = store.get();
+    worker.reader_id = 0;
+  }
+
+  void load(bool restricted) {
+    std::string error;
+    auto t = ad::DpdkTables::build(ab::bench_tables(restricted), error);
+    if (!t) throw std::runtime_error(error);
+    store->publish(std::move(t));
+  }
+
+  // One burst of copies of `frame`, owned by the benchmark between iterations.
+  void fill(const std::vector<std::uint8_t>& frame) {
+    for (rte_mbuf* m : mbufs) rte_pktmbuf_free(m);
+    mbufs.assign(kBurst, nullptr);
+    for (rte_mbuf*& m : mbufs) {
+      m = rte_pktmbuf_alloc(pool.get());
+      char* d = rte_pktmbuf_append(m, static_cast<std::uint16_t>(frame.size()));
+      std::memcpy(d, frame.data(), frame.size());
+    }
+  }
+
+  // Puts the burst in, runs `step`, takes the burst out; false if not every frame came back.
+  template <typename Step>
+  bool cycle(Step step) {
+    rte_ring_enqueue_burst(wire.rx, reinterpret_cast<void**>(mbufs.data()), kBurst, nullptr);
+    step();
+    return rte_ring_dequeue_burst(wire.tx, reinterpret_cast<void**>(mbufs.data()), kBurst, nullptr) == kBurst;
+  }
+
+  bool all_equal(const std::vector<std::uint8_t>& frame) const {
+    for (rte_mbuf* m : mbufs)
+      if (m->data_len != frame.size() || std::memcmp(rte_pktmbuf_mtod(m, void*), frame.data(), frame.size()) != 0)
+        return false;
+    return true;
+  }
+};
+
+Rig* rig = nullptr;
+
+void floor_step() {
+  rte_mbuf* pkts[kBurst];
+  std::uint16_t n = rte_eth_rx_burst(rig->wire.port, 0, pkts, kBurst);
+  for (std::uint16_t i = 0; i < n; ++i) {
+    auto* eth = rte_pktmbuf_mtod(pkts[i], rte_ether_hdr*);
+    rte_ether_addr tmp = eth->src_addr;
+    eth->src_addr = eth->dst_addr;
+    eth->dst_addr = tmp;
+  }
+  rte_eth_tx_burst(rig->wire.port, 0, pkts, n);
+}
+
+void core_step() { ad::worker_poll(rig->worker); }
+
+template <typename Step>
+void BM_loop(benchmark::State& state, const ab::BenchCase& c, Step step) {
+  rig->load(c.restricted);
+  rig->fill(ab::build_frame(c.spec));
+  bool ok = true;
+  std::uint64_t cycles = 0;
+  for (auto _ : state) {
+    std::uint64_t start = rte_rdtsc();
+    ok &= rig->cycle(step);
+    cycles += rte_rdtsc() - start;
+  }
+  if (!ok) state.SkipWithError("a burst did not come back whole");
+  const double packets = static_cast<double>(state.iterations()) * kBurst;
+  state.SetItemsProcessed(static_cast<std::int64_t>(packets));
+  state.counters["per_pkt"] =
+      benchmark::Counter(kBurst, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  state.counters["cycles_per_pkt"] = packets ? static_cast<double>(cycles) / packets : 0;
+}
+
+// The datapath's answers must be the mirror frames, or the figures measure something else.
+bool check(const ab::BenchCase& c) {
+  rig->load(c.restricted);
+  const std::vector<std::uint8_t> request = ab::build_frame(c.spec);
+  rig->fill(request);
+  return rig->cycle(core_step) && rig->all_equal(ab::build_frame(ab::mirror(c.spec))) && rig->cycle(core_step) &&
+         rig->all_equal(request);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  const std::string prefix = "ac_bench_" + std::to_string(getpid());
+  int rc = 0;
+  try {
+    ad::Eal eal({"--no-huge", "-m", "1024", "--no-pci", "--file-prefix=" + prefix, "-l", "0",
+                 "--log-level=lib.eal:error"});
+    {
+      Rig r;
+      rig = &r;
+      for (const ab::BenchCase& c : ab::bench_cases()) {
+        if (!check(c)) {
+          std::fprintf(stderr, "dpdk_burst: %s: the datapath did not answer with the mirror frame\n", c.name);
+          rc = 1;
+          break;
+        }
+        benchmark::RegisterBenchmark((std::string("dpdk_burst/") + c.name).c_str(),
+                                     [c](benchmark::State& s) { BM_loop(s, c, core_step); });
+        benchmark::RegisterBenchmark((std::string("dpdk_floor/") + c.name).c_str(),
+                                     [c](benchmark::State& s) { BM_loop(s, c, floor_step); });
+      }
+      if (rc == 0) benchmark::RunSpecifiedBenchmarks();
+      for (rte_mbuf* m : r.mbufs) rte_pktmbuf_free(m);
+      r.mbufs.clear();
+      rig = nullptr;
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "dpdk_burst: %s\n", e.what());
+    rc = 1;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all("/var/run/dpdk/" + prefix, ec);
+  benchmark::Shutdown();
+  return rc;
+}

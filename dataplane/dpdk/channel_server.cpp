@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "channel_server.h"
+
+#include <rte_ethdev.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include "env.h"
+
+namespace anycastd::dpdk {
+namespace {
+
+template <typename T>
+void append(std::vector<std::uint8_t>& out, const T& value) {
+  const auto* p = reinterpret_cast<const std::uint8_t*>(&value);
+  out.insert(out.end(), p, p + sizeof value);
+}
+
+}  // namespace
+
+ChannelServer::ChannelServer(int fd, TableStore& tables, std::vector<const Worker*> workers, std::uint16_t port)
+    : fd_(fd), tables_(tables), workers_(std::move(workers)), port_(port), loops_at_last_probe_(workers_.size(), 0) {}
+
+std::string ChannelServer::send_hello(const channel::Hello& hello) {
+  return channel::send_message(fd_, channel::Type::hello, 0, &hello, sizeof hello);
+}
+
+ChannelServer::Result ChannelServer::serve_one(std::chrono::milliseconds wait, std::string& note) {
+  std::string error;
+  std::optional<channel::Message> m = channel::receive_message(fd_, posix_io::deadline_in(wait), error);
+  if (!m) {
+    if (error == "timed out") return Result::idle;
+    if (error == "closed" || error.rfind("receiving", 0) == 0) {
+      note = error;
+      return Result::closed;
+    }
+    note = "ignored a bad datagram: " + error;
+    reply_error(0, error);
+    return Result::answered;
+  }
+  std::string sent;
+  switch (m->type) {
+    case channel::Type::tables: sent = reply_tables(*m, note); break;
+    case channel::Type::stats: sent = reply_stats(*m); break;
+    case channel::Type::probe: sent = reply_probe(*m); break;
+    default:
+      note = "unknown request type " + std::to_string(static_cast<unsigned>(m->type));
+      sent = reply_error(m->sequence, note);
+      break;
+  }
+  if (!sent.empty()) {
+    note = sent;
+    return Result::closed;
+  }
+  return Result::answered;
+}
+
+std::string ChannelServer::reply_error(std::uint32_t sequence, const std::string& text) {
+  return channel::send_message(fd_, channel::Type::error, sequence, text.data(), text.size());
+}
+
+std::string ChannelServer::reply_tables(const channel::Message& m, std::string& note) {
+  std::string error;
+  if (!m.fd) {
+    error = "tables: no table image attached (the memfd is missing)";
+  } else {
+    try {
+      std::vector<std::uint8_t> image = channel::read_memfd(m.fd.get());
+      FastpathTables decoded = channel::decode_tables(image.data(), image.size());
+      std::unique_ptr<DpdkTables> built = DpdkTables::build(decoded, error);
+      if (built) tables_.publish(std::move(built));
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }
+  if (!error.empty()) {
+    note = "tables refused, the previous set stays: " + error;
+    return reply_error(m.sequence, note);
+  }
+  return channel::send_message(fd_, channel::Type::ok, m.sequence, nullptr, 0);
+}
+
+std::string ChannelServer::reply_stats(const channel::Message& m) {
+  std::vector<rte_eth_xstat_name> names;
+  std::vector<rte_eth_xstat> values;
+  int n = rte_eth_xstats_get_names(port_, nullptr, 0);
+  if (n > 0) {
+    names.resize(static_cast<std::size_t>(n));
+    values.resize(static_cast<std::size_t>(n));
+    int got_names = rte_eth_xstats_get_names(port_, names.data(), static_cast<unsigned>(n));
+    int got_values = rte_eth_xstats_get(port_, values.data(), static_cast<unsigned>(n));
+    n = got_names == n && got_values == n ? n : 0;
+  } else {
+    n = 0;
+  }
+  // Whatever the device reports, the reply stays one datagram.
+  const std::size_t room = (channel::kMaxMessage - sizeof(channel::Header) - sizeof(channel::StatsReply) -
+                            workers_.size() * sizeof(channel::LcoreStats)) /
+                           sizeof(channel::Xstat);
+  const std::size_t xstats = std::min(static_cast<std::size_t>(n), room);
+
+  rte_eth_link link{};
+  rte_eth_link_get_nowait(port_, &link);
+  channel::StatsReply head{static_cast<std::uint32_t>(workers_.size()), static_cast<std::uint32_t>(xstats),
+                           link.link_status ? 1u : 0u, link.link_speed};
+  std::vector<std::uint8_t> payload;
+  append(payload, head);
+  for (const Worker* w : workers_) {
+    LcoreCounters c = read_counters(w->counters);
+    channel::LcoreStats s{};
+    s.lcore = w->config.lcore;
+    s.queue = w->config.queue;
+    s.loops = c.loops;
+    s.core = c.core;
+    s.datapath = c.datapath;
+    append(payload, s);
+  }
+  for (std::size_t i = 0; i < xstats; ++i) {
+    channel::Xstat x{};
+    channel::set_text(x.name, names[i].name);
+    x.value = values[i].value;
+    append(payload, x);
+  }
+  return channel::send_message(fd_, channel::Type::stats_reply, m.sequence, payload.data(), payload.size());
+}
+
+std::string ChannelServer::reply_probe(const channel::Message& m) {
+  if (m.payload.size() > channel::kMaxMessage - sizeof(channel::Header) - sizeof(channel::ProbeReply))
+    return reply_error(m.sequence, "probe: a frame of " + std::to_string(m.payload.size()) +
+                                       " bytes leaves no room for the reply");
+  std::vector<std::uint8_t> frame = m.payload;
+  ac_env env{tables_.current(), 0};
+  ac_headers h;
+  ac_verdict v = ac_decide(&env, frame.data(), frame.data() + frame.size(), &h);
+  if (v.action == AC_ACT_ANSWER) ac_respond(&h, v);
+
+  bool alive = !workers_.empty();
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    std::uint64_t loops = read_counters(workers_[i]->counters).loops;
+    if (loops == loops_at_last_probe_[i]) alive = false;
+    loops_at_last_probe_[i] = loops;
+  }
+  channel::ProbeReply head{v.action, v.reason, v.service, static_cast<std::uint8_t>(alive ? 1 : 0),
+                           static_cast<std::uint32_t>(frame.size())};
+  std::vector<std::uint8_t> payload;
+  append(payload, head);
+  payload.insert(payload.end(), frame.begin(), frame.end());
+  return channel::send_message(fd_, channel::Type::probe_reply, m.sequence, payload.data(), payload.size());
+}
+
+}  // namespace anycastd::dpdk

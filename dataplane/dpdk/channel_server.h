@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// The datapath's end of dataplane/channel, served on the main lcore: tables (build, swap, ok or
+// the reason it was refused, the old set staying), stats (per-lcore counters and the port's
+// xstats), probe (a frame through the same core on the live tables). Anything else gets an
+// error reply; nothing a peer sends can stop the datapath except closing the channel.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "channel.h"
+#include "table_store.h"
+#include "worker.h"
+
+namespace anycastd::dpdk {
+
+class ChannelServer {
+ public:
+  ChannelServer(int fd, TableStore& tables, std::vector<const Worker*> workers, std::uint16_t port);
+
+  std::string send_hello(const channel::Hello& hello);
+
+  enum class Result { answered, idle, closed };
+  // Waits up to `wait` for one request and answers it. `note` tells what went wrong when a
+  // request was refused, the datagram was not a message, or the channel failed.
+  Result serve_one(std::chrono::milliseconds wait, std::string& note);
+
+ private:
+  std::string reply_tables(const channel::Message& m, std::string& note);
+  std::string reply_stats(const channel::Message& m);
+  std::string reply_probe(const channel::Message& m);
+  std::string reply_error(std::uint32_t sequence, const std::string& text);
+
+  int fd_;
+  TableStore& tables_;
+  std::vector<const Worker*> workers_;
+  std::uint16_t port_;
+  std::vector<std::uint64_t> loops_at_last_probe_;
+};
+
+}  // namespace anycastd::dpdk

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "worker.h"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "env.h"
+#include "options.h"
+
+namespace anycastd::dpdk {
+namespace {
+
+constexpr unsigned kPrefetchAhead = 3;
+
+inline int ip4_csum_state(const rte_mbuf* m) {
+  switch (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) {
+    case RTE_MBUF_F_RX_IP_CKSUM_GOOD: return 1;
+    case RTE_MBUF_F_RX_IP_CKSUM_BAD: return -1;
+    default: return 0;
+  }
+}
+
+inline void send_all(std::uint16_t port, std::uint16_t queue, rte_mbuf** pkts, std::uint16_t n, std::uint64_t& sent,
+                     std::uint64_t& dropped) {
+  if (!n) return;
+  std::uint16_t done = rte_eth_tx_burst(port, queue, pkts, n);
+  for (int retry = 0; done < n && retry < kTxRetries; ++retry)
+    done += rte_eth_tx_burst(port, queue, pkts + done, static_cast<std::uint16_t>(n - done));
+  sent += done;
+  if (done < n) {
+    rte_pktmbuf_free_bulk(pkts + done, n - done);
+    dropped += n - done;
+  }
+}
+
+inline void count(ac_stats& s, ac_verdict v, std::uint32_t bytes) {
+  s.action[v.action]++;
+  if (v.action == AC_ACT_ANSWER) {
+    s.answered[v.service]++;
+    s.answered_bytes[v.service] += bytes;
+  } else {
+    s.pass[v.reason]++;
+  }
+}
+
+}  // namespace
+
+unsigned worker_poll(Worker& w) {
+  const WorkerConfig& cfg = w.config;
+  LcoreCounters& c = w.counters;
+  rte_mbuf* rx[kMaxBurst];
+  rte_mbuf* answers[kMaxBurst];
+  rte_mbuf* passed[kMaxBurst];
+
+  // Wire -> core: answers back out of the port, everything else to the kernel, untouched.
+  ac_env env{w.tables->current(), 0};
+  const std::uint16_t n = rte_eth_rx_burst(cfg.port, cfg.queue, rx, cfg.burst);
+  std::uint16_t n_answers = 0, n_passed = 0;
+  for (std::uint16_t i = 0; i < n && i < kPrefetchAhead; ++i) rte_prefetch0(rte_pktmbuf_mtod(rx[i], void*));
+  for (std::uint16_t i = 0; i < n; ++i) {
+    if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(rx[i + kPrefetchAhead], void*));
+    rte_mbuf* m = rx[i];
+    std::uint8_t* data = rte_pktmbuf_mtod(m, std::uint8_t*);
+    env.ip4_csum = ip4_csum_state(m);
+    ac_headers h;
+    ac_verdict v = ac_decide(&env, data, data + m->data_len, &h);
+    count(c.core, v, m->pkt_len);
+    if (v.action == AC_ACT_ANSWER) {
+      ac_respond(&h, v);
+      answers[n_answers++] = m;
+    } else {
+      passed[n_passed++] = m;
+    }
+  }
+  c.datapath.rx_packets += n;
+  send_all(cfg.port, cfg.queue, answers, n_answers, c.datapath.tx_answers, c.datapath.tx_answers_dropped);
+  send_all(cfg.exception_port, cfg.exception_queue, passed, n_passed, c.datapath.to_kernel,
+           c.datapath.to_kernel_dropped);
+
+  // Kernel -> wire: ARP/ND replies, TCP from the VIP sockets, anything the kernel routes out.
+  const std::uint16_t k = rte_eth_rx_burst(cfg.exception_port, cfg.exception_queue, rx, cfg.burst);
+  send_all(cfg.port, cfg.queue, rx, k, c.datapath.from_kernel, c.datapath.from_kernel_dropped);
+
+  __atomic_store_n(&c.loops, c.loops + 1, __ATOMIC_RELAXED);
+  return n + k;
+}
+
+void worker_loop(Worker& w, const std::atomic<bool>& stop) {
+  w.tables->register_reader(w.reader_id);
+  unsigned empty = 0;
+  std::uint32_t sleep_us = 1;
+  while (!stop.load(std::memory_order_relaxed)) {
+    if (worker_poll(w)) {
+      empty = 0;
+      sleep_us = 1;
+    } else if (w.config.idle_sleep_us && ++empty >= kIdlePolls) {
+      // Offline while asleep, so a table swap never waits for a sleeping worker.
+      w.tables->offline(w.reader_id);
+      rte_delay_us_sleep(sleep_us);
+      w.tables->online(w.reader_id);
+      w.counters.datapath.idle_sleeps++;
+      sleep_us = sleep_us * 2 > w.config.idle_sleep_us ? w.config.idle_sleep_us : sleep_us * 2;
+    }
+    w.tables->quiescent(w.reader_id);
+  }
+  w.tables->unregister_reader(w.reader_id);
+}
+
+LcoreCounters read_counters(const LcoreCounters& c) {
+  // Each 64-bit counter is written by its worker only; relaxed loads of each suffice for stats.
+  LcoreCounters out;
+  const auto* from = reinterpret_cast<const std::uint64_t*>(&c);
+  auto* to = reinterpret_cast<std::uint64_t*>(&out);
+  static_assert(sizeof(LcoreCounters) % sizeof(std::uint64_t) == 0);
+  for (std::size_t i = 0; i < sizeof(LcoreCounters) / sizeof(std::uint64_t); ++i)
+    to[i] = __atomic_load_n(&from[i], __ATOMIC_RELAXED);
+  return out;
+}
+
+}  // namespace anycastd::dpdk

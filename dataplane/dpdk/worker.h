@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// A worker: one lcore, one RX/TX queue pair of the port and the same-numbered queue pair of the
+// exception device. Wire -> packet core -> answers back out of the port, the rest to the kernel;
+// kernel -> wire. Counters are the worker's own (no sharing on the hot path); readers on other
+// threads load them relaxed.
+
+#include <atomic>
+#include <cstdint>
+
+#include "abi.h"
+#include "channel.h"
+#include "table_store.h"
+
+namespace anycastd::dpdk {
+
+struct alignas(64) LcoreCounters {
+  std::uint64_t loops;  // heartbeat: polling iterations so far
+  ac_stats core;
+  channel::DatapathCounters datapath;
+};
+
+struct WorkerConfig {
+  std::uint16_t port;
+  std::uint16_t queue;
+  std::uint16_t exception_port;
+  std::uint16_t exception_queue;
+  std::uint16_t burst;           // <= kMaxBurst
+  std::uint32_t idle_sleep_us;   // longest back-off sleep; 0: busy poll
+  unsigned lcore;                // for stats only
+};
+
+struct Worker {
+  WorkerConfig config;
+  TableStore* tables;
+  unsigned reader_id;  // TableStore reader id
+  LcoreCounters counters{};
+};
+
+// Bounded retries of a partial TX before the rest is freed and counted as dropped.
+inline constexpr int kTxRetries = 3;
+// Empty polls before the first back-off sleep.
+inline constexpr unsigned kIdlePolls = 256;
+
+// One iteration: a port burst through the core, then an exception burst to the port. Returns
+// the frames received on both sides (0: idle). Must run as a registered, online TableStore reader.
+unsigned worker_poll(Worker& w);
+
+// Polls until `stop`, reporting quiescent states, backing off when idle. Registers and
+// unregisters the reader itself.
+void worker_loop(Worker& w, const std::atomic<bool>& stop);
+
+// A consistent-enough copy of a worker's counters from another thread.
+LcoreCounters read_counters(const LcoreCounters& c);
+
+}  // namespace anycastd::dpdk

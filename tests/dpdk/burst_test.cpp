@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: Apache-2.0
+// The worker's burst loop over net_ring, on the vector table the core and XDP tests use: answers
+// out of the port must be the vectors' replies byte for byte, passed frames must reach the
+// kernel side unchanged, and the counters must say exactly why.
+
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "eal_env.h"
+#include "ring_harness.h"
+#include "stats.h"
+#include "test_tables.h"
+#include "vectors.h"
+
+namespace anycastd::test {
+namespace {
+
+using dpdk::LcoreCounters;
+
+ac_stats expected_stats(const std::vector<const Vector*>& rows) {
+  ac_stats s{};
+  for (const Vector* r : rows) {
+    s.action[r->action]++;
+    if (r->action == AC_ACT_ANSWER) {
+      s.answered[r->service]++;
+      s.answered_bytes[r->service] += r->request.size();
+    } else {
+      s.pass[r->reason]++;
+    }
+  }
+  return s;
+}
+
+std::string describe_stats(const ac_stats& s) {
+  LcoreCounters c{};
+  c.core = s;
+  std::string out;
+  for (const auto& [name, value] : dpdk::named_counters(c))
+    if (value && name.rfind("datapath/", 0) != 0) out += name + "=" + std::to_string(value) + " ";
+  return out;
+}
+
+const Vector* first_answer_v4() {
+  for (const Vector& v : test_vectors())
+    if (v.config == "default" && v.action == AC_ACT_ANSWER && v.request.size() > 14 && v.request[12] == 0x08 &&
+        v.request[13] == 0x00)
+      return &v;
+  return nullptr;
+}
+
+TEST(DpdkBurst, VectorsByteIdentical) {
+  AC_REQUIRE_EAL();
+  RingHarness h;
+  ASSERT_FALSE(test_vectors().empty());
+  for (std::string_view config : kTableNames) {
+    std::vector<const Vector*> rows;
+    for (const Vector& v : test_vectors())
+      if (v.config == config) rows.push_back(&v);
+    SCOPED_TRACE("table set " + std::string(config));
+    h.load(make_tables(config));
+    const LcoreCounters before = dpdk::read_counters(h.worker().counters);
+
+    // Whole bursts of mixed frames: answers and passes keep their order on each side.
+    const std::size_t burst = h.worker().config.burst;
+    for (std::size_t start = 0; start < rows.size(); start += burst) {
+      std::vector<const Vector*> chunk(rows.begin() + static_cast<long>(start),
+                                       rows.begin() + static_cast<long>(std::min(rows.size(), start + burst)));
+      for (const Vector* r : chunk) ASSERT_TRUE(h.from_wire(r->request));
+      EXPECT_EQ(dpdk::worker_poll(h.worker()), chunk.size());
+      std::vector<Bytes> answers = h.to_wire(), passed = h.to_kernel();
+      std::size_t a = 0, p = 0;
+      for (const Vector* r : chunk) {
+        SCOPED_TRACE(r->name + ": expected " + describe(*r));
+        if (r->action == AC_ACT_ANSWER) {
+          ASSERT_LT(a, answers.size()) << "no answer came out of the port";
+          EXPECT_TRUE(answers[a] == r->reply) << hex_diff(r->reply, answers[a]);
+          ++a;
+        } else {
+          ASSERT_LT(p, passed.size()) << "nothing reached the kernel side";
+          EXPECT_TRUE(passed[p] == r->request) << hex_diff(r->request, passed[p]);
+          ++p;
+        }
+      }
+      EXPECT_EQ(a, answers.size()) << "more answers than answered vectors";
+      EXPECT_EQ(p, passed.size()) << "more passed frames than passed vectors";
+    }
+
+    const LcoreCounters after = dpdk::read_counters(h.worker().counters);
+    ac_stats moved{};
+    for (unsigned i = 0; i < AC_ACT__COUNT; ++i) moved.action[i] = after.core.action[i] - before.core.action[i];
+    for (unsigned i = 0; i < AC_PASS__COUNT; ++i) moved.pass[i] = after.core.pass[i] - before.core.pass[i];
+    for (unsigned i = 0; i < AC_SVC__COUNT; ++i) {
+      moved.answered[i] = after.core.answered[i] - before.core.answered[i];
+      moved.answered_bytes[i] = after.core.answered_bytes[i] - before.core.answered_bytes[i];
+    }
+    EXPECT_EQ(describe_stats(moved), describe_stats(expected_stats(rows)));
+    std::uint64_t answered = expected_stats(rows).action[AC_ACT_ANSWER];
+    EXPECT_EQ(after.datapath.rx_packets - before.datapath.rx_packets, rows.size());
+    EXPECT_EQ(after.datapath.tx_answers - before.datapath.tx_answers, answered);
+    EXPECT_EQ(after.datapath.to_kernel - before.datapath.to_kernel, rows.size() - answered);
+    EXPECT_EQ(after.datapath.tx_answers_dropped + after.datapath.to_kernel_dropped, 0u);
+  }
+}
+
+TEST(DpdkBurst, KernelFramesGoOutOfThePortUntouched) {
+  AC_REQUIRE_EAL();
+  RingHarness h;
+  h.load(make_tables("default"));
+  std::vector<Bytes> frames;
+  for (const Vector& v : test_vectors())
+    if (frames.size() < 10) frames.push_back(v.request);  // whatever the kernel sends, answerable or not
+  for (const Bytes& f : frames) ASSERT_TRUE(h.from_kernel(f));
+  EXPECT_EQ(dpdk::worker_poll(h.worker()), frames.size());
+  EXPECT_EQ(h.to_wire(), frames);
+  EXPECT_TRUE(h.to_kernel().empty());
+  const LcoreCounters c = dpdk::read_counters(h.worker().counters);
+  EXPECT_EQ(c.datapath.from_kernel, frames.size());
+  EXPECT_EQ(c.datapath.rx_packets, 0u);
+  EXPECT_EQ(c.core.action[AC_ACT_ANSWER] + c.core.action[AC_ACT_PASS], 0u) << "kernel frames never see the core";
+}
+
+TEST(DpdkBurst, PartialTxIsRetriedThenFreedAndCounted) {
+  AC_REQUIRE_EAL();
+  RingHarness h(/*wire_tx_ring=*/4);  // holds 3 frames and nobody drains it
+  h.load(make_tables("default"));
+  const Vector* v = first_answer_v4();
+  ASSERT_NE(v, nullptr);
+  const unsigned free_before = rte_mempool_avail_count(h.pool());
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(h.from_wire(v->request));
+  dpdk::worker_poll(h.worker());
+  const LcoreCounters c = dpdk::read_counters(h.worker().counters);
+  EXPECT_EQ(c.datapath.tx_answers, 3u);
+  EXPECT_EQ(c.datapath.tx_answers_dropped, 5u);
+  EXPECT_EQ(c.core.answered[AC_SVC_ECHO], 8u);
+  std::vector<Bytes> out = h.to_wire();
+  ASSERT_EQ(out.size(), 3u);
+  for (const Bytes& b : out) EXPECT_TRUE(b == v->reply);
+  EXPECT_EQ(rte_mempool_avail_count(h.pool()), free_before) << "dropped mbufs must go back to the pool";
+}
+
+TEST(DpdkBurst, HardwareChecksumVerdictIsTrusted) {
+  AC_REQUIRE_EAL();
+  RingHarness h;
+  h.load(make_tables("default"));
+  const Vector* v = first_answer_v4();
+  ASSERT_NE(v, nullptr);
+  Bytes corrupt = v->request;
+  corrupt[14 + 10] ^= 0x5a;  // the IPv4 header checksum
+
+  // Unknown: the core sums the header itself and passes the corrupt one.
+  ASSERT_TRUE(h.from_wire(corrupt));
+  dpdk::worker_poll(h.worker());
+  EXPECT_TRUE(h.to_wire().empty());
+  EXPECT_EQ(h.to_kernel(), std::vector<Bytes>{corrupt});
+  EXPECT_EQ(dpdk::read_counters(h.worker().counters).core.pass[AC_PASS_BAD_IP_HEADER], 1u);
+
+  // Good according to the NIC: not summed again, answered (the reply gets a fresh checksum).
+  ASSERT_TRUE(h.from_wire(corrupt, RTE_MBUF_F_RX_IP_CKSUM_GOOD));
+  dpdk::worker_poll(h.worker());
+  EXPECT_EQ(h.to_wire(), std::vector<Bytes>{v->reply});
+
+  // Bad according to the NIC: passed as a bad header even though the sum is right.
+  ASSERT_TRUE(h.from_wire(v->request, RTE_MBUF_F_RX_IP_CKSUM_BAD));
+  dpdk::worker_poll(h.worker());
+  EXPECT_TRUE(h.to_wire().empty());
+  EXPECT_EQ(h.to_kernel(), std::vector<Bytes>{v->request});
+  EXPECT_EQ(dpdk::read_counters(h.worker().counters).core.pass[AC_PASS_BAD_IP_HEADER], 2u);
+}
+
+TEST(DpdkBurst, TableSwapUnderTraffic) {
+  AC_REQUIRE_EAL();
+  RingHarness h(1024, 32, /*idle_sleep_us=*/20);
+  h.load(make_tables("default"));
+  const Vector* v = first_answer_v4();
+  ASSERT_NE(v, nullptr);
+
+  std::atomic<bool> stop{false};
+  std::thread worker([&] { dpdk::worker_loop(h.worker(), stop); });
+  std::size_t sent = 0, answers = 0, passed = 0;
+  for (int round = 0; round < 200; ++round) {
+    for (int i = 0; i < 8; ++i) sent += h.from_wire(v->request) ? 1 : 0;
+    // Alternately answering and switched off: either verdict is right, a crash or a lost frame is not.
+    h.load(make_tables(round % 2 ? "default" : "global_off"));
+    for (const Bytes& b : h.to_wire()) {
+      EXPECT_TRUE(b == v->reply);
+      ++answers;
+    }
+    for (const Bytes& b : h.to_kernel()) {
+      EXPECT_TRUE(b == v->request);
+      ++passed;
+    }
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (answers + passed < sent && std::chrono::steady_clock::now() < deadline) {
+    answers += h.to_wire().size();
+    passed += h.to_kernel().size();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  stop = true;
+  worker.join();
+  EXPECT_EQ(answers + passed, sent);
+  const LcoreCounters c = dpdk::read_counters(h.worker().counters);
+  EXPECT_EQ(c.core.answered[AC_SVC_ECHO], answers);
+  EXPECT_EQ(c.core.pass[AC_PASS_NOT_ANSWERING], passed);
+  EXPECT_GT(c.loops, 0u);
+}
+
+TEST(DpdkTables, FullLpmIsRefusedWithAReason) {
+  AC_REQUIRE_EAL();
+  FastpathTables t = make_tables("default");
+  // Every /32 in a /24 of its own needs one tbl8 group: one more than there are.
+  for (std::uint32_t i = 0; i <= dpdk::kVip4Tbl8s; ++i) {
+    Prefix p;
+    p.family = 4;
+    p.len = 32;
+    p.addr[0] = 10;
+    p.addr[1] = static_cast<std::uint8_t>(i >> 8);
+    p.addr[2] = static_cast<std::uint8_t>(i);
+    p.addr[3] = 1;
+    t.vips.push_back({p, ac_vip_value{AC_VIP_F_ANSWERING, 1, 0}});
+  }
+  std::string error;
+  EXPECT_EQ(dpdk::DpdkTables::build(t, error), nullptr);
+  EXPECT_NE(error.find("full"), std::string::npos) << error;
+  EXPECT_NE(error.find("vip 10."), std::string::npos) << error;
+}
+
+TEST(DpdkTables, BadRecordIsRefused) {
+  AC_REQUIRE_EAL();
+  FastpathTables t = make_tables("default");
+  t.vips[0].prefix.len = 40;  // an IPv4 /40
+  std::string error;
+  EXPECT_EQ(dpdk::DpdkTables::build(t, error), nullptr);
+  EXPECT_NE(error.find("vip 0"), std::string::npos) << error;
+  t = make_tables("default");
+  t.ports[53] = ac_port_value{AC_SVC_F_ENABLED, 77};
+  EXPECT_EQ(dpdk::DpdkTables::build(t, error), nullptr);
+  EXPECT_NE(error.find("port 53"), std::string::npos) << error;
+}
+
+TEST(DpdkTables, WholeSpacePrefixesMatch) {
+  AC_REQUIRE_EAL();
+  FastpathTables t;
+  t.vips.push_back({parse_prefix("0.0.0.0/0"), ac_vip_value{AC_VIP_F_ANSWERING, 1, 7}});
+  t.vips.push_back({parse_prefix("192.0.2.0/24"), ac_vip_value{0, 1, 8}});
+  t.allow.push_back({AC_SVC_ECHO, parse_prefix("::/0")});
+  std::string error;
+  auto built = dpdk::DpdkTables::build(t, error);
+  ASSERT_NE(built, nullptr) << error;
+  const std::uint8_t inside[4] = {192, 0, 2, 1}, outside[4] = {198, 51, 100, 1};
+  ASSERT_NE(built->vip4(inside), nullptr);
+  EXPECT_EQ(built->vip4(inside)->group, 8u);
+  ASSERT_NE(built->vip4(outside), nullptr);
+  EXPECT_EQ(built->vip4(outside)->group, 7u);
+  const std::uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8};
+  EXPECT_EQ(built->vip6(v6), nullptr);
+  EXPECT_EQ(built->allowed6(AC_SVC_ECHO, v6), 1);
+  EXPECT_EQ(built->allowed4(AC_SVC_ECHO, inside), 0);
+}
+
+}  // namespace
+}  // namespace anycastd::test

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: Apache-2.0
+// The datapath's end of the channel, over a real socket pair, with a worker on net_ring behind
+// it: tables accepted and refused (the old set staying), stats, probes through the same core,
+// unknown requests answered with an error; and the telemetry command on EAL's real socket.
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include <gtest/gtest.h>
+
+#include "channel_server.h"
+#include "eal_env.h"
+#include "ring_harness.h"
+#include "telemetry.h"
+#include "test_tables.h"
+#include "vectors.h"
+
+namespace anycastd::test {
+namespace {
+
+namespace ch = channel;
+using namespace std::chrono_literals;
+
+class ChannelServerTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    AC_REQUIRE_EAL();
+    int fds[2];
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds), 0);
+    control_ = posix_io::UniqueFd(fds[0]);
+    datapath_ = posix_io::UniqueFd(fds[1]);
+    harness_ = std::make_unique<RingHarness>();
+    server_ = std::make_unique<dpdk::ChannelServer>(datapath_.get(), harness_->store(),
+                                                    std::vector<const dpdk::Worker*>{&harness_->worker()},
+                                                    harness_->wire_port());
+  }
+
+  // Sends a request, lets the server answer it, returns the reply.
+  ch::Message ask(ch::Type type, const void* payload, std::size_t length, int fd = -1) {
+    EXPECT_EQ(ch::send_message(control_.get(), type, ++sequence_, payload, length, fd), "");
+    std::string note;
+    EXPECT_EQ(server_->serve_one(1000ms, note), dpdk::ChannelServer::Result::answered) << note;
+    last_note_ = note;
+    std::string error;
+    std::optional<ch::Message> reply = ch::receive_message(control_.get(), posix_io::deadline_in(1000ms), error);
+    EXPECT_TRUE(reply) << error;
+    if (!reply) return {};
+    EXPECT_EQ(reply->sequence, sequence_);
+    return std::move(*reply);
+  }
+
+  ch::Message send_tables(const std::vector<std::uint8_t>& image) {
+    posix_io::UniqueFd memfd = ch::memfd_with(image);
+    return ask(ch::Type::tables, nullptr, 0, memfd.get());
+  }
+
+  // (reply header, frame)
+  std::pair<ch::ProbeReply, Bytes> probe(const Bytes& frame) {
+    ch::Message m = ask(ch::Type::probe, frame.data(), frame.size());
+    EXPECT_EQ(m.type, ch::Type::probe_reply);
+    ch::ProbeReply r{};
+    if (m.payload.size() < sizeof r) return {r, {}};
+    std::memcpy(&r, m.payload.data(), sizeof r);
+    EXPECT_EQ(r.length, m.payload.size() - sizeof r);
+    return {r, Bytes(m.payload.begin() + sizeof r, m.payload.end())};
+  }
+
+  static const Vector& row(ac_action action, const char* config) {
+    for (const Vector& v : test_vectors())
+      if (v.config == config && v.action == action && v.request.size() >= 60) return v;
+    throw std::runtime_error("no such vector");
+  }
+
+  posix_io::UniqueFd control_, datapath_;
+  std::unique_ptr<RingHarness> harness_;
+  std::unique_ptr<dpdk::ChannelServer> server_;
+  std::uint32_t sequence_ = 0;
+  std::string last_note_;
+};
+
+std::string text(const ch::Message& m) { return std::string(m.payload.begin(), m.payload.end()); }
+
+TEST_F(ChannelServerTest, HelloGoesOutFirst) {
+  ch::Hello hello{};
+  ch::set_text(hello.driver, "net_ring");
+  hello.queues = 1;
+  ASSERT_EQ(server_->send_hello(hello), "");
+  std::string error;
+  auto m = ch::receive_message(control_.get(), posix_io::deadline_in(1000ms), error);
+  ASSERT_TRUE(m) << error;
+  EXPECT_EQ(m->type, ch::Type::hello);
+  ASSERT_EQ(m->payload.size(), sizeof(ch::Hello));
+}
+
+TEST_F(ChannelServerTest, TablesAcceptedThenProbeAnswers) {
+  const Vector& answer = row(AC_ACT_ANSWER, "default");
+  // Before any tables every frame passes: nothing is a VIP.
+  auto [before, frame_before] = probe(answer.request);
+  EXPECT_EQ(before.action, AC_ACT_PASS);
+  EXPECT_EQ(before.reason, AC_PASS_NOT_VIP);
+  EXPECT_TRUE(frame_before == answer.request);
+
+  EXPECT_EQ(send_tables(ch::encode_tables(make_tables("default"))).type, ch::Type::ok);
+  auto [after, reply] = probe(answer.request);
+  EXPECT_EQ(after.action, AC_ACT_ANSWER);
+  EXPECT_EQ(after.service, AC_SVC_ECHO);
+  EXPECT_TRUE(reply == answer.reply) << hex_diff(answer.reply, reply);
+}
+
+TEST_F(ChannelServerTest, BadTablesAreRefusedAndTheOldOnesStay) {
+  const Vector& answer = row(AC_ACT_ANSWER, "default");
+  ASSERT_EQ(send_tables(ch::encode_tables(make_tables("default"))).type, ch::Type::ok);
+
+  std::vector<std::uint8_t> garbage(40, 0xab);
+  ch::Message m = send_tables(garbage);
+  EXPECT_EQ(m.type, ch::Type::error);
+  EXPECT_NE(text(m).find("not a table image"), std::string::npos) << text(m);
+
+  // A record the DPDK tables cannot hold: an IPv4 /40 (decode refuses it too, naming the record).
+  FastpathTables bad = make_tables("default");
+  bad.vips[1].prefix.len = 40;
+  m = send_tables(ch::encode_tables(bad));
+  EXPECT_EQ(m.type, ch::Type::error);
+  EXPECT_NE(text(m).find("vip 1"), std::string::npos) << text(m);
+
+  m = ask(ch::Type::tables, nullptr, 0);  // no memfd
+  EXPECT_EQ(m.type, ch::Type::error);
+  EXPECT_NE(text(m).find("memfd"), std::string::npos) << text(m);
+
+  EXPECT_EQ(probe(answer.request).first.action, AC_ACT_ANSWER) << "the accepted set must still be live";
+}
+
+TEST_F(ChannelServerTest, StatsCarryLcoresAndXstats) {
+  ASSERT_EQ(send_tables(ch::encode_tables(make_tables("default"))).type, ch::Type::ok);
+  const Vector& answer = row(AC_ACT_ANSWER, "default");
+  const Vector& pass = row(AC_ACT_PASS, "default");
+  ASSERT_TRUE(harness_->from_wire(answer.request));
+  ASSERT_TRUE(harness_->from_wire(pass.request));
+  dpdk::worker_poll(harness_->worker());
+
+  ch::Message m = ask(ch::Type::stats, nullptr, 0);
+  ASSERT_EQ(m.type, ch::Type::stats_reply);
+  ch::StatsReply head{};
+  ASSERT_GE(m.payload.size(), sizeof head);
+  std::memcpy(&head, m.payload.data(), sizeof head);
+  ASSERT_EQ(head.lcores, 1u);
+  ASSERT_EQ(m.payload.size(), sizeof head + sizeof(ch::LcoreStats) + head.xstats * sizeof(ch::Xstat));
+  ch::LcoreStats l{};
+  std::memcpy(&l, m.payload.data() + sizeof head, sizeof l);
+  EXPECT_EQ(l.core.action[AC_ACT_ANSWER], 1u);
+  EXPECT_EQ(l.core.pass[pass.reason], 1u);
+  EXPECT_EQ(l.datapath.rx_packets, 2u);
+  EXPECT_EQ(l.loops, 1u);
+  bool found = false;
+  for (std::uint32_t i = 0; i < head.xstats; ++i) {
+    ch::Xstat x{};
+    std::memcpy(&x, m.payload.data() + sizeof head + sizeof l + i * sizeof x, sizeof x);
+    if (ch::text_of(x.name) == "rx_good_packets") {
+      found = true;
+      EXPECT_EQ(x.value, 2u);
+    }
+  }
+  EXPECT_TRUE(found) << "the port's xstats carry rx_good_packets";
+  harness_->to_wire();
+  harness_->to_kernel();
+}
+
+TEST_F(ChannelServerTest, ProbeSaysWhetherWorkersPolled) {
+  const Bytes& frame = row(AC_ACT_PASS, "default").request;
+  EXPECT_EQ(probe(frame).first.workers_alive, 0) << "no worker has polled yet";
+  dpdk::worker_poll(harness_->worker());
+  EXPECT_EQ(probe(frame).first.workers_alive, 1);
+  EXPECT_EQ(probe(frame).first.workers_alive, 0) << "nothing polled since the last probe";
+}
+
+TEST_F(ChannelServerTest, UnknownAndMisdirectedRequestsGetAnError) {
+  ch::Message m = ask(static_cast<ch::Type>(99), "x", 1);
+  EXPECT_EQ(m.type, ch::Type::error);
+  EXPECT_NE(text(m).find("unknown request type 99"), std::string::npos) << text(m);
+  m = ask(ch::Type::ok, nullptr, 0);  // a reply type sent as a request
+  EXPECT_EQ(m.type, ch::Type::error);
+  // Still serving.
+  EXPECT_EQ(ask(ch::Type::stats, nullptr, 0).type, ch::Type::stats_reply);
+}
+
+TEST_F(ChannelServerTest, ClosedPeerEndsServing) {
+  control_.reset();
+  std::string note;
+  EXPECT_EQ(server_->serve_one(1000ms, note), dpdk::ChannelServer::Result::closed);
+}
+
+// Telemetry: EAL's own socket, our command, the same names as the XDP counters.
+std::string telemetry_query(const std::string& command) {
+  std::string path = "/var/run/dpdk/" + eal_file_prefix() + "/dpdk_telemetry.v2";
+  posix_io::UniqueFd fd(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  if (connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    return "connect " + path + ": " + std::strerror(errno);
+  char buffer[16384];
+  if (recv(fd.get(), buffer, sizeof buffer, 0) <= 0) return "no greeting";
+  if (send(fd.get(), command.data(), command.size(), 0) < 0) return "send failed";
+  ssize_t n = recv(fd.get(), buffer, sizeof buffer, 0);
+  return n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : "no reply";
+}
+
+TEST_F(ChannelServerTest, TelemetryServesSummedCounters) {
+  ASSERT_EQ(send_tables(ch::encode_tables(make_tables("default"))).type, ch::Type::ok);
+  dpdk::TelemetryStats telemetry({&harness_->worker()});
+  const Vector& answer = row(AC_ACT_ANSWER, "default");
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(harness_->from_wire(answer.request));
+  dpdk::worker_poll(harness_->worker());
+  std::string json = telemetry_query("/anycastd/stats");
+  json.erase(std::remove(json.begin(), json.end(), ' '), json.end());
+  EXPECT_NE(json.find("\"action/answer\":3"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"pass/not_vip\":0"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"datapath/tx_answers\":3"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"loops\":1"), std::string::npos) << json;
+  harness_->to_wire();
+}
+
+}  // namespace
+}  // namespace anycastd::test

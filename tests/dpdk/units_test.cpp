@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: Apache-2.0
+// The pure parts of the DPDK datapath: command line, NIC profile choice, mbuf pool sizing, the
+// exception device's devargs. No EAL needed.
+
+#include <gtest/gtest.h>
+
+#include "exception.h"
+#include "options.h"
+#include "profiles.h"
+#include "sizing.h"
+
+namespace anycastd::dpdk {
+namespace {
+
+Options parse(std::vector<std::string> args) { return parse_options(args); }
+
+std::string parse_error(std::vector<std::string> args) {
+  try {
+    parse_options(args);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "accepted";
+}
+
+TEST(DpdkOptions, FullCommandLine) {
+  Options o = parse({"--channel-fd", "3", "--exception", "tap", "--exception-interface", "ac7", "--profile",
+                     "net_ice", "--rx-descriptors", "512", "--tx-descriptors", "2048", "--burst", "64",
+                     "--idle-sleep-us", "0", "--no-rss", "--", "--no-huge", "-l", "0-1"});
+  EXPECT_EQ(o.channel_fd, 3);
+  EXPECT_EQ(o.exception, ExceptionKind::tap);
+  EXPECT_EQ(o.exception_interface, "ac7");
+  EXPECT_EQ(o.profile, "net_ice");
+  EXPECT_EQ(o.rx_descriptors, 512);
+  EXPECT_EQ(o.tx_descriptors, 2048);
+  EXPECT_EQ(o.burst, 64);
+  EXPECT_EQ(o.idle_sleep_us, 0u);
+  EXPECT_TRUE(o.no_rss);
+  EXPECT_EQ(o.eal_args, (std::vector<std::string>{"--no-huge", "-l", "0-1"}));
+}
+
+TEST(DpdkOptions, Defaults) {
+  Options o = parse({"--channel-fd", "5", "--", "--no-huge"});
+  EXPECT_EQ(o.exception, ExceptionKind::automatic);
+  EXPECT_EQ(o.exception_interface, "ac0");
+  EXPECT_EQ(o.profile, "auto");
+  EXPECT_FALSE(o.burst);
+  EXPECT_EQ(o.idle_sleep_us, 100u);
+  EXPECT_FALSE(o.no_rss);
+  EXPECT_TRUE(parse({"--help"}).help);
+  EXPECT_NE(usage().find("--channel-fd"), std::string::npos);
+}
+
+TEST(DpdkOptions, BadFlagsAreNamed) {
+  EXPECT_NE(parse_error({"--", "--no-huge"}).find("--channel-fd is required"), std::string::npos);
+  EXPECT_NE(parse_error({"--channel-fd", "3"}).find("no EAL arguments"), std::string::npos);
+  EXPECT_NE(parse_error({"--channel-fd"}).find("--channel-fd needs a value"), std::string::npos);
+  EXPECT_NE(parse_error({"--channel-fd", "x3", "--", "a"}).find("\"x3\" is not a number"), std::string::npos);
+  EXPECT_NE(parse_error({"--channel-fd", "3", "--burst", "0", "--", "a"}).find("--burst: 0 is out of range"),
+            std::string::npos);
+  EXPECT_NE(parse_error({"--channel-fd", "3", "--burst", "257", "--", "a"}).find("out of range"), std::string::npos);
+  EXPECT_NE(parse_error({"--channel-fd", "3", "--rx-descriptors", "8", "--", "a"}).find("--rx-descriptors"),
+            std::string::npos);
+  EXPECT_NE(parse_error({"--channel-fd", "3", "--exception", "kni", "--", "a"}).find("\"kni\" is none of"),
+            std::string::npos);
+  EXPECT_NE(parse_error({"--channel-fd", "3", "--exception-interface", "a,b", "--", "a"}).find("not an interface name"),
+            std::string::npos);
+  EXPECT_NE(parse_error({"--channel-fd", "3", "--exception-interface", "abcdefghijklmnop", "--", "a"})
+                .find("not an interface name"),
+            std::string::npos);
+  EXPECT_NE(parse_error({"--channel-fd", "3", "--vdev=x"}).find("unknown argument \"--vdev=x\""), std::string::npos);
+  EXPECT_NE(parse_error({"--channel-fd", "3", "--idle-sleep-us", "-1", "--", "a"}).find("--idle-sleep-us"),
+            std::string::npos);
+}
+
+TEST(DpdkProfiles, AutoPicksByDriverAndFallsBack) {
+  Options o = parse({"--channel-fd", "3", "--", "a"});
+  EXPECT_STREQ(choose_port_settings(o, "net_mlx5").profile->name, "net_mlx5");
+  EXPECT_STREQ(choose_port_settings(o, "net_af_xdp").profile->name, "net_af_xdp");
+  EXPECT_STREQ(choose_port_settings(o, "net_ring").profile->name, "default");
+  PortChoice i40e = choose_port_settings(o, "net_i40e");
+  EXPECT_EQ(i40e.rx_descriptors, find_profile("net_i40e")->rx_descriptors);
+  EXPECT_TRUE(i40e.rss);
+}
+
+TEST(DpdkProfiles, NamedProfileAndOverrides) {
+  Options o = parse({"--channel-fd", "3", "--profile", "net_ixgbe", "--burst", "16", "--rx-descriptors", "4096",
+                     "--no-rss", "--", "a"});
+  PortChoice c = choose_port_settings(o, "net_af_xdp");
+  EXPECT_STREQ(c.profile->name, "net_ixgbe");
+  EXPECT_EQ(c.burst, 16);
+  EXPECT_EQ(c.rx_descriptors, 4096);
+  EXPECT_EQ(c.tx_descriptors, find_profile("net_ixgbe")->tx_descriptors);
+  EXPECT_FALSE(c.rss);
+  o.profile = "net_e1000";
+  try {
+    choose_port_settings(o, "net_af_xdp");
+    ADD_FAILURE() << "an unknown profile was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("no profile named \"net_e1000\""), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("net_mlx5"), std::string::npos) << e.what();
+  }
+}
+
+TEST(DpdkProfiles, EveryProfileCitesASource) {
+  for (const char* name : {"net_mlx5", "net_i40e", "net_ice", "net_ixgbe", "net_virtio", "net_af_xdp",
+                           "net_af_packet", "default"}) {
+    const Profile* p = find_profile(name);
+    ASSERT_NE(p, nullptr) << name;
+    EXPECT_NE(std::string(p->source), "") << name;
+    EXPECT_NE(std::string(p->verified), "") << name;
+    EXPECT_GE(p->burst, 1);
+    EXPECT_LE(p->burst, kMaxBurst);
+  }
+}
+
+TEST(DpdkSizing, PoolCoversRingsBurstsAndCaches) {
+  // 2 ports x 1 queue x (1024 + 1024) = 4096; 2 lcores x (2 x 32 + 384) = 896; 4992 -> 8191.
+  EXPECT_EQ(mbuf_pool_size({2, 1, 1024, 1024, 2, 32, 256}), 8191u);
+  // 2 x 4 x (2048 + 2048) = 32768; 5 x (64 + 384) = 2240; 35008 -> 65535.
+  EXPECT_EQ(mbuf_pool_size({2, 4, 2048, 2048, 5, 32, 256}), 65535u);
+  // Exactly 2^n - 1 needed stays 2^n - 1.
+  EXPECT_EQ(mbuf_pool_size({1, 1, 100, 27, 0, 0, 0}), 127u);
+  EXPECT_EQ(mbuf_pool_size({1, 1, 100, 28, 0, 0, 0}), 255u);
+  // The cache rule rte_mempool checks: cache * 1.5 <= size.
+  EXPECT_LE(kMbufCache * 3 / 2, mbuf_pool_size({2, 1, 32, 32, 2, 1, kMbufCache}));
+}
+
+TEST(DpdkException, AutoPicksVirtioUserOnlyWithVhostNet) {
+  const std::uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x01};
+  ExceptionDevice tap = exception_device(ExceptionKind::automatic, false, "ac0", mac, 2, 1024);
+  EXPECT_EQ(tap.kind, ExceptionKind::tap);
+  EXPECT_EQ(tap.name, "net_tap0");
+  EXPECT_EQ(tap.devargs, "iface=ac0,mac=02:00:00:00:00:01");
+  ExceptionDevice vu = exception_device(ExceptionKind::automatic, true, "ac0", mac, 2, 1024);
+  EXPECT_EQ(vu.kind, ExceptionKind::virtio_user);
+  EXPECT_EQ(vu.name, "virtio_user0");
+  EXPECT_EQ(vu.devargs, "path=/dev/vhost-net,queues=2,queue_size=1024,iface=ac0,mac=02:00:00:00:00:01");
+  EXPECT_EQ(exception_device(ExceptionKind::tap, true, "ac0", mac, 1, 256).kind, ExceptionKind::tap);
+  EXPECT_EQ(exception_device(ExceptionKind::virtio_user, false, "ac0", mac, 1, 256).kind, ExceptionKind::virtio_user);
+}
+
+}  // namespace
+}  // namespace anycastd::dpdk
