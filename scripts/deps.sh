@@ -16,7 +16,7 @@ PACKAGES=(
 	libgtest-dev libgmock-dev libbenchmark-dev
 	libdpdk-dev dpdk-dev
 	# labs, demo and tests
-	iproute2 ethtool python3 python3-scapy socat tcpdump procps util-linux
+	iproute2 iputils-ping ethtool python3 python3-scapy socat tcpdump procps util-linux
 	# routing daemons for the route-signal labs
 	bird2 exabgp
 )

@@ -188,7 +188,7 @@ DpdkDatapath::DpdkDatapath(const DatapathConfig& config, NetlinkSocket& netlink,
     }
     if (fds[0].revents & POLLIN) {
       std::string error;
-      if (auto hello = channel::receive_message(hello_socket_.get(), posix_io::deadline_in(Millis{0}), error)) {
+      if (auto hello = channel::receive_message(hello_socket_.get(), posix_io::deadline_in(Millis{1000}), error)) {
         on_hello(*hello);
         return;
       }
@@ -395,7 +395,7 @@ void DpdkDatapath::poll(Clock::time_point now) {
     pollfd fd{hello_socket_.get(), POLLIN, 0};
     if (::poll(&fd, 1, 0) > 0 && (fd.revents & POLLIN)) {
       std::string error;
-      if (auto hello = channel::receive_message(hello_socket_.get(), posix_io::deadline_in(Millis{0}), error)) {
+      if (auto hello = channel::receive_message(hello_socket_.get(), posix_io::deadline_in(Millis{1000}), error)) {
         try {
           on_hello(*hello);
         } catch (const std::exception& e) {

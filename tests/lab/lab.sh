@@ -367,3 +367,28 @@ def check(group, prefix):
 v = eval(sys.argv[1])
 print(json.dumps(v) if isinstance(v, (list, dict, bool)) or v is None else v)' "$1" <<<"$STATUS_JSON"
 }
+
+# Background echo streams from the client (ctl_lab.py stream, one datagram every 20 ms), for what
+# must lose nothing: start_stream NAME HOST, then stop_probe NAME; the summary is in $LAB_TMP/NAME.out.
+wait_file() {
+	local deadline=$((SECONDS + 10))
+	until [[ -e $1 ]]; do
+		((SECONDS >= deadline)) && lab_fail "expected $1 to appear within 10 s"
+		sleep 0.02
+	done
+}
+start_stream() { # start_stream NAME HOST
+	rm -f "$LAB_TMP/$1.ready"
+	# not through the lab_client function: $! must be the probe itself (ip netns exec execs it)
+	ip netns exec "$LAB_CLIENT" "$LAB_PYTHON" "$LAB_DIR/ctl_lab.py" stream "$2" 7 --interval 0.02 --timeout 0.5 \
+		--records "$LAB_TMP/$1.records" --ready-file "$LAB_TMP/$1.ready" >"$LAB_TMP/$1.out" &
+	LAB_PIDS+=("$!")
+	eval "PID_$1=$!"
+	wait_file "$LAB_TMP/$1.ready"
+}
+stop_probe() { # stop_probe NAME: SIGTERM, wait; its summary line is then in $LAB_TMP/NAME.out
+	local pid_var="PID_$1" rc=0
+	kill -TERM "${!pid_var}" 2>/dev/null || true
+	wait "${!pid_var}" || rc=$?
+	((rc == 0)) || lab_fail "probe $1 failed (exit $rc): $(cat "$LAB_TMP/$1.out")"
+}

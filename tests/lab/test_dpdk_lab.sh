@@ -5,7 +5,8 @@
 # answered by DPDK while the edge's kernel UDP counters stay still; ARP and ND from the client
 # are answered by the kernel through the exception path; TCP to a server on the VIP alias works
 # both ways; status and metrics show the datapath; a killed datapath withdraws the route (the
-# alias goes) and comes back; SIGTERM withdraws and everything stops cleanly.
+# alias goes) and comes back; anycastctl restart hands the running datapath over without losing
+# an answer; SIGTERM withdraws and everything stops cleanly.
 #
 # Usage: test_dpdk_lab.sh ANYCASTD ANYCASTCTL ANYCASTD_DPDK XDP_PASS_OBJECT
 set -euo pipefail
@@ -131,10 +132,28 @@ grep -q '^anycastd_dpdk_up 1$' <<<"$metrics" || lab_fail "metrics: anycastd_dpdk
 grep -qE '^anycastd_answered_total\{service="echo"\} [1-9]' <<<"$metrics" || lab_fail "metrics: no answered echo"
 lab_log "ok: metrics show the DPDK datapath"
 
-# --- 6. a killed datapath withdraws the route, then comes back ---
+# --- 6. anycastctl restart hands the running datapath to the new image: no answer lost ---
+ANYCASTD_PID=$LAB_ANYCASTD_PID
+start_stream restartstream "$VIP4"
+sleep 0.3
+out=$(ctl restart) || lab_fail "anycastctl restart: expected exit 0, seen $?: $out"
+lab_wait_log "adopted the running DPDK datapath \\(pid $DPDK_PID\\)" 20
+lab_wait_log "group default: adopted as up" 5
+sleep 0.5
+stop_probe restartstream
+stream=$(<"$LAB_TMP/restartstream.out")
+lab_log "echo stream across the restart: $stream"
+lab_expect_eq "restart: echo stream (every 20 ms) lost/wrong/refused" "lost=0 wrong=0 refused=0" \
+	"lost=$(lab_field "$stream" lost) wrong=$(lab_field "$stream" wrong) refused=$(lab_field "$stream" refused)"
+status_json
+lab_expect_eq "restart: anycastd's pid (exec in place)" "$ANYCASTD_PID" "$(json_get 'd["status"]["pid"]')"
+lab_expect_eq "restart: the same anycastd-dpdk process" "$DPDK_PID" "$(json_get 'd["status"]["dpdk"]["pid"]')"
+
+# --- 7. a killed datapath withdraws the route, then comes back ---
+killed_at=$(date +%s%N)
 kill -KILL "$DPDK_PID"
 wait_alias "$VIP4" absent 5
-lab_log "ok: alias withdrawn after the datapath was killed"
+lab_log "ok: alias withdrawn $((($(date +%s%N) - killed_at) / 1000000)) ms after the datapath was killed"
 lab_wait_log "DPDK datapath \(anycastd-dpdk\) was killed by SIGKILL" 5
 lab_wait_log "DPDK datapath up: pid" 30
 wait_alias "$VIP4" present 30
@@ -144,7 +163,7 @@ lab_expect_eq "status: restarts" 1 "$(json_get 'd["status"]["dpdk"]["restarts"]'
 lab_expect_echo "echo to $VIP4 after the restart" 10 "$VIP4" 7 --count 10
 DPDK_PID=$(json_get 'd["status"]["dpdk"]["pid"]')
 
-# --- 7. SIGTERM: withdraw, drain, stop the datapath, exit 0 ---
+# --- 8. SIGTERM: withdraw, drain, stop the datapath, exit 0 ---
 lab_stop_anycastd 30
 lab_expect_eq "anycastd exit code after SIGTERM" 0 "$LAB_ANYCASTD_RC"
 alias_present "$VIP4" && lab_fail "alias $VIP4 still on lo after SIGTERM"
