@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "options.h"
 
+#include "profiles.h"
+
 #include <charconv>
 #include <stdexcept>
 
@@ -68,7 +70,11 @@ Options parse_options(const std::vector<std::string>& args) {
                                     "\" is not an interface name (1 to 15 characters, no '/', ',', '=', ':' or spaces)");
     } else if (a == "--profile") {
       o.profile = value(a);
-      if (o.profile.empty()) throw std::invalid_argument("--profile: empty name (use auto or a profile name)");
+      if (o.profile != "auto" && !find_profile(o.profile)) {
+        std::string known;
+        for (const Profile& p : profiles()) known += ", " + std::string(p.name);
+        throw std::invalid_argument("--profile: no profile named \"" + o.profile + "\" (known: auto" + known + ")");
+      }
     } else if (a == "--rx-descriptors") {
       o.rx_descriptors = static_cast<std::uint16_t>(number(a, value(a), 32, 32768));
     } else if (a == "--tx-descriptors") {

@@ -41,7 +41,8 @@ struct PortChoice {
 };
 
 // `--profile auto` picks by driver (the default profile for an unknown one); a name forces that
-// profile. Throws std::invalid_argument for an unknown name, listing the known ones.
+// profile. Throws std::invalid_argument for an unknown name, listing the known ones (the command
+// line already refuses one; Options built elsewhere get the same check).
 PortChoice choose_port_settings(const Options& options, std::string_view driver);
 
 }  // namespace anycastd::dpdk

@@ -44,7 +44,8 @@ inline constexpr int kTxRetries = 3;
 inline constexpr unsigned kIdlePolls = 256;
 
 // One iteration: a port burst through the core, then an exception burst to the port. Returns
-// the frames received on both sides (0: idle). Must run as a registered, online TableStore reader.
+// the frames received on both sides (0: idle). Whenever another thread may publish tables, call
+// it as a registered, online TableStore reader (worker_loop does).
 unsigned worker_poll(Worker& w);
 
 // Polls until `stop`, reporting quiescent states, backing off when idle. Registers and

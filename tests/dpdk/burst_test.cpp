@@ -3,10 +3,14 @@
 // out of the port must be the vectors' replies byte for byte, passed frames must reach the
 // kernel side unchanged, and the counters must say exactly why.
 
+#include <rte_errno.h>
+#include <rte_eth_ring.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_ring.h>
 
 #include <atomic>
+#include <cstring>
 #include <chrono>
 #include <map>
 #include <thread>
@@ -210,6 +214,91 @@ TEST(DpdkBurst, TableSwapUnderTraffic) {
   EXPECT_EQ(c.core.answered[AC_SVC_ECHO], answers);
   EXPECT_EQ(c.core.pass[AC_PASS_NOT_ANSWERING], passed);
   EXPECT_GT(c.loops, 0u);
+}
+
+// Two workers on a two-queue port, as with -l 0-2: each owns its queue pair on both sides, and
+// a table swap waits for both.
+TEST(DpdkBurst, EachWorkerOwnsItsQueuePair) {
+  AC_REQUIRE_EAL();
+  struct Rings {
+    rte_ring* rx[2];
+    rte_ring* tx[2];
+    std::uint16_t port;
+  };
+  auto make = [](const char* name) {
+    Rings r{};
+    for (int q = 0; q < 2; ++q) {
+      std::string base = std::string(name) + std::to_string(q);
+      r.rx[q] = rte_ring_create((base + "rx").c_str(), 256, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+      r.tx[q] = rte_ring_create((base + "tx").c_str(), 256, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+    }
+    int port = rte_eth_from_rings(name, r.rx, 2, r.tx, 2, SOCKET_ID_ANY);
+    EXPECT_GE(port, 0) << rte_strerror(rte_errno);
+    r.port = static_cast<std::uint16_t>(port);
+    return r;
+  };
+  Rings wire = make("mq_wire"), kernel = make("mq_kernel");
+  dpdk::Mempool pool("mq_pool", 1023, 0);
+  dpdk::PortPlan wire_plan = dpdk::configure_port(wire.port, {2, 256, 256, true, true, true});
+  EXPECT_EQ(wire_plan.rss_hf, 0u) << "net_ring hashes nothing: RSS stays off";
+  dpdk::StartedPort wire_started(wire_plan, pool.get(), true);
+  dpdk::StartedPort kernel_started(dpdk::configure_port(kernel.port, {2, 256, 256, false, false, true}), pool.get(),
+                                   false);
+  std::string error;
+  dpdk::TableStore store(2, dpdk::DpdkTables::build(make_tables("default"), error));
+  std::vector<dpdk::Worker> workers(2);
+  for (std::uint16_t q = 0; q < 2; ++q) {
+    workers[q].config = {wire.port, q, kernel.port, q, 32, 10, q};
+    workers[q].tables = &store;
+    workers[q].reader_id = q;
+  }
+  const Vector* v = first_answer_v4();
+  ASSERT_NE(v, nullptr);
+  auto put = [&](rte_ring* ring, int n) {
+    for (int i = 0; i < n; ++i) {
+      rte_mbuf* m = rte_pktmbuf_alloc(pool.get());
+      std::memcpy(rte_pktmbuf_append(m, static_cast<std::uint16_t>(v->request.size())), v->request.data(),
+                  v->request.size());
+      ASSERT_EQ(rte_ring_enqueue(ring, m), 0);
+    }
+  };
+  put(wire.rx[0], 5);
+  put(wire.rx[1], 9);
+  put(kernel.rx[1], 3);
+
+  std::atomic<bool> stop{false};
+  std::thread t0([&] { dpdk::worker_loop(workers[0], stop); });
+  std::thread t1([&] { dpdk::worker_loop(workers[1], stop); });
+  for (const char* name : {"global_off", "default", "echo_allow", "default"})
+    store.publish(dpdk::DpdkTables::build(make_tables(name), error));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while ((rte_ring_count(wire.tx[0]) < 5 || rte_ring_count(wire.tx[1]) < 12) &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  stop = true;
+  t0.join();
+  t1.join();
+
+  EXPECT_EQ(rte_ring_count(wire.tx[0]), 5u);
+  EXPECT_EQ(rte_ring_count(wire.tx[1]), 12u) << "queue 1's answers and the kernel's frames";
+  for (int q = 0; q < 2; ++q) {
+    rte_mbuf* m;
+    while (rte_ring_dequeue(wire.tx[q], reinterpret_cast<void**>(&m)) == 0) rte_pktmbuf_free(m);
+    while (rte_ring_dequeue(kernel.tx[q], reinterpret_cast<void**>(&m)) == 0) rte_pktmbuf_free(m);
+  }
+  const LcoreCounters c0 = dpdk::read_counters(workers[0].counters), c1 = dpdk::read_counters(workers[1].counters);
+  EXPECT_EQ(c0.datapath.rx_packets, 5u);
+  EXPECT_EQ(c1.datapath.rx_packets, 9u);
+  EXPECT_EQ(c0.datapath.from_kernel, 0u);
+  EXPECT_EQ(c1.datapath.from_kernel, 3u);
+  EXPECT_EQ(c0.datapath.tx_answers + c0.datapath.to_kernel, 5u);
+  EXPECT_EQ(c1.datapath.tx_answers + c1.datapath.to_kernel, 9u);
+  EXPECT_EQ(rte_mempool_avail_count(pool.get()), 1023u) << "every mbuf back in the pool";
+  for (Rings* r : {&wire, &kernel})
+    for (int q = 0; q < 2; ++q) {
+      rte_ring_free(r->rx[q]);
+      rte_ring_free(r->tx[q]);
+    }
 }
 
 TEST(DpdkTables, FullLpmIsRefusedWithAReason) {

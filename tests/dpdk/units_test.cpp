@@ -69,6 +69,8 @@ TEST(DpdkOptions, BadFlagsAreNamed) {
                 .find("not an interface name"),
             std::string::npos);
   EXPECT_NE(parse_error({"--channel-fd", "3", "--vdev=x"}).find("unknown argument \"--vdev=x\""), std::string::npos);
+  EXPECT_NE(parse_error({"--channel-fd", "3", "--profile", "net_e1000", "--", "a"}).find("no profile named \"net_e1000\""),
+            std::string::npos);
   EXPECT_NE(parse_error({"--channel-fd", "3", "--idle-sleep-us", "-1", "--", "a"}).find("--idle-sleep-us"),
             std::string::npos);
 }
