@@ -189,7 +189,17 @@ DpdkDatapath::DpdkDatapath(const DatapathConfig& config, NetlinkSocket& netlink,
     if (fds[0].revents & POLLIN) {
       std::string error;
       if (auto hello = channel::receive_message(hello_socket_.get(), posix_io::deadline_in(Millis{1000}), error)) {
-        on_hello(*hello);
+        try {
+          on_hello(*hello);
+        } catch (...) {
+          // No destructor runs for a constructor that throws: stop the process here.
+          hello_socket_.reset();
+          channel_->detach("start-up failed");
+          kill(pid_, SIGKILL);
+          wait_for_exit(pid_, pidfd_.get(), kStopGrace);
+          pid_ = -1;
+          throw;
+        }
         return;
       }
       if (error != "closed") throw std::runtime_error("anycastd-dpdk start-up: " + error);

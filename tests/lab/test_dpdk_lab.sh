@@ -44,7 +44,7 @@ cat >"$CONF" <<EOF2
 kind = "dpdk"
 
 [datapath.dpdk]
-eal_args = ["--no-huge", "-m", "512", "--no-pci", "--file-prefix=aclab$$", "--vdev=net_af_xdp0,iface=$LAB_EDGE_IF"]
+eal_args = ["--no-huge", "-m", "1024", "--no-pci", "--file-prefix=aclab$$", "--vdev=net_af_xdp0,iface=$LAB_EDGE_IF"]
 lcores = "0-1"
 exception = "tap"
 exception_interface = "ac0"
