@@ -15,6 +15,7 @@
 #include <sys/un.h>
 
 #include "config_reader.h"
+#include "options.h"
 #include "metrics/metrics_server.h"
 
 namespace anycastd {
@@ -72,10 +73,19 @@ DpdkConfig read_dpdk(const Reader& r, const toml::table& t) {
   }
   if (auto n = r.optional_integer(t, path, "rx_descriptors", 64, 32768)) d.rx_descriptors = static_cast<std::uint32_t>(*n);
   if (auto n = r.optional_integer(t, path, "tx_descriptors", 64, 32768)) d.tx_descriptors = static_cast<std::uint32_t>(*n);
-  if (auto n = r.optional_integer(t, path, "burst", 1, 512)) d.burst = static_cast<std::uint32_t>(*n);
-  if (auto n = r.optional_integer(t, path, "idle_sleep_us", 0, 100000)) d.idle_sleep_us = static_cast<std::uint32_t>(*n);
+  if (auto n = r.optional_integer(t, path, "burst", 1, dpdk::kMaxBurst)) d.burst = static_cast<std::uint32_t>(*n);
+  if (auto n = r.optional_integer(t, path, "idle_sleep_us", 0, dpdk::kMaxIdleSleepUs)) d.idle_sleep_us = static_cast<std::uint32_t>(*n);
   if (auto b = r.optional_path(t, path, "binary", false)) d.binary = *b;
   if (auto n = r.optional_integer(t, path, "start_timeout_ms", 1000, 600000)) d.start_timeout = Millis{*n};
+  if (d.lcores.find_first_of(",-") == std::string::npos)
+    r.fail(t.get("lcores")->source(), "datapath.dpdk.lcores",
+           "\"" + d.lcores + "\" is one lcore; the datapath needs two at least (the first serves anycastd, each other one polls a queue)");
+  // The datapath's own rules (names it accepts in devargs, profiles, ranges) decide, not a copy of them.
+  try {
+    dpdk::parse_options(dpdk_arguments(d, 3));
+  } catch (const std::invalid_argument& e) {
+    r.fail(t.source(), "datapath.dpdk", std::string("anycastd-dpdk would refuse it: ") + e.what());
+  }
   return d;
 }
 
@@ -247,6 +257,23 @@ MetricsConfig read_metrics(const Reader& r, const toml::table& root) {
 }
 
 }  // namespace
+
+std::vector<std::string> dpdk_arguments(const DpdkConfig& config, int channel_fd) {
+  std::vector<std::string> args = {"--channel-fd", std::to_string(channel_fd), "--exception",
+                                   std::string(to_string(config.exception)), "--exception-interface",
+                                   config.exception_interface, "--profile", config.profile};
+  auto option = [&](const char* flag, std::uint32_t value) {
+    if (value) args.insert(args.end(), {flag, std::to_string(value)});
+  };
+  option("--rx-descriptors", config.rx_descriptors);
+  option("--tx-descriptors", config.tx_descriptors);
+  option("--burst", config.burst);
+  if (config.idle_sleep_us) args.insert(args.end(), {"--idle-sleep-us", std::to_string(*config.idle_sleep_us)});
+  args.push_back("--");
+  args.insert(args.end(), config.eal_args.begin(), config.eal_args.end());
+  args.insert(args.end(), {"-l", config.lcores});
+  return args;
+}
 
 std::string_view to_string(ExceptionKind kind) {
   switch (kind) {

@@ -54,6 +54,10 @@ struct DpdkConfig {
   bool operator==(const DpdkConfig&) const = default;
 };
 
+// anycastd-dpdk's arguments for this configuration (without the program itself): what anycastd
+// starts it with, and what --check parses to validate [datapath.dpdk] with the datapath's own rules.
+std::vector<std::string> dpdk_arguments(const DpdkConfig& config, int channel_fd);
+
 struct DatapathConfig {
   DatapathKind kind = DatapathKind::xdp;
   std::string interface;  // xdp: the NIC the program attaches to

@@ -205,9 +205,16 @@ void Daemon::sync_tables() {
       }
       ++index;
     }
-  datapath_->write_tables(tables);
+  // Marked written either way: a refused set is not retried on every turn of the loop, only
+  // when what the groups want changes again (or a reload brings other tables).
   written_answering_ = std::move(answering);
   tables_written_ = true;
+  try {
+    datapath_->write_tables(tables);
+  } catch (const std::runtime_error& e) {
+    spdlog::error("the fast path refused the tables; it keeps the set it had: {}", e.what());
+    last_reload_error_ = e.what();
+  }
 }
 
 void Daemon::update_held_out(Clock::time_point now) {
@@ -244,8 +251,10 @@ void Daemon::start() {
   netlink_.emplace();
   if (config_.datapath.kind == DatapathKind::dpdk)
     datapath_ = std::make_unique<DpdkDatapath>(config_.datapath, *netlink_, options_.adopt);
-  else
+  else {
+    DpdkDatapath::discard_handover();
     datapath_ = std::make_unique<XdpDatapath>(config_.datapath, options_.adopt);
+  }
   report_leftovers(LoopbackSnapshot::take(*netlink_, loopback_), config_, loopback_);
 
   // Groups decide what answers before the program is attached, so that taking over from a

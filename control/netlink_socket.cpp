@@ -38,7 +38,7 @@ std::string ext_ack_message(const nlmsghdr* nlh) {
 
 }  // namespace
 
-NetlinkSocket::NetlinkSocket() : socket_(mnl_socket_open(NETLINK_ROUTE)) {
+NetlinkSocket::NetlinkSocket() : socket_(mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) {
   if (!socket_) throw std::runtime_error(std::string("opening a netlink socket: ") + std::strerror(errno));
   int on = 1;
   // Best effort: without them errors still arrive, only with less detail.

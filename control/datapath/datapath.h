@@ -59,8 +59,6 @@ class Datapath {
   virtual void poll(Clock::time_point) {}
   virtual Clock::time_point next_wakeup() const { return Clock::time_point::max(); }
   virtual std::string down_reason() const { return ""; }
-  // True once after the datapath came back up: it lost its tables, the daemon writes them again.
-  virtual bool take_restarted() { return false; }
   // Just before the daemon execs its successor (anycastctl restart): leave what it must adopt.
   virtual void prepare_exec() {}
 };

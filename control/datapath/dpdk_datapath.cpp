@@ -26,6 +26,9 @@ constexpr Millis kBackoffMax{30000};
 constexpr Millis kStableAfter{60000};  // a process that ran this long restarts without back-off
 constexpr Millis kStopGrace{10000};
 constexpr int kChildChannelFd = 3;
+// A worker whose poll counter has not moved for this long is stuck. Far above the longest idle
+// sleep (100 ms), and independent of how often, or by how many groups, the check runs.
+constexpr Millis kWorkerStuckAfter{1000};
 
 // glibc 2.36 declares pidfd_open without C linkage for C++; the system call is what it wraps.
 int open_pidfd(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
@@ -119,14 +122,18 @@ class DpdkProbe final : public DatapathProbe {
     } catch (const ChannelError& e) {
       return {false, e.what()};
     }
-    std::lock_guard lock(mutex_);
-    std::vector<std::uint64_t> loops;
-    for (const auto& l : s.lcores) loops.push_back(l.loops);
     std::string stuck;
-    if (loops.size() == last_loops_.size())
-      for (std::size_t i = 0; i < loops.size(); ++i)
-        if (loops[i] == last_loops_[i]) stuck += (stuck.empty() ? "" : ", ") + std::to_string(s.lcores[i].lcore);
-    last_loops_ = std::move(loops);
+    {
+      std::lock_guard lock(mutex_);
+      Clock::time_point now = Clock::now();
+      if (seen_.size() != s.lcores.size()) seen_.assign(s.lcores.size(), {~std::uint64_t{0}, now});
+      for (std::size_t i = 0; i < s.lcores.size(); ++i) {
+        if (s.lcores[i].loops != seen_[i].loops)
+          seen_[i] = {s.lcores[i].loops, now};
+        else if (now - seen_[i].moved >= kWorkerStuckAfter)
+          stuck += (stuck.empty() ? "" : ", ") + std::to_string(s.lcores[i].lcore);
+      }
+    }
     if (!stuck.empty()) return {false, "worker lcore " + stuck + " stopped polling"};
     if (!s.head.link_up) return {false, "the port's link is down"};
     return {true, std::to_string(s.lcores.size()) + " DPDK workers polling"};
@@ -152,10 +159,66 @@ class DpdkProbe final : public DatapathProbe {
   }
 
  private:
+  struct Heartbeat {
+    std::uint64_t loops;
+    Clock::time_point moved;  // when `loops` was last seen to change
+  };
   std::shared_ptr<ChannelClient> channel_;
   std::mutex mutex_;
-  std::vector<std::uint64_t> last_loops_;
+  std::vector<Heartbeat> seen_;  // per worker, shared by every group's check
 };
+
+// Names the configuration a datapath runs with, so a restart in place can tell whether the
+// process it inherits was started with what the file says now (FNV-1a over the arguments).
+std::string fingerprint(const DpdkConfig& config) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (const std::string& arg : dpdk_arguments(config, kChildChannelFd)) {
+    for (unsigned char c : arg + '\0') h = (h ^ c) * 0x100000001b3ull;
+  }
+  return hex(&h, sizeof h);
+}
+
+// ANYCASTD_DPDK_HANDOVER=PID:FD:HELLO:FINGERPRINT, left by prepare_exec() for the next image.
+struct Handover {
+  pid_t pid = 0;
+  int fd = -1;
+  channel::Hello hello{};
+  std::string fingerprint;
+};
+
+std::optional<Handover> take_handover() {
+  const char* value = std::getenv(DpdkDatapath::kHandoverEnv);
+  if (!value) return std::nullopt;
+  std::string text = value;
+  unsetenv(DpdkDatapath::kHandoverEnv);  // not for exec checks, nor for a later image
+  Handover h;
+  std::size_t a = text.find(':'), b = text.find(':', a + 1), c = text.find(':', b + 1);
+  if (c == std::string::npos || !unhex(text.substr(b + 1, c - b - 1), &h.hello, sizeof h.hello)) {
+    spdlog::warn("{} is malformed ({}): ignored", DpdkDatapath::kHandoverEnv, text);
+    return std::nullopt;
+  }
+  h.pid = std::atoi(text.substr(0, a).c_str());
+  h.fd = std::atoi(text.substr(a + 1, b - a - 1).c_str());
+  h.fingerprint = text.substr(c + 1);
+  if (h.pid <= 0 || h.fd < 0) return std::nullopt;
+  fcntl(h.fd, F_SETFD, FD_CLOEXEC);
+  return h;
+}
+
+// Ends a handed-over datapath nobody adopts: closing its channel stops it.
+void end_handover(Handover& h, const char* why) {
+  close(h.fd);
+  posix_io::UniqueFd pidfd(open_pidfd(h.pid));
+  if (!pidfd) return;
+  spdlog::info("stopping the DPDK datapath handed over by the previous image (pid {}): {}", h.pid, why);
+  kill(h.pid, SIGTERM);
+  std::string how = wait_for_exit(h.pid, pidfd.get(), kStopGrace);
+  if (how.empty()) {
+    kill(h.pid, SIGKILL);
+    how = wait_for_exit(h.pid, pidfd.get(), kStopGrace);
+  }
+  spdlog::info("anycastd-dpdk (pid {}) {}", h.pid, how.empty() ? "did not stop" : how);
+}
 
 std::string default_binary() {
   char self[4096];
@@ -227,21 +290,9 @@ DpdkDatapath::~DpdkDatapath() {
 }
 
 std::vector<std::string> DpdkDatapath::command() const {
-  std::vector<std::string> args = {config_.binary.empty() ? default_binary() : config_.binary,
-                                   "--channel-fd", std::to_string(kChildChannelFd),
-                                   "--exception", std::string(to_string(config_.exception)),
-                                   "--exception-interface", config_.exception_interface,
-                                   "--profile", config_.profile};
-  auto option = [&](const char* flag, std::uint32_t value) {
-    if (value) args.insert(args.end(), {flag, std::to_string(value)});
-  };
-  option("--rx-descriptors", config_.rx_descriptors);
-  option("--tx-descriptors", config_.tx_descriptors);
-  option("--burst", config_.burst);
-  if (config_.idle_sleep_us) args.insert(args.end(), {"--idle-sleep-us", std::to_string(*config_.idle_sleep_us)});
-  args.push_back("--");
-  args.insert(args.end(), config_.eal_args.begin(), config_.eal_args.end());
-  args.insert(args.end(), {"-l", config_.lcores});
+  std::vector<std::string> args = {config_.binary.empty() ? default_binary() : config_.binary};
+  std::vector<std::string> rest = dpdk_arguments(config_, kChildChannelFd);
+  args.insert(args.end(), rest.begin(), rest.end());
   return args;
 }
 
@@ -295,7 +346,8 @@ void DpdkDatapath::on_hello(const channel::Message& hello) {
   if (hello.type != channel::Type::hello || hello.payload.size() != sizeof hello_)
     throw std::runtime_error("anycastd-dpdk spoke first with something other than its hello");
   std::memcpy(&hello_, hello.payload.data(), sizeof hello_);
-  configure_exception_interface(*netlink_, channel::text_of(hello_.exception_interface), config_.exception_addresses);
+  configure_exception_interface(*netlink_, channel::text_of(hello_.exception_interface), hello_.mac,
+                                config_.exception_addresses);
   channel_->attach(std::move(hello_socket_));
   state_ = State::running;
   spdlog::info("DPDK datapath up: pid {}, port {} ({}, profile {}, MAC {}), {} queue{}, exception {} on {}", pid_,
@@ -323,11 +375,14 @@ void DpdkDatapath::on_exit(const std::string& how, Clock::time_point now) {
 }
 
 void DpdkDatapath::write_tables(const FastpathTables& tables) {
-  tables_ = tables;
-  if (state_ != State::running) return;
+  if (state_ != State::running) {
+    tables_ = tables;  // sent once the datapath is back
+    return;
+  }
   posix_io::UniqueFd image = channel::memfd_with(channel::encode_tables(tables));
   try {
     channel_->request(channel::Type::tables, nullptr, 0, kRequestTimeout, image.get());
+    tables_ = tables;  // only what it took: a refused set must not follow it into its next life
   } catch (const ChannelRefused& e) {
     throw std::runtime_error(std::string("the DPDK datapath refused the tables: ") + e.what());
   } catch (const ChannelError& e) {
@@ -430,6 +485,10 @@ void DpdkDatapath::poll(Clock::time_point now) {
   }
 }
 
+void DpdkDatapath::discard_handover() {
+  if (std::optional<Handover> h = take_handover()) end_handover(*h, "datapath.kind is no longer \"dpdk\"");
+}
+
 void DpdkDatapath::prepare_exec() {
   if (state_ != State::running) {
     // A datapath still starting would hold the port (EAL's lock) against the successor's own.
@@ -441,36 +500,35 @@ void DpdkDatapath::prepare_exec() {
   }
   int fd = channel_->release();
   fcntl(fd, F_SETFD, 0);
-  std::string value = std::to_string(pid_) + ":" + std::to_string(fd) + ":" + hex(&hello_, sizeof hello_);
+  std::string value = std::to_string(pid_) + ":" + std::to_string(fd) + ":" + hex(&hello_, sizeof hello_) + ":" +
+                      fingerprint(config_);
   setenv(kHandoverEnv, value.c_str(), 1);
 }
 
 bool DpdkDatapath::adopt_handover() {
-  const char* handed = std::getenv(kHandoverEnv);
-  if (!handed) return false;
-  std::string value = handed;
-  unsetenv(kHandoverEnv);
-  std::size_t a = value.find(':'), b = value.find(':', a + 1);
-  pid_t pid = a == std::string::npos ? 0 : std::atoi(value.substr(0, a).c_str());
-  int fd = b == std::string::npos ? -1 : std::atoi(value.substr(a + 1, b - a - 1).c_str());
-  if (pid <= 0 || fd < 0 || !unhex(value.substr(b + 1), &hello_, sizeof hello_)) {
-    spdlog::warn("{} is malformed: starting a new DPDK datapath", kHandoverEnv);
+  std::optional<Handover> h = take_handover();
+  if (!h) return false;
+  if (h->fingerprint != fingerprint(config_)) {
+    end_handover(*h, "[datapath.dpdk] changed since it started");
     return false;
   }
-  posix_io::UniqueFd socket(fd);
-  fcntl(fd, F_SETFD, FD_CLOEXEC);
-  posix_io::UniqueFd pidfd(open_pidfd(pid));
+  posix_io::UniqueFd socket(h->fd);
+  posix_io::UniqueFd pidfd(open_pidfd(h->pid));
   if (!pidfd) {
-    spdlog::warn("the DPDK datapath handed over (pid {}) is gone: starting a new one", pid);
+    spdlog::warn("the DPDK datapath handed over (pid {}) is gone: starting a new one", h->pid);
     return false;
   }
-  pid_ = pid;
+  pid_ = h->pid;
   pidfd_ = std::move(pidfd);
+  hello_ = h->hello;
   channel_->attach(std::move(socket));
   try {
     fetch_stats(*channel_);
-  } catch (const ChannelError& e) {
-    spdlog::warn("the DPDK datapath handed over (pid {}) does not answer ({}): replacing it", pid, e.what());
+    // The file may give the interface other addresses now.
+    configure_exception_interface(*netlink_, channel::text_of(hello_.exception_interface), hello_.mac,
+                                  config_.exception_addresses);
+  } catch (const std::exception& e) {
+    spdlog::warn("the DPDK datapath handed over (pid {}) cannot be adopted ({}): replacing it", pid_, e.what());
     channel_->detach("replaced");
     kill(pid_, SIGKILL);
     wait_for_exit(pid_, pidfd_.get(), kStopGrace);

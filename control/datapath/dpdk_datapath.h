@@ -52,6 +52,8 @@ class DpdkDatapath final : public Datapath {
 
   // The variable through which a restart in place hands the process over.
   static constexpr const char* kHandoverEnv = "ANYCASTD_DPDK_HANDOVER";
+  // A restart in place whose file no longer says kind = "dpdk": stops the process handed over.
+  static void discard_handover();
 
  private:
   enum class State { starting, running, down };

@@ -15,7 +15,8 @@
 
 namespace anycastd {
 
-void configure_exception_interface(NetlinkSocket& netlink, const std::string& name, const std::vector<Prefix>& addresses) {
+void configure_exception_interface(NetlinkSocket& netlink, const std::string& name, const std::uint8_t (&mac)[6],
+                                   const std::vector<Prefix>& addresses) {
   Interface itf = find_interface(name);
   auto fail = [&](const std::string& what, int err, const std::string& kernel) {
     throw std::runtime_error("exception interface " + name + ": " + what + ": " + std::strerror(-err) +
@@ -30,8 +31,9 @@ void configure_exception_interface(NetlinkSocket& netlink, const std::string& na
   ifi->ifi_index = itf.index;
   ifi->ifi_flags = IFF_UP;
   ifi->ifi_change = IFF_UP;
+  mnl_attr_put(nlh, IFLA_ADDRESS, sizeof mac, mac);
   std::string kernel;
-  if (int err = netlink.request(nlh, &kernel); err < 0) fail("setting it up", err, kernel);
+  if (int err = netlink.request(nlh, &kernel); err < 0) fail("setting its MAC and bringing it up", err, kernel);
 
   for (const Prefix& a : addresses) {
     nlh = mnl_nlmsg_put_header(buffer);

@@ -6,6 +6,7 @@
 // addresses, and the kernel answers ARP and ND on it. It lives and dies with the datapath
 // process, so its addresses are set again each time the datapath starts.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -14,8 +15,10 @@
 
 namespace anycastd {
 
-// Brings the interface up and adds the addresses (interface addresses, host bits kept; present
-// ones are left as they are). Throws std::runtime_error naming the interface and address.
-void configure_exception_interface(NetlinkSocket& netlink, const std::string& name, const std::vector<Prefix>& addresses);
+// Gives the interface the port's MAC (the TAP PMD sets it from its devargs; virtio-user's vhost
+// backend may not), brings it up and adds the addresses (interface addresses, host bits kept;
+// present ones are replaced). Throws std::runtime_error naming the interface and address.
+void configure_exception_interface(NetlinkSocket& netlink, const std::string& name, const std::uint8_t (&mac)[6],
+                                   const std::vector<Prefix>& addresses);
 
 }  // namespace anycastd

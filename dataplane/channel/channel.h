@@ -102,7 +102,7 @@ struct ProbeReply {
   std::uint8_t action;  // enum ac_action
   std::uint8_t reason;  // enum ac_pass_reason
   std::uint8_t service;
-  std::uint8_t workers_alive;  // 1: every worker lcore has polled since the previous probe
+  std::uint8_t pad;
   std::uint32_t length;
 };
 

@@ -21,7 +21,7 @@ void append(std::vector<std::uint8_t>& out, const T& value) {
 }  // namespace
 
 ChannelServer::ChannelServer(int fd, TableStore& tables, std::vector<const Worker*> workers, std::uint16_t port)
-    : fd_(fd), tables_(tables), workers_(std::move(workers)), port_(port), loops_at_last_probe_(workers_.size(), 0) {}
+    : fd_(fd), tables_(tables), workers_(std::move(workers)), port_(port) {}
 
 std::string ChannelServer::send_hello(const channel::Hello& hello) {
   return channel::send_message(fd_, channel::Type::hello, 0, &hello, sizeof hello);
@@ -136,14 +136,7 @@ std::string ChannelServer::reply_probe(const channel::Message& m) {
   ac_verdict v = ac_decide(&env, frame.data(), frame.data() + frame.size(), &h);
   if (v.action == AC_ACT_ANSWER) ac_respond(&h, v);
 
-  bool alive = !workers_.empty();
-  for (std::size_t i = 0; i < workers_.size(); ++i) {
-    std::uint64_t loops = read_counters(workers_[i]->counters).loops;
-    if (loops == loops_at_last_probe_[i]) alive = false;
-    loops_at_last_probe_[i] = loops;
-  }
-  channel::ProbeReply head{v.action, v.reason, v.service, static_cast<std::uint8_t>(alive ? 1 : 0),
-                           static_cast<std::uint32_t>(frame.size())};
+  channel::ProbeReply head{v.action, v.reason, v.service, 0, static_cast<std::uint32_t>(frame.size())};
   std::vector<std::uint8_t> payload;
   append(payload, head);
   payload.insert(payload.end(), frame.begin(), frame.end());

@@ -38,7 +38,6 @@ class ChannelServer {
   TableStore& tables_;
   std::vector<const Worker*> workers_;
   std::uint16_t port_;
-  std::vector<std::uint64_t> loops_at_last_probe_;
 };
 
 }  // namespace anycastd::dpdk

@@ -99,18 +99,22 @@ int serve(const Options& o) {
 
   PortPlan plan = configure_port(port, {queues, choice.rx_descriptors, choice.tx_descriptors, choice.rss,
                                         choice.profile->rx_ip_checksum, choice.profile->fast_free});
+  PortCloseGuard port_guard(port);
   const ExceptionDevice exc = exception_device(o.exception, vhost_net_exists(), o.exception_interface, mac_bytes,
                                                queues, plan.rx_descriptors);
   Vdev vdev(exc.name, exc.devargs);
   PortPlan exc_plan =
       configure_port(vdev.port(), {queues, plan.rx_descriptors, plan.tx_descriptors, false, false, true});
+  PortCloseGuard exc_guard(vdev.port());
 
   const std::uint32_t mbufs = mbuf_pool_size(
       {2, queues, std::max(plan.rx_descriptors, exc_plan.rx_descriptors),
        std::max(plan.tx_descriptors, exc_plan.tx_descriptors), lcores, choice.burst, kMbufCache});
   Mempool pool("ac_mbufs", mbufs, kMbufCache);
   StartedPort started(plan, pool.get(), true);
+  port_guard.release();
   StartedPort exc_started(exc_plan, pool.get(), false);
+  exc_guard.release();
 
   std::string error;
   std::unique_ptr<DpdkTables> empty = DpdkTables::build(FastpathTables{}, error);

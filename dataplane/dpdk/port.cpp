@@ -112,26 +112,37 @@ PortPlan configure_port(std::uint16_t port, const PortRequest& request) {
 }
 
 StartedPort::StartedPort(const PortPlan& plan, rte_mempool* pool, bool allmulticast) : port_(plan.port) {
-  rte_eth_dev_info info{};
-  int rc = rte_eth_dev_info_get(port_, &info);
-  if (rc != 0) fail("reading the device info of " + port_text(port_), rc);
-  rte_eth_rxconf rxconf = info.default_rxconf;
-  rxconf.offloads = plan.rx_ip_checksum ? RTE_ETH_RX_OFFLOAD_IPV4_CKSUM : 0;
-  rte_eth_txconf txconf = info.default_txconf;
-  txconf.offloads = plan.fast_free ? RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE : 0;
-  int socket = rte_eth_dev_socket_id(port_);
-  if (socket < 0) socket = static_cast<int>(SOCKET_ID_ANY);
-  for (std::uint16_t q = 0; q < plan.queues; ++q) {
-    rc = rte_eth_rx_queue_setup(port_, q, plan.rx_descriptors, static_cast<unsigned>(socket), &rxconf, pool);
-    if (rc != 0) fail("setting up RX queue " + std::to_string(q) + " of " + port_text(port_), rc);
-    rc = rte_eth_tx_queue_setup(port_, q, plan.tx_descriptors, static_cast<unsigned>(socket), &txconf);
-    if (rc != 0) fail("setting up TX queue " + std::to_string(q) + " of " + port_text(port_), rc);
+  // Queues set up so far hold mbufs of the pool: they go back while the pool still exists.
+  try {
+    rte_eth_dev_info info{};
+    int rc = rte_eth_dev_info_get(port_, &info);
+    if (rc != 0) fail("reading the device info of " + port_text(port_), rc);
+    rte_eth_rxconf rxconf = info.default_rxconf;
+    rxconf.offloads = plan.rx_ip_checksum ? RTE_ETH_RX_OFFLOAD_IPV4_CKSUM : 0;
+    rte_eth_txconf txconf = info.default_txconf;
+    txconf.offloads = plan.fast_free ? RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE : 0;
+    int socket = rte_eth_dev_socket_id(port_);
+    if (socket < 0) socket = static_cast<int>(SOCKET_ID_ANY);
+    for (std::uint16_t q = 0; q < plan.queues; ++q) {
+      rc = rte_eth_rx_queue_setup(port_, q, plan.rx_descriptors, static_cast<unsigned>(socket), &rxconf, pool);
+      if (rc != 0) fail("setting up RX queue " + std::to_string(q) + " of " + port_text(port_), rc);
+      rc = rte_eth_tx_queue_setup(port_, q, plan.tx_descriptors, static_cast<unsigned>(socket), &txconf);
+      if (rc != 0) fail("setting up TX queue " + std::to_string(q) + " of " + port_text(port_), rc);
+    }
+    rc = rte_eth_dev_start(port_);
+    if (rc != 0) fail("starting " + port_text(port_) + " (" + plan.driver + ")", rc);
+    // ND arrives on solicited-node multicast addresses: the kernel behind the exception path must
+    // get it. Not every device has the switch (ring, af_xdp see everything anyway).
+    if (allmulticast) rte_eth_allmulticast_enable(port_);
+  } catch (...) {
+    rte_eth_dev_stop(port_);
+    rte_eth_dev_close(port_);
+    throw;
   }
-  rc = rte_eth_dev_start(port_);
-  if (rc != 0) fail("starting " + port_text(port_) + " (" + plan.driver + ")", rc);
-  // ND arrives on solicited-node multicast addresses: the kernel behind the exception path must
-  // get it. Not every device has the switch (ring, af_xdp see everything anyway).
-  if (allmulticast) rte_eth_allmulticast_enable(port_);
+}
+
+PortCloseGuard::~PortCloseGuard() {
+  if (armed_) rte_eth_dev_close(port_);
 }
 
 StartedPort::~StartedPort() {

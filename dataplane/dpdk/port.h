@@ -74,7 +74,23 @@ struct PortPlan {
 // step and the port.
 PortPlan configure_port(std::uint16_t port, const PortRequest& request);
 
-// A configured port with its queues set up and started; stopped and closed on destruction.
+// Closes a configured port if set-up fails before its StartedPort exists (a vdev, the pool):
+// without it, net_af_xdp would leave its XDP program on the interface.
+class PortCloseGuard {
+ public:
+  explicit PortCloseGuard(std::uint16_t port) : port_(port) {}
+  ~PortCloseGuard();
+  PortCloseGuard(const PortCloseGuard&) = delete;
+  PortCloseGuard& operator=(const PortCloseGuard&) = delete;
+  void release() { armed_ = false; }  // a StartedPort owns the port now
+
+ private:
+  std::uint16_t port_;
+  bool armed_ = true;
+};
+
+// A configured port with its queues set up and started; stopped and closed on destruction (and
+// closed if starting it fails).
 class StartedPort {
  public:
   StartedPort(const PortPlan& plan, rte_mempool* pool, bool allmulticast);  // throws

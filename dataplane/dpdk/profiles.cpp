@@ -68,6 +68,9 @@ const Profile* find_profile(std::string_view name) {
 PortChoice choose_port_settings(const Options& options, std::string_view driver) {
   const Profile* p = nullptr;
   if (options.profile == "auto") {
+    // ConnectX ports report the PCI driver's name (testpmd: "Driver name: mlx5_pci"), not the
+    // PMD's that the profile table and the NIC guide use.
+    if (driver == "mlx5_pci") driver = "net_mlx5";
     p = find_profile(driver);
     if (!p) p = find_profile("default");
   } else {

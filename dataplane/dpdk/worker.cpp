@@ -22,27 +22,50 @@ inline int ip4_csum_state(const rte_mbuf* m) {
   }
 }
 
+// Counters have one writer, this worker, and readers on other threads (stats, telemetry): a
+// relaxed atomic store is a plain store on x86 and keeps the sharing defined.
+template <typename Counter>  // std::uint64_t here, __u64 (unsigned long long) in ac_stats
+inline void bump(Counter& counter, std::uint64_t n = 1) {
+  __atomic_store_n(&counter, static_cast<Counter>(counter + n), __ATOMIC_RELAXED);
+}
+
 inline void send_all(std::uint16_t port, std::uint16_t queue, rte_mbuf** pkts, std::uint16_t n, std::uint64_t& sent,
                      std::uint64_t& dropped) {
   if (!n) return;
   std::uint16_t done = rte_eth_tx_burst(port, queue, pkts, n);
   for (int retry = 0; done < n && retry < kTxRetries; ++retry)
     done += rte_eth_tx_burst(port, queue, pkts + done, static_cast<std::uint16_t>(n - done));
-  sent += done;
+  bump(sent, done);
   if (done < n) {
     rte_pktmbuf_free_bulk(pkts + done, n - done);
-    dropped += n - done;
+    bump(dropped, n - done);
   }
 }
 
 inline void count(ac_stats& s, ac_verdict v, std::uint32_t bytes) {
-  s.action[v.action]++;
+  bump(s.action[v.action]);
   if (v.action == AC_ACT_ANSWER) {
-    s.answered[v.service]++;
-    s.answered_bytes[v.service] += bytes;
+    bump(s.answered[v.service]);
+    bump(s.answered_bytes[v.service], bytes);
   } else {
-    s.pass[v.reason]++;
+    bump(s.pass[v.reason]);
   }
+}
+
+// The port is set up for single-segment frames (fast free, no multi-segment TX). The kernel
+// sends a chained frame only when the exception interface's MTU was raised above what one mbuf
+// holds: dropped and counted, never handed to the port.
+inline std::uint16_t keep_single_segment(rte_mbuf** pkts, std::uint16_t n, std::uint64_t& dropped) {
+  std::uint16_t kept = 0;
+  for (std::uint16_t i = 0; i < n; ++i) {
+    if (pkts[i]->nb_segs == 1) {
+      pkts[kept++] = pkts[i];
+      continue;
+    }
+    rte_pktmbuf_free(pkts[i]);
+    bump(dropped);
+  }
+  return kept;
 }
 
 }  // namespace
@@ -74,16 +97,17 @@ unsigned worker_poll(Worker& w) {
       passed[n_passed++] = m;
     }
   }
-  c.datapath.rx_packets += n;
+  bump(c.datapath.rx_packets, n);
   send_all(cfg.port, cfg.queue, answers, n_answers, c.datapath.tx_answers, c.datapath.tx_answers_dropped);
   send_all(cfg.exception_port, cfg.exception_queue, passed, n_passed, c.datapath.to_kernel,
            c.datapath.to_kernel_dropped);
 
   // Kernel -> wire: ARP/ND replies, TCP from the VIP sockets, anything the kernel routes out.
   const std::uint16_t k = rte_eth_rx_burst(cfg.exception_port, cfg.exception_queue, rx, cfg.burst);
-  send_all(cfg.port, cfg.queue, rx, k, c.datapath.from_kernel, c.datapath.from_kernel_dropped);
+  const std::uint16_t single = keep_single_segment(rx, k, c.datapath.from_kernel_dropped);
+  send_all(cfg.port, cfg.queue, rx, single, c.datapath.from_kernel, c.datapath.from_kernel_dropped);
 
-  __atomic_store_n(&c.loops, c.loops + 1, __ATOMIC_RELAXED);
+  bump(c.loops);
   return n + k;
 }
 
@@ -100,7 +124,7 @@ void worker_loop(Worker& w, const std::atomic<bool>& stop) {
       w.tables->offline(w.reader_id);
       rte_delay_us_sleep(sleep_us);
       w.tables->online(w.reader_id);
-      w.counters.datapath.idle_sleeps++;
+      bump(w.counters.datapath.idle_sleeps);
       sleep_us = sleep_us * 2 > w.config.idle_sleep_us ? w.config.idle_sleep_us : sleep_us * 2;
     }
     w.tables->quiescent(w.reader_id);

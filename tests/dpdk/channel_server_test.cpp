@@ -169,14 +169,6 @@ TEST_F(ChannelServerTest, StatsCarryLcoresAndXstats) {
   harness_->to_kernel();
 }
 
-TEST_F(ChannelServerTest, ProbeSaysWhetherWorkersPolled) {
-  const Bytes& frame = row(AC_ACT_PASS, "default").request;
-  EXPECT_EQ(probe(frame).first.workers_alive, 0) << "no worker has polled yet";
-  dpdk::worker_poll(harness_->worker());
-  EXPECT_EQ(probe(frame).first.workers_alive, 1);
-  EXPECT_EQ(probe(frame).first.workers_alive, 0) << "nothing polled since the last probe";
-}
-
 TEST_F(ChannelServerTest, UnknownAndMisdirectedRequestsGetAnError) {
   ch::Message m = ask(static_cast<ch::Type>(99), "x", 1);
   EXPECT_EQ(m.type, ch::Type::error);

@@ -78,6 +78,7 @@ TEST(DpdkOptions, BadFlagsAreNamed) {
 TEST(DpdkProfiles, AutoPicksByDriverAndFallsBack) {
   Options o = parse({"--channel-fd", "3", "--", "a"});
   EXPECT_STREQ(choose_port_settings(o, "net_mlx5").profile->name, "net_mlx5");
+  EXPECT_STREQ(choose_port_settings(o, "mlx5_pci").profile->name, "net_mlx5") << "ConnectX's ethdev driver name";
   EXPECT_STREQ(choose_port_settings(o, "net_af_xdp").profile->name, "net_af_xdp");
   EXPECT_STREQ(choose_port_settings(o, "net_ring").profile->name, "default");
   PortChoice i40e = choose_port_settings(o, "net_i40e");

@@ -155,7 +155,11 @@ kill -KILL "$DPDK_PID"
 wait_alias "$VIP4" absent 5
 lab_log "ok: alias withdrawn $((($(date +%s%N) - killed_at) / 1000000)) ms after the datapath was killed"
 lab_wait_log "DPDK datapath \(anycastd-dpdk\) was killed by SIGKILL" 5
-lab_wait_log "DPDK datapath up: pid" 30
+deadline=$((SECONDS + 30))
+until (($(grep -c "DPDK datapath up: pid" "$LAB_ANYCASTD_LOG") >= 2)); do
+	((SECONDS < deadline)) || { lab_dump_anycastd_log; lab_fail "no new datapath reported up within 30 s of the kill"; }
+	sleep 0.05
+done
 wait_alias "$VIP4" present 30
 lab_log "ok: datapath restarted, group announced again"
 status_json
