@@ -197,6 +197,10 @@ expect_failed_start() {
 	LAST_OUT=$out
 	sed 's/^/    /' <<<"$out" >&2
 	lab_expect_eq "$what: anycastd exit code" 1 "$rc"
+	# In the sanitized build a leak or a memory error on the way out also exits 1: tell them apart.
+	if grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" <<<"$out"; then
+		lab_fail "$what: a sanitizer finding on the failed start-up, see above"
+	fi
 	grep -qF -- "$message" <<<"$out" || lab_fail "$what: expected the error to say '$message', seen the output above"
 	lab_log "ok: $what: the error names the problem"
 	[[ -z $(xdp_prog_id) ]] || lab_fail "$what: an XDP program (id $(xdp_prog_id)) is left on $LAB_EDGE_IF"
