@@ -9,16 +9,21 @@ void AliasSet::set(const std::vector<Prefix>& vips) {
   auto held = [&](const Prefix& vip) {
     return std::any_of(aliases_.begin(), aliases_.end(), [&](const LoopbackAddress& a) { return a.vip() == vip; });
   };
+  LoopbackSnapshot now = LoopbackSnapshot::take(*netlink_, loopback_);
+  // An alias removed behind our back is held no longer: let it go (its removal finds nothing and
+  // says so) so that it is added again below. Without this, announcing again would leave it out.
+  if (std::any_of(aliases_.begin(), aliases_.end(), [&](const LoopbackAddress& a) { return !now.find(a.vip()); })) {
+    std::vector<LoopbackAddress> present;
+    for (auto& a : aliases_)
+      if (now.find(a.vip())) present.push_back(std::move(a));
+    aliases_.clear();
+    aliases_ = std::move(present);
+  }
   // Added first and committed last: a throw destroys `added`, which removes what it holds, and
   // leaves the set as it was.
   std::vector<LoopbackAddress> added;
-  std::vector<Prefix> missing;
   for (const Prefix& vip : vips)
-    if (!held(vip)) missing.push_back(vip);
-  if (!missing.empty()) {
-    LoopbackSnapshot now = LoopbackSnapshot::take(*netlink_, loopback_);
-    for (const Prefix& vip : missing) added.emplace_back(*netlink_, loopback_, vip, &now);
-  }
+    if (!held(vip)) added.emplace_back(*netlink_, loopback_, vip, &now);
   // LoopbackAddress moves but does not assign: rebuild rather than erase. What stays behind in
   // the old vector is no longer wanted and is removed as it goes.
   std::vector<LoopbackAddress> next;

@@ -223,12 +223,29 @@ void Group::poll(Clock::time_point now) {
   machine_.tick(now);
   apply();
   if (route_pending_ && now >= next_route_retry_) route(*route_pending_);
-  if (machine_.state() == GroupState::up && !route_pending_ && now >= next_probe_) {
+  // The route is what the state says, whoever changed it behind our back: an alias removed or
+  // added by hand, a routing daemon restarted or reconfigured. Up must be announced; down and
+  // ready must not be (a stray announcement would draw traffic to a group that does not answer).
+  // Draining is left alone: it may be announced with GRACEFUL_SHUTDOWN on purpose.
+  const GroupState state = machine_.state();
+  const bool want_up = state == GroupState::up;
+  const bool want_down = state == GroupState::down || state == GroupState::ready;
+  if ((want_up || want_down) && !route_pending_ && now >= next_probe_) {
     next_probe_ = now + kProbeInterval;
     SignalProbe probe = signal_->probe(route_group());
-    if (probe.reachable && probe.announced != Announced::yes) {
+    if (probe.reachable && want_up && probe.announced != Announced::yes) {
       spdlog::warn("group {}: up but {} ({}): announcing again", name(), to_string(probe.announced), probe.detail);
       route(true);
+    } else if (probe.reachable && want_down && (probe.announced == Announced::yes || probe.announced == Announced::partly)) {
+      // Withdrawing is idempotent, so it is repeated; a VIP someone else put on the loopback is
+      // theirs and stays (anycastd removes only what it added), so the warning says so, once.
+      if (!stray_reported_)
+        spdlog::warn("group {}: {} but {} ({}): withdrawing again (a VIP added by someone else stays until they "
+                     "remove it)", name(), to_string(state), to_string(probe.announced), probe.detail);
+      stray_reported_ = true;
+      route(false);
+    } else if (probe.reachable) {
+      stray_reported_ = false;
     }
   }
 }

@@ -90,6 +90,7 @@ class Group {
   Clock::time_point next_check_{};
   Clock::time_point next_route_retry_{};
   Clock::time_point next_probe_{};
+  bool stray_reported_ = false;  // warned that a withdrawn group's route is announced anyway
   GroupState reported_state_ = GroupState::down;  // the last state logged and timestamped
   WallClock::time_point since_wall_{};
 };

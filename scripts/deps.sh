@@ -11,6 +11,8 @@ fi
 PACKAGES=(
 	# build
 	build-essential cmake pkg-config clang llvm
+	# libFuzzer and the sanitizer runtimes for the clang build (build-asan, docs/robustness.md)
+	libclang-rt-14-dev
 	libbpf-dev bpftool libelf-dev zlib1g-dev
 	libspdlog-dev libfmt-dev libtomlplusplus-dev libmnl-dev nlohmann-json3-dev
 	libgtest-dev libgmock-dev libbenchmark-dev

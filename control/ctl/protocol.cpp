@@ -63,9 +63,11 @@ Request parse_request(std::string_view line) {
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(line);
-  } catch (const nlohmann::json::parse_error& e) {
-    // nlohmann's own text ("[json.exception.parse_error.101] parse error at line 1, column 3:
-    // syntax error ...") is precise but noisy; keep the part after the prefix.
+  } catch (const nlohmann::json::exception& e) {
+    // Mostly parse_error; a number too large for a double ("1e999") is out_of_range, which is no
+    // less a malformed request. nlohmann's own text ("[json.exception.parse_error.101] parse
+    // error at line 1, column 3: syntax error ...") is precise but noisy; keep the part after
+    // the prefix.
     std::string why = e.what();
     if (auto at = why.find("] "); at != std::string::npos) why.erase(0, at + 2);
     throw RequestError("malformed request, not JSON: " + why);

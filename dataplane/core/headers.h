@@ -31,18 +31,33 @@
 #define AC_IP_MF 0x2000
 #define AC_IP_OFFSET 0x1FFF
 
-struct ac_ethhdr {
+/*
+ * Where a header sits is the driver's choice: behind 14 bytes of Ethernet and 4-byte VLAN tags,
+ * the IP header is often at 2 modulo 4 (NET_IP_ALIGN is 0 on x86, DPDK's headroom is 128 bytes),
+ * and a frame may start anywhere. Native builds (DPDK, tests, fuzzers) therefore declare the
+ * headers packed, so that reading them in place is defined behaviour rather than something x86
+ * forgives (UBSan reports the misaligned access otherwise); on x86 the loads are the same plain
+ * moves. The BPF build keeps natural alignment: the verifier and JIT handle packet access, and
+ * packed fields would make clang split every load into bytes.
+ */
+#if defined(__bpf__)
+#define AC_WIRE_HEADER
+#else
+#define AC_WIRE_HEADER __attribute__((packed))
+#endif
+
+struct AC_WIRE_HEADER ac_ethhdr {
 	__u8 dst[AC_ETH_ALEN];
 	__u8 src[AC_ETH_ALEN];
 	__u16 proto;
 };
 
-struct ac_vlanhdr {
+struct AC_WIRE_HEADER ac_vlanhdr {
 	__u16 tci;
 	__u16 proto; /* the ethertype of what follows the tag */
 };
 
-struct ac_iphdr {
+struct AC_WIRE_HEADER ac_iphdr {
 	__u8 version_ihl;
 	__u8 tos;
 	__u16 tot_len;
@@ -55,7 +70,7 @@ struct ac_iphdr {
 	__u32 daddr;
 };
 
-struct ac_ipv6hdr {
+struct AC_WIRE_HEADER ac_ipv6hdr {
 	__u32 version_class_flow;
 	__u16 payload_len;
 	__u8 nexthdr;
@@ -64,7 +79,7 @@ struct ac_ipv6hdr {
 	__u8 daddr[16];
 };
 
-struct ac_udphdr {
+struct AC_WIRE_HEADER ac_udphdr {
 	__u16 source;
 	__u16 dest;
 	__u16 len;

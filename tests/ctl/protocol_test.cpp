@@ -58,6 +58,10 @@ TEST(Protocol, NamesEachMistake) {
   EXPECT_EQ(error_of(R"({"command":"drain","group":"a\nb"})"), "group name \"a\\nb\" has control characters");
   // Invalid UTF-8 is a JSON error, not a crash.
   EXPECT_EQ(error_of("{\"command\":\"\xff\"}").rfind("malformed request, not JSON", 0), 0u);
+  // A number beyond a double is nlohmann's out_of_range, not its parse_error: found by fuzz_ctl_request
+  // (corpus/fuzz_ctl_request/regression-number-out-of-range), it escaped as another exception type.
+  EXPECT_EQ(error_of("1e999").rfind("malformed request, not JSON: number overflow", 0), 0u) << error_of("1e999");
+  EXPECT_EQ(error_of(R"({"command":"status","x":-1e400})").rfind("malformed request, not JSON", 0), 0u);
 }
 
 TEST(Protocol, QuotesLongTextShort) {
