@@ -16,6 +16,8 @@ PACKAGES=(
 	libgtest-dev libgmock-dev libbenchmark-dev
 	# labs, demo and tests
 	iproute2 ethtool python3 python3-scapy socat tcpdump procps util-linux
+	# benchmark report (bench/lab/report.py: the answered-rate plot)
+	python3-matplotlib
 	# routing daemons for the route-signal labs
 	bird2 exabgp
 )
