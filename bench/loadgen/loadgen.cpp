@@ -276,8 +276,8 @@ int main(int argc, char** argv) try {
       CPU_SET(static_cast<unsigned>(k) % ncpu, &set);
       pthread_setaffinity_np(pthread_self(), sizeof set, &set);
       // Each call costs some milliseconds of set-up in the kernel (two RCU grace periods among
-      // them), so calls are long: ~50 ms of frames, or of pacing spins, between clock checks.
-      const std::uint32_t chunk = o.rate > 0 ? 1u << 20 : 1u << 16;
+      // them), so calls are long: ~50 ms of frames, or ~0.2 s of pacing spins, between clock checks.
+      const std::uint32_t chunk = o.rate > 0 ? 1u << 18 : 1u << 16;
       const unsigned cpu = static_cast<unsigned>(k) % ncpu;
       try {
         while (Clock::now() < deadline) {
