@@ -45,8 +45,9 @@ Frames (one template, fields varied per frame so RSS spreads them and every VIP 
   --sport N          first source port (default 10000), over --sport-count ports (default 1000)
   --vip ADDR         first destination (default 192.0.2.1 / 2001:db8::1), over
                      --vip-count consecutive addresses (default 1, at most 65536)
-  --size BYTES       frame length without FCS, headers to 9000 (default 64; the least a
-                     family takes is its headers plus no payload)
+  --size BYTES       frame length without FCS (default 64); at least the headers (42 bytes
+                     IPv4, 62 IPv6, +4 per tag); the receiver verifies answers up to a
+                     1500-byte MTU (UDP 2048 bytes) and counts longer ones as bad
   --vlan VID         add a VLAN tag (repeat for two: the outer one is 802.1ad, the inner 802.1Q)
   --src-mac MAC      (default: IF's own)   --dst-mac MAC   the next hop's (required)
 Sending:
