@@ -144,7 +144,7 @@ sys_socket_start() {
 	SOCK_PID=$!
 	LAB_PIDS+=("$SOCK_PID")
 	local deadline=$((SECONDS + 10))
-	until grep -q listening "$LAB_TMP/socket.log"; do
+	until grep -qs listening "$LAB_TMP/socket.log"; do
 		kill -0 "$SOCK_PID" 2>/dev/null || lab_fail "udp_echo_server exited: $(cat "$LAB_TMP/socket.log")"
 		((SECONDS < deadline)) || lab_fail "udp_echo_server did not start within 10 s"
 		sleep 0.1

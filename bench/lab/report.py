@@ -118,9 +118,10 @@ def plot(summary, path):
     fig, ax = plt.subplots(figsize=(7, 4.5))
     top = 0
     for s, v in summary.items():
-        pts = sorted((st["offered_pps"], st["answered_pps"]) for st in v["steps"])
+        pts = [(st["offered_pps"], st["answered_pps"]) for st in v["steps"]]
         if v["saturation_median_pps"] is not None:
             pts.append((v["saturation_offered_median_pps"], v["saturation_median_pps"]))
+        pts.sort()
         xs = [p[0] / 1e3 for p in pts]
         ys = [p[1] / 1e3 for p in pts]
         top = max([top] + xs + ys)
