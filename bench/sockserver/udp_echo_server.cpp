@@ -7,7 +7,8 @@
 // was sent to (the VIP on the loopback), as an anycast service must.
 //
 //   udp_echo_server [--port N] [--threads N] [--family 4|6|both]
-// Runs until SIGTERM or SIGINT, then prints how many datagrams it echoed.
+// Runs until SIGTERM or SIGINT, then prints how many datagrams it echoed (and how many answers
+// it could not send, with the last error).
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -76,6 +77,9 @@ int open_socket(int family, std::uint16_t port) {
   } else {
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
     setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one);
+    // An IPv6 VIP served as a local route is not an interface address, and IPv6 refuses it as
+    // the source of an answer unless the socket may use addresses it does not own.
+    setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof one);
     auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
     sin6->sin6_family = AF_INET6;
     sin6->sin6_port = htons(port);
@@ -91,7 +95,8 @@ int open_socket(int family, std::uint16_t port) {
 
 // Receives a batch, turns each received packet-info into the source of its answer, sends the
 // batch back. The poll timeout only lets the thread notice a stop.
-void serve(int fd, int family, std::atomic<unsigned long long>* echoed) {
+void serve(int fd, int family, std::atomic<unsigned long long>* echoed, std::atomic<unsigned long long>* unsent,
+           std::atomic<int>* last_error) {
   std::vector<std::vector<char>> bufs(kBatch, std::vector<char>(kMaxDatagram));
   std::vector<sockaddr_storage> peers(kBatch);
   std::vector<iovec> iov(kBatch);
@@ -130,7 +135,11 @@ void serve(int fd, int family, std::atomic<unsigned long long>* echoed) {
     int sent = 0;
     while (sent < n) {
       int r = sendmmsg(fd, out.data() + sent, static_cast<unsigned>(n - sent), 0);
-      if (r <= 0) break;  // a full queue drops the rest, as it would for any server
+      if (r <= 0) {  // dropped, as any server drops what it cannot send; counted for the exit line
+        last_error->store(errno, std::memory_order_relaxed);
+        unsent->fetch_add(static_cast<unsigned long long>(n - sent), std::memory_order_relaxed);
+        break;
+      }
       sent += r;
     }
     echoed->fetch_add(static_cast<unsigned long long>(sent), std::memory_order_relaxed);
@@ -175,7 +184,8 @@ int main(int argc, char** argv) try {
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
 
-  std::atomic<unsigned long long> echoed{0};
+  std::atomic<unsigned long long> echoed{0}, unsent{0};
+  std::atomic<int> last_error{0};
   std::vector<std::unique_ptr<Fd>> fds;
   std::vector<std::thread> workers;
   const unsigned ncpu = std::max(1u, std::thread::hardware_concurrency());
@@ -184,12 +194,12 @@ int main(int argc, char** argv) try {
     for (int k = 0; k < threads; ++k) {
       fds.push_back(std::make_unique<Fd>(open_socket(family, port)));
       int fd = fds.back()->get();
-      workers.emplace_back([fd, family, k, ncpu, &echoed] {
+      workers.emplace_back([fd, family, k, ncpu, &echoed, &unsent, &last_error] {
         cpu_set_t set;
         CPU_ZERO(&set);
         CPU_SET(static_cast<unsigned>(k) % ncpu, &set);
         pthread_setaffinity_np(pthread_self(), sizeof set, &set);
-        serve(fd, family, &echoed);
+        serve(fd, family, &echoed, &unsent, &last_error);
       });
     }
   }
@@ -197,6 +207,9 @@ int main(int argc, char** argv) try {
   std::fflush(stdout);
   for (auto& w : workers) w.join();
   std::printf("udp_echo_server echoed %llu datagrams\n", echoed.load());
+  if (unsent.load())
+    std::printf("udp_echo_server could not send %llu answers (last error: %s)\n", unsent.load(),
+                std::strerror(last_error.load()));
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "udp_echo_server: %s\n", e.what());
