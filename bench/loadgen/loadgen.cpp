@@ -57,7 +57,8 @@ Sending:
   --duration S       at most S seconds, 0.01..600 (default 1)
   --rate PPS         paced: this many frames per second in all (default: as fast as possible)
 Receiving and reporting:
-  --no-recv          send only (no receiver attached)
+  --no-recv          send only; otherwise the receiver replaces any XDP program on IF for
+                     the run and leaves IF without one at the end
   --settle MS        wait for answers in flight after the last frame (default 200)
   --cpu-pid PID      also report this process's CPU time (the server under test)
   --json FILE        write the result as JSON
