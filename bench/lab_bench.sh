@@ -16,6 +16,10 @@
 #   BENCH_THREADS   generator threads [2]; BENCH_QUEUES veth queues per side [2]
 #   BENCH_FAMILY    4 or 6 [4]; BENCH_SIZE frame bytes [64]; BENCH_VIPS destinations [16]
 #   BENCH_OUT       output folder [BUILD_DIR/lab_bench]
+#   BENCH_ISOLATE   1: the edge gets a CPU of its own [0]: its veth runs threaded NAPI, whose
+#                   kernel threads (and the socket server, one thread) are pinned to the last
+#                   CPU, the generator (one thread) to CPU 0. The responder is then the
+#                   bottleneck, and its CPU time per answer is measured from those threads.
 #
 # Adding a system (DPDK, a real peer): define sys_NAME_start, sys_NAME_stop and sys_NAME_pid
 # (the pid whose CPU time is charged to the system, or 0 when the work is all in softirq) and
@@ -53,6 +57,18 @@ FAMILY=${BENCH_FAMILY:-4}
 SIZE=${BENCH_SIZE:-64}
 NVIPS=${BENCH_VIPS:-16}
 OUT=${BENCH_OUT:-$BUILD/lab_bench}
+ISOLATE=${BENCH_ISOLATE:-0}
+EDGE_CPU=$(($(nproc) - 1))
+SERVER_THREADS=$(nproc)
+if ((ISOLATE)); then
+	((EDGE_CPU > 0)) || lab_fail "BENCH_ISOLATE needs at least 2 CPUs"
+	THREADS=1
+	SERVER_THREADS=1
+fi
+# A name of our own for the edge veth: threaded NAPI's kernel threads are named after it, and
+# other labs (veth-edge) may run at the same time.
+LAB_EDGE_IF="abe$$"
+LAB_CLIENT_IF="abc$$"
 if ((SMOKE)); then
 	RATES=(5000)
 	DURATION=5 # an upper bound: the count ends the run
@@ -98,6 +114,19 @@ bench_setup() {
 	lab_edge ethtool -K "$LAB_EDGE_IF" tx off >/dev/null
 	ip -n "$LAB_CLIENT" link set "$LAB_CLIENT_IF" up
 	ip -n "$LAB_EDGE" link set "$LAB_EDGE_IF" up
+	if ((ISOLATE)); then
+		# Both sides' NAPI in kernel threads: the edge's on the edge CPU (set per system: a
+		# veth has NAPI only while XDP runs, and "threaded" takes only then), the client's (the
+		# receiver) on CPU 0 with the generator. The client keeps an XDP program throughout
+		# (loadgen's receiver takes its place and puts it back), so its threads live, and are
+		# pinned, once.
+		ip -n "$LAB_CLIENT" link set dev "$LAB_CLIENT_IF" xdpdrv obj "$PASS_OBJ" sec xdp
+		lab_client sh -c "echo 1 > /sys/class/net/$LAB_CLIENT_IF/threaded"
+		local pids pid
+		pids=$(napi_pids "$LAB_CLIENT_IF")
+		[[ -n $pids ]] || lab_fail "no NAPI threads for $LAB_CLIENT_IF (threaded NAPI not taken?)"
+		for pid in ${pids//,/ }; do taskset -pc 0 "$pid" >/dev/null; done
+	fi
 	CLIENT_MAC=$(lab_client cat "/sys/class/net/$LAB_CLIENT_IF/address")
 	EDGE_MAC=$(lab_edge cat "/sys/class/net/$LAB_EDGE_IF/address")
 	# Answers from the edge's kernel (the socket server) go back to the generator's many
@@ -110,22 +139,50 @@ bench_setup() {
 
 edge_xdp() { ip -n "$LAB_EDGE" link set dev "$LAB_EDGE_IF" xdpdrv "$@"; }
 
+# napi_pids [DEV]: the NAPI kernel threads of DEV (default: the edge veth), comma-separated
+# (threaded NAPI, BENCH_ISOLATE=1); they exist while an XDP program is attached. Their names
+# are cut to 15 characters, hence short interface names of our own.
+napi_pids() {
+	ps -eo pid=,comm= | awk -v p="napi/${1:-$LAB_EDGE_IF}" 'index($2, p) == 1 { printf "%s%s", sep, $1; sep = "," }'
+}
+
+# After a system started: in isolated mode, put the edge's NAPI threads on the edge's CPU.
+edge_isolate() {
+	((ISOLATE)) || return 0
+	local pids pid
+	lab_edge sh -c "echo 1 > /sys/class/net/$LAB_EDGE_IF/threaded"
+	pids=$(napi_pids)
+	[[ -n $pids ]] || lab_fail "no NAPI threads for $LAB_EDGE_IF (threaded NAPI not taken?)"
+	for pid in ${pids//,/ }; do taskset -pc "$EDGE_CPU" "$pid" >/dev/null; done
+}
+
+# The CPU time charged to a system: its process (if any) and, isolated, the NAPI threads.
+edge_pids() {
+	local pids="$1"
+	if ((ISOLATE)); then pids="${pids:+$pids,}$(napi_pids)"; fi
+	echo "${pids:-0}"
+}
+
 # --- systems under test -------------------------------------------------------------------
 # The floor: bench/xdp_floor.c, the bare reflector every ratio is taken against.
-sys_floor_start() { edge_xdp obj "$FLOOR_OBJ" sec xdp; }
+sys_floor_start() {
+	edge_xdp obj "$FLOOR_OBJ" sec xdp
+	edge_isolate
+}
 sys_floor_stop() { edge_xdp off; }
-sys_floor_pid() { echo 0; }
+sys_floor_pid() { edge_pids ""; }
 
 # anycastd started with a config, as the labs do; it attaches its own program.
 sys_anycastd_start() {
 	lab_write_config "$LAB_TMP/anycastd.toml" "$VIP_PREFIX"
 	LAB_WAIT_UP=1 lab_start_anycastd "$ANYCASTD" "$LAB_TMP/anycastd.toml"
+	edge_isolate
 }
 sys_anycastd_stop() {
 	lab_stop_anycastd
 	[[ $LAB_ANYCASTD_RC == 0 ]] || lab_fail "anycastd exited with $LAB_ANYCASTD_RC"
 }
-sys_anycastd_pid() { echo "$LAB_ANYCASTD_PID"; }
+sys_anycastd_pid() { edge_pids "$LAB_ANYCASTD_PID"; }
 
 # The recvmmsg/sendmmsg server with SO_REUSEPORT per core, answering from the VIPs on the
 # loopback. The edge runs a pass-through XDP program: veth only takes frames sent by XDP
@@ -140,7 +197,8 @@ sys_socket_start() {
 	fi
 	# ip netns exec itself (not the lab_edge function, which would fork a subshell) so that
 	# $! is the server's own pid: its CPU time is measured and it gets the SIGTERM.
-	ip netns exec "$LAB_EDGE" "$SOCKSERVER" --port 7 --family "$FAMILY" >"$LAB_TMP/socket.log" 2>&1 &
+	ip netns exec "$LAB_EDGE" "$SOCKSERVER" --port 7 --family "$FAMILY" --threads "$SERVER_THREADS" \
+		--first-cpu "$((ISOLATE ? EDGE_CPU : 0))" >"$LAB_TMP/socket.log" 2>&1 &
 	SOCK_PID=$!
 	LAB_PIDS+=("$SOCK_PID")
 	local deadline=$((SECONDS + 10))
@@ -149,6 +207,7 @@ sys_socket_start() {
 		((SECONDS < deadline)) || lab_fail "udp_echo_server did not start within 10 s"
 		sleep 0.1
 	done
+	edge_isolate
 }
 sys_socket_stop() {
 	kill -TERM "$SOCK_PID"
@@ -161,7 +220,7 @@ sys_socket_stop() {
 	fi
 	edge_xdp off
 }
-sys_socket_pid() { echo "$SOCK_PID"; }
+sys_socket_pid() { edge_pids "$SOCK_PID"; }
 
 # --- measurements -------------------------------------------------------------------------
 # measure SYSTEM KIND RATE RUN [loadgen args...]: one loadgen run; appends a line to results.jsonl.
@@ -205,7 +264,8 @@ mkdir -p "$OUT"
 	echo "{\"cpu\": \"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')\","
 	echo " \"cpus\": $(nproc), \"kernel\": \"$(uname -r)\", \"started\": \"$(date -u +%FT%TZ)\","
 	echo " \"load_before\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"family\": $FAMILY, \"frame_len\": $SIZE,"
-	echo " \"vips\": $NVIPS, \"threads\": $THREADS, \"queues\": $QUEUES, \"duration_s\": $DURATION, \"repeats\": $REPEATS}"
+	echo " \"vips\": $NVIPS, \"threads\": $THREADS, \"queues\": $QUEUES, \"duration_s\": $DURATION, \"repeats\": $REPEATS,"
+	echo " \"isolated\": $ISOLATE}"
 } >"$OUT/machine.json"
 
 if ((SMOKE)); then

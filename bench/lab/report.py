@@ -75,10 +75,13 @@ def markdown(machine, summary, ratios):
                f"{machine.get('load_before')}, after {machine.get('load_after', '?')}.")
     out.append(f"IPv{machine.get('family')}, {machine.get('frame_len')}-byte frames, {machine.get('vips')} VIPs, "
                f"{machine.get('threads')} generator threads, {machine.get('queues')} veth queues per side, "
-               f"{machine.get('duration_s')} s per measurement, {machine.get('repeats')} interleaved saturation runs.")
+               f"{machine.get('duration_s')} s per measurement, {machine.get('repeats')} interleaved saturation runs"
+               + (", isolated: the edge's NAPI threads (and the socket server) alone on the last CPU, the generator"
+                  " on CPU 0; the system's own CPU is those threads' and its process's." if machine.get("isolated") else
+                  "; the system's own CPU is its process's (XDP work is in softirq, counted in the machine's)."))
     out.append("")
     out.append("| system | saturation: answered/s, median (runs) | offered/s | ratio to floor (median of per-run) "
-               "| loss-free rate | machine CPU ns / answer | server process CPU ns / answer | bad answers |")
+               "| loss-free rate | machine CPU ns / answer | system's own CPU ns / answer | bad answers |")
     out.append("|---|---:|---:|---:|---:|---:|---:|---:|")
     for s, v in summary.items():
         runs = ", ".join(f"{x / 1e3:.0f}" for x in v["saturation_answered_pps"])

@@ -57,10 +57,11 @@ Sending:
   --duration S       at most S seconds, 0.01..600 (default 1)
   --rate PPS         paced: this many frames per second in all (default: as fast as possible)
 Receiving and reporting:
-  --no-recv          send only; otherwise the receiver replaces any XDP program on IF for
-                     the run and leaves IF without one at the end
+  --no-recv          send only; otherwise the receiver takes the place of IF's XDP program
+                     for the run, and the program that was there is put back at the end
   --settle MS        wait for answers in flight after the last frame (default 200)
-  --cpu-pid PID      also report this process's CPU time (the server under test)
+  --cpu-pid PID[,PID...]  also report these processes' CPU time (the system under test: a
+                     server, or the kernel threads of a threaded NAPI)
   --json FILE        write the result as JSON
   --help
 )";
@@ -81,7 +82,7 @@ struct Options {
   double duration = 1, rate = 0;
   bool recv = true;
   int settle_ms = 200;
-  long cpu_pid = 0;
+  std::vector<long> cpu_pids;
 };
 
 long long number(const std::string& opt, const std::string& text, long long lo, long long hi) {
@@ -135,7 +136,10 @@ Options parse(int argc, char** argv) {
     else if (a == "--rate") o.rate = real(a, value(), 1, 1e9);
     else if (a == "--no-recv") o.recv = false;
     else if (a == "--settle") o.settle_ms = static_cast<int>(number(a, value(), 0, 10000));
-    else if (a == "--cpu-pid") o.cpu_pid = static_cast<long>(number(a, value(), 1, 1 << 30));
+    else if (a == "--cpu-pid") {
+      std::istringstream list(value());
+      for (std::string pid; std::getline(list, pid, ',');) o.cpu_pids.push_back(static_cast<long>(number(a, pid, 1, 1 << 30)));
+    }
     else if (a == "--json") o.json = value();
     else usage_error("unknown argument '" + a + "'");
   }
@@ -155,13 +159,13 @@ std::string read_line(const std::string& path) {
   return line;
 }
 
-// CPU time in seconds: the whole machine's busy time and its softirq part (/proc/stat), and a
-// process's user+system time (/proc/PID/stat).
+// CPU time in seconds: the whole machine's busy time and its softirq part (/proc/stat), and
+// some processes' user+system time (/proc/PID/stat), summed.
 struct CpuSample {
   double busy = 0, softirq = 0, pid = 0;
 };
 
-CpuSample sample_cpu(long pid) {
+CpuSample sample_cpu(const std::vector<long>& pids) {
   CpuSample s;
   const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
   std::istringstream stat(read_line("/proc/stat"));
@@ -171,7 +175,7 @@ CpuSample sample_cpu(long pid) {
   for (auto& x : v) stat >> x;  // user nice system idle iowait irq softirq steal
   s.busy = static_cast<double>(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / tick;
   s.softirq = static_cast<double>(v[6]) / tick;
-  if (pid) {
+  for (long pid : pids) {
     std::string line = read_line("/proc/" + std::to_string(pid) + "/stat");
     std::istringstream rest(line.substr(line.rfind(')') + 2));
     std::string field;
@@ -180,7 +184,7 @@ CpuSample sample_cpu(long pid) {
       if (f == 14) utime = std::stoull(field);
       if (f == 15) stime = std::stoull(field);
     }
-    s.pid = static_cast<double>(utime + stime) / tick;
+    s.pid += static_cast<double>(utime + stime) / tick;
   }
   return s;
 }
@@ -266,7 +270,7 @@ int main(int argc, char** argv) try {
   const unsigned queues = queue_count(o.dev);
   std::vector<std::string> errors(static_cast<std::size_t>(o.threads));
   const lg_recv_counts before = recv ? recv->counts() : lg_recv_counts{};
-  const CpuSample cpu0 = sample_cpu(o.cpu_pid);
+  const CpuSample cpu0 = sample_cpu(o.cpu_pids);
   const double self0 = self_cpu();
   const auto start = Clock::now();
   const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration));
@@ -295,7 +299,7 @@ int main(int argc, char** argv) try {
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   const double self1 = self_cpu();
   std::this_thread::sleep_for(std::chrono::milliseconds(o.settle_ms));
-  const CpuSample cpu1 = sample_cpu(o.cpu_pid);
+  const CpuSample cpu1 = sample_cpu(o.cpu_pids);
   for (const std::string& e : errors)
     if (!e.empty()) throw std::runtime_error(e);
 

@@ -5,6 +5,8 @@
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -103,7 +105,17 @@ Receiver::Receiver() : skel_(lg_recv::open_and_load()) {
 }
 
 Receiver::~Receiver() {
-  if (ifindex_) bpf_xdp_detach(ifindex_, XDP_FLAGS_DRV_MODE, nullptr);
+  if (ifindex_) {
+    // Put back what was there: replacing keeps a veth's NAPI (and its threads, which a lab may
+    // have pinned to CPUs) alive, where detaching would tear them down.
+    const int previous = previous_id_ ? bpf_prog_get_fd_by_id(previous_id_) : -1;
+    if (previous >= 0) {
+      bpf_xdp_attach(ifindex_, previous, XDP_FLAGS_DRV_MODE, nullptr);
+      close(previous);
+    } else {
+      bpf_xdp_detach(ifindex_, XDP_FLAGS_DRV_MODE, nullptr);
+    }
+  }
   lg_recv::destroy(skel_);
 }
 
@@ -116,6 +128,7 @@ void Receiver::configure(const lg_recv_config& c) {
 }
 
 void Receiver::attach(int ifindex) {
+  if (bpf_xdp_query_id(ifindex, XDP_FLAGS_DRV_MODE, &previous_id_) != 0) previous_id_ = 0;
   if (bpf_xdp_attach(ifindex, prog_fd(), XDP_FLAGS_DRV_MODE, nullptr) != 0)
     fail("attaching the receiver (native XDP)", errno);
   ifindex_ = ifindex;

@@ -51,18 +51,19 @@ class Generator {
 class Receiver {
  public:
   Receiver();
-  ~Receiver();  // detaches if attached
+  ~Receiver();  // puts back the program the interface had (or none)
   Receiver(const Receiver&) = delete;
   Receiver& operator=(const Receiver&) = delete;
 
   void configure(const lg_recv_config& c);
-  void attach(int ifindex);  // native XDP, replacing whatever program the interface had
+  void attach(int ifindex);  // native XDP, in place of whatever program the interface had
   int prog_fd() const;
   lg_recv_counts counts() const;  // summed over CPUs
 
  private:
   lg_recv* skel_;
   int ifindex_ = 0;
+  std::uint32_t previous_id_ = 0;  // the program attached before ours, put back at the end
 };
 
 }  // namespace anycastd::loadgen

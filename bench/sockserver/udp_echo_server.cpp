@@ -6,7 +6,7 @@
 // time, and IP_PKTINFO / IPV6_RECVPKTINFO so each answer leaves from the address the request
 // was sent to (the VIP on the loopback), as an anycast service must.
 //
-//   udp_echo_server [--port N] [--threads N] [--family 4|6|both]
+//   udp_echo_server [--port N] [--threads N] [--family 4|6|both] [--first-cpu N]
 // Runs until SIGTERM or SIGINT, then prints how many datagrams it echoed (and how many answers
 // it could not send, with the last error).
 
@@ -39,7 +39,7 @@ std::atomic<bool> g_stop{false};
 
 [[noreturn]] void usage_error(const std::string& why) {
   std::fprintf(stderr,
-               "udp_echo_server: %s\nusage: udp_echo_server [--port N] [--threads N] [--family 4|6|both]\n",
+               "udp_echo_server: %s\nusage: udp_echo_server [--port N] [--threads N] [--family 4|6|both] [--first-cpu N]\n",
                why.c_str());
   std::exit(2);
 }
@@ -154,6 +154,7 @@ int main(int argc, char** argv) try {
   std::uint16_t port = 7;
   int threads = static_cast<int>(std::thread::hardware_concurrency());
   bool want4 = true, want6 = true;
+  int first_cpu = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -172,8 +173,12 @@ int main(int argc, char** argv) try {
       if (f == "4") want6 = false;
       else if (f == "6") want4 = false;
       else if (f != "both") usage_error("--family is 4, 6 or both");
+    } else if (a == "--first-cpu") {
+      first_cpu = std::atoi(value().c_str());
+      if (first_cpu < 0 || first_cpu > 4095) usage_error("--first-cpu must be 0 .. 4095");
     } else if (a == "--help" || a == "-h") {
-      std::printf("usage: udp_echo_server [--port N] [--threads N (default: one per CPU)] [--family 4|6|both]\n");
+      std::printf("usage: udp_echo_server [--port N] [--threads N (default: one per CPU)] [--family 4|6|both]\n"
+                  "                       [--first-cpu N (thread k runs on CPU N+k, modulo the CPUs)]\n");
       return 0;
     } else {
       usage_error("unknown argument '" + a + "'");
@@ -194,10 +199,10 @@ int main(int argc, char** argv) try {
     for (int k = 0; k < threads; ++k) {
       fds.push_back(std::make_unique<Fd>(open_socket(family, port)));
       int fd = fds.back()->get();
-      workers.emplace_back([fd, family, k, ncpu, &echoed, &unsent, &last_error] {
+      workers.emplace_back([fd, family, k, ncpu, first_cpu, &echoed, &unsent, &last_error] {
         cpu_set_t set;
         CPU_ZERO(&set);
-        CPU_SET(static_cast<unsigned>(k) % ncpu, &set);
+        CPU_SET(static_cast<unsigned>(first_cpu + k) % ncpu, &set);
         pthread_setaffinity_np(pthread_self(), sizeof set, &set);
         serve(fd, family, &echoed, &unsent, &last_error);
       });
