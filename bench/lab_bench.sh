@@ -65,8 +65,8 @@ if ((ISOLATE)); then
 	THREADS=1
 	SERVER_THREADS=1
 fi
-# A name of our own for the edge veth: threaded NAPI's kernel threads are named after it, and
-# other labs (veth-edge) may run at the same time.
+# Names of our own for the veth pair: threaded NAPI's kernel threads are named after them, and
+# other labs (veth-client, veth-edge) may run at the same time.
 LAB_EDGE_IF="abe$$"
 LAB_CLIENT_IF="abc$$"
 if ((SMOKE)); then
@@ -257,6 +257,10 @@ smoke_check() {
 	EOF
 }
 
+for sys in "${SYSTEMS[@]}"; do
+	declare -F "sys_${sys}_start" >/dev/null ||
+		lab_fail "unknown system '$sys' in BENCH_SYSTEMS (known: $(declare -F | awk '$3 ~ /^sys_.*_start$/ { sub(/^sys_/, "", $3); sub(/_start$/, "", $3); printf "%s ", $3 }'))"
+done
 bench_setup
 mkdir -p "$OUT"
 : >"$OUT/results.jsonl"
