@@ -1,25 +1,41 @@
 #!/bin/sh
-# Builds a Release tree and runs both benchmarks the way docs/benchmarks.md quotes them.
-# Needs root (xdp_cost loads BPF programs). Environment:
+# Builds a Release tree and runs every benchmark the way docs/benchmarks.md quotes them:
+# xdp_cost and core_bench (per-packet cost next to the floor), xdp_growth (how that cost grows
+# with VIPs, frame size, VLAN tags, family) and lab_bench.sh (answered rate over veth against
+# the floor and a socket server). Needs root (BPF programs, namespaces). Environment:
 #   BUILD_DIR  build tree (default: <source>/build-bench)
-#   BENCH_CPU  CPU to pin to (default 1: on a 2-vCPU VM, away from CPU 0's interrupts)
+#   BENCH_CPU  CPU to pin the per-packet benchmarks to (default 1: on a 2-vCPU VM, away from
+#              CPU 0's interrupts)
 #   RUNS       xdp_cost runs (default 15); REPEAT packets per run (default 1000000)
+#   ONLY       run just one of: cost, growth, lab (default: all)
+#   BENCH_*    lab_bench.sh's settings (see its header)
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$src/build-bench}
 cpu=${BENCH_CPU:-1}
+only=${ONLY:-all}
 
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-make -C "$build" -j2 core_bench xdp_cost >/dev/null
+make -C "$build" -j2 core_bench xdp_cost xdp_growth loadgen udp_echo_server anycastd lab_xdp_pass >/dev/null
 
-# The programs are interleaved inside xdp_cost; the medians are what docs/benchmarks.md quotes.
-taskset -c "$cpu" "$build/bench/xdp_cost" --runs "${RUNS:-15}" --repeat "${REPEAT:-1000000}" \
-  --json "$build/xdp_cost.json"
-echo
-# Random interleaving spreads each benchmark's repetitions over the whole run, for the same reason.
-taskset -c "$cpu" "$build/bench/core_bench" --benchmark_min_time=0.5 --benchmark_repetitions=7 \
-  --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true \
-  --benchmark_counters_tabular=true \
-  --benchmark_out="$build/core_bench.json" --benchmark_out_format=json
-echo
-echo "JSON: $build/xdp_cost.json $build/core_bench.json"
+if [ "$only" = all ] || [ "$only" = cost ]; then
+  # The programs are interleaved inside xdp_cost; the medians are what docs/benchmarks.md quotes.
+  taskset -c "$cpu" "$build/bench/xdp_cost" --runs "${RUNS:-15}" --repeat "${REPEAT:-1000000}" \
+    --json "$build/xdp_cost.json"
+  echo
+  # Random interleaving spreads each benchmark's repetitions over the whole run, for the same reason.
+  taskset -c "$cpu" "$build/bench/core_bench" --benchmark_min_time=0.5 --benchmark_repetitions=7 \
+    --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true \
+    --benchmark_counters_tabular=true \
+    --benchmark_out="$build/core_bench.json" --benchmark_out_format=json
+  echo
+fi
+if [ "$only" = all ] || [ "$only" = growth ]; then
+  taskset -c "$cpu" "$build/bench/xdp_growth" --json "$build/xdp_growth.json"
+  echo
+fi
+if [ "$only" = all ] || [ "$only" = lab ]; then
+  "$src/bench/lab_bench.sh" "$build"
+  echo
+fi
+echo "JSON: $build/xdp_cost.json $build/core_bench.json $build/xdp_growth.json $build/lab_bench/results.json"

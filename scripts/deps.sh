@@ -19,6 +19,8 @@ PACKAGES=(
 	libdpdk-dev dpdk-dev
 	# labs, demo and tests
 	iproute2 iputils-ping ethtool python3 python3-scapy socat tcpdump procps util-linux
+	# benchmark report (bench/lab/report.py: the answered-rate plot)
+	python3-matplotlib
 	# routing daemons for the route-signal labs
 	bird2 exabgp
 )

@@ -1,0 +1,301 @@
+#!/usr/bin/env bash
+# The answered-rate benchmark: a client and an edge namespace on a veth pair, loadgen on the
+# client (live-frame generator + answer-verifying receiver), each system under test on the edge
+# in turn. Writes results.jsonl, results.json, results.md and answered.png to the output folder.
+#
+#   sudo bench/lab_bench.sh [--smoke] [BUILD_DIR]         (BUILD_DIR default: ./build)
+#
+# --smoke: a few thousand paced packets per system, checked for correctness only (every request
+# answered, no bad answer); what CTest runs. Without it, the full run: for each system the
+# offered load stepped up, then saturation runs interleaved across systems; medians and the
+# loss-free rate in the report. Environment (defaults in brackets):
+#   BENCH_SYSTEMS   systems, in the order they alternate ["floor anycastd socket"]
+#   BENCH_RATES     paced offered loads, packets/s ["50000 100000 200000 400000 800000"]
+#   BENCH_DURATION  seconds per measurement [1]
+#   BENCH_REPEATS   interleaved saturation runs per system [5]
+#   BENCH_THREADS   generator threads [2]; BENCH_QUEUES veth queues per side [2]
+#   BENCH_FAMILY    4 or 6 [4]; BENCH_SIZE frame bytes [64]; BENCH_VIPS destinations [16]
+#   BENCH_OUT       output folder [BUILD_DIR/lab_bench]
+#   BENCH_ISOLATE   1: the edge gets a CPU of its own [0]: its veth runs threaded NAPI, whose
+#                   kernel threads (and the socket server, one thread) are pinned to the last
+#                   CPU, the generator (one thread) to CPU 0. The responder is then the
+#                   bottleneck, and its CPU time per answer is measured from those threads.
+#
+# Adding a system (DPDK, a real peer): define sys_NAME_start, sys_NAME_stop and sys_NAME_pid
+# (the pid whose CPU time is charged to the system, or 0 when the work is all in softirq) and
+# add NAME to BENCH_SYSTEMS. The edge is ready for it: addresses, routes back to the client's
+# sources, static neighbours, TX checksum offload off.
+set -euo pipefail
+
+SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=../tests/lab/lab.sh
+source "$SRC/tests/lab/lab.sh"
+
+SMOKE=0
+if [[ ${1:-} == --smoke ]]; then
+	SMOKE=1
+	shift
+fi
+BUILD="$(cd "${1:-$SRC/build}" && pwd)"
+ANYCASTD="$BUILD/control/anycastd"
+LOADGEN="$BUILD/bench/loadgen"
+SOCKSERVER="$BUILD/bench/udp_echo_server"
+FLOOR_OBJ="$BUILD/bench/xdp_floor.bpf.o"
+PASS_OBJ="$BUILD/tests/lab/lab_xdp_pass.bpf.o"
+REPORT="$SRC/bench/lab/report.py"
+for f in "$ANYCASTD" "$LOADGEN" "$SOCKSERVER" "$FLOOR_OBJ" "$PASS_OBJ"; do
+	[[ -e $f ]] || lab_fail "missing $f: build first (cmake --build $BUILD -j2)"
+done
+
+SYSTEMS=(${BENCH_SYSTEMS:-floor anycastd socket})
+RATES=(${BENCH_RATES:-50000 100000 200000 400000 800000})
+DURATION=${BENCH_DURATION:-1}
+REPEATS=${BENCH_REPEATS:-5}
+THREADS=${BENCH_THREADS:-2}
+QUEUES=${BENCH_QUEUES:-2}
+FAMILY=${BENCH_FAMILY:-4}
+SIZE=${BENCH_SIZE:-64}
+NVIPS=${BENCH_VIPS:-16}
+OUT=${BENCH_OUT:-$BUILD/lab_bench}
+ISOLATE=${BENCH_ISOLATE:-0}
+EDGE_CPU=$(($(nproc) - 1))
+SERVER_THREADS=$(nproc)
+if ((ISOLATE)); then
+	((EDGE_CPU > 0)) || lab_fail "BENCH_ISOLATE needs at least 2 CPUs"
+	THREADS=1
+	SERVER_THREADS=1
+fi
+# Names of our own for the veth pair: threaded NAPI's kernel threads are named after them, and
+# other labs (veth-client, veth-edge) may run at the same time.
+LAB_EDGE_IF="abe$$"
+LAB_CLIENT_IF="abc$$"
+if ((SMOKE)); then
+	RATES=(5000)
+	DURATION=5 # an upper bound: the count ends the run
+	OUT=${BENCH_OUT:-$BUILD/lab_bench_smoke}
+fi
+SMOKE_COUNT=3000
+
+if [[ $FAMILY == 4 ]]; then
+	VIP_FIRST=192.0.2.1 VIP_PREFIX=192.0.2.0/24 SRC_FIRST=203.0.113.1 SRC_PREFIX=203.0.113.0/24
+	CLIENT_ADDR=$LAB_CLIENT_V4
+else
+	VIP_FIRST=2001:db8::1 VIP_PREFIX=2001:db8::/64 SRC_FIRST=2001:db8:c::1 SRC_PREFIX=2001:db8:c::/64
+	CLIENT_ADDR=$LAB_CLIENT_V6
+fi
+((NVIPS >= 1 && NVIPS <= 200)) || lab_fail "BENCH_VIPS must be 1 .. 200 (they live in $VIP_PREFIX)"
+
+# lab_setup's layout, with QUEUES queues on each side of the pair and no program on the client:
+# loadgen attaches its receiver there for each measurement.
+bench_setup() {
+	lab_require_root
+	_lab_reap_stale
+	local id="$$-$RANDOM" ns
+	LAB_CLIENT="aclab-$id-client"
+	LAB_EDGE="aclab-$id-edge"
+	LAB_TMP="$(mktemp -d /tmp/aclab.XXXXXX)"
+	trap lab_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	ip netns add "$LAB_CLIENT"
+	ip netns add "$LAB_EDGE"
+	for ns in "$LAB_CLIENT" "$LAB_EDGE"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+		ip -n "$ns" link set lo up
+	done
+	ip -n "$LAB_CLIENT" link add "$LAB_CLIENT_IF" numtxqueues "$QUEUES" numrxqueues "$QUEUES" type veth \
+		peer name "$LAB_EDGE_IF" netns "$LAB_EDGE" numtxqueues "$QUEUES" numrxqueues "$QUEUES"
+	ip -n "$LAB_CLIENT" addr add "$LAB_CLIENT_V4/24" dev "$LAB_CLIENT_IF"
+	ip -n "$LAB_CLIENT" addr add "$LAB_CLIENT_V6/64" dev "$LAB_CLIENT_IF" nodad
+	ip -n "$LAB_EDGE" addr add "$LAB_EDGE_V4/24" dev "$LAB_EDGE_IF"
+	ip -n "$LAB_EDGE" addr add "$LAB_EDGE_V6/64" dev "$LAB_EDGE_IF" nodad
+	# Both sides: a partial checksum left by TX offload would reach the receiver unfinished.
+	lab_client ethtool -K "$LAB_CLIENT_IF" tx off >/dev/null
+	lab_edge ethtool -K "$LAB_EDGE_IF" tx off >/dev/null
+	ip -n "$LAB_CLIENT" link set "$LAB_CLIENT_IF" up
+	ip -n "$LAB_EDGE" link set "$LAB_EDGE_IF" up
+	if ((ISOLATE)); then
+		# Both sides' NAPI in kernel threads: the edge's on the edge CPU (set per system: a
+		# veth has NAPI only while XDP runs, and "threaded" takes only then), the client's (the
+		# receiver) on CPU 0 with the generator. The client keeps an XDP program throughout
+		# (loadgen's receiver takes its place and puts it back), so its threads live, and are
+		# pinned, once.
+		ip -n "$LAB_CLIENT" link set dev "$LAB_CLIENT_IF" xdpdrv obj "$PASS_OBJ" sec xdp
+		lab_client sh -c "echo 1 > /sys/class/net/$LAB_CLIENT_IF/threaded"
+		local pids pid
+		pids=$(napi_pids "$LAB_CLIENT_IF")
+		[[ -n $pids ]] || lab_fail "no NAPI threads for $LAB_CLIENT_IF (threaded NAPI not taken?)"
+		for pid in ${pids//,/ }; do taskset -pc 0 "$pid" >/dev/null; done
+	fi
+	CLIENT_MAC=$(lab_client cat "/sys/class/net/$LAB_CLIENT_IF/address")
+	EDGE_MAC=$(lab_edge cat "/sys/class/net/$LAB_EDGE_IF/address")
+	# Answers from the edge's kernel (the socket server) go back to the generator's many
+	# sources through the client, whose address is resolved once and for all.
+	ip -n "$LAB_EDGE" neigh replace "$LAB_CLIENT_V4" lladdr "$CLIENT_MAC" dev "$LAB_EDGE_IF" nud permanent
+	ip -n "$LAB_EDGE" neigh replace "$LAB_CLIENT_V6" lladdr "$CLIENT_MAC" dev "$LAB_EDGE_IF" nud permanent
+	ip -n "$LAB_EDGE" route add "$SRC_PREFIX" via "$CLIENT_ADDR" dev "$LAB_EDGE_IF"
+	lab_log "namespaces $LAB_CLIENT and $LAB_EDGE up, $QUEUES queue(s) per side"
+}
+
+edge_xdp() { ip -n "$LAB_EDGE" link set dev "$LAB_EDGE_IF" xdpdrv "$@"; }
+
+# napi_pids [DEV]: the NAPI kernel threads of DEV (default: the edge veth), comma-separated
+# (threaded NAPI, BENCH_ISOLATE=1); they exist while an XDP program is attached. Their names
+# are cut to 15 characters, hence short interface names of our own.
+napi_pids() {
+	ps -eo pid=,comm= | awk -v p="napi/${1:-$LAB_EDGE_IF}" 'index($2, p) == 1 { printf "%s%s", sep, $1; sep = "," }'
+}
+
+# After a system started: in isolated mode, put the edge's NAPI threads on the edge's CPU.
+edge_isolate() {
+	((ISOLATE)) || return 0
+	local pids pid
+	lab_edge sh -c "echo 1 > /sys/class/net/$LAB_EDGE_IF/threaded"
+	pids=$(napi_pids)
+	[[ -n $pids ]] || lab_fail "no NAPI threads for $LAB_EDGE_IF (threaded NAPI not taken?)"
+	for pid in ${pids//,/ }; do taskset -pc "$EDGE_CPU" "$pid" >/dev/null; done
+}
+
+# The CPU time charged to a system: its process (if any) and, isolated, the NAPI threads.
+edge_pids() {
+	local pids="$1"
+	if ((ISOLATE)); then pids="${pids:+$pids,}$(napi_pids)"; fi
+	echo "${pids:-0}"
+}
+
+# --- systems under test -------------------------------------------------------------------
+# The floor: bench/xdp_floor.c, the bare reflector every ratio is taken against.
+sys_floor_start() {
+	edge_xdp obj "$FLOOR_OBJ" sec xdp
+	edge_isolate
+}
+sys_floor_stop() { edge_xdp off; }
+sys_floor_pid() { edge_pids ""; }
+
+# anycastd started with a config, as the labs do; it attaches its own program.
+sys_anycastd_start() {
+	lab_write_config "$LAB_TMP/anycastd.toml" "$VIP_PREFIX"
+	LAB_WAIT_UP=1 lab_start_anycastd "$ANYCASTD" "$LAB_TMP/anycastd.toml"
+	edge_isolate
+}
+sys_anycastd_stop() {
+	lab_stop_anycastd
+	[[ $LAB_ANYCASTD_RC == 0 ]] || lab_fail "anycastd exited with $LAB_ANYCASTD_RC"
+}
+sys_anycastd_pid() { edge_pids "$LAB_ANYCASTD_PID"; }
+
+# The recvmmsg/sendmmsg server with SO_REUSEPORT per core, answering from the VIPs on the
+# loopback. The edge runs a pass-through XDP program: veth only takes frames sent by XDP
+# (the generator's) when the receiving side runs one.
+SOCK_PID=""
+sys_socket_start() {
+	edge_xdp obj "$PASS_OBJ" sec xdp
+	if [[ $FAMILY == 4 ]]; then
+		ip -n "$LAB_EDGE" route add local "$VIP_PREFIX" dev lo
+	else
+		ip -n "$LAB_EDGE" -6 route add local "$VIP_PREFIX" dev lo
+	fi
+	# ip netns exec itself (not the lab_edge function, which would fork a subshell) so that
+	# $! is the server's own pid: its CPU time is measured and it gets the SIGTERM.
+	ip netns exec "$LAB_EDGE" "$SOCKSERVER" --port 7 --family "$FAMILY" --threads "$SERVER_THREADS" \
+		--first-cpu "$((ISOLATE ? EDGE_CPU : 0))" >"$LAB_TMP/socket.log" 2>&1 &
+	SOCK_PID=$!
+	LAB_PIDS+=("$SOCK_PID")
+	local deadline=$((SECONDS + 10))
+	until grep -qs listening "$LAB_TMP/socket.log"; do
+		kill -0 "$SOCK_PID" 2>/dev/null || lab_fail "udp_echo_server exited: $(cat "$LAB_TMP/socket.log")"
+		((SECONDS < deadline)) || lab_fail "udp_echo_server did not start within 10 s"
+		sleep 0.1
+	done
+	edge_isolate
+}
+sys_socket_stop() {
+	kill -TERM "$SOCK_PID"
+	wait "$SOCK_PID" || lab_fail "udp_echo_server exited with $?: $(cat "$LAB_TMP/socket.log")"
+	SOCK_PID=""
+	if [[ $FAMILY == 4 ]]; then
+		ip -n "$LAB_EDGE" route del local "$VIP_PREFIX" dev lo
+	else
+		ip -n "$LAB_EDGE" -6 route del local "$VIP_PREFIX" dev lo
+	fi
+	edge_xdp off
+}
+sys_socket_pid() { edge_pids "$SOCK_PID"; }
+
+# --- measurements -------------------------------------------------------------------------
+# measure SYSTEM KIND RATE RUN [loadgen args...]: one loadgen run; appends a line to results.jsonl.
+measure() {
+	local sys=$1 kind=$2 rate=$3 run=$4
+	shift 4
+	local pid json="$LAB_TMP/run.json" args=()
+	pid=$("sys_${sys}_pid")
+	[[ $pid != 0 ]] && args+=(--cpu-pid "$pid")
+	[[ $rate != 0 ]] && args+=(--rate "$rate")
+	lab_client "$LOADGEN" --dev "$LAB_CLIENT_IF" --dst-mac "$EDGE_MAC" --family "$FAMILY" --size "$SIZE" \
+		--vip "$VIP_FIRST" --vip-count "$NVIPS" --src "$SRC_FIRST" --src-count 200 \
+		--threads "$THREADS" --duration "$DURATION" --json "$json" "${args[@]}" "$@" >"$LAB_TMP/run.txt" ||
+		lab_fail "loadgen failed against $sys: $(cat "$LAB_TMP/run.txt")"
+	lab_log "$sys $kind rate=$rate run=$run: $(cat "$LAB_TMP/run.txt")"
+	printf '{"system": "%s", "kind": "%s", "target_pps": %s, "run": %s, "result": %s}\n' \
+		"$sys" "$kind" "$rate" "$run" "$(cat "$json")" >>"$OUT/results.jsonl"
+}
+
+# smoke_check SYSTEM: the last run answered every request, correctly.
+smoke_check() {
+	local line
+	line=$(tail -n 1 "$OUT/results.jsonl")
+	/usr/bin/python3 - "$1" "$line" <<-'EOF'
+		import json, sys
+		r = json.loads(sys.argv[2])["result"]
+		problems = []
+		if r["sent"] != 3000: problems.append(f"sent {r['sent']}, not 3000")
+		if r["answered"] != r["sent"]: problems.append(f"answered {r['answered']} of {r['sent']}")
+		if r["bad"]: problems.append(f"{r['bad']} bad answers")
+		if problems:
+		    sys.exit(f"[lab] FAIL: {sys.argv[1]}: " + "; ".join(problems))
+		print(f"[lab] ok: {sys.argv[1]} answered {r['answered']} of {r['sent']}, none bad", file=sys.stderr)
+	EOF
+}
+
+for sys in "${SYSTEMS[@]}"; do
+	declare -F "sys_${sys}_start" >/dev/null ||
+		lab_fail "unknown system '$sys' in BENCH_SYSTEMS (known: $(declare -F | awk '$3 ~ /^sys_.*_start$/ { sub(/^sys_/, "", $3); sub(/_start$/, "", $3); printf "%s ", $3 }'))"
+done
+bench_setup
+mkdir -p "$OUT"
+: >"$OUT/results.jsonl"
+{
+	echo "{\"cpu\": \"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')\","
+	echo " \"cpus\": $(nproc), \"kernel\": \"$(uname -r)\", \"started\": \"$(date -u +%FT%TZ)\","
+	echo " \"load_before\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"family\": $FAMILY, \"frame_len\": $SIZE,"
+	echo " \"vips\": $NVIPS, \"threads\": $THREADS, \"queues\": $QUEUES, \"duration_s\": $DURATION, \"repeats\": $REPEATS,"
+	echo " \"isolated\": $ISOLATE}"
+} >"$OUT/machine.json"
+
+if ((SMOKE)); then
+	for sys in "${SYSTEMS[@]}"; do
+		"sys_${sys}_start"
+		measure "$sys" smoke "${RATES[0]}" 0 --count "$SMOKE_COUNT" --threads 1
+		"sys_${sys}_stop"
+		smoke_check "$sys"
+	done
+	lab_log "smoke run passed: every system answered every request correctly"
+	exit 0
+fi
+
+# Stepped offered load, one system at a time, then saturation interleaved across systems.
+for sys in "${SYSTEMS[@]}"; do
+	"sys_${sys}_start"
+	for rate in "${RATES[@]}"; do measure "$sys" step "$rate" 0; done
+	"sys_${sys}_stop"
+done
+for run in $(seq 1 "$REPEATS"); do
+	for sys in "${SYSTEMS[@]}"; do
+		"sys_${sys}_start"
+		measure "$sys" saturation 0 "$run"
+		"sys_${sys}_stop"
+	done
+done
+sed -i "s/}\$/, \"load_after\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"finished\": \"$(date -u +%FT%TZ)\"}/" \
+	"$OUT/machine.json"
+/usr/bin/python3 "$REPORT" "$OUT"

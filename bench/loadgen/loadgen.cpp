@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// loadgen: sends request frames out of an interface at kernel speed (BPF_PROG_TEST_RUN with
+// BPF_F_TEST_XDP_LIVE_FRAMES on lg_gen.c) and counts the verified answers coming back on the
+// same interface (lg_recv.c). Run it where the interface lives (`ip netns exec NS loadgen ...`).
+// Bounded: it stops after --count frames or --duration seconds, whichever comes first.
+
+#include <net/if.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "loadgen_bpf.h"
+#include "templates.h"
+
+namespace lg = anycastd::loadgen;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+const char* kUsage = R"(usage: loadgen --dev IF --dst-mac MAC [options]
+
+Sends UDP requests out of IF and counts the verified answers that come back on it.
+Frames (one template, fields varied per frame so RSS spreads them and every VIP is hit):
+  --service NAME     request template: echo (default)
+  --port N           destination port (default: the service's, echo 7)
+  --family 4|6       (default 4)
+  --src ADDR         first source address (default 203.0.113.1 / 2001:db8:c::1); its last
+                     16 bits advance per frame over --src-count addresses (default 200)
+  --sport N          first source port (default 10000), over --sport-count ports (default 1000)
+  --vip ADDR         first destination (default 192.0.2.1 / 2001:db8::1), over
+                     --vip-count consecutive addresses (default 1, at most 65536)
+  --size BYTES       frame length without FCS (default 64); at least the headers (42 bytes
+                     IPv4, 62 IPv6, +4 per tag); the receiver verifies answers up to a
+                     1500-byte MTU (UDP 2048 bytes) and counts longer ones as bad
+  --vlan VID         add a VLAN tag (repeat for two: the outer one is 802.1ad, the inner 802.1Q)
+  --src-mac MAC      (default: IF's own)   --dst-mac MAC   the next hop's (required)
+Sending:
+  --threads N        sending threads, pinned to CPUs 0.. in turn (default 1)
+  --batch N          frames per kernel batch, 1..256 (default 64)
+  --count N          frames in all (default 100000000)
+  --duration S       at most S seconds, 0.01..600 (default 1)
+  --rate PPS         paced: this many frames per second in all (default: as fast as possible)
+Receiving and reporting:
+  --no-recv          send only; otherwise the receiver takes the place of IF's XDP program
+                     for the run, and the program that was there is put back at the end
+  --settle MS        wait for answers in flight after the last frame (default 200)
+  --cpu-pid PID[,PID...]  also report these processes' CPU time (the system under test: a
+                     server, or the kernel threads of a threaded NAPI)
+  --json FILE        write the result as JSON
+  --help
+)";
+
+[[noreturn]] void usage_error(const std::string& why) {
+  std::fprintf(stderr, "loadgen: %s\n(loadgen --help for the options)\n", why.c_str());
+  std::exit(2);
+}
+
+struct Options {
+  std::string dev, service = "echo", src, vip, src_mac, dst_mac, json;
+  int port = -1, family = 4, threads = 1;
+  std::uint32_t src_count = 200, sport_count = 1000, vip_count = 1, batch = 64;
+  std::uint16_t sport = 10000;
+  std::size_t size = 64;
+  std::vector<std::uint16_t> vlans;
+  std::uint64_t count = 100000000;
+  double duration = 1, rate = 0;
+  bool recv = true;
+  int settle_ms = 200;
+  std::vector<long> cpu_pids;
+};
+
+long long number(const std::string& opt, const std::string& text, long long lo, long long hi) {
+  char* endp = nullptr;
+  errno = 0;
+  long long v = std::strtoll(text.c_str(), &endp, 10);
+  if (errno || endp == text.c_str() || *endp || v < lo || v > hi)
+    usage_error(opt + " wants a whole number in " + std::to_string(lo) + " .. " + std::to_string(hi) + ", not '" +
+                text + "'");
+  return v;
+}
+
+double real(const std::string& opt, const std::string& text, double lo, double hi) {
+  char* endp = nullptr;
+  double v = std::strtod(text.c_str(), &endp);
+  if (endp == text.c_str() || *endp || !(v >= lo && v <= hi))
+    usage_error(opt + " wants a number in " + std::to_string(lo) + " .. " + std::to_string(hi) + ", not '" + text +
+                "'");
+  return v;
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage_error("missing value for " + a);
+      return argv[++i];
+    };
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    } else if (a == "--dev") o.dev = value();
+    else if (a == "--service") o.service = value();
+    else if (a == "--port") o.port = static_cast<int>(number(a, value(), 1, 65535));
+    else if (a == "--family") o.family = static_cast<int>(number(a, value(), 4, 6));
+    else if (a == "--src") o.src = value();
+    else if (a == "--src-count") o.src_count = static_cast<std::uint32_t>(number(a, value(), 1, 65536));
+    else if (a == "--sport") o.sport = static_cast<std::uint16_t>(number(a, value(), 1, 65535));
+    else if (a == "--sport-count") o.sport_count = static_cast<std::uint32_t>(number(a, value(), 1, 65535));
+    else if (a == "--vip") o.vip = value();
+    else if (a == "--vip-count") o.vip_count = static_cast<std::uint32_t>(number(a, value(), 1, LG_MAX_VIPS));
+    else if (a == "--size") o.size = static_cast<std::size_t>(number(a, value(), 1, 9000));
+    else if (a == "--vlan") o.vlans.push_back(static_cast<std::uint16_t>(number(a, value(), 0, 4095)));
+    else if (a == "--src-mac") o.src_mac = value();
+    else if (a == "--dst-mac") o.dst_mac = value();
+    else if (a == "--threads") o.threads = static_cast<int>(number(a, value(), 1, 64));
+    else if (a == "--batch") o.batch = static_cast<std::uint32_t>(number(a, value(), 1, 256));
+    else if (a == "--count") o.count = static_cast<std::uint64_t>(number(a, value(), 1, 1000000000000LL));
+    else if (a == "--duration") o.duration = real(a, value(), 0.01, 600);
+    else if (a == "--rate") o.rate = real(a, value(), 1, 1e9);
+    else if (a == "--no-recv") o.recv = false;
+    else if (a == "--settle") o.settle_ms = static_cast<int>(number(a, value(), 0, 10000));
+    else if (a == "--cpu-pid") {
+      std::istringstream list(value());
+      for (std::string pid; std::getline(list, pid, ',');) o.cpu_pids.push_back(static_cast<long>(number(a, pid, 1, 1 << 30)));
+    }
+    else if (a == "--json") o.json = value();
+    else usage_error("unknown argument '" + a + "'");
+  }
+  if (o.dev.empty()) usage_error("--dev IF is required");
+  if (o.dst_mac.empty()) usage_error("--dst-mac is required (the generator does not resolve neighbours)");
+  if (o.family != 4 && o.family != 6) usage_error("--family is 4 or 6");
+  if (o.vlans.size() > 2) usage_error("at most two --vlan tags");
+  if (o.src.empty()) o.src = o.family == 4 ? "203.0.113.1" : "2001:db8:c::1";
+  if (o.vip.empty()) o.vip = o.family == 4 ? "192.0.2.1" : "2001:db8::1";
+  return o;
+}
+
+std::string read_line(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line)) throw std::runtime_error("cannot read " + path);
+  return line;
+}
+
+// CPU time in seconds: the whole machine's busy time and its softirq part (/proc/stat), and
+// some processes' user+system time (/proc/PID/stat), summed.
+struct CpuSample {
+  double busy = 0, softirq = 0, pid = 0;
+};
+
+CpuSample sample_cpu(const std::vector<long>& pids) {
+  CpuSample s;
+  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+  std::istringstream stat(read_line("/proc/stat"));
+  std::string cpu;
+  unsigned long long v[8] = {};
+  stat >> cpu;
+  for (auto& x : v) stat >> x;  // user nice system idle iowait irq softirq steal
+  s.busy = static_cast<double>(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / tick;
+  s.softirq = static_cast<double>(v[6]) / tick;
+  for (long pid : pids) {
+    std::string line = read_line("/proc/" + std::to_string(pid) + "/stat");
+    std::istringstream rest(line.substr(line.rfind(')') + 2));
+    std::string field;
+    unsigned long long utime = 0, stime = 0;
+    for (int f = 3; f <= 15 && rest >> field; ++f) {
+      if (f == 14) utime = std::stoull(field);
+      if (f == 15) stime = std::stoull(field);
+    }
+    s.pid += static_cast<double>(utime + stime) / tick;
+  }
+  return s;
+}
+
+double self_cpu() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+unsigned queue_count(const std::string& dev) {
+  unsigned n = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/sys/class/net/" + dev + "/queues", ec))
+    if (e.path().filename().string().rfind("tx-", 0) == 0) ++n;
+  return std::max(n, 1u);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  const Options o = parse(argc, argv);
+  if (geteuid() != 0) {
+    std::fprintf(stderr, "loadgen: needs root (BPF programs, XDP on %s)\n", o.dev.c_str());
+    return 1;
+  }
+  const int ifindex = static_cast<int>(if_nametoindex(o.dev.c_str()));
+  if (!ifindex) {
+    std::fprintf(stderr, "loadgen: no interface '%s' here (run it in the interface's namespace)\n", o.dev.c_str());
+    return 1;
+  }
+
+  const lg::Service& svc = lg::service(o.service);
+  lg::FrameSpec spec;
+  spec.family = o.family;
+  for (std::size_t k = 0; k < o.vlans.size(); ++k)
+    spec.tags.push_back({static_cast<std::uint16_t>(o.vlans.size() == 2 && k == 0 ? 0x88A8 : 0x8100), o.vlans[k]});
+  spec.src_mac = lg::parse_mac(o.src_mac.empty() ? read_line("/sys/class/net/" + o.dev + "/address") : o.src_mac);
+  spec.dst_mac = lg::parse_mac(o.dst_mac);
+  spec.src = o.src;
+  spec.src_count = o.src_count;
+  spec.sport = o.sport;
+  spec.sport_count = o.sport_count;
+  spec.vips = lg::expand_vips(o.family, o.vip, o.vip_count);
+  spec.dport = static_cast<std::uint16_t>(o.port > 0 ? o.port : svc.port);
+  spec.frame_len = o.size;
+  const std::size_t hdr = lg::header_len(o.family, spec.tags.size());
+  if (o.size < hdr)
+    usage_error("--size " + std::to_string(o.size) + " is below the " + std::to_string(hdr) +
+                " bytes of headers this frame needs");
+  const lg::Template t = lg::build_template(spec, svc.payload(o.size - hdr));
+
+  const unsigned ncpu = std::max(1u, std::thread::hardware_concurrency());
+  const std::uint64_t per_thread = std::max<std::uint64_t>(1, o.count / static_cast<std::uint64_t>(o.threads));
+  lg::Generator gen;
+  // Paced per CPU: each CPU's share of the rate is one frame per interval.
+  std::vector<std::uint64_t> quota(ncpu, 0);
+  std::vector<unsigned> on_cpu(ncpu, 0);
+  for (int k = 0; k < o.threads; ++k) {
+    quota[static_cast<unsigned>(k) % ncpu] += per_thread;
+    on_cpu[static_cast<unsigned>(k) % ncpu]++;
+  }
+  const unsigned busiest = *std::max_element(on_cpu.begin(), on_cpu.end());
+  const std::uint64_t interval_ns =
+      o.rate > 0 ? static_cast<std::uint64_t>(1e9 * std::min<unsigned>(o.threads, ncpu) / o.rate) : 0;
+  if (o.rate > 0 && busiest > 1)
+    usage_error("a paced run takes at most one thread per CPU (--threads <= " + std::to_string(ncpu) + ")");
+  gen.configure(t, interval_ns);
+  gen.set_quota(quota);
+  std::unique_ptr<lg::Receiver> recv;
+  if (o.recv) {
+    recv = std::make_unique<lg::Receiver>();
+    lg_recv_config rc{};
+    rc.service_port[0] = spec.dport;
+    rc.dport_base = spec.sport;
+    rc.dport_count = spec.sport_count;
+    rc.udp_len = t.udp_len;
+    recv->configure(rc);
+    recv->attach(ifindex);
+  }
+
+  const unsigned queues = queue_count(o.dev);
+  std::vector<std::string> errors(static_cast<std::size_t>(o.threads));
+  const lg_recv_counts before = recv ? recv->counts() : lg_recv_counts{};
+  const CpuSample cpu0 = sample_cpu(o.cpu_pids);
+  const double self0 = self_cpu();
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration));
+  std::vector<std::thread> threads;
+  for (int k = 0; k < o.threads; ++k) {
+    threads.emplace_back([&, k] {
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      CPU_SET(static_cast<unsigned>(k) % ncpu, &set);
+      pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+      // Each call costs some milliseconds of set-up in the kernel (two RCU grace periods among
+      // them), so calls are long: ~50 ms of frames, or ~0.2 s of pacing spins, between clock checks.
+      const std::uint32_t chunk = o.rate > 0 ? 1u << 18 : 1u << 16;
+      const unsigned cpu = static_cast<unsigned>(k) % ncpu;
+      try {
+        while (Clock::now() < deadline) {
+          gen.send(t.frame, ifindex, static_cast<std::uint32_t>(k) % queues, chunk, o.batch);
+          if (gen.sent()[cpu] >= quota[cpu]) break;
+        }
+      } catch (const std::exception& e) {
+        errors[static_cast<std::size_t>(k)] = e.what();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const double self1 = self_cpu();
+  std::this_thread::sleep_for(std::chrono::milliseconds(o.settle_ms));
+  const CpuSample cpu1 = sample_cpu(o.cpu_pids);
+  for (const std::string& e : errors)
+    if (!e.empty()) throw std::runtime_error(e);
+
+  std::uint64_t total = 0;
+  for (std::uint64_t n : gen.sent()) total += n;
+  lg_recv_counts d{};
+  if (recv) {
+    const lg_recv_counts after = recv->counts();
+    for (unsigned s = 0; s < LG_SERVICES; ++s) {
+      d.good[s] = after.good[s] - before.good[s];
+      d.bad[s] = after.bad[s] - before.bad[s];
+    }
+    for (unsigned r = 0; r < LG_BAD_REASONS; ++r) d.bad_reason[r] = after.bad_reason[r] - before.bad_reason[r];
+    d.other = after.other - before.other;
+  }
+  const double answered = static_cast<double>(d.good[0]);
+  const double busy = cpu1.busy - cpu0.busy, gen_cpu = self1 - self0;
+  auto per_answer_ns = [&](double s) { return answered > 0 ? s / answered * 1e9 : 0.0; };
+
+  std::printf("sent=%llu seconds=%.3f offered_pps=%.0f answered=%llu answered_pps=%.0f loss=%.5f bad=%llu "
+              "other=%llu machine_cpu_ns_per_answer=%.0f server_cpu_ns_per_answer=%.0f\n",
+              static_cast<unsigned long long>(total), seconds, static_cast<double>(total) / seconds,
+              static_cast<unsigned long long>(d.good[0]), answered / seconds,
+              total ? 1.0 - answered / static_cast<double>(total) : 0.0, static_cast<unsigned long long>(d.bad[0]),
+              static_cast<unsigned long long>(d.other), per_answer_ns(busy),
+              per_answer_ns(cpu1.pid - cpu0.pid));
+  if (!o.json.empty()) {
+    std::ofstream out(o.json);
+    out << "{\"service\": \"" << svc.name << "\", \"family\": " << o.family << ", \"frame_len\": " << o.size
+        << ", \"vlan_tags\": " << o.vlans.size() << ", \"vips\": " << o.vip_count << ", \"threads\": " << o.threads
+        << ", \"batch\": " << o.batch << ", \"rate\": " << o.rate << ", \"sent\": " << total
+        << ", \"seconds\": " << seconds << ", \"offered_pps\": " << static_cast<double>(total) / seconds
+        << ", \"answered\": " << d.good[0] << ", \"answered_pps\": " << answered / seconds
+        << ", \"loss\": " << (total ? 1.0 - answered / static_cast<double>(total) : 0.0) << ", \"bad\": " << d.bad[0]
+        << ", \"bad_header\": " << d.bad_reason[LG_BAD_HEADER] << ", \"bad_length\": " << d.bad_reason[LG_BAD_LENGTH]
+        << ", \"bad_port\": " << d.bad_reason[LG_BAD_PORT] << ", \"bad_checksum\": " << d.bad_reason[LG_BAD_CHECKSUM]
+        << ", \"other\": " << d.other << ", \"machine_cpu_s\": " << busy
+        << ", \"softirq_cpu_s\": " << cpu1.softirq - cpu0.softirq << ", \"generator_cpu_s\": " << gen_cpu
+        << ", \"server_cpu_s\": " << cpu1.pid - cpu0.pid << "}\n";
+    if (!out) throw std::runtime_error("writing " + o.json);
+  }
+  return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "loadgen: %s\n", e.what());
+  return 1;
+}

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// Frame templates for the load generator: the headers of one request per service with the
+// per-frame fields (addresses, ports, checksums) left zero, and the plan (lg_gen_config) that
+// tells lg_gen.c how to fill them. A service is a payload function and a port; adding NTP or DNS
+// is a new entry in services() with the function that builds its request payload.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "loadgen_abi.h"
+
+namespace anycastd::loadgen {
+
+struct Vlan {
+  std::uint16_t tpid;  // 0x8100 (802.1Q) or 0x88A8 (802.1ad)
+  std::uint16_t vid;   // 0 .. 4095
+};
+
+struct Service {
+  std::string name;
+  std::uint16_t port;  // default destination port
+  // The request payload for a frame of `payload_len` bytes of payload.
+  std::function<std::vector<std::uint8_t>(std::size_t payload_len)> payload;
+};
+
+// The services the generator knows, by name.
+const std::vector<Service>& services();
+const Service& service(const std::string& name);  // throws std::invalid_argument naming the choices
+
+// Echo (RFC 862): any payload comes back; this one is 'a'..'z' repeated, so a reply is easy to read.
+std::vector<std::uint8_t> echo_payload(std::size_t len);
+
+struct FrameSpec {
+  int family = 4;
+  std::vector<Vlan> tags;  // outermost first, at most 2
+  std::array<std::uint8_t, 6> src_mac{0x02, 0, 0, 0, 0, 1};
+  std::array<std::uint8_t, 6> dst_mac{0x02, 0, 0, 0, 0, 2};
+  std::string src = "203.0.113.1";  // first source; its last 16 bits advance per frame
+  std::uint32_t src_count = 1;
+  std::uint16_t sport = 10000;      // first source port
+  std::uint32_t sport_count = 1;
+  std::vector<std::string> vips = {"192.0.2.10"};
+  std::uint16_t dport = 7;
+  std::size_t frame_len = 64;  // whole frame without the FCS
+  std::uint8_t ttl = 64;
+};
+
+struct Template {
+  std::vector<std::uint8_t> frame;  // per-frame fields zero
+  lg_gen_config config{};
+  std::vector<lg_vip> vips;
+  std::uint16_t udp_len = 0;
+};
+
+// Headers and overhead before the payload, for checking a requested size.
+std::size_t header_len(int family, std::size_t tags);
+
+// Builds the template; throws std::invalid_argument with the reason for a spec it cannot build
+// (size below the headers or above 9000, an address of the wrong family, counts that overflow).
+Template build_template(const FrameSpec& spec, const std::vector<std::uint8_t>& payload);
+
+// `count` consecutive addresses from `first` (throws std::invalid_argument for a bad address or count).
+std::vector<std::string> expand_vips(int family, const std::string& first, std::uint32_t count);
+
+std::array<std::uint8_t, 6> parse_mac(const std::string& text);  // throws std::invalid_argument
+
+}  // namespace anycastd::loadgen
