@@ -21,7 +21,11 @@
 #                   CPU, the generator (one thread) to CPU 0. The responder is then the
 #                   bottleneck, and its CPU time per answer is measured from those threads.
 #
-# Adding a system (DPDK, a real peer): define sys_NAME_start, sys_NAME_stop and sys_NAME_pid
+# "dpdk" is anycastd with the DPDK datapath: anycastd-dpdk takes the edge veth through net_af_xdp
+# and polls it with one worker lcore (a 2-core machine has one to spare), so it needs
+# BENCH_QUEUES=1: frames hashed to a queue without a worker would go to the kernel.
+#
+# Adding a system (a real peer): define sys_NAME_start, sys_NAME_stop and sys_NAME_pid
 # (the pid whose CPU time is charged to the system, or 0 when the work is all in softirq) and
 # add NAME to BENCH_SYSTEMS. The edge is ready for it: addresses, routes back to the client's
 # sources, static neighbours, TX checksum offload off.
@@ -40,6 +44,7 @@ BUILD="$(cd "${1:-$SRC/build}" && pwd)"
 ANYCASTD="$BUILD/control/anycastd"
 LOADGEN="$BUILD/bench/loadgen"
 SOCKSERVER="$BUILD/bench/udp_echo_server"
+DPDK_BIN="$BUILD/control/anycastd-dpdk"
 FLOOR_OBJ="$BUILD/bench/xdp_floor.bpf.o"
 PASS_OBJ="$BUILD/tests/lab/lab_xdp_pass.bpf.o"
 REPORT="$SRC/bench/lab/report.py"
@@ -183,6 +188,37 @@ sys_anycastd_stop() {
 	[[ $LAB_ANYCASTD_RC == 0 ]] || lab_fail "anycastd exited with $LAB_ANYCASTD_RC"
 }
 sys_anycastd_pid() { edge_pids "$LAB_ANYCASTD_PID"; }
+
+# anycastd with kind = "dpdk": the same daemon and VIPs, the port in anycastd-dpdk's hands. No
+# exception addresses: the generator sends to the edge's MAC and nothing needs ARP.
+sys_dpdk_start() {
+	((QUEUES == 1)) || lab_fail "the dpdk system polls one queue: run it with BENCH_QUEUES=1"
+	[[ -x $DPDK_BIN ]] || lab_fail "missing $DPDK_BIN: build first"
+	cat >"$LAB_TMP/anycastd-dpdk.toml" <<-EOF
+		[datapath]
+		kind = "dpdk"
+
+		[datapath.dpdk]
+		eal_args = ["--no-huge", "-m", "1024", "--no-pci", "--file-prefix=acbench$$", "--vdev=net_af_xdp0,iface=$LAB_EDGE_IF"]
+		lcores = "0-1"
+		exception = "tap"
+		exception_interface = "acb0"
+		binary = "$DPDK_BIN"
+
+		[anycast]
+		addresses = ["$VIP_PREFIX"]
+
+		[services.echo]
+		port = 7
+
+		[control]
+		socket = "$LAB_TMP/anycastd.sock"
+	EOF
+	LAB_WAIT_UP=1 lab_start_anycastd "$ANYCASTD" "$LAB_TMP/anycastd-dpdk.toml"
+}
+sys_dpdk_stop() { sys_anycastd_stop; }
+# The poll-mode process is where the work is done.
+sys_dpdk_pid() { edge_pids "$(pgrep -P "$LAB_ANYCASTD_PID" -x anycastd-dpdk || echo "")"; }
 
 # The recvmmsg/sendmmsg server with SO_REUSEPORT per core, answering from the VIPs on the
 # loopback. The edge runs a pass-through XDP program: veth only takes frames sent by XDP

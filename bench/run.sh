@@ -37,5 +37,8 @@ fi
 if [ "$only" = all ] || [ "$only" = lab ]; then
   "$src/bench/lab_bench.sh" "$build"
   echo
+  # The DPDK datapath against XDP on the same lab and load: one queue, the one worker it has here.
+  BENCH_SYSTEMS="anycastd dpdk" BENCH_QUEUES=1 BENCH_OUT="$build/lab_bench_dpdk" "$src/bench/lab_bench.sh" "$build"
+  echo
 fi
-echo "JSON: $build/xdp_cost.json $build/core_bench.json $build/xdp_growth.json $build/lab_bench/results.json"
+echo "JSON: $build/xdp_cost.json $build/core_bench.json $build/xdp_growth.json $build/lab_bench/results.json $build/lab_bench_dpdk/results.json"
