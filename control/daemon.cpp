@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "capabilities.h"
+#include "clock/clock_refresher.h"
 #include "ctl/control_server.h"
 #include "ctl/status_json.h"
 #include "group.h"
@@ -134,6 +135,7 @@ class Daemon {
   std::optional<NetlinkSocket> netlink_;
   Interface loopback_;
   std::unique_ptr<Datapath> datapath_;
+  std::unique_ptr<ClockRefresher> clock_;  // with [services.ntp]: the clock state it answers with
   std::optional<ctl::ControlServer> control_;
   std::optional<metrics::MetricsServer> metrics_;
   // Declared after what they use, so they go first: a group withdraws before the fast path goes.
@@ -247,6 +249,11 @@ void Daemon::start() {
   else
     datapath_ = std::make_unique<XdpDatapath>(config_.datapath, options_.adopt);
   report_leftovers(LoopbackSnapshot::take(*netlink_, loopback_), config_, loopback_);
+  for (const ServiceConfig& s : config_.services)
+    if (s.id == AC_SVC_NTP) {
+      clock_ = std::make_unique<ClockRefresher>(make_clock_source(s.clock));
+      if (auto state = clock_->take()) datapath_->write_ntp_state(*state);
+    }
 
   // Groups decide what answers before the program is attached, so that taking over from a
   // predecessor (adopt) swaps one answering program for another with no gap.
@@ -503,6 +510,8 @@ void Daemon::serve() {
       }
     }
     sync_tables();
+    if (clock_)
+      if (auto state = clock_->take()) datapath_->write_ntp_state(*state);
 
     if (notifier_.watchdog_interval() && now >= next_watchdog_) {
       notifier_.send("WATCHDOG=1");

@@ -42,6 +42,10 @@ class XdpProgram {
   // The global switch in ac_control: off, every VIP passes to the kernel.
   void set_answering(bool on);
 
+  // The single entry of ac_ntp: the NTP server's clock state (one map update, atomic per entry
+  // for readers on other CPUs only as far as the kernel copies it; the fields change slowly).
+  void write_ntp_state(const ac_ntp_state& state);
+
   // Counters summed over all possible CPUs.
   ac_stats read_stats() const;
 

@@ -17,6 +17,7 @@ PACKAGES=(
 	libdpdk-dev dpdk-dev
 	# labs, demo and tests
 	iproute2 iputils-ping ethtool python3 python3-scapy socat tcpdump procps util-linux
+	chrony sntp ntpsec-ntpdate
 	# routing daemons for the route-signal labs
 	bird2 exabgp
 )
