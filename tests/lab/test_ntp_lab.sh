@@ -57,7 +57,13 @@ stop_chronyd() {
 	CHRONY_PID=""
 }
 
-alias_present() { ip -n "$LAB_EDGE" addr show dev lo | grep -qF "inet $VIP4/32 "; }
+# Read in full before matching: grep -q exiting early would SIGPIPE ip, and pipefail would make
+# that "absent".
+alias_present() {
+	local addrs
+	addrs=$(ip -n "$LAB_EDGE" addr show dev lo)
+	grep -qF "inet $VIP4/32 " <<<"$addrs"
+}
 
 wait_alias() { # wait_alias present|absent WHAT
 	local deadline=$((SECONDS + 20))
@@ -136,7 +142,7 @@ lab_expect_eq "edge kernel Udp NoPorts during the NTP clients" "${edge0[noports4
 lab_expect_eq "client Udp InCsumErrors" 0 "${client1[csum4]}"
 
 # --- the clock check drives the route ---
-alias_present || lab_fail "expected the alias $VIP4 on the edge's lo while chronyd is synchronised"
+alias_present || { lab_dump_anycastd_log; lab_fail "expected the alias $VIP4 on the edge's lo while chronyd is synchronised"; }
 stop_chronyd
 start_chronyd unsynced
 wait_alias absent "chronyd reports unsynchronised"
