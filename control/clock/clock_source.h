@@ -18,6 +18,7 @@ struct NtpServiceClock {
   ClockKind kind = ClockKind::chrony;
   std::string chrony_socket = "/run/chrony/chronyd.sock";
   std::chrono::milliseconds timeout{500};
+  bool operator==(const NtpServiceClock&) const = default;
 };
 
 struct ClockReading {
