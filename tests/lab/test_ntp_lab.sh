@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# NTP server mode in its own namespaces. chronyd on the edge is the time source and never touches
+# NTP server mode in its own namespaces (VIPs 192.0.2.10 and 2001:db8::10). chronyd on the edge is the time source and never touches
 # the clock (-x, `local stratum 10`, `port 0`: it serves nothing itself); anycastd answers NTP on
 # the VIP from XDP with clock = "chrony". Clients that only measure (chronyd -Q, sntp, ntpdate -q;
 # all namespaces share the host's one clock, so none may set it) accept the answers at stratum 11
@@ -13,6 +13,7 @@ set -euo pipefail
 ANYCASTD=${1:?usage: test_ntp_lab.sh ANYCASTD_BINARY XDP_PASS_OBJECT}
 XDP_PASS=${2:?usage: test_ntp_lab.sh ANYCASTD_BINARY XDP_PASS_OBJECT}
 VIP4=192.0.2.10
+VIP6=2001:db8::10
 
 # shellcheck source=lab.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lab.sh"
@@ -22,6 +23,7 @@ for tool in chronyd chronyc sntp ntpdate; do
 done
 lab_setup "$XDP_PASS"
 lab_route_vip "$VIP4/32"
+lab_route_vip "$VIP6/128"
 
 # chronyd refuses a command socket directory that others may enter.
 CHRONY_DIR="$LAB_TMP/chrony"
@@ -81,7 +83,7 @@ wait_alias() { # wait_alias present|absent WHAT
 start_chronyd synced
 
 conf="$LAB_TMP/anycastd.toml"
-lab_write_config "$conf" "$VIP4"
+lab_write_config "$conf" "$VIP4" "$VIP6"
 cat >>"$conf" <<-EOF
 	[services.ntp]
 	port = 123
@@ -122,12 +124,13 @@ offset=$(sed -nE 's/.*System clock wrong by (-?[0-9.]+) seconds.*/\1/p' <<<"$out
 below_1ms "$offset" || lab_fail "chronyd -Q offset $offset s is not under 1 ms"
 lab_log "ok: chronyd -Q accepted the answers, offset $offset s"
 
-for client in "sntp $VIP4" "ntpdate -q $VIP4"; do
+for client in "sntp $VIP4" "ntpdate -q $VIP4" "sntp $VIP6"; do
+	vip=${client##* }
 	# shellcheck disable=SC2086 # the client's words
 	out=$(lab_client timeout 20 $client 2>&1) || lab_fail "$client failed: $out"
 	lab_log "$client: $out"
-	line=$(grep -E " $VIP4 " <<<"$out" | tail -1)
-	[[ -n "$line" ]] || lab_fail "$client printed no result for $VIP4: $out"
+	line=$(grep -F " $vip " <<<"$out" | tail -1)
+	[[ -n "$line" ]] || lab_fail "$client printed no result for $vip: $out"
 	grep -qE " s11( |$)" <<<"$line" || lab_fail "$client: expected stratum 11 (s11), got: $line"
 	offset=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "+/-") { print $(i - 1); exit } }' <<<"$line")
 	[[ -n "$offset" ]] || lab_fail "$client: no offset in: $line"
@@ -139,7 +142,10 @@ lab_udp_counters "$LAB_EDGE" edge1
 lab_udp_counters "$LAB_CLIENT" client1
 lab_expect_eq "edge kernel Udp InDatagrams during the NTP clients (XDP answered)" "${edge0[in4]}" "${edge1[in4]}"
 lab_expect_eq "edge kernel Udp NoPorts during the NTP clients" "${edge0[noports4]}" "${edge1[noports4]}"
+lab_expect_eq "edge kernel Udp6InDatagrams during the NTP clients (XDP answered)" "${edge0[in6]}" "${edge1[in6]}"
+lab_expect_eq "edge kernel Udp6NoPorts during the NTP clients" "${edge0[noports6]}" "${edge1[noports6]}"
 lab_expect_eq "client Udp InCsumErrors" 0 "${client1[csum4]}"
+lab_expect_eq "client Udp6InCsumErrors" 0 "${client1[csum6]}"
 
 # --- the clock check drives the route ---
 alias_present || { lab_dump_anycastd_log; lab_fail "expected the alias $VIP4 on the edge's lo while chronyd is synchronised"; }
