@@ -19,6 +19,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include <time.h>
+
 #include <cstdio>
 #include <vector>
 
@@ -39,7 +41,7 @@ inline bool run_core(ac_env* env, std::vector<std::uint8_t>& frame) {
   ac_headers h;
   ac_verdict v = ac_decide(env, frame.data(), frame.data() + frame.size(), &h);
   if (v.action != AC_ACT_ANSWER) return false;
-  ac_respond(&h, v);
+  ac_respond(env, &h, v);
   return true;
 }
 
@@ -60,6 +62,18 @@ void BM_core_echo(benchmark::State& state, const ab::BenchCase& c) {
   ab::measure_echo(state, ab::build_frame(c.spec), [&](std::vector<std::uint8_t>& f) { return run_core(&env, f); },
                    &g_failed);
 }
+
+// What the DPDK datapath pays for each NTP timestamp (two per answer), read per packet: the
+// figure docs/ntp.md weighs against reading once per burst.
+void BM_clock_gettime(benchmark::State& state, clockid_t clock) {
+  timespec ts;
+  for (auto _ : state) {
+    clock_gettime(clock, &ts);
+    benchmark::DoNotOptimize(ts);
+  }
+}
+BENCHMARK_CAPTURE(BM_clock_gettime, tai, CLOCK_TAI);
+BENCHMARK_CAPTURE(BM_clock_gettime, realtime, CLOCK_REALTIME);
 
 }  // namespace
 

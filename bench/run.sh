@@ -1,8 +1,9 @@
 #!/bin/sh
-# Builds a Release tree and runs every benchmark the way docs/benchmarks.md quotes them:
-# xdp_cost and core_bench (per-packet cost next to the floor), xdp_growth (how that cost grows
-# with VIPs, frame size, VLAN tags, family) and lab_bench.sh (answered rate over veth against
-# the floor and a socket server). Needs root (BPF programs, namespaces). Environment:
+# Builds a Release tree and runs every benchmark the way docs/benchmarks.md, docs/ntp.md and
+# docs/dpdk.md quote them: xdp_cost and core_bench (per-packet cost next to the floor), xdp_ntp_cost
+# (NTP next to echo), xdp_growth (how the cost grows with VIPs, frame size, VLAN tags, family) and
+# lab_bench.sh (answered rate over veth against the floor, a socket server and the DPDK datapath).
+# Needs root (BPF programs, namespaces). Environment:
 #   BUILD_DIR  build tree (default: <source>/build-bench)
 #   BENCH_CPU  CPU to pin the per-packet benchmarks to (default 1: on a 2-vCPU VM, away from
 #              CPU 0's interrupts)
@@ -16,12 +17,15 @@ cpu=${BENCH_CPU:-1}
 only=${ONLY:-all}
 
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-make -C "$build" -j2 core_bench xdp_cost xdp_growth loadgen udp_echo_server anycastd lab_xdp_pass >/dev/null
+make -C "$build" -j2 core_bench xdp_cost xdp_ntp_cost xdp_growth loadgen udp_echo_server anycastd anycastd-dpdk lab_xdp_pass >/dev/null
 
 if [ "$only" = all ] || [ "$only" = cost ]; then
   # The programs are interleaved inside xdp_cost; the medians are what docs/benchmarks.md quotes.
   taskset -c "$cpu" "$build/bench/xdp_cost" --runs "${RUNS:-15}" --repeat "${REPEAT:-1000000}" \
     --json "$build/xdp_cost.json"
+  echo
+  # NTP answers next to echo answers, one packet per call (docs/ntp.md).
+  taskset -c "$cpu" "$build/bench/xdp_ntp_cost" --calls 20000 --runs 7
   echo
   # Random interleaving spreads each benchmark's repetitions over the whole run, for the same reason.
   taskset -c "$cpu" "$build/bench/core_bench" --benchmark_min_time=0.5 --benchmark_repetitions=7 \

@@ -55,6 +55,14 @@ struct {
 	__type(value, struct ac_control);
 } ac_control SEC(".maps");
 
+/* The NTP server state, written by control about once a second. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ac_ntp_state);
+} ac_ntp SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -118,6 +126,21 @@ static __always_inline int ac_env_ip4_csum_verified(struct ac_env *env)
 	return 0;
 }
 
+static __always_inline const struct ac_ntp_state *ac_env_ntp_state(struct ac_env *env)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&ac_ntp, &zero);
+}
+
+/*
+ * XDP has no wall clock: the TAI clock (CLOCK_TAI, the kernel's UTC plus its TAI offset) with
+ * control's copy of that offset subtracted in the core gives the kernel's UTC (docs/ntp.md).
+ */
+static __always_inline __u64 ac_env_tai_ns(struct ac_env *env)
+{
+	return bpf_ktime_get_tai_ns();
+}
+
 #include "respond.h"
 
 SEC("xdp")
@@ -129,7 +152,7 @@ int anycast_xdp(struct xdp_md *ctx)
 
 	struct ac_verdict v = ac_decide(0, data, end, &h);
 	if (v.action == AC_ACT_ANSWER)
-		ac_respond(&h, v);
+		ac_respond(0, &h, v);
 
 	__u32 zero = 0;
 	struct ac_stats *stats = bpf_map_lookup_elem(&ac_stats, &zero);

@@ -23,7 +23,7 @@ using namespace config_detail;
 namespace {
 
 // The port a service gets when its table does not name one.
-constexpr std::uint16_t kWellKnownPort[] = {7 /* echo, RFC 862 */};
+constexpr std::uint16_t kWellKnownPort[] = {7 /* echo, RFC 862 */, 123 /* ntp, RFC 5905 */};
 static_assert(std::size(kWellKnownPort) == AC_SVC__COUNT, "a new service needs its well-known port here");
 
 constexpr std::uint32_t kVipMaxEntriesLimit = 1u << 24;
@@ -163,10 +163,28 @@ std::vector<ServiceConfig> read_services(const Reader& r, const toml::table& roo
     }
     if (!node.is_table()) r.wrong_type(node, path, "a table");
     const toml::table& s = *node.as_table();
-    r.reject_unknown(s, path, {"port", "allow"});
-
     ServiceConfig service;
     service.id = static_cast<ac_service>(found - names.begin());
+    if (service.id == AC_SVC_NTP) {
+      r.reject_unknown(s, path, {"port", "allow", "clock", "chrony_socket"});
+      if (auto clock = r.optional_string(s, path, "clock")) {
+        if (*clock == "chrony") service.clock.kind = ClockKind::chrony;
+        else if (*clock == "kernel") service.clock.kind = ClockKind::kernel;
+        else r.fail(s.get("clock")->source(), path + ".clock", "unknown clock \"" + *clock + "\" (expected: chrony, kernel)");
+      }
+      if (auto socket = r.optional_path(s, path, "chrony_socket", false)) {
+        // Our own client socket goes next to it, with a suffix: leave room for that.
+        if (socket->size() + 32 >= sizeof(sockaddr_un::sun_path))
+          r.fail(s.get("chrony_socket")->source(), path + ".chrony_socket",
+                 "\"" + *socket + "\" is too long for a unix socket path (at most " +
+                     std::to_string(sizeof(sockaddr_un::sun_path) - 33) + " bytes here)");
+        if (service.clock.kind != ClockKind::chrony)
+          r.fail(s.get("chrony_socket")->source(), path + ".chrony_socket", "only used with clock = \"chrony\"");
+        service.clock.chrony_socket = *socket;
+      }
+    } else {
+      r.reject_unknown(s, path, {"port", "allow"});
+    }
     service.port = kWellKnownPort[service.id];
     if (auto port = r.optional_integer(s, path, "port", 1, 65535)) service.port = static_cast<std::uint16_t>(*port);
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "abi.h"
+#include "clock/clock_source.h"
 #include "health/group_machine.h"
 #include "prefix.h"
 #include "route/bird_signal.h"
@@ -76,16 +77,18 @@ struct ServiceConfig {
   ac_service id;
   std::uint16_t port;
   std::vector<Prefix> allow;  // empty: every source
+  NtpServiceClock clock;      // ntp only: where the time's quality comes from
   std::string_view name() const { return ac_service_names[id]; }
 };
 
-enum class CheckKind { datapath, tcp, exec };
+enum class CheckKind { datapath, tcp, exec, clock };
 
 struct CheckConfig {
   CheckKind kind = CheckKind::tcp;
   std::uint16_t port = 0;         // tcp: required
   std::optional<Prefix> address;  // tcp: a host address; default the group's first host VIP
   std::string command;            // exec: run by /bin/sh -c, exit 0 = healthy
+  Millis max_error{50};           // clock: the largest error bound that passes
   Millis timeout{1000};           // every kind: a check that takes longer has failed
 };
 

@@ -110,31 +110,41 @@ const toml::array* array_of_tables(const Reader& r, const toml::table& parent, c
 
 // ---- [health] ------------------------------------------------------------------------------
 
-std::vector<Check> read_checks(const Reader& r, const toml::table& parent, const std::string& path, Millis interval) {
+std::vector<Check> read_checks(const Reader& r, const toml::table& parent, const std::string& path, Millis interval,
+                               const std::vector<ServiceConfig>& services) {
   std::vector<Check> out;
   const toml::array* array = array_of_tables(r, parent, path, "check");
   if (!array) return out;
   for (std::size_t i = 0; i < array->size(); ++i) {
     const toml::table& t = *(*array)[i].as_table();
     std::string at = join(path, "check") + "[" + std::to_string(i) + "]";
-    r.reject_unknown(t, at, {"kind", "port", "address", "command", "timeout_ms"});
+    r.reject_unknown(t, at, {"kind", "port", "address", "command", "timeout_ms", "max_error_ms"});
     auto here = [&](std::string_view key) { return Where{join(at, key), t.get(key)->source()}; };
 
     Check check;
     check.where = {at, t.source()};
     auto kind = r.optional_string(t, at, "kind");
-    if (!kind) r.fail(t.source(), join(at, "kind"), "missing (a required string: \"datapath\", \"tcp\" or \"exec\")");
+    if (!kind) r.fail(t.source(), join(at, "kind"), "missing (a required string: \"datapath\", \"tcp\", \"exec\" or \"clock\")");
     if (*kind == "datapath") check.config.kind = CheckKind::datapath;
     else if (*kind == "tcp") check.config.kind = CheckKind::tcp;
     else if (*kind == "exec") check.config.kind = CheckKind::exec;
-    else r.fail(here("kind"), "unknown check " + quote(*kind) + " (expected: datapath, tcp, exec)");
+    else if (*kind == "clock") check.config.kind = CheckKind::clock;
+    else r.fail(here("kind"), "unknown check " + quote(*kind) + " (expected: datapath, tcp, exec, clock)");
 
     // A key meant for another kind is a misunderstanding, not something to ignore.
     for (auto [key, owner] : {std::pair{"port", CheckKind::tcp}, std::pair{"address", CheckKind::tcp},
-                              std::pair{"command", CheckKind::exec}})
+                              std::pair{"command", CheckKind::exec}, std::pair{"max_error_ms", CheckKind::clock}})
       if (t.get(key) && check.config.kind != owner)
-        r.fail(here(key), std::string("only for kind = ") + (owner == CheckKind::tcp ? "\"tcp\"" : "\"exec\"") +
+        r.fail(here(key), std::string("only for kind = ") +
+                              (owner == CheckKind::tcp ? "\"tcp\"" : owner == CheckKind::exec ? "\"exec\"" : "\"clock\"") +
                               " (this check is " + quote(*kind) + ")");
+    if (check.config.kind == CheckKind::clock) {
+      if (auto v = r.optional_integer(t, at, "max_error_ms", 1, 16000)) check.config.max_error = Millis(*v);
+      bool ntp = std::any_of(services.begin(), services.end(),
+                             [](const ServiceConfig& s) { return s.id == AC_SVC_NTP; });
+      if (!ntp)
+        r.fail(Where{at, t.source()}, "kind = \"clock\" checks the NTP service's clock: it needs [services.ntp]");
+    }
 
     if (check.config.kind == CheckKind::tcp) {
       auto port = r.optional_integer(t, at, "port", 1, 65535);
@@ -176,7 +186,8 @@ std::vector<Check> read_checks(const Reader& r, const toml::table& parent, const
   return out;
 }
 
-std::pair<HealthConfig, std::vector<Check>> read_health(const Reader& r, const toml::table& root) {
+std::pair<HealthConfig, std::vector<Check>> read_health(const Reader& r, const toml::table& root,
+                                                     const std::vector<ServiceConfig>& services) {
   HealthConfig h;
   const toml::table* t = r.optional_table(root, "", "health");
   if (!t) return {h, {}};
@@ -198,7 +209,7 @@ std::pair<HealthConfig, std::vector<Check>> read_health(const Reader& r, const t
   if (auto v = r.optional_integer(*t, "health", "hold_down_ms", 0, kMaxIntervalMs)) h.timing.hold_down = Millis(*v);
   if (auto file = r.optional_path(*t, "health", "disable_file", true)) h.disable_file = *file;
 
-  std::vector<Check> checks = read_checks(r, *t, "health", h.timing.interval);
+  std::vector<Check> checks = read_checks(r, *t, "health", h.timing.interval, services);
   for (const Check& c : checks) h.checks.push_back(c.config);
   return {h, checks};
 }
@@ -383,7 +394,7 @@ Group read_group(const Reader& r, const toml::table& t, std::size_t index, const
   if (auto file = r.optional_path(t, path, "disable_file", true)) g.config.disable_file = *file;
 
   g.checks = health_checks;
-  for (Check& c : read_checks(r, t, path, config.health.timing.interval)) g.checks.push_back(std::move(c));
+  for (Check& c : read_checks(r, t, path, config.health.timing.interval, config.services)) g.checks.push_back(std::move(c));
 
   g.route = global_route;
   g.route_path = join(path, "route");
@@ -628,7 +639,7 @@ void check_unused(const Reader& r, const Route& global, const std::vector<Group>
 }  // namespace
 
 void read_groups(const Reader& r, const toml::table& root, Config& config) {
-  auto [health, health_checks] = read_health(r, root);
+  auto [health, health_checks] = read_health(r, root, config.services);
   config.health = std::move(health);
 
   Route global;

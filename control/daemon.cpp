@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "capabilities.h"
+#include "clock/clock_refresher.h"
 #include "ctl/control_server.h"
 #include "ctl/status_json.h"
 #include "group.h"
@@ -122,6 +123,8 @@ class Daemon {
   [[noreturn]] void restart();
   void update_held_out(Clock::time_point now);
   void sync_tables();
+  // With [services.ntp], (re)starts reading its clock when the settings changed; without, stops.
+  void update_clock();
   GroupEnvironment environment();
   int timeout_ms(Clock::time_point now) const;
 
@@ -134,6 +137,8 @@ class Daemon {
   std::optional<NetlinkSocket> netlink_;
   Interface loopback_;
   std::unique_ptr<Datapath> datapath_;
+  std::unique_ptr<ClockRefresher> clock_;  // with [services.ntp]: the clock state it answers with
+  std::optional<NtpServiceClock> clock_config_;
   std::optional<ctl::ControlServer> control_;
   std::optional<metrics::MetricsServer> metrics_;
   // Declared after what they use, so they go first: a group withdraws before the fast path goes.
@@ -256,6 +261,7 @@ void Daemon::start() {
     datapath_ = std::make_unique<XdpDatapath>(config_.datapath, options_.adopt);
   }
   report_leftovers(LoopbackSnapshot::take(*netlink_, loopback_), config_, loopback_);
+  update_clock();
 
   // Groups decide what answers before the program is attached, so that taking over from a
   // predecessor (adopt) swaps one answering program for another with no gap.
@@ -295,6 +301,18 @@ void Daemon::stop_groups() {
   successors_.clear();
 }
 
+void Daemon::update_clock() {
+  std::optional<NtpServiceClock> wanted;
+  for (const ServiceConfig& s : config_.services)
+    if (s.id == AC_SVC_NTP) wanted = s.clock;
+  if (wanted == clock_config_) return;
+  clock_.reset();
+  clock_config_ = wanted;
+  if (!wanted) return;
+  clock_ = std::make_unique<ClockRefresher>(make_clock_source(*wanted));
+  if (auto state = clock_->take()) datapath_->write_ntp_state(*state);
+}
+
 std::string Daemon::reload() {
   notifier_.send("RELOADING=1");
   Config next;
@@ -325,6 +343,7 @@ std::string Daemon::reload() {
   }
   groups_ = std::move(kept);
   config_ = std::move(next);
+  update_clock();
   for (const GroupConfig& gc : config_.groups) {
     bool present = std::any_of(groups_.begin(), groups_.end(), [&](const auto& g) { return g->name() == gc.name; });
     bool waiting = std::any_of(successors_.begin(), successors_.end(), [&](const GroupConfig& s) { return s.name == gc.name; });
@@ -512,6 +531,8 @@ void Daemon::serve() {
       }
     }
     sync_tables();
+    if (clock_)
+      if (auto state = clock_->take()) datapath_->write_ntp_state(*state);
 
     if (notifier_.watchdog_interval() && now >= next_watchdog_) {
       notifier_.send("WATCHDOG=1");

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "health/clock_check.h"
 #include "health/datapath_check.h"
 #include "route/alias_signal.h"
 #include "route/bird_signal.h"
@@ -42,6 +43,16 @@ std::vector<std::unique_ptr<Check>> make_checks(const GroupConfig& g, const Grou
         break;
       }
       case CheckKind::exec: out.push_back(std::make_unique<ExecCheck>(c.command, c.timeout)); break;
+      case CheckKind::clock: {
+        const ServiceConfig* ntp = nullptr;
+        for (const ServiceConfig& s : *env.services)
+          if (s.id == AC_SVC_NTP) ntp = &s;
+        if (!ntp) throw std::invalid_argument("group " + g.name + ": a clock check needs [services.ntp]");
+        NtpServiceClock clock = ntp->clock;
+        clock.timeout = c.timeout;
+        out.push_back(std::make_unique<ClockCheck>(make_clock_source(clock), c.max_error));
+        break;
+      }
       case CheckKind::datapath: {
         DatapathProbeTarget t;
         t.probe = env.probe;

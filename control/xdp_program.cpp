@@ -197,6 +197,11 @@ void XdpProgram::set_answering(bool on) {
          on ? "answering on" : "answering off");
 }
 
+void XdpProgram::write_ntp_state(const ac_ntp_state& state) {
+  std::uint32_t zero = 0;
+  update(bpf_map__fd(skeleton_->maps.ac_ntp), &zero, &state, "ac_ntp", "the NTP clock state");
+}
+
 void XdpProgram::write_tables(const FastpathTables& tables) {
   // Stop first when the new state is "off", start last when it is "on": in between the maps
   // are a mix of old and new, and only a switched-off fast path is certainly harmless then.

@@ -42,6 +42,12 @@ class XdpProgram {
   // The global switch in ac_control: off, every VIP passes to the kernel.
   void set_answering(bool on);
 
+  // The single entry of ac_ntp: the NTP server's clock state. The kernel copies the value in
+  // place, so a packet on another CPU may read a mix of the old and the new state; fields that
+  // change together (the TAI offsets and the leap switch) change only around a leap second, and
+  // a mix there at worst dates one answer by the leap's second in a window of nanoseconds.
+  void write_ntp_state(const ac_ntp_state& state);
+
   // Counters summed over all possible CPUs.
   ac_stats read_stats() const;
 

@@ -21,6 +21,8 @@ PACKAGES=(
 	iproute2 iputils-ping ethtool python3 python3-scapy socat tcpdump procps util-linux
 	# benchmark report (bench/lab/report.py: the answered-rate plot)
 	python3-matplotlib
+	# NTP: the time source and the clients of the NTP lab
+	chrony sntp ntpsec-ntpdate
 	# routing daemons for the route-signal labs
 	bird2 exabgp
 )

@@ -47,6 +47,9 @@ class Datapath {
   // Makes the fast path hold exactly `tables`. Throws std::runtime_error naming what the fast
   // path refused (a full table); a datapath that is down takes them when it is back.
   virtual void write_tables(const FastpathTables& tables) = 0;
+  // The NTP server's clock state (control/clock), about once a second. Cheap: no table rebuild.
+  // A datapath that is down takes the next one when it is back.
+  virtual void write_ntp_state(const ac_ntp_state& state) = 0;
   virtual ac_stats read_stats() = 0;
   virtual std::shared_ptr<DatapathProbe> probe() = 0;
   // Fills the datapath's part of a status snapshot.

@@ -355,6 +355,7 @@ void DpdkDatapath::on_hello(const channel::Message& hello) {
                hello_.queues, hello_.queues == 1 ? "" : "s", channel::text_of(hello_.exception),
                channel::text_of(hello_.exception_interface));
   if (tables_) write_tables(*tables_);
+  if (ntp_) write_ntp_state(*ntp_);
 }
 
 void DpdkDatapath::on_exit(const std::string& how, Clock::time_point now) {
@@ -389,6 +390,17 @@ void DpdkDatapath::write_tables(const FastpathTables& tables) {
     // A datapath that cannot take its tables is no use: end it, supervision starts a new one.
     spdlog::error("DPDK datapath: writing the tables: {}; killing it", e.what());
     kill(pid_, SIGKILL);
+  }
+}
+
+void DpdkDatapath::write_ntp_state(const ac_ntp_state& state) {
+  ntp_ = state;
+  if (state_ != State::running) return;
+  try {
+    channel_->request(channel::Type::ntp_state, &state, sizeof state, kRequestTimeout);
+  } catch (const ChannelError& e) {
+    // The next refresh tries again; a dead datapath is supervision's business.
+    spdlog::warn("DPDK datapath: writing the NTP state: {}", e.what());
   }
 }
 

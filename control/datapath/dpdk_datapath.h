@@ -40,6 +40,7 @@ class DpdkDatapath final : public Datapath {
 
   void activate() override {}
   void write_tables(const FastpathTables& tables) override;
+  void write_ntp_state(const ac_ntp_state& state) override;
   ac_stats read_stats() override;
   std::shared_ptr<DatapathProbe> probe() override { return probe_; }
   void describe(DaemonStatus& status) override;
@@ -79,6 +80,7 @@ class DpdkDatapath final : public Datapath {
   Millis backoff_{1000};
   std::uint64_t restarts_ = 0;
   std::optional<FastpathTables> tables_;  // what the datapath must hold: sent again after a restart
+  std::optional<ac_ntp_state> ntp_;       // likewise
   ac_stats carried_{};                    // counters of earlier processes, as last read
   ac_stats last_{};                       // the current process's, as last read
 };

@@ -13,6 +13,7 @@
 //   tables (+ memfd)           ok | error
 //   stats                      stats_reply
 //   probe (+ frame)            probe_reply (+ frame as the core left it)
+//   ntp_state (ac_ntp_state)   ok | error
 
 #include <sys/types.h>
 
@@ -29,7 +30,7 @@
 namespace anycastd::channel {
 
 inline constexpr std::uint32_t kMagic = 0x61634450;  // "acDP"
-inline constexpr std::uint16_t kVersion = 1;
+inline constexpr std::uint16_t kVersion = 2;
 // Large enough for a stats reply with a few hundred port xstats and any probe frame.
 inline constexpr std::size_t kMaxMessage = 256 * 1024;
 
@@ -42,6 +43,7 @@ enum class Type : std::uint16_t {
   error = 6,   // payload: what went wrong, text
   stats_reply = 7,
   probe_reply = 8,
+  ntp_state = 9,  // payload: one ac_ntp_state, about once a second
 };
 
 struct Header {

@@ -14,6 +14,7 @@
 /* Services the fast path can answer. The order is the bit order of ac_vip_value.services. */
 enum ac_service {
 	AC_SVC_ECHO = 0,
+	AC_SVC_NTP,
 	AC_SVC__COUNT,
 };
 
@@ -47,6 +48,11 @@ enum ac_pass_reason {
 	AC_PASS_SRC_INVALID,       /* broadcast, multicast, unspecified or loopback source */
 	AC_PASS_SRC_NOT_ALLOWED,   /* the service is limited to source prefixes, this is not one */
 	AC_PASS_SRC_PORT_RESERVED, /* echo to a source port below 1024: a reflection loop */
+	AC_PASS_NTP_LENGTH,        /* NTP payload not exactly 48 bytes: short, extension fields, MAC, NTS */
+	AC_PASS_NTP_VERSION,       /* NTP version other than 3 and 4 */
+	AC_PASS_NTP_CONTROL,       /* NTP mode 6 or 7 (control, monlist): never answered, amplifiers */
+	AC_PASS_NTP_MODE,          /* any other NTP mode than 3 (client) */
+	AC_PASS_NTP_NO_CLOCK,      /* control has not written the clock state yet */
 	AC_PASS__COUNT,
 };
 
@@ -112,13 +118,38 @@ struct ac_control {
 	__u32 answering; /* 0: every VIP passes to the kernel (AC_PASS_NOT_ANSWERING) */
 };
 
+/*
+ * NTP server state (the single entry of the ac_ntp map, or the DPDK datapath's copy), written by
+ * control about once a second from its clock source. The packet path reads the TAI clock and
+ * turns it into UTC with tai_offset; a pending leap second is a switch to next_tai_offset at
+ * TAI time switch_tai_ns, computed by control ahead of time, so the answers step with the
+ * kernel's own UTC and not up to a refresh later. All fields in host byte order.
+ */
+#define AC_NTP_F_VALID 0x1u
+
+struct ac_ntp_state {
+	__u32 flags;           /* AC_NTP_F_*: without VALID every request passes (AC_PASS_NTP_NO_CLOCK) */
+	__u8 leap;             /* leap indicator answered: 0 none, 1 insert, 2 delete, 3 unsynchronised */
+	__u8 stratum;          /* stratum answered: the source's + 1, 16 when unsynchronised */
+	__s8 precision;        /* log2 seconds */
+	__u8 pad;
+	__u32 root_delay;      /* NTP short format (16.16 seconds) */
+	__u32 root_dispersion; /* NTP short format */
+	__u32 refid;           /* reference ID as the wire carries it, first byte in the high bits */
+	__u32 pad2;
+	__u64 reference_time;  /* NTP timestamp format (32.32 seconds since 1900) */
+	__s64 tai_offset;      /* TAI - UTC, seconds */
+	__s64 next_tai_offset; /* TAI - UTC from switch_tai_ns on */
+	__u64 switch_tai_ns;   /* TAI nanoseconds of a pending leap second; ~0 when none */
+};
+
 #define AC_PORTS 65536u
 #define AC_VIP_MAX_DEFAULT 65536u
 #define AC_ALLOW_MAX_DEFAULT 4096u
 
 #if !defined(__bpf__)
 /* Names shared by logs, status and metrics, indexed by the enums above. */
-static const char *const ac_service_names[AC_SVC__COUNT] = {"echo"};
+static const char *const ac_service_names[AC_SVC__COUNT] = {"echo", "ntp"};
 static const char *const ac_action_names[AC_ACT__COUNT] = {"answer", "pass"};
 static const char *const ac_pass_reason_names[AC_PASS__COUNT] = {
 	"none",
@@ -140,6 +171,11 @@ static const char *const ac_pass_reason_names[AC_PASS__COUNT] = {
 	"src_invalid",
 	"src_not_allowed",
 	"src_port_reserved",
+	"ntp_length",
+	"ntp_version",
+	"ntp_control",
+	"ntp_mode",
+	"ntp_no_clock",
 };
 #endif
 

@@ -16,11 +16,14 @@
  *       the NIC's verdict on this frame's IPv4 header checksum: 1 good, -1 bad, 0 unknown
  *       (then the core sums it itself); 0 wherever no hardware looked at the frame
  *
+ * and ntp.h's two (the clock state and the TAI clock).
+ *
  * Addresses point into the frame, in network byte order.
  */
 #ifndef ANYCASTD_CORE_DECIDE_H
 #define ANYCASTD_CORE_DECIDE_H
 
+#include "ntp.h"
 #include "parse.h"
 
 struct ac_verdict {
@@ -69,6 +72,7 @@ static __always_inline struct ac_verdict ac_decide(struct ac_env *env, __u8 *dat
 
 	h->ip4 = 0;
 	h->ip6 = 0;
+	h->ntp = 0;
 	__u16 proto = ac_parse_l2(&cur, h, &reason);
 	if (!proto)
 		return ac_pass(reason);
@@ -133,6 +137,8 @@ static __always_inline struct ac_verdict ac_decide(struct ac_env *env, __u8 *dat
 	}
 	if (service == AC_SVC_ECHO)
 		reason = ac_echo_accepts(udp);
+	else if (service == AC_SVC_NTP)
+		reason = ac_ntp_accepts(env, udp, end, &h->ntp);
 	if (reason)
 		return ac_pass(reason);
 

@@ -34,6 +34,7 @@ struct ac_headers {
 	struct ac_iphdr *ip4;
 	struct ac_ipv6hdr *ip6;
 	struct ac_udphdr *udp;
+	const struct ac_ntp_state *ntp; /* an answered NTP request: the clock state it is answered with */
 };
 
 /*

@@ -45,6 +45,7 @@ ChannelServer::Result ChannelServer::serve_one(std::chrono::milliseconds wait, s
     case channel::Type::tables: sent = reply_tables(*m, note); break;
     case channel::Type::stats: sent = reply_stats(*m); break;
     case channel::Type::probe: sent = reply_probe(*m); break;
+    case channel::Type::ntp_state: sent = reply_ntp_state(*m); break;
     default:
       note = "unknown request type " + std::to_string(static_cast<unsigned>(m->type));
       sent = reply_error(m->sequence, note);
@@ -79,6 +80,16 @@ std::string ChannelServer::reply_tables(const channel::Message& m, std::string& 
     note = "tables refused, the previous set stays: " + error;
     return reply_error(m.sequence, note);
   }
+  return channel::send_message(fd_, channel::Type::ok, m.sequence, nullptr, 0);
+}
+
+std::string ChannelServer::reply_ntp_state(const channel::Message& m) {
+  if (m.payload.size() != sizeof(ac_ntp_state))
+    return reply_error(m.sequence, "ntp_state: " + std::to_string(m.payload.size()) + " bytes, expected " +
+                                       std::to_string(sizeof(ac_ntp_state)));
+  ac_ntp_state state;
+  std::memcpy(&state, m.payload.data(), sizeof state);
+  tables_.set_ntp(state);
   return channel::send_message(fd_, channel::Type::ok, m.sequence, nullptr, 0);
 }
 
@@ -131,10 +142,10 @@ std::string ChannelServer::reply_probe(const channel::Message& m) {
     return reply_error(m.sequence, "probe: a frame of " + std::to_string(m.payload.size()) +
                                        " bytes leaves no room for the reply");
   std::vector<std::uint8_t> frame = m.payload;
-  ac_env env{tables_.current(), 0};
+  ac_env env{tables_.current(), 0, tables_.ntp()};
   ac_headers h;
   ac_verdict v = ac_decide(&env, frame.data(), frame.data() + frame.size(), &h);
-  if (v.action == AC_ACT_ANSWER) ac_respond(&h, v);
+  if (v.action == AC_ACT_ANSWER) ac_respond(&env, &h, v);
 
   channel::ProbeReply head{v.action, v.reason, v.service, 0, static_cast<std::uint32_t>(frame.size())};
   std::vector<std::uint8_t> payload;

@@ -32,6 +32,7 @@ class ChannelServer {
   std::string reply_tables(const channel::Message& m, std::string& note);
   std::string reply_stats(const channel::Message& m);
   std::string reply_probe(const channel::Message& m);
+  std::string reply_ntp_state(const channel::Message& m);
   std::string reply_error(std::uint32_t sequence, const std::string& text);
 
   int fd_;

@@ -9,11 +9,46 @@
 #include <rte_rcu_qsbr.h>
 
 #include <atomic>
+#include <cstring>
 #include <memory>
 
 #include "dpdk_tables.h"
 
 namespace anycastd::dpdk {
+
+// The NTP clock state: written by the channel thread about once a second, copied by each worker
+// once per burst. A sequence lock (odd while a write is under way; a reader that overlapped a
+// write reads again) keeps the copy whole without making workers wait on anything.
+class NtpStateCell {
+ public:
+  void store(const ac_ntp_state& state) {
+    std::uint64_t words[kWords];
+    std::memcpy(words, &state, sizeof state);
+    seq_.fetch_add(1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+    for (std::size_t i = 0; i < kWords; ++i) __atomic_store_n(&words_[i], words[i], __ATOMIC_RELAXED);
+    seq_.fetch_add(1, std::memory_order_release);
+  }
+  ac_ntp_state load() const {
+    std::uint64_t words[kWords];
+    for (;;) {
+      std::uint32_t before = seq_.load(std::memory_order_acquire);
+      if (before & 1) continue;
+      for (std::size_t i = 0; i < kWords; ++i) words[i] = __atomic_load_n(&words_[i], __ATOMIC_RELAXED);
+      std::atomic_thread_fence(std::memory_order_acquire);
+      if (seq_.load(std::memory_order_relaxed) == before) break;
+    }
+    ac_ntp_state state;
+    std::memcpy(&state, words, sizeof state);
+    return state;
+  }
+
+ private:
+  static_assert(sizeof(ac_ntp_state) % sizeof(std::uint64_t) == 0);
+  static constexpr std::size_t kWords = sizeof(ac_ntp_state) / sizeof(std::uint64_t);
+  std::atomic<std::uint32_t> seq_{0};
+  std::uint64_t words_[kWords] = {};  // all zero: no VALID flag, NTP passes until control writes
+};
 
 class TableStore {
  public:
@@ -34,10 +69,15 @@ class TableStore {
   // Writer side, one thread (the main lcore); blocks until the old set is unreachable.
   void publish(std::unique_ptr<DpdkTables> next);
 
+  // The NTP clock state, apart from the tables: it changes every second, the tables seldom.
+  void set_ntp(const ac_ntp_state& state) { ntp_.store(state); }
+  ac_ntp_state ntp() const { return ntp_.load(); }
+
  private:
   rte_rcu_qsbr* qsbr_ = nullptr;
   std::atomic<const DpdkTables*> current_{nullptr};
   std::unique_ptr<DpdkTables> owned_;
+  NtpStateCell ntp_;
 };
 
 }  // namespace anycastd::dpdk

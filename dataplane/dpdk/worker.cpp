@@ -78,7 +78,7 @@ unsigned worker_poll(Worker& w) {
   rte_mbuf* passed[kMaxBurst];
 
   // Wire -> core: answers back out of the port, everything else to the kernel, untouched.
-  ac_env env{w.tables->current(), 0};
+  ac_env env{w.tables->current(), 0, w.tables->ntp()};
   const std::uint16_t n = rte_eth_rx_burst(cfg.port, cfg.queue, rx, cfg.burst);
   std::uint16_t n_answers = 0, n_passed = 0;
   for (std::uint16_t i = 0; i < n && i < kPrefetchAhead; ++i) rte_prefetch0(rte_pktmbuf_mtod(rx[i], void*));
@@ -91,7 +91,7 @@ unsigned worker_poll(Worker& w) {
     ac_verdict v = ac_decide(&env, data, data + m->data_len, &h);
     count(c.core, v, m->pkt_len);
     if (v.action == AC_ACT_ANSWER) {
-      ac_respond(&h, v);
+      ac_respond(&env, &h, v);
       answers[n_answers++] = m;
     } else {
       passed[n_passed++] = m;

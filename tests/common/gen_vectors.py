@@ -17,6 +17,7 @@ come back untouched). config names a table set in tests/common/test_tables.h.
 
 import os
 import re
+import struct
 import sys
 
 try:
@@ -24,6 +25,7 @@ try:
                            ICMPv6ND_NS, IPOption_Router_Alert, IPv6, IPv6ExtHdrDestOpt,
                            IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, Padding,
                            Raw)
+    from scapy.layers.ntp import NTPHeader
 except ImportError as e:
     sys.exit(f"gen_vectors.py: scapy is missing ({e}); install Debian's python3-scapy "
              "(apt-get install python3-scapy) and run with /usr/bin/python3")
@@ -54,6 +56,27 @@ PAYLOAD = b"anycastd echo test"
 
 ETH_HLEN = 14
 VLAN_HLEN = 4
+
+# NTP: the clock state and the fixed clock of tests/common/test_tables.h (ntp_state, kTestTaiNs,
+# kTestTaiStepNs), written again here so the expected replies do not come from the C++ side.
+NTP = 123
+NTP_UNIX_EPOCH = 2208988800
+NS = 10**9
+NTP_TAI_NS = (1764118800 + 37) * NS + 123456789
+NTP_STEP_NS = 1500
+NTP_STATES = {
+    "default": dict(leap=0, stratum=11, precision=-24, root_delay=0x00000A3D,
+                    root_dispersion=0x00001234, refid=0xC0000201,
+                    reference=0xEB1F2A3B12345678, tai_offset=37, next_tai_offset=37, switch=None),
+}
+NTP_STATES["ntp_unsynced"] = dict(NTP_STATES["default"], leap=3, stratum=16, refid=0,
+                                  reference=0, root_delay=0, root_dispersion=0xFFFF)
+# A leap second inserted a second before the clock reads: the new offset applies.
+NTP_STATES["ntp_leap"] = dict(NTP_STATES["default"], leap=1, next_tai_offset=38,
+                              switch=NTP_TAI_NS - NS)
+# Inserted a second after the receive time: still the old offset.
+NTP_STATES["ntp_leap_pending"] = dict(NTP_STATES["default"], leap=1, next_tai_offset=38,
+                                      switch=NTP_TAI_NS + NS)
 
 
 def eth(vlans=()):
@@ -91,12 +114,12 @@ def udp6(dst=VIP6, src=CLIENT6, dport=ECHO, sport=CLIENT_PORT, payload=PAYLOAD, 
             Raw(payload))
 
 
-def echo_reply(request, recompute_udp_checksum=True):
+def echo_reply(request, recompute_udp_checksum=True, new_payload=None):
     """The echo reply the spec calls for, built afresh from the request's header fields: MACs,
     addresses and ports swapped, tags as they were, TTL/hop limit 64, checksums computed by
     scapy (a UDP checksum of 0, "none" in IPv4, stays 0), payload and Ethernet padding kept.
     recompute_udp_checksum=False keeps the request's UDP checksum as it is, for requests
-    whose checksum is wrong on purpose."""
+    whose checksum is wrong on purpose. new_payload replaces the datagram's payload (NTP)."""
     raw = bytes(request)
     req = Ether(raw)
     reply = Ether(dst=req.src, src=req.dst, type=req.type)
@@ -119,7 +142,8 @@ def echo_reply(request, recompute_udp_checksum=True):
         offset += 40
     u = layer.payload
     assert isinstance(u, UDP)
-    payload = raw[offset + 8: offset + u.len]
+    payload = raw[offset + 8: offset + u.len] if new_payload is None else new_payload
+    assert len(payload) == u.len - 8
     padding = raw[offset + u.len:]
     keep = u.chksum == 0 or not recompute_udp_checksum
     reply = reply / UDP(sport=u.dport, dport=u.sport, len=u.len,
@@ -130,9 +154,43 @@ def echo_reply(request, recompute_udp_checksum=True):
     # Self-checks of this generator, not of the core: a reply is as long as its request, and
     # swapping leaves the ones'-complement sum alone, so scapy must arrive at the same checksum.
     assert len(out) == len(raw)
-    if not keep:
+    if not keep and new_payload is None:
         assert Ether(out)[UDP].chksum == u.chksum, "scapy's reply checksum differs from the request's"
     return out
+
+
+def ntp_time(tai_ns, state):
+    """TAI nanoseconds to an NTP timestamp, the way RFC 5905 counts: UTC seconds since 1900 in
+    the high 32 bits (modulo 2^32, era 0), the fraction of a second below."""
+    switch = state["switch"]
+    offset = state["next_tai_offset"] if switch is not None and tai_ns >= switch else state["tai_offset"]
+    secs, rem = divmod(tai_ns - offset * NS, NS)
+    return ((secs + NTP_UNIX_EPOCH) % 2**32) << 32 | (rem << 32) // NS
+
+
+def ntp_payload(request):
+    raw = bytes(request)
+    u = Ether(raw)[UDP]
+    return bytes(u.payload)[:u.len - 8]
+
+
+def ntp_reply(request, config):
+    """The RFC 5905 server reply to a client request: leap, version echoed, mode 4, stratum,
+    poll echoed, precision, root delay and dispersion, reference ID and time from the state;
+    origin = the request's transmit time; receive and transmit times = the first and second
+    readings of the fixed clock."""
+    state = NTP_STATES["default" if config in ("default", "echo_allow") else config]
+    req = ntp_payload(request)
+    version = (req[0] >> 3) & 7
+    poll = struct.unpack("!b", req[2:3])[0]
+    receive = ntp_time(NTP_TAI_NS, state)
+    transmit = ntp_time(NTP_TAI_NS + NTP_STEP_NS, state)
+    payload = struct.pack("!BBbbIIIQ", state["leap"] << 6 | version << 3 | 4, state["stratum"], poll,
+                          state["precision"], state["root_delay"], state["root_dispersion"],
+                          state["refid"], state["reference"])
+    payload += req[40:48] + struct.pack("!QQ", receive, transmit)
+    assert len(payload) == 48
+    return echo_reply(request, new_payload=payload)
 
 
 ROWS = []
@@ -141,6 +199,10 @@ ROWS = []
 def answer(name, request, config="default", service="echo", recompute_udp_checksum=True):
     ROWS.append((name, config, "answer", "none", service, bytes(request),
                  echo_reply(request, recompute_udp_checksum)))
+
+
+def ntp_answer(name, request, config="default"):
+    ROWS.append((name, config, "answer", "none", "ntp", bytes(request), ntp_reply(request, config)))
 
 
 def passed(name, request, reason, config="default"):
@@ -313,6 +375,62 @@ passed("global_off_v6", udp6(), "not_answering", config="global_off")
 passed("global_off_not_vip", udp4(dst="192.0.2.99"), "not_vip", config="global_off")
 passed("service_off_v4", udp4(dst=VIP4_NO_SERVICE), "service_off")
 passed("service_off_v6", udp6(dst=VIP6_NO_SERVICE), "service_off")
+
+
+# --- NTP server mode
+def ntp_req(version=4, mode=3, poll=6, leap=0, extra=b""):
+    """A client's request as ntpd/chronyd/sntp send it: every field set, transmit time given
+    (a fraction exact in binary, so scapy's float field keeps it)."""
+    header = NTPHeader(leap=leap, version=version, mode=mode, stratum=0, poll=poll, precision=-6,
+                       delay=0, dispersion=0, id="0.0.0.0", ref=0, orig=0, recv=0,
+                       sent=3973000123.6875)
+    return bytes(header) + extra
+
+
+ntp_answer("ntp_v4_client_v4", udp4(dport=NTP, payload=ntp_req()))
+ntp_answer("ntp_v4_client_v6", udp6(dport=NTP, payload=ntp_req()))
+ntp_answer("ntp_v3_client_v4", udp4(dport=NTP, payload=ntp_req(version=3)))
+ntp_answer("ntp_v3_client_v6", udp6(dport=NTP, payload=ntp_req(version=3, poll=10)))
+ntp_answer("ntp_src_port_123_v4", udp4(dport=NTP, sport=NTP, payload=ntp_req()))  # ntpd's clients
+ntp_answer("ntp_src_port_123_v6", udp6(dport=NTP, sport=NTP, payload=ntp_req(version=3)))
+ntp_answer("ntp_vlan_v4", udp4(dport=NTP, vlans=QINQ, payload=ntp_req()))
+ntp_answer("ntp_prefix_vip_v6", udp6(dst=VIP6_IN_PREFIX, dport=NTP, payload=ntp_req()))
+ntp_answer("ntp_client_leap_bits_ignored", udp4(dport=NTP, payload=ntp_req(leap=3, poll=-3)))
+ntp_answer("ntp_udp4_checksum_0", udp4(dport=NTP, payload=ntp_req(), udp_kw={"chksum": 0}))
+ntp_answer("ntp_allow_hit", udp4(dport=NTP, payload=ntp_req()), config="echo_allow")
+ntp_answer("ntp_unsynced_v4", udp4(dport=NTP, payload=ntp_req()), config="ntp_unsynced")
+ntp_answer("ntp_leap_applied_v4", udp4(dport=NTP, payload=ntp_req()), config="ntp_leap")
+ntp_answer("ntp_leap_pending_v6", udp6(dport=NTP, payload=ntp_req()), config="ntp_leap_pending")
+# Never an amplifier: control and private modes, whatever their size, go to the kernel.
+passed("ntp_mode6_readvar", udp4(dport=NTP, payload=bytes.fromhex("160200010000000000000000")),
+       "ntp_control")
+passed("ntp_mode7_monlist", udp4(dport=NTP, payload=bytes.fromhex("1700032a") + bytes(4)),
+       "ntp_control")
+passed("ntp_mode7_48_bytes", udp6(dport=NTP, payload=ntp_req(version=2, mode=7)), "ntp_control")
+passed("ntp_mode6_v4_48_bytes", udp4(dport=NTP, payload=ntp_req(mode=6)), "ntp_control")
+passed("ntp_mode4_server_reply", udp4(dport=NTP, sport=NTP, payload=ntp_req(mode=4)), "ntp_mode")
+passed("ntp_mode1_symmetric", udp4(dport=NTP, sport=NTP, payload=ntp_req(mode=1)), "ntp_mode")
+passed("ntp_mode5_broadcast", udp6(dport=NTP, payload=ntp_req(mode=5)), "ntp_mode")
+passed("ntp_mode0_reserved", udp4(dport=NTP, payload=ntp_req(mode=0)), "ntp_mode")
+passed("ntp_version2", udp4(dport=NTP, payload=ntp_req(version=2)), "ntp_version")
+passed("ntp_version5", udp4(dport=NTP, payload=ntp_req(version=5)), "ntp_version")
+passed("ntp_version0", udp6(dport=NTP, payload=ntp_req(version=0)), "ntp_version")
+passed("ntp_short_47", udp4(dport=NTP, payload=ntp_req()[:47]), "ntp_length")
+passed("ntp_short_1", udp6(dport=NTP, payload=ntp_req()[:1]), "ntp_length")
+passed("ntp_empty", udp4(dport=NTP, payload=b""), "ntp_length")
+passed("ntp_empty_padded", eth() / ip4() / udp(dport=NTP) / Padding(bytes(60 - 42)), "ntp_length")
+# Extension fields (NTS among them, RFC 8915) and MACs (symmetric keys): the reply would need them.
+passed("ntp_extension_field", udp4(dport=NTP, payload=ntp_req(extra=struct.pack("!HH", 0x0104, 16) +
+                                                                bytes(12))), "ntp_length")
+passed("ntp_mac_sha1", udp4(dport=NTP, payload=ntp_req(extra=struct.pack("!I", 7) + bytes(20))),
+       "ntp_length")
+passed("ntp_mac_md5_v6", udp6(dport=NTP, payload=ntp_req(extra=struct.pack("!I", 7) + bytes(16))),
+       "ntp_length")
+passed("ntp_no_clock", udp4(dport=NTP, payload=ntp_req()), "ntp_no_clock", config="ntp_no_clock")
+passed("ntp_service_off", udp4(dst=VIP4_NO_SERVICE, dport=NTP, payload=ntp_req()), "service_off")
+passed("ntp_udp6_checksum_0", udp6(dport=NTP, payload=ntp_req(), udp_kw={"chksum": 0}),
+       "bad_udp_checksum")
+passed("ntp_global_off", udp6(dport=NTP, payload=ntp_req()), "not_answering", config="global_off")
 
 
 def main():

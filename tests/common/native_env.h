@@ -10,8 +10,13 @@
 
 #include "tables.h"
 
+// The NTP clock is injected: every read returns tai_ns and then advances it by tai_step_ns, so
+// a test predicts each timestamp of a reply (receive = the first read, transmit = the second).
 struct ac_env {
   const anycastd::FastpathTables* tables;
+  const ac_ntp_state* ntp = nullptr;
+  std::uint64_t tai_ns = 0;
+  std::uint64_t tai_step_ns = 0;
 };
 
 namespace anycastd::native_env_detail {
@@ -59,5 +64,13 @@ static inline int ac_env_answering(ac_env* env) { return env->tables->answering 
 
 // No NIC here: the core verifies the IPv4 header checksum itself.
 static inline int ac_env_ip4_csum_verified(ac_env*) { return 0; }
+
+static inline const ac_ntp_state* ac_env_ntp_state(ac_env* env) { return env->ntp; }
+
+static inline __u64 ac_env_tai_ns(ac_env* env) {
+  std::uint64_t now = env->tai_ns;
+  env->tai_ns += env->tai_step_ns;
+  return now;
+}
 
 #include "respond.h"

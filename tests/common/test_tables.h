@@ -17,20 +17,59 @@
 namespace anycastd::test {
 
 inline constexpr std::uint16_t kEchoPort = 7;
-inline constexpr std::array<std::string_view, 3> kTableNames = {"default", "echo_allow", "global_off"};
+inline constexpr std::uint16_t kNtpPort = 123;
+inline constexpr std::array<std::string_view, 7> kTableNames = {
+    "default", "echo_allow", "global_off", "ntp_unsynced", "ntp_leap", "ntp_leap_pending", "ntp_no_clock"};
+
+// The fixed NTP clock of the native tests (gen_vectors.py: NTP_TAI_NS, NTP_STEP_NS): TAI
+// nanoseconds of 2025-11-26 01:00:00.123456789 UTC with 37 s TAI-UTC, and the step per reading.
+inline constexpr std::uint64_t kTestTaiNs = (1764118800ull + 37) * 1000000000ull + 123456789ull;
+inline constexpr std::uint64_t kTestTaiStepNs = 1500;
+
+// The NTP state each table set answers with (gen_vectors.py: NTP_STATES).
+inline ac_ntp_state make_ntp_state(std::string_view name) {
+  ac_ntp_state s{};
+  s.flags = AC_NTP_F_VALID;
+  s.leap = 0;
+  s.stratum = 11;
+  s.precision = -24;
+  s.root_delay = 0x00000A3D;
+  s.root_dispersion = 0x00001234;
+  s.refid = 0xC0000201;
+  s.reference_time = 0xEB1F2A3B12345678ull;
+  s.tai_offset = 37;
+  s.next_tai_offset = 37;
+  s.switch_tai_ns = ~0ull;
+  if (name == "ntp_unsynced") {
+    s.leap = 3;
+    s.stratum = 16;
+    s.refid = 0;
+    s.reference_time = 0;
+    s.root_delay = 0;
+    s.root_dispersion = 0xFFFF;
+  } else if (name == "ntp_leap" || name == "ntp_leap_pending") {
+    s.leap = 1;
+    s.next_tai_offset = 38;
+    s.switch_tai_ns = name == "ntp_leap" ? kTestTaiNs - 1000000000ull : kTestTaiNs + 1000000000ull;
+  } else if (name == "ntp_no_clock") {
+    s.flags = 0;
+  }
+  return s;
+}
 
 inline FastpathTables make_tables(std::string_view name) {
   constexpr std::uint32_t echo = 1u << AC_SVC_ECHO;
+  constexpr std::uint32_t echo_ntp = echo | 1u << AC_SVC_NTP;
   auto vip = [](std::string_view prefix, std::uint32_t flags, std::uint32_t services) {
     return VipEntry{parse_prefix(prefix), ac_vip_value{flags, services, 0}};
   };
 
   FastpathTables t;
   t.vips = {
-      vip("192.0.2.10", AC_VIP_F_ANSWERING, echo),
-      vip("203.0.113.0/24", AC_VIP_F_ANSWERING, echo),
-      vip("2001:db8::10", AC_VIP_F_ANSWERING, echo),
-      vip("2001:db8:1::/48", AC_VIP_F_ANSWERING, echo),
+      vip("192.0.2.10", AC_VIP_F_ANSWERING, echo_ntp),
+      vip("203.0.113.0/24", AC_VIP_F_ANSWERING, echo_ntp),
+      vip("2001:db8::10", AC_VIP_F_ANSWERING, echo_ntp),
+      vip("2001:db8:1::/48", AC_VIP_F_ANSWERING, echo_ntp),
       vip("192.0.2.11", 0, echo),                   // switched off by control
       vip("2001:db8::11", 0, echo),
       vip("192.0.2.12", AC_VIP_F_ANSWERING, 0),     // a VIP of a group with no UDP service
@@ -40,11 +79,14 @@ inline FastpathTables make_tables(std::string_view name) {
       vip("2001:db8:1:ff::/64", 0, echo),
   };
   t.ports[kEchoPort] = ac_port_value{AC_SVC_F_ENABLED, AC_SVC_ECHO};
+  t.ports[kNtpPort] = ac_port_value{AC_SVC_F_ENABLED, AC_SVC_NTP};
 
-  if (name == "default") return t;
+  if (name == "default" || name.rfind("ntp_", 0) == 0) return t;
   if (name == "echo_allow") {
     t.ports[kEchoPort].flags |= AC_SVC_F_RESTRICTED;
-    t.allow = {{AC_SVC_ECHO, parse_prefix("198.51.100.0/24")}, {AC_SVC_ECHO, parse_prefix("2001:db8:c::/48")}};
+    t.ports[kNtpPort].flags |= AC_SVC_F_RESTRICTED;
+    t.allow = {{AC_SVC_ECHO, parse_prefix("198.51.100.0/24")}, {AC_SVC_ECHO, parse_prefix("2001:db8:c::/48")},
+               {AC_SVC_NTP, parse_prefix("198.51.100.0/24")}};
     return t;
   }
   if (name == "global_off") {

@@ -25,18 +25,18 @@ struct Outcome {
   std::string outside;  // what the core did outside the frame, empty when nothing
 };
 
-Outcome run_core(const FastpathTables& tables, std::uint8_t* data, std::size_t len) {
-  ac_env env{&tables};
+Outcome run_core(const FastpathTables& tables, const ac_ntp_state& ntp, std::uint8_t* data, std::size_t len) {
+  ac_env env{&tables, &ntp, kTestTaiNs, kTestTaiStepNs};
   ac_headers h;
   ac_verdict v = ac_decide(&env, data, data + len, &h);
-  if (v.action == AC_ACT_ANSWER) ac_respond(&h, v);
+  if (v.action == AC_ACT_ANSWER) ac_respond(&env, &h, v);
   return {v, Bytes(data, data + len), {}};
 }
 
 // Like a driver with NET_IP_ALIGN: 2 bytes of headroom in 4-aligned storage, so the IP header
 // after 14, 18 or 22 bytes of L2 is 4-aligned as it is on the wire path. Headroom and a tail
 // after the frame are filled with a pattern; a changed byte there is a write out of bounds.
-Outcome run_aligned(const FastpathTables& tables, const Bytes& request) {
+Outcome run_aligned(const FastpathTables& tables, const ac_ntp_state& ntp, const Bytes& request) {
   constexpr std::size_t kHeadroom = 2, kTail = 64;
   constexpr std::uint8_t kFill = 0xCD;
   std::vector<std::uint32_t> storage((kHeadroom + request.size() + kTail + 3) / 4);
@@ -46,7 +46,7 @@ Outcome run_aligned(const FastpathTables& tables, const Bytes& request) {
   std::uint8_t* data = base + kHeadroom;
   std::copy(request.begin(), request.end(), data);
 
-  Outcome out = run_core(tables, data, request.size());
+  Outcome out = run_core(tables, ntp, data, request.size());
   for (std::size_t i = 0; i < total; ++i) {
     bool in_frame = i >= kHeadroom && i < kHeadroom + request.size();
     if (!in_frame && base[i] != kFill)
@@ -83,9 +83,9 @@ class GuardedPage {
   std::uint8_t* base_ = nullptr;
 };
 
-Outcome run_guarded(const FastpathTables& tables, const Bytes& request) {
+Outcome run_guarded(const FastpathTables& tables, const ac_ntp_state& ntp, const Bytes& request) {
   static GuardedPage page;
-  return run_core(tables, page.place(request), request.size());
+  return run_core(tables, ntp, page.place(request), request.size());
 }
 
 // The guard is what makes the bounds check worth anything, so prove it bites.
@@ -108,8 +108,9 @@ class CoreTable : public testing::TestWithParam<Vector> {};
 TEST_P(CoreTable, Packet) {
   const Vector& row = GetParam();
   const FastpathTables tables = make_tables(row.config);
+  const ac_ntp_state ntp = make_ntp_state(row.config);
 
-  Outcome aligned = run_aligned(tables, row.request);
+  Outcome aligned = run_aligned(tables, ntp, row.request);
   // Action, reason and (for an answer) service, compared as names so a failure reads at once.
   EXPECT_EQ(verdict_of(aligned.verdict), describe(row));
   EXPECT_EQ(aligned.outside, "");
@@ -120,7 +121,7 @@ TEST_P(CoreTable, Packet) {
       << (row.action == AC_ACT_ANSWER ? "reply" : "passed frame") << " differs:\n"
       << hex_diff(expected, aligned.frame);
 
-  Outcome guarded = run_guarded(tables, row.request);
+  Outcome guarded = run_guarded(tables, ntp, row.request);
   EXPECT_EQ(verdict_of(guarded.verdict), verdict_of(aligned.verdict)) << "verdict depends on placement";
   EXPECT_TRUE(guarded.frame == aligned.frame) << "bytes depend on placement:\n"
                                               << hex_diff(aligned.frame, guarded.frame);
@@ -156,6 +157,27 @@ TEST(NativeEnv, LongestPrefixWinsInAnyOrder) {
   EXPECT_EQ(ac_env_vip4(&env, specific)->flags, 0u);
   ASSERT_NE(ac_env_vip4(&env, other), nullptr);
   EXPECT_EQ(ac_env_vip4(&env, other)->flags, AC_VIP_F_ANSWERING);
+}
+
+}  // namespace
+}  // namespace anycastd::test
+
+namespace anycastd::test {
+namespace {
+
+// The fraction of an NTP timestamp is floor(ns * 2^32 / 10^9); ntp.h gets it without a second
+// division. Held to the division here over a stride through the whole second and its edges.
+TEST(NtpTime, FractionIsTheExactFloor) {
+  ac_ntp_state s = make_ntp_state("default");
+  s.tai_offset = s.next_tai_offset = 0;
+  const std::uint64_t base = 1764118800ull * 1000000000ull;
+  auto check = [&](std::uint64_t ns) {
+    std::uint64_t t = ac_ntp_time(&s, base + ns);
+    ASSERT_EQ(t >> 32, 1764118800ull + 2208988800ull) << ns;
+    ASSERT_EQ(t & 0xFFFFFFFFu, (ns << 32) / 1000000000ull) << ns;
+  };
+  for (std::uint64_t ns = 0; ns < 1000000000ull; ns += 997) check(ns);
+  for (std::uint64_t ns : {0ull, 1ull, 232ull, 233ull, 500000000ull, 999999999ull}) check(ns);
 }
 
 }  // namespace

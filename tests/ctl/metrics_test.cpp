@@ -54,12 +54,19 @@ anycastd_passed_total{reason="not_answering"} 0
 anycastd_passed_total{reason="src_invalid"} 0
 anycastd_passed_total{reason="src_not_allowed"} 0
 anycastd_passed_total{reason="src_port_reserved"} 0
+anycastd_passed_total{reason="ntp_length"} 0
+anycastd_passed_total{reason="ntp_version"} 0
+anycastd_passed_total{reason="ntp_control"} 0
+anycastd_passed_total{reason="ntp_mode"} 0
+anycastd_passed_total{reason="ntp_no_clock"} 0
 # HELP anycastd_answered_total Frames the fast path answered, by service.
 # TYPE anycastd_answered_total counter
 anycastd_answered_total{service="echo"} 12
+anycastd_answered_total{service="ntp"} 0
 # HELP anycastd_answered_bytes_total Bytes of the frames the fast path answered, by service.
 # TYPE anycastd_answered_bytes_total counter
 anycastd_answered_bytes_total{service="echo"} 560
+anycastd_answered_bytes_total{service="ntp"} 0
 # HELP anycastd_group_state The group's state: 1 for the one it is in, 0 for the others.
 # TYPE anycastd_group_state gauge
 anycastd_group_state{group="dns",state="down"} 0

@@ -16,6 +16,7 @@
 #include "eal_env.h"
 #include "ring_harness.h"
 #include "telemetry.h"
+#include "ntp_live.h"
 #include "test_tables.h"
 #include "vectors.h"
 
@@ -109,6 +110,33 @@ TEST_F(ChannelServerTest, TablesAcceptedThenProbeAnswers) {
   EXPECT_EQ(after.action, AC_ACT_ANSWER);
   EXPECT_EQ(after.service, AC_SVC_ECHO);
   EXPECT_TRUE(reply == answer.reply) << hex_diff(answer.reply, reply);
+}
+
+// The NTP state travels in a message of its own, apart from the table image: until it comes,
+// NTP passes (ntp_no_clock); after it, the probe's NTP answer carries it.
+TEST_F(ChannelServerTest, NtpStateMessage) {
+  const Vector* ntp = nullptr;
+  for (const Vector& v : test_vectors())
+    if (v.name == "ntp_v4_client_v4") ntp = &v;
+  ASSERT_NE(ntp, nullptr);
+  ASSERT_EQ(send_tables(ch::encode_tables(make_tables("default"))).type, ch::Type::ok);
+  auto [before, unchanged] = probe(ntp->request);
+  EXPECT_EQ(before.action, AC_ACT_PASS);
+  EXPECT_EQ(before.reason, AC_PASS_NTP_NO_CLOCK);
+  EXPECT_TRUE(unchanged == ntp->request);
+
+  const ac_ntp_state state = live_ntp_state("default");
+  EXPECT_EQ(ask(ch::Type::ntp_state, &state, sizeof state).type, ch::Type::ok);
+  const std::uint64_t clock_before = ntp_now();
+  auto [after, reply] = probe(ntp->request);
+  const std::uint64_t clock_after = ntp_now();
+  EXPECT_EQ(after.action, AC_ACT_ANSWER);
+  EXPECT_EQ(after.service, AC_SVC_NTP);
+  EXPECT_EQ(ntp_live_mismatch(ntp->reply, reply, clock_before, clock_after), "");
+
+  ch::Message m = ask(ch::Type::ntp_state, &state, sizeof state - 1);
+  EXPECT_EQ(m.type, ch::Type::error);
+  EXPECT_NE(text(m).find("ntp_state: 55 bytes, expected 56"), std::string::npos) << text(m);
 }
 
 TEST_F(ChannelServerTest, BadTablesAreRefusedAndTheOldOnesStay) {
