@@ -8,9 +8,12 @@
 //
 // Properties checked (a violation aborts, which libFuzzer reports as a crash):
 //  - a pass leaves the frame untouched;
-//  - an answer is echo's reply, equal byte for byte to the one built here independently of the
-//    core (addresses and ports swapped, TTL/hop limit 64, IPv4 header checksum recomputed,
-//    nothing else changed), never longer than the request;
+//  - an answer's headers are the request's with addresses and ports swapped, TTL/hop limit 64 and
+//    the IPv4 header checksum recomputed, built here independently of the core; it is never
+//    longer than the request;
+//  - echo: the payload is untouched; NTP: a 48-byte mode 4 reply with the request's version and
+//    poll, its transmit timestamp as the origin, the table set's stratum, and receive/transmit
+//    timestamps from the injected clock, in that order;
 //  - the reply's UDP checksum is right exactly when the request's was;
 //  - the reply decided again, with tables from the client's point of view (its address the VIP,
 //    its port the echo port), parses through to the service: a valid UDP packet of that service.
@@ -36,16 +39,28 @@ using anycastd::VipEntry;
   std::abort();
 }
 
-const std::vector<FastpathTables>& table_sets() {
-  static const std::vector<FastpathTables> sets = [] {
-    std::vector<FastpathTables> out;
-    for (auto name : anycastd::test::kTableNames) out.push_back(anycastd::test::make_tables(name));
+std::uint16_t be16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
+
+struct TableSet {
+  FastpathTables tables;
+  ac_ntp_state ntp;
+};
+
+const std::vector<TableSet>& table_sets() {
+  static const std::vector<TableSet> sets = [] {
+    std::vector<TableSet> out;
+    for (auto name : anycastd::test::kTableNames)
+      out.push_back({anycastd::test::make_tables(name), anycastd::test::make_ntp_state(name)});
     return out;
   }();
   return sets;
 }
 
-std::uint16_t be16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
+std::uint32_t be32(const std::uint8_t* p) {
+  return static_cast<std::uint32_t>(p[0]) << 24 | static_cast<std::uint32_t>(p[1]) << 16 |
+         static_cast<std::uint32_t>(p[2]) << 8 | p[3];
+}
+
 
 // Where the headers of an answered frame are, found again without the core's parser.
 struct Layout {
@@ -117,6 +132,7 @@ FastpathTables client_tables(const std::uint8_t* req, const Layout& l) {
   std::memcpy(p.addr.data(), req + l.l3 + (l.ip6 ? 8 : 12), l.ip6 ? 16 : 4);
   FastpathTables t;
   t.vips = {VipEntry{p, ac_vip_value{AC_VIP_F_ANSWERING, 1u << AC_SVC_ECHO, 0}}};
+  // Echo on the reply's destination port: what comes back is a well-formed UDP datagram.
   t.ports[be16(req + l.l4)] = ac_port_value{AC_SVC_F_ENABLED, AC_SVC_ECHO};
   return t;
 }
@@ -135,15 +151,45 @@ struct Frame {
 
 }  // namespace
 
+// The NTP reply's fields against the request and the table set (RFC 5905 7.3), timestamps as
+// the injected clock gives them: converted here from TAI nanoseconds with the set's offset.
+void check_ntp(const std::uint8_t* req, const std::uint8_t* rep, const Layout& l, const ac_ntp_state& ntp) {
+  const std::uint8_t* q = req + l.l4 + 8;
+  const std::uint8_t* r = rep + l.l4 + 8;
+  if (be16(rep + l.l4 + 4) != 8 + 48) fail("NTP reply's UDP length is not 56");
+  if ((r[0] & 7) != 4) fail("NTP reply is not mode 4");
+  if ((r[0] >> 3 & 7) != (q[0] >> 3 & 7)) fail("NTP reply's version is not the request's");
+  if (r[1] != ntp.stratum) fail("NTP reply's stratum is not the table set's");
+  if (r[2] != q[2]) fail("NTP reply's poll is not the request's");
+  if (std::memcmp(r + 24, q + 40, 8) != 0) fail("NTP reply's origin is not the request's transmit timestamp");
+  auto ntp_time = [&](std::uint64_t tai_ns) {
+    std::int64_t offset = tai_ns >= ntp.switch_tai_ns ? ntp.next_tai_offset : ntp.tai_offset;
+    std::uint64_t utc_ns = tai_ns - static_cast<std::uint64_t>(offset) * 1000000000ull;
+    std::uint64_t sec = utc_ns / 1000000000ull + 2208988800ull, frac_ns = utc_ns % 1000000000ull;
+    return std::pair<std::uint64_t, std::uint64_t>{sec, frac_ns};
+  };
+  auto near = [&](const std::uint8_t* ts, std::uint64_t tai_ns) {
+    auto [sec, frac_ns] = ntp_time(tai_ns);
+    // The fraction is ns * 2^32 / 1e9, rounded either way: within a nanosecond.
+    std::uint64_t frac = be32(ts + 4);
+    std::uint64_t back_ns = (frac * 1000000000ull) >> 32;
+    return be32(ts) == sec && (back_ns + 1 >= frac_ns && back_ns <= frac_ns + 1);
+  };
+  if (!near(r + 32, anycastd::test::kTestTaiNs)) fail("NTP receive timestamp is not the first clock reading");
+  if (!near(r + 40, anycastd::test::kTestTaiNs + anycastd::test::kTestTaiStepNs))
+    fail("NTP transmit timestamp is not the second clock reading");
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* input, std::size_t size) {
   if (size == 0) return -1;
-  const FastpathTables& tables = table_sets()[input[0] % table_sets().size()];
+  const TableSet& set = table_sets()[input[0] % table_sets().size()];
+  const FastpathTables& tables = set.tables;
   const std::uint8_t* request = input + 1;
   const std::size_t len = size - 1;
 
   Frame frame(len);
   if (len) std::memcpy(frame.data, request, len);
-  ac_env env{&tables};
+  ac_env env{&tables, &set.ntp, anycastd::test::kTestTaiNs, anycastd::test::kTestTaiStepNs};
   ac_headers h;
   ac_verdict v = ac_decide(&env, frame.data, frame.data + len, &h);
 
@@ -154,19 +200,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* input, std::size_t siz
   }
   if (v.action != AC_ACT_ANSWER) fail("verdict neither answer nor pass");
   if (v.reason != AC_PASS_NONE) fail("answer with a pass reason");
-  if (v.service != AC_SVC_ECHO) fail("answer by an unknown service");
+  if (v.service != AC_SVC_ECHO && v.service != AC_SVC_NTP) fail("answer by an unknown service");
 
-  ac_respond(&h, v);
-  // Echo's reply has the request's length; the frame was never resized, so "never longer" holds
-  // by construction, and the comparison below covers every byte of it.
+  ac_respond(&env, &h, v);
+  // Both services reply in the request's length; the frame was never resized, so "never longer"
+  // holds by construction.
   const Layout l = locate(request);
   if (l.l4 + 8 > len) fail("answered a frame too short for its headers");
   const std::vector<std::uint8_t> want = expected_reply(request, len, l);
-  if (std::memcmp(frame.data, want.data(), len) != 0) fail("reply differs from the independently built one");
+  if (v.service == AC_SVC_ECHO) {
+    if (std::memcmp(frame.data, want.data(), len) != 0) fail("reply differs from the independently built one");
+  } else {
+    // Headers up to the UDP checksum, which the new payload changes.
+    if (std::memcmp(frame.data, want.data(), l.l4 + 6) != 0) fail("NTP reply's headers differ from the independently built ones");
+    if (l.l4 + 8 + 48 > len) fail("answered an NTP request shorter than 48 bytes");
+    check_ntp(request, frame.data, l, set.ntp);
+  }
   if (udp_checksum_ok(request, l) != udp_checksum_ok(frame.data, l)) fail("reply's UDP checksum changed validity");
 
   const FastpathTables client = client_tables(request, l);
-  ac_env client_env{&client};
+  ac_env client_env{&client, &set.ntp, anycastd::test::kTestTaiNs, anycastd::test::kTestTaiStepNs};
   ac_headers rh;
   ac_verdict rv = ac_decide(&client_env, frame.data, frame.data + len, &rh);
   // The reply comes from the echo port, below 1024, so the client's echo passes it as a reserved
