@@ -22,7 +22,7 @@
 #define AC_NTP_MODE_SERVER 4
 #define AC_NS_PER_S 1000000000ull
 
-struct ac_ntp_packet {
+struct AC_WIRE_HEADER ac_ntp_packet {
 	__u8 li_vn_mode;
 	__u8 stratum;
 	__s8 poll;
