@@ -37,6 +37,15 @@ done
 if ((${#missing[@]})); then
 	echo "deps.sh: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
+	# The packages' own services must not start: chronyd would discipline the host clock, and
+	# bird and exabgp would run beside the labs' own instances. policy-rc.d answering 101 is
+	# Debian's switch for that (invoke-rc.d, deb-systemd-invoke); one already there is respected.
+	policy=/usr/sbin/policy-rc.d
+	if [[ ! -e $policy ]]; then
+		printf '#!/bin/sh\n# anycastd deps.sh: no service starts during this install\nexit 101\n' >"$policy"
+		chmod 0755 "$policy"
+		trap 'rm -f "$policy"' EXIT
+	fi
 	apt-get update
 	apt-get install -y --no-install-recommends "${PACKAGES[@]}" </dev/null
 else
