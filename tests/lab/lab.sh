@@ -392,3 +392,13 @@ stop_probe() { # stop_probe NAME: SIGTERM, wait; its summary line is then in $LA
 	wait "${!pid_var}" || rc=$?
 	((rc == 0)) || lab_fail "probe $1 failed (exit $rc): $(cat "$LAB_TMP/$1.out")"
 }
+
+# alias_present ADDR: whether ADDR is on the edge's loopback (an alias anycastd added, or not).
+# (ip's output is read whole first: with pipefail, `ip | grep -q` fails when grep quits early and
+# ip, which flushes per address, gets SIGPIPE.)
+alias_present() {
+	local fam=inet addrs
+	[[ $1 == *:* ]] && fam=inet6
+	addrs=$(ip -n "$LAB_EDGE" -o addr show dev lo)
+	grep -qE "[[:space:]]$fam $1/" <<<"$addrs"
+}

@@ -140,14 +140,6 @@ wait_new_log() {
 	done
 }
 
-# (ip's output is read whole first: with pipefail, `ip | grep -q` fails when grep quits early and
-# ip, which flushes per address, gets SIGPIPE.)
-alias_present() {
-	local fam=inet addrs
-	[[ $1 == *:* ]] && fam=inet6
-	addrs=$(ip -n "$LAB_EDGE" -o addr show dev lo)
-	grep -qE "[[:space:]]$fam $1/" <<<"$addrs"
-}
 
 # wait_alias ADDR present|absent DEADLINE_S: polls every 20 ms; prints how long it took (ms).
 wait_alias() {

@@ -28,7 +28,6 @@ lab_route_vip "$VIP6/128"
 
 ctl() { "$ANYCASTCTL" --socket "$LAB_TMP/anycastd.sock" "$@"; }
 status_json() { STATUS_JSON=$(ctl status --json) || lab_fail "anycastctl status --json failed: $STATUS_JSON"; }
-alias_present() { ip -n "$LAB_EDGE" -o addr show dev lo | grep -qF " $1/"; }
 wait_alias() { # wait_alias ADDR present|absent DEADLINE_S
 	local deadline=$((SECONDS + $3))
 	while :; do

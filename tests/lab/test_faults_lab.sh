@@ -63,12 +63,6 @@ write_config() { # write_config [METRICS_LISTEN]
 	EOF
 }
 
-alias_present() {
-	local fam=inet addrs
-	[[ $1 == *:* ]] && fam=inet6
-	addrs=$(ip -n "$LAB_EDGE" -o addr show dev lo)
-	grep -qE "[[:space:]]$fam $1/" <<<"$addrs"
-}
 
 wait_alias() { # wait_alias ADDR present|absent DEADLINE_S
 	local deadline=$((SECONDS + $3))

@@ -59,18 +59,10 @@ stop_chronyd() {
 	CHRONY_PID=""
 }
 
-# Read in full before matching: grep -q exiting early would SIGPIPE ip, and pipefail would make
-# that "absent".
-alias_present() {
-	local addrs
-	addrs=$(ip -n "$LAB_EDGE" addr show dev lo)
-	grep -qF "inet $VIP4/32 " <<<"$addrs"
-}
-
 wait_alias() { # wait_alias present|absent WHAT
 	local deadline=$((SECONDS + 20))
 	while true; do
-		if alias_present; then [[ $1 == present ]] && break; else [[ $1 == absent ]] && break; fi
+		if alias_present "$VIP4"; then [[ $1 == present ]] && break; else [[ $1 == absent ]] && break; fi
 		if ((SECONDS >= deadline)); then
 			lab_dump_anycastd_log
 			lab_fail "expected the alias $VIP4 $1 within 20 s ($2)"
@@ -148,7 +140,7 @@ lab_expect_eq "client Udp InCsumErrors" 0 "${client1[csum4]}"
 lab_expect_eq "client Udp6InCsumErrors" 0 "${client1[csum6]}"
 
 # --- the clock check drives the route ---
-alias_present || { lab_dump_anycastd_log; lab_fail "expected the alias $VIP4 on the edge's lo while chronyd is synchronised"; }
+alias_present "$VIP4" || { lab_dump_anycastd_log; lab_fail "expected the alias $VIP4 on the edge's lo while chronyd is synchronised"; }
 stop_chronyd
 start_chronyd unsynced
 wait_alias absent "chronyd reports unsynchronised"
