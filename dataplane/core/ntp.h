@@ -82,10 +82,11 @@ static __always_inline __u64 ac_ntp_time(const struct ac_ntp_state *s, __u64 tai
 	return ((secs + AC_NTP_UNIX_EPOCH) << 32) | frac;
 }
 
-static __always_inline void ac_ntp_put(__u32 *field, __u64 timestamp)
+/* Byte copies: a timestamp in the packet is not 4-aligned behind an odd number of VLAN tags. */
+static __always_inline void ac_ntp_put(void *field, __u64 timestamp)
 {
-	field[0] = ac_htonl((__u32)(timestamp >> 32));
-	field[1] = ac_htonl((__u32)timestamp);
+	__u32 words[2] = {ac_htonl((__u32)(timestamp >> 32)), ac_htonl((__u32)timestamp)};
+	ac_copy(field, words, sizeof words);
 }
 
 /* Ones'-complement sum of the 48-byte NTP header, for the incremental UDP checksum update. */
