@@ -235,12 +235,14 @@ void Group::poll(Clock::time_point now) {
   apply();
   if (route_pending_ && now >= next_route_retry_) route(*route_pending_);
   // The route is what the state says, whoever changed it behind our back: an alias removed or
-  // added by hand, a routing daemon restarted or reconfigured. Up must be announced; down and
-  // ready must not be (a stray announcement would draw traffic to a group that does not answer).
-  // Draining is left alone: it may be announced with GRACEFUL_SHUTDOWN on purpose.
+  // added by hand, a routing daemon restarted or reconfigured. Up must be announced; down must
+  // not be (a stray announcement would draw traffic to a group that does not answer). Ready is
+  // left alone: it answers, and it is where an anycastd started after a crash finds the routes
+  // its predecessor announced: withdrawing them there would flap a route that is about to be
+  // announced again. Draining too: it may be announced with GRACEFUL_SHUTDOWN on purpose.
   const GroupState state = machine_.state();
   const bool want_up = state == GroupState::up;
-  const bool want_down = state == GroupState::down || state == GroupState::ready;
+  const bool want_down = state == GroupState::down;
   if ((want_up || want_down) && !route_pending_ && now >= next_probe_) {
     next_probe_ = now + kProbeInterval;
     SignalProbe probe = signal_->probe(route_group());
