@@ -272,14 +272,7 @@ ac_stats XdpProgram::read_stats() const {
     fail("reading ac_stats", errno);
 
   ac_stats sum{};
-  for (const ac_stats& s : per_cpu) {
-    for (int i = 0; i < AC_ACT__COUNT; ++i) sum.action[i] += s.action[i];
-    for (int i = 0; i < AC_PASS__COUNT; ++i) sum.pass[i] += s.pass[i];
-    for (int i = 0; i < AC_SVC__COUNT; ++i) {
-      sum.answered[i] += s.answered[i];
-      sum.answered_bytes[i] += s.answered_bytes[i];
-    }
-  }
+  for (const ac_stats& s : per_cpu) ac_stats_add(&sum, &s);
   return sum;
 }
 

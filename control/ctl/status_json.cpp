@@ -108,10 +108,9 @@ json counters_json(const ac_stats& s) {
 }
 
 json datapath_counters_json(const channel::DatapathCounters& c) {
-  return json{{"rx_packets", c.rx_packets},         {"tx_answers", c.tx_answers},
-              {"tx_answers_dropped", c.tx_answers_dropped}, {"to_kernel", c.to_kernel},
-              {"to_kernel_dropped", c.to_kernel_dropped},   {"from_kernel", c.from_kernel},
-              {"from_kernel_dropped", c.from_kernel_dropped}, {"idle_sleeps", c.idle_sleeps}};
+  json out = json::object();
+  for (const auto& f : channel::kDatapathCounterFields) out[f.name] = c.*f.field;
+  return out;
 }
 
 json dpdk_json(const DpdkStatus& d) {

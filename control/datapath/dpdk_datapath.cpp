@@ -49,13 +49,6 @@ std::string wait_for_exit(pid_t pid, int pidfd, Millis timeout) {
   return how_it_ended(info);
 }
 
-void add_stats(ac_stats& into, const ac_stats& more) {
-  static_assert(sizeof(ac_stats) % sizeof(__u64) == 0);
-  auto* a = reinterpret_cast<__u64*>(&into);
-  const auto* b = reinterpret_cast<const __u64*>(&more);
-  for (std::size_t i = 0; i < sizeof(ac_stats) / sizeof(__u64); ++i) a[i] += b[i];
-}
-
 std::string hex(const void* data, std::size_t n) {
   static const char digits[] = "0123456789abcdef";
   std::string out;
@@ -363,7 +356,7 @@ void DpdkDatapath::on_exit(const std::string& how, Clock::time_point now) {
   hello_socket_.reset();
   pidfd_.reset();
   pid_ = -1;
-  add_stats(carried_, last_);
+  ac_stats_add(&carried_, &last_);
   last_ = {};
   if (state_ == State::running && now - started_at_ >= kStableAfter) backoff_ = Millis{1000};
   state_ = State::down;
@@ -409,13 +402,13 @@ ac_stats DpdkDatapath::read_stats() {
     try {
       StatsSnapshot s = fetch_stats(*channel_);
       last_ = {};
-      for (const auto& l : s.lcores) add_stats(last_, l.core);
+      for (const auto& l : s.lcores) ac_stats_add(&last_, &l.core);
     } catch (const ChannelError& e) {
       spdlog::debug("DPDK datapath stats: {}", e.what());
     }
   }
   ac_stats total = carried_;
-  add_stats(total, last_);
+  ac_stats_add(&total, &last_);
   return total;
 }
 

@@ -140,27 +140,9 @@ std::string render_metrics(const DaemonStatus& st) {
     w.sample(d.restarts);
     w.family("anycastd_dpdk_link_up", "gauge", "1 while the DPDK port's link is up.");
     w.sample(std::uint64_t{d.link_up ? 1u : 0u});
-    struct Counter {
-      const char* name;
-      const char* help;
-      std::uint64_t channel::DatapathCounters::*field;
-    };
-    static const Counter counters[] = {
-        {"anycastd_dpdk_rx_packets_total", "Frames received from the port.", &channel::DatapathCounters::rx_packets},
-        {"anycastd_dpdk_tx_answers_total", "Answers the port took.", &channel::DatapathCounters::tx_answers},
-        {"anycastd_dpdk_tx_answers_dropped_total", "Answers the port refused after retries (TX ring full).",
-         &channel::DatapathCounters::tx_answers_dropped},
-        {"anycastd_dpdk_to_kernel_total", "Passed frames the exception interface took.", &channel::DatapathCounters::to_kernel},
-        {"anycastd_dpdk_to_kernel_dropped_total", "Passed frames the exception interface refused.",
-         &channel::DatapathCounters::to_kernel_dropped},
-        {"anycastd_dpdk_from_kernel_total", "Frames the kernel sent out through the exception interface.",
-         &channel::DatapathCounters::from_kernel},
-        {"anycastd_dpdk_from_kernel_dropped_total", "Frames from the kernel the port refused.",
-         &channel::DatapathCounters::from_kernel_dropped},
-        {"anycastd_dpdk_idle_sleeps_total", "Back-off sleeps after empty polls.", &channel::DatapathCounters::idle_sleeps},
-    };
-    for (const Counter& k : counters) {
-      w.family(k.name, "counter", k.help);
+    for (const auto& k : channel::kDatapathCounterFields) {
+      const std::string metric = "anycastd_dpdk_" + std::string(k.name) + "_total";  // outlives its samples
+      w.family(metric, "counter", k.help);
       for (const auto& l : d.lcores)
         w.sample(Labels{{"lcore", std::to_string(l.lcore)}, {"queue", std::to_string(l.queue)}}, l.datapath.*k.field);
     }

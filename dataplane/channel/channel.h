@@ -78,6 +78,28 @@ struct DatapathCounters {
   std::uint64_t idle_sleeps;          // back-off sleeps after empty polls
 };
 
+// Every DatapathCounters field with the name status, metrics and telemetry give it, and the
+// sentence that explains it: one table, so the reports cannot drift apart.
+struct DatapathCounterField {
+  const char* name;
+  const char* help;
+  std::uint64_t DatapathCounters::*field;
+};
+inline constexpr DatapathCounterField kDatapathCounterFields[] = {
+    {"rx_packets", "Frames received from the port.", &DatapathCounters::rx_packets},
+    {"tx_answers", "Answers the port took.", &DatapathCounters::tx_answers},
+    {"tx_answers_dropped", "Answers the port refused after retries (TX ring full).",
+     &DatapathCounters::tx_answers_dropped},
+    {"to_kernel", "Passed frames the exception interface took.", &DatapathCounters::to_kernel},
+    {"to_kernel_dropped", "Passed frames the exception interface refused.", &DatapathCounters::to_kernel_dropped},
+    {"from_kernel", "Frames the kernel sent out through the exception interface.", &DatapathCounters::from_kernel},
+    {"from_kernel_dropped", "Frames from the kernel the port refused.", &DatapathCounters::from_kernel_dropped},
+    {"idle_sleeps", "Back-off sleeps after empty polls.", &DatapathCounters::idle_sleeps},
+};
+static_assert(sizeof kDatapathCounterFields / sizeof kDatapathCounterFields[0] ==
+                  sizeof(DatapathCounters) / sizeof(std::uint64_t),
+              "a DatapathCounters field without its entry");
+
 struct LcoreStats {
   std::uint32_t lcore;
   std::uint32_t queue;

@@ -177,6 +177,20 @@ static const char *const ac_pass_reason_names[AC_PASS__COUNT] = {
 	"ntp_mode",
 	"ntp_no_clock",
 };
+
+/* Readers sum the per-CPU (XDP) or per-lcore (DPDK) instances, and counters of a datapath that
+ * was restarted, with this. */
+static inline void ac_stats_add(struct ac_stats *into, const struct ac_stats *more)
+{
+	for (int i = 0; i < AC_ACT__COUNT; i++)
+		into->action[i] += more->action[i];
+	for (int i = 0; i < AC_PASS__COUNT; i++)
+		into->pass[i] += more->pass[i];
+	for (int i = 0; i < AC_SVC__COUNT; i++) {
+		into->answered[i] += more->answered[i];
+		into->answered_bytes[i] += more->answered_bytes[i];
+	}
+}
 #endif
 
 #endif /* ANYCASTD_ABI_H */

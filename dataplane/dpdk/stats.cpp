@@ -23,15 +23,8 @@ std::vector<std::pair<std::string, std::uint64_t>> named_counters(const LcoreCou
     out.emplace_back(std::string("answered/") + ac_service_names[i], c.core.answered[i]);
     out.emplace_back(std::string("answered_bytes/") + ac_service_names[i], c.core.answered_bytes[i]);
   }
-  const channel::DatapathCounters& d = c.datapath;
-  out.emplace_back("datapath/rx_packets", d.rx_packets);
-  out.emplace_back("datapath/tx_answers", d.tx_answers);
-  out.emplace_back("datapath/tx_answers_dropped", d.tx_answers_dropped);
-  out.emplace_back("datapath/to_kernel", d.to_kernel);
-  out.emplace_back("datapath/to_kernel_dropped", d.to_kernel_dropped);
-  out.emplace_back("datapath/from_kernel", d.from_kernel);
-  out.emplace_back("datapath/from_kernel_dropped", d.from_kernel_dropped);
-  out.emplace_back("datapath/idle_sleeps", d.idle_sleeps);
+  for (const auto& f : channel::kDatapathCounterFields)
+    out.emplace_back(std::string("datapath/") + f.name, c.datapath.*f.field);
   out.emplace_back("loops", c.loops);
   return out;
 }
