@@ -23,7 +23,7 @@ using namespace config_detail;
 namespace {
 
 // The port a service gets when its table does not name one.
-constexpr std::uint16_t kWellKnownPort[] = {7 /* echo, RFC 862 */, 123 /* ntp, RFC 5905 */};
+constexpr std::uint16_t kWellKnownPort[] = {7 /* echo, RFC 862 */, 123 /* ntp, RFC 5905 */, 53 /* dns, RFC 1035 */};
 static_assert(std::size(kWellKnownPort) == AC_SVC__COUNT, "a new service needs its well-known port here");
 
 constexpr std::uint32_t kVipMaxEntriesLimit = 1u << 24;

@@ -17,12 +17,16 @@ PACKAGES=(
 	libspdlog-dev libfmt-dev libtomlplusplus-dev libmnl-dev nlohmann-json3-dev
 	libgtest-dev libgmock-dev libbenchmark-dev
 	libdpdk-dev dpdk-dev
+	# DNS zone files are read with Knot's zone scanner (libzscanner, shipped in libknot-dev)
+	libknot-dev
 	# labs, demo and tests
 	iproute2 iputils-ping ethtool python3 python3-scapy socat tcpdump procps util-linux
 	# benchmark report (bench/lab/report.py: the answered-rate plot)
 	python3-matplotlib
 	# NTP: the time source and the clients of the NTP lab
 	chrony sntp ntpsec-ntpdate
+	# DNS: the reference servers (knotd, nsd) and the clients (dig, kdig, dnspython) of the DNS lab
+	knot knot-dnsutils nsd bind9-dnsutils python3-dnspython
 	# routing daemons for the route-signal labs
 	bird2 exabgp
 )

@@ -15,6 +15,7 @@
 enum ac_service {
 	AC_SVC_ECHO = 0,
 	AC_SVC_NTP,
+	AC_SVC_DNS,
 	AC_SVC__COUNT,
 };
 
@@ -53,15 +54,39 @@ enum ac_pass_reason {
 	AC_PASS_NTP_CONTROL,       /* NTP mode 6 or 7 (control, monlist): never answered, amplifiers */
 	AC_PASS_NTP_MODE,          /* any other NTP mode than 3 (client) */
 	AC_PASS_NTP_NO_CLOCK,      /* control has not written the clock state yet */
+	AC_PASS_DNS_MALFORMED,     /* header or question cut short, a label or name too long, a pointer in the question */
+	AC_PASS_DNS_NOT_QUERY,     /* QR set, or an opcode other than QUERY */
+	AC_PASS_DNS_QDCOUNT,       /* not exactly one question */
+	AC_PASS_DNS_CLASS,         /* a class other than IN */
+	AC_PASS_DNS_QTYPE,         /* ANY, AXFR, IXFR, TSIG, OPT and other meta types, and type 0 */
+	AC_PASS_DNS_SECTIONS,      /* records in answer or authority, or an additional record other than one OPT (TSIG, SIG(0)) */
+	AC_PASS_DNS_EDNS,          /* an OPT record that is malformed (owner not root, RDATA beyond the message) */
+	AC_PASS_DNS_LONG_NAME,     /* more labels than the fast path walks (AC_DNS_MAX_LABELS) */
+	AC_PASS_DNS_SLOW_ANSWER,   /* the answer is marked for the slow path (too large to be sent whole on UDP) */
+	AC_PASS_DNS_NO_ROOM,       /* the frame could not grow to the reply's length */
+	AC_PASS_DNS_NO_TABLE,      /* no answer table loaded yet */
 	AC_PASS__COUNT,
 };
 
 /* Counters, one instance per CPU (XDP) or per lcore (DPDK); readers sum them. */
+/* What the DNS fast path answered; the sum equals answered[AC_SVC_DNS]. */
+enum ac_dns_outcome {
+	AC_DNS_OUT_NOERROR = 0, /* records in the answer section */
+	AC_DNS_OUT_NODATA,      /* the name exists, the type does not: SOA in authority */
+	AC_DNS_OUT_NXDOMAIN,
+	AC_DNS_OUT_REFERRAL,    /* below a zone cut: NS in authority, AA clear */
+	AC_DNS_OUT_REFUSED,     /* the name is in none of our zones */
+	AC_DNS_OUT_TRUNCATED,   /* TC=1: the whole answer did not fit the client's UDP size */
+	AC_DNS_OUT_BADVERS,     /* EDNS version above 0 */
+	AC_DNS_OUT__COUNT,
+};
+
 struct ac_stats {
 	__u64 action[AC_ACT__COUNT];
 	__u64 pass[AC_PASS__COUNT];
 	__u64 answered[AC_SVC__COUNT];
 	__u64 answered_bytes[AC_SVC__COUNT];
+	__u64 dns[AC_DNS_OUT__COUNT];
 };
 
 /*
@@ -143,13 +168,125 @@ struct ac_ntp_state {
 	__u64 switch_tai_ns;   /* TAI nanoseconds of a pending leap second; ~0 when none */
 };
 
+/*
+ * DNS answer table, compiled by control from the zones (docs/dns.md). The packet path only looks
+ * up, copies and patches: every answer it can send is precomputed as an answer object in the
+ * arena, and a hash of (owner name, qtype) leads to it.
+ *
+ * Names are hashed in wire form, lowercased, from the last byte (the root label) to the first
+ * (dns_hash.h), so the hash of every suffix of a query name falls out of one pass over it.
+ */
+#define AC_DNS_TABLE_MAGIC 0x31534e44u /* "DNS1" little-endian */
+#define AC_DNS_TABLE_VERSION 1u
+#define AC_DNS_CHUNK 4096u      /* arena unit: a BPF array value; a fast answer object never crosses one */
+#define AC_DNS_MAX_LABELS 16u   /* the fast path walks names of at most this many labels (root excluded) */
+#define AC_DNS_UDP_SIZE 1232u   /* our EDNS UDP payload size (RFC 9715), and the largest UDP reply */
+#define AC_DNS_FAST_MAX 1200u   /* an answer object (header + fixups + cuts + records) at most this long is fast */
+
+struct ac_dns_key {
+	__u64 hash;     /* dns_hash.h over the lowercased wire name, with the table's seed */
+	__u16 qtype;    /* host order; 0 is the node entry: the name exists, answer for types it lacks */
+	__u8 name_len;  /* wire length with the root byte, 1..255; 0 marks an empty slot in the image */
+	__u8 pad[5];
+};
+
+#define AC_DNS_E_DELEGATION 0x1u /* node entry of a zone cut: names at and below get its referral */
+#define AC_DNS_E_SLOW 0x2u       /* the answer object is not fast (AC_DNS_FAST_MAX): slow path only */
+
+struct ac_dns_entry {
+	__u32 answer; /* arena offset of the answer object */
+	__u16 zone;   /* index into the zone array: NXDOMAIN below this node comes from there */
+	__u16 flags;  /* AC_DNS_E_* */
+};
+
+#define AC_DNS_A_AA 0x1u /* authoritative answer (clear for referrals) */
+
+/*
+ * An answer object: this header, then __u16 fixup[nfixups], then struct ac_dns_cut cut[ncuts],
+ * then `size` bytes of resource records ready for the wire, laid out for a question whose name
+ * is base_qname_len bytes long. Compression pointers into the question's name suffixes or into
+ * the records themselves move with the query name's length (wildcards, negative answers,
+ * referrals): each fixup is the offset, within the records, of a 2-byte pointer to which the
+ * packet path adds (query name length - base_qname_len). Pointers to offset 12 (the whole query
+ * name) never move and are not listed. 4-byte aligned in the arena.
+ */
+struct ac_dns_answer {
+	__u16 size;     /* bytes of records */
+	__u16 ancount;  /* records in the answer section (all of them) */
+	__u16 nscount;  /* records in the authority section */
+	__u8 rcode;     /* 0 NOERROR, 3 NXDOMAIN */
+	__u8 flags;     /* AC_DNS_A_* */
+	__u8 base_qname_len;
+	__u8 nfixups;
+	__u8 ncuts;
+	__u8 outcome;   /* enum ac_dns_outcome when sent whole */
+};
+
+/*
+ * A truncated UDP reply keeps the whole RRsets that fit, in order, and sets TC (as Knot does):
+ * cut i says that records [0, end) hold ancount + nscount records ending on an RRset boundary.
+ * One cut per RRset, in order; the last equals the whole answer.
+ */
+struct ac_dns_cut {
+	__u16 end;
+	__u16 ancount;
+	__u16 nscount;
+	__u16 pad;
+};
+
+struct ac_dns_zone {
+	__u32 nxdomain; /* arena offset of the zone's NXDOMAIN answer object (SOA in authority) */
+	__u32 serial;
+};
+
+/*
+ * The compiled image, one contiguous block: this header, then the slots (open addressing,
+ * linear probing from ac_dns_slot_index()), the zones and the arena, at the byte offsets given.
+ * Control hands the image to the DPDK datapath as is (sealed memfd) and to the slow path, and
+ * spreads it over the BPF maps for XDP.
+ */
+struct ac_dns_slot {
+	struct ac_dns_key key;
+	struct ac_dns_entry entry;
+};
+
+struct ac_dns_table {
+	__u32 magic;   /* AC_DNS_TABLE_MAGIC */
+	__u32 version; /* AC_DNS_TABLE_VERSION */
+	__u64 seed;    /* random per compilation: the hash is keyed so collisions cannot be aimed */
+	__u32 slot_count;  /* a power of two, at least twice entry_count */
+	__u32 entry_count;
+	__u32 zone_count;
+	__u32 arena_size;  /* bytes, a multiple of AC_DNS_CHUNK */
+	__u32 slots;       /* byte offset of struct ac_dns_slot[slot_count] from the table's start */
+	__u32 zones;       /* byte offset of struct ac_dns_zone[zone_count] */
+	__u32 arena;       /* byte offset of the arena, AC_DNS_CHUNK aligned */
+	__u32 pad;
+};
+
+/*
+ * BPF side: each table is a set of inner maps (entries: hash ac_dns_key -> ac_dns_entry; arena:
+ * array of struct ac_dns_chunk; zones: array of ac_dns_zone) placed in slot 0 or 1 of the
+ * array-of-maps; control fills the idle slot with fresh maps, then flips `active` here, so a
+ * query reads one whole table, old or new.
+ */
+struct ac_dns_chunk {
+	__u8 bytes[AC_DNS_CHUNK];
+};
+
+struct ac_dns_state {
+	__u32 active;  /* 0 or 1: the slot queries read; */
+	__u32 loaded;  /* 0 until a table is in the active slot (AC_PASS_DNS_NO_TABLE) */
+	__u64 seed[2]; /* each slot's table seed */
+};
+
 #define AC_PORTS 65536u
 #define AC_VIP_MAX_DEFAULT 65536u
 #define AC_ALLOW_MAX_DEFAULT 4096u
 
 #if !defined(__bpf__)
 /* Names shared by logs, status and metrics, indexed by the enums above. */
-static const char *const ac_service_names[AC_SVC__COUNT] = {"echo", "ntp"};
+static const char *const ac_service_names[AC_SVC__COUNT] = {"echo", "ntp", "dns"};
 static const char *const ac_action_names[AC_ACT__COUNT] = {"answer", "pass"};
 static const char *const ac_pass_reason_names[AC_PASS__COUNT] = {
 	"none",
@@ -176,6 +313,20 @@ static const char *const ac_pass_reason_names[AC_PASS__COUNT] = {
 	"ntp_control",
 	"ntp_mode",
 	"ntp_no_clock",
+	"dns_malformed",
+	"dns_not_query",
+	"dns_qdcount",
+	"dns_class",
+	"dns_qtype",
+	"dns_sections",
+	"dns_edns",
+	"dns_long_name",
+	"dns_slow_answer",
+	"dns_no_room",
+	"dns_no_table",
+};
+static const char *const ac_dns_outcome_names[AC_DNS_OUT__COUNT] = {
+	"noerror", "nodata", "nxdomain", "referral", "refused", "truncated", "badvers",
 };
 
 /* Readers sum the per-CPU (XDP) or per-lcore (DPDK) instances, and counters of a datapath that
@@ -190,6 +341,8 @@ static inline void ac_stats_add(struct ac_stats *into, const struct ac_stats *mo
 		into->answered[i] += more->answered[i];
 		into->answered_bytes[i] += more->answered_bytes[i];
 	}
+	for (int i = 0; i < AC_DNS_OUT__COUNT; i++)
+		into->dns[i] += more->dns[i];
 }
 #endif
 
