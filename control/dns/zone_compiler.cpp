@@ -102,8 +102,8 @@ struct Info {
 class ZoneCompiler {
  public:
   ZoneCompiler(const Zone& zone, std::uint16_t index, Arena& arena, std::vector<std::string_view>& names,
-               std::vector<Entry>& entries)
-      : zone_(zone), index_(index), arena_(arena), names_(names), entries_(entries)
+               std::vector<Entry>& entries, std::deque<WireName>& ents)
+      : zone_(zone), index_(index), arena_(arena), names_(names), entries_(entries), ents_(ents)
   {
   }
 
@@ -316,7 +316,7 @@ class ZoneCompiler {
   std::vector<std::string_view>& names_;
   std::vector<Entry>& entries_;
   std::unordered_map<std::string_view, Info> info_;
-  std::deque<WireName> ents_;
+  std::deque<WireName>& ents_;  // empty non-terminals' names: `names_` points into them
   const RRset* soa_ = nullptr;
   std::uint32_t negative_ttl_ = 0;
   Arena::Placed nodata_{};
@@ -402,11 +402,12 @@ CompiledTable compile(const std::vector<Zone>& zones)
   Arena arena;
   std::vector<std::string_view> names;
   std::vector<Entry> entries;
+  std::deque<WireName> ents;
   std::vector<ac_dns_zone> zone_rows;
   CompiledTable out;
   for (std::size_t i = 0; i < zones.size(); i++) {
     const Zone& z = zones[i];
-    ZoneCompiler zc(z, static_cast<std::uint16_t>(i), arena, names, entries);
+    ZoneCompiler zc(z, static_cast<std::uint16_t>(i), arena, names, entries, ents);
     zone_rows.push_back(ac_dns_zone{zc.run(), z.serial});
     out.zones.push_back(ZoneStats{name_to_text(z.origin), z.file, z.serial, z.records, z.nodes.size()});
   }

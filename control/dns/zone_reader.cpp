@@ -71,8 +71,11 @@ struct ReadState {
 
   void fail(zs_scanner_t* s, const std::string& msg)
   {
-    error = std::string(s->file.name ? s->file.name : zone->file.c_str()) + ":" +
-            std::to_string(s->line_counter) + ": " + msg;
+    // An error inside an $INCLUDE comes first from the included file's scanner; the including
+    // one then reports the $INCLUDE line: the first names the place to fix.
+    if (!error)
+      error = std::string(s->file.name ? s->file.name : zone->file.c_str()) + ":" +
+              std::to_string(s->line_counter) + ": " + msg;
     s->state = ZS_STATE_STOP;
   }
 };
