@@ -221,6 +221,40 @@ TEST(ZoneCompiler, EachCompileHasItsOwnSeed)
   EXPECT_NE(again.table()->seed, table().table()->seed);
 }
 
+// More pointers that move than a byte can count (nfixups): the names past the 255th fixup go out
+// whole, so the referral stays right for every query name length.
+TEST(ZoneCompiler, ReferralWithMoreThan255MovingPointers)
+{
+  TempDir dir;
+  std::string text = "$ORIGIN example.net.\n@ 300 SOA ns.example.net. admin.example.net. 1 2 3 4 5\n";
+  const int n = 300;
+  for (int i = 0; i < n; i++)
+    text += "sub 300 NS ns" + std::to_string(i) + ".sub\n";
+  auto c = dns::compile_zones({{"example.net", dir.write("z", text)}});
+  const ac_dns_entry* e = dns_find(c.table(), "sub.example.net.", 0);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->flags, AC_DNS_E_DELEGATION | AC_DNS_E_SLOW);
+  AnswerView v(ac_dns_image_answer(c.table(), e->answer));
+  EXPECT_EQ(v.head->nscount, n);
+  EXPECT_EQ(v.head->nfixups, 255);
+  for (std::string qname : {"sub.example.net.", "a.rather.long.name.below.the.cut.sub.example.net."}) {
+    SCOPED_TRACE(qname);
+    std::string q = wire_name(qname);
+    std::vector<std::uint8_t> msg(12, 0);
+    msg.insert(msg.end(), q.begin(), q.end());
+    msg.insert(msg.end(), {0, 1, 0, 1});
+    auto records = v.records_for(q.size());
+    msg.insert(msg.end(), records.begin(), records.end());
+    std::size_t at = 12 + q.size() + 4;
+    for (int i = 0; i < n; i++) {
+      ASSERT_EQ(read_name(msg, at), "sub.example.net.") << "record " << i;
+      at += 10;  // type, class, TTL, RDLENGTH
+      ASSERT_EQ(read_name(msg, at), "ns" + std::to_string(i) + ".sub.example.net.") << "record " << i;
+    }
+    EXPECT_EQ(at, msg.size());
+  }
+}
+
 // Not a timing check: 100,000 names must compile without the quadratic work that would make this
 // test crawl (the benchmark measures the cost).
 TEST(ZoneCompiler, HundredThousandNames)

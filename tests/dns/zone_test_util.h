@@ -110,3 +110,40 @@ class TempDir {
 };
 
 }  // namespace anycastd::test
+
+namespace anycastd::test {
+
+// The name at `at` in a whole DNS message, compression pointers followed, in lowercase text
+// ("www.example.net."); `at` moves past the name. Throws on a pointer loop or out-of-range read.
+inline std::string read_name(const std::vector<std::uint8_t>& msg, std::size_t& at)
+{
+  std::string out;
+  std::size_t pos = at;
+  bool jumped = false;
+  for (int hops = 0; hops < 128; hops++) {
+    if (pos >= msg.size())
+      throw std::out_of_range("name beyond the message");
+    std::uint8_t len = msg.at(pos);
+    if ((len & 0xC0) == 0xC0) {
+      if (!jumped)
+        at = pos + 2;
+      jumped = true;
+      pos = ((len & 0x3F) << 8) | msg.at(pos + 1);
+      continue;
+    }
+    if (len == 0) {
+      if (!jumped)
+        at = pos + 1;
+      return out.empty() ? "." : out;
+    }
+    for (std::size_t i = 1; i <= len; i++) {
+      char c = static_cast<char>(msg.at(pos + i));
+      out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+    out += '.';
+    pos += 1 + len;
+  }
+  throw std::runtime_error("compression loop");
+}
+
+}  // namespace anycastd::test
