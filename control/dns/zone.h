@@ -35,7 +35,7 @@ std::string type_to_text(std::uint16_t type);
 
 struct RRset {
   std::uint16_t type = 0;
-  std::uint32_t ttl = 0;   // of the first record: an RRset has one TTL (RFC 2181 5.2)
+  std::uint32_t ttl = 0;   // of the last record read: an RRset has one TTL (RFC 2181 5.2), as in Knot 3.2
   std::uint32_t line = 0;  // where its first record is
   std::vector<std::string> rdata;  // uncompressed wire RDATA, duplicates dropped, file order
 };

@@ -205,37 +205,59 @@ class ZoneCompiler {
     return arena_.place(b.finish(0, AC_DNS_A_AA, AC_DNS_OUT_NOERROR));
   }
 
-  enum class End { data, nodata, nxdomain, outside };
+  // data: RRsets follow; nodata, nxdomain: the SOA follows; delegation: the cut's NS follow
+  // (as Knot: the child's servers answer the rest); outside: nothing follows.
+  enum class End { data, nodata, nxdomain, delegation, outside };
+
+  struct Target {
+    End end;
+    const Node* node = nullptr;  // data: the node (maybe a wildcard); delegation: the cut
+    bool at_cut = false;         // delegation: the name is the cut itself (its DS is ours)
+  };
 
   struct Chain {
     std::vector<std::pair<std::string_view, const RRset*>> links;  // (owner as written, CNAME)
-    End end = End::outside;
-    const Node* node = nullptr;  // End::data: the node (maybe a wildcard) whose RRsets follow
-    std::string_view name;       // End::data: the owner they take (the last CNAME's target)
+    Target end{End::outside};
+    std::string_view name;  // the last CNAME's target as written: the owner of what follows
   };
 
+  // The topmost cut above an occluded name.
+  const Node* cut_above(std::string_view name) const
+  {
+    const Node* cut = nullptr;
+    for (std::string_view p = parent_name(name); p.size() > zone_.origin.size(); p = parent_name(p)) {
+      auto it = info_.find(p);
+      if (it != info_.end() && it->second.cut)
+        cut = it->second.node;
+    }
+    return cut;
+  }
+
   // Where a name leads inside this zone, as the packet path's lookup would go.
-  std::pair<End, const Node*> resolve(std::string_view target) const
+  Target resolve(std::string_view target) const
   {
     if (!is_at_or_below(target, zone_.origin))
-      return {End::outside, nullptr};
+      return {End::outside};
     auto it = info_.find(target);
     if (it == info_.end()) {
       std::string_view p = parent_name(target);
       while ((it = info_.find(p)) == info_.end())
         p = parent_name(p);
-      if (it->second.cut || it->second.occluded)
-        return {End::outside, nullptr};
+      if (it->second.cut)
+        return {End::delegation, it->second.node};
+      if (it->second.occluded)
+        return {End::delegation, cut_above(p)};
       std::string wild = std::string("\1*", 2) + std::string(p);
       it = info_.find(wild);
       if (it == info_.end())
-        return {End::nxdomain, nullptr};
+        return {End::nxdomain};
     }
-    // A delegated name is answered by the child's servers: the chain stops at the cut.
-    if (it->second.cut || it->second.occluded)
-      return {End::outside, nullptr};
+    if (it->second.cut)
+      return {End::delegation, it->second.node, true};
+    if (it->second.occluded)
+      return {End::delegation, cut_above(it->first)};
     if (!it->second.node)
-      return {End::nodata, nullptr};
+      return {End::nodata};
     return {End::data, it->second.node};
   }
 
@@ -252,21 +274,15 @@ class ZoneCompiler {
                         " is longer than " + std::to_string(max_cname_chain));
       chain.links.emplace_back(written, cname);
       std::string_view target = cname->rdata.front();
-      auto [end, node] = resolve(lower_name(target));
-      chain.end = end;
-      if (end != End::data)
-        return chain;
-      if (node->find(rrtype::CNAME)) {
-        if (!seen.insert(node).second)
-          throw ZoneError(zone_.where(start.line) + ": CNAME loop from " + name_to_text(start.owner) + " at " +
-                          name_to_text(target));
-        at = node;
-        written = target;
-        continue;
-      }
-      chain.node = node;
+      chain.end = resolve(lower_name(target));
       chain.name = target;
-      return chain;
+      if (chain.end.end != End::data || !chain.end.node->find(rrtype::CNAME))
+        return chain;
+      if (!seen.insert(chain.end.node).second)
+        throw ZoneError(zone_.where(start.line) + ": CNAME loop from " + name_to_text(start.owner) + " at " +
+                        name_to_text(target));
+      at = chain.end.node;
+      written = target;
     }
   }
 
@@ -284,8 +300,9 @@ class ZoneCompiler {
   void emit_chain(std::string_view name, const Node& node, Query query)
   {
     Chain chain = follow(node.owner, node);
+    const Target& end = chain.end;
     AnswerBuilder b = chain_builder(node.owner, query, chain);
-    switch (chain.end) {
+    switch (end.end) {
     case End::data:
     case End::nodata:
       b.add(Section::authority, zone_.apex().owner, false, *soa_, negative_ttl_);
@@ -295,13 +312,28 @@ class ZoneCompiler {
       b.add(Section::authority, zone_.apex().owner, false, *soa_, negative_ttl_);
       entry(name, 0, arena_.place(b.finish(3, AC_DNS_A_AA, AC_DNS_OUT_NXDOMAIN)));
       break;
+    case End::delegation:
+      b.add(Section::authority, end.node->owner, false, *end.node->find(rrtype::NS));
+      entry(name, 0, arena_.place(b.finish(0, AC_DNS_A_AA, AC_DNS_OUT_NOERROR)));
+      break;
     case End::outside:
       entry(name, 0, arena_.place(b.finish(0, AC_DNS_A_AA, AC_DNS_OUT_NOERROR)));
       break;
     }
-    if (chain.end != End::data)
+    if (end.end == End::delegation && end.at_cut && !node.find(rrtype::DS)) {
+      // The cut's DS is the parent's: answered here, not referred.
+      AnswerBuilder ds = chain_builder(node.owner, query, chain);
+      if (const RRset* set = end.node->find(rrtype::DS)) {
+        ds.add(Section::answer, chain.name, false, *set);
+        entry(name, rrtype::DS, arena_.place(ds.finish(0, AC_DNS_A_AA, AC_DNS_OUT_NOERROR)));
+      } else {
+        ds.add(Section::authority, zone_.apex().owner, false, *soa_, negative_ttl_);
+        entry(name, rrtype::DS, arena_.place(ds.finish(0, AC_DNS_A_AA, AC_DNS_OUT_NODATA)));
+      }
+    }
+    if (end.end != End::data)
       return;
-    for (const auto& set : chain.node->rrsets) {
+    for (const auto& set : end.node->rrsets) {
       if (node.find(set.type))
         continue;  // the owner's own RRset of that type (CNAME, RRSIG, NSEC) answers
       AnswerBuilder t = chain_builder(node.owner, query, chain);

@@ -151,6 +151,7 @@ void on_record(zs_scanner_t* s)
     node.rrsets.push_back(RRset{s->r_type, s->r_ttl, line, {}});
     set = &node.rrsets.back();
   }
+  set->ttl = s->r_ttl;  // an RRset has one TTL (RFC 2181 5.2): the last record's, as Knot 3.2
   for (const auto& r : set->rdata) {
     if (r == rdata)
       return;  // the same record twice is one record

@@ -165,6 +165,18 @@ case("referral_below_cut", "key sub.example.net. 0", "deep.below.sub.example.net
 case("cut_ds_nodata", "key sub.example.net. DS", "sub.example.net.", "DS", 0, 0, 1, "nodata",
      authority=[soa(SOA_NET, NEG_TTL_NET)])
 
+# A CNAME into a delegation ends in the cut's NS in authority, AA kept (as Knot); the cut's DS is
+# the parent's.
+case("cname_to_cut", "key tocut.example.net. 0", "tocut.example.net.", "A", 0, 0, 1, "noerror",
+     answer=[rrset("tocut.example.net.", 3600, "CNAME", "host.sub.example.net.")], authority=REFERRAL)
+case("cname_to_cut_itself", "key tocut2.example.net. 0", "tocut2.example.net.", "AAAA", 0, 0, 1, "noerror",
+     answer=[rrset("tocut2.example.net.", 3600, "CNAME", "sub.example.net.")], authority=REFERRAL)
+case("cname_to_cut_ds", "key tocut2.example.net. DS", "tocut2.example.net.", "DS", 0, 0, 1, "nodata",
+     answer=[rrset("tocut2.example.net.", 3600, "CNAME", "sub.example.net.")],
+     authority=[soa(SOA_NET, NEG_TTL_NET)])
+case("ttl_of_last_record", "key ttlmix.example.net. A", "ttlmix.example.net.", "A", 0, 0, 1, "noerror",
+     answer=[rrset("ttlmix.example.net.", 60, "A", "192.0.2.60", "192.0.2.61")])
+
 # Over AC_DNS_FAST_MAX: stored whole for the slow path, flagged slow.
 case("large_txt_slow", "key big.example.net. TXT", "big.example.net.", "TXT", E_SLOW, 0, 1, "noerror",
      answer=[rrset("big.example.net.", 3600, "TXT", *[f'"record {i:02d} {"x" * 100}"' for i in range(12)])])

@@ -207,8 +207,8 @@ TEST(ZoneCompiler, StatsCountRecordsAndNames)
   ASSERT_EQ(c.zones.size(), 2u);
   EXPECT_EQ(c.zones[0].origin, "example.net.");
   EXPECT_EQ(c.zones[0].serial, 2026112601u);
-  EXPECT_EQ(c.zones[0].records, 36u);
-  EXPECT_EQ(c.zones[0].names, 17u);
+  EXPECT_EQ(c.zones[0].records, 40u);
+  EXPECT_EQ(c.zones[0].names, 20u);
   EXPECT_EQ(c.zones[1].origin, "example.com.");
   EXPECT_EQ(c.zones[1].records, 3u);
   EXPECT_EQ(c.slow_answers, 1u);
