@@ -142,7 +142,7 @@ std::string ChannelServer::reply_probe(const channel::Message& m) {
     return reply_error(m.sequence, "probe: a frame of " + std::to_string(m.payload.size()) +
                                        " bytes leaves no room for the reply");
   std::vector<std::uint8_t> frame = m.payload;
-  ac_env env{tables_.current(), 0, tables_.ntp()};
+  ac_env env{tables_.current(), 0, tables_.ntp(), nullptr, ac_env_monotonic_now()};
   ac_headers h;
   ac_verdict v = ac_decide(&env, frame.data(), frame.data() + frame.size(), &h);
   if (v.action == AC_ACT_ANSWER) ac_respond(&env, &h, v);

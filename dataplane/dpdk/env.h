@@ -6,15 +6,23 @@
 // the TableStore's and the clock is CLOCK_TAI, read for each timestamp (docs/ntp.md: a read
 // costs tens of nanoseconds, a burst's worth of packets can take microseconds). One translation
 // unit per user (the worker, the probe): the core's functions are static inline.
+//
+// Rate limiting: the limiter comes with the tables, the buckets are the worker's own
+// (ratelimit_table.h; none for the probe, whose frames then each meet a fresh bucket and never
+// spend a client's tokens), and the clock is CLOCK_MONOTONIC read once per burst: a burst takes
+// microseconds, a token at the highest rate config allows a microsecond.
 
 #include <time.h>
 
 #include "dpdk_tables.h"
+#include "ratelimit_table.h"
 
 struct ac_env {
   const anycastd::dpdk::DpdkTables* tables;
   int ip4_csum;  // 1 good, -1 bad, 0 unknown (see ac_env_ip4_csum_verified in decide.h)
   ac_ntp_state ntp;
+  anycastd::dpdk::RateLimitTable* buckets;  // nullptr: no bucket is kept
+  __u64 mono_ns;                            // the burst's monotonic time, when a limiter is on
 };
 
 static inline const ac_vip_value* ac_env_vip4(ac_env* env, const __u8* daddr) { return env->tables->vip4(daddr); }
@@ -32,6 +40,24 @@ static inline const ac_ntp_state* ac_env_ntp_state(ac_env* env) { return &env->n
 static inline __u64 ac_env_tai_ns(ac_env*) {
   timespec now;
   clock_gettime(CLOCK_TAI, &now);
+  return static_cast<__u64>(now.tv_sec) * 1000000000ull + static_cast<__u64>(now.tv_nsec);
+}
+
+static inline const ac_ratelimit_config* ac_env_ratelimit(ac_env* env, __u32 service) {
+  return env->tables->ratelimit(service);
+}
+static inline __u64 ac_env_mono_ns(ac_env* env) { return env->mono_ns; }
+static inline ac_ratelimit_bucket* ac_env_bucket(ac_env* env, const ac_ratelimit_key* key) {
+  return env->buckets ? env->buckets->find(*key) : nullptr;
+}
+static inline void ac_env_bucket_add(ac_env* env, const ac_ratelimit_key* key, const ac_ratelimit_bucket* bucket) {
+  if (env->buckets) env->buckets->add(*key, *bucket);
+}
+
+// CLOCK_MONOTONIC, as bpf_ktime_get_ns reads it on the XDP side.
+inline __u64 ac_env_monotonic_now() {
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
   return static_cast<__u64>(now.tv_sec) * 1000000000ull + static_cast<__u64>(now.tv_nsec);
 }
 
