@@ -383,6 +383,7 @@ ac_ratelimit_config RateLimitConfig::abi() const {
   c.burst = burst;
   c.prefix4 = ipv4_prefix;
   c.prefix6 = ipv6_prefix;
+  ac_ratelimit_config_masks(&c);
   return c;
 }
 

@@ -159,6 +159,11 @@ struct ac_ratelimit_config {
 	__u8 prefix4;      /* sources sharing a bucket: IPv4 prefix length, 0 to 32 */
 	__u8 prefix6;      /* IPv6 prefix length, 0 to 128 */
 	__u16 slip;        /* DNS: every slip-th request over the limit answered truncated; 0 never */
+	/* The prefix lengths as byte masks (ac_ratelimit_config_masks), so that the packet path cuts
+	 * an address without a branch per byte: the verifier walks every branch. */
+	__u8 mask4[4];
+	__u8 mask6[16];
+	__u8 pad[4];
 };
 
 /* A bucket's key: the source address cut to the prefix length, the bytes after it zero. */
@@ -174,6 +179,20 @@ struct ac_ratelimit_bucket {
 	__u32 limited;   /* requests over the limit since the last one allowed */
 	__u32 pad;
 };
+
+#if !defined(__bpf__)
+/* Fills the config's byte masks from its prefix lengths: control and tests, never the packet path. */
+static inline void ac_ratelimit_config_masks(struct ac_ratelimit_config *c)
+{
+	for (__u32 i = 0; i < 16; i++) {
+		__s32 left4 = (__s32)c->prefix4 - (__s32)(8 * i), left6 = (__s32)c->prefix6 - (__s32)(8 * i);
+		if (i < 4)
+			c->mask4[i] = left4 >= 8 ? 0xFF : left4 <= 0 ? 0 : (__u8)(0xFF << (8 - left4));
+		c->mask6[i] = left6 >= 8 ? 0xFF : left6 <= 0 ? 0 : (__u8)(0xFF << (8 - left6));
+	}
+}
+
+#endif
 
 /* Buckets kept: per XDP program (shared by the CPUs), per DPDK worker lcore. */
 #define AC_RATELIMIT_BUCKETS_DEFAULT 65536u

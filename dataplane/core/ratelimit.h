@@ -32,13 +32,6 @@ enum ac_ratelimit_result {
 	AC_RL_OVER,
 };
 
-/* The byte mask of a prefix of `bits` at byte i of the address. */
-static __always_inline __u8 ac_ratelimit_mask(__s32 bits, __u32 i)
-{
-	__s32 left = bits - (__s32)(8 * i);
-	return left >= 8 ? 0xFF : left <= 0 ? 0 : (__u8)(0xFF << (8 - left));
-}
-
 /* The key of a source: its address cut to the limiter's prefix length, the rest zero. */
 static __always_inline void ac_ratelimit_key_make(struct ac_ratelimit_key *key, __u32 service, int is_ip6,
 						  const __u8 *saddr, const struct ac_ratelimit_config *c)
@@ -49,12 +42,12 @@ static __always_inline void ac_ratelimit_key_make(struct ac_ratelimit_key *key, 
 		key->family = 6;
 AC_UNROLL
 		for (__u32 i = 0; i < 16; i++)
-			key->addr[i] = saddr[i] & ac_ratelimit_mask(c->prefix6, i);
+			key->addr[i] = saddr[i] & c->mask6[i];
 	} else {
 		key->family = 4;
 AC_UNROLL
 		for (__u32 i = 0; i < 4; i++)
-			key->addr[i] = saddr[i] & ac_ratelimit_mask(c->prefix4, i);
+			key->addr[i] = saddr[i] & c->mask4[i];
 	}
 }
 

@@ -31,6 +31,7 @@ inline ac_ratelimit_config kod_ratelimit() {
   c.burst = 0;
   c.prefix4 = 32;
   c.prefix6 = 64;
+  ac_ratelimit_config_masks(&c);
   return c;
 }
 

@@ -22,6 +22,7 @@ ac_ratelimit_config limiter(std::uint64_t interval_ns, std::uint32_t burst, std:
   c.burst = burst;
   c.prefix4 = p4;
   c.prefix6 = p6;
+  ac_ratelimit_config_masks(&c);
   return c;
 }
 
