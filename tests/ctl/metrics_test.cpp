@@ -67,6 +67,10 @@ anycastd_answered_total{service="ntp"} 0
 # TYPE anycastd_answered_bytes_total counter
 anycastd_answered_bytes_total{service="echo"} 560
 anycastd_answered_bytes_total{service="ntp"} 0
+# HELP anycastd_rate_limited_total Requests over their source's rate limit, by service (NTP: answered with a RATE kiss-o'-death).
+# TYPE anycastd_rate_limited_total counter
+anycastd_rate_limited_total{service="echo"} 0
+anycastd_rate_limited_total{service="ntp"} 0
 # HELP anycastd_group_state The group's state: 1 for the one it is in, 0 for the others.
 # TYPE anycastd_group_state gauge
 anycastd_group_state{group="dns",state="down"} 0
