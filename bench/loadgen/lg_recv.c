@@ -2,7 +2,7 @@
 /*
  * The load generator's receiver, attached to the generator's interface: it counts answers per
  * service only after checking them (ports, lengths, IPv4 header checksum, the UDP checksum summed
- * over the whole datagram), then drops them, so the benchmark's figure is correct answers, not
+ * over the whole datagram, and for NTP a server reply with the time to our request), then drops them, so the benchmark's figure is correct answers, not
  * frames seen. Anything that is not from a service port (ARP, ND, ...) goes to the kernel.
  */
 #include <linux/bpf.h>
@@ -157,6 +157,16 @@ int lg_recv(struct xdp_md *ctx)
 	sum = st.sum;
 	if (lg_fold(sum) != 0xffff)
 		return lg_bad(c, slot, LG_BAD_CHECKSUM);
+
+	if (cfg->check[slot] == LG_CHECK_NTP) {
+		__u8 *n = udp + 8;
+		if (n + 48 > end)
+			return lg_bad(c, slot, LG_BAD_CONTENT);
+		__u8 version = (n[0] >> 3) & 7;
+		if ((n[0] & 7) != 4 || (version != 3 && version != 4) || n[1] == 0 || n[1] > 15 ||
+		    *(__u32 *)(n + 24) != cfg->ntp_origin[0] || *(__u32 *)(n + 28) != cfg->ntp_origin[1])
+			return lg_bad(c, slot, LG_BAD_CONTENT);
+	}
 
 	c->good[slot]++;
 	c->good_bytes[slot] += (__u64)(end - data);

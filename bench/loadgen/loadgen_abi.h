@@ -67,7 +67,15 @@ enum lg_bad_reason {
 	LG_BAD_LENGTH,     /* UDP length not what was sent, or beyond what the receiver verifies */
 	LG_BAD_PORT,       /* destination port not one the generator sends from */
 	LG_BAD_CHECKSUM,   /* UDP checksum wrong (or zero, which no answer to our requests may carry) */
+	LG_BAD_CONTENT,    /* the service's own check failed (NTP: not a server reply with the time to our request) */
 	LG_BAD_REASONS,
+};
+
+/* What the receiver checks in a service's payload, beyond ports, lengths and checksums. */
+enum lg_check {
+	LG_CHECK_NONE = 0,
+	LG_CHECK_NTP, /* mode 4, version 3 or 4, stratum 1..15 (no kiss-o'-death, not unsynchronised),
+			 origin = the request's transmit time (ntp_origin) */
 };
 
 /* The receiver's expectations: an answer comes from a service port to a generator port. */
@@ -76,6 +84,8 @@ struct lg_recv_config {
 	__u32 dport_base;                /* host order: the generator's first source port */
 	__u32 dport_count;
 	__u32 udp_len; /* expected UDP length (header + payload); 0: any */
+	__u8 check[LG_SERVICES]; /* enum lg_check per slot */
+	__u32 ntp_origin[2];     /* LG_CHECK_NTP: the requests' transmit timestamp, as on the wire */
 };
 
 struct lg_recv_counts {

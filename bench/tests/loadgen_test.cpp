@@ -129,6 +129,43 @@ TEST(LoadgenTemplate, RequestsMatchScapyByteForByte) {
   }
 }
 
+TEST(LoadgenTemplate, NtpRequestsMatchScapyByteForByte) {
+  lg::Generator gen;
+  const lg::Service& ntp = lg::service("ntp");
+  EXPECT_EQ(ntp.port, 123);
+  ASSERT_FALSE(rows("ntprequest").empty());
+  for (const auto& r : rows("ntprequest")) {
+    SCOPED_TRACE(r[1]);
+    const auto want = unhex(r[8]);
+    const lg::FrameSpec s = spec_of(r, want.size());
+    ASSERT_EQ(want.size(), lg::header_len(s.family, s.tags.size()) + ntp.fixed_payload);
+    const lg::Template t = lg::build_template(s, ntp.payload(ntp.fixed_payload));
+    gen.configure(t);
+    gen.set_sequence(0);
+    const Outcome out = test_run(gen.prog_fd(), t.frame);
+    EXPECT_EQ(out.retval, static_cast<std::uint32_t>(XDP_TX));
+    EXPECT_EQ(out.out, want);
+  }
+  EXPECT_THROW(ntp.payload(47), std::invalid_argument);
+}
+
+TEST(LoadgenReceiver, AcceptsOnlyNtpServerRepliesToItsRequest) {
+  lg::Receiver recv;
+  ASSERT_FALSE(rows("ntpanswer").empty());
+  for (const auto& r : rows("ntpanswer")) {
+    SCOPED_TRACE(r[1]);
+    recv.configure(lg::recv_config(lg::service("ntp"), 123, 10000, 1000, static_cast<std::uint32_t>(std::stoul(r[3]))));
+    const lg_recv_counts before = recv.counts();
+    const Outcome out = test_run(recv.prog_fd(), unhex(r[4]));
+    const lg_recv_counts after = recv.counts();
+    EXPECT_EQ(out.retval, static_cast<std::uint32_t>(XDP_DROP));
+    const std::string& expect = r[2];
+    EXPECT_EQ(after.good[0] - before.good[0], expect == "good" ? 1u : 0u);
+    EXPECT_EQ(after.bad_reason[LG_BAD_CONTENT] - before.bad_reason[LG_BAD_CONTENT], expect == "bad_content" ? 1u : 0u);
+    EXPECT_EQ(after.bad_reason[LG_BAD_LENGTH] - before.bad_reason[LG_BAD_LENGTH], expect == "bad_length" ? 1u : 0u);
+  }
+}
+
 TEST(LoadgenTemplate, FramesSpreadOverSourcesPortsAndEveryVip) {
   lg::FrameSpec s;
   s.src = "203.0.113.250";
