@@ -26,6 +26,8 @@
  *                       __u32 off, __u32 n);
  *       copies n bytes at offset off of the object to dst (dst + n <= end); 0 on success
  *
+ * and in the BPF build ac_env_dns_find, ac_dns_find_answer's arguments but `bound`.
+ *
  * Reads are checked twice: against the message's length, which is the DNS rule, and against
  * `bound`, the end of what may be read at all. Natively both are the message's end; in XDP the
  * message ends where the UDP length says and `bound` is the frame's end, the only pointer the
@@ -146,7 +148,7 @@ static __always_inline const struct ac_dns_entry *ac_dns_find(struct ac_env *env
  * The lookup of docs/dns.md: (name, qtype), the name's node entry, else the closest encloser:
  * its referral, the wildcard below it, or its zone's NXDOMAIN. *entry_flags gets the flags of
  * the entry answering (0 for NXDOMAIN, which comes from the zone). Returns the arena offset of
- * the answer object, or ~0 when the name is in none of our zones.
+ * the answer object, or AC_DNS_NO_ANSWER when the name is in none of our zones.
  */
 static __always_inline __u32 ac_dns_lookup(struct ac_env *env, __u16 qtype, __u32 name_len,
 					   const __u8 starts[AC_DNS_MAX_LABELS + 1], __u32 nlabels,
@@ -165,13 +167,13 @@ static __always_inline __u32 ac_dns_lookup(struct ac_env *env, __u16 qtype, __u3
 	__u32 k = 1;
 	for (; k <= AC_DNS_MAX_LABELS; k++) {
 		if (k > nlabels)
-			return ~0u;
+			return AC_DNS_NO_ANSWER;
 		e = ac_dns_find(env, &key, hashes[k], 0, name_len - starts[k]);
 		if (e)
 			break;
 	}
 	if (!e)
-		return ~0u;
+		return AC_DNS_NO_ANSWER;
 	if (e->flags & AC_DNS_E_DELEGATION) {
 		*entry_flags = e->flags;
 		return e->answer;
@@ -188,9 +190,23 @@ static __always_inline __u32 ac_dns_lookup(struct ac_env *env, __u16 qtype, __u3
 	}
 	const struct ac_dns_zone *zone = ac_env_dns_zone(env, zone_index);
 	if (!zone)
-		return ~0u;
+		return AC_DNS_NO_ANSWER;
 	*entry_flags = 0;
 	return zone->nxdomain;
+}
+
+#define AC_DNS_BAD_NAME 0xFFFFFFFEu /* ac_dns_find_answer: the name pass failed */
+
+/* The name pass and the lookup: the answer object's arena offset, AC_DNS_NO_ANSWER outside our
+ * zones, AC_DNS_BAD_NAME when the name could not be read. */
+static __always_inline __u32 ac_dns_find_answer(struct ac_env *env, const __u8 *name, const __u8 *bound,
+						const __u8 starts[AC_DNS_MAX_LABELS + 1], __u32 nlabels,
+						__u32 name_len, __u16 qtype, __u16 *entry_flags)
+{
+	__u64 hashes[AC_DNS_MAX_LABELS + 1];
+	if (!ac_dns_hash_suffixes(name, bound, starts, nlabels, ac_env_dns_seed(env), hashes))
+		return AC_DNS_BAD_NAME;
+	return ac_dns_lookup(env, qtype, name_len, starts, nlabels, hashes, entry_flags);
 }
 
 /*
@@ -292,12 +308,18 @@ static __always_inline __u8 ac_dns_plan_bounded(struct ac_env *env, const __u8 *
 		return AC_PASS_NONE;
 	}
 
-	__u64 hashes[AC_DNS_MAX_LABELS + 1];
-	if (!ac_dns_hash_suffixes(msg + AC_DNS_HEADER_LEN, bound, starts, nlabels, ac_env_dns_seed(env), hashes))
-		return AC_PASS_DNS_MALFORMED;
 	__u16 entry_flags = 0;
-	__u32 at = ac_dns_lookup(env, qtype, name_len, starts, nlabels, hashes, &entry_flags);
-	if (at == ~0u) {
+#if defined(__bpf__)
+	/* A function of its own in BPF, that the verifier checks once: its loops, followed for each
+	 * way the walk could end, multiply past the verifier's limit. */
+	__u32 at = ac_env_dns_find(env, msg + AC_DNS_HEADER_LEN, starts, nlabels, name_len, qtype, &entry_flags);
+#else
+	__u32 at = ac_dns_find_answer(env, msg + AC_DNS_HEADER_LEN, bound, starts, nlabels, name_len, qtype,
+				      &entry_flags);
+#endif
+	if (at == AC_DNS_BAD_NAME)
+		return AC_PASS_DNS_MALFORMED;
+	if (at == AC_DNS_NO_ANSWER) {
 		plan->rcode = AC_DNS_RCODE_REFUSED;
 		plan->outcome = AC_DNS_OUT_REFUSED;
 		return AC_PASS_NONE;
