@@ -5,6 +5,11 @@
 #include <cstring>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
+#include <optional>
+
+#include "dns_server/core_env.h"
 #include "dns_server/message.h"
 
 namespace anycastd::dns_server {
@@ -21,14 +26,68 @@ Verdict own_reply(std::span<const std::uint8_t> msg, const Query& q, std::uint8_
   return copy_out(rcode_reply(msg, q, rc), out, counter);
 }
 
-// QTYPE 0, and the meta and question-only types of RFC 6895 (128-255) other than the ones with
-// their own rule, and OPT and TSIG: none names data a zone holds.
-bool meta_type(std::uint16_t t) { return t == 0 || t == qtype::opt || (t >= 128 && t <= 255); }
+// What the core plans: the types of docs/dns.md's table, looked up for ANY (RFC 8482).
+constexpr std::uint16_t kAnyCandidates[] = {qtype::a, qtype::aaaa, qtype::cname, qtype::mx, qtype::ns, qtype::soa,
+                                            qtype::txt};
+// A type no zone holds (an unassigned meta type, RFC 6895): looked up for the meta QTYPEs Knot
+// answers as absent types (OPT, TKEY, TSIG, MAILB, MAILA), it gives the name's NODATA, NXDOMAIN,
+// referral or REFUSED.
+constexpr std::uint16_t kAbsentType = 128;
 
-// Interim, until the core's message functions (dataplane/core/dns.h) are merged: no table answers.
-Verdict answer(const ac_dns_table*, std::span<const std::uint8_t> msg, const Query& q, Transport,
+using Plan = struct ::ac_dns_plan;
+
+void put16(std::span<std::uint8_t> m, std::size_t at, std::uint16_t v) {
+  m[at] = static_cast<std::uint8_t>(v >> 8);
+  m[at + 1] = static_cast<std::uint8_t>(v);
+}
+
+// The core's answer to the query in `out` (normalized, `length` bytes) with QTYPE `type`.
+std::uint8_t plan_as(core::ac_env& env, std::span<std::uint8_t> out, std::size_t length, const Query& q,
+                     std::uint16_t type, Transport transport, Plan& plan) {
+  put16(out, q.qtype_offset, type);
+  bool tcp = transport == Transport::tcp;
+  return core::ac_dns_plan(&env, out.data(), out.data() + length, tcp ? kMaxMessage : AC_DNS_UDP_SIZE,
+                           AC_DNS_F_ALLOW_SLOW | (tcp ? AC_DNS_F_STREAM : 0), &plan);
+}
+
+Verdict answer(const ac_dns_table* table, std::span<const std::uint8_t> msg, const Query& q, Transport transport,
                std::span<std::uint8_t> out) {
-  return own_reply(msg, q, rcode::refused, out, kRefusedNoTable);
+  core::ac_env env{table};
+  std::size_t length = normalized_query(msg, q, out);
+  // Class ANY is answered as IN (as Knot does); the reply's question keeps the query's class.
+  put16(out, q.qtype_offset + 2, kClassIn);
+
+  Plan plan{};
+  std::uint8_t pass = AC_PASS_NONE;
+  bool any = q.qtype == qtype::any;
+  if (any) {
+    // RFC 8482 4.1: one RRset, the smallest the name has; none: what an absent type gets.
+    std::optional<Plan> best;
+    for (std::uint16_t type : kAnyCandidates) {
+      Plan candidate{};
+      if (plan_as(env, out, length, q, type, transport, candidate) != AC_PASS_NONE) continue;
+      if (!candidate.answer || !candidate.answer->ancount || candidate.rcode != rcode::noerror) continue;
+      if (!best || candidate.answer->size < best->answer->size) best = candidate;
+    }
+    if (best)
+      plan = *best;
+    else
+      pass = plan_as(env, out, length, q, kAbsentType, transport, plan);
+  } else {
+    pass = plan_as(env, out, length, q, core::ac_dns_meta_qtype(q.qtype) ? kAbsentType : q.qtype, transport, plan);
+  }
+  if (pass == AC_PASS_DNS_LONG_NAME) return own_reply(msg, q, rcode::servfail, out, kServfail);
+  if (pass != AC_PASS_NONE) {
+    // The message was read above as the core reads it; a disagreement is a bug, answered safely.
+    spdlog::debug("dns server: the core would not plan a query the slow path accepted ({})", ac_pass_reason_names[pass]);
+    return own_reply(msg, q, rcode::servfail, out, kServfail);
+  }
+  std::size_t n = core::ac_dns_write(&env, out.data(), out.data() + out.size(), &plan);
+  if (!n) return own_reply(msg, q, rcode::servfail, out, kServfail);
+  // The question as it was asked.
+  put16(out, q.qtype_offset, q.qtype);
+  put16(out, q.qtype_offset + 2, q.qclass);
+  return {n, answer_counter(plan.outcome), any && plan.answer && plan.ancount};
 }
 
 }  // namespace
@@ -55,7 +114,7 @@ Verdict respond(const ac_dns_table* table, std::span<const std::uint8_t> msg, Tr
     return transport == Transport::udp ? own_reply(msg, q, rcode::notimp, out, kNotimp)
                                        : own_reply(msg, q, rcode::notauth, out, kNotauth);
   if (q.qtype == qtype::ixfr) return own_reply(msg, q, rcode::notauth, out, kNotauth);
-  if (q.qtype != qtype::any && meta_type(q.qtype)) return own_reply(msg, q, rcode::notimp, out, kNotimp);
+  if (q.qtype == 0) return own_reply(msg, q, rcode::notimp, out, kNotimp);
   if (!table) return own_reply(msg, q, rcode::refused, out, kRefusedNoTable);
   return answer(table, msg, q, transport, out);
 }

@@ -25,10 +25,11 @@ enum DnsSlowCounter : unsigned {
   kAnyMinimal,     // of those, ANY answered with one RRset (RFC 8482)
   // The slow path's own replies.
   kFormerr,        // QDCOUNT != 1, a malformed question or record, trailing bytes
-  kNotimp,         // an opcode we do not serve (IQUERY, STATUS, ...), QTYPE 0 or a meta type, AXFR over UDP
+  kNotimp,         // an opcode we do not serve (IQUERY, STATUS, ...), QTYPE 0, AXFR over UDP
   kNotauth,        // NOTIFY, UPDATE, zone transfers, TSIG-signed queries
   kRefusedClass,   // a class other than IN (or ANY)
   kRefusedNoTable, // no answer table yet
+  kServfail,       // a name of more labels than the core walks (AC_DNS_MAX_LABELS)
   // Not answered.
   kDropShort,      // fewer than 12 bytes: no header to answer
   kDropResponse,   // QR set: a response is never answered
@@ -44,6 +45,7 @@ inline constexpr std::array<const char*, kDnsSlowCounterCount> kDnsSlowCounterNa
     "udp_queries",      "tcp_queries",   "answer_noerror", "answer_nodata",  "answer_nxdomain",
     "answer_referral",  "answer_refused", "answer_truncated", "answer_badvers", "any_minimal",
     "formerr",          "notimp",        "notauth",        "refused_class",  "refused_no_table",
+    "servfail",
     "drop_short",       "drop_response", "drop_foreign",   "send_errors",    "tcp_accepted",
     "tcp_over_limit",   "tcp_idle_closed",
 };
