@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "dns_server/responder.h"
 
-#include <algorithm>
-#include <cstring>
-#include <vector>
-
 #include <spdlog/spdlog.h>
 
+#include <cstring>
 #include <optional>
+#include <vector>
 
 #include "dns_server/core_env.h"
 #include "dns_server/message.h"

@@ -86,5 +86,21 @@ TEST_F(DnsAnswers, ATableSwapIsSeenByTheNextQuery) {
   EXPECT_EQ(rcode_of(*reply), 5) << "no table: REFUSED";
 }
 
+TEST_F(DnsAnswers, NamesBeyondTheCoresWalkGetServfail) {
+  DnsServerThread server({parse_prefix("192.0.2.53")});
+  server.set_table(compile_file(DNS_TEST_ZONE));
+  std::string name = "example.net";
+  for (int i = 0; i < 15; ++i) name = "l" + std::to_string(i) + "." + name;  // 17 labels
+  auto reply = udp_exchange("192.0.2.53", 53, query(0x1717, name, 1));
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(rcode_of(*reply), 2);
+  EXPECT_EQ(count_of(*reply, 4), 1);
+  EXPECT_EQ(server.stats().count[kServfail], 1u);
+  // One label fewer is within the walk: NXDOMAIN from the zone.
+  reply = udp_exchange("192.0.2.53", 53, query(0x1616, name.substr(name.find('.') + 1), 1));
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(rcode_of(*reply), 3);
+}
+
 }  // namespace
 }  // namespace anycastd::dns_server
