@@ -108,7 +108,9 @@ static __always_inline int ac_dns_hash_suffixes(const __u8 *name, const __u8 *bo
 						__u64 seed, __u64 hashes[AC_DNS_MAX_LABELS + 1])
 {
 	__u64 h = ac_dns_hash_step(seed, 0);
-	hashes[nlabels & AC_DNS_MAX_LABELS] = h;
+	if (nlabels > AC_DNS_MAX_LABELS) /* the walk made it so; the bound before indexing is the verifier's */
+		return 0;
+	hashes[nlabels] = h;
 	for (__s32 k = AC_DNS_MAX_LABELS - 1; k >= 0; k--) {
 		if ((__u32)k >= nlabels)
 			continue;
@@ -178,9 +180,11 @@ static __always_inline __u32 ac_dns_lookup(struct ac_env *env, __u16 qtype, __u3
 		*entry_flags = e->flags;
 		return e->answer;
 	}
+	if (k > AC_DNS_MAX_LABELS) /* the loop made it so; the bound before indexing is the verifier's */
+		return AC_DNS_NO_ANSWER;
 	const __u32 zone_index = e->zone;
-	__u64 wild = ac_dns_hash_wildcard(hashes[k & AC_DNS_MAX_LABELS]);
-	__u32 wild_len = name_len - starts[k & AC_DNS_MAX_LABELS] + 2;
+	__u64 wild = ac_dns_hash_wildcard(hashes[k]);
+	__u32 wild_len = name_len - starts[k] + 2;
 	e = ac_dns_find(env, &key, wild, qtype, wild_len);
 	if (!e)
 		e = ac_dns_find(env, &key, wild, 0, wild_len);
