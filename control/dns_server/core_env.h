@@ -21,7 +21,12 @@ struct ac_env {
   const ac_dns_table* table;  // null: no table
 };
 
-static inline int ac_env_dns_loaded(ac_env* env) { return env->table != nullptr; }
+// One image per env: the table's name is always 0, and it is there as long as the env holds it.
+static inline int ac_env_dns_loaded(ac_env* env, __u32* table) {
+  *table = 0;
+  return env->table != nullptr;
+}
+static inline int ac_env_dns_reopen(ac_env* env, __u32) { return env->table != nullptr; }
 static inline __u64 ac_env_dns_seed(ac_env* env) { return env->table->seed; }
 static inline const ac_dns_entry* ac_env_dns_entry(ac_env* env, const ac_dns_key* key) {
   return ac_dns_image_find(env->table, key);
@@ -44,6 +49,12 @@ static inline int ac_env_dns_copy(ac_env*, __u8* dst, const __u8* end, const ac_
   return 0;
 }
 
+// The slow path walks names of any length (127 labels: the most 255 bytes hold), where the fast
+// paths stop at AC_DNS_MAX_LABELS; the core must not have been included with the fast paths' walk.
+#ifdef ANYCASTD_CORE_DNS_WIRE_H
+#error "core_env.h must be the first to include dns_wire.h in its translation unit"
+#endif
+#define AC_DNS_WALK_LABELS 127u
 #include "dns.h"
 
 }  // namespace anycastd::dns_server::core

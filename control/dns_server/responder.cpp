@@ -61,11 +61,17 @@ Verdict answer(const ac_dns_table* table, std::span<const std::uint8_t> msg, con
   if (any) {
     // RFC 8482 4.1: one RRset, the smallest the name has; none: what an absent type gets.
     std::optional<Plan> best;
+    std::uint32_t best_size = 0;
     for (std::uint16_t type : kAnyCandidates) {
       Plan candidate{};
       if (plan_as(env, out, length, q, type, transport, candidate) != AC_PASS_NONE) continue;
-      if (!candidate.answer || !candidate.answer->ancount || candidate.rcode != rcode::noerror) continue;
-      if (!best || candidate.answer->size < best->answer->size) best = candidate;
+      if (candidate.answer_at == AC_DNS_NO_ANSWER || candidate.rcode != rcode::noerror) continue;
+      const ac_dns_answer* object = ac_dns_image_answer(table, candidate.answer_at);
+      if (!object->ancount) continue;
+      if (!best || object->size < best_size) {
+        best = candidate;
+        best_size = object->size;
+      }
     }
     if (best)
       plan = *best;
@@ -74,7 +80,6 @@ Verdict answer(const ac_dns_table* table, std::span<const std::uint8_t> msg, con
   } else {
     pass = plan_as(env, out, length, q, core::ac_dns_meta_qtype(q.qtype) ? kAbsentType : q.qtype, transport, plan);
   }
-  if (pass == AC_PASS_DNS_LONG_NAME) return own_reply(msg, q, rcode::servfail, out, kServfail);
   if (pass != AC_PASS_NONE) {
     // The message was read above as the core reads it; a disagreement is a bug, answered safely.
     spdlog::debug("dns server: the core would not plan a query the slow path accepted ({})", ac_pass_reason_names[pass]);
@@ -85,7 +90,7 @@ Verdict answer(const ac_dns_table* table, std::span<const std::uint8_t> msg, con
   // The question as it was asked.
   put16(out, q.qtype_offset, q.qtype);
   put16(out, q.qtype_offset + 2, q.qclass);
-  return {n, answer_counter(plan.outcome), any && plan.answer && plan.ancount};
+  return {n, answer_counter(plan.outcome), any && plan.answer_at != AC_DNS_NO_ANSWER && plan.ancount};
 }
 
 }  // namespace

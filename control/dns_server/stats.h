@@ -29,7 +29,7 @@ enum DnsSlowCounter : unsigned {
   kNotauth,        // NOTIFY, UPDATE, zone transfers, TSIG-signed queries
   kRefusedClass,   // a class other than IN (or ANY)
   kRefusedNoTable, // no answer table yet
-  kServfail,       // a name of more labels than the core walks (AC_DNS_MAX_LABELS)
+  kServfail,       // the core would not plan a query the slow path accepted (a bug, answered safely)
   // Not answered.
   kDropShort,      // fewer than 12 bytes: no header to answer
   kDropResponse,   // QR set: a response is never answered

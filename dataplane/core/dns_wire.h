@@ -39,6 +39,15 @@
 #include "dns_hash.h"
 #include "dns_plan.h"
 
+/*
+ * The most labels the name walk follows: AC_DNS_MAX_LABELS (16) on the fast paths, whose arrays
+ * live on the BPF stack; more is AC_PASS_DNS_LONG_NAME. A native includer with room to spare (the
+ * slow path) defines it first as 127, the most labels a 255-byte name has, and walks every name.
+ */
+#ifndef AC_DNS_WALK_LABELS
+#define AC_DNS_WALK_LABELS AC_DNS_MAX_LABELS
+#endif
+
 static __always_inline __u16 ac_dns_get16(const __u8 *p)
 {
 	return (__u16)((p[0] << 8) | p[1]);
@@ -58,15 +67,15 @@ static __always_inline int ac_dns_meta_qtype(__u16 qtype)
 
 /*
  * The question's name: labels only (a compression pointer or an extended label type there is
- * malformed), each at most 63 bytes, the whole at most 255, at most AC_DNS_MAX_LABELS labels.
+ * malformed), each at most 63 bytes, the whole at most 255, at most AC_DNS_WALK_LABELS labels.
  * starts[i] is where label i begins, relative to the name; starts[nlabels] is the root byte.
  * Returns the name's wire length, or 0 with *reason set.
  */
 static __always_inline __u32 ac_dns_walk_name(const __u8 *msg, __u32 len, const __u8 *bound,
-					      __u8 starts[AC_DNS_MAX_LABELS + 1], __u32 *nlabels, __u8 *reason)
+					      __u8 starts[AC_DNS_WALK_LABELS + 1], __u32 *nlabels, __u8 *reason)
 {
 	__u32 off = AC_DNS_HEADER_LEN;
-	for (__u32 i = 0; i <= AC_DNS_MAX_LABELS; i++) {
+	for (__u32 i = 0; i <= AC_DNS_WALK_LABELS; i++) {
 		const __u8 *p = msg + off;
 		if (off >= len || p + 1 > bound) {
 			*reason = AC_PASS_DNS_MALFORMED;
@@ -82,7 +91,7 @@ static __always_inline __u32 ac_dns_walk_name(const __u8 *msg, __u32 len, const 
 			*reason = AC_PASS_DNS_MALFORMED;
 			return 0;
 		}
-		if (i == AC_DNS_MAX_LABELS) {
+		if (i == AC_DNS_WALK_LABELS) {
 			*reason = AC_PASS_DNS_LONG_NAME;
 			return 0;
 		}
@@ -104,14 +113,14 @@ static __always_inline __u32 ac_dns_walk_name(const __u8 *msg, __u32 len, const 
  * verifier's. Returns 0 when it fails.
  */
 static __always_inline int ac_dns_hash_suffixes(const __u8 *name, const __u8 *bound,
-						const __u8 starts[AC_DNS_MAX_LABELS + 1], __u32 nlabels,
-						__u64 seed, __u64 hashes[AC_DNS_MAX_LABELS + 1])
+						const __u8 starts[AC_DNS_WALK_LABELS + 1], __u32 nlabels,
+						__u64 seed, __u64 hashes[AC_DNS_WALK_LABELS + 1])
 {
 	__u64 h = ac_dns_hash_step(seed, 0);
-	if (nlabels > AC_DNS_MAX_LABELS) /* the walk made it so; the bound before indexing is the verifier's */
+	if (nlabels > AC_DNS_WALK_LABELS) /* the walk made it so; the bound before indexing is the verifier's */
 		return 0;
 	hashes[nlabels] = h;
-	for (__s32 k = AC_DNS_MAX_LABELS - 1; k >= 0; k--) {
+	for (__s32 k = AC_DNS_WALK_LABELS - 1; k >= 0; k--) {
 		if ((__u32)k >= nlabels)
 			continue;
 		const __u32 start = starts[k];
@@ -153,8 +162,8 @@ static __always_inline const struct ac_dns_entry *ac_dns_find(struct ac_env *env
  * the answer object, or AC_DNS_NO_ANSWER when the name is in none of our zones.
  */
 static __always_inline __u32 ac_dns_lookup(struct ac_env *env, __u16 qtype, __u32 name_len,
-					   const __u8 starts[AC_DNS_MAX_LABELS + 1], __u32 nlabels,
-					   const __u64 hashes[AC_DNS_MAX_LABELS + 1], __u16 *entry_flags)
+					   const __u8 starts[AC_DNS_WALK_LABELS + 1], __u32 nlabels,
+					   const __u64 hashes[AC_DNS_WALK_LABELS + 1], __u16 *entry_flags)
 {
 	struct ac_dns_key key;
 	__builtin_memset(&key, 0, sizeof key); /* the padding is part of the hashed map key */
@@ -167,7 +176,7 @@ static __always_inline __u32 ac_dns_lookup(struct ac_env *env, __u16 qtype, __u3
 	}
 
 	__u32 k = 1;
-	for (; k <= AC_DNS_MAX_LABELS; k++) {
+	for (; k <= AC_DNS_WALK_LABELS; k++) {
 		if (k > nlabels)
 			return AC_DNS_NO_ANSWER;
 		e = ac_dns_find(env, &key, hashes[k], 0, name_len - starts[k]);
@@ -180,7 +189,7 @@ static __always_inline __u32 ac_dns_lookup(struct ac_env *env, __u16 qtype, __u3
 		*entry_flags = e->flags;
 		return e->answer;
 	}
-	if (k > AC_DNS_MAX_LABELS) /* the loop made it so; the bound before indexing is the verifier's */
+	if (k > AC_DNS_WALK_LABELS) /* the loop made it so; the bound before indexing is the verifier's */
 		return AC_DNS_NO_ANSWER;
 	const __u32 zone_index = e->zone;
 	__u64 wild = ac_dns_hash_wildcard(hashes[k]);
@@ -204,10 +213,10 @@ static __always_inline __u32 ac_dns_lookup(struct ac_env *env, __u16 qtype, __u3
 /* The name pass and the lookup: the answer object's arena offset, AC_DNS_NO_ANSWER outside our
  * zones, AC_DNS_BAD_NAME when the name could not be read. */
 static __always_inline __u32 ac_dns_find_answer(struct ac_env *env, const __u8 *name, const __u8 *bound,
-						const __u8 starts[AC_DNS_MAX_LABELS + 1], __u32 nlabels,
+						const __u8 starts[AC_DNS_WALK_LABELS + 1], __u32 nlabels,
 						__u32 name_len, __u16 qtype, __u16 *entry_flags)
 {
-	__u64 hashes[AC_DNS_MAX_LABELS + 1];
+	__u64 hashes[AC_DNS_WALK_LABELS + 1];
 	if (!ac_dns_hash_suffixes(name, bound, starts, nlabels, ac_env_dns_seed(env), hashes))
 		return AC_DNS_BAD_NAME;
 	return ac_dns_lookup(env, qtype, name_len, starts, nlabels, hashes, entry_flags);
@@ -235,7 +244,7 @@ static __always_inline __u8 ac_dns_plan_bounded(struct ac_env *env, const __u8 *
 	if (ac_dns_get16(msg + 6) || ac_dns_get16(msg + 8) || arcount > 1)
 		return AC_PASS_DNS_SECTIONS;
 
-	__u8 starts[AC_DNS_MAX_LABELS + 1];
+	__u8 starts[AC_DNS_WALK_LABELS + 1];
 	__u32 nlabels = 0;
 	__u8 reason = AC_PASS_NONE;
 	__u32 name_len = ac_dns_walk_name(msg, len, bound, starts, &nlabels, &reason);

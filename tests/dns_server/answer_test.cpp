@@ -86,20 +86,46 @@ TEST_F(DnsAnswers, ATableSwapIsSeenByTheNextQuery) {
   EXPECT_EQ(rcode_of(*reply), 5) << "no table: REFUSED";
 }
 
-TEST_F(DnsAnswers, NamesBeyondTheCoresWalkGetServfail) {
+// The fast paths walk 16 labels (AC_DNS_MAX_LABELS) and pass longer names; the slow path walks
+// every name a message can hold. Expected answers from the zone file: wild has no record of its
+// own below it but *.wild (A 192.0.2.99); nothing else lies below example.net's hosts.
+TEST_F(DnsAnswers, NamesOfManyLabelsAreAnswered) {
   DnsServerThread server({parse_prefix("192.0.2.53")});
   server.set_table(compile_file(DNS_TEST_ZONE));
-  std::string name = "example.net";
-  for (int i = 0; i < 15; ++i) name = "l" + std::to_string(i) + "." + name;  // 17 labels
-  auto reply = udp_exchange("192.0.2.53", 53, query(0x1717, name, 1));
+  auto labels_below = [](std::string name, int n) {
+    for (int i = 0; i < n; ++i) name = "l" + std::to_string(i % 10) + "." + name;
+    return name;
+  };
+  // 17 and 123 labels (121 one-byte labels + example.net: 255 bytes, the most a name has).
+  std::string nx17 = labels_below("example.net", 15);
+  std::string nx_longest = "example.net";
+  for (int i = 0; i < 121; ++i) nx_longest = "a." + nx_longest;
+  for (const std::string& name : {nx17, nx_longest}) {
+    auto reply = udp_exchange("192.0.2.53", 53, query(0x1717, name, 1));
+    ASSERT_TRUE(reply) << name;
+    EXPECT_EQ(rcode_of(*reply), 3) << "NXDOMAIN: " << name;
+    EXPECT_EQ(count_of(*reply, 6), 0);
+    EXPECT_EQ(count_of(*reply, 8), 1) << "the SOA";
+  }
+  // A wildcard synthesised for a name of 30 labels, its owner the query name (0xC00C).
+  std::string wild30 = labels_below("wild.example.net", 27);
+  auto reply = udp_exchange("192.0.2.53", 53, query(0x3030, wild30, 1));
   ASSERT_TRUE(reply);
-  EXPECT_EQ(rcode_of(*reply), 2);
-  EXPECT_EQ(count_of(*reply, 4), 1);
-  EXPECT_EQ(server.stats().count[kServfail], 1u);
-  // One label fewer is within the walk: NXDOMAIN from the zone.
-  reply = udp_exchange("192.0.2.53", 53, query(0x1616, name.substr(name.find('.') + 1), 1));
+  EXPECT_EQ(rcode_of(*reply), 0);
+  ASSERT_EQ(count_of(*reply, 6), 1);
+  std::size_t rr = 12 + question_length(*reply);
+  ASSERT_GE(reply->size(), rr + 16);
+  EXPECT_EQ(reply->at(rr), 0xC0);
+  EXPECT_EQ(reply->at(rr + 1), 0x0C);
+  EXPECT_EQ(Bytes(reply->begin() + rr + 12, reply->begin() + rr + 16), (Bytes{192, 0, 2, 99}));
+  // A referral below the cut at sub, 20 labels deep.
+  reply = udp_exchange("192.0.2.53", 53, query(0x2020, labels_below("sub.example.net", 17), 1));
   ASSERT_TRUE(reply);
-  EXPECT_EQ(rcode_of(*reply), 3);
+  EXPECT_EQ(rcode_of(*reply), 0);
+  EXPECT_EQ(reply->at(2) & 0x04, 0) << "a referral is not authoritative";
+  EXPECT_EQ(count_of(*reply, 6), 0);
+  EXPECT_EQ(count_of(*reply, 8), 1) << "sub's NS";
+  EXPECT_EQ(server.stats().count[kServfail], 0u);
 }
 
 }  // namespace
