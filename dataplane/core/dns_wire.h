@@ -107,8 +107,10 @@ static __always_inline int ac_dns_hash_suffixes(const __u8 *name, const __u8 *bo
 						const __u8 starts[AC_DNS_MAX_LABELS + 1], __u32 nlabels,
 						__u64 seed, __u64 hashes[AC_DNS_MAX_LABELS + 1])
 {
+	if (nlabels > AC_DNS_MAX_LABELS)
+		return 0;
 	__u64 h = ac_dns_hash_step(seed, 0);
-	hashes[nlabels & AC_DNS_MAX_LABELS] = h;
+	hashes[nlabels] = h;
 	for (__s32 k = AC_DNS_MAX_LABELS - 1; k >= 0; k--) {
 		if ((__u32)k >= nlabels)
 			continue;
@@ -179,8 +181,10 @@ static __always_inline __u32 ac_dns_lookup(struct ac_env *env, __u16 qtype, __u3
 		return e->answer;
 	}
 	const __u32 zone_index = e->zone;
-	__u64 wild = ac_dns_hash_wildcard(hashes[k & AC_DNS_MAX_LABELS]);
-	__u32 wild_len = name_len - starts[k & AC_DNS_MAX_LABELS] + 2;
+	if (k > AC_DNS_MAX_LABELS) /* the loop broke on a find: k is a label; the bound is the verifier's */
+		return AC_DNS_NO_ANSWER;
+	__u64 wild = ac_dns_hash_wildcard(hashes[k]);
+	__u32 wild_len = name_len - starts[k] + 2;
 	e = ac_dns_find(env, &key, wild, qtype, wild_len);
 	if (!e)
 		e = ac_dns_find(env, &key, wild, 0, wild_len);
