@@ -298,7 +298,7 @@ static __attribute__((noinline)) __u32 anycast_decide(struct ac_env *env, __u8 *
 						      struct ac_headers *h)
 {
 	struct ac_verdict v = ac_decide(env, data, end, h);
-	return v.action | (__u32)v.reason << 8 | (__u32)v.service << 16;
+	return v.action | (__u32)v.reason << 8 | (__u32)v.service << 16 | (__u32)v.limited << 24;
 }
 
 SEC("xdp")
@@ -310,7 +310,7 @@ int anycast_xdp(struct xdp_md *ctx)
 	struct ac_headers h;
 
 	__u32 packed = anycast_decide(&env, data, end, &h);
-	struct ac_verdict v = {(__u8)packed, (__u8)(packed >> 8), (__u8)(packed >> 16)};
+	struct ac_verdict v = {(__u8)packed, (__u8)(packed >> 8), (__u8)(packed >> 16), (__u8)(packed >> 24)};
 	if (v.action == AC_ACT_ANSWER)
 		v = ac_respond(&env, &h, v);
 
@@ -326,10 +326,14 @@ int anycast_xdp(struct xdp_md *ctx)
 				stats->rate_limited[v.service]++;
 			if (v.service == AC_SVC_DNS && h.dns.outcome < AC_DNS_OUT__COUNT)
 				stats->dns[h.dns.outcome]++;
+		} else if (v.action == AC_ACT_DROP && v.service < AC_SVC__COUNT) {
+			stats->rate_limited[v.service]++;
 		} else if (v.reason < AC_PASS__COUNT) {
 			stats->pass[v.reason]++;
 		}
 	}
+	if (v.action == AC_ACT_DROP)
+		return XDP_DROP;
 	return v.action == AC_ACT_ANSWER ? XDP_TX : XDP_PASS;
 }
 

@@ -506,10 +506,23 @@ ac_ratelimit_config RateLimitConfig::abi() const {
   return c;
 }
 
+// [services.dns.rrl] as a limiter: buckets per /24 and /56 as Knot and BIND keep them, each
+// holding one second's worth, so a resolver's burst after a quiet spell is not cut.
+ac_ratelimit_config dns_rrl_limiter(const DnsRrlConfig& rrl) {
+  RateLimitConfig l;
+  l.rate = rrl.rate;
+  l.burst = rrl.rate ? rrl.rate : 1;
+  l.ipv4_prefix = 24;
+  l.ipv6_prefix = 56;
+  ac_ratelimit_config c = l.abi();
+  c.slip = static_cast<std::uint16_t>(rrl.slip);
+  return c;
+}
+
 FastpathTables build_tables(const Config& config) {
   FastpathTables t;
   for (const ServiceConfig& s : config.services) {
-    t.ratelimit[s.id] = s.rate_limit.abi();
+    t.ratelimit[s.id] = s.id == AC_SVC_DNS ? dns_rrl_limiter(s.dns.rrl) : s.rate_limit.abi();
     ac_port_value port{};
     port.flags = AC_SVC_F_ENABLED | (s.allow.empty() ? 0u : AC_SVC_F_RESTRICTED);
     port.service = s.id;

@@ -80,8 +80,9 @@ struct DnsZoneConfig {
   bool operator==(const DnsZoneConfig&) const = default;
 };
 
-// [services.dns.rrl]: response rate limiting per source prefix (/24, /56). Parsed and carried;
-// the fast path enforces it once the shared rate limiter (dataplane/core/ratelimit.h) is in.
+// [services.dns.rrl]: response rate limiting on the fast path, a token bucket per source prefix
+// (/24, /56; dataplane/core/ratelimit.h): over the limit a query is dropped, every slip-th is
+// answered with TC=1 and no records.
 struct DnsRrlConfig {
   std::uint32_t rate = 200;  // responses per second per source prefix; 0: off
   std::uint32_t slip = 2;    // over the limit, every slip-th reply goes out truncated (TC=1); 0: none
@@ -186,6 +187,9 @@ struct Config {
 
 // [services.dns], when configured (nullptr otherwise).
 const ServiceConfig* dns_service(const Config& config);
+
+// The fast path's limiter for [services.dns.rrl] (off when rate is 0).
+ac_ratelimit_config dns_rrl_limiter(const DnsRrlConfig& rrl);
 
 // Both throw ConfigError. `source_name` is what error messages call the text (the file's path).
 Config load_config(const std::string& path);

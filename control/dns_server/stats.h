@@ -50,11 +50,13 @@ inline constexpr std::array<const char*, kDnsSlowCounterCount> kDnsSlowCounterNa
     "tcp_over_limit",   "tcp_idle_closed",
 };
 
-// The answer counter for a core outcome.
+// The answer counter for a core outcome. AC_DNS_OUT_SLIPPED, the fast path's rate limiting,
+// never happens here: the slow path is not rate-limited.
 inline DnsSlowCounter answer_counter(unsigned outcome) {
-  return outcome < AC_DNS_OUT__COUNT ? static_cast<DnsSlowCounter>(kAnswerNoerror + outcome) : kAnswerNoerror;
+  return outcome <= AC_DNS_OUT_BADVERS ? static_cast<DnsSlowCounter>(kAnswerNoerror + outcome) : kAnswerNoerror;
 }
-static_assert(kAnswerBadvers - kAnswerNoerror + 1 == AC_DNS_OUT__COUNT, "one answer counter per ac_dns_outcome");
+static_assert(kAnswerBadvers - kAnswerNoerror == AC_DNS_OUT_BADVERS && AC_DNS_OUT_SLIPPED + 1 == AC_DNS_OUT__COUNT,
+              "one answer counter per ac_dns_outcome the slow path makes");
 
 struct DnsSlowStats {
   std::array<std::uint64_t, kDnsSlowCounterCount> count{};

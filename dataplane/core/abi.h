@@ -22,6 +22,7 @@ enum ac_service {
 enum ac_action {
 	AC_ACT_ANSWER = 0, /* the frame was rewritten in place into the reply */
 	AC_ACT_PASS,       /* the kernel gets the frame untouched */
+	AC_ACT_DROP,       /* dropped: a DNS query over its source's response rate limit (RRL) */
 	AC_ACT__COUNT,
 };
 
@@ -78,6 +79,7 @@ enum ac_dns_outcome {
 	AC_DNS_OUT_REFUSED,     /* the name is in none of our zones */
 	AC_DNS_OUT_TRUNCATED,   /* TC=1: the whole answer did not fit the client's UDP size */
 	AC_DNS_OUT_BADVERS,     /* EDNS version above 0 */
+	AC_DNS_OUT_SLIPPED,     /* over the source's rate limit: TC=1 and no records, so a real client retries on TCP */
 	AC_DNS_OUT__COUNT,
 };
 
@@ -88,7 +90,8 @@ struct ac_stats {
 	__u64 answered_bytes[AC_SVC__COUNT];
 	__u64 dns[AC_DNS_OUT__COUNT];
 	/* Requests over their source's rate limit (ratelimit.h); NTP answered them with a RATE
-	 * kiss-o'-death, so they are in answered[] too. */
+	 * kiss-o'-death, so they are in answered[] too; DNS dropped them (action[AC_ACT_DROP]) or,
+	 * every slip-th, answered them truncated (dns[AC_DNS_OUT_SLIPPED]). */
 	__u64 rate_limited[AC_SVC__COUNT];
 };
 
@@ -342,7 +345,7 @@ static inline void ac_ratelimit_config_masks(struct ac_ratelimit_config *c)
 #if !defined(__bpf__)
 /* Names shared by logs, status and metrics, indexed by the enums above. */
 static const char *const ac_service_names[AC_SVC__COUNT] = {"echo", "ntp", "dns"};
-static const char *const ac_action_names[AC_ACT__COUNT] = {"answer", "pass"};
+static const char *const ac_action_names[AC_ACT__COUNT] = {"answer", "pass", "drop"};
 static const char *const ac_pass_reason_names[AC_PASS__COUNT] = {
 	"none",
 	"not_ip",
@@ -381,7 +384,7 @@ static const char *const ac_pass_reason_names[AC_PASS__COUNT] = {
 	"dns_no_table",
 };
 static const char *const ac_dns_outcome_names[AC_DNS_OUT__COUNT] = {
-	"noerror", "nodata", "nxdomain", "referral", "refused", "truncated", "badvers",
+	"noerror", "nodata", "nxdomain", "referral", "refused", "truncated", "badvers", "slipped",
 };
 
 /* Readers sum the per-CPU (XDP) or per-lcore (DPDK) instances, and counters of a datapath that

@@ -34,7 +34,7 @@ struct ac_verdict {
 	__u8 action;  /* enum ac_action */
 	__u8 reason;  /* enum ac_pass_reason, AC_PASS_NONE when answered */
 	__u8 service; /* enum ac_service, meaningful when answered */
-	__u8 limited; /* answered, but the source is over its rate limit: NTP sends a kiss-o'-death */
+	__u8 limited; /* enum ac_ratelimit_result: the source is over its rate limit (NTP: a kiss-o'-death) */
 };
 
 static __always_inline struct ac_verdict ac_pass(__u8 reason)
@@ -171,8 +171,14 @@ static __always_inline struct ac_verdict ac_decide(struct ac_env *env, __u8 *dat
 		return ac_pass(reason);
 
 	/* Last, so that only requests the fast path would answer spend tokens. */
-	__u8 limited = ac_ratelimit(env, service, h->is_ip6, saddr) == AC_RL_OVER;
+	__u8 limited = ac_ratelimit(env, service, h->is_ip6, saddr);
 	struct ac_verdict v = {AC_ACT_ANSWER, AC_PASS_NONE, (__u8)service, limited};
+	/* DNS RRL: a query over the limit is dropped, unless it is the slip-th, answered with TC=1
+	 * and no records (ac_dns_slip): a spoofed victim gets little, a real client retries on TCP. */
+	if (service == AC_SVC_DNS && limited == AC_RL_OVER)
+		v.action = AC_ACT_DROP;
+	else if (service == AC_SVC_DNS && limited == AC_RL_SLIP)
+		ac_dns_slip(&h->dns);
 	return v;
 }
 

@@ -389,6 +389,22 @@ static __always_inline __u8 ac_dns_plan_bounded(struct ac_env *env, const __u8 *
 	return AC_PASS_NONE;
 }
 
+/*
+ * Response rate limiting's slip (decide.h): the planned reply keeps its header flags, rcode,
+ * question and OPT but no records, and says TC, so a real client behind a limited prefix asks
+ * again over TCP, where spoofing is impossible, and a spoofed victim gets a reply no larger than
+ * the query.
+ */
+static __always_inline void ac_dns_slip(struct ac_dns_plan *plan)
+{
+	plan->reply_len -= plan->records;
+	plan->records = 0;
+	plan->ancount = 0;
+	plan->nscount = 0;
+	plan->tc = 1;
+	plan->outcome = AC_DNS_OUT_SLIPPED;
+}
+
 static __always_inline __u8 ac_dns_plan(struct ac_env *env, const __u8 *msg, const __u8 *end, __u32 max_reply,
 					__u32 flags, struct ac_dns_plan *plan)
 {

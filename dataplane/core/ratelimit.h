@@ -30,6 +30,7 @@
 enum ac_ratelimit_result {
 	AC_RL_ALLOW = 0,
 	AC_RL_OVER,
+	AC_RL_SLIP, /* over the limit, and the slip-th such request since the last allowed (DNS: TC=1) */
 };
 
 /* The key of a source: its address cut to the limiter's prefix length, the rest zero. */
@@ -74,7 +75,7 @@ static __always_inline __u8 ac_ratelimit_take(struct ac_ratelimit_bucket *b, con
 	}
 	b->tokens_ns = tokens;
 	b->limited++;
-	return AC_RL_OVER;
+	return c->slip && b->limited % c->slip == 0 ? AC_RL_SLIP : AC_RL_OVER;
 }
 
 /* The decision for one request of `service` from `saddr`. A new source starts with a full bucket. */

@@ -43,12 +43,15 @@ inline void send_all(std::uint16_t port, std::uint16_t queue, rte_mbuf** pkts, s
 }
 
 // Answers are counted once written, with the reply's length (a DNS reply is seldom the query's).
-inline void count(ac_stats& s, ac_verdict v, std::uint32_t bytes) {
+inline void count(ac_stats& s, ac_verdict v, const ac_headers& h, std::uint32_t bytes) {
   bump(s.action[v.action]);
   if (v.action == AC_ACT_ANSWER) {
     bump(s.answered[v.service]);
     bump(s.answered_bytes[v.service], bytes);
     if (v.limited) bump(s.rate_limited[v.service]);
+    if (v.service == AC_SVC_DNS && h.dns.outcome < AC_DNS_OUT__COUNT) bump(s.dns[h.dns.outcome]);
+  } else if (v.action == AC_ACT_DROP) {
+    bump(s.rate_limited[v.service]);
   } else {
     bump(s.pass[v.reason]);
   }
@@ -96,12 +99,13 @@ unsigned worker_poll(Worker& w) {
     ac_headers h;
     ac_verdict v = ac_decide(&env, data, data + m->data_len, &h);
     if (v.action == AC_ACT_ANSWER) v = ac_respond(&env, &h, v);  // a reply that cannot be made passes
-    if (v.action == AC_ACT_ANSWER) {
+    count(c.core, v, h, m->pkt_len);
+    if (v.action == AC_ACT_ANSWER)
       answers[n_answers++] = m;
-    } else {
+    else if (v.action == AC_ACT_DROP)
+      rte_pktmbuf_free(m);
+    else
       passed[n_passed++] = m;
-    }
-    count(c.core, v, m->pkt_len);
   }
   bump(c.datapath.rx_packets, n);
   send_all(cfg.port, cfg.queue, answers, n_answers, c.datapath.tx_answers, c.datapath.tx_answers_dropped);

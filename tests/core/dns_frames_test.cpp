@@ -4,7 +4,9 @@
 // tests/core/data/dnscore.zone; verdict, DNS outcome and reply bytes must be what each row says.
 
 #include <cstring>
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -13,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include "config.h"
 #include "native_env.h"
 #include "vectors.h"
 #include "zone_compiler.h"
@@ -145,6 +148,58 @@ TEST(DnsFramePath, FrameCannotGrow) {
   Outcome r = run(row.request, table().table(), row.reply.size() - row.request.size() - 1);
   EXPECT_EQ(describe_verdict(r.verdict.action, r.verdict.reason, r.verdict.service), "pass dns_no_room");
   EXPECT_TRUE(r.frame == row.request) << hex_diff(row.request, r.frame);
+}
+
+// Response rate limiting with the limiter [services.dns.rrl] makes (rate 1 per second, slip 2), one
+// source, one instant: the first query answered, then over the limit every query is dropped but
+// every second, which goes out with TC=1, the question and no records.
+TEST(DnsRrl, DropsAndSlips) {
+  const DnsRow& row = row_named("a_v4");
+  FastpathTables tables = dns_tables();
+  tables.ratelimit[AC_SVC_DNS] = dns_rrl_limiter(DnsRrlConfig{1, 2});
+  std::map<std::string, ac_ratelimit_bucket> buckets;
+  auto ask = [&](Bytes& frame, ac_headers& h) {
+    frame = row.request;
+    frame.resize(row.request.size() + 2048);
+    ac_env env{&tables};
+    env.dns = table().table();
+    env.buckets = &buckets;
+    env.mono_ns = 1'000'000'000;
+    env.frame_end = frame.data() + row.request.size();
+    env.room_end = frame.data() + frame.size();
+    ac_verdict v = ac_decide(&env, frame.data(), env.frame_end, &h);
+    if (v.action == AC_ACT_ANSWER) v = ac_respond(&env, &h, v);
+    frame.resize(static_cast<std::size_t>(env.frame_end - frame.data()));
+    return v;
+  };
+  Bytes frame;
+  ac_headers h;
+  ac_verdict v = ask(frame, h);
+  ASSERT_EQ(v.action, AC_ACT_ANSWER);
+  EXPECT_TRUE(frame == row.reply) << hex_diff(row.reply, frame);
+
+  v = ask(frame, h);
+  EXPECT_EQ(v.action, AC_ACT_DROP);
+  EXPECT_EQ(v.service, AC_SVC_DNS);
+
+  v = ask(frame, h);
+  ASSERT_EQ(v.action, AC_ACT_ANSWER);
+  EXPECT_EQ(h.dns.outcome, AC_DNS_OUT_SLIPPED);
+  constexpr std::size_t kMsg = 14 + 20 + 8;  // the row is untagged IPv4
+  const std::size_t question_end = kMsg + 12 + h.dns.qname_len + 4;
+  ASSERT_GE(frame.size(), question_end);
+  EXPECT_EQ(frame[kMsg + 2] & 0x82, 0x82) << "QR and TC";
+  EXPECT_EQ(frame[kMsg + 3] & 0x0F, 0) << "NOERROR";
+  EXPECT_EQ((frame[kMsg + 6] << 8 | frame[kMsg + 7]), 0) << "ANCOUNT";
+  EXPECT_EQ((frame[kMsg + 8] << 8 | frame[kMsg + 9]), 0) << "NSCOUNT";
+  EXPECT_TRUE(std::equal(frame.begin() + kMsg + 12, frame.begin() + question_end, row.request.begin() + kMsg + 12))
+      << "the question, byte for byte";
+  EXPECT_EQ(frame.size() - question_end, (frame[kMsg + 10] << 8 | frame[kMsg + 11]) ? 11u : 0u) << "OPT or nothing";
+  EXPECT_EQ(static_cast<std::size_t>(frame[16] << 8 | frame[17]), frame.size() - 14) << "IPv4 total length";
+  EXPECT_EQ(static_cast<std::size_t>(frame[38] << 8 | frame[39]), frame.size() - 34) << "UDP length";
+
+  v = ask(frame, h);
+  EXPECT_EQ(v.action, AC_ACT_DROP);
 }
 
 // The slow path's use of the message API: the answer the fast path passes, whole over TCP.
