@@ -247,6 +247,13 @@ static __always_inline __u32 ac_env_dns_find(struct ac_env *env, const __u8 *nam
 	return AC_DNS_NO_ANSWER;
 }
 
+static __always_inline __u8 ac_env_dns_plan_answer(struct ac_env *env, __u32 at, __u16 entry_flags, __u32 flags,
+						   __u32 question_end, __u32 opt_len, __u32 limit,
+						   struct ac_dns_plan *plan)
+{
+	return AC_PASS_DNS_NO_TABLE;
+}
+
 /* Every packet pointer is invalid after bpf_xdp_adjust_tail: the caller gets the new bounds. */
 static __always_inline int ac_env_resize(struct ac_env *env, __s32 delta, __u8 **data, __u8 **end)
 {

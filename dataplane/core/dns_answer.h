@@ -51,8 +51,9 @@ static __always_inline __u32 ac_dns_write(struct ac_env *env, __u8 *msg, __u8 *e
 			const __u16 *fixup = (const __u16 *)ac_env_dns_bytes(env, a, sizeof(struct ac_dns_answer) + 2 * i, 2);
 			if (!fixup)
 				return 0;
-			__u32 at = *fixup;
-			if (at + 2 > records)
+			__u64 at = *fixup;
+			AC_BPF_PIN(at); /* bounded below by records, which is bounded: see AC_BPF_PIN */
+			if (at + 2 > records || at > AC_DNS_MAX_RECORDS)
 				continue;
 			__u8 *p = msg + question_end + at;
 			AC_BPF_PIN(p);

@@ -26,7 +26,8 @@
  *                       __u32 off, __u32 n);
  *       copies n bytes at offset off of the object to dst (dst + n <= end); 0 on success
  *
- * and in the BPF build ac_env_dns_find, ac_dns_find_answer's arguments but `bound`.
+ * and in the BPF build ac_env_dns_find (ac_dns_find_answer's arguments but `bound`) and
+ * ac_env_dns_plan_answer (ac_dns_plan_answer's).
  *
  * Reads are checked twice: against the message's length, which is the DNS rule, and against
  * `bound`, the end of what may be read at all. Natively both are the message's end; in XDP the
@@ -223,6 +224,68 @@ static __always_inline __u32 ac_dns_find_answer(struct ac_env *env, const __u8 *
 }
 
 /*
+ * The plan's second half: the answer object at arena offset `at` (found for an entry with
+ * entry_flags), whole or cut to `limit`, for a question ending at question_end and an OPT of
+ * opt_len bytes. plan->tc is 0 and plan->records 0 on entry.
+ */
+static __always_inline __u8 ac_dns_plan_answer(struct ac_env *env, __u32 at, __u16 entry_flags, __u32 flags,
+					       __u32 question_end, __u32 opt_len, __u32 limit,
+					       struct ac_dns_plan *plan)
+{
+	if ((entry_flags & AC_DNS_E_SLOW) && !(flags & AC_DNS_F_ALLOW_SLOW))
+		return AC_PASS_DNS_SLOW_ANSWER;
+
+	const struct ac_dns_answer *a = ac_env_dns_answer(env, at);
+	if (!a || a->size > AC_DNS_MAX_RECORDS)
+		return AC_PASS_DNS_SLOW_ANSWER;
+	/* Everything ac_dns_write reads of the object is checked here, so that writing, which
+	 * comes after the frame was resized, cannot fail. */
+	__u32 nfixups = a->nfixups, ncuts = a->ncuts;
+	__u32 cuts_off = sizeof(struct ac_dns_answer) + 2 * nfixups;
+	__u32 records_off = cuts_off + sizeof(struct ac_dns_cut) * ncuts;
+	if (!ac_env_dns_bytes(env, a, sizeof(struct ac_dns_answer), records_off - sizeof(struct ac_dns_answer) + a->size))
+		return AC_PASS_DNS_SLOW_ANSWER;
+
+	plan->answer_at = at;
+	plan->records_off = records_off;
+	plan->aa = a->flags & AC_DNS_A_AA;
+	plan->rcode = a->rcode & 0x0F;
+	plan->outcome = a->outcome;
+	if (question_end + a->size + opt_len <= limit) {
+		plan->records = a->size;
+		plan->ancount = a->ancount;
+		plan->nscount = a->nscount;
+	} else {
+		/* The whole RRsets that fit, in order, and TC (as Knot does; docs/dns.md). */
+		__u32 room = limit - question_end - opt_len; /* limit >= 512 > the largest question + OPT */
+		plan->tc = 1;
+		plan->outcome = AC_DNS_OUT_TRUNCATED;
+		__u32 fits = 0; /* cuts that fit: they only grow, the first too large ends it */
+		for (__u32 i = 0; i < 255; i++) {
+			if (i >= ncuts)
+				break;
+			const struct ac_dns_cut *cut = (const struct ac_dns_cut *)ac_env_dns_bytes(
+				env, a, cuts_off + sizeof(struct ac_dns_cut) * i, sizeof(struct ac_dns_cut));
+			if (!cut || cut->end > room)
+				break;
+			fits = i + 1;
+		}
+		if (fits) {
+			const struct ac_dns_cut *cut = (const struct ac_dns_cut *)ac_env_dns_bytes(
+				env, a, cuts_off + sizeof(struct ac_dns_cut) * (fits - 1), sizeof(struct ac_dns_cut));
+			if (!cut)
+				return AC_PASS_DNS_SLOW_ANSWER;
+			plan->records = cut->end;
+			plan->ancount = cut->ancount;
+			plan->nscount = cut->nscount;
+		}
+	}
+	plan->reply_len = question_end + plan->records + opt_len;
+	return AC_PASS_NONE;
+}
+
+
+/*
  * Whether the fast path (or, with AC_DNS_F_ALLOW_SLOW, the slow path) answers the query
  * msg..end, and how: AC_PASS_NONE with *plan filled, else the dns_* pass reason. max_reply is
  * the largest reply the caller can send (AC_DNS_UDP_SIZE on UDP, at least 512); bound is
@@ -337,56 +400,13 @@ static __always_inline __u8 ac_dns_plan_bounded(struct ac_env *env, const __u8 *
 		plan->outcome = AC_DNS_OUT_REFUSED;
 		return AC_PASS_NONE;
 	}
-	if ((entry_flags & AC_DNS_E_SLOW) && !(flags & AC_DNS_F_ALLOW_SLOW))
-		return AC_PASS_DNS_SLOW_ANSWER;
-
-	const struct ac_dns_answer *a = ac_env_dns_answer(env, at);
-	if (!a || a->size > AC_DNS_MAX_RECORDS)
-		return AC_PASS_DNS_SLOW_ANSWER;
-	/* Everything ac_dns_write reads of the object is checked here, so that writing, which
-	 * comes after the frame was resized, cannot fail. */
-	__u32 nfixups = a->nfixups, ncuts = a->ncuts;
-	__u32 cuts_off = sizeof(struct ac_dns_answer) + 2 * nfixups;
-	__u32 records_off = cuts_off + sizeof(struct ac_dns_cut) * ncuts;
-	if (!ac_env_dns_bytes(env, a, sizeof(struct ac_dns_answer), records_off - sizeof(struct ac_dns_answer) + a->size))
-		return AC_PASS_DNS_SLOW_ANSWER;
-
-	plan->answer_at = at;
-	plan->records_off = records_off;
-	plan->aa = a->flags & AC_DNS_A_AA;
-	plan->rcode = a->rcode & 0x0F;
-	plan->outcome = a->outcome;
-	if (question_end + a->size + opt_len <= limit) {
-		plan->records = a->size;
-		plan->ancount = a->ancount;
-		plan->nscount = a->nscount;
-	} else {
-		/* The whole RRsets that fit, in order, and TC (as Knot does; docs/dns.md). */
-		__u32 room = limit - question_end - opt_len; /* limit >= 512 > the largest question + OPT */
-		plan->tc = 1;
-		plan->outcome = AC_DNS_OUT_TRUNCATED;
-		__u32 fits = 0; /* cuts that fit: they only grow, the first too large ends it */
-		for (__u32 i = 0; i < 255; i++) {
-			if (i >= ncuts)
-				break;
-			const struct ac_dns_cut *cut = (const struct ac_dns_cut *)ac_env_dns_bytes(
-				env, a, cuts_off + sizeof(struct ac_dns_cut) * i, sizeof(struct ac_dns_cut));
-			if (!cut || cut->end > room)
-				break;
-			fits = i + 1;
-		}
-		if (fits) {
-			const struct ac_dns_cut *cut = (const struct ac_dns_cut *)ac_env_dns_bytes(
-				env, a, cuts_off + sizeof(struct ac_dns_cut) * (fits - 1), sizeof(struct ac_dns_cut));
-			if (!cut)
-				return AC_PASS_DNS_SLOW_ANSWER;
-			plan->records = cut->end;
-			plan->ancount = cut->ancount;
-			plan->nscount = cut->nscount;
-		}
-	}
-	plan->reply_len = question_end + plan->records + opt_len;
-	return AC_PASS_NONE;
+#if defined(__bpf__)
+	/* A function of its own in BPF, that the verifier checks once: its loop, followed for each
+	 * way the name walk could end, multiplies past the verifier's limit. */
+	return ac_env_dns_plan_answer(env, at, entry_flags, flags, question_end, opt_len, limit, plan);
+#else
+	return ac_dns_plan_answer(env, at, entry_flags, flags, question_end, opt_len, limit, plan);
+#endif
 }
 
 /*
