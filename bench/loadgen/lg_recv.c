@@ -2,7 +2,7 @@
 /*
  * The load generator's receiver, attached to the generator's interface: it counts answers per
  * service only after checking them (ports, lengths, IPv4 header checksum, the UDP checksum summed
- * over the whole datagram), then drops them, so the benchmark's figure is correct answers, not
+ * over the whole datagram, and for DNS the answer's header), then drops them, so the benchmark's figure is correct answers, not
  * frames seen. Anything that is not from a service port (ARP, ND, ...) goes to the kernel.
  */
 #include <linux/bpf.h>
@@ -42,6 +42,21 @@ static __always_inline int lg_bad(struct lg_recv_counts *c, __u32 slot, __u32 re
 		c->bad_reason[reason]++;
 	return XDP_DROP;
 }
+
+/* --- DNS --- */
+/* The answer to the generator's query (loadgen_abi.h, lg_recv_config.dns_slot): the DNS header
+ * only; the checksum already vouched for the bytes. */
+static __always_inline int lg_dns_answer_ok(const struct lg_recv_config *cfg, const __u8 *dns, const __u8 *end,
+					    __u32 udp_len)
+{
+	if (udp_len < 8 + 12 || dns + 12 > end)
+		return 0;
+	__u16 flags = bpf_ntohs(*(__u16 *)(dns + 2));
+	return bpf_ntohs(*(__u16 *)dns) == cfg->dns_id &&
+	       (flags & 0xfa0f) == 0x8000 && /* QR, opcode QUERY, TC clear, rcode NOERROR */
+	       bpf_ntohs(*(__u16 *)(dns + 4)) == 1 && *(__u16 *)(dns + 6) != 0;
+}
+/* --- end DNS --- */
 
 struct lg_sum_state {
 	struct xdp_md *xdp;
@@ -157,6 +172,10 @@ int lg_recv(struct xdp_md *ctx)
 	sum = st.sum;
 	if (lg_fold(sum) != 0xffff)
 		return lg_bad(c, slot, LG_BAD_CHECKSUM);
+	/* --- DNS --- */
+	if (cfg->dns_slot && slot == cfg->dns_slot - 1 && !lg_dns_answer_ok(cfg, udp + 8, end, udp_len))
+		return lg_bad(c, slot, LG_BAD_DNS);
+	/* --- end DNS --- */
 
 	c->good[slot]++;
 	c->good_bytes[slot] += (__u64)(end - data);

@@ -37,8 +37,10 @@ const char* kUsage = R"(usage: loadgen --dev IF --dst-mac MAC [options]
 
 Sends UDP requests out of IF and counts the verified answers that come back on it.
 Frames (one template, fields varied per frame so RSS spreads them and every VIP is hit):
-  --service NAME     request template: echo (default)
-  --port N           destination port (default: the service's, echo 7)
+  --service NAME     request template: echo (default), or dns (www.example.net. A with EDNS;
+                     the receiver also checks each answer's DNS header: ID, QR, NOERROR, not
+                     truncated, one question, some answer records)
+  --port N           destination port (default: the service's, echo 7, dns 53)
   --family 4|6       (default 4)
   --src ADDR         first source address (default 203.0.113.1 / 2001:db8:c::1); its last
                      16 bits advance per frame over --src-count addresses (default 200)
@@ -46,7 +48,8 @@ Frames (one template, fields varied per frame so RSS spreads them and every VIP 
   --vip ADDR         first destination (default 192.0.2.1 / 2001:db8::1), over
                      --vip-count consecutive addresses (default 1, at most 65536)
   --size BYTES       frame length without FCS (default 64); at least the headers (42 bytes
-                     IPv4, 62 IPv6, +4 per tag); the receiver verifies answers up to a
+                     IPv4, 62 IPv6, +4 per tag) and the request (dns: 44 bytes, or 48 and more,
+                     padded with EDNS padding); the receiver verifies answers up to a
                      1500-byte MTU (UDP 2048 bytes) and counts longer ones as bad
   --vlan VID         add a VLAN tag (repeat for two: the outer one is 802.1ad, the inner 802.1Q)
   --src-mac MAC      (default: IF's own)   --dst-mac MAC   the next hop's (required)
@@ -263,6 +266,13 @@ int main(int argc, char** argv) try {
     rc.dport_base = spec.sport;
     rc.dport_count = spec.sport_count;
     rc.udp_len = t.udp_len;
+    // --- DNS ---
+    if (svc.name == "dns") {
+      rc.udp_len = 0;  // the answer's length is the server's: the DNS header is checked instead
+      rc.dns_slot = 1;
+      rc.dns_id = lg::kDnsQueryId;
+    }
+    // --- end DNS ---
     recv->configure(rc);
     recv->attach(ifindex);
   }
@@ -336,6 +346,7 @@ int main(int argc, char** argv) try {
         << ", \"loss\": " << (total ? 1.0 - answered / static_cast<double>(total) : 0.0) << ", \"bad\": " << d.bad[0]
         << ", \"bad_header\": " << d.bad_reason[LG_BAD_HEADER] << ", \"bad_length\": " << d.bad_reason[LG_BAD_LENGTH]
         << ", \"bad_port\": " << d.bad_reason[LG_BAD_PORT] << ", \"bad_checksum\": " << d.bad_reason[LG_BAD_CHECKSUM]
+        << ", \"bad_dns\": " << d.bad_reason[LG_BAD_DNS]
         << ", \"other\": " << d.other << ", \"machine_cpu_s\": " << busy
         << ", \"softirq_cpu_s\": " << cpu1.softirq - cpu0.softirq << ", \"generator_cpu_s\": " << gen_cpu
         << ", \"server_cpu_s\": " << cpu1.pid - cpu0.pid << "}\n";

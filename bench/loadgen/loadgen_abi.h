@@ -13,7 +13,7 @@
 #include <linux/types.h>
 
 #define LG_MAX_VIPS 65536u
-#define LG_SERVICES 4u /* service slots in the receiver: echo now, NTP and DNS to come */
+#define LG_SERVICES 4u /* service slots in the receiver */
 
 /* One destination: an address (IPv4 in the first 4 bytes) and the sum of its words. */
 struct lg_vip {
@@ -67,6 +67,9 @@ enum lg_bad_reason {
 	LG_BAD_LENGTH,     /* UDP length not what was sent, or beyond what the receiver verifies */
 	LG_BAD_PORT,       /* destination port not one the generator sends from */
 	LG_BAD_CHECKSUM,   /* UDP checksum wrong (or zero, which no answer to our requests may carry) */
+	/* --- DNS --- */
+	LG_BAD_DNS,        /* not a whole positive answer to our query (lg_recv_config.dns_slot) */
+	/* --- end DNS --- */
 	LG_BAD_REASONS,
 };
 
@@ -76,6 +79,13 @@ struct lg_recv_config {
 	__u32 dport_base;                /* host order: the generator's first source port */
 	__u32 dport_count;
 	__u32 udp_len; /* expected UDP length (header + payload); 0: any */
+	/* --- DNS --- */
+	/* Answers in slot dns_slot - 1 (0: none) must answer the generator's DNS query: ID dns_id,
+	 * QR set, opcode QUERY, TC clear, rcode NOERROR, one question, at least one answer record. */
+	__u32 dns_slot;
+	__u16 dns_id; /* host order */
+	__u16 dns_pad;
+	/* --- end DNS --- */
 };
 
 struct lg_recv_counts {

@@ -36,6 +36,16 @@ const Service& service(const std::string& name);  // throws std::invalid_argumen
 // Echo (RFC 862): any payload comes back; this one is 'a'..'z' repeated, so a reply is easy to read.
 std::vector<std::uint8_t> echo_payload(std::size_t len);
 
+// --- DNS ---
+// A DNS query for www.example.net. A (the lab zone, tests/lab/dns/example.net.zone), ID
+// kDnsQueryId, RD clear (as a resolver asks an authoritative server), with an EDNS0 OPT record
+// (UDP size 1232); a longer payload is filled by an EDNS padding option (RFC 7830). Throws
+// std::invalid_argument for a length below kDnsQueryLen or that padding cannot reach (+1..+3).
+inline constexpr std::uint16_t kDnsQueryId = 0x4c47;  // "LG"
+inline constexpr std::size_t kDnsQueryLen = 44;
+std::vector<std::uint8_t> dns_payload(std::size_t len);
+// --- end DNS ---
+
 struct FrameSpec {
   int family = 4;
   std::vector<Vlan> tags;  // outermost first, at most 2
