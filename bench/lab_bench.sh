@@ -14,7 +14,10 @@
 #   BENCH_DURATION  seconds per measurement [1]
 #   BENCH_REPEATS   interleaved saturation runs per system [5]
 #   BENCH_THREADS   generator threads [2]; BENCH_QUEUES veth queues per side [2]
-#   BENCH_FAMILY    4 or 6 [4]; BENCH_SIZE frame bytes [64]; BENCH_VIPS destinations [16]
+#   BENCH_FAMILY    4 or 6 [4]; BENCH_SIZE frame bytes [64; dns: the query's, 86 / 106];
+#                   BENCH_VIPS destinations [16]
+#   BENCH_SERVICE   echo or dns [echo]: the request loadgen sends (dns: www.example.net. A with
+#                   EDNS, every answer's DNS header checked) and what anycastd serves
 #   BENCH_OUT       output folder [BUILD_DIR/lab_bench]
 #   BENCH_ISOLATE   1: the edge gets a CPU of its own [0]: its veth runs threaded NAPI, whose
 #                   kernel threads (and the socket server, one thread) are pinned to the last
@@ -24,6 +27,10 @@
 # "dpdk" is anycastd with the DPDK datapath: anycastd-dpdk takes the edge veth through net_af_xdp
 # and polls it with one worker lcore (a 2-core machine has one to spare), so it needs
 # BENCH_QUEUES=1: frames hashed to a queue without a worker would go to the kernel.
+#
+# DNS (BENCH_SERVICE=dns): every system serves tests/lab/dns/example.net.zone on the VIPs, with
+# response rate limiting off. Systems: anycastd, dpdk, knotd and nsd on sockets, knotd_xdp (Knot's
+# XDP mode: AF_XDP, answers made in user space); floor and socket only reflect or echo.
 #
 # Adding a system (a real peer): define sys_NAME_start, sys_NAME_stop and sys_NAME_pid
 # (the pid whose CPU time is charged to the system, or 0 when the work is all in softirq) and
@@ -59,6 +66,7 @@ REPEATS=${BENCH_REPEATS:-5}
 THREADS=${BENCH_THREADS:-2}
 QUEUES=${BENCH_QUEUES:-2}
 FAMILY=${BENCH_FAMILY:-4}
+SERVICE=${BENCH_SERVICE:-echo}
 SIZE=${BENCH_SIZE:-64}
 NVIPS=${BENCH_VIPS:-16}
 OUT=${BENCH_OUT:-$BUILD/lab_bench}
@@ -74,6 +82,17 @@ fi
 # other labs (veth-client, veth-edge) may run at the same time.
 LAB_EDGE_IF="abe$$"
 LAB_CLIENT_IF="abc$$"
+# --- DNS ---
+ZONE_FILE="$SRC/tests/lab/dns/example.net.zone"
+case $SERVICE in
+echo) ;;
+dns)
+	# the query alone: Ethernet, IP and UDP headers and 44 bytes (loadgen's dns template)
+	SIZE=${BENCH_SIZE:-$((FAMILY == 4 ? 86 : 106))}
+	;;
+*) lab_fail "BENCH_SERVICE must be echo or dns, not '$SERVICE'" ;;
+esac
+# --- end DNS ---
 if ((SMOKE)); then
 	RATES=(5000)
 	DURATION=5 # an upper bound: the count ends the run
@@ -171,6 +190,7 @@ edge_pids() {
 # --- systems under test -------------------------------------------------------------------
 # The floor: bench/xdp_floor.c, the bare reflector every ratio is taken against.
 sys_floor_start() {
+	[[ $SERVICE == echo ]] || lab_fail "the floor reflects requests: it measures echo only (BENCH_SERVICE=echo)"
 	edge_xdp obj "$FLOOR_OBJ" sec xdp
 	edge_isolate
 }
@@ -180,6 +200,7 @@ sys_floor_pid() { edge_pids ""; }
 # anycastd started with a config, as the labs do; it attaches its own program.
 sys_anycastd_start() {
 	lab_write_config "$LAB_TMP/anycastd.toml" "$VIP_PREFIX"
+	dns_config >>"$LAB_TMP/anycastd.toml"
 	LAB_WAIT_UP=1 lab_start_anycastd "$ANYCASTD" "$LAB_TMP/anycastd.toml"
 	edge_isolate
 }
@@ -214,6 +235,7 @@ sys_dpdk_start() {
 		[control]
 		socket = "$LAB_TMP/anycastd.sock"
 	EOF
+	dns_config >>"$LAB_TMP/anycastd-dpdk.toml"
 	LAB_WAIT_UP=1 lab_start_anycastd "$ANYCASTD" "$LAB_TMP/anycastd-dpdk.toml"
 }
 sys_dpdk_stop() { sys_anycastd_stop; }
@@ -225,6 +247,7 @@ sys_dpdk_pid() { edge_pids "$(pgrep -P "$LAB_ANYCASTD_PID" -x anycastd-dpdk || e
 # (the generator's) when the receiving side runs one.
 SOCK_PID=""
 sys_socket_start() {
+	[[ $SERVICE == echo ]] || lab_fail "the socket server echoes: it measures echo only (BENCH_SERVICE=echo)"
 	edge_xdp obj "$PASS_OBJ" sec xdp
 	if [[ $FAMILY == 4 ]]; then
 		ip -n "$LAB_EDGE" route add local "$VIP_PREFIX" dev lo
@@ -258,6 +281,184 @@ sys_socket_stop() {
 }
 sys_socket_pid() { edge_pids "$SOCK_PID"; }
 
+# --- DNS ---
+# anycastd's DNS service on the bench zone, RRL off (appended to its config when BENCH_SERVICE=dns).
+dns_config() {
+	[[ $SERVICE == dns ]] || return 0
+	cat <<-EOF
+
+		[services.dns]
+		port = 53
+		slow_path = true
+
+		[[services.dns.zone]]
+		origin = "example.net"
+		file = "$ZONE_FILE"
+
+		[services.dns.rrl]
+		rate = 0
+	EOF
+}
+
+# The VIPs the generator sends to, one a line.
+vip_list() {
+	/usr/bin/python3 -c 'import ipaddress, sys
+a = ipaddress.ip_address(sys.argv[1])
+for i in range(int(sys.argv[2])): print(a + i)' "$VIP_FIRST" "$NVIPS"
+}
+
+# The peers run in the edge namespace, as anycastd does, pinned to the edge CPU when isolated
+# (threads and children inherit the mask).
+peer_cpus() { if ((ISOLATE)); then echo "$EDGE_CPU"; else echo "0-$EDGE_CPU"; fi; }
+
+# local_vips add|del: the VIP prefix routed to the edge's loopback, for servers on sockets.
+local_vips() {
+	if [[ $FAMILY == 4 ]]; then
+		ip -n "$LAB_EDGE" route "$1" local "$VIP_PREFIX" dev lo
+	else
+		ip -n "$LAB_EDGE" -6 route "$1" local "$VIP_PREFIX" dev lo
+	fi
+}
+
+# wait_dns WHAT PID: until the server answers www.example.net. A on the first VIP from inside the
+# edge namespace (through its loopback), or fail naming the log.
+wait_dns() {
+	local deadline=$((SECONDS + 15))
+	until [[ $(lab_edge dig +short +tries=1 +timeout=1 "@$VIP_FIRST" www.example.net A 2>/dev/null) == *192.0.2.1* ]]; do
+		kill -0 "$2" 2>/dev/null || lab_fail "$1 exited: $(cat "$LAB_TMP/$1.log" 2>/dev/null)"
+		((SECONDS < deadline)) || lab_fail "$1 did not answer www.example.net. A on $VIP_FIRST within 15 s: $(tail -20 "$LAB_TMP/$1.log")"
+		sleep 0.2
+	done
+}
+
+# knot_conf [XDP]: knotd's config for the bench zone. Sockets: one listener per VIP, as many UDP
+# workers as the socket server's threads. XDP: also the edge veth in Knot's XDP mode. Knot's RRL
+# is a module (mod-rrl) and stays unloaded: off.
+knot_conf() {
+	mkdir -p "$LAB_TMP/knot/run" "$LAB_TMP/knot/db"
+	{
+		echo "server:"
+		echo "    rundir: \"$LAB_TMP/knot/run\""
+		echo "    user: root:root"
+		echo "    udp-workers: $SERVER_THREADS"
+		echo "    tcp-workers: 1"
+		echo "    background-workers: 1"
+		echo "    listen: [ $(vip_list | sed 's/.*/"&@53"/' | paste -sd, -) ]"
+		if [[ ${1:-} == xdp ]]; then
+			echo "xdp:"
+			echo "    listen: $LAB_EDGE_IF@53"
+			echo "    udp: on"
+		fi
+		echo "database:"
+		echo "    storage: \"$LAB_TMP/knot/db\""
+		echo "log:"
+		echo "  - target: \"$LAB_TMP/${2:-knotd}.log\""
+		echo "    any: info"
+		echo "zone:"
+		echo "  - domain: example.net"
+		echo "    file: \"$ZONE_FILE\""
+		echo "    zonefile-sync: -1"
+		echo "    zonefile-load: whole"
+		echo "    journal-content: none"
+	} >"$LAB_TMP/knot.conf"
+}
+
+# knotd on sockets: the VIPs on the loopback, a pass-through program on the veth (veth takes the
+# generator's XDP frames only when the receiving side runs XDP), as for the socket server.
+KNOT_PID=""
+sys_knotd_start() {
+	[[ $SERVICE == dns ]] || lab_fail "knotd serves DNS: run it with BENCH_SERVICE=dns"
+	edge_xdp obj "$PASS_OBJ" sec xdp
+	local_vips add
+	knot_conf sockets knotd
+	ip netns exec "$LAB_EDGE" taskset -c "$(peer_cpus)" knotd -c "$LAB_TMP/knot.conf" >>"$LAB_TMP/knotd.log" 2>&1 &
+	KNOT_PID=$!
+	LAB_PIDS+=("$KNOT_PID")
+	wait_dns knotd "$KNOT_PID"
+	edge_isolate
+}
+sys_knotd_stop() {
+	kill -TERM "$KNOT_PID"
+	wait "$KNOT_PID" || lab_fail "knotd exited with $?: $(tail -20 "$LAB_TMP/knotd.log")"
+	KNOT_PID=""
+	local_vips del
+	edge_xdp off
+}
+sys_knotd_pid() { edge_pids "$KNOT_PID"; }
+
+# knotd in its XDP mode: Knot attaches its own program to the edge veth and answers from AF_XDP
+# sockets, one XDP worker per queue; the socket listeners stay (Knot's advice, for TCP).
+sys_knotd_xdp_start() {
+	[[ $SERVICE == dns ]] || lab_fail "knotd serves DNS: run it with BENCH_SERVICE=dns"
+	local_vips add
+	knot_conf xdp knotd_xdp
+	ip netns exec "$LAB_EDGE" taskset -c "$(peer_cpus)" knotd -c "$LAB_TMP/knot.conf" >>"$LAB_TMP/knotd_xdp.log" 2>&1 &
+	KNOT_PID=$!
+	LAB_PIDS+=("$KNOT_PID")
+	wait_dns knotd_xdp "$KNOT_PID"
+	lab_has_xdp "$LAB_EDGE" "$LAB_EDGE_IF" ||
+		lab_fail "knotd started without its XDP program on $LAB_EDGE_IF: $(grep -i xdp "$LAB_TMP/knotd_xdp.log")"
+	edge_isolate
+}
+sys_knotd_xdp_stop() {
+	kill -TERM "$KNOT_PID"
+	wait "$KNOT_PID" || lab_fail "knotd exited with $?: $(tail -20 "$LAB_TMP/knotd_xdp.log")"
+	KNOT_PID=""
+	local_vips del
+}
+sys_knotd_xdp_pid() { edge_pids "$KNOT_PID"; }
+
+# nsd on sockets, one server process per socket-server thread (SO_REUSEPORT), RRL off.
+NSD_PID=""
+sys_nsd_start() {
+	[[ $SERVICE == dns ]] || lab_fail "nsd serves DNS: run it with BENCH_SERVICE=dns"
+	edge_xdp obj "$PASS_OBJ" sec xdp
+	local_vips add
+	mkdir -p "$LAB_TMP/nsd"
+	{
+		echo "server:"
+		vip_list | sed 's/.*/    ip-address: &/'
+		echo "    ip-freebind: yes"
+		echo "    port: 53"
+		echo "    server-count: $SERVER_THREADS"
+		echo "    reuseport: yes"
+		echo "    username: \"\""
+		echo "    chroot: \"\""
+		echo "    database: \"\""
+		echo "    zonelistfile: \"$LAB_TMP/nsd/zone.list\""
+		echo "    xfrdfile: \"$LAB_TMP/nsd/xfrd.state\""
+		echo "    xfrdir: \"$LAB_TMP/nsd\""
+		echo "    pidfile: \"$LAB_TMP/nsd/nsd.pid\""
+		echo "    logfile: \"$LAB_TMP/nsd.log\""
+		echo "    rrl-ratelimit: 0"
+		echo "    rrl-whitelist-ratelimit: 0"
+		echo "remote-control:"
+		echo "    control-enable: no"
+		echo "zone:"
+		echo "    name: example.net"
+		echo "    zonefile: \"$ZONE_FILE\""
+	} >"$LAB_TMP/nsd.conf"
+	ip netns exec "$LAB_EDGE" taskset -c "$(peer_cpus)" nsd -d -c "$LAB_TMP/nsd.conf" >>"$LAB_TMP/nsd.log" 2>&1 &
+	NSD_PID=$!
+	LAB_PIDS+=("$NSD_PID")
+	wait_dns nsd "$NSD_PID"
+	edge_isolate
+}
+sys_nsd_stop() {
+	kill -TERM "$NSD_PID"
+	wait "$NSD_PID" || lab_fail "nsd exited with $?: $(tail -20 "$LAB_TMP/nsd.log")"
+	NSD_PID=""
+	local_vips del
+	edge_xdp off
+}
+# nsd and its children (the server processes, xfrd)
+sys_nsd_pid() {
+	local kids
+	kids=$(pgrep -d, -P "$NSD_PID" || true)
+	edge_pids "$NSD_PID${kids:+,$kids}"
+}
+# --- end DNS ---
+
 # --- measurements -------------------------------------------------------------------------
 # measure SYSTEM KIND RATE RUN [loadgen args...]: one loadgen run; appends a line to results.jsonl.
 measure() {
@@ -269,7 +470,7 @@ measure() {
 	[[ $rate != 0 ]] && args+=(--rate "$rate")
 	lab_client "$LOADGEN" --dev "$LAB_CLIENT_IF" --dst-mac "$EDGE_MAC" --family "$FAMILY" --size "$SIZE" \
 		--vip "$VIP_FIRST" --vip-count "$NVIPS" --src "$SRC_FIRST" --src-count 200 \
-		--threads "$THREADS" --duration "$DURATION" --json "$json" "${args[@]}" "$@" >"$LAB_TMP/run.txt" ||
+		--threads "$THREADS" --duration "$DURATION" --service "$SERVICE" --json "$json" "${args[@]}" "$@" >"$LAB_TMP/run.txt" ||
 		lab_fail "loadgen failed against $sys: $(cat "$LAB_TMP/run.txt")"
 	lab_log "$sys $kind rate=$rate run=$run: $(cat "$LAB_TMP/run.txt")"
 	printf '{"system": "%s", "kind": "%s", "target_pps": %s, "run": %s, "result": %s}\n' \
@@ -305,7 +506,7 @@ mkdir -p "$OUT"
 	echo " \"cpus\": $(nproc), \"kernel\": \"$(uname -r)\", \"started\": \"$(date -u +%FT%TZ)\","
 	echo " \"load_before\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"family\": $FAMILY, \"frame_len\": $SIZE,"
 	echo " \"vips\": $NVIPS, \"threads\": $THREADS, \"queues\": $QUEUES, \"duration_s\": $DURATION, \"repeats\": $REPEATS,"
-	echo " \"isolated\": $ISOLATE}"
+	echo " \"isolated\": $ISOLATE, \"service\": \"$SERVICE\"}"
 } >"$OUT/machine.json"
 
 if ((SMOKE)); then

@@ -77,6 +77,7 @@ CASES = [
     Case("CNAME to a missing name", n("dangling"), "A", "fast", "nxdomain", "NXDOMAIN", True, ["CNAME"], ["SOA"]),
     Case("wildcard", n("foo.wild"), "A", "fast", "noerror", "NOERROR", True, ["A"]),
     Case("wildcard, two labels down", n("a.b.wild"), "TXT", "fast", "noerror", "NOERROR", True, ["TXT"]),
+    Case("wildcard owner asked for", n("*.wild"), "A", "fast", "noerror", "NOERROR", True, ["A"]),
     Case("wildcard, type absent", n("foo.wild"), "MX", "fast", "nodata", "NOERROR", True, [], ["SOA"]),
     Case("NXDOMAIN", n("nothere"), "A", "fast", "nxdomain", "NXDOMAIN", True, [], ["SOA"]),
     Case("NXDOMAIN below an empty non-terminal", n("x.ent"), "A", "fast", "nxdomain", "NXDOMAIN", True, [], ["SOA"]),
@@ -86,6 +87,8 @@ CASES = [
     Case("out of zone: REFUSED", "www.example.org.", "A", "fast", "refused", "REFUSED", False, []),
     Case("referral below a cut", n("host.sub"), "A", "fast", "referral", "NOERROR", False, [], ["NS", "NS"]),
     Case("referral at a cut", n("sub"), "NS", "fast", "referral", "NOERROR", False, [], ["NS", "NS"]),
+    # DS belongs to the parent side of a cut (RFC 4035 3.1.4.1): the parent's NODATA, no referral
+    Case("DS at a cut: the parent answers", n("sub"), "DS", "fast", "nodata", "NOERROR", True, [], ["SOA"]),
     Case("mixed case", "wWw.ExAmPlE.NeT.", "A", "fast", "noerror", "NOERROR", True, ["A", "A"]),
     Case("mixed case, wildcard", "FoO.WiLd.eXaMpLe.NET.", "A", "fast", "noerror", "NOERROR", True, ["A"]),
     Case("no EDNS", n("www"), "A", "fast", "noerror", "NOERROR", True, ["A", "A"], opts=["+noedns"]),
