@@ -405,6 +405,8 @@ sys_knotd_xdp_stop() {
 	wait "$KNOT_PID" || lab_fail "knotd exited with $?: $(tail -20 "$LAB_TMP/knotd_xdp.log")"
 	KNOT_PID=""
 	local_vips del
+	# knotd leaves its program on the interface when it exits
+	edge_xdp off
 }
 sys_knotd_xdp_pid() { edge_pids "$KNOT_PID"; }
 
@@ -451,11 +453,12 @@ sys_nsd_stop() {
 	local_vips del
 	edge_xdp off
 }
-# nsd and its children (the server processes, xfrd)
+# nsd's processes: the one started becomes xfrd, its child main forks the servers
 sys_nsd_pid() {
-	local kids
-	kids=$(pgrep -d, -P "$NSD_PID" || true)
-	edge_pids "$NSD_PID${kids:+,$kids}"
+	edge_pids "$(ps -eo pid=,ppid= | awk -v root="$NSD_PID" '
+		{ parent[$1] = $2 }
+		END { for (p in parent) { q = p; while (q in parent && q != root) q = parent[q]
+			if (q == root) { printf "%s%s", sep, p; sep = "," } } }')"
 }
 # --- end DNS ---
 
@@ -467,6 +470,8 @@ measure() {
 	local pid json="$LAB_TMP/run.json" args=()
 	pid=$("sys_${sys}_pid")
 	[[ $pid != 0 ]] && args+=(--cpu-pid "$pid")
+	# --- DNS: Knot's XDP mode sends IPv4 answers without a UDP checksum (RFC 768 allows it) ---
+	[[ $sys == knotd_xdp ]] && args+=(--accept-no-checksum)
 	[[ $rate != 0 ]] && args+=(--rate "$rate")
 	lab_client "$LOADGEN" --dev "$LAB_CLIENT_IF" --dst-mac "$EDGE_MAC" --family "$FAMILY" --size "$SIZE" \
 		--vip "$VIP_FIRST" --vip-count "$NVIPS" --src "$SRC_FIRST" --src-count 200 \

@@ -63,6 +63,8 @@ Receiving and reporting:
   --no-recv          send only; otherwise the receiver takes the place of IF's XDP program
                      for the run, and the program that was there is put back at the end
   --settle MS        wait for answers in flight after the last frame (default 200)
+  --accept-no-checksum  count IPv4 answers without a UDP checksum (zero) as good when the rest
+                     is (Knot's XDP mode sends them); by default they are bad
   --cpu-pid PID[,PID...]  also report these processes' CPU time (the system under test: a
                      server, or the kernel threads of a threaded NAPI)
   --json FILE        write the result as JSON
@@ -84,6 +86,7 @@ struct Options {
   std::uint64_t count = 100000000;
   double duration = 1, rate = 0;
   bool recv = true;
+  bool accept_no_checksum = false;  // IPv4 answers without a UDP checksum are good (Knot XDP)
   int settle_ms = 200;
   std::vector<long> cpu_pids;
 };
@@ -138,6 +141,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--duration") o.duration = real(a, value(), 0.01, 600);
     else if (a == "--rate") o.rate = real(a, value(), 1, 1e9);
     else if (a == "--no-recv") o.recv = false;
+    else if (a == "--accept-no-checksum") o.accept_no_checksum = true;
     else if (a == "--settle") o.settle_ms = static_cast<int>(number(a, value(), 0, 10000));
     else if (a == "--cpu-pid") {
       std::istringstream list(value());
@@ -272,6 +276,7 @@ int main(int argc, char** argv) try {
       rc.dns_slot = 1;
       rc.dns_id = lg::kDnsQueryId;
     }
+    rc.v4_unsummed_ok = o.accept_no_checksum;
     // --- end DNS ---
     recv->configure(rc);
     recv->attach(ifindex);

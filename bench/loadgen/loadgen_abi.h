@@ -85,6 +85,9 @@ struct lg_recv_config {
 	__u32 dns_slot;
 	__u16 dns_id; /* host order */
 	__u16 dns_pad;
+	/* 1: an IPv4 answer without a UDP checksum (zero, RFC 768) is good if the rest is: Knot's XDP
+	 * mode sends them. Otherwise, as for our own answers, a zero checksum is bad. */
+	__u32 v4_unsummed_ok;
 	/* --- end DNS --- */
 };
 

@@ -17,7 +17,8 @@ Rows (tab separated, '#' starts a comment):
       the DNS template's query (www.example.net. A, EDNS) to port 53, untagged
   dns_answer   NAME  EXPECT  FRAME_HEX
       EXPECT: good | bad_dns | bad_checksum; the receiver expects DNS answers (ID 0x4c47) from
-      port 53 in slot 0 to ports 10000 .. 10999, of any length.
+      port 53 in slot 0 to ports 10000 .. 10999, of any length. Rows named unsummed_* carry no
+      UDP checksum: good on IPv4 only when the receiver accepts that (v4_unsummed_ok).
 """
 
 import sys
@@ -135,12 +136,13 @@ def main():
         raw = bytes(l2(CLIENT_MAC, EDGE_MAC, []) / l3(family, src, dst) / UDP(sport=sport, dport=53) / dns_query(pad))
         rows.append("\t".join(["dns_request", name, str(family), src, str(sport), dst, raw.hex()]))
 
-    def dns_answer(family, vip, client, **dns_fields):
+    def dns_answer(family, vip, client, udp_fields=None, **dns_fields):
         fields = dict(id=0x4c47, qr=1, aa=1, rd=0, qd=DNSQR(qname="www.example.net", qtype="A"),
                       an=DNSRR(rrname="www.example.net", type="A", ttl=300, rdata="192.0.2.1"),
                       ar=DNSRROPT(rclass=1232, z=0))
         fields.update(dns_fields)
-        return l2(EDGE_MAC, CLIENT_MAC, []) / l3(family, vip, client) / UDP(sport=53, dport=10007) / DNS(**fields)
+        return l2(EDGE_MAC, CLIENT_MAC, []) / l3(family, vip, client) / UDP(sport=53, dport=10007,
+                                                                          **(udp_fields or {})) / DNS(**fields)
 
     def add_dns(name, expect, pkt):
         rows.append("\t".join(["dns_answer", name, expect, bytes(pkt).hex()]))
@@ -161,6 +163,10 @@ def main():
     bad = bytearray(bytes(dns_answer(4, v4, c4)))
     bad[-1] ^= 0x01
     add_dns("bad_checksum", "bad_checksum", Ether(bytes(bad)))
+    # no checksum (zero): allowed on IPv4 (RFC 768), good only when the receiver is told so
+    # (v4_unsummed_ok, for Knot's XDP mode); never on IPv6
+    add_dns("unsummed_v4", "bad_checksum", dns_answer(4, v4, c4, udp_fields={"chksum": 0}))
+    add_dns("unsummed_v6", "bad_checksum", dns_answer(6, v6, c6, udp_fields={"chksum": 0}))
     # --- end DNS ---
 
     with open(sys.argv[1], "w") as f:

@@ -346,4 +346,26 @@ TEST(LoadgenDns, ReceiverChecksTheAnswerHeader) {
     if (r[1] == "bad_nxdomain") test_run(recv.prog_fd(), unhex(r[3]));
   EXPECT_EQ(recv.counts().good[0] - before.good[0], 1u);
 }
+
+TEST(LoadgenDns, UnsummedIpv4AnswersAreGoodOnlyWhenAccepted) {
+  lg::Receiver recv;
+  lg_recv_config c{};
+  c.service_port[0] = 53;
+  c.dport_base = 10000;
+  c.dport_count = 1000;
+  c.dns_slot = 1;
+  c.dns_id = lg::kDnsQueryId;
+  c.v4_unsummed_ok = 1;
+  recv.configure(c);
+  for (const auto& r : rows("dns_answer")) {
+    SCOPED_TRACE(r[1]);
+    const lg_recv_counts before = recv.counts();
+    test_run(recv.prog_fd(), unhex(r[3]));
+    const lg_recv_counts after = recv.counts();
+    // with the flag, only the IPv4 answer without a checksum changes verdict
+    const bool good = r[2] == "good" || r[1] == "unsummed_v4";
+    EXPECT_EQ(after.good[0] - before.good[0], good ? 1u : 0u);
+    EXPECT_EQ(after.bad[0] - before.bad[0], good ? 0u : 1u);
+  }
+}
 // --- end DNS ---
