@@ -59,14 +59,27 @@ anycastd_passed_total{reason="ntp_version"} 0
 anycastd_passed_total{reason="ntp_control"} 0
 anycastd_passed_total{reason="ntp_mode"} 0
 anycastd_passed_total{reason="ntp_no_clock"} 0
+anycastd_passed_total{reason="dns_malformed"} 0
+anycastd_passed_total{reason="dns_not_query"} 0
+anycastd_passed_total{reason="dns_qdcount"} 0
+anycastd_passed_total{reason="dns_class"} 0
+anycastd_passed_total{reason="dns_qtype"} 0
+anycastd_passed_total{reason="dns_sections"} 0
+anycastd_passed_total{reason="dns_edns"} 0
+anycastd_passed_total{reason="dns_long_name"} 0
+anycastd_passed_total{reason="dns_slow_answer"} 0
+anycastd_passed_total{reason="dns_no_room"} 0
+anycastd_passed_total{reason="dns_no_table"} 0
 # HELP anycastd_answered_total Frames the fast path answered, by service.
 # TYPE anycastd_answered_total counter
 anycastd_answered_total{service="echo"} 12
 anycastd_answered_total{service="ntp"} 0
+anycastd_answered_total{service="dns"} 0
 # HELP anycastd_answered_bytes_total Bytes of the frames the fast path answered, by service.
 # TYPE anycastd_answered_bytes_total counter
 anycastd_answered_bytes_total{service="echo"} 560
 anycastd_answered_bytes_total{service="ntp"} 0
+anycastd_answered_bytes_total{service="dns"} 0
 # HELP anycastd_group_state The group's state: 1 for the one it is in, 0 for the others.
 # TYPE anycastd_group_state gauge
 anycastd_group_state{group="dns",state="down"} 0

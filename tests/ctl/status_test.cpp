@@ -89,8 +89,8 @@ TEST(StatusJson, Groups) {
 TEST(StatusJson, CountersByName) {
   json c = status_to_json(sample_status())["counters"];
   EXPECT_EQ(c["packets"], (json{{"answer", 12}, {"pass", 3}}));
-  EXPECT_EQ(c["answered"], (json{{"echo", 12}, {"ntp", 0}}));
-  EXPECT_EQ(c["answered_bytes"], (json{{"echo", 560}, {"ntp", 0}}));
+  EXPECT_EQ(c["answered"], (json{{"echo", 12}, {"ntp", 0}, {"dns", 0}}));
+  EXPECT_EQ(c["answered_bytes"], (json{{"echo", 560}, {"ntp", 0}, {"dns", 0}}));
   EXPECT_EQ(c["passed"].size(), static_cast<std::size_t>(AC_PASS__COUNT));
   EXPECT_EQ(c["passed"]["not_udp"], 2);
   EXPECT_EQ(c["passed"]["port_unknown"], 1);
@@ -151,7 +151,7 @@ TEST(StatusText, TablesPerGroupAndVip) {
 
   // Counters: every service answered, pass reasons only where non-zero.
   EXPECT_TRUE(has_line(text, "  packets:   answer 12, pass 3"));
-  EXPECT_TRUE(has_line(text, "  answered:  echo 12 (560 bytes), ntp 0 (0 bytes)"));
+  EXPECT_TRUE(has_line(text, "  answered:  dns 0 (0 bytes), echo 12 (560 bytes), ntp 0 (0 bytes)"));
   EXPECT_TRUE(has_line(text, "  passed:    not_udp 2, port_unknown 1"));
 }
 

@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "zone_compiler.h"
+
+#include <sys/random.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "abi.h"
+#include "answer_builder.h"
+#include "dns_hash.h"
+#include "dns_image.h"
+#include "zone_reader.h"
+
+namespace anycastd::dns {
+
+namespace {
+
+// CNAMEs followed in one answer, as a bound against long chains (a loop is an error of its own).
+constexpr std::size_t max_cname_chain = 8;
+constexpr int max_seed_attempts = 16;
+constexpr std::uint32_t min_slots = 16;
+
+std::uint64_t random_seed()
+{
+  std::uint64_t seed = 0;
+  std::size_t got = 0;
+  while (got < sizeof seed) {
+    ssize_t n = getrandom(reinterpret_cast<char*>(&seed) + got, sizeof seed - got, 0);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      throw ZoneError(std::string("getrandom: ") + std::strerror(errno));
+    }
+    got += static_cast<std::size_t>(n);
+  }
+  return seed;
+}
+
+bool is_wildcard(std::string_view name)
+{
+  return name.size() >= 2 && name[0] == 1 && name[1] == '*';
+}
+
+// The arena: answer objects, identical ones stored once, a fast one never across a chunk.
+class Arena {
+ public:
+  struct Placed {
+    std::uint32_t offset;
+    bool slow;
+  };
+
+  Placed place(std::string&& object)
+  {
+    auto found = index_.find(object);
+    if (found != index_.end())
+      return found->second;
+    bool slow = object.size() > AC_DNS_FAST_MAX;
+    std::size_t at = (bytes_.size() + 3) & ~std::size_t{3};
+    if (!slow && at / AC_DNS_CHUNK != (at + object.size() - 1) / AC_DNS_CHUNK)
+      at = (at + AC_DNS_CHUNK - 1) / AC_DNS_CHUNK * AC_DNS_CHUNK;
+    if (at + object.size() > UINT32_MAX - AC_DNS_CHUNK)
+      throw ZoneError("the answer table's arena is over 4 GiB");
+    bytes_.resize(at + object.size());
+    std::memcpy(bytes_.data() + at, object.data(), object.size());
+    Placed placed{static_cast<std::uint32_t>(at), slow};
+    slow_ += slow;
+    index_.emplace(std::move(object), placed);
+    return placed;
+  }
+
+  const std::vector<std::uint8_t>& bytes() const { return bytes_; }
+  std::size_t objects() const { return index_.size(); }
+  std::size_t slow() const { return slow_; }
+
+ private:
+  std::vector<std::uint8_t> bytes_;
+  std::unordered_map<std::string, Placed> index_;
+  std::size_t slow_ = 0;
+};
+
+struct Entry {
+  std::uint32_t name;  // index into Compiler::names_
+  std::uint16_t qtype;
+  std::uint16_t zone;
+  std::uint32_t answer;
+  std::uint16_t flags;
+};
+
+// A name of the zone as the compiler sees it: a node with records, or an empty non-terminal.
+struct Info {
+  const Node* node = nullptr;  // null: empty non-terminal
+  bool cut = false;            // NS below the apex
+  bool occluded = false;       // below a cut: not served
+};
+
+class ZoneCompiler {
+ public:
+  ZoneCompiler(const Zone& zone, std::uint16_t index, Arena& arena, std::vector<std::string_view>& names,
+               std::vector<Entry>& entries, std::deque<WireName>& ents)
+      : zone_(zone), index_(index), arena_(arena), names_(names), entries_(entries), ents_(ents)
+  {
+  }
+
+  std::uint32_t run()
+  {
+    map_names();
+    const Node& apex = zone_.apex();
+    soa_ = apex.find(rrtype::SOA);
+    negative_ttl_ = std::min(soa_->ttl, zone_.soa_minimum);
+    nodata_ = arena_.place(negative(apex.owner, 0, AC_DNS_OUT_NODATA));
+    auto nxdomain = arena_.place(negative(apex.owner, 3, AC_DNS_OUT_NXDOMAIN));
+    for (const auto& [name, info] : info_) {
+      if (info.occluded)
+        continue;
+      try {
+        emit(name, info);
+      } catch (const AnswerTooLarge& e) {
+        throw ZoneError(zone_.where(info.node ? info.node->line : 0) + ": " + name_to_text(name) + ": " + e.what());
+      }
+    }
+    return nxdomain.offset;
+  }
+
+ private:
+  void map_names()
+  {
+    info_.reserve(zone_.nodes.size() * 2);
+    for (const auto& [name, node] : zone_.nodes)
+      info_.emplace(name, Info{&node, name != zone_.origin && node.find(rrtype::NS) != nullptr, false});
+    // Empty non-terminals: every name between a node and the apex.
+    for (const auto& [name, node] : zone_.nodes) {
+      for (std::string_view p = parent_name(name); p.size() > zone_.origin.size(); p = parent_name(p)) {
+        auto it = info_.find(p);
+        if (it != info_.end()) {
+          if (!it->second.node)
+            break;  // an empty non-terminal already has its ancestors
+          continue;
+        }
+        ents_.emplace_back(p);
+        info_.emplace(ents_.back(), Info{});
+      }
+    }
+    for (auto& [name, info] : info_) {
+      for (std::string_view p = parent_name(name); p.size() > zone_.origin.size(); p = parent_name(p)) {
+        auto it = info_.find(p);
+        if (it != info_.end() && it->second.cut) {
+          info.occluded = true;
+          break;
+        }
+      }
+    }
+  }
+
+  std::string negative(std::string_view apex, std::uint8_t rcode, std::uint8_t outcome)
+  {
+    AnswerBuilder b(apex, Query::suffix);
+    b.add(Section::authority, apex, false, *soa_, negative_ttl_);
+    return b.finish(rcode, AC_DNS_A_AA, outcome);
+  }
+
+  void entry(std::string_view name, std::uint16_t qtype, Arena::Placed placed, std::uint16_t flags = 0)
+  {
+    if (entries_.empty() || names_[entries_.back().name] != name)
+      names_.push_back(name);
+    auto n = static_cast<std::uint32_t>(names_.size() - 1);
+    entries_.push_back(Entry{n, qtype, index_, placed.offset,
+                             static_cast<std::uint16_t>(flags | (placed.slow ? AC_DNS_E_SLOW : 0))});
+  }
+
+  void emit(std::string_view name, const Info& info)
+  {
+    if (!info.node) {
+      entry(name, 0, nodata_);
+      return;
+    }
+    const Node& node = *info.node;
+    if (info.cut) {
+      AnswerBuilder b(node.owner, Query::suffix);
+      b.add(Section::authority, node.owner, false, *node.find(rrtype::NS));
+      entry(name, 0, arena_.place(b.finish(0, 0, AC_DNS_OUT_REFERRAL)), AC_DNS_E_DELEGATION);
+      // DS belongs to the parent side of the cut (RFC 4035 3.1.4.1).
+      const RRset* ds = node.find(rrtype::DS);
+      entry(name, rrtype::DS, ds ? positive(node.owner, Query::exact, *ds) : nodata_);
+      return;
+    }
+    Query query = is_wildcard(name) ? Query::wildcard : Query::exact;
+    for (const auto& set : node.rrsets)
+      entry(name, set.type, positive(node.owner, query, set));
+    if (node.find(rrtype::CNAME))
+      emit_chain(name, node, query);
+    else
+      entry(name, 0, nodata_);
+  }
+
+  Arena::Placed positive(std::string_view owner, Query query, const RRset& set)
+  {
+    AnswerBuilder b(owner, query);
+    b.add(Section::answer, owner, true, set);
+    return arena_.place(b.finish(0, AC_DNS_A_AA, AC_DNS_OUT_NOERROR));
+  }
+
+  // data: RRsets follow; nodata, nxdomain: the SOA follows; delegation: the cut's NS follow
+  // (as Knot: the child's servers answer the rest); outside: nothing follows.
+  enum class End { data, nodata, nxdomain, delegation, outside };
+
+  struct Target {
+    End end;
+    const Node* node = nullptr;  // data: the node (maybe a wildcard); delegation: the cut
+    bool at_cut = false;         // delegation: the name is the cut itself (its DS is ours)
+  };
+
+  struct Chain {
+    std::vector<std::pair<std::string_view, const RRset*>> links;  // (owner as written, CNAME)
+    Target end{End::outside};
+    std::string_view name;  // the last CNAME's target as written: the owner of what follows
+  };
+
+  // The topmost cut above an occluded name.
+  const Node* cut_above(std::string_view name) const
+  {
+    const Node* cut = nullptr;
+    for (std::string_view p = parent_name(name); p.size() > zone_.origin.size(); p = parent_name(p)) {
+      auto it = info_.find(p);
+      if (it != info_.end() && it->second.cut)
+        cut = it->second.node;
+    }
+    return cut;
+  }
+
+  // Where a name leads inside this zone, as the packet path's lookup would go.
+  Target resolve(std::string_view target) const
+  {
+    if (!is_at_or_below(target, zone_.origin))
+      return {End::outside};
+    auto it = info_.find(target);
+    if (it == info_.end()) {
+      std::string_view p = parent_name(target);
+      while ((it = info_.find(p)) == info_.end())
+        p = parent_name(p);
+      if (it->second.cut)
+        return {End::delegation, it->second.node};
+      if (it->second.occluded)
+        return {End::delegation, cut_above(p)};
+      std::string wild = std::string("\1*", 2) + std::string(p);
+      it = info_.find(wild);
+      if (it == info_.end())
+        return {End::nxdomain};
+    }
+    if (it->second.cut)
+      return {End::delegation, it->second.node, true};
+    if (it->second.occluded)
+      return {End::delegation, cut_above(it->first)};
+    if (!it->second.node)
+      return {End::nodata};
+    return {End::data, it->second.node};
+  }
+
+  Chain follow(std::string_view owner, const Node& start) const
+  {
+    Chain chain;
+    std::unordered_set<const Node*> seen{&start};
+    const Node* at = &start;
+    std::string_view written = owner;
+    for (;;) {
+      const RRset* cname = at->find(rrtype::CNAME);
+      if (chain.links.size() == max_cname_chain)
+        throw ZoneError(zone_.where(start.line) + ": the CNAME chain from " + name_to_text(start.owner) +
+                        " is longer than " + std::to_string(max_cname_chain));
+      chain.links.emplace_back(written, cname);
+      std::string_view target = cname->rdata.front();
+      chain.end = resolve(lower_name(target));
+      chain.name = target;
+      if (chain.end.end != End::data || !chain.end.node->find(rrtype::CNAME))
+        return chain;
+      if (!seen.insert(chain.end.node).second)
+        throw ZoneError(zone_.where(start.line) + ": CNAME loop from " + name_to_text(start.owner) + " at " +
+                        name_to_text(target));
+      at = chain.end.node;
+      written = target;
+    }
+  }
+
+  AnswerBuilder chain_builder(std::string_view owner, Query query, const Chain& chain) const
+  {
+    AnswerBuilder b(owner, query);
+    bool first = true;
+    for (const auto& [name, cname] : chain.links) {
+      b.add(Section::answer, name, first, *cname);
+      first = false;
+    }
+    return b;
+  }
+
+  void emit_chain(std::string_view name, const Node& node, Query query)
+  {
+    Chain chain = follow(node.owner, node);
+    const Target& end = chain.end;
+    AnswerBuilder b = chain_builder(node.owner, query, chain);
+    switch (end.end) {
+    case End::data:
+    case End::nodata:
+      b.add(Section::authority, zone_.apex().owner, false, *soa_, negative_ttl_);
+      entry(name, 0, arena_.place(b.finish(0, AC_DNS_A_AA, AC_DNS_OUT_NODATA)));
+      break;
+    case End::nxdomain:
+      b.add(Section::authority, zone_.apex().owner, false, *soa_, negative_ttl_);
+      entry(name, 0, arena_.place(b.finish(3, AC_DNS_A_AA, AC_DNS_OUT_NXDOMAIN)));
+      break;
+    case End::delegation:
+      b.add(Section::authority, end.node->owner, false, *end.node->find(rrtype::NS));
+      entry(name, 0, arena_.place(b.finish(0, AC_DNS_A_AA, AC_DNS_OUT_NOERROR)));
+      break;
+    case End::outside:
+      entry(name, 0, arena_.place(b.finish(0, AC_DNS_A_AA, AC_DNS_OUT_NOERROR)));
+      break;
+    }
+    if (end.end == End::delegation && end.at_cut && !node.find(rrtype::DS)) {
+      // The cut's DS is the parent's: answered here, not referred.
+      AnswerBuilder ds = chain_builder(node.owner, query, chain);
+      if (const RRset* set = end.node->find(rrtype::DS)) {
+        ds.add(Section::answer, chain.name, false, *set);
+        entry(name, rrtype::DS, arena_.place(ds.finish(0, AC_DNS_A_AA, AC_DNS_OUT_NOERROR)));
+      } else {
+        ds.add(Section::authority, zone_.apex().owner, false, *soa_, negative_ttl_);
+        entry(name, rrtype::DS, arena_.place(ds.finish(0, AC_DNS_A_AA, AC_DNS_OUT_NODATA)));
+      }
+    }
+    if (end.end != End::data)
+      return;
+    for (const auto& set : end.node->rrsets) {
+      if (node.find(set.type))
+        continue;  // the owner's own RRset of that type (CNAME, RRSIG, NSEC) answers
+      AnswerBuilder t = chain_builder(node.owner, query, chain);
+      t.add(Section::answer, chain.name, false, set);
+      entry(name, set.type, arena_.place(t.finish(0, AC_DNS_A_AA, AC_DNS_OUT_NOERROR)));
+    }
+  }
+
+  const Zone& zone_;
+  std::uint16_t index_;
+  Arena& arena_;
+  std::vector<std::string_view>& names_;
+  std::vector<Entry>& entries_;
+  std::unordered_map<std::string_view, Info> info_;
+  std::deque<WireName>& ents_;  // empty non-terminals' names: `names_` points into them
+  const RRset* soa_ = nullptr;
+  std::uint32_t negative_ttl_ = 0;
+  Arena::Placed nodata_{};
+};
+
+std::uint32_t slot_count_for(std::size_t entries)
+{
+  std::uint64_t n = min_slots;
+  while (n < 2 * entries)
+    n <<= 1;
+  if (n > UINT32_MAX / 2)
+    throw ZoneError("too many names for one answer table");
+  return static_cast<std::uint32_t>(n);
+}
+
+// A seed under which no two names of the table share (hash, length), and the slots it gives.
+std::vector<ac_dns_slot> place_slots(const std::vector<std::string_view>& names, const std::vector<Entry>& entries,
+                                     std::uint32_t slot_count, std::uint64_t& seed)
+{
+  std::vector<std::uint64_t> hashes(names.size());
+  std::vector<std::uint32_t> order(names.size());
+  for (int attempt = 0; attempt < max_seed_attempts; attempt++) {
+    seed = random_seed();
+    for (std::size_t i = 0; i < names.size(); i++) {
+      hashes[i] = ac_dns_hash_name(seed, reinterpret_cast<const __u8*>(names[i].data()),
+                                   static_cast<__u32>(names[i].size()));
+      order[i] = static_cast<std::uint32_t>(i);
+    }
+    auto key = [&](std::uint32_t i) { return std::pair(hashes[i], names[i].size()); };
+    std::sort(order.begin(), order.end(), [&](auto a, auto b) { return key(a) < key(b); });
+    bool collision = false;
+    for (std::size_t i = 1; i < order.size() && !collision; i++)
+      collision = key(order[i]) == key(order[i - 1]);
+    if (collision)
+      continue;
+    std::vector<ac_dns_slot> slots(slot_count);
+    for (const auto& e : entries) {
+      ac_dns_slot s{};
+      s.key.hash = hashes[e.name];
+      s.key.qtype = e.qtype;
+      s.key.name_len = static_cast<__u8>(names[e.name].size());
+      s.entry.answer = e.answer;
+      s.entry.zone = e.zone;
+      s.entry.flags = e.flags;
+      std::uint32_t i = ac_dns_slot_index(&s.key, slot_count);
+      while (slots[i].key.name_len != 0)
+        i = (i + 1) & (slot_count - 1);
+      slots[i] = s;
+    }
+    return slots;
+  }
+  throw ZoneError("no hash seed without collisions in " + std::to_string(max_seed_attempts) + " attempts");
+}
+
+void check_overlaps(const std::vector<Zone>& zones)
+{
+  for (std::size_t i = 0; i < zones.size(); i++) {
+    for (std::size_t j = 0; j < zones.size(); j++) {
+      if (i != j && is_at_or_below(zones[i].origin, zones[j].origin) && (zones[i].origin != zones[j].origin || i > j))
+        throw ZoneError(zones[i].file + ": zone " + name_to_text(zones[i].origin) +
+                        (zones[i].origin == zones[j].origin ? " is configured twice (also from "
+                                                            : " lies inside zone " + name_to_text(zones[j].origin) + " (from ") +
+                        zones[j].file + "): overlapping zones are not supported");
+    }
+  }
+}
+
+std::size_t round_up(std::size_t n, std::size_t to)
+{
+  return (n + to - 1) / to * to;
+}
+
+}  // namespace
+
+CompiledTable compile(const std::vector<Zone>& zones)
+{
+  if (zones.empty())
+    throw ZoneError("no zones to compile");
+  if (zones.size() > UINT16_MAX)
+    throw ZoneError("more than 65535 zones");
+  check_overlaps(zones);
+
+  Arena arena;
+  std::vector<std::string_view> names;
+  std::vector<Entry> entries;
+  std::deque<WireName> ents;
+  std::vector<ac_dns_zone> zone_rows;
+  CompiledTable out;
+  for (std::size_t i = 0; i < zones.size(); i++) {
+    const Zone& z = zones[i];
+    ZoneCompiler zc(z, static_cast<std::uint16_t>(i), arena, names, entries, ents);
+    zone_rows.push_back(ac_dns_zone{zc.run(), z.serial});
+    out.zones.push_back(ZoneStats{name_to_text(z.origin), z.file, z.serial, z.records, z.nodes.size()});
+  }
+
+  std::uint32_t slot_count = slot_count_for(entries.size());
+  std::uint64_t seed = 0;
+  std::vector<ac_dns_slot> slots = place_slots(names, entries, slot_count, seed);
+
+  ac_dns_table t{};
+  t.magic = AC_DNS_TABLE_MAGIC;
+  t.version = AC_DNS_TABLE_VERSION;
+  t.seed = seed;
+  t.slot_count = slot_count;
+  t.entry_count = static_cast<__u32>(entries.size());
+  t.zone_count = static_cast<__u32>(zone_rows.size());
+  t.arena_size = static_cast<__u32>(round_up(std::max<std::size_t>(arena.bytes().size(), 1), AC_DNS_CHUNK));
+  std::size_t slots_at = round_up(sizeof t, 64);
+  std::size_t zones_at = slots_at + slots.size() * sizeof(ac_dns_slot);
+  std::size_t arena_at = round_up(zones_at + zone_rows.size() * sizeof(ac_dns_zone), AC_DNS_CHUNK);
+  std::size_t total = arena_at + t.arena_size;
+  if (total > UINT32_MAX)
+    throw ZoneError("the answer table is over 4 GiB");
+  t.slots = static_cast<__u32>(slots_at);
+  t.zones = static_cast<__u32>(zones_at);
+  t.arena = static_cast<__u32>(arena_at);
+
+  out.image.assign(total, 0);
+  std::memcpy(out.image.data(), &t, sizeof t);
+  std::memcpy(out.image.data() + slots_at, slots.data(), slots.size() * sizeof(ac_dns_slot));
+  std::memcpy(out.image.data() + zones_at, zone_rows.data(), zone_rows.size() * sizeof(ac_dns_zone));
+  std::memcpy(out.image.data() + arena_at, arena.bytes().data(), arena.bytes().size());
+  out.entries = entries.size();
+  out.answers = arena.objects();
+  out.slow_answers = arena.slow();
+  return out;
+}
+
+CompiledTable compile_zones(const std::vector<ZoneSource>& sources)
+{
+  std::vector<Zone> zones;
+  zones.reserve(sources.size());
+  for (const auto& s : sources)
+    zones.push_back(read_zone(s));
+  return compile(zones);
+}
+
+}  // namespace anycastd::dns
