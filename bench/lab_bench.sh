@@ -331,9 +331,10 @@ wait_dns() {
 	done
 }
 
-# knot_conf [XDP]: knotd's config for the bench zone. Sockets: one listener per VIP, as many UDP
-# workers as the socket server's threads. XDP: also the edge veth in Knot's XDP mode. Knot's RRL
-# is a module (mod-rrl) and stays unloaded: off.
+# knot_conf sockets|xdp LOG: knotd's config for the bench zone. Sockets: one listener per VIP, as
+# many UDP workers as the socket server's threads. XDP: the edge veth in Knot's XDP mode and no
+# socket listener, so that every answer counted is an XDP one. Knot's RRL is a module (mod-rrl)
+# and stays unloaded: off.
 knot_conf() {
 	mkdir -p "$LAB_TMP/knot/run" "$LAB_TMP/knot/db"
 	{
@@ -343,16 +344,17 @@ knot_conf() {
 		echo "    udp-workers: $SERVER_THREADS"
 		echo "    tcp-workers: 1"
 		echo "    background-workers: 1"
-		echo "    listen: [ $(vip_list | sed 's/.*/"&@53"/' | paste -sd, -) ]"
-		if [[ ${1:-} == xdp ]]; then
+		if [[ $1 == xdp ]]; then
 			echo "xdp:"
 			echo "    listen: $LAB_EDGE_IF@53"
 			echo "    udp: on"
+		else
+			echo "    listen: [ $(vip_list | sed 's/.*/"&@53"/' | paste -sd, -) ]"
 		fi
 		echo "database:"
 		echo "    storage: \"$LAB_TMP/knot/db\""
 		echo "log:"
-		echo "  - target: \"$LAB_TMP/${2:-knotd}.log\""
+		echo "  - target: \"$LAB_TMP/$2.log\""
 		echo "    any: info"
 		echo "zone:"
 		echo "  - domain: example.net"
@@ -371,6 +373,7 @@ sys_knotd_start() {
 	edge_xdp obj "$PASS_OBJ" sec xdp
 	local_vips add
 	knot_conf sockets knotd
+	: >"$LAB_TMP/knotd.log"
 	ip netns exec "$LAB_EDGE" taskset -c "$(peer_cpus)" knotd -c "$LAB_TMP/knot.conf" >>"$LAB_TMP/knotd.log" 2>&1 &
 	KNOT_PID=$!
 	LAB_PIDS+=("$KNOT_PID")
@@ -387,24 +390,31 @@ sys_knotd_stop() {
 sys_knotd_pid() { edge_pids "$KNOT_PID"; }
 
 # knotd in its XDP mode: Knot attaches its own program to the edge veth and answers from AF_XDP
-# sockets, one XDP worker per queue; the socket listeners stay (Knot's advice, for TCP).
+# sockets. It opens one per queue as the interface's "combined" channels count them, and veth
+# counts its queues as RX and TX channels, none combined: Knot takes one queue, hence
+# BENCH_QUEUES=1 (frames on another queue would go past it to the kernel, unanswered).
 sys_knotd_xdp_start() {
 	[[ $SERVICE == dns ]] || lab_fail "knotd serves DNS: run it with BENCH_SERVICE=dns"
-	local_vips add
+	((QUEUES == 1)) || lab_fail "knotd_xdp answers on one veth queue (see above): run it with BENCH_QUEUES=1"
 	knot_conf xdp knotd_xdp
+	: >"$LAB_TMP/knotd_xdp.log"
 	ip netns exec "$LAB_EDGE" taskset -c "$(peer_cpus)" knotd -c "$LAB_TMP/knot.conf" >>"$LAB_TMP/knotd_xdp.log" 2>&1 &
 	KNOT_PID=$!
 	LAB_PIDS+=("$KNOT_PID")
-	wait_dns knotd_xdp "$KNOT_PID"
-	lab_has_xdp "$LAB_EDGE" "$LAB_EDGE_IF" ||
-		lab_fail "knotd started without its XDP program on $LAB_EDGE_IF: $(grep -i xdp "$LAB_TMP/knotd_xdp.log")"
+	local deadline=$((SECONDS + 15))
+	until grep -q "initialized XDP interface $LAB_EDGE_IF" "$LAB_TMP/knotd_xdp.log" &&
+		grep -q "example.net.\] loaded" "$LAB_TMP/knotd_xdp.log"; do
+		kill -0 "$KNOT_PID" 2>/dev/null || lab_fail "knotd (XDP) exited: $(tail -20 "$LAB_TMP/knotd_xdp.log")"
+		((SECONDS < deadline)) || lab_fail "knotd (XDP) did not set up $LAB_EDGE_IF and load the zone within 15 s: $(tail -20 "$LAB_TMP/knotd_xdp.log")"
+		sleep 0.1
+	done
+	lab_has_xdp "$LAB_EDGE" "$LAB_EDGE_IF" || lab_fail "knotd (XDP) left no program on $LAB_EDGE_IF"
 	edge_isolate
 }
 sys_knotd_xdp_stop() {
 	kill -TERM "$KNOT_PID"
 	wait "$KNOT_PID" || lab_fail "knotd exited with $?: $(tail -20 "$LAB_TMP/knotd_xdp.log")"
 	KNOT_PID=""
-	local_vips del
 	# knotd leaves its program on the interface when it exits
 	edge_xdp off
 }
