@@ -118,6 +118,10 @@ cat >>"$conf" <<-EOF
 EOF
 lab_start_anycastd "$ANYCASTD" "$conf"
 pid=$LAB_ANYCASTD_PID
+STATUS_JSON=$("$ANYCASTCTL" --socket "$LAB_TMP/anycastd.sock" status --json) ||
+	lab_fail "anycastctl status --json failed: $STATUS_JSON"
+lab_expect_eq "status: the zone loaded (origin, serial, records)" "example.net. 2024060101 42" \
+	"$(json_get '" ".join(str(d["status"]["dns"]["zones"][0][k]) for k in ("origin", "serial", "records"))')"
 
 lab_client "$LAB_PYTHON" "$LAB_DIR/dns_lab.py" --knot4 "$KNOT4" --knot6 "$KNOT6" --vip4 "$VIP4" --vip6 "$VIP6" \
 	--edge-ns "$LAB_EDGE" --anycastctl "$ANYCASTCTL" --socket "$LAB_TMP/anycastd.sock" || {
