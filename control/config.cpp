@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -28,6 +29,8 @@ static_assert(std::size(kWellKnownPort) == AC_SVC__COUNT, "a new service needs i
 
 constexpr std::uint32_t kVipMaxEntriesLimit = 1u << 24;
 constexpr std::uint32_t kAllowMaxEntriesLimit = 1u << 20;
+constexpr std::int64_t kDnsRrlRateMax = 1'000'000;
+constexpr std::int64_t kDnsRrlSlipMax = 100;  // as Knot: 0 (never slip) to 100
 
 bool valid_interface_name(const std::string& name) {
   return !name.empty() && name.size() < IFNAMSIZ && name.find_first_of("/: \t") == std::string::npos;
@@ -145,6 +148,112 @@ AnycastConfig read_anycast(const Reader& r, const toml::table& root) {
   return a;
 }
 
+// A zone's origin as a domain name in text: labels of 1 to 63 letters, digits, '-' or '_', at
+// most 255 bytes in wire form; a final dot is optional, "." alone is the root. Returns the
+// origin lowercased without the final dot, or "" with `problem` set.
+std::string zone_origin(std::string text, std::string& problem) {
+  if (text == ".") return text;
+  if (!text.empty() && text.back() == '.') text.pop_back();
+  if (text.empty()) {
+    problem = "is empty (a domain name such as \"example.net\", or \".\" for the root)";
+    return "";
+  }
+  std::size_t wire = 1, label = 0;
+  for (char& c : text) {
+    if (c == '.') {
+      if (label == 0) break;
+      wire += label + 1;
+      label = 0;
+      continue;
+    }
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') {
+      problem = "has a character a zone name does not take here ('" + std::string(1, c) +
+                "'): letters, digits, '-' and '_' between dots";
+      return "";
+    }
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (++label > 63) {
+      problem = "has a label longer than 63 bytes";
+      return "";
+    }
+  }
+  if (label == 0) {
+    problem = "has an empty label (two dots in a row, or a leading dot)";
+    return "";
+  }
+  wire += label + 1;
+  if (wire > 255) {
+    problem = "is longer than 255 bytes in wire form";
+    return "";
+  }
+  return text;
+}
+
+// [services.dns]: slow_path, [[services.dns.zone]] and [services.dns.rrl]. Whether a group
+// carrying dns has zones is checked with the groups (check_dns_zones).
+DnsServiceConfig read_dns(const Reader& r, const toml::table& s, const std::string& path) {
+  DnsServiceConfig dns;
+  if (auto b = r.optional_bool(s, path, "slow_path")) dns.slow_path = *b;
+
+  const std::string zone_path = path + ".zone";
+  if (const toml::node* node = s.get("zone")) {
+    if (!node->is_array()) r.wrong_type(*node, zone_path, "an array of tables ([[" + zone_path + "]])");
+    const toml::array& zones = *node->as_array();
+    std::vector<toml::source_region> where;
+    for (std::size_t i = 0; i < zones.size(); ++i) {
+      std::string at = zone_path + "[" + std::to_string(i) + "]";
+      if (!zones[i].is_table()) r.wrong_type(zones[i], at, "a table");
+      const toml::table& z = *zones[i].as_table();
+      r.reject_unknown(z, at, {"origin", "file"});
+      DnsZoneConfig zone;
+      std::string problem;
+      zone.origin = zone_origin(r.required_string(z, at, "origin"), problem);
+      if (!problem.empty()) r.fail(z.get("origin")->source(), at + ".origin", problem);
+      auto file = r.optional_path(z, at, "file", false);
+      if (!file) r.fail(z.source(), at + ".file", "missing (a required string: the zone's master file, an absolute path)");
+      zone.file = *file;
+      // One table answers for all zones: a name must belong to one zone only. A child zone is
+      // served by its parent's delegation, or from a list without the parent.
+      auto below = [](const std::string& child, const std::string& parent) {
+        return parent == "." || (child.size() > parent.size() && child.ends_with(parent) &&
+                                 child[child.size() - parent.size() - 1] == '.');
+      };
+      for (std::size_t j = 0; j < dns.zones.size(); ++j) {
+        const std::string& other = dns.zones[j].origin;
+        std::string there = zone_path + "[" + std::to_string(j) + "] (line " + std::to_string(where[j].begin.line) + ")";
+        if (other == zone.origin)
+          r.fail(z.get("origin")->source(), at + ".origin", "\"" + zone.origin + "\" is already the origin of " + there);
+        if (below(zone.origin, other) || below(other, zone.origin))
+          r.fail(z.get("origin")->source(), at + ".origin",
+                 "\"" + zone.origin + "\" and \"" + other + "\" of " + there +
+                     " overlap: zones may not nest (serve the child through a delegation in its parent)");
+      }
+      where.push_back(z.source());
+      dns.zones.push_back(std::move(zone));
+    }
+  }
+
+  if (const toml::table* rrl = r.optional_table(s, path, "rrl")) {
+    const std::string rrl_path = path + ".rrl";
+    r.reject_unknown(*rrl, rrl_path, {"rate", "slip"});
+    if (auto n = r.optional_integer(*rrl, rrl_path, "rate", 0, kDnsRrlRateMax)) dns.rrl.rate = static_cast<std::uint32_t>(*n);
+    if (auto n = r.optional_integer(*rrl, rrl_path, "slip", 0, kDnsRrlSlipMax)) dns.rrl.slip = static_cast<std::uint32_t>(*n);
+  }
+  return dns;
+}
+
+// A group carrying dns answers from the zones: without one, every query would be refused.
+void check_dns_zones(const Reader& r, const toml::table& root, const Config& config) {
+  const ServiceConfig* dns = dns_service(config);
+  if (!dns || !dns->dns.zones.empty()) return;
+  for (const GroupConfig& g : config.groups)
+    if (g.services & (1u << AC_SVC_DNS)) {
+      const toml::node* table = root.get("services")->as_table()->get("dns");
+      r.fail(table->source(), "services.dns.zone",
+             "missing: group \"" + g.name + "\" carries dns, which needs at least one [[services.dns.zone]] (origin, file)");
+    }
+}
+
 std::vector<ServiceConfig> read_services(const Reader& r, const toml::table& root, const DatapathConfig& datapath) {
   std::vector<ServiceConfig> services;
   const toml::table* t = r.optional_table(root, "", "services");
@@ -182,6 +291,9 @@ std::vector<ServiceConfig> read_services(const Reader& r, const toml::table& roo
           r.fail(s.get("chrony_socket")->source(), path + ".chrony_socket", "only used with clock = \"chrony\"");
         service.clock.chrony_socket = *socket;
       }
+    } else if (service.id == AC_SVC_DNS) {
+      r.reject_unknown(s, path, {"port", "allow", "slow_path", "zone", "rrl"});
+      service.dns = read_dns(r, s, path);
     } else {
       r.reject_unknown(s, path, {"port", "allow"});
     }
@@ -335,6 +447,7 @@ Config parse_config(std::string_view text, const std::string& source_name) {
   c.anycast = read_anycast(r, root);
   c.services = read_services(r, root, c.datapath);
   read_groups(r, root, c);
+  check_dns_zones(r, root, c);
   c.control = read_control(r, root);
   c.metrics = read_metrics(r, root);
   c.log = read_log(r, root);
@@ -348,6 +461,12 @@ Config load_config(const std::string& path) {
   text << file.rdbuf();
   if (file.bad()) throw ConfigError(path + ": cannot read: " + std::strerror(errno));
   return parse_config(text.str(), path);
+}
+
+const ServiceConfig* dns_service(const Config& config) {
+  for (const ServiceConfig& s : config.services)
+    if (s.id == AC_SVC_DNS) return &s;
+  return nullptr;
 }
 
 FastpathTables build_tables(const Config& config) {

@@ -73,11 +73,34 @@ struct AnycastConfig {
   std::string loopback = "lo";
 };
 
+// [[services.dns.zone]]: one zone, compiled from its master file at start and on every reload.
+struct DnsZoneConfig {
+  std::string origin;  // lowercase, no final dot ("example.net"); "." is the root
+  std::string file;    // absolute path
+  bool operator==(const DnsZoneConfig&) const = default;
+};
+
+// [services.dns.rrl]: response rate limiting per source prefix (/24, /56). Parsed and carried;
+// the fast path enforces it once the shared rate limiter (dataplane/core/ratelimit.h) is in.
+struct DnsRrlConfig {
+  std::uint32_t rate = 200;  // responses per second per source prefix; 0: off
+  std::uint32_t slip = 2;    // over the limit, every slip-th reply goes out truncated (TC=1); 0: none
+  bool operator==(const DnsRrlConfig&) const = default;
+};
+
+struct DnsServiceConfig {
+  bool slow_path = true;  // anycastd's own UDP + TCP server on the VIPs through the kernel
+  std::vector<DnsZoneConfig> zones;
+  DnsRrlConfig rrl;
+  bool operator==(const DnsServiceConfig&) const = default;
+};
+
 struct ServiceConfig {
   ac_service id;
   std::uint16_t port;
   std::vector<Prefix> allow;  // empty: every source
   NtpServiceClock clock;      // ntp only: where the time's quality comes from
+  DnsServiceConfig dns;       // dns only: zones, slow path, rate limiting
   std::string_view name() const { return ac_service_names[id]; }
 };
 
@@ -148,6 +171,9 @@ struct Config {
   MetricsConfig metrics;
   LogConfig log;
 };
+
+// [services.dns], when configured (nullptr otherwise).
+const ServiceConfig* dns_service(const Config& config);
 
 // Both throw ConfigError. `source_name` is what error messages call the text (the file's path).
 Config load_config(const std::string& path);

@@ -31,6 +31,8 @@
 #include "stats_log.h"
 #include "datapath/dpdk_datapath.h"
 #include "datapath/xdp_datapath.h"
+#include "dns_table_loader.h"
+#include "zone.h"
 
 namespace anycastd {
 namespace {
@@ -125,6 +127,10 @@ class Daemon {
   void sync_tables();
   // With [services.ntp], (re)starts reading its clock when the settings changed; without, stops.
   void update_clock();
+  // With zones in [services.dns]: compiles them (throws dns::ZoneError, the table in use stays).
+  std::optional<CompiledDns> compile_zones(const Config& config);
+  // Hands a compiled table to the fast path; "" or why it refused (the table in use stays).
+  std::string install_dns(CompiledDns table);
   GroupEnvironment environment();
   int timeout_ms(Clock::time_point now) const;
 
@@ -139,6 +145,7 @@ class Daemon {
   std::unique_ptr<Datapath> datapath_;
   std::unique_ptr<ClockRefresher> clock_;  // with [services.ntp]: the clock state it answers with
   std::optional<NtpServiceClock> clock_config_;
+  DnsTableLoader dns_;
   std::optional<ctl::ControlServer> control_;
   std::optional<metrics::MetricsServer> metrics_;
   // Declared after what they use, so they go first: a group withdraws before the fast path goes.
@@ -262,6 +269,11 @@ void Daemon::start() {
   }
   report_leftovers(LoopbackSnapshot::take(*netlink_, loopback_), config_, loopback_);
   update_clock();
+  // A zone that does not compile stops the start, as a bad configuration does. A fast path that
+  // cannot take the table leaves DNS to the kernel (dns_no_table) and says so.
+  if (std::optional<CompiledDns> table = compile_zones(config_))
+    if (std::string refused = install_dns(std::move(*table)); !refused.empty())
+      spdlog::error("DNS: {}; DNS queries go to the kernel", refused);
 
   // Groups decide what answers before the program is attached, so that taking over from a
   // predecessor (adopt) swaps one answering program for another with no gap.
@@ -313,19 +325,49 @@ void Daemon::update_clock() {
   if (auto state = clock_->take()) datapath_->write_ntp_state(*state);
 }
 
+std::optional<CompiledDns> Daemon::compile_zones(const Config& config) {
+  const ServiceConfig* dns = dns_service(config);
+  if (!dns || dns->dns.zones.empty()) return std::nullopt;
+  return dns_.compile(dns->dns.zones);
+}
+
+std::string Daemon::install_dns(CompiledDns table) {
+  try {
+    datapath_->write_dns_table(table.image);
+  } catch (const std::runtime_error& e) {
+    dns_.failed(e.what());
+    return e.what();
+  }
+  std::string zones;
+  for (const DnsZoneStatus& z : table.zones)
+    zones += fmt::format("{}{} serial {} ({} records)", zones.empty() ? "" : ", ", z.origin, z.serial, z.records);
+  spdlog::info("DNS table loaded: {}; {} entries, {} bytes", zones, table.entries, table.image->size());
+  dns_.installed(std::move(table));
+  return "";
+}
+
 std::string Daemon::reload() {
   notifier_.send("RELOADING=1");
   Config next;
+  // All or nothing: the file, then the zones it names, then the fast path taking their table;
+  // the first that fails leaves the configuration and the table in use as they were.
+  auto reject = [&](const std::string& why) {
+    spdlog::error("reload rejected, the running configuration stays: {}", why);
+    notifier_.send("READY=1\nSTATUS=reload rejected: " + why);
+    ++reload_failures_;
+    last_reload_error_ = why;
+    return why;
+  };
   try {
     next = load_config(options_.config_path);
     if (std::string key = restart_only_change(config_, next); !key.empty())
       throw ConfigError(options_.config_path + ": " + key + " changed: that takes a restart, not a reload");
+    if (std::optional<CompiledDns> table = compile_zones(next))
+      if (std::string refused = install_dns(std::move(*table)); !refused.empty()) return reject(refused);
   } catch (const ConfigError& e) {
-    spdlog::error("reload rejected, the running configuration stays: {}", e.what());
-    notifier_.send("READY=1\nSTATUS=reload rejected: " + std::string(e.what()));
-    ++reload_failures_;
-    last_reload_error_ = e.what();
-    return e.what();
+    return reject(e.what());
+  } catch (const dns::ZoneError& e) {
+    return reject(e.what());
   }
 
   Clock::time_point now = Clock::now();
@@ -378,6 +420,7 @@ DaemonStatus Daemon::snapshot() const {
   s.reloads = reloads_;
   s.reload_failures = reload_failures_;
   s.last_reload_error = last_reload_error_;
+  if (dns_service(config_)) s.dns = dns_.status();
   return s;
 }
 
@@ -423,8 +466,9 @@ nlohmann::json Daemon::handle(const ctl::Request& request) {
       // The new image starts from the file: one that does not load would end the daemon and
       // leave the routes and answers out with nothing checking them.
       try {
-        (void)load_config(options_.config_path);
-      } catch (const ConfigError& e) {
+        Config next = load_config(options_.config_path);
+        if (const ServiceConfig* dns = dns_service(next); dns && !dns->dns.zones.empty()) compile_dns(dns->dns.zones);
+      } catch (const std::runtime_error& e) {  // ConfigError, dns::ZoneError
         spdlog::error("restart refused, the running instance stays: {}", e.what());
         throw ctl::RequestError("restart refused, the running instance stays: " + std::string(e.what()));
       }

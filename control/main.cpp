@@ -9,6 +9,8 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "dns_table_loader.h"
+#include "zone.h"
 
 namespace {
 
@@ -17,7 +19,8 @@ constexpr const char* kUsage =
     "       anycastd --help | --version\n"
     "\n"
     "  -c, --config FILE      the configuration (TOML), see docs/configuration.md\n"
-    "      --check            validate FILE, print \"FILE: ok\" or the error, and exit (needs no root)\n"
+    "      --check            validate FILE and the zone files it names, print \"FILE: ok\" or the\n"
+    "                         error, and exit (needs no root)\n"
     "  -l, --log-level LEVEL  trace, debug, info, warn, error, critical or off; overrides [log] level\n"
     "      --adopt            take over from a running instance (what `anycastctl restart` does):\n"
     "                         the fast path is swapped without a gap, announced groups stay up\n"
@@ -25,8 +28,8 @@ constexpr const char* kUsage =
     "  -V, --version          the version\n"
     "\n"
     "Runs in the foreground and logs to stderr. SIGTERM or SIGINT: withdraw every group, answer\n"
-    "for drain_ms, stop answering, detach, exit 0. SIGHUP: reload FILE (a bad file is rejected\n"
-    "and the running configuration stays). Needs CAP_BPF and CAP_NET_ADMIN.\n";
+    "for drain_ms, stop answering, detach, exit 0. SIGHUP: reload FILE and the zone files (a bad\n"
+    "file is rejected and the running configuration and zones stay). Needs CAP_BPF and CAP_NET_ADMIN.\n";
 
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "anycastd: %s\n%s", message.c_str(), kUsage);
@@ -72,6 +75,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (check) {
+    // The zones too: a file that does not compile would stop the start, or be refused by a reload.
+    if (const anycastd::ServiceConfig* dns = anycastd::dns_service(config); dns && !dns->dns.zones.empty()) {
+      try {
+        anycastd::compile_dns(dns->dns.zones);
+      } catch (const anycastd::dns::ZoneError& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return 1;
+      }
+    }
     std::printf("%s: ok\n", config_path.c_str());
     return 0;
   }

@@ -60,6 +60,26 @@ struct DpdkStatus {
   std::vector<std::pair<std::string, std::uint64_t>> xstats;  // the port's extended statistics
 };
 
+// The DNS service's answer table (control/dns_table_loader.h): the zones in the table the fast
+// path answers from, its size, and how the last compilation (start, reload) went.
+struct DnsZoneStatus {
+  std::string origin;  // "example.net."
+  std::string file;
+  std::uint32_t serial = 0;
+  std::uint64_t records = 0;
+};
+
+struct DnsStatus {
+  std::vector<DnsZoneStatus> zones;  // of the table in use; empty before the first one
+  std::uint64_t entries = 0;         // keys in its hash
+  std::uint64_t bytes = 0;           // the image's size: what each datapath holds
+  WallClock::time_point loaded{};    // when the table in use was compiled
+  WallClock::time_point last_load{};  // the last attempt, good or bad
+  bool last_load_ok = false;
+  std::string last_load_error;  // "FILE:LINE: what", or what the fast path said when it refused
+  std::uint64_t loads = 0, load_failures = 0;
+};
+
 struct DaemonStatus {
   // When the snapshot was taken, on both clocks: the reports give ages ("12 s ago") relative to
   // it, and place the route signals' steady_clock times on the wall clock through it. Left at
@@ -81,6 +101,7 @@ struct DaemonStatus {
   std::uint64_t reloads = 0;
   std::uint64_t reload_failures = 0;
   std::string last_reload_error;
+  std::optional<DnsStatus> dns;  // with [services.dns]
 };
 
 }  // namespace anycastd

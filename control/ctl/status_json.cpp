@@ -101,10 +101,26 @@ json counters_json(const ac_stats& s) {
     answered[ac_service_names[i]] = s.answered[i];
     bytes[ac_service_names[i]] = s.answered_bytes[i];
   }
+  json dns = json::object();
+  for (unsigned i = 0; i < AC_DNS_OUT__COUNT; ++i) dns[ac_dns_outcome_names[i]] = s.dns[i];
   return json{{"packets", std::move(packets)},
               {"passed", std::move(passed)},
               {"answered", std::move(answered)},
-              {"answered_bytes", std::move(bytes)}};
+              {"answered_bytes", std::move(bytes)},
+              {"dns", std::move(dns)}};
+}
+
+json dns_json(const DnsStatus& d, const Now& now) {
+  json zones = json::array();
+  for (const auto& z : d.zones)
+    zones.push_back(json{{"origin", z.origin}, {"file", z.file}, {"serial", z.serial}, {"records", z.records}});
+  return json{{"zones", std::move(zones)},
+              {"entries", d.entries},
+              {"memory_bytes", d.bytes},
+              {"loaded", time_json(d.loaded, now)},
+              {"last_load", json{{"at", time_json(d.last_load, now)}, {"ok", d.last_load_ok}, {"error", d.last_load_error}}},
+              {"loads", d.loads},
+              {"load_failures", d.load_failures}};
 }
 
 json datapath_counters_json(const channel::DatapathCounters& c) {
@@ -167,6 +183,7 @@ json status_to_json(const DaemonStatus& status) {
               {"groups", std::move(groups)},
               {"counters", counters_json(status.counters)}};
   if (status.dpdk) out["dpdk"] = dpdk_json(*status.dpdk);
+  if (status.dns) out["dns"] = dns_json(*status.dns, now);
   return out;
 }
 

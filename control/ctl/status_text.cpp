@@ -241,6 +241,35 @@ std::string counters(const json& c) {
   out += "  packets:   " + (packets.empty() ? "none" : packets) + "\n";
   out += "  answered:  " + (answered.empty() ? "none" : answered) + "\n";
   out += "  passed:    " + (passed.empty() ? "none" : passed) + "\n";
+  if (std::string dns = list(field(c, "dns"), true, nullptr); !dns.empty()) out += "  dns:       " + dns + "\n";
+  return out;
+}
+
+// "dns: 2 zones, 1234 entries, 96 KiB, loaded 2025-... (1m 0s ago)" with the last failure, then
+// one line per zone.
+std::string dns_section(const json& d) {
+  std::uint64_t bytes = count(d, "memory_bytes");
+  std::string size = bytes >= 10 * 1024 * 1024 ? fmt::format("{} MiB", bytes / (1024 * 1024))
+                     : bytes >= 10 * 1024      ? fmt::format("{} KiB", bytes / 1024)
+                                               : fmt::format("{} bytes", bytes);
+  const json& zones = array(d, "zones");
+  std::string out;
+  if (zones.empty())
+    out = "dns: no table loaded\n";
+  else
+    out = fmt::format("dns: {}, {}, {}, loaded {}\n", plural(zones.size(), "zone", "zones"),
+                      plural(count(d, "entries"), "entry", "entries"), size, when(field(d, "loaded")));
+  const json& last = field(d, "last_load");
+  if (field(last, "at").is_object() && !flag(last, "ok"))
+    out += fmt::format("  last load FAILED {}, the table before stays: {}\n", ago(field(last, "at")),
+                       str(last, "error", "?"));
+  if (!zones.empty()) {
+    Table t("  ", {"ZONE", "SERIAL", "RECORDS", "FILE"}, {false, true, true, false});
+    for (const auto& z : zones)
+      t.row({str(z, "origin", "?"), std::to_string(count(z, "serial")), std::to_string(count(z, "records")),
+             str(z, "file")});
+    out += t.str();
+  }
   return out;
 }
 
@@ -265,6 +294,7 @@ std::string format_status(const json& status) {
     out += groups_table(groups) + "\n" + vips_table(groups);
     for (const auto& g : groups) out += "\n" + group_detail(g);
   }
+  if (const json& dns = field(status, "dns"); dns.is_object()) out += "\n" + dns_section(dns);
   out += "\n" + counters(field(status, "counters"));
   return out;
 }

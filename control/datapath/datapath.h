@@ -50,6 +50,11 @@ class Datapath {
   // The NTP server's clock state (control/clock), about once a second. Cheap: no table rebuild.
   // A datapath that is down takes the next one when it is back.
   virtual void write_ntp_state(const ac_ntp_state& state) = 0;
+  // The DNS answer table image (abi.h struct ac_dns_table, compiled from the zones by
+  // control/dns) replaces the one the fast path answers from in one step: a query reads the old
+  // table or the new one, whole. Throws std::runtime_error naming what the fast path refused; it
+  // keeps the table it had. A datapath that is down takes the table when it is back.
+  virtual void write_dns_table(std::shared_ptr<const std::vector<std::uint8_t>> image) = 0;
   virtual ac_stats read_stats() = 0;
   virtual std::shared_ptr<DatapathProbe> probe() = 0;
   // Fills the datapath's part of a status snapshot.

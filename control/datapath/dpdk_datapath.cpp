@@ -349,6 +349,14 @@ void DpdkDatapath::on_hello(const channel::Message& hello) {
                channel::text_of(hello_.exception_interface));
   if (tables_) write_tables(*tables_);
   if (ntp_) write_ntp_state(*ntp_);
+  if (dns_) {
+    try {
+      write_dns_table(dns_);
+    } catch (const std::runtime_error& e) {
+      // DNS queries pass to the kernel (dns_no_table); everything else answers as before.
+      spdlog::error("{}", e.what());
+    }
+  }
 }
 
 void DpdkDatapath::on_exit(const std::string& how, Clock::time_point now) {
@@ -382,6 +390,26 @@ void DpdkDatapath::write_tables(const FastpathTables& tables) {
   } catch (const ChannelError& e) {
     // A datapath that cannot take its tables is no use: end it, supervision starts a new one.
     spdlog::error("DPDK datapath: writing the tables: {}; killing it", e.what());
+    kill(pid_, SIGKILL);
+  }
+}
+
+void DpdkDatapath::write_dns_table(std::shared_ptr<const std::vector<std::uint8_t>> image) {
+  if (state_ != State::running) {
+    dns_ = std::move(image);  // sent once the datapath is back
+    return;
+  }
+  posix_io::UniqueFd memfd = channel::memfd_with(*image, "anycastd-dns");
+  try {
+    channel_->request(channel::Type::dns_table, nullptr, 0, kRequestTimeout, memfd.get());
+    dns_ = std::move(image);
+  } catch (const ChannelRefused& e) {
+    throw std::runtime_error(std::string("the DPDK datapath refused the DNS table, it keeps the one it had: ") +
+                             e.what());
+  } catch (const ChannelError& e) {
+    // As with the tables: supervision starts a new datapath, which gets this table.
+    spdlog::error("DPDK datapath: writing the DNS table: {}; killing it", e.what());
+    dns_ = std::move(image);
     kill(pid_, SIGKILL);
   }
 }

@@ -9,7 +9,7 @@
 // with back-off. The datapath also must not outlive its supervisor: it stops when the channel
 // closes, so a killed anycastd never leaves a port answering with nothing checking it.
 //
-// Tables, counters and probes travel over the channel (dataplane/channel). Restart in place
+// Tables, DNS answer tables, counters and probes travel over the channel (dataplane/channel). Restart in place
 // (anycastctl restart) hands the running process and its channel to the new image, so the port
 // keeps answering across it.
 
@@ -41,6 +41,7 @@ class DpdkDatapath final : public Datapath {
   void activate() override {}
   void write_tables(const FastpathTables& tables) override;
   void write_ntp_state(const ac_ntp_state& state) override;
+  void write_dns_table(std::shared_ptr<const std::vector<std::uint8_t>> image) override;
   ac_stats read_stats() override;
   std::shared_ptr<DatapathProbe> probe() override { return probe_; }
   void describe(DaemonStatus& status) override;
@@ -81,6 +82,7 @@ class DpdkDatapath final : public Datapath {
   std::uint64_t restarts_ = 0;
   std::optional<FastpathTables> tables_;  // what the datapath must hold: sent again after a restart
   std::optional<ac_ntp_state> ntp_;       // likewise
+  std::shared_ptr<const std::vector<std::uint8_t>> dns_;  // likewise: the DNS table image
   ac_stats carried_{};                    // counters of earlier processes, as last read
   ac_stats last_{};                       // the current process's, as last read
 };

@@ -6,6 +6,7 @@
 #include <linux/if_link.h>
 
 #include <cstring>
+#include <stdexcept>
 
 namespace anycastd {
 namespace {
@@ -83,6 +84,15 @@ XdpDatapath::~XdpDatapath() {
 }
 
 void XdpDatapath::activate() { attachment_.emplace(nic_, program_->prog_fd(), config_.xdp_mode); }
+
+// The BPF side of the DNS table (inner maps per slot of the array-of-maps, then the flip of
+// ac_dns_state.active) is control/datapath/xdp_dns_maps, which comes with the XDP program's DNS
+// maps (issue 8); until then the XDP fast path passes DNS queries to the kernel (dns_no_table)
+// and says so here.
+void XdpDatapath::write_dns_table(std::shared_ptr<const std::vector<std::uint8_t>>) {
+  throw std::runtime_error("the XDP fast path cannot load DNS tables yet (its DNS maps are not built): DNS queries "
+                           "go to the kernel");
+}
 
 void XdpDatapath::describe(DaemonStatus& status) {
   status.datapath = "xdp";

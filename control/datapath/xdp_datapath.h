@@ -26,6 +26,7 @@ class XdpDatapath final : public Datapath {
   void activate() override;
   void write_tables(const FastpathTables& tables) override { program_->write_tables(tables); }
   void write_ntp_state(const ac_ntp_state& state) override { program_->write_ntp_state(state); }
+  void write_dns_table(std::shared_ptr<const std::vector<std::uint8_t>> image) override;
   ac_stats read_stats() override { return program_->read_stats(); }
   std::shared_ptr<DatapathProbe> probe() override { return probe_; }
   void describe(DaemonStatus& status) override;

@@ -132,6 +132,30 @@ std::string render_metrics(const DaemonStatus& st) {
   for (unsigned i = 0; i < AC_SVC__COUNT; ++i)
     w.sample(Labels{{"service", ac_service_names[i]}}, c.answered_bytes[i]);
 
+  w.family("anycastd_dns_answers_total", "counter",
+           "DNS queries the fast path answered, by outcome (their sum is answered_total{service=\"dns\"}).");
+  for (unsigned i = 0; i < AC_DNS_OUT__COUNT; ++i) w.sample(Labels{{"outcome", ac_dns_outcome_names[i]}}, c.dns[i]);
+
+  if (st.dns) {
+    const DnsStatus& d = *st.dns;
+    w.family("anycastd_dns_zone_serial", "gauge", "The SOA serial of each zone in the DNS answer table in use.");
+    for (const auto& z : d.zones) w.sample(Labels{{"zone", z.origin}}, std::uint64_t{z.serial});
+    w.family("anycastd_dns_zone_records", "gauge", "Records of each zone in the DNS answer table in use.");
+    for (const auto& z : d.zones) w.sample(Labels{{"zone", z.origin}}, z.records);
+    w.family("anycastd_dns_table_entries", "gauge", "Keys (name, type) in the DNS answer table in use.");
+    w.sample(d.entries);
+    w.family("anycastd_dns_table_bytes", "gauge", "Size of the DNS answer table in use, as each datapath holds it.");
+    w.sample(d.bytes);
+    w.family("anycastd_dns_table_loaded_seconds", "gauge",
+             "When the DNS answer table in use was compiled, in seconds since the Unix epoch; 0 before the first.");
+    w.sample(d.loaded == WallClock::time_point{} ? 0.0 : unix_seconds(d.loaded));
+    w.family("anycastd_dns_last_load_ok", "gauge",
+             "1 if the last zone load (start, reload) succeeded; 0 if it failed and the table before stayed.");
+    w.sample(std::uint64_t{d.last_load_ok ? 1u : 0u});
+    w.family("anycastd_dns_load_failures_total", "counter", "Zone loads that failed (a zone file's error, a refusal).");
+    w.sample(d.load_failures);
+  }
+
   if (st.dpdk) {
     const DpdkStatus& d = *st.dpdk;
     w.family("anycastd_dpdk_up", "gauge", "1 while the DPDK datapath process runs and answers its supervisor.");

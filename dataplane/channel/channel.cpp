@@ -195,8 +195,40 @@ FastpathTables decode_tables(const std::uint8_t* data, std::size_t size) {
   return t;
 }
 
-posix_io::UniqueFd memfd_with(const std::vector<std::uint8_t>& bytes) {
-  posix_io::UniqueFd fd(memfd_create("anycastd-tables", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+std::string dns_table_problem(const void* image, std::size_t size) {
+  ac_dns_table t;
+  if (size < sizeof t) return "DNS table image of " + std::to_string(size) + " bytes is shorter than its header";
+  std::memcpy(&t, image, sizeof t);
+  if (t.magic != AC_DNS_TABLE_MAGIC) return "not a DNS table image (magic " + std::to_string(t.magic) + ")";
+  if (t.version != AC_DNS_TABLE_VERSION)
+    return "DNS table image version " + std::to_string(t.version) + ", this build reads " +
+           std::to_string(AC_DNS_TABLE_VERSION);
+  if (t.slot_count == 0 || (t.slot_count & (t.slot_count - 1)) != 0)
+    return "DNS table image: slot_count " + std::to_string(t.slot_count) + " is not a power of two";
+  if (std::uint64_t{t.entry_count} * 2 > t.slot_count)
+    return "DNS table image: " + std::to_string(t.entry_count) + " entries in " + std::to_string(t.slot_count) +
+           " slots (at most half full, or lookups of absent names never end)";
+  if (t.arena_size % AC_DNS_CHUNK != 0 || t.arena % AC_DNS_CHUNK != 0)
+    return "DNS table image: the arena is not laid out in whole chunks of " + std::to_string(AC_DNS_CHUNK);
+  auto region = [&](const char* what, std::uint64_t offset, std::uint64_t bytes, std::size_t align) -> std::string {
+    if (bytes == 0) return "";
+    if (offset % align != 0) return std::string("DNS table image: the ") + what + " are misaligned";
+    if (offset < sizeof t || offset + bytes > size)
+      return std::string("DNS table image: the ") + what + " (" + std::to_string(bytes) + " bytes at " +
+             std::to_string(offset) + ") lie outside its " + std::to_string(size) + " bytes";
+    return "";
+  };
+  if (std::string p = region("slots", t.slots, std::uint64_t{t.slot_count} * sizeof(ac_dns_slot), alignof(ac_dns_slot));
+      !p.empty())
+    return p;
+  if (std::string p = region("zones", t.zones, std::uint64_t{t.zone_count} * sizeof(ac_dns_zone), alignof(ac_dns_zone));
+      !p.empty())
+    return p;
+  return region("arena", t.arena, t.arena_size, AC_DNS_CHUNK);
+}
+
+posix_io::UniqueFd memfd_with(const std::vector<std::uint8_t>& bytes, const char* name) {
+  posix_io::UniqueFd fd(memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING));
   if (!fd) throw std::runtime_error("memfd_create: " + posix_io::errno_text(errno));
   std::size_t done = 0;
   while (done < bytes.size()) {

@@ -14,6 +14,7 @@
 //   stats                      stats_reply
 //   probe (+ frame)            probe_reply (+ frame as the core left it)
 //   ntp_state (ac_ntp_state)   ok | error
+//   dns_table (+ memfd)        ok | error
 
 #include <sys/types.h>
 
@@ -30,7 +31,7 @@
 namespace anycastd::channel {
 
 inline constexpr std::uint32_t kMagic = 0x61634450;  // "acDP"
-inline constexpr std::uint16_t kVersion = 2;
+inline constexpr std::uint16_t kVersion = 3;
 // Large enough for a stats reply with a few hundred port xstats and any probe frame.
 inline constexpr std::size_t kMaxMessage = 256 * 1024;
 
@@ -44,6 +45,7 @@ enum class Type : std::uint16_t {
   stats_reply = 7,
   probe_reply = 8,
   ntp_state = 9,  // payload: one ac_ntp_state, about once a second
+  dns_table = 10, // carries a sealed memfd holding a DNS answer table image (abi.h ac_dns_table); no payload
 };
 
 struct Header {
@@ -150,8 +152,14 @@ std::optional<Message> receive_message(int socket, posix_io::Deadline deadline, 
 std::vector<std::uint8_t> encode_tables(const FastpathTables& tables);
 FastpathTables decode_tables(const std::uint8_t* data, std::size_t size);
 
-// A sealed memfd holding `bytes`, and the whole contents of one.
-posix_io::UniqueFd memfd_with(const std::vector<std::uint8_t>& bytes);
+// What is wrong with a DNS answer table image of `size` bytes ("" when nothing): its header
+// (magic, version), and every region it names (slots, zones, arena) inside the image and laid
+// out as abi.h says, so a reader that trusts the header never reads past the end. The answer
+// objects themselves are the compiler's word (control checked them before sending).
+std::string dns_table_problem(const void* image, std::size_t size);
+
+// A sealed memfd holding `bytes`, and the whole contents of one. `name` shows in /proc/PID/fd.
+posix_io::UniqueFd memfd_with(const std::vector<std::uint8_t>& bytes, const char* name = "anycastd-tables");
 std::vector<std::uint8_t> read_memfd(int fd);
 
 // Fixed-size text fields (Hello's names): copy truncating and NUL-terminated, and read back.

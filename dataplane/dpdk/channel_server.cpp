@@ -12,6 +12,9 @@
 namespace anycastd::dpdk {
 namespace {
 
+// A probe's reply may be longer than its frame (DNS): at most one largest DNS reply more.
+constexpr std::size_t kProbeRoom = AC_DNS_UDP_SIZE;
+
 template <typename T>
 void append(std::vector<std::uint8_t>& out, const T& value) {
   const auto* p = reinterpret_cast<const std::uint8_t*>(&value);
@@ -46,6 +49,7 @@ ChannelServer::Result ChannelServer::serve_one(std::chrono::milliseconds wait, s
     case channel::Type::stats: sent = reply_stats(*m); break;
     case channel::Type::probe: sent = reply_probe(*m); break;
     case channel::Type::ntp_state: sent = reply_ntp_state(*m); break;
+    case channel::Type::dns_table: sent = reply_dns_table(*m, note); break;
     default:
       note = "unknown request type " + std::to_string(static_cast<unsigned>(m->type));
       sent = reply_error(m->sequence, note);
@@ -80,6 +84,17 @@ std::string ChannelServer::reply_tables(const channel::Message& m, std::string& 
     note = "tables refused, the previous set stays: " + error;
     return reply_error(m.sequence, note);
   }
+  return channel::send_message(fd_, channel::Type::ok, m.sequence, nullptr, 0);
+}
+
+std::string ChannelServer::reply_dns_table(const channel::Message& m, std::string& note) {
+  std::string error = "no DNS table image attached (the memfd is missing)";
+  std::unique_ptr<DnsTable> table = m.fd ? DnsTable::map(m.fd.get(), error) : nullptr;
+  if (!table) {
+    note = "DNS table refused, the previous one stays: " + error;
+    return reply_error(m.sequence, note);
+  }
+  tables_.publish_dns(std::move(table));
   return channel::send_message(fd_, channel::Type::ok, m.sequence, nullptr, 0);
 }
 
@@ -141,11 +156,17 @@ std::string ChannelServer::reply_probe(const channel::Message& m) {
   if (m.payload.size() > channel::kMaxMessage - sizeof(channel::Header) - sizeof(channel::ProbeReply))
     return reply_error(m.sequence, "probe: a frame of " + std::to_string(m.payload.size()) +
                                        " bytes leaves no room for the reply");
-  std::vector<std::uint8_t> frame = m.payload;
-  ac_env env{tables_.current(), 0, tables_.ntp()};
+  // Room for the largest reply the core writes, as a worker's mbuf has tailroom.
+  std::vector<std::uint8_t> frame(m.payload.size() + kProbeRoom);
+  std::copy(m.payload.begin(), m.payload.end(), frame.begin());
+  const DnsTable* dns = tables_.dns();
+  std::uint8_t* data = frame.data();
+  ac_env env{tables_.current(), 0,       tables_.ntp(), dns ? dns->image() : nullptr,
+             nullptr,          data + m.payload.size(), data + frame.size()};
   ac_headers h;
-  ac_verdict v = ac_decide(&env, frame.data(), frame.data() + frame.size(), &h);
+  ac_verdict v = ac_decide(&env, data, env.frame_end, &h);
   if (v.action == AC_ACT_ANSWER) ac_respond(&env, &h, v);
+  frame.resize(static_cast<std::size_t>(env.frame_end - data));
 
   channel::ProbeReply head{v.action, v.reason, v.service, 0, static_cast<std::uint32_t>(frame.size())};
   std::vector<std::uint8_t> payload;

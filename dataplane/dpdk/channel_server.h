@@ -4,7 +4,8 @@
 // The datapath's end of dataplane/channel, served on the main lcore: tables (build, swap, ok or
 // the reason it was refused, the old set staying), stats (per-lcore counters and the port's
 // xstats), probe (a frame through the same core on the live tables). Anything else gets an
-// error reply; nothing a peer sends can stop the datapath except closing the channel.
+// error reply; nothing a peer sends can stop the datapath except closing the channel. DNS
+// tables (a sealed memfd, mapped read-only) swap in the same way, the old one staying if refused.
 
 #include <chrono>
 #include <cstdint>
@@ -33,6 +34,7 @@ class ChannelServer {
   std::string reply_stats(const channel::Message& m);
   std::string reply_probe(const channel::Message& m);
   std::string reply_ntp_state(const channel::Message& m);
+  std::string reply_dns_table(const channel::Message& m, std::string& note);
   std::string reply_error(std::uint32_t sequence, const std::string& text);
 
   int fd_;

@@ -4,17 +4,27 @@
 // The packet core's environment on DPDK: lookups go to the current DpdkTables, the IPv4 header
 // checksum verdict comes from the mbuf's RX offload flags, the NTP state is the burst's copy of
 // the TableStore's and the clock is CLOCK_TAI, read for each timestamp (docs/ntp.md: a read
-// costs tens of nanoseconds, a burst's worth of packets can take microseconds). One translation
-// unit per user (the worker, the probe): the core's functions are static inline.
+// costs tens of nanoseconds, a burst's worth of packets can take microseconds). DNS lookups read
+// the burst's answer table image in place (dns_image.h); a reply longer or shorter than the
+// query grows or trims the frame's one mbuf at its tail. One translation unit per user (the
+// worker, the probe): the core's functions are static inline.
 
+#include <rte_mbuf.h>
 #include <time.h>
 
+#include "dns_image.h"
 #include "dpdk_tables.h"
 
 struct ac_env {
   const anycastd::dpdk::DpdkTables* tables;
   int ip4_csum;  // 1 good, -1 bad, 0 unknown (see ac_env_ip4_csum_verified in decide.h)
   ac_ntp_state ntp;
+  const ac_dns_table* dns;  // the burst's DNS answer table; nullptr: none loaded
+  // The frame being decided: a single-segment mbuf (the worker), or, when null, a plain buffer
+  // (the probe) that ends at frame_end and may grow up to room_end.
+  rte_mbuf* mbuf;
+  __u8* frame_end;
+  __u8* room_end;
 };
 
 static inline const ac_vip_value* ac_env_vip4(ac_env* env, const __u8* daddr) { return env->tables->vip4(daddr); }
@@ -33,6 +43,32 @@ static inline __u64 ac_env_tai_ns(ac_env*) {
   timespec now;
   clock_gettime(CLOCK_TAI, &now);
   return static_cast<__u64>(now.tv_sec) * 1000000000ull + static_cast<__u64>(now.tv_nsec);
+}
+
+static inline __u64 ac_env_dns_seed(ac_env* env) { return env->dns ? env->dns->seed : 0; }
+static inline int ac_env_dns_loaded(ac_env* env) { return env->dns != nullptr; }
+static inline const ac_dns_entry* ac_env_dns_entry(ac_env* env, const ac_dns_key* key) {
+  return ac_dns_image_find(env->dns, key);
+}
+static inline const ac_dns_zone* ac_env_dns_zone(ac_env* env, __u32 zone) { return ac_dns_image_zone(env->dns, zone); }
+static inline const ac_dns_answer* ac_env_dns_answer(ac_env* env, __u32 arena_offset) {
+  return ac_dns_image_answer(env->dns, arena_offset);
+}
+
+// Grows (delta > 0) or shrinks the frame at its tail by `delta` bytes; `*data` stays, `*end`
+// moves. -1 when the mbuf's tailroom (or the probe's buffer) is too short: the core then passes
+// the query (dns_no_room). rte_pktmbuf_append/trim keep data_len and pkt_len in step.
+static inline int ac_env_resize(ac_env* env, int delta, __u8** data, __u8** end) {
+  if (env->mbuf) {
+    if (delta > 0 && !rte_pktmbuf_append(env->mbuf, static_cast<uint16_t>(delta))) return -1;
+    if (delta < 0 && rte_pktmbuf_trim(env->mbuf, static_cast<uint16_t>(-delta)) != 0) return -1;
+    *end += delta;
+    return 0;
+  }
+  if (*end + delta > env->room_end || *end + delta < *data) return -1;
+  *end += delta;
+  env->frame_end = *end;
+  return 0;
 }
 
 #include "respond.h"

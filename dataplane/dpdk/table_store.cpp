@@ -42,4 +42,12 @@ void TableStore::publish(std::unique_ptr<DpdkTables> next) {
   // `old` goes here: no registered reader can still hold it.
 }
 
+void TableStore::publish_dns(std::unique_ptr<DnsTable> next) {
+  std::unique_ptr<DnsTable> old = std::move(dns_owned_);
+  dns_owned_ = std::move(next);
+  dns_.store(dns_owned_.get(), std::memory_order_release);
+  rte_rcu_qsbr_synchronize(qsbr_, RTE_QSBR_THRID_INVALID);
+  // `old` is unmapped here: no registered reader can still hold it.
+}
+
 }  // namespace anycastd::dpdk

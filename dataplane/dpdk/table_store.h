@@ -4,7 +4,9 @@
 // The live table set and its safe replacement. Workers read the pointer once per burst and
 // report a quiescent state once per loop (offline while they sleep); publish() swaps the pointer
 // and frees the old set only after every registered worker has passed a quiescent state since
-// (rte_rcu_qsbr), so no burst ever reads freed tables.
+// (rte_rcu_qsbr), so no burst ever reads freed tables. The DNS answer table is published the
+// same way on its own: zones reload without the VIP tables, and the VIP tables change (a group
+// starts or stops answering) without a DNS table's copy.
 
 #include <rte_rcu_qsbr.h>
 
@@ -12,6 +14,7 @@
 #include <cstring>
 #include <memory>
 
+#include "dns_table.h"
 #include "dpdk_tables.h"
 
 namespace anycastd::dpdk {
@@ -69,6 +72,11 @@ class TableStore {
   // Writer side, one thread (the main lcore); blocks until the old set is unreachable.
   void publish(std::unique_ptr<DpdkTables> next);
 
+  // The DNS answer table (nullptr until control sends one: DNS queries pass, dns_no_table).
+  // Readers take it once per burst, as current(); one writer, which blocks like publish().
+  const DnsTable* dns() const { return dns_.load(std::memory_order_acquire); }
+  void publish_dns(std::unique_ptr<DnsTable> next);
+
   // The NTP clock state, apart from the tables: it changes every second, the tables seldom.
   void set_ntp(const ac_ntp_state& state) { ntp_.store(state); }
   ac_ntp_state ntp() const { return ntp_.load(); }
@@ -77,6 +85,8 @@ class TableStore {
   rte_rcu_qsbr* qsbr_ = nullptr;
   std::atomic<const DpdkTables*> current_{nullptr};
   std::unique_ptr<DpdkTables> owned_;
+  std::atomic<const DnsTable*> dns_{nullptr};
+  std::unique_ptr<DnsTable> dns_owned_;
   NtpStateCell ntp_;
 };
 

@@ -42,6 +42,7 @@ inline void send_all(std::uint16_t port, std::uint16_t queue, rte_mbuf** pkts, s
   }
 }
 
+// Answers are counted once written, with the reply's length (a DNS reply is seldom the query's).
 inline void count(ac_stats& s, ac_verdict v, std::uint32_t bytes) {
   bump(s.action[v.action]);
   if (v.action == AC_ACT_ANSWER) {
@@ -78,7 +79,8 @@ unsigned worker_poll(Worker& w) {
   rte_mbuf* passed[kMaxBurst];
 
   // Wire -> core: answers back out of the port, everything else to the kernel, untouched.
-  ac_env env{w.tables->current(), 0, w.tables->ntp()};
+  const DnsTable* dns = w.tables->dns();
+  ac_env env{w.tables->current(), 0, w.tables->ntp(), dns ? dns->image() : nullptr, nullptr, nullptr, nullptr};
   const std::uint16_t n = rte_eth_rx_burst(cfg.port, cfg.queue, rx, cfg.burst);
   std::uint16_t n_answers = 0, n_passed = 0;
   for (std::uint16_t i = 0; i < n && i < kPrefetchAhead; ++i) rte_prefetch0(rte_pktmbuf_mtod(rx[i], void*));
@@ -87,15 +89,16 @@ unsigned worker_poll(Worker& w) {
     rte_mbuf* m = rx[i];
     std::uint8_t* data = rte_pktmbuf_mtod(m, std::uint8_t*);
     env.ip4_csum = ip4_csum_state(m);
+    env.mbuf = m;
     ac_headers h;
     ac_verdict v = ac_decide(&env, data, data + m->data_len, &h);
-    count(c.core, v, m->pkt_len);
     if (v.action == AC_ACT_ANSWER) {
       ac_respond(&env, &h, v);
       answers[n_answers++] = m;
     } else {
       passed[n_passed++] = m;
     }
+    count(c.core, v, m->pkt_len);
   }
   bump(c.datapath.rx_packets, n);
   send_all(cfg.port, cfg.queue, answers, n_answers, c.datapath.tx_answers, c.datapath.tx_answers_dropped);

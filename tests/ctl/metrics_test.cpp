@@ -80,6 +80,15 @@ anycastd_answered_total{service="dns"} 0
 anycastd_answered_bytes_total{service="echo"} 560
 anycastd_answered_bytes_total{service="ntp"} 0
 anycastd_answered_bytes_total{service="dns"} 0
+# HELP anycastd_dns_answers_total DNS queries the fast path answered, by outcome (their sum is answered_total{service="dns"}).
+# TYPE anycastd_dns_answers_total counter
+anycastd_dns_answers_total{outcome="noerror"} 0
+anycastd_dns_answers_total{outcome="nodata"} 0
+anycastd_dns_answers_total{outcome="nxdomain"} 0
+anycastd_dns_answers_total{outcome="referral"} 0
+anycastd_dns_answers_total{outcome="refused"} 0
+anycastd_dns_answers_total{outcome="truncated"} 0
+anycastd_dns_answers_total{outcome="badvers"} 0
 # HELP anycastd_group_state The group's state: 1 for the one it is in, 0 for the others.
 # TYPE anycastd_group_state gauge
 anycastd_group_state{group="dns",state="down"} 0
