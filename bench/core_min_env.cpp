@@ -51,6 +51,11 @@ static inline int ac_env_ip4_csum_verified(ac_env*) { return 0; }
 // Echo only: no NTP state, so NTP frames would pass (the XDP cost benchmark measures NTP).
 static inline const ac_ntp_state* ac_env_ntp_state(ac_env*) { return nullptr; }
 static inline __u64 ac_env_tai_ns(ac_env*) { return 0; }
+// No rate limiting: the echo path's cost alone.
+static inline const ac_ratelimit_config* ac_env_ratelimit(ac_env*, __u32) { return nullptr; }
+static inline __u64 ac_env_mono_ns(ac_env*) { return 0; }
+static inline ac_ratelimit_bucket* ac_env_bucket(ac_env*, const ac_ratelimit_key*) { return nullptr; }
+static inline void ac_env_bucket_add(ac_env*, const ac_ratelimit_key*, const ac_ratelimit_bucket*) {}
 
 #include "respond.h"
 

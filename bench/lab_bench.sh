@@ -9,28 +9,39 @@
 # answered, no bad answer); what CTest runs. Without it, the full run: for each system the
 # offered load stepped up, then saturation runs interleaved across systems; medians and the
 # loss-free rate in the report. Environment (defaults in brackets):
-#   BENCH_SYSTEMS   systems, in the order they alternate ["floor anycastd socket"]
+#   BENCH_SERVICE   echo, ntp or dns [echo]: the request template and what the receiver accepts
+#                   (ntp: 48-byte mode 3 requests, only server replies with the time count; dns:
+#                   www.example.net. A with EDNS, only whole NOERROR answers to it count)
+#   BENCH_SYSTEMS   systems, in the order they alternate ["floor anycastd socket"; ntp:
+#                   "anycastd chronyd"; dns: "anycastd knotd_xdp knotd nsd"]
 #   BENCH_RATES     paced offered loads, packets/s ["50000 100000 200000 400000 800000"]
 #   BENCH_DURATION  seconds per measurement [1]
 #   BENCH_REPEATS   interleaved saturation runs per system [5]
-#   BENCH_THREADS   generator threads [2]; BENCH_QUEUES veth queues per side [2]
-#   BENCH_FAMILY    4 or 6 [4]; BENCH_SIZE frame bytes [64; dns: the query's, 86 / 106];
-#                   BENCH_VIPS destinations [16]
-#   BENCH_SERVICE   echo or dns [echo]: the request loadgen sends (dns: www.example.net. A with
-#                   EDNS, every answer's DNS header checked) and what anycastd serves
+#   BENCH_THREADS   generator threads [2]; BENCH_QUEUES veth queues per side [2; dns: 1]
+#   BENCH_FAMILY    4 or 6 [4]; BENCH_SIZE frame bytes [64; ntp: headers + 48, its only size;
+#                   dns: headers + 44, the query without padding]
+#   BENCH_VIPS      destinations [16]
 #   BENCH_OUT       output folder [BUILD_DIR/lab_bench]
 #   BENCH_ISOLATE   1: the edge gets a CPU of its own [0]: its veth runs threaded NAPI, whose
 #                   kernel threads (and the socket server, one thread) are pinned to the last
 #                   CPU, the generator (one thread) to CPU 0. The responder is then the
 #                   bottleneck, and its CPU time per answer is measured from those threads.
 #
+# NTP (BENCH_SERVICE=ntp): anycastd answers with clock = "chrony" from a chronyd of its own on
+# the edge (-x: never touches the clock; local stratum 10; port 0), so answers say stratum 11.
+# "chronyd" is the peer: a second chronyd (-x, local stratum 10, allow, port 123, its pid file
+# and command socket in the lab's temp folder), answering from the kernel's sockets on the VIPs,
+# as the socket server does for echo. Floor and socket answer echo only. Each system's run ends
+# with offset samples from a real client (sntp, 5 queries to the first VIP) into ntp_clients.txt.
+#
+# DNS (BENCH_SERVICE=dns): every system serves tests/lab/dns/example.net.zone on the VIPs, with
+# response rate limiting off: anycastd and dpdk, knotd and nsd on sockets, knotd_xdp (Knot's XDP
+# mode: AF_XDP, answers made in user space), which answers on one veth queue only (see
+# sys_knotd_xdp_start), hence one queue by default for every DNS system.
+#
 # "dpdk" is anycastd with the DPDK datapath: anycastd-dpdk takes the edge veth through net_af_xdp
 # and polls it with one worker lcore (a 2-core machine has one to spare), so it needs
 # BENCH_QUEUES=1: frames hashed to a queue without a worker would go to the kernel.
-#
-# DNS (BENCH_SERVICE=dns): every system serves tests/lab/dns/example.net.zone on the VIPs, with
-# response rate limiting off. Systems: anycastd, dpdk, knotd and nsd on sockets, knotd_xdp (Knot's
-# XDP mode: AF_XDP, answers made in user space); floor and socket only reflect or echo.
 #
 # Adding a system (a real peer): define sys_NAME_start, sys_NAME_stop and sys_NAME_pid
 # (the pid whose CPU time is charged to the system, or 0 when the work is all in softirq) and
@@ -59,15 +70,27 @@ for f in "$ANYCASTD" "$LOADGEN" "$SOCKSERVER" "$FLOOR_OBJ" "$PASS_OBJ"; do
 	[[ -e $f ]] || lab_fail "missing $f: build first (cmake --build $BUILD -j2)"
 done
 
-SYSTEMS=(${BENCH_SYSTEMS:-floor anycastd socket})
+SERVICE=${BENCH_SERVICE:-echo}
+case $SERVICE in
+echo) PORT=7 DEFAULT_SYSTEMS="floor anycastd socket" ;;
+ntp) PORT=123 DEFAULT_SYSTEMS="anycastd chronyd" ;;
+dns) PORT=53 DEFAULT_SYSTEMS="anycastd knotd_xdp knotd nsd" ;;
+*) lab_fail "BENCH_SERVICE must be echo, ntp or dns, not '$SERVICE'" ;;
+esac
+SYSTEMS=(${BENCH_SYSTEMS:-$DEFAULT_SYSTEMS})
 RATES=(${BENCH_RATES:-50000 100000 200000 400000 800000})
 DURATION=${BENCH_DURATION:-1}
 REPEATS=${BENCH_REPEATS:-5}
 THREADS=${BENCH_THREADS:-2}
-QUEUES=${BENCH_QUEUES:-2}
+QUEUES=${BENCH_QUEUES:-$([[ $SERVICE == dns ]] && echo 1 || echo 2)}
 FAMILY=${BENCH_FAMILY:-4}
-SERVICE=${BENCH_SERVICE:-echo}
-SIZE=${BENCH_SIZE:-64}
+if [[ $SERVICE == ntp ]]; then
+	SIZE=${BENCH_SIZE:-$((FAMILY == 4 ? 90 : 110))}
+elif [[ $SERVICE == dns ]]; then
+	SIZE=${BENCH_SIZE:-$((FAMILY == 4 ? 86 : 106))}
+else
+	SIZE=${BENCH_SIZE:-64}
+fi
 NVIPS=${BENCH_VIPS:-16}
 OUT=${BENCH_OUT:-$BUILD/lab_bench}
 ISOLATE=${BENCH_ISOLATE:-0}
@@ -82,17 +105,6 @@ fi
 # other labs (veth-client, veth-edge) may run at the same time.
 LAB_EDGE_IF="abe$$"
 LAB_CLIENT_IF="abc$$"
-# --- DNS ---
-ZONE_FILE="$SRC/tests/lab/dns/example.net.zone"
-case $SERVICE in
-echo) ;;
-dns)
-	# the query alone: Ethernet, IP and UDP headers and 44 bytes (loadgen's dns template)
-	SIZE=${BENCH_SIZE:-$((FAMILY == 4 ? 86 : 106))}
-	;;
-*) lab_fail "BENCH_SERVICE must be echo or dns, not '$SERVICE'" ;;
-esac
-# --- end DNS ---
 if ((SMOKE)); then
 	RATES=(5000)
 	DURATION=5 # an upper bound: the count ends the run
@@ -158,6 +170,12 @@ bench_setup() {
 	ip -n "$LAB_EDGE" neigh replace "$LAB_CLIENT_V4" lladdr "$CLIENT_MAC" dev "$LAB_EDGE_IF" nud permanent
 	ip -n "$LAB_EDGE" neigh replace "$LAB_CLIENT_V6" lladdr "$CLIENT_MAC" dev "$LAB_EDGE_IF" nud permanent
 	ip -n "$LAB_EDGE" route add "$SRC_PREFIX" via "$CLIENT_ADDR" dev "$LAB_EDGE_IF"
+	# Real clients on the client (sntp for NTP) reach the VIPs through the edge.
+	if [[ $FAMILY == 4 ]]; then
+		ip -n "$LAB_CLIENT" route add "$VIP_PREFIX" via "$LAB_EDGE_V4" dev "$LAB_CLIENT_IF"
+	else
+		ip -n "$LAB_CLIENT" -6 route add "$VIP_PREFIX" via "$LAB_EDGE_V6" dev "$LAB_CLIENT_IF"
+	fi
 	lab_log "namespaces $LAB_CLIENT and $LAB_EDGE up, $QUEUES queue(s) per side"
 }
 
@@ -187,10 +205,96 @@ edge_pids() {
 	echo "${pids:-0}"
 }
 
+# --- NTP: chronyd, the source anycastd reads and the peer ------------------------------------
+# start_chronyd NAME CONFIG-LINES...: a chronyd in the edge namespace that never touches the
+# clock, its files under $LAB_TMP/chrony-NAME (mode 0750: chronyd refuses others' directories);
+# waits until it reports itself synchronised. Sets CHRONYD_PID.
+start_chronyd() {
+	local name=$1 dir="$LAB_TMP/chrony-$1" line
+	shift
+	mkdir -p -m 0750 "$dir"
+	{
+		echo "local stratum 10"
+		echo "cmdport 0"
+		echo "bindcmdaddress $dir/chronyd.sock"
+		echo "pidfile $dir/chronyd.pid"
+		for line in "$@"; do echo "$line"; done
+	} >"$dir/chrony.conf"
+	ip netns exec "$LAB_EDGE" chronyd -x -d -u root -f "$dir/chrony.conf" >>"$dir/chronyd.log" 2>&1 &
+	CHRONYD_PID=$!
+	LAB_PIDS+=("$CHRONYD_PID")
+	local deadline=$((SECONDS + 10))
+	until lab_edge chronyc -h "$dir/chronyd.sock" -c tracking 2>/dev/null | grep -q ",Normal\$"; do
+		kill -0 "$CHRONYD_PID" 2>/dev/null || lab_fail "chronyd ($name) exited: $(cat "$dir/chronyd.log")"
+		((SECONDS < deadline)) || lab_fail "chronyd ($name) not synchronised within 10 s: $(cat "$dir/chronyd.log")"
+		sleep 0.1
+	done
+}
+
+SOURCE_CHRONYD_PID=""
+ntp_source_up() {
+	[[ -n $SOURCE_CHRONYD_PID ]] && return 0
+	start_chronyd source "port 0"
+	SOURCE_CHRONYD_PID=$CHRONYD_PID
+	lab_log "chronyd (anycastd's time source) up, pid $SOURCE_CHRONYD_PID"
+}
+
+# The service table a config for anycastd gets, after lab_write_config's echo.
+service_config() {
+	case $SERVICE in
+	ntp)
+		ntp_source_up
+		printf '\n[services.ntp]\nclock = "chrony"\nchrony_socket = "%s"\n' "$LAB_TMP/chrony-source/chronyd.sock"
+		;;
+	dns) dns_config ;;
+	esac
+}
+
+# anycastd answers NTP once it has read the clock: wait for it, or the first requests pass.
+wait_ntp_clock() {
+	[[ $SERVICE == ntp ]] || return 0
+	lab_wait_log "NTP clock: .*answering stratum 11" 15
+	# The daemon hands the state to the fast path at a later tick, which passes NTP until then
+	# (ntp_no_clock): wait for a real client's answer at stratum 11.
+	local deadline=$((SECONDS + 15))
+	client_pass on
+	until lab_client timeout 5 sntp -t 1 "$VIP_FIRST" 2>/dev/null | grep -q " s11 "; do
+		((SECONDS < deadline)) || lab_fail "no NTP answer at stratum 11 from anycastd within 15 s"
+		sleep 0.2
+	done
+	client_pass off
+}
+
+# client_pass on|off: the pass-through program on the client veth, which veth needs there for
+# the edge's XDP_TX answers to reach the client's own sockets (loadgen brings its receiver).
+client_pass() {
+	((ISOLATE)) && return 0 # the client keeps one throughout
+	if [[ $1 == on ]]; then
+		ip -n "$LAB_CLIENT" link set dev "$LAB_CLIENT_IF" xdpdrv obj "$PASS_OBJ" sec xdp
+	else
+		ip -n "$LAB_CLIENT" link set dev "$LAB_CLIENT_IF" xdpdrv off
+	fi
+}
+
+# ntp_clients SYSTEM: what a real client sees, 5 sntp queries to the first VIP (sntp only
+# measures; it never sets the clock). The client veth runs the pass-through program meanwhile
+# (XDP_TX frames need one on the peer), then gets back what it had.
+ntp_clients() {
+	[[ $SERVICE == ntp ]] || return 0
+	local i out
+	client_pass on
+	for i in 1 2 3 4 5; do
+		out=$(lab_client timeout 10 sntp -t 3 "$VIP_FIRST" 2>&1 | grep -E ' [+-][0-9.]+ \+/- ' || echo "no answer")
+		echo "$1 $out" >>"$OUT/ntp_clients.txt"
+		lab_log "sntp to $1: $out"
+	done
+	client_pass off
+}
+
 # --- systems under test -------------------------------------------------------------------
 # The floor: bench/xdp_floor.c, the bare reflector every ratio is taken against.
 sys_floor_start() {
-	[[ $SERVICE == echo ]] || lab_fail "the floor reflects requests: it measures echo only (BENCH_SERVICE=echo)"
+	[[ $SERVICE == echo ]] || lab_fail "the floor reflects requests: it answers echo only"
 	edge_xdp obj "$FLOOR_OBJ" sec xdp
 	edge_isolate
 }
@@ -200,8 +304,9 @@ sys_floor_pid() { edge_pids ""; }
 # anycastd started with a config, as the labs do; it attaches its own program.
 sys_anycastd_start() {
 	lab_write_config "$LAB_TMP/anycastd.toml" "$VIP_PREFIX"
-	dns_config >>"$LAB_TMP/anycastd.toml"
+	service_config >>"$LAB_TMP/anycastd.toml"
 	LAB_WAIT_UP=1 lab_start_anycastd "$ANYCASTD" "$LAB_TMP/anycastd.toml"
+	wait_ntp_clock
 	edge_isolate
 }
 sys_anycastd_stop() {
@@ -235,8 +340,9 @@ sys_dpdk_start() {
 		[control]
 		socket = "$LAB_TMP/anycastd.sock"
 	EOF
-	dns_config >>"$LAB_TMP/anycastd-dpdk.toml"
+	service_config >>"$LAB_TMP/anycastd-dpdk.toml"
 	LAB_WAIT_UP=1 lab_start_anycastd "$ANYCASTD" "$LAB_TMP/anycastd-dpdk.toml"
+	wait_ntp_clock
 }
 sys_dpdk_stop() { sys_anycastd_stop; }
 # The poll-mode process is where the work is done.
@@ -247,7 +353,7 @@ sys_dpdk_pid() { edge_pids "$(pgrep -P "$LAB_ANYCASTD_PID" -x anycastd-dpdk || e
 # (the generator's) when the receiving side runs one.
 SOCK_PID=""
 sys_socket_start() {
-	[[ $SERVICE == echo ]] || lab_fail "the socket server echoes: it measures echo only (BENCH_SERVICE=echo)"
+	[[ $SERVICE == echo ]] || lab_fail "the socket server answers echo only"
 	edge_xdp obj "$PASS_OBJ" sec xdp
 	if [[ $FAMILY == 4 ]]; then
 		ip -n "$LAB_EDGE" route add local "$VIP_PREFIX" dev lo
@@ -281,10 +387,40 @@ sys_socket_stop() {
 }
 sys_socket_pid() { edge_pids "$SOCK_PID"; }
 
+# chronyd serving NTP itself from the VIPs on the loopback (one thread, no rate limit: chronyd
+# limits only with a ratelimit directive). The pass-through program on the edge, as for socket.
+PEER_CHRONYD_PID=""
+sys_chronyd_start() {
+	[[ $SERVICE == ntp ]] || lab_fail "chronyd answers NTP: run it with BENCH_SERVICE=ntp"
+	command -v chronyd >/dev/null || lab_fail "chronyd is missing (scripts/deps.sh installs chrony)"
+	edge_xdp obj "$PASS_OBJ" sec xdp
+	if [[ $FAMILY == 4 ]]; then
+		ip -n "$LAB_EDGE" route add local "$VIP_PREFIX" dev lo
+	else
+		ip -n "$LAB_EDGE" -6 route add local "$VIP_PREFIX" dev lo
+	fi
+	start_chronyd peer "port 123" "allow all" "clientloglimit 1048576"
+	PEER_CHRONYD_PID=$CHRONYD_PID
+	edge_isolate
+}
+sys_chronyd_stop() {
+	kill -TERM "$PEER_CHRONYD_PID"
+	wait "$PEER_CHRONYD_PID" 2>/dev/null || true
+	PEER_CHRONYD_PID=""
+	if [[ $FAMILY == 4 ]]; then
+		ip -n "$LAB_EDGE" route del local "$VIP_PREFIX" dev lo
+	else
+		ip -n "$LAB_EDGE" -6 route del local "$VIP_PREFIX" dev lo
+	fi
+	edge_xdp off
+}
+sys_chronyd_pid() { edge_pids "$PEER_CHRONYD_PID"; }
+
 # --- DNS ---
-# anycastd's DNS service on the bench zone, RRL off (appended to its config when BENCH_SERVICE=dns).
+ZONE_FILE="$SRC/tests/lab/dns/example.net.zone"
+
+# anycastd's DNS service on the bench zone, RRL off (service_config's, for BENCH_SERVICE=dns).
 dns_config() {
-	[[ $SERVICE == dns ]] || return 0
 	cat <<-EOF
 
 		[services.dns]
@@ -480,12 +616,13 @@ measure() {
 	local pid json="$LAB_TMP/run.json" args=()
 	pid=$("sys_${sys}_pid")
 	[[ $pid != 0 ]] && args+=(--cpu-pid "$pid")
+	[[ $rate != 0 ]] && args+=(--rate "$rate")
 	# --- DNS: Knot's XDP mode sends IPv4 answers without a UDP checksum (RFC 768 allows it) ---
 	[[ $sys == knotd_xdp ]] && args+=(--accept-no-checksum)
-	[[ $rate != 0 ]] && args+=(--rate "$rate")
-	lab_client "$LOADGEN" --dev "$LAB_CLIENT_IF" --dst-mac "$EDGE_MAC" --family "$FAMILY" --size "$SIZE" \
+	lab_client "$LOADGEN" --dev "$LAB_CLIENT_IF" --dst-mac "$EDGE_MAC" --service "$SERVICE" --port "$PORT" \
+		--family "$FAMILY" --size "$SIZE" \
 		--vip "$VIP_FIRST" --vip-count "$NVIPS" --src "$SRC_FIRST" --src-count 200 \
-		--threads "$THREADS" --duration "$DURATION" --service "$SERVICE" --json "$json" "${args[@]}" "$@" >"$LAB_TMP/run.txt" ||
+		--threads "$THREADS" --duration "$DURATION" --json "$json" "${args[@]}" "$@" >"$LAB_TMP/run.txt" ||
 		lab_fail "loadgen failed against $sys: $(cat "$LAB_TMP/run.txt")"
 	lab_log "$sys $kind rate=$rate run=$run: $(cat "$LAB_TMP/run.txt")"
 	printf '{"system": "%s", "kind": "%s", "target_pps": %s, "run": %s, "result": %s}\n' \
@@ -516,18 +653,20 @@ done
 bench_setup
 mkdir -p "$OUT"
 : >"$OUT/results.jsonl"
+: >"$OUT/ntp_clients.txt"
 {
 	echo "{\"cpu\": \"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')\","
 	echo " \"cpus\": $(nproc), \"kernel\": \"$(uname -r)\", \"started\": \"$(date -u +%FT%TZ)\","
-	echo " \"load_before\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"family\": $FAMILY, \"frame_len\": $SIZE,"
+	echo " \"load_before\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"service\": \"$SERVICE\", \"family\": $FAMILY, \"frame_len\": $SIZE,"
 	echo " \"vips\": $NVIPS, \"threads\": $THREADS, \"queues\": $QUEUES, \"duration_s\": $DURATION, \"repeats\": $REPEATS,"
-	echo " \"isolated\": $ISOLATE, \"service\": \"$SERVICE\"}"
+	echo " \"isolated\": $ISOLATE}"
 } >"$OUT/machine.json"
 
 if ((SMOKE)); then
 	for sys in "${SYSTEMS[@]}"; do
 		"sys_${sys}_start"
 		measure "$sys" smoke "${RATES[0]}" 0 --count "$SMOKE_COUNT" --threads 1
+		ntp_clients "$sys"
 		"sys_${sys}_stop"
 		smoke_check "$sys"
 	done
@@ -539,6 +678,7 @@ fi
 for sys in "${SYSTEMS[@]}"; do
 	"sys_${sys}_start"
 	for rate in "${RATES[@]}"; do measure "$sys" step "$rate" 0; done
+	ntp_clients "$sys"
 	"sys_${sys}_stop"
 done
 for run in $(seq 1 "$REPEATS"); do

@@ -70,6 +70,29 @@ struct {
 	__type(value, struct ac_stats);
 } ac_stats SEC(".maps");
 
+/* Each service's rate limiter, written by control with the tables (interval_ns 0: none). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, AC_SVC__COUNT);
+	__type(key, __u32);
+	__type(value, struct ac_ratelimit_config);
+} ac_ratelimit_cfg SEC(".maps");
+
+/*
+ * The rate limiter's buckets. One LRU hash shared by all CPUs rather than a per-CPU one: the
+ * packets of one source land on any CPU the NIC's hash picks (another source port, another
+ * queue), and per-CPU buckets would give it the limit once per CPU. Updates are plain
+ * read-modify-writes without a lock: two CPUs racing on one bucket can lose a token taken,
+ * which lets a source slightly past its limit, never below it. The common LRU list (no
+ * BPF_F_NO_COMMON_LRU) evicts the globally least recent bucket when full.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, AC_RATELIMIT_BUCKETS_DEFAULT);
+	__type(key, struct ac_ratelimit_key);
+	__type(value, struct ac_ratelimit_bucket);
+} ac_buckets SEC(".maps");
+
 /* The BPF side keeps its state in maps; the core's env handle carries nothing. */
 struct ac_env;
 
@@ -141,6 +164,30 @@ static __always_inline __u64 ac_env_tai_ns(struct ac_env *env)
 	return bpf_ktime_get_tai_ns();
 }
 
+static __always_inline const struct ac_ratelimit_config *ac_env_ratelimit(struct ac_env *env, __u32 service)
+{
+	return bpf_map_lookup_elem(&ac_ratelimit_cfg, &service);
+}
+
+/* Buckets refill by the monotonic clock: a step of the wall clock must not refill or drain them. */
+static __always_inline __u64 ac_env_mono_ns(struct ac_env *env)
+{
+	return bpf_ktime_get_ns();
+}
+
+static __always_inline struct ac_ratelimit_bucket *ac_env_bucket(struct ac_env *env,
+								 const struct ac_ratelimit_key *key)
+{
+	return bpf_map_lookup_elem(&ac_buckets, key);
+}
+
+static __always_inline void ac_env_bucket_add(struct ac_env *env, const struct ac_ratelimit_key *key,
+					      const struct ac_ratelimit_bucket *bucket)
+{
+	/* NOEXIST: a CPU that created the same bucket a moment ago keeps it. */
+	bpf_map_update_elem(&ac_buckets, key, bucket, BPF_NOEXIST);
+}
+
 #include "respond.h"
 
 SEC("xdp")
@@ -161,6 +208,8 @@ int anycast_xdp(struct xdp_md *ctx)
 		if (v.action == AC_ACT_ANSWER && v.service < AC_SVC__COUNT) {
 			stats->answered[v.service]++;
 			stats->answered_bytes[v.service] += end - data;
+			if (v.limited)
+				stats->rate_limited[v.service]++;
 		} else if (v.reason < AC_PASS__COUNT) {
 			stats->pass[v.reason]++;
 		}

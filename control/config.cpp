@@ -28,6 +28,10 @@ constexpr std::uint16_t kWellKnownPort[] = {7 /* echo, RFC 862 */, 123 /* ntp, R
 static_assert(std::size(kWellKnownPort) == AC_SVC__COUNT, "a new service needs its well-known port here");
 
 constexpr std::uint32_t kVipMaxEntriesLimit = 1u << 24;
+// Rate limits: one request per 1000 s at the slowest, a million a second at the fastest; with a
+// burst of 10000 at most, burst * interval stays far inside the core's 64-bit arithmetic.
+constexpr double kRateMin = 0.001, kRateMax = 1e6;
+constexpr std::uint32_t kBurstMax = 10000;
 constexpr std::uint32_t kAllowMaxEntriesLimit = 1u << 20;
 constexpr std::int64_t kDnsRrlRateMax = 1'000'000;
 constexpr std::int64_t kDnsRrlSlipMax = 100;  // as Knot: 0 (never slip) to 100
@@ -252,6 +256,24 @@ void check_dns_zones(const Reader& r, const toml::table& root, const Config& con
       r.fail(table->source(), "services.dns.zone",
              "missing: group \"" + g.name + "\" carries dns, which needs at least one [[services.dns.zone]] (origin, file)");
     }
+RateLimitConfig read_rate_limit(const Reader& r, const toml::table& service, const std::string& service_path) {
+  RateLimitConfig l;
+  const toml::table* t = r.optional_table(service, service_path, "rate_limit");
+  if (!t) return l;
+  const std::string path = service_path + ".rate_limit";
+  r.reject_unknown(*t, path, {"rate", "burst", "ipv4_prefix", "ipv6_prefix"});
+  auto rate = r.optional_number(*t, path, "rate", 0, kRateMax);
+  if (!rate) r.fail(t->source(), path + ".rate", "missing: requests per second per source prefix (0 turns it off)");
+  if (*rate != 0 && *rate < kRateMin) {
+    std::ostringstream out;
+    out << *rate << " is below the slowest rate (" << kRateMin << ", one request per 1000 s); 0 turns it off";
+    r.fail(t->get("rate")->source(), path + ".rate", out.str());
+  }
+  l.rate = *rate;
+  if (auto n = r.optional_integer(*t, path, "burst", 1, kBurstMax)) l.burst = static_cast<std::uint32_t>(*n);
+  if (auto n = r.optional_integer(*t, path, "ipv4_prefix", 0, 32)) l.ipv4_prefix = static_cast<std::uint8_t>(*n);
+  if (auto n = r.optional_integer(*t, path, "ipv6_prefix", 0, 128)) l.ipv6_prefix = static_cast<std::uint8_t>(*n);
+  return l;
 }
 
 std::vector<ServiceConfig> read_services(const Reader& r, const toml::table& root, const DatapathConfig& datapath) {
@@ -275,7 +297,8 @@ std::vector<ServiceConfig> read_services(const Reader& r, const toml::table& roo
     ServiceConfig service;
     service.id = static_cast<ac_service>(found - names.begin());
     if (service.id == AC_SVC_NTP) {
-      r.reject_unknown(s, path, {"port", "allow", "clock", "chrony_socket"});
+      r.reject_unknown(s, path, {"port", "allow", "clock", "chrony_socket", "rate_limit"});
+      service.rate_limit = read_rate_limit(r, s, path);
       if (auto clock = r.optional_string(s, path, "clock")) {
         if (*clock == "chrony") service.clock.kind = ClockKind::chrony;
         else if (*clock == "kernel") service.clock.kind = ClockKind::kernel;
@@ -469,9 +492,22 @@ const ServiceConfig* dns_service(const Config& config) {
   return nullptr;
 }
 
+ac_ratelimit_config RateLimitConfig::abi() const {
+  ac_ratelimit_config c{};
+  if (!on()) return c;
+  c.interval_ns = static_cast<std::uint64_t>(1e9 / rate + 0.5);
+  if (c.interval_ns == 0) c.interval_ns = 1;
+  c.burst = burst;
+  c.prefix4 = ipv4_prefix;
+  c.prefix6 = ipv6_prefix;
+  ac_ratelimit_config_masks(&c);
+  return c;
+}
+
 FastpathTables build_tables(const Config& config) {
   FastpathTables t;
   for (const ServiceConfig& s : config.services) {
+    t.ratelimit[s.id] = s.rate_limit.abi();
     ac_port_value port{};
     port.flags = AC_SVC_F_ENABLED | (s.allow.empty() ? 0u : AC_SVC_F_RESTRICTED);
     port.service = s.id;

@@ -95,12 +95,24 @@ struct DnsServiceConfig {
   bool operator==(const DnsServiceConfig&) const = default;
 };
 
+// [services.NAME.rate_limit]: a token bucket per source prefix (dataplane/core/ratelimit.h).
+// rate 0 (or no table): off.
+struct RateLimitConfig {
+  double rate = 0;             // requests per second per source prefix
+  std::uint32_t burst = 8;     // requests a quiet source may send at once
+  std::uint8_t ipv4_prefix = 32;
+  std::uint8_t ipv6_prefix = 64;
+  bool on() const { return rate > 0; }
+  ac_ratelimit_config abi() const;  // interval_ns 0 when off
+};
+
 struct ServiceConfig {
   ac_service id;
   std::uint16_t port;
   std::vector<Prefix> allow;  // empty: every source
   NtpServiceClock clock;      // ntp only: where the time's quality comes from
   DnsServiceConfig dns;       // dns only: zones, slow path, rate limiting
+  RateLimitConfig rate_limit; // ntp only (RATE kiss-o'-death); off by default
   std::string_view name() const { return ac_service_names[id]; }
 };
 

@@ -127,6 +127,23 @@ class Reader {
     return value;
   }
 
+  // An integer or a floating-point number, as a double.
+  std::optional<double> optional_number(const toml::table& parent, std::string_view path, std::string_view key,
+                                        double min, double max) const {
+    const toml::node* node = parent.get(key);
+    if (!node) return std::nullopt;
+    double value;
+    if (node->is_integer()) value = static_cast<double>(node->as_integer()->get());
+    else if (node->is_floating_point()) value = node->as_floating_point()->get();
+    else wrong_type(*node, join(path, key), "a number");
+    if (!(value >= min && value <= max)) {
+      std::ostringstream out;
+      out << value << " is out of range (" << min << " to " << max << ")";
+      fail(node->source(), join(path, key), out.str());
+    }
+    return value;
+  }
+
   const toml::array* optional_array(const toml::table& parent, std::string_view path, std::string_view key) const {
     const toml::node* node = parent.get(key);
     if (!node) return nullptr;

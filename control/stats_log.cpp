@@ -11,7 +11,7 @@ std::vector<std::string> describe_stats(const ac_stats& stats) {
     if (!items.empty()) lines.push_back(std::string(kind) + ":" + items);
   };
 
-  std::string actions, passed, answered;
+  std::string actions, passed, answered, limited;
   for (int i = 0; i < AC_ACT__COUNT; ++i)
     if (stats.action[i]) actions += " " + std::string(ac_action_names[i]) + "=" + std::to_string(stats.action[i]);
   for (int i = 0; i < AC_PASS__COUNT; ++i)
@@ -21,9 +21,13 @@ std::vector<std::string> describe_stats(const ac_stats& stats) {
       answered += " " + std::string(ac_service_names[i]) + "=" + std::to_string(stats.answered[i]) + " (" +
                   std::to_string(stats.answered_bytes[i]) + " bytes)";
 
+  for (int i = 0; i < AC_SVC__COUNT; ++i)
+    if (stats.rate_limited[i]) limited += " " + std::string(ac_service_names[i]) + "=" + std::to_string(stats.rate_limited[i]);
+
   add("actions", actions);
   add("passed", passed);
   add("answered", answered);
+  add("rate_limited", limited);
   if (lines.empty()) lines.push_back("no packets seen");
   return lines;
 }

@@ -4,6 +4,7 @@
 // What the fast path is told, independent of how a datapath stores it: the XDP loader writes it
 // into BPF maps, the tests' native environment looks things up in it directly.
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 
@@ -31,6 +32,7 @@ struct FastpathTables {
   std::map<std::uint16_t, ac_port_value> ports;  // destination port (host order) -> service
   std::vector<AllowEntry> allow;
   bool answering = true;
+  std::array<ac_ratelimit_config, AC_SVC__COUNT> ratelimit{};  // per service; interval_ns 0: not limited
 };
 
 inline ac_vip4_key vip4_key(const Prefix& p) {

@@ -246,6 +246,11 @@ void XdpProgram::write_tables(const FastpathTables& tables) {
     update(ports_fd, &key, &value, "ac_ports", "port " + std::to_string(port));
   }
 
+  int ratelimit_fd = bpf_map__fd(skeleton_->maps.ac_ratelimit_cfg);
+  for (std::uint32_t service = 0; service < AC_SVC__COUNT; ++service)
+    update(ratelimit_fd, &service, &tables.ratelimit[service], "ac_ratelimit_cfg",
+           std::string(ac_service_names[service]) + " rate limit");
+
   sync_trie(bpf_map__fd(skeleton_->maps.ac_vip4), "ac_vip4", vip4, vip4_names);
   sync_trie(bpf_map__fd(skeleton_->maps.ac_vip6), "ac_vip6", vip6, vip6_names);
 

@@ -2,7 +2,8 @@
 /*
  * The load generator's receiver, attached to the generator's interface: it counts answers per
  * service only after checking them (ports, lengths, IPv4 header checksum, the UDP checksum summed
- * over the whole datagram, and for DNS the answer's header), then drops them, so the benchmark's figure is correct answers, not
+ * over the whole datagram, and for NTP a server reply with the time to our request, for DNS the
+ * answer's header), then drops them, so the benchmark's figure is correct answers, not
  * frames seen. Anything that is not from a service port (ARP, ND, ...) goes to the kernel.
  */
 #include <linux/bpf.h>
@@ -44,8 +45,8 @@ static __always_inline int lg_bad(struct lg_recv_counts *c, __u32 slot, __u32 re
 }
 
 /* --- DNS --- */
-/* The answer to the generator's query (loadgen_abi.h, lg_recv_config.dns_slot): the DNS header
- * only; the checksum (when the answer has one) vouched for the bytes. */
+/* The answer to the generator's query (LG_CHECK_DNS): the DNS header only; the checksum (when
+ * the answer has one) vouched for the bytes. */
 static __always_inline int lg_dns_answer_ok(const struct lg_recv_config *cfg, const __u8 *dns, const __u8 *end,
 					    __u32 udp_len)
 {
@@ -177,9 +178,19 @@ int lg_recv(struct xdp_md *ctx)
 	if (!unsummed && lg_fold(sum) != 0xffff)
 		return lg_bad(c, slot, LG_BAD_CHECKSUM);
 	/* --- DNS --- */
-	if (cfg->dns_slot && slot == cfg->dns_slot - 1 && !lg_dns_answer_ok(cfg, udp + 8, end, udp_len))
-		return lg_bad(c, slot, LG_BAD_DNS);
+	if (cfg->check[slot] == LG_CHECK_DNS && !lg_dns_answer_ok(cfg, udp + 8, end, udp_len))
+		return lg_bad(c, slot, LG_BAD_CONTENT);
 	/* --- end DNS --- */
+
+	if (cfg->check[slot] == LG_CHECK_NTP) {
+		__u8 *n = udp + 8;
+		if (n + 48 > end)
+			return lg_bad(c, slot, LG_BAD_CONTENT);
+		__u8 version = (n[0] >> 3) & 7;
+		if ((n[0] & 7) != 4 || (version != 3 && version != 4) || n[1] == 0 || n[1] > 15 ||
+		    *(__u32 *)(n + 24) != cfg->ntp_origin[0] || *(__u32 *)(n + 28) != cfg->ntp_origin[1])
+			return lg_bad(c, slot, LG_BAD_CONTENT);
+	}
 
 	c->good[slot]++;
 	c->good_bytes[slot] += (__u64)(end - data);

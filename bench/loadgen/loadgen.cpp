@@ -37,19 +37,21 @@ const char* kUsage = R"(usage: loadgen --dev IF --dst-mac MAC [options]
 
 Sends UDP requests out of IF and counts the verified answers that come back on it.
 Frames (one template, fields varied per frame so RSS spreads them and every VIP is hit):
-  --service NAME     request template: echo (default), or dns (www.example.net. A with EDNS;
-                     the receiver also checks each answer's DNS header: ID, QR, NOERROR, not
-                     truncated, one question, some answer records)
-  --port N           destination port (default: the service's, echo 7, dns 53)
+  --service NAME     request template: echo (default), ntp (a 48-byte mode 3 request; the
+                     receiver counts only server replies with the time to it) or dns
+                     (www.example.net. A with EDNS; the receiver checks each answer's DNS
+                     header: ID, QR, NOERROR, not truncated, one question, answer records)
+  --port N           destination port (default: the service's, echo 7, ntp 123, dns 53)
   --family 4|6       (default 4)
   --src ADDR         first source address (default 203.0.113.1 / 2001:db8:c::1); its last
                      16 bits advance per frame over --src-count addresses (default 200)
   --sport N          first source port (default 10000), over --sport-count ports (default 1000)
   --vip ADDR         first destination (default 192.0.2.1 / 2001:db8::1), over
                      --vip-count consecutive addresses (default 1, at most 65536)
-  --size BYTES       frame length without FCS (default 64); at least the headers (42 bytes
-                     IPv4, 62 IPv6, +4 per tag) and the request (dns: 44 bytes, or 48 and more,
-                     padded with EDNS padding); the receiver verifies answers up to a
+  --size BYTES       frame length without FCS (default 64, ntp: the headers + 48, its only
+                     size); at least the headers (42 bytes
+                     IPv4, 62 IPv6, +4 per tag) and the request (dns: 44 bytes, or 48 and
+                     more, padded with EDNS padding); the receiver verifies answers up to a
                      1500-byte MTU (UDP 2048 bytes) and counts longer ones as bad
   --vlan VID         add a VLAN tag (repeat for two: the outer one is 802.1ad, the inner 802.1Q)
   --src-mac MAC      (default: IF's own)   --dst-mac MAC   the next hop's (required)
@@ -81,7 +83,7 @@ struct Options {
   int port = -1, family = 4, threads = 1;
   std::uint32_t src_count = 200, sport_count = 1000, vip_count = 1, batch = 64;
   std::uint16_t sport = 10000;
-  std::size_t size = 64;
+  std::size_t size = 0;  // 0: the service's default
   std::vector<std::uint16_t> vlans;
   std::uint64_t count = 100000000;
   double duration = 1, rate = 0;
@@ -238,12 +240,16 @@ int main(int argc, char** argv) try {
   spec.sport_count = o.sport_count;
   spec.vips = lg::expand_vips(o.family, o.vip, o.vip_count);
   spec.dport = static_cast<std::uint16_t>(o.port > 0 ? o.port : svc.port);
-  spec.frame_len = o.size;
   const std::size_t hdr = lg::header_len(o.family, spec.tags.size());
-  if (o.size < hdr)
-    usage_error("--size " + std::to_string(o.size) + " is below the " + std::to_string(hdr) +
+  const std::size_t size = o.size ? o.size : svc.fixed_payload ? hdr + svc.fixed_payload : 64;
+  if (svc.fixed_payload && size != hdr + svc.fixed_payload)
+    usage_error("--size " + std::to_string(size) + ": " + svc.name + " frames here are " +
+                std::to_string(hdr + svc.fixed_payload) + " bytes (headers + " + std::to_string(svc.fixed_payload) + ")");
+  spec.frame_len = size;
+  if (size < hdr)
+    usage_error("--size " + std::to_string(size) + " is below the " + std::to_string(hdr) +
                 " bytes of headers this frame needs");
-  const lg::Template t = lg::build_template(spec, svc.payload(o.size - hdr));
+  const lg::Template t = lg::build_template(spec, svc.payload(size - hdr));
 
   const unsigned ncpu = std::max(1u, std::thread::hardware_concurrency());
   const std::uint64_t per_thread = std::max<std::uint64_t>(1, o.count / static_cast<std::uint64_t>(o.threads));
@@ -265,19 +271,8 @@ int main(int argc, char** argv) try {
   std::unique_ptr<lg::Receiver> recv;
   if (o.recv) {
     recv = std::make_unique<lg::Receiver>();
-    lg_recv_config rc{};
-    rc.service_port[0] = spec.dport;
-    rc.dport_base = spec.sport;
-    rc.dport_count = spec.sport_count;
-    rc.udp_len = t.udp_len;
-    // --- DNS ---
-    if (svc.name == "dns") {
-      rc.udp_len = 0;  // the answer's length is the server's: the DNS header is checked instead
-      rc.dns_slot = 1;
-      rc.dns_id = lg::kDnsQueryId;
-    }
-    rc.v4_unsummed_ok = o.accept_no_checksum;
-    // --- end DNS ---
+    lg_recv_config rc = lg::recv_config(svc, spec.dport, spec.sport, spec.sport_count, t.udp_len);
+    rc.v4_unsummed_ok = o.accept_no_checksum;  // --- DNS: Knot's XDP mode ---
     recv->configure(rc);
     recv->attach(ifindex);
   }
@@ -343,15 +338,14 @@ int main(int argc, char** argv) try {
               per_answer_ns(cpu1.pid - cpu0.pid));
   if (!o.json.empty()) {
     std::ofstream out(o.json);
-    out << "{\"service\": \"" << svc.name << "\", \"family\": " << o.family << ", \"frame_len\": " << o.size
+    out << "{\"service\": \"" << svc.name << "\", \"family\": " << o.family << ", \"frame_len\": " << size
         << ", \"vlan_tags\": " << o.vlans.size() << ", \"vips\": " << o.vip_count << ", \"threads\": " << o.threads
         << ", \"batch\": " << o.batch << ", \"rate\": " << o.rate << ", \"sent\": " << total
         << ", \"seconds\": " << seconds << ", \"offered_pps\": " << static_cast<double>(total) / seconds
         << ", \"answered\": " << d.good[0] << ", \"answered_pps\": " << answered / seconds
         << ", \"loss\": " << (total ? 1.0 - answered / static_cast<double>(total) : 0.0) << ", \"bad\": " << d.bad[0]
         << ", \"bad_header\": " << d.bad_reason[LG_BAD_HEADER] << ", \"bad_length\": " << d.bad_reason[LG_BAD_LENGTH]
-        << ", \"bad_port\": " << d.bad_reason[LG_BAD_PORT] << ", \"bad_checksum\": " << d.bad_reason[LG_BAD_CHECKSUM]
-        << ", \"bad_dns\": " << d.bad_reason[LG_BAD_DNS]
+        << ", \"bad_port\": " << d.bad_reason[LG_BAD_PORT] << ", \"bad_checksum\": " << d.bad_reason[LG_BAD_CHECKSUM] << ", \"bad_content\": " << d.bad_reason[LG_BAD_CONTENT]
         << ", \"other\": " << d.other << ", \"machine_cpu_s\": " << busy
         << ", \"softirq_cpu_s\": " << cpu1.softirq - cpu0.softirq << ", \"generator_cpu_s\": " << gen_cpu
         << ", \"server_cpu_s\": " << cpu1.pid - cpu0.pid << "}\n";

@@ -47,6 +47,18 @@ std::vector<std::uint8_t> echo_payload(std::size_t len) {
   return p;
 }
 
+std::vector<std::uint8_t> ntp_payload(std::size_t len) {
+  if (len != kNtpLen)
+    throw std::invalid_argument("an NTP request is " + std::to_string(kNtpLen) + " bytes of payload, not " +
+                                std::to_string(len));
+  std::vector<std::uint8_t> p(kNtpLen, 0);
+  p[0] = 0 << 6 | 4 << 3 | 3;  // no leap warning, version 4, mode 3 (client)
+  p[2] = 6;                     // poll 64 s
+  p[3] = 0xEC;                  // precision -20
+  for (int i = 0; i < 8; ++i) p[40 + i] = static_cast<std::uint8_t>(kNtpTransmit >> (56 - 8 * i));
+  return p;
+}
+
 // --- DNS ---
 std::vector<std::uint8_t> dns_payload(std::size_t len) {
   if (len < kDnsQueryLen || (len > kDnsQueryLen && len < kDnsQueryLen + 4))
@@ -81,10 +93,29 @@ std::vector<std::uint8_t> dns_payload(std::size_t len) {
 
 const std::vector<Service>& services() {
   static const std::vector<Service> list = {
-      {"echo", 7, echo_payload},
-      {"dns", 53, dns_payload},
+      {"echo", 7, echo_payload, 0, LG_CHECK_NONE},
+      {"ntp", 123, ntp_payload, kNtpLen, LG_CHECK_NTP},
+      {"dns", 53, dns_payload, 0, LG_CHECK_DNS},  // --- DNS ---
   };
   return list;
+}
+
+lg_recv_config recv_config(const Service& service, std::uint16_t port, std::uint32_t sport, std::uint32_t sport_count,
+                           std::uint32_t udp_len) {
+  lg_recv_config rc{};
+  rc.service_port[0] = port;
+  rc.check[0] = service.check;
+  rc.dport_base = sport;
+  rc.dport_count = sport_count;
+  rc.udp_len = udp_len;
+  const std::uint32_t hi = htonl(static_cast<std::uint32_t>(kNtpTransmit >> 32));
+  const std::uint32_t lo = htonl(static_cast<std::uint32_t>(kNtpTransmit));
+  rc.ntp_origin[0] = hi;
+  rc.ntp_origin[1] = lo;
+  // --- DNS: the answer's length is the server's; its header is checked instead ---
+  if (service.check == LG_CHECK_DNS) rc.udp_len = 0;
+  rc.dns_id = kDnsQueryId;
+  return rc;
 }
 
 const Service& service(const std::string& name) {

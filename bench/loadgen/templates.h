@@ -25,8 +25,11 @@ struct Vlan {
 struct Service {
   std::string name;
   std::uint16_t port;  // default destination port
-  // The request payload for a frame of `payload_len` bytes of payload.
+  // The request payload for a frame of `payload_len` bytes of payload; throws
+  // std::invalid_argument for a length the service cannot take.
   std::function<std::vector<std::uint8_t>(std::size_t payload_len)> payload;
+  std::size_t fixed_payload = 0;  // the only payload length the service takes; 0: any
+  std::uint8_t check = LG_CHECK_NONE;  // what the receiver checks in an answer (enum lg_check)
 };
 
 // The services the generator knows, by name.
@@ -35,6 +38,12 @@ const Service& service(const std::string& name);  // throws std::invalid_argumen
 
 // Echo (RFC 862): any payload comes back; this one is 'a'..'z' repeated, so a reply is easy to read.
 std::vector<std::uint8_t> echo_payload(std::size_t len);
+
+// NTP (RFC 5905): a client request as chronyd sends one, version 4, mode 3, 48 bytes, with a
+// fixed transmit time that a server's answer carries back as its origin time.
+inline constexpr std::size_t kNtpLen = 48;
+inline constexpr std::uint64_t kNtpTransmit = 0xEB1F2A3B80000000ull;  // 2025-01-01 + 0.5 s, any will do
+std::vector<std::uint8_t> ntp_payload(std::size_t len);
 
 // --- DNS ---
 // A DNS query for www.example.net. A (the lab zone, tests/lab/dns/example.net.zone), ID
@@ -45,6 +54,11 @@ inline constexpr std::uint16_t kDnsQueryId = 0x4c47;  // "LG"
 inline constexpr std::size_t kDnsQueryLen = 44;
 std::vector<std::uint8_t> dns_payload(std::size_t len);
 // --- end DNS ---
+
+// The receiver's configuration for answers to `service` on `port`, from generator ports
+// [sport, sport + sport_count), of UDP length udp_len (0: any).
+lg_recv_config recv_config(const Service& service, std::uint16_t port, std::uint32_t sport, std::uint32_t sport_count,
+                           std::uint32_t udp_len);
 
 struct FrameSpec {
   int family = 4;

@@ -16,11 +16,12 @@ Rows (tab separated, '#' starts a comment):
   dns_request  NAME  FAMILY  SRC  SPORT  DST  FRAME_HEX
       the DNS template's query (www.example.net. A, EDNS) to port 53, untagged
   dns_answer   NAME  EXPECT  FRAME_HEX
-      EXPECT: good | bad_dns | bad_checksum; the receiver expects DNS answers (ID 0x4c47) from
+      EXPECT: good | bad_content | bad_checksum; the receiver expects DNS answers (ID 0x4c47) from
       port 53 in slot 0 to ports 10000 .. 10999, of any length. Rows named unsummed_* carry no
       UDP checksum: good on IPv4 only when the receiver accepts that (v4_unsummed_ok).
 """
 
+import struct
 import sys
 
 try:
@@ -68,6 +69,25 @@ def answer(family, tags, vip, client, cport, payload_len, sport=7, **udp_fields)
         pattern(payload_len))
 
 
+# NTP: the client request loadgen sends (templates.h: version 4, mode 3, poll 6, precision -20,
+# transmit time kNtpTransmit) and server replies to it, written here field by field.
+NTP_TRANSMIT = (0xEB1F2A3B, 0x80000000)
+
+
+def ntp_request_payload():
+    return struct.pack("!BBbbIII", 0 << 6 | 4 << 3 | 3, 0, 6, -20, 0, 0, 0) + bytes(24) + struct.pack("!II", *NTP_TRANSMIT)
+
+
+def ntp_reply_payload(mode=4, version=4, stratum=11, origin=NTP_TRANSMIT, refid=b"\xc0\x00\x02\x01"):
+    return (struct.pack("!BBbbII", version << 3 | mode, stratum, 6, -24, 0x0A3D, 0x1234) + refid +
+            struct.pack("!II", 0xEB1F2A00, 0) + struct.pack("!II", *origin) +
+            struct.pack("!IIII", 0xEB1F2A3C, 0x10000000, 0xEB1F2A3C, 0x10001000))
+
+
+def ntp_answer(family, vip, client, cport, payload, sport=123):
+    return l2(EDGE_MAC, CLIENT_MAC, []) / l3(family, vip, client) / UDP(sport=sport, dport=cport) / Raw(payload)
+
+
 def tags_text(tags):
     return ",".join(f"{tpid:#06x}:{vid}" for tpid, vid in tags) or "-"
 
@@ -90,6 +110,30 @@ def main():
         raw = request(family, tags, src, sport, dst, dport, size)
         rows.append("\t".join(["request", name, str(family), tags_text(tags), src, str(sport), dst, str(dport),
                                raw.hex()]))
+
+    for name, family, tags, src, dst in [("ntp_v4", 4, [], "203.0.113.5", "192.0.2.10"),
+                                         ("ntp_v6_vlan", 6, [(0x8100, 100)], "2001:db8:c::5", "2001:db8::10")]:
+        pkt = l2(CLIENT_MAC, EDGE_MAC, tags) / l3(family, src, dst) / UDP(sport=10007, dport=123) / Raw(
+            ntp_request_payload())
+        rows.append("\t".join(["ntprequest", name, str(family), tags_text(tags), src, "10007", dst, "123",
+                               bytes(pkt).hex()]))
+
+    def ntp_add(name, expect, pkt):
+        rows.append("\t".join(["ntpanswer", name, expect, "56", bytes(pkt).hex()]))
+
+    ntp_add("ntp_good_v4", "good", ntp_answer(4, "192.0.2.10", "203.0.113.5", 10007, ntp_reply_payload()))
+    ntp_add("ntp_good_v6_v3", "good", ntp_answer(6, "2001:db8::10", "2001:db8:c::5", 10007,
+                                                 ntp_reply_payload(version=3, stratum=1)))
+    ntp_add("ntp_kiss_rate", "bad_content", ntp_answer(4, "192.0.2.10", "203.0.113.5", 10007,
+                                                      ntp_reply_payload(stratum=0, refid=b"RATE")))
+    ntp_add("ntp_unsynchronised", "bad_content", ntp_answer(4, "192.0.2.10", "203.0.113.5", 10007,
+                                                           ntp_reply_payload(stratum=16)))
+    ntp_add("ntp_other_origin", "bad_content", ntp_answer(4, "192.0.2.10", "203.0.113.5", 10007,
+                                                         ntp_reply_payload(origin=(0xEB1F2A3B, 0x80000001))))
+    ntp_add("ntp_request_reflected", "bad_content", ntp_answer(4, "192.0.2.10", "203.0.113.5", 10007,
+                                                              ntp_request_payload()))
+    ntp_add("ntp_short", "bad_length", ntp_answer(4, "192.0.2.10", "203.0.113.5", 10007,
+                                                 ntp_reply_payload()[:40]))
 
     def add(name, expect, udp_len, pkt):
         rows.append("\t".join(["answer", name, expect, str(udp_len), bytes(pkt).hex()]))
@@ -151,14 +195,14 @@ def main():
     add_dns("good_v6_two_records", "good", dns_answer(6, v6, c6, an=DNSRR(rrname="www.example.net", rdata="192.0.2.1")
                                                       / DNSRR(rrname="www.example.net", rdata="192.0.2.2")))
     add_dns("good_no_opt", "good", dns_answer(4, v4, c4, ar=None))
-    add_dns("bad_id", "bad_dns", dns_answer(4, v4, c4, id=0x4c48))
-    add_dns("bad_not_answer", "bad_dns", dns_answer(4, v4, c4, qr=0))  # the query reflected
-    add_dns("bad_truncated", "bad_dns", dns_answer(4, v4, c4, tc=1, an=None))
-    add_dns("bad_nxdomain", "bad_dns", dns_answer(6, v6, c6, rcode=3, an=None))
-    add_dns("bad_refused", "bad_dns", dns_answer(4, v4, c4, rcode=5, aa=0, an=None))
-    add_dns("bad_no_records", "bad_dns", dns_answer(4, v4, c4, an=None))
-    add_dns("bad_opcode", "bad_dns", dns_answer(4, v4, c4, opcode=2))
-    add_dns("bad_short", "bad_dns", l2(EDGE_MAC, CLIENT_MAC, []) / l3(4, v4, c4) / UDP(sport=53, dport=10007)
+    add_dns("bad_id", "bad_content", dns_answer(4, v4, c4, id=0x4c48))
+    add_dns("bad_not_answer", "bad_content", dns_answer(4, v4, c4, qr=0))  # the query reflected
+    add_dns("bad_truncated", "bad_content", dns_answer(4, v4, c4, tc=1, an=None))
+    add_dns("bad_nxdomain", "bad_content", dns_answer(6, v6, c6, rcode=3, an=None))
+    add_dns("bad_refused", "bad_content", dns_answer(4, v4, c4, rcode=5, aa=0, an=None))
+    add_dns("bad_no_records", "bad_content", dns_answer(4, v4, c4, an=None))
+    add_dns("bad_opcode", "bad_content", dns_answer(4, v4, c4, opcode=2))
+    add_dns("bad_short", "bad_content", l2(EDGE_MAC, CLIENT_MAC, []) / l3(4, v4, c4) / UDP(sport=53, dport=10007)
             / Raw(b"\x4c\x47\x80\x00\x00\x01"))
     bad = bytearray(bytes(dns_answer(4, v4, c4)))
     bad[-1] ^= 0x01

@@ -129,6 +129,43 @@ TEST(LoadgenTemplate, RequestsMatchScapyByteForByte) {
   }
 }
 
+TEST(LoadgenTemplate, NtpRequestsMatchScapyByteForByte) {
+  lg::Generator gen;
+  const lg::Service& ntp = lg::service("ntp");
+  EXPECT_EQ(ntp.port, 123);
+  ASSERT_FALSE(rows("ntprequest").empty());
+  for (const auto& r : rows("ntprequest")) {
+    SCOPED_TRACE(r[1]);
+    const auto want = unhex(r[8]);
+    const lg::FrameSpec s = spec_of(r, want.size());
+    ASSERT_EQ(want.size(), lg::header_len(s.family, s.tags.size()) + ntp.fixed_payload);
+    const lg::Template t = lg::build_template(s, ntp.payload(ntp.fixed_payload));
+    gen.configure(t);
+    gen.set_sequence(0);
+    const Outcome out = test_run(gen.prog_fd(), t.frame);
+    EXPECT_EQ(out.retval, static_cast<std::uint32_t>(XDP_TX));
+    EXPECT_EQ(out.out, want);
+  }
+  EXPECT_THROW(ntp.payload(47), std::invalid_argument);
+}
+
+TEST(LoadgenReceiver, AcceptsOnlyNtpServerRepliesToItsRequest) {
+  lg::Receiver recv;
+  ASSERT_FALSE(rows("ntpanswer").empty());
+  for (const auto& r : rows("ntpanswer")) {
+    SCOPED_TRACE(r[1]);
+    recv.configure(lg::recv_config(lg::service("ntp"), 123, 10000, 1000, static_cast<std::uint32_t>(std::stoul(r[3]))));
+    const lg_recv_counts before = recv.counts();
+    const Outcome out = test_run(recv.prog_fd(), unhex(r[4]));
+    const lg_recv_counts after = recv.counts();
+    EXPECT_EQ(out.retval, static_cast<std::uint32_t>(XDP_DROP));
+    const std::string& expect = r[2];
+    EXPECT_EQ(after.good[0] - before.good[0], expect == "good" ? 1u : 0u);
+    EXPECT_EQ(after.bad_reason[LG_BAD_CONTENT] - before.bad_reason[LG_BAD_CONTENT], expect == "bad_content" ? 1u : 0u);
+    EXPECT_EQ(after.bad_reason[LG_BAD_LENGTH] - before.bad_reason[LG_BAD_LENGTH], expect == "bad_length" ? 1u : 0u);
+  }
+}
+
 TEST(LoadgenTemplate, FramesSpreadOverSourcesPortsAndEveryVip) {
   lg::FrameSpec s;
   s.src = "203.0.113.250";
@@ -317,6 +354,11 @@ TEST(LoadgenDns, PayloadLengthsPaddingCannotReachAreRefused) {
   EXPECT_EQ(lg::dns_payload(1000).size(), 1000u);
   EXPECT_THROW(lg::dns_payload(lg::kDnsQueryLen - 1), std::invalid_argument);
   EXPECT_THROW(lg::dns_payload(lg::kDnsQueryLen + 3), std::invalid_argument);
+  // the answer's length is the server's: its header is checked instead
+  const lg_recv_config rc = lg::recv_config(lg::service("dns"), 53, 10000, 1000, 72);
+  EXPECT_EQ(rc.udp_len, 0u);
+  EXPECT_EQ(rc.check[0], LG_CHECK_DNS);
+  EXPECT_EQ(rc.dns_id, lg::kDnsQueryId);
 }
 
 TEST(LoadgenDns, ReceiverChecksTheAnswerHeader) {
@@ -325,7 +367,7 @@ TEST(LoadgenDns, ReceiverChecksTheAnswerHeader) {
   c.service_port[0] = 53;
   c.dport_base = 10000;
   c.dport_count = 1000;
-  c.dns_slot = 1;
+  c.check[0] = LG_CHECK_DNS;
   c.dns_id = lg::kDnsQueryId;
   recv.configure(c);
   for (const auto& r : rows("dns_answer")) {
@@ -335,11 +377,11 @@ TEST(LoadgenDns, ReceiverChecksTheAnswerHeader) {
     const lg_recv_counts after = recv.counts();
     EXPECT_EQ(out.retval, static_cast<std::uint32_t>(XDP_DROP));
     EXPECT_EQ(after.good[0] - before.good[0], r[2] == "good" ? 1u : 0u);
-    EXPECT_EQ(after.bad_reason[LG_BAD_DNS] - before.bad_reason[LG_BAD_DNS], r[2] == "bad_dns" ? 1u : 0u);
+    EXPECT_EQ(after.bad_reason[LG_BAD_CONTENT] - before.bad_reason[LG_BAD_CONTENT], r[2] == "bad_content" ? 1u : 0u);
     EXPECT_EQ(after.bad_reason[LG_BAD_CHECKSUM] - before.bad_reason[LG_BAD_CHECKSUM], r[2] == "bad_checksum" ? 1u : 0u);
   }
-  // Without dns_slot, the same slot takes any well-formed datagram: the check is DNS's alone.
-  c.dns_slot = 0;
+  // Without the DNS check, the same slot takes any well-formed datagram: the check is DNS's alone.
+  c.check[0] = LG_CHECK_NONE;
   recv.configure(c);
   const lg_recv_counts before = recv.counts();
   for (const auto& r : rows("dns_answer"))
@@ -353,7 +395,7 @@ TEST(LoadgenDns, UnsummedIpv4AnswersAreGoodOnlyWhenAccepted) {
   c.service_port[0] = 53;
   c.dport_base = 10000;
   c.dport_count = 1000;
-  c.dns_slot = 1;
+  c.check[0] = LG_CHECK_DNS;
   c.dns_id = lg::kDnsQueryId;
   c.v4_unsummed_ok = 1;
   recv.configure(c);

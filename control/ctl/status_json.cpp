@@ -94,12 +94,14 @@ json group_json(const GroupStatus& g, const Now& now) {
 }
 
 json counters_json(const ac_stats& s) {
-  json packets = json::object(), passed = json::object(), answered = json::object(), bytes = json::object();
+  json packets = json::object(), passed = json::object(), answered = json::object(), bytes = json::object(),
+       limited = json::object();
   for (unsigned i = 0; i < AC_ACT__COUNT; ++i) packets[ac_action_names[i]] = s.action[i];
   for (unsigned i = 0; i < AC_PASS__COUNT; ++i) passed[ac_pass_reason_names[i]] = s.pass[i];
   for (unsigned i = 0; i < AC_SVC__COUNT; ++i) {
     answered[ac_service_names[i]] = s.answered[i];
     bytes[ac_service_names[i]] = s.answered_bytes[i];
+    limited[ac_service_names[i]] = s.rate_limited[i];
   }
   json dns = json::object();
   for (unsigned i = 0; i < AC_DNS_OUT__COUNT; ++i) dns[ac_dns_outcome_names[i]] = s.dns[i];
@@ -107,7 +109,8 @@ json counters_json(const ac_stats& s) {
               {"passed", std::move(passed)},
               {"answered", std::move(answered)},
               {"answered_bytes", std::move(bytes)},
-              {"dns", std::move(dns)}};
+              {"dns", std::move(dns)},
+              {"rate_limited", std::move(limited)}};
 }
 
 json dns_json(const DnsStatus& d, const Now& now) {

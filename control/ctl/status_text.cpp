@@ -237,10 +237,12 @@ std::string counters(const json& c) {
   std::string packets = list(field(c, "packets"), false, nullptr);
   std::string answered = list(field(c, "answered"), false, &answered_bytes);
   std::string passed = list(field(c, "passed"), true, nullptr);
+  std::string limited = list(field(c, "rate_limited"), true, nullptr);
   std::string out = "counters\n";
   out += "  packets:   " + (packets.empty() ? "none" : packets) + "\n";
   out += "  answered:  " + (answered.empty() ? "none" : answered) + "\n";
   out += "  passed:    " + (passed.empty() ? "none" : passed) + "\n";
+  if (!limited.empty()) out += "  limited:   " + limited + "\n";
   if (std::string dns = list(field(c, "dns"), true, nullptr); !dns.empty()) out += "  dns:       " + dns + "\n";
   return out;
 }

@@ -131,6 +131,10 @@ std::string render_metrics(const DaemonStatus& st) {
   w.family("anycastd_answered_bytes_total", "counter", "Bytes of the frames the fast path answered, by service.");
   for (unsigned i = 0; i < AC_SVC__COUNT; ++i)
     w.sample(Labels{{"service", ac_service_names[i]}}, c.answered_bytes[i]);
+  w.family("anycastd_rate_limited_total", "counter",
+           "Requests over their source's rate limit, by service (NTP: answered with a RATE kiss-o'-death).");
+  for (unsigned i = 0; i < AC_SVC__COUNT; ++i)
+    w.sample(Labels{{"service", ac_service_names[i]}}, c.rate_limited[i]);
 
   w.family("anycastd_dns_answers_total", "counter",
            "DNS queries the fast path answered, by outcome (their sum is answered_total{service=\"dns\"}).");

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -16,11 +17,13 @@ namespace anycastd::channel {
 namespace {
 
 constexpr std::uint32_t kTablesMagic = 0x61635442;  // "acTB"
-constexpr std::uint32_t kTablesVersion = 1;
+constexpr std::uint32_t kTablesVersion = 2;
 
+// The header, then each service's rate limiter (AC_SVC__COUNT of them), then the records.
 struct TablesImage {
   std::uint32_t magic, version, answering, vips, ports, allow;
 };
+using RateLimits = std::array<ac_ratelimit_config, AC_SVC__COUNT>;
 struct VipRecord {
   std::uint8_t family, len, pad[2];
   std::uint8_t addr[16];
@@ -139,6 +142,7 @@ std::vector<std::uint8_t> encode_tables(const FastpathTables& tables) {
   append(out, TablesImage{kTablesMagic, kTablesVersion, tables.answering ? 1u : 0u,
                           static_cast<std::uint32_t>(tables.vips.size()), static_cast<std::uint32_t>(tables.ports.size()),
                           static_cast<std::uint32_t>(tables.allow.size())});
+  append(out, tables.ratelimit);
   for (const VipEntry& v : tables.vips) {
     VipRecord r{};
     r.family = static_cast<std::uint8_t>(v.prefix.family);
@@ -165,7 +169,7 @@ FastpathTables decode_tables(const std::uint8_t* data, std::size_t size) {
   std::memcpy(&image, data, sizeof image);
   if (image.magic != kTablesMagic || image.version != kTablesVersion)
     throw std::runtime_error("not a table image of version " + std::to_string(kTablesVersion));
-  std::size_t expected = sizeof image + std::size_t{image.vips} * sizeof(VipRecord) +
+  std::size_t expected = sizeof image + sizeof(RateLimits) + std::size_t{image.vips} * sizeof(VipRecord) +
                          std::size_t{image.ports} * sizeof(PortRecord) + std::size_t{image.allow} * sizeof(AllowRecord);
   if (size != expected)
     throw std::runtime_error("table image is " + std::to_string(size) + " bytes, its counts say " + std::to_string(expected));
@@ -173,6 +177,8 @@ FastpathTables decode_tables(const std::uint8_t* data, std::size_t size) {
   FastpathTables t;
   t.answering = image.answering != 0;
   const std::uint8_t* at = data + sizeof image;
+  std::memcpy(t.ratelimit.data(), at, sizeof(RateLimits));
+  at += sizeof(RateLimits);
   for (std::uint32_t i = 0; i < image.vips; ++i, at += sizeof(VipRecord)) {
     VipRecord r;
     std::memcpy(&r, at, sizeof r);

@@ -87,6 +87,9 @@ struct ac_stats {
 	__u64 answered[AC_SVC__COUNT];
 	__u64 answered_bytes[AC_SVC__COUNT];
 	__u64 dns[AC_DNS_OUT__COUNT];
+	/* Requests over their source's rate limit (ratelimit.h); NTP answered them with a RATE
+	 * kiss-o'-death, so they are in answered[] too. */
+	__u64 rate_limited[AC_SVC__COUNT];
 };
 
 /*
@@ -279,6 +282,58 @@ struct ac_dns_state {
 	__u32 loaded;  /* 0 until a table is in the active slot (AC_PASS_DNS_NO_TABLE) */
 	__u64 seed[2]; /* each slot's table seed */
 };
+/* ---- Per-source rate limiting (dataplane/core/ratelimit.h) -------------------------------- */
+
+/*
+ * A service's limiter, one per service (the ac_ratelimit_cfg map, indexed by enum ac_service, or the
+ * DPDK table set's copy). interval_ns 0: the service is not limited. Control writes
+ * interval_ns = 1 s / rate and keeps burst * interval_ns far below 2^63.
+ */
+struct ac_ratelimit_config {
+	__u64 interval_ns; /* refill time of one token: 10^9 / (requests per second per source) */
+	__u32 burst;       /* tokens a bucket holds: requests a quiet source may send at once */
+	__u8 prefix4;      /* sources sharing a bucket: IPv4 prefix length, 0 to 32 */
+	__u8 prefix6;      /* IPv6 prefix length, 0 to 128 */
+	__u16 slip;        /* DNS: every slip-th request over the limit answered truncated; 0 never */
+	/* The prefix lengths as byte masks (ac_ratelimit_config_masks), so that the packet path cuts
+	 * an address without a branch per byte: the verifier walks every branch. */
+	__u8 mask4[4];
+	__u8 mask6[16];
+	__u8 pad[4];
+};
+
+/* A bucket's key: the source address cut to the prefix length, the bytes after it zero. */
+struct ac_ratelimit_key {
+	__u32 service; /* enum ac_service, host order */
+	__u32 family;  /* 4 or 6 */
+	__u8 addr[16];
+};
+
+struct ac_ratelimit_bucket {
+	__u64 tokens_ns; /* tokens held, in nanoseconds of refill time (one token = interval_ns) */
+	__u64 last_ns;   /* monotonic time of the last refill */
+	__u32 limited;   /* requests over the limit since the last one allowed */
+	__u32 pad;
+};
+
+#if !defined(__bpf__)
+/* Fills the config's byte masks from its prefix lengths: control and tests, never the packet path. */
+static inline void ac_ratelimit_config_masks(struct ac_ratelimit_config *c)
+{
+	for (__u32 i = 0; i < 16; i++) {
+		__s32 left4 = (__s32)c->prefix4 - (__s32)(8 * i), left6 = (__s32)c->prefix6 - (__s32)(8 * i);
+		if (i < 4)
+			c->mask4[i] = left4 >= 8 ? 0xFF : left4 <= 0 ? 0 : (__u8)(0xFF << (8 - left4));
+		c->mask6[i] = left6 >= 8 ? 0xFF : left6 <= 0 ? 0 : (__u8)(0xFF << (8 - left6));
+	}
+}
+
+#endif
+
+/* Buckets kept: per XDP program (shared by the CPUs), per DPDK worker lcore. */
+#define AC_RATELIMIT_BUCKETS_DEFAULT 65536u
+
+/* ---- end of rate limiting ---------------------------------------------------------------- */
 
 #define AC_PORTS 65536u
 #define AC_VIP_MAX_DEFAULT 65536u
@@ -340,6 +395,7 @@ static inline void ac_stats_add(struct ac_stats *into, const struct ac_stats *mo
 	for (int i = 0; i < AC_SVC__COUNT; i++) {
 		into->answered[i] += more->answered[i];
 		into->answered_bytes[i] += more->answered_bytes[i];
+		into->rate_limited[i] += more->rate_limited[i];
 	}
 	for (int i = 0; i < AC_DNS_OUT__COUNT; i++)
 		into->dns[i] += more->dns[i];

@@ -16,7 +16,8 @@
  *       the NIC's verdict on this frame's IPv4 header checksum: 1 good, -1 bad, 0 unknown
  *       (then the core sums it itself); 0 wherever no hardware looked at the frame
  *
- * and ntp.h's two (the clock state and the TAI clock).
+ * and ntp.h's two (the clock state and the TAI clock) and ratelimit.h's four (the limiter, a
+ * monotonic clock, the buckets).
  *
  * Addresses point into the frame, in network byte order.
  */
@@ -25,16 +26,18 @@
 
 #include "ntp.h"
 #include "parse.h"
+#include "ratelimit.h"
 
 struct ac_verdict {
 	__u8 action;  /* enum ac_action */
 	__u8 reason;  /* enum ac_pass_reason, AC_PASS_NONE when answered */
 	__u8 service; /* enum ac_service, meaningful when answered */
+	__u8 limited; /* answered, but the source is over its rate limit: NTP sends a kiss-o'-death */
 };
 
 static __always_inline struct ac_verdict ac_pass(__u8 reason)
 {
-	struct ac_verdict v = {AC_ACT_PASS, reason, 0};
+	struct ac_verdict v = {AC_ACT_PASS, reason, 0, 0};
 	return v;
 }
 
@@ -144,7 +147,9 @@ static __always_inline struct ac_verdict ac_decide(struct ac_env *env, __u8 *dat
 	if (reason)
 		return ac_pass(reason);
 
-	struct ac_verdict v = {AC_ACT_ANSWER, AC_PASS_NONE, (__u8)service};
+	/* Last, so that only requests the fast path would answer spend tokens. */
+	__u8 limited = ac_ratelimit(env, service, h->is_ip6, saddr) == AC_RL_OVER;
+	struct ac_verdict v = {AC_ACT_ANSWER, AC_PASS_NONE, (__u8)service, limited};
 	return v;
 }
 

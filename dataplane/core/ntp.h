@@ -110,6 +110,19 @@ static __always_inline __u16 ac_fold16(__u32 sum)
 	return (__u16)sum;
 }
 
+/* RFC 1624: HC' = ~(~HC + ~m + m'), with m and m' the sums of the header's old and new words. */
+static __always_inline void ac_ntp_recheck(struct ac_udphdr *udp, const struct ac_ntp_packet *p, __u16 before)
+{
+	if (udp->check == 0)
+		return; /* IPv4 without a checksum stays without (IPv6 never gets here with 0) */
+	__u16 after = ac_fold16(ac_ntp_sum(p));
+	__u32 sum = (__u16)~udp->check;
+	sum += (__u16)~before;
+	sum += after;
+	__u16 check = (__u16)~ac_fold16(sum);
+	udp->check = check ? check : 0xFFFF; /* 0 would mean "no checksum" */
+}
+
 /*
  * Rewrites the request (already swapped by the caller) into the reply. The caller read the
  * receive time first thing; the transmit time is read last, just before the checksum that
@@ -135,15 +148,33 @@ static __always_inline void ac_ntp_reply(struct ac_env *env, struct ac_ntp_packe
 	ac_ntp_put(p->receive, receive);
 	ac_ntp_put(p->transmit, ac_ntp_time(s, ac_env_tai_ns(env)));
 
-	/* RFC 1624: HC' = ~(~HC + ~m + m'), with m and m' the sums of the old and new words. */
-	if (udp->check == 0)
-		return; /* IPv4 without a checksum stays without (IPv6 never gets here with 0) */
-	__u16 after = ac_fold16(ac_ntp_sum(p));
-	__u32 sum = (__u16)~udp->check;
-	sum += (__u16)~before;
-	sum += after;
-	__u16 check = (__u16)~ac_fold16(sum);
-	udp->check = check ? check : 0xFFFF; /* 0 would mean "no checksum" */
+	ac_ntp_recheck(udp, p, before);
+}
+
+/*
+ * The kiss-o'-death for a source over its rate limit (RFC 5905 7.4), written the way ntpd and
+ * ntpsec write theirs: leap 3 (unsynchronised), version echoed, mode 4, stratum 0 and the kiss
+ * code "RATE" as reference ID; origin, receive and transmit all the request's transmit time, so
+ * the client matches it to its request and learns nothing of our clock. Poll, precision, root
+ * delay, root dispersion and reference time stay as the request had them. No clock read: a
+ * kiss costs less than an answer and tells nothing a flood could use (docs/ntp.md).
+ */
+static __always_inline void ac_ntp_kod(struct ac_udphdr *udp)
+{
+	struct ac_ntp_packet *p = (struct ac_ntp_packet *)(udp + 1);
+	__u16 before = ac_fold16(ac_ntp_sum(p));
+
+	__u8 version = (p->li_vn_mode >> 3) & 7;
+	p->li_vn_mode = (__u8)((3 << 6) | (version << 3) | AC_NTP_MODE_SERVER);
+	p->stratum = 0;
+	const __u8 rate[4] = {'R', 'A', 'T', 'E'};
+	ac_copy(&p->refid, rate, 4);
+	p->origin[0] = p->transmit[0];
+	p->origin[1] = p->transmit[1];
+	p->receive[0] = p->transmit[0];
+	p->receive[1] = p->transmit[1];
+
+	ac_ntp_recheck(udp, p, before);
 }
 
 #endif /* ANYCASTD_CORE_NTP_H */

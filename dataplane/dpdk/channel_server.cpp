@@ -161,8 +161,15 @@ std::string ChannelServer::reply_probe(const channel::Message& m) {
   std::copy(m.payload.begin(), m.payload.end(), frame.begin());
   const DnsTable* dns = tables_.dns();
   std::uint8_t* data = frame.data();
-  ac_env env{tables_.current(), 0,       tables_.ntp(), dns ? dns->image() : nullptr,
-             nullptr,          data + m.payload.size(), data + frame.size()};
+  ac_env env{tables_.current(),
+             0,
+             tables_.ntp(),
+             dns ? dns->image() : nullptr,
+             nullptr,
+             data + m.payload.size(),
+             data + frame.size(),
+             nullptr,
+             ac_env_monotonic_now()};
   ac_headers h;
   ac_verdict v = ac_decide(&env, data, env.frame_end, &h);
   if (v.action == AC_ACT_ANSWER) ac_respond(&env, &h, v);

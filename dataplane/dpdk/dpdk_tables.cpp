@@ -62,6 +62,16 @@ DpdkTables::~DpdkTables() {
 std::unique_ptr<DpdkTables> DpdkTables::build(const FastpathTables& tables, std::string& error) {
   std::unique_ptr<DpdkTables> t(new DpdkTables());
   t->answering_ = tables.answering;
+  for (std::uint32_t service = 0; service < AC_SVC__COUNT; ++service) {
+    const ac_ratelimit_config& c = tables.ratelimit[service];
+    // The core's bucket arithmetic wants burst * interval_ns well inside 64 bits.
+    if (c.interval_ns && (c.prefix4 > 32 || c.prefix6 > 128 || c.interval_ns > (1ull << 62) / (c.burst + 1ull))) {
+      error = std::string(ac_service_names[service]) + " rate limit: prefix length or burst * interval out of range";
+      return nullptr;
+    }
+    if (c.interval_ns) t->any_ratelimit_ = true;
+  }
+  t->ratelimit_ = tables.ratelimit;
   if (tables.vips.size() > AC_VIP_MAX_DEFAULT) {
     error = std::to_string(tables.vips.size()) + " VIPs: at most " + std::to_string(AC_VIP_MAX_DEFAULT);
     return nullptr;

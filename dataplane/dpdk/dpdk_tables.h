@@ -3,7 +3,7 @@
 
 // The DPDK side's table set, built once from a FastpathTables and then only read: VIPs in
 // rte_lpm / rte_lpm6 (next hop = index into an ac_vip_value array), the port array, one pair of
-// source-allow LPMs per restricted service, the answering switch. Workers never see one being
+// source-allow LPMs per restricted service, the answering switch, the services' rate limiters. Workers never see one being
 // built or freed: TableStore publishes whole sets.
 
 #include <rte_lpm.h>
@@ -59,6 +59,10 @@ class DpdkTables {
     return a.all6 || (a.v6 && rte_lpm6_lookup(a.v6, saddr, &hop) == 0);
   }
   bool answering() const { return answering_; }
+  const ac_ratelimit_config* ratelimit(std::uint32_t service) const {
+    return service < AC_SVC__COUNT ? &ratelimit_[service] : nullptr;
+  }
+  bool any_ratelimit() const { return any_ratelimit_; }
 
  private:
   DpdkTables();
@@ -81,6 +85,8 @@ class DpdkTables {
   std::unique_ptr<ac_port_value[]> ports_;
   std::array<Allow, AC_SVC__COUNT> allow_{};
   bool answering_ = true;
+  std::array<ac_ratelimit_config, AC_SVC__COUNT> ratelimit_{};
+  bool any_ratelimit_ = false;
 };
 
 }  // namespace anycastd::dpdk

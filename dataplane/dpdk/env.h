@@ -8,12 +8,18 @@
 // the burst's answer table image in place (dns_image.h); a reply longer or shorter than the
 // query grows or trims the frame's one mbuf at its tail. One translation unit per user (the
 // worker, the probe): the core's functions are static inline.
+//
+// Rate limiting: the limiter comes with the tables, the buckets are the worker's own
+// (ratelimit_table.h; none for the probe, whose frames then each meet a fresh bucket and never
+// spend a client's tokens), and the clock is CLOCK_MONOTONIC read once per burst: a burst takes
+// microseconds, a token at the highest rate config allows a microsecond.
 
 #include <rte_mbuf.h>
 #include <time.h>
 
 #include "dns_image.h"
 #include "dpdk_tables.h"
+#include "ratelimit_table.h"
 
 struct ac_env {
   const anycastd::dpdk::DpdkTables* tables;
@@ -25,6 +31,8 @@ struct ac_env {
   rte_mbuf* mbuf;
   __u8* frame_end;
   __u8* room_end;
+  anycastd::dpdk::RateLimitTable* buckets;  // nullptr: no bucket is kept
+  __u64 mono_ns;                            // the burst's monotonic time, when a limiter is on
 };
 
 static inline const ac_vip_value* ac_env_vip4(ac_env* env, const __u8* daddr) { return env->tables->vip4(daddr); }
@@ -69,6 +77,24 @@ static inline int ac_env_resize(ac_env* env, int delta, __u8** data, __u8** end)
   *end += delta;
   env->frame_end = *end;
   return 0;
+}
+
+static inline const ac_ratelimit_config* ac_env_ratelimit(ac_env* env, __u32 service) {
+  return env->tables->ratelimit(service);
+}
+static inline __u64 ac_env_mono_ns(ac_env* env) { return env->mono_ns; }
+static inline ac_ratelimit_bucket* ac_env_bucket(ac_env* env, const ac_ratelimit_key* key) {
+  return env->buckets ? env->buckets->find(*key) : nullptr;
+}
+static inline void ac_env_bucket_add(ac_env* env, const ac_ratelimit_key* key, const ac_ratelimit_bucket* bucket) {
+  if (env->buckets) env->buckets->add(*key, *bucket);
+}
+
+// CLOCK_MONOTONIC, as bpf_ktime_get_ns reads it on the XDP side.
+inline __u64 ac_env_monotonic_now() {
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<__u64>(now.tv_sec) * 1000000000ull + static_cast<__u64>(now.tv_nsec);
 }
 
 #include "respond.h"

@@ -22,6 +22,7 @@ std::vector<std::pair<std::string, std::uint64_t>> named_counters(const LcoreCou
   for (unsigned i = 0; i < AC_SVC__COUNT; ++i) {
     out.emplace_back(std::string("answered/") + ac_service_names[i], c.core.answered[i]);
     out.emplace_back(std::string("answered_bytes/") + ac_service_names[i], c.core.answered_bytes[i]);
+    out.emplace_back(std::string("rate_limited/") + ac_service_names[i], c.core.rate_limited[i]);
   }
   for (const auto& f : channel::kDatapathCounterFields)
     out.emplace_back(std::string("datapath/") + f.name, c.datapath.*f.field);

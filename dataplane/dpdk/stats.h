@@ -3,7 +3,7 @@
 
 // Counters summed over the workers, under the names every datapath uses: the packet core's
 // (abi.h's name tables, as "action/answer", "pass/not_vip", "answered/echo",
-// "answered_bytes/echo") and the datapath's own ("datapath/rx_packets" ...), plus "loops".
+// "answered_bytes/echo", "rate_limited/ntp") and the datapath's own ("datapath/rx_packets" ...), plus "loops".
 // Telemetry takes only letters, digits, "_" and "/" in names, hence the slash.
 
 #include <cstdint>

@@ -48,6 +48,7 @@ inline void count(ac_stats& s, ac_verdict v, std::uint32_t bytes) {
   if (v.action == AC_ACT_ANSWER) {
     bump(s.answered[v.service]);
     bump(s.answered_bytes[v.service], bytes);
+    if (v.limited) bump(s.rate_limited[v.service]);
   } else {
     bump(s.pass[v.reason]);
   }
@@ -79,10 +80,12 @@ unsigned worker_poll(Worker& w) {
   rte_mbuf* passed[kMaxBurst];
 
   // Wire -> core: answers back out of the port, everything else to the kernel, untouched.
+  const DpdkTables* tables = w.tables->current();
   const DnsTable* dns = w.tables->dns();
-  ac_env env{w.tables->current(), 0, w.tables->ntp(), dns ? dns->image() : nullptr, nullptr, nullptr, nullptr};
+  ac_env env{tables, 0, w.tables->ntp(), dns ? dns->image() : nullptr, nullptr, nullptr, nullptr, w.buckets.get(), 0};
   const std::uint16_t n = rte_eth_rx_burst(cfg.port, cfg.queue, rx, cfg.burst);
   std::uint16_t n_answers = 0, n_passed = 0;
+  if (n && tables->any_ratelimit()) env.mono_ns = ac_env_monotonic_now();
   for (std::uint16_t i = 0; i < n && i < kPrefetchAhead; ++i) rte_prefetch0(rte_pktmbuf_mtod(rx[i], void*));
   for (std::uint16_t i = 0; i < n; ++i) {
     if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(rx[i + kPrefetchAhead], void*));

@@ -8,9 +8,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 
 #include "abi.h"
 #include "channel.h"
+#include "ratelimit_table.h"
 #include "table_store.h"
 
 namespace anycastd::dpdk {
@@ -36,6 +38,9 @@ struct Worker {
   TableStore* tables;
   unsigned reader_id;  // TableStore reader id
   LcoreCounters counters{};
+  // This worker's rate-limit buckets: limits are per lcore (ratelimit_table.h). They outlive
+  // table swaps, so a reload does not hand every source a fresh burst.
+  std::unique_ptr<RateLimitTable> buckets = std::make_unique<RateLimitTable>();
 };
 
 // Bounded retries of a partial TX before the rest is freed and counted as dropped.

@@ -34,6 +34,7 @@ bool same_tables(const FastpathTables& a, const FastpathTables& b) {
       return false;
   for (std::size_t i = 0; i < a.allow.size(); ++i)
     if (a.allow[i].service != b.allow[i].service || a.allow[i].source != b.allow[i].source) return false;
+  if (std::memcmp(a.ratelimit.data(), b.ratelimit.data(), sizeof a.ratelimit)) return false;
   if (a.ports.size() != b.ports.size()) return false;
   for (const auto& [port, value] : a.ports) {
     auto it = b.ports.find(port);
@@ -68,7 +69,8 @@ TEST(TableImage, RejectsDamage) {
   short_by_one.pop_back();
   EXPECT_NE(error_of(short_by_one).find("its counts say"), std::string::npos);
   auto bad_family = image;
-  bad_family[24] = 5;  // the first VIP record's family, right after the six-word header
+  // The first VIP record's family, after the six-word header and the services' rate limiters.
+  bad_family[24 + AC_SVC__COUNT * sizeof(ac_ratelimit_config)] = 5;
   EXPECT_NE(error_of(bad_family).find("vip 0: family 5"), std::string::npos) << error_of(bad_family);
 }
 

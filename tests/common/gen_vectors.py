@@ -193,6 +193,18 @@ def ntp_reply(request, config):
     return echo_reply(request, new_payload=payload)
 
 
+def ntp_kod(request):
+    """The RATE kiss-o'-death (RFC 5905 7.4) as ntpd writes it: leap 3, version echoed, mode 4,
+    stratum 0, reference ID "RATE"; origin, receive and transmit all the request's transmit
+    time; poll, precision, root delay and dispersion and reference time as the request had them."""
+    req = ntp_payload(request)
+    version = (req[0] >> 3) & 7
+    payload = bytes([3 << 6 | version << 3 | 4, 0]) + req[2:12] + b"RATE" + req[16:24]
+    payload += req[40:48] * 3
+    assert len(payload) == 48
+    return echo_reply(request, new_payload=payload)
+
+
 ROWS = []
 
 
@@ -203,6 +215,10 @@ def answer(name, request, config="default", service="echo", recompute_udp_checks
 
 def ntp_answer(name, request, config="default"):
     ROWS.append((name, config, "answer", "none", "ntp", bytes(request), ntp_reply(request, config)))
+
+
+def ntp_kod_answer(name, request, config="ntp_kod"):
+    ROWS.append((name, config, "answer", "none", "ntp", bytes(request), ntp_kod(request)))
 
 
 def passed(name, request, reason, config="default"):
@@ -431,6 +447,18 @@ passed("ntp_service_off", udp4(dst=VIP4_NO_SERVICE, dport=NTP, payload=ntp_req()
 passed("ntp_udp6_checksum_0", udp6(dport=NTP, payload=ntp_req(), udp_kw={"chksum": 0}),
        "bad_udp_checksum")
 passed("ntp_global_off", udp6(dport=NTP, payload=ntp_req()), "not_answering", config="global_off")
+
+# --- NTP rate limit: every source over it (config ntp_kod: a bucket of burst 0)
+ntp_kod_answer("ntp_kod_v4", udp4(dport=NTP, payload=ntp_req()))
+ntp_kod_answer("ntp_kod_v6", udp6(dport=NTP, payload=ntp_req()))
+ntp_kod_answer("ntp_kod_v3_vlan", udp4(dport=NTP, vlans=QINQ, payload=ntp_req(version=3, poll=10)))
+ntp_kod_answer("ntp_kod_src_port_123_v6", udp6(dst=VIP6_IN_PREFIX, dport=NTP, sport=NTP,
+                                               payload=ntp_req(leap=3, poll=-3)))
+ntp_kod_answer("ntp_kod_udp4_checksum_0", udp4(dport=NTP, payload=ntp_req(), udp_kw={"chksum": 0}))
+# Only requests the fast path would answer meet the limiter; echo has none.
+answer("ntp_kod_config_echo_unlimited", udp4(), config="ntp_kod")
+passed("ntp_kod_config_mode6_passes", udp4(dport=NTP, payload=ntp_req(mode=6)), "ntp_control",
+       config="ntp_kod")
 
 
 def main():

@@ -7,16 +7,22 @@
 // not matter at the handful of entries the tests use.
 
 #include <cstdint>
+#include <map>
+#include <string>
 
 #include "tables.h"
 
 // The NTP clock is injected: every read returns tai_ns and then advances it by tai_step_ns, so
 // a test predicts each timestamp of a reply (receive = the first read, transmit = the second).
+// Rate-limit buckets live in a map the test owns, keyed by the key's bytes; without one every
+// request meets a fresh bucket. The monotonic clock is mono_ns, set by the test.
 struct ac_env {
   const anycastd::FastpathTables* tables;
   const ac_ntp_state* ntp = nullptr;
   std::uint64_t tai_ns = 0;
   std::uint64_t tai_step_ns = 0;
+  std::map<std::string, ac_ratelimit_bucket>* buckets = nullptr;
+  std::uint64_t mono_ns = 0;
 };
 
 namespace anycastd::native_env_detail {
@@ -71,6 +77,22 @@ static inline __u64 ac_env_tai_ns(ac_env* env) {
   std::uint64_t now = env->tai_ns;
   env->tai_ns += env->tai_step_ns;
   return now;
+}
+
+static inline const ac_ratelimit_config* ac_env_ratelimit(ac_env* env, __u32 service) {
+  return service < AC_SVC__COUNT ? &env->tables->ratelimit[service] : nullptr;
+}
+
+static inline __u64 ac_env_mono_ns(ac_env* env) { return env->mono_ns; }
+
+static inline ac_ratelimit_bucket* ac_env_bucket(ac_env* env, const ac_ratelimit_key* key) {
+  if (!env->buckets) return nullptr;
+  auto it = env->buckets->find(std::string(reinterpret_cast<const char*>(key), sizeof *key));
+  return it == env->buckets->end() ? nullptr : &it->second;
+}
+
+static inline void ac_env_bucket_add(ac_env* env, const ac_ratelimit_key* key, const ac_ratelimit_bucket* bucket) {
+  if (env->buckets) (*env->buckets)[std::string(reinterpret_cast<const char*>(key), sizeof *key)] = *bucket;
 }
 
 #include "respond.h"

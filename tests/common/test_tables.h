@@ -18,8 +18,22 @@ namespace anycastd::test {
 
 inline constexpr std::uint16_t kEchoPort = 7;
 inline constexpr std::uint16_t kNtpPort = 123;
-inline constexpr std::array<std::string_view, 7> kTableNames = {
-    "default", "echo_allow", "global_off", "ntp_unsynced", "ntp_leap", "ntp_leap_pending", "ntp_no_clock"};
+inline constexpr std::array<std::string_view, 8> kTableNames = {
+    "default",  "echo_allow",       "global_off",   "ntp_unsynced",
+    "ntp_leap", "ntp_leap_pending", "ntp_no_clock", "ntp_kod"};
+
+// The NTP rate limit of "ntp_kod": a bucket that holds nothing, so every NTP request is over the
+// limit on a fresh bucket, in every datapath, without the rows depending on each other or on
+// time. (Control never writes burst 0; the core's arithmetic takes it.) The other sets have none.
+inline ac_ratelimit_config kod_ratelimit() {
+  ac_ratelimit_config c{};
+  c.interval_ns = 3600ull * 1000000000ull;
+  c.burst = 0;
+  c.prefix4 = 32;
+  c.prefix6 = 64;
+  ac_ratelimit_config_masks(&c);
+  return c;
+}
 
 // The fixed NTP clock of the native tests (gen_vectors.py: NTP_TAI_NS, NTP_STEP_NS): TAI
 // nanoseconds of 2025-11-26 01:00:00.123456789 UTC with 37 s TAI-UTC, and the step per reading.
@@ -81,6 +95,10 @@ inline FastpathTables make_tables(std::string_view name) {
   t.ports[kEchoPort] = ac_port_value{AC_SVC_F_ENABLED, AC_SVC_ECHO};
   t.ports[kNtpPort] = ac_port_value{AC_SVC_F_ENABLED, AC_SVC_NTP};
 
+  if (name == "ntp_kod") {
+    t.ratelimit[AC_SVC_NTP] = kod_ratelimit();
+    return t;
+  }
   if (name == "default" || name.rfind("ntp_", 0) == 0) return t;
   if (name == "echo_allow") {
     t.ports[kEchoPort].flags |= AC_SVC_F_RESTRICTED;
@@ -94,6 +112,12 @@ inline FastpathTables make_tables(std::string_view name) {
     return t;
   }
   throw std::invalid_argument("no test table set named \"" + std::string(name) + "\"");
+}
+
+// Whether a row answered by `service` under table set `config` is the rate limiter's answer
+// (a kiss-o'-death for NTP): every limiter in these sets refuses its very first request.
+inline bool limited_row(std::string_view config, int service) {
+  return service >= 0 && service < AC_SVC__COUNT && make_tables(config).ratelimit[service].interval_ns != 0;
 }
 
 }  // namespace anycastd::test

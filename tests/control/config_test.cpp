@@ -487,6 +487,8 @@ struct Bad {
 #define BASE_DATAPATH "[datapath]\ninterface = \"eth0\"\n"
 #define BASE_ANYCAST "[anycast]\naddresses = [\"192.0.2.10\"]\n"
 // After BASE_DATAPATH: 3 [[group]]  4 name  5 addresses
+// After BASE_DATAPATH BASE_ANYCAST: 5 [services.ntp]  6 clock  7 [services.ntp.rate_limit]
+#define NTP_RL "[services.ntp]\nclock = \"kernel\"\n[services.ntp.rate_limit]\n"
 #define GROUP_A "[[group]]\nname = \"a\"\naddresses = [\"192.0.2.10\"]\n"
 #define LONG_NAME                                                                                        \
   "a-socket-name-that-goes-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-and-on-" \
@@ -508,6 +510,28 @@ const Bad kBad[] = {
      "anycastd.toml:6: services.echo.prot: unknown key (expected: port, allow)"},
     {"unknown service", BASE_DATAPATH BASE_ANYCAST "[services.ehco]\nport = 7\n",
      "anycastd.toml:5: services.ehco: unknown service (expected: echo, ntp, dns)"},
+    // [services.ntp.rate_limit]: after BASE_DATAPATH BASE_ANYCAST NTP_RL, line 8 is the first key
+    {"rate limit unknown key", BASE_DATAPATH BASE_ANYCAST NTP_RL "rate = 1\nburts = 4\n",
+     "anycastd.toml:9: services.ntp.rate_limit.burts: unknown key (expected: rate, burst, ipv4_prefix, ipv6_prefix)"},
+    {"rate limit without rate", BASE_DATAPATH BASE_ANYCAST NTP_RL "burst = 4\n",
+     "anycastd.toml:7: services.ntp.rate_limit.rate: missing: requests per second per source prefix (0 turns it off)"},
+    {"rate limit negative rate", BASE_DATAPATH BASE_ANYCAST NTP_RL "rate = -1\n",
+     "anycastd.toml:8: services.ntp.rate_limit.rate: -1 is out of range (0 to 1e+06)"},
+    {"rate limit rate too slow", BASE_DATAPATH BASE_ANYCAST NTP_RL "rate = 0.0001\n",
+     "anycastd.toml:8: services.ntp.rate_limit.rate: 0.0001 is below the slowest rate (0.001, one request per 1000 "
+     "s); 0 turns it off"},
+    {"rate limit rate a string", BASE_DATAPATH BASE_ANYCAST NTP_RL "rate = \"8/s\"\n",
+     "anycastd.toml:8: services.ntp.rate_limit.rate: expected a number, got a string"},
+    {"rate limit burst zero", BASE_DATAPATH BASE_ANYCAST NTP_RL "rate = 1\nburst = 0\n",
+     "anycastd.toml:9: services.ntp.rate_limit.burst: 0 is out of range (1 to 10000)"},
+    {"rate limit ipv4 prefix 33", BASE_DATAPATH BASE_ANYCAST NTP_RL "rate = 1\nipv4_prefix = 33\n",
+     "anycastd.toml:9: services.ntp.rate_limit.ipv4_prefix: 33 is out of range (0 to 32)"},
+    {"rate limit ipv6 prefix 129", BASE_DATAPATH BASE_ANYCAST NTP_RL "rate = 1\nipv6_prefix = 129\n",
+     "anycastd.toml:9: services.ntp.rate_limit.ipv6_prefix: 129 is out of range (0 to 128)"},
+    {"rate limit not a table", BASE_DATAPATH BASE_ANYCAST "[services.ntp]\nclock = \"kernel\"\nrate_limit = 5\n",
+     "anycastd.toml:7: services.ntp.rate_limit: expected a table, got an integer"},
+    {"rate limit on echo", BASE_DATAPATH BASE_ANYCAST "[services.echo]\n[services.echo.rate_limit]\nrate = 1\n",
+     "services.echo.rate_limit: unknown key (expected: port, allow)"},
     {"unknown log key", BASE_DATAPATH BASE_ANYCAST "[log]\nlevel = \"info\"\ninterval = 5\n",
      "anycastd.toml:7: log.interval: unknown key (expected: level, stats_interval_s)"},
     {"unknown key in an inline table", "datapath = { interface = \"eth0\", kindd = \"xdp\" }\n" BASE_ANYCAST,
@@ -974,6 +998,35 @@ allow = ["198.51.100.0/24", "2001:db8:ffff::/48"]
   ac_allow4_key key = allow4_key(t.allow[0]);
   EXPECT_EQ(key.prefixlen, 32u + 24u);
   EXPECT_EQ(ntohl(key.service), static_cast<std::uint32_t>(AC_SVC_ECHO));
+}
+
+TEST(Config, NtpRateLimitKeysAndDefaults) {
+  Config off = parse_config(BASE_DATAPATH_TEXT BASE_ANYCAST_TEXT "[services.ntp]\nclock = \"kernel\"\n", "x.toml");
+  ASSERT_EQ(off.services.size(), 1u);
+  EXPECT_FALSE(off.services[0].rate_limit.on()) << "off by default";
+  EXPECT_EQ(build_tables(off).ratelimit[AC_SVC_NTP].interval_ns, 0u);
+
+  Config zero = parse_config(BASE_DATAPATH_TEXT BASE_ANYCAST_TEXT NTP_RL "rate = 0\nburst = 3\n", "x.toml");
+  EXPECT_EQ(build_tables(zero).ratelimit[AC_SVC_NTP].interval_ns, 0u) << "rate 0 is off";
+
+  Config defaults = parse_config(BASE_DATAPATH_TEXT BASE_ANYCAST_TEXT NTP_RL "rate = 2\n", "x.toml");
+  ac_ratelimit_config d = build_tables(defaults).ratelimit[AC_SVC_NTP];
+  EXPECT_EQ(d.interval_ns, 500000000u);
+  EXPECT_EQ(d.burst, 8u);
+  EXPECT_EQ(d.prefix4, 32u);
+  EXPECT_EQ(d.prefix6, 64u);
+  EXPECT_EQ(d.slip, 0u);
+
+  Config all = parse_config(BASE_DATAPATH_TEXT BASE_ANYCAST_TEXT NTP_RL
+                            "rate = 0.125\nburst = 4\nipv4_prefix = 24\nipv6_prefix = 56\n",
+                            "x.toml");
+  FastpathTables t = build_tables(all);
+  ac_ratelimit_config c = t.ratelimit[AC_SVC_NTP];
+  EXPECT_EQ(c.interval_ns, 8000000000u) << "0.125 per second: one every 8 s";
+  EXPECT_EQ(c.burst, 4u);
+  EXPECT_EQ(c.prefix4, 24u);
+  EXPECT_EQ(c.prefix6, 56u);
+  EXPECT_EQ(t.ratelimit[AC_SVC_ECHO].interval_ns, 0u);
 }
 
 TEST(Tables, PerGroup) {

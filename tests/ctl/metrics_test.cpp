@@ -80,6 +80,11 @@ anycastd_answered_total{service="dns"} 0
 anycastd_answered_bytes_total{service="echo"} 560
 anycastd_answered_bytes_total{service="ntp"} 0
 anycastd_answered_bytes_total{service="dns"} 0
+# HELP anycastd_rate_limited_total Requests over their source's rate limit, by service (NTP: answered with a RATE kiss-o'-death).
+# TYPE anycastd_rate_limited_total counter
+anycastd_rate_limited_total{service="echo"} 0
+anycastd_rate_limited_total{service="ntp"} 0
+anycastd_rate_limited_total{service="dns"} 0
 # HELP anycastd_dns_answers_total DNS queries the fast path answered, by outcome (their sum is answered_total{service="dns"}).
 # TYPE anycastd_dns_answers_total counter
 anycastd_dns_answers_total{outcome="noerror"} 0

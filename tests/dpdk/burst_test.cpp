@@ -36,6 +36,7 @@ ac_stats expected_stats(const std::vector<const Vector*>& rows) {
     if (r->action == AC_ACT_ANSWER) {
       s.answered[r->service]++;
       s.answered_bytes[r->service] += r->request.size();
+      if (limited_row(r->config, r->service)) s.rate_limited[r->service]++;
     } else {
       s.pass[r->reason]++;
     }
@@ -88,7 +89,7 @@ TEST(DpdkBurst, VectorsByteIdentical) {
         SCOPED_TRACE(r->name + ": expected " + describe(*r));
         if (r->action == AC_ACT_ANSWER) {
           ASSERT_LT(a, answers.size()) << "no answer came out of the port";
-          if (r->service == AC_SVC_NTP)  // the datapath's clock is the real one
+          if (r->service == AC_SVC_NTP && !limited_row(r->config, r->service))  // the real clock
             EXPECT_EQ(ntp_live_mismatch(r->reply, answers[a], clock_before, clock_after), "");
           else
             EXPECT_TRUE(answers[a] == r->reply) << hex_diff(r->reply, answers[a]);
@@ -110,6 +111,7 @@ TEST(DpdkBurst, VectorsByteIdentical) {
     for (unsigned i = 0; i < AC_SVC__COUNT; ++i) {
       moved.answered[i] = after.core.answered[i] - before.core.answered[i];
       moved.answered_bytes[i] = after.core.answered_bytes[i] - before.core.answered_bytes[i];
+      moved.rate_limited[i] = after.core.rate_limited[i] - before.core.rate_limited[i];
     }
     EXPECT_EQ(describe_stats(moved), describe_stats(expected_stats(rows)));
     std::uint64_t answered = expected_stats(rows).action[AC_ACT_ANSWER];
@@ -154,6 +156,35 @@ TEST(DpdkBurst, PartialTxIsRetriedThenFreedAndCounted) {
   ASSERT_EQ(out.size(), 3u);
   for (const Bytes& b : out) EXPECT_TRUE(b == v->reply);
   EXPECT_EQ(rte_mempool_avail_count(h.pool()), free_before) << "dropped mbufs must go back to the pool";
+}
+
+// The worker's own buckets through real bursts: a source gets its burst of time answers, then the
+// RATE kiss-o'-death (the vector's bytes); the buckets outlive a table swap (reload).
+TEST(DpdkBurst, RateLimitAnswersThenKisses) {
+  AC_REQUIRE_EAL();
+  RingHarness h;
+  const Vector* kod = nullptr;
+  for (const Vector& v : test_vectors())
+    if (v.name == "ntp_kod_v6") kod = &v;
+  ASSERT_NE(kod, nullptr);
+  FastpathTables t = make_tables("ntp_kod");
+  t.ratelimit[AC_SVC_NTP].burst = 3;  // an hour per token: nothing refills during the test
+  h.load(t);
+  h.store().set_ntp(live_ntp_state("default"));
+  const std::size_t stratum = kod->request.size() - 48 + 1;
+
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(h.from_wire(kod->request));
+  EXPECT_EQ(dpdk::worker_poll(h.worker()), 2u);
+  h.load(t);  // a reload between bursts
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(h.from_wire(kod->request));
+  EXPECT_EQ(dpdk::worker_poll(h.worker()), 2u);
+  std::vector<Bytes> out = h.to_wire();
+  ASSERT_EQ(out.size(), 4u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(out[i][stratum], 11) << "answer " << i << " should carry the time";
+  EXPECT_TRUE(out[3] == kod->reply) << hex_diff(kod->reply, out[3]);
+  const LcoreCounters c = dpdk::read_counters(h.worker().counters);
+  EXPECT_EQ(c.core.answered[AC_SVC_NTP], 4u);
+  EXPECT_EQ(c.core.rate_limited[AC_SVC_NTP], 1u);
 }
 
 TEST(DpdkBurst, HardwareChecksumVerdictIsTrusted) {

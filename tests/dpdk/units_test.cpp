@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // The pure parts of the DPDK datapath: command line, NIC profile choice, mbuf pool sizing, the
-// exception device's devargs. No EAL needed.
+// exception device's devargs, the per-lcore rate-limit table. No EAL needed.
 
 #include <gtest/gtest.h>
 
 #include "exception.h"
 #include "options.h"
 #include "profiles.h"
+#include "ratelimit_table.h"
 #include "sizing.h"
 
 namespace anycastd::dpdk {
@@ -141,6 +142,54 @@ TEST(DpdkException, AutoPicksVirtioUserOnlyWithVhostNet) {
   EXPECT_EQ(vu.devargs, "path=/dev/vhost-net,queues=2,queue_size=1024,iface=ac0,mac=02:00:00:00:00:01");
   EXPECT_EQ(exception_device(ExceptionKind::tap, true, "ac0", mac, 1, 256).kind, ExceptionKind::tap);
   EXPECT_EQ(exception_device(ExceptionKind::virtio_user, false, "ac0", mac, 1, 256).kind, ExceptionKind::virtio_user);
+}
+
+}  // namespace
+
+namespace {
+
+ac_ratelimit_key rl_key(std::uint8_t last) {
+  ac_ratelimit_key k{};
+  k.service = AC_SVC_NTP;
+  k.family = 4;
+  k.addr[0] = 198;
+  k.addr[3] = last;
+  return k;
+}
+
+TEST(DpdkRateLimitTable, FindsWhatWasAdded) {
+  RateLimitTable t(1024);
+  EXPECT_EQ(t.capacity(), 1024u);
+  for (std::uint8_t i = 0; i < 200; ++i) t.add(rl_key(i), ac_ratelimit_bucket{i, 1000u + i, 0, 0});
+  int found = 0;
+  for (std::uint8_t i = 0; i < 200; ++i) {
+    ac_ratelimit_bucket* b = t.find(rl_key(i));
+    if (b && b->tokens_ns == i) ++found;
+  }
+  // A set can overflow before the table is full; 200 keys in 128 sets of 8 rarely do.
+  EXPECT_GE(found, 190);
+  EXPECT_EQ(t.find(rl_key(250)), nullptr);
+  ac_ratelimit_key other_family = rl_key(7);
+  other_family.family = 6;
+  EXPECT_EQ(t.find(other_family), nullptr);
+}
+
+TEST(DpdkRateLimitTable, FullSetEvictsTheLeastRecentlyRefilled) {
+  RateLimitTable t(RateLimitTable::kWays);  // one set: every key lands in it
+  ASSERT_EQ(t.capacity(), RateLimitTable::kWays);
+  for (std::uint8_t i = 0; i < RateLimitTable::kWays; ++i)
+    t.add(rl_key(i), ac_ratelimit_bucket{0, i == 5 ? 1u : 100u + i, 0, 0});
+  t.add(rl_key(99), ac_ratelimit_bucket{0, 500, 0, 0});
+  EXPECT_EQ(t.find(rl_key(5)), nullptr) << "the oldest bucket goes";
+  ASSERT_NE(t.find(rl_key(99)), nullptr);
+  for (std::uint8_t i = 0; i < RateLimitTable::kWays; ++i)
+    if (i != 5) EXPECT_NE(t.find(rl_key(i)), nullptr) << int(i);
+}
+
+TEST(DpdkRateLimitTable, SizeRoundsUpToWholeSets) {
+  EXPECT_EQ(RateLimitTable(1).capacity(), RateLimitTable::kWays);
+  EXPECT_EQ(RateLimitTable(100).capacity(), 16 * RateLimitTable::kWays);
+  EXPECT_EQ(RateLimitTable().capacity(), AC_RATELIMIT_BUCKETS_DEFAULT);
 }
 
 }  // namespace
