@@ -256,6 +256,8 @@ void check_dns_zones(const Reader& r, const toml::table& root, const Config& con
       r.fail(table->source(), "services.dns.zone",
              "missing: group \"" + g.name + "\" carries dns, which needs at least one [[services.dns.zone]] (origin, file)");
     }
+}
+
 RateLimitConfig read_rate_limit(const Reader& r, const toml::table& service, const std::string& service_path) {
   RateLimitConfig l;
   const toml::table* t = r.optional_table(service, service_path, "rate_limit");
