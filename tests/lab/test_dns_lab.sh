@@ -2,23 +2,30 @@
 # DNS from static zones, against Knot, in its own namespaces. knotd (Debian's knot) serves
 # tests/lab/dns/example.net.zone in a third namespace (knot) wired to the client by its own veth
 # pair; anycastd serves the same zone on the edge's VIPs (192.0.2.10, 2001:db8::10) from XDP, with
-# its slow path on the loopback alias. dns_lab.py, in the client namespace, asks both servers the
+# its slow path on the loopback alias (or, with the dpdk argument, from anycastd-dpdk on the edge
+# veth through net_af_xdp, the slow path's traffic through the TAP exception path). dns_lab.py, in the client namespace, asks both servers the
 # same questions with dig over IPv4 and IPv6 and compares rcode, flags, answer and authority
 # sections; each case names the path that must answer it, and the fast path's counters
 # (anycastctl status --json) and the edge kernel's UDP/TCP counters must move accordingly, so a fast
 # path that passes everything to the slow path fails. Then malformed messages must be passed and
 # counted, never answered wrongly; anycastd must still run and exit 0 on SIGTERM.
 #
-#   test_dns_lab.sh ANYCASTD ANYCASTCTL XDP_PASS_OBJECT
+#   test_dns_lab.sh ANYCASTD ANYCASTCTL XDP_PASS_OBJECT [xdp | dpdk ANYCASTD_DPDK]
 #
 # LAB_DNS_KNOT_ONLY=1 checks knotd's answers against the cases' expectations alone, without
 # starting anycastd: it proves the zone and the expectations when the anycastd side is in doubt.
 set -euo pipefail
 
-usage="usage: test_dns_lab.sh ANYCASTD ANYCASTCTL XDP_PASS_OBJECT"
+usage="usage: test_dns_lab.sh ANYCASTD ANYCASTCTL XDP_PASS_OBJECT [xdp | dpdk ANYCASTD_DPDK]"
 ANYCASTD=${1:?$usage}
 ANYCASTCTL=${2:?$usage}
 XDP_PASS=${3:?$usage}
+DATAPATH=${4:-xdp}
+case $DATAPATH in
+xdp) ;;
+dpdk) DPDK_BIN=${5:?$usage} ;;
+*) echo "$usage" >&2; exit 1 ;;
+esac
 VIP4=192.0.2.10
 VIP6=2001:db8::10
 # the knot namespace's side of its veth pair to the client
@@ -42,6 +49,7 @@ done
 [[ ${LAB_DNS_KNOT_ONLY:-0} == 1 || -x $ANYCASTCTL ]] || lab_fail "anycastctl binary not found or not executable: $ANYCASTCTL"
 
 lab_setup "$XDP_PASS"
+[[ $DATAPATH == xdp || -x $DPDK_BIN ]] || lab_fail "anycastd-dpdk not found or not executable: $DPDK_BIN"
 lab_route_vip "$VIP4/32"
 lab_route_vip "$VIP6/128"
 
@@ -99,9 +107,36 @@ if [[ ${LAB_DNS_KNOT_ONLY:-0} == 1 ]]; then
 	exit 0
 fi
 
-# --- anycastd on the edge, the same zone, RRL off (the RRL check below turns it on) ---
+# --- anycastd on the edge, the same zone, RRL off ---
 conf="$LAB_TMP/anycastd.toml"
-lab_write_config "$conf" "$VIP4" "$VIP6"
+if [[ $DATAPATH == xdp ]]; then
+	lab_write_config "$conf" "$VIP4" "$VIP6"
+else
+	# As in test_dpdk_lab.sh: the edge's addresses move from the veth (now DPDK's port) to the
+	# exception interface, through which the kernel (the slow path among it) sends and receives.
+	ip -n "$LAB_EDGE" addr flush dev "$LAB_EDGE_IF"
+	cat >"$conf" <<-EOF
+		[datapath]
+		kind = "dpdk"
+
+		[datapath.dpdk]
+		eal_args = ["--no-huge", "-m", "1024", "--no-pci", "--file-prefix=acdns$$", "--vdev=net_af_xdp0,iface=$LAB_EDGE_IF"]
+		lcores = "0-1"
+		exception = "tap"
+		exception_interface = "ac0"
+		exception_addresses = ["$LAB_EDGE_V4/24", "$LAB_EDGE_V6/64"]
+		binary = "$DPDK_BIN"
+
+		[anycast]
+		addresses = ["$VIP4", "$VIP6"]
+
+		[services.echo]
+		port = 7
+
+		[control]
+		socket = "$LAB_TMP/anycastd.sock"
+	EOF
+fi
 cat >>"$conf" <<-EOF
 
 	[services.dns]
@@ -117,6 +152,7 @@ cat >>"$conf" <<-EOF
 	slip = 2
 EOF
 lab_start_anycastd "$ANYCASTD" "$conf"
+[[ $DATAPATH == dpdk ]] && lab_wait_log "DPDK datapath up" 5
 pid=$LAB_ANYCASTD_PID
 STATUS_JSON=$("$ANYCASTCTL" --socket "$LAB_TMP/anycastd.sock" status --json) ||
 	lab_fail "anycastctl status --json failed: $STATUS_JSON"
