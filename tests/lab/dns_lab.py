@@ -344,6 +344,7 @@ def main():
     if not args.knot_only and not all((args.vip4, args.vip6, args.edge_ns, args.anycastctl, args.socket)):
         p.error("--vip4, --vip6, --edge-ns, --anycastctl and --socket are needed unless --knot-only")
     counters = None if args.knot_only else Counters(args)
+    unanswered = 0  # anycastd's unanswered cases in a row: a few mean it answers nothing at all
 
     for fam, knot, vip in ((4, args.knot4, args.vip4), (6, args.knot6, args.vip6)):
         for case in CASES:
@@ -360,7 +361,12 @@ def main():
             after = counters.snapshot()
             if a is None:
                 fail(f"anycastd: {case.name} over IPv{fam}: {err}")
+                unanswered += 1
+                if unanswered == 3:
+                    print("dns_lab: anycastd answered none of 3 cases in a row: stopping", flush=True)
+                    return 1
                 continue
+            unanswered = 0
             good = compare(case, fam, a, k)
             good = expect_deltas(f"{case.name} over IPv{fam} ({case.path} path)", before, after,
                                  case_deltas(case, fam)) and good
