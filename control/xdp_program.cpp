@@ -150,7 +150,12 @@ bool XdpProgram::reuse_maps(std::uint32_t prog_id) {
     bpf_map_info m{};
     std::uint32_t msize = sizeof m;
     if (!fd || bpf_obj_get_info_by_fd(fd.get(), &m, &msize) != 0) continue;
-    bpf_map* ours = bpf_object__find_map_by_name(skeleton_->obj, m.name);
+    // The kernel keeps the first BPF_OBJ_NAME_LEN - 1 bytes of a map's name: match on those.
+    bpf_map* ours = nullptr;
+    bpf_map* candidate;
+    bpf_object__for_each_map(candidate, skeleton_->obj) {
+      if (std::strncmp(bpf_map__name(candidate), m.name, BPF_OBJ_NAME_LEN - 1) == 0) ours = candidate;
+    }
     if (!ours) continue;
     if (bpf_map__type(ours) != m.type || bpf_map__key_size(ours) != m.key_size ||
         bpf_map__value_size(ours) != m.value_size || bpf_map__max_entries(ours) != m.max_entries ||

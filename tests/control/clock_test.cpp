@@ -66,7 +66,7 @@ TEST(NtpConfig, DefaultsAndKeys) {
 TEST(NtpConfig, Errors) {
   std::string base(kBase);
   EXPECT_EQ(error_of(base + "[services.ntp]\nclok = \"kernel\"\n"),
-            "anycastd.toml:6: services.ntp.clok: unknown key (expected: port, allow, clock, chrony_socket)");
+            "anycastd.toml:6: services.ntp.clok: unknown key (expected: port, allow, clock, chrony_socket, rate_limit)");
   EXPECT_EQ(error_of(base + "[services.ntp]\nclock = \"gps\"\n"),
             "anycastd.toml:6: services.ntp.clock: unknown clock \"gps\" (expected: chrony, kernel)");
   EXPECT_EQ(error_of(base + "[services.ntp]\nchrony_socket = \"run/c.sock\"\n"),
