@@ -31,6 +31,7 @@
 #include "stats_log.h"
 #include "datapath/dpdk_datapath.h"
 #include "datapath/xdp_datapath.h"
+#include "dns_server/server_thread.h"
 #include "dns_table_loader.h"
 #include "zone.h"
 
@@ -106,6 +107,34 @@ std::string restart_only_change(const Config& old, const Config& next) {
   return "";
 }
 
+// What anycastd's own DNS server listens on: every VIP of the groups carrying dns, on the dns
+// port. None without [services.dns] or with slow_path = false.
+struct DnsSlowPath {
+  std::vector<Prefix> addresses;
+  std::uint16_t port = 0;
+  bool operator==(const DnsSlowPath&) const = default;
+};
+
+std::optional<DnsSlowPath> dns_slow_path(const Config& config) {
+  const ServiceConfig* dns = dns_service(config);
+  if (!dns || !dns->dns.slow_path) return std::nullopt;
+  DnsSlowPath wanted{{}, dns->port};
+  for (const GroupConfig& g : config.groups)
+    if (g.services & (1u << AC_SVC_DNS))
+      for (const Prefix& vip : g.addresses)
+        if (std::find(wanted.addresses.begin(), wanted.addresses.end(), vip) == wanted.addresses.end())
+          wanted.addresses.push_back(vip);
+  if (wanted.addresses.empty()) return std::nullopt;  // no group carries dns: nothing to serve
+  return wanted;
+}
+
+// The slow path reads the image as a table; the aliasing pointer keeps the image's bytes alive
+// for as long as the server holds it, whatever the loader has moved on to.
+std::shared_ptr<const ac_dns_table> dns_table_of(const DnsImage& image) {
+  if (!image) return nullptr;
+  return {image, reinterpret_cast<const ac_dns_table*>(image->data())};
+}
+
 bool same_group(const GroupConfig& a, const GroupConfig& b);
 
 class Daemon {
@@ -131,6 +160,10 @@ class Daemon {
   std::optional<CompiledDns> compile_zones(const Config& config);
   // Hands a compiled table to the fast path; "" or why it refused (the table in use stays).
   std::string install_dns(CompiledDns table);
+  // Serves `wanted` with anycastd's own DNS server, replacing the one running when it differs
+  // (the old one goes first: the new one binds the same addresses). "" or why it could not bind;
+  // then the one before is put back.
+  std::string serve_dns_slow_path(const std::optional<DnsSlowPath>& wanted);
   GroupEnvironment environment();
   int timeout_ms(Clock::time_point now) const;
 
@@ -146,6 +179,8 @@ class Daemon {
   std::unique_ptr<ClockRefresher> clock_;  // with [services.ntp]: the clock state it answers with
   std::optional<NtpServiceClock> clock_config_;
   DnsTableLoader dns_;
+  std::optional<DnsSlowPath> dns_slow_path_;                 // what dns_server_ serves
+  std::unique_ptr<dns_server::DnsServerThread> dns_server_;  // with slow_path = true
   std::optional<ctl::ControlServer> control_;
   std::optional<metrics::MetricsServer> metrics_;
   // Declared after what they use, so they go first: a group withdraws before the fast path goes.
@@ -274,6 +309,8 @@ void Daemon::start() {
   if (std::optional<CompiledDns> table = compile_zones(config_))
     if (std::string refused = install_dns(std::move(*table)); !refused.empty())
       spdlog::error("DNS: {}; DNS queries go to the kernel", refused);
+  // A slow path that cannot bind stops the start, as a control socket that cannot does.
+  if (std::string why = serve_dns_slow_path(dns_slow_path(config_)); !why.empty()) throw std::runtime_error(why);
 
   // Groups decide what answers before the program is attached, so that taking over from a
   // predecessor (adopt) swaps one answering program for another with no gap.
@@ -343,7 +380,38 @@ std::string Daemon::install_dns(CompiledDns table) {
     zones += fmt::format("{}{} serial {} ({} records)", zones.empty() ? "" : ", ", z.origin, z.serial, z.records);
   spdlog::info("DNS table loaded: {}; {} entries, {} bytes", zones, table.entries, table.image->size());
   dns_.installed(std::move(table));
+  if (dns_server_) dns_server_->set_table(dns_table_of(dns_.image()));
   return "";
+}
+
+std::string Daemon::serve_dns_slow_path(const std::optional<DnsSlowPath>& wanted) {
+  if (wanted == dns_slow_path_) return "";
+  std::optional<DnsSlowPath> before = std::move(dns_slow_path_);
+  dns_server_.reset();
+  dns_slow_path_.reset();
+  auto start = [this](const DnsSlowPath& p) {
+    dns_server_ = std::make_unique<dns_server::DnsServerThread>(p.addresses, dns_server::DnsServerOptions{.port = p.port});
+    dns_server_->set_table(dns_table_of(dns_.image()));
+    dns_slow_path_ = p;
+    spdlog::info("DNS slow path: serving {} VIPs on port {} (UDP and TCP)", p.addresses.size(), p.port);
+  };
+  if (!wanted) {
+    if (before) spdlog::info("DNS slow path: stopped");
+    return "";
+  }
+  try {
+    start(*wanted);
+    return "";
+  } catch (const std::runtime_error& e) {
+    std::string why = std::string("DNS slow path: ") + e.what();
+    if (before) try {
+        start(*before);
+      } catch (const std::runtime_error& again) {
+        spdlog::error("DNS slow path: the server before cannot bind again either, DNS goes unanswered by "
+                      "anycastd's slow path until the next reload: {}", again.what());
+      }
+    return why;
+  }
 }
 
 std::string Daemon::reload() {
@@ -362,8 +430,15 @@ std::string Daemon::reload() {
     next = load_config(options_.config_path);
     if (std::string key = restart_only_change(config_, next); !key.empty())
       throw ConfigError(options_.config_path + ": " + key + " changed: that takes a restart, not a reload");
-    if (std::optional<CompiledDns> table = compile_zones(next))
-      if (std::string refused = install_dns(std::move(*table)); !refused.empty()) return reject(refused);
+    std::optional<CompiledDns> table = compile_zones(next);
+    // The server before stays when the new one cannot bind, or when the fast path refuses the table.
+    std::optional<DnsSlowPath> slow_before = dns_slow_path_;
+    if (std::string why = serve_dns_slow_path(dns_slow_path(next)); !why.empty()) return reject(why);
+    if (table)
+      if (std::string refused = install_dns(std::move(*table)); !refused.empty()) {
+        if (std::string why = serve_dns_slow_path(slow_before); !why.empty()) spdlog::error("{}", why);
+        return reject(refused);
+      }
   } catch (const ConfigError& e) {
     return reject(e.what());
   } catch (const dns::ZoneError& e) {
@@ -420,7 +495,19 @@ DaemonStatus Daemon::snapshot() const {
   s.reloads = reloads_;
   s.reload_failures = reload_failures_;
   s.last_reload_error = last_reload_error_;
-  if (dns_service(config_)) s.dns = dns_.status();
+  if (dns_service(config_)) {
+    s.dns = dns_.status();
+    if (dns_server_) {
+      dns_server::DnsSlowStats st = dns_server_->stats();
+      DnsSlowPathStatus slow;
+      slow.port = dns_slow_path_->port;
+      slow.addresses = dns_slow_path_->addresses.size();
+      for (unsigned i = 0; i < dns_server::kDnsSlowCounterCount; ++i)
+        slow.counters.emplace_back(dns_server::kDnsSlowCounterNames[i], st.count[i]);
+      slow.tcp_open = st.tcp_open;
+      s.dns->slow_path = std::move(slow);
+    }
+  }
   return s;
 }
 

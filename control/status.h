@@ -69,6 +69,14 @@ struct DnsZoneStatus {
   std::uint64_t records = 0;
 };
 
+// anycastd's own DNS server on the VIPs (control/dns_server), with slow_path = true.
+struct DnsSlowPathStatus {
+  std::uint16_t port = 0;
+  std::uint64_t addresses = 0;  // VIPs (addresses and prefixes) it serves
+  std::vector<std::pair<std::string, std::uint64_t>> counters;  // kDnsSlowCounterNames, in order
+  std::uint64_t tcp_open = 0;   // connections open now
+};
+
 struct DnsStatus {
   std::vector<DnsZoneStatus> zones;  // of the table in use; empty before the first one
   std::uint64_t entries = 0;         // keys in its hash
@@ -78,6 +86,7 @@ struct DnsStatus {
   bool last_load_ok = false;
   std::string last_load_error;  // "FILE:LINE: what", or what the fast path said when it refused
   std::uint64_t loads = 0, load_failures = 0;
+  std::optional<DnsSlowPathStatus> slow_path;  // none with slow_path = false
 };
 
 struct DaemonStatus {

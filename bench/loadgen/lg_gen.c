@@ -86,6 +86,17 @@ int lg_gen(struct xdp_md *ctx)
 
 	__u8 *data = (__u8 *)(long)ctx->data;
 	__u8 *end = (__u8 *)(long)ctx->data_end;
+	__u32 head_len = cfg->head_len;
+	for (__u32 off = 0; off + 8 <= LG_HEAD_MAX; off += 8) {
+		if (off + 8 > head_len || data + off + 8 > end)
+			break;
+		*(__u64 *)(data + off) = *(__u64 *)(cfg->head + off);
+	}
+	for (__u32 off = head_len & ~7u, n = 0; n < 8; n++, off++) {
+		if (off >= head_len || off >= LG_HEAD_MAX || data + off + 1 > end)
+			break;
+		data[off] = cfg->head[off];
+	}
 	__u8 *ip = data + (cfg->l3_off & 0x3f);
 	__u8 *udp;
 

@@ -13,6 +13,7 @@
 #include <linux/types.h>
 
 #define LG_MAX_VIPS 65536u
+#define LG_HEAD_MAX 256u /* template bytes rewritten into every frame before its fields */
 #define LG_SERVICES 4u /* service slots in the receiver: echo now, NTP and DNS to come */
 
 /* One destination: an address (IPv4 in the first 4 bytes) and the sum of its words. */
@@ -29,7 +30,10 @@ struct lg_vip {
  *   dest. port    dport
  * and both checksums computed from the sums below plus those fields. Every field is written
  * whole, never adjusted from what the frame holds: in live-frame mode a page comes back either
- * as the template or as the program (or, under tail_call, a responder) last left it.
+ * as the template or as the program (or, under tail_call, a responder) last left it. On veth
+ * the responder's reply is that very page (XDP_TX hands the frame over without a copy), so its
+ * rewrite (NTP's mode 4 and timestamps, a DNS answer, swapped MACs, new lengths) would come back
+ * as the next request: the frame's first head_len bytes are copied from head[] every time.
  */
 struct lg_gen_config {
 	__u32 family;        /* 4 or 6 */
@@ -47,6 +51,9 @@ struct lg_gen_config {
 	__u32 tail_call;     /* 1: hand the frame to slot 0 of lg_next (a responder) instead of XDP_TX */
 	__u32 pad;
 	__u64 interval_ns;   /* paced: at most one frame per interval on each CPU; 0: unpaced */
+	__u32 head_len;      /* min(frame length, LG_HEAD_MAX) */
+	__u32 pad2;
+	__u8 head[LG_HEAD_MAX]; /* the template's first head_len bytes */
 };
 
 /*

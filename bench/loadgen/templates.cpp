@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
@@ -224,6 +225,8 @@ Template build_template(const FrameSpec& s, const std::vector<std::uint8_t>& pay
   c.sport_count = s.sport_count;
   c.vip_count = static_cast<__u32>(s.vips.size());
   c.dport = s.dport;
+  c.head_len = static_cast<__u32>(std::min<std::size_t>(f.size(), LG_HEAD_MAX));
+  std::memcpy(c.head, f.data(), c.head_len);
   for (const std::string& v : s.vips) {
     lg_vip e{};
     auto a = parse_addr(s.family, v);

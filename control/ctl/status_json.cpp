@@ -117,13 +117,22 @@ json dns_json(const DnsStatus& d, const Now& now) {
   json zones = json::array();
   for (const auto& z : d.zones)
     zones.push_back(json{{"origin", z.origin}, {"file", z.file}, {"serial", z.serial}, {"records", z.records}});
-  return json{{"zones", std::move(zones)},
-              {"entries", d.entries},
-              {"memory_bytes", d.bytes},
-              {"loaded", time_json(d.loaded, now)},
-              {"last_load", json{{"at", time_json(d.last_load, now)}, {"ok", d.last_load_ok}, {"error", d.last_load_error}}},
-              {"loads", d.loads},
-              {"load_failures", d.load_failures}};
+  json out{{"zones", std::move(zones)},
+           {"entries", d.entries},
+           {"memory_bytes", d.bytes},
+           {"loaded", time_json(d.loaded, now)},
+           {"last_load", json{{"at", time_json(d.last_load, now)}, {"ok", d.last_load_ok}, {"error", d.last_load_error}}},
+           {"loads", d.loads},
+           {"load_failures", d.load_failures}};
+  if (d.slow_path) {
+    json counters = json::object();
+    for (const auto& [name, value] : d.slow_path->counters) counters[name] = value;
+    out["slow_path"] = json{{"port", d.slow_path->port},
+                            {"addresses", d.slow_path->addresses},
+                            {"tcp_open", d.slow_path->tcp_open},
+                            {"counters", std::move(counters)}};
+  }
+  return out;
 }
 
 json datapath_counters_json(const channel::DatapathCounters& c) {

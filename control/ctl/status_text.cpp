@@ -272,6 +272,16 @@ std::string dns_section(const json& d) {
              str(z, "file")});
     out += t.str();
   }
+  if (const json& slow = field(d, "slow_path"); slow.is_object()) {
+    std::string seen;
+    if (const json& c = field(slow, "counters"); c.is_object())
+      for (const auto& [name, value] : c.items())
+        if (value.is_number_unsigned() && value.get<std::uint64_t>())
+          seen += fmt::format("{}{} {}", seen.empty() ? "" : ", ", printable(name), value.get<std::uint64_t>());
+    out += fmt::format("  slow path: port {} on {}, {} TCP open; {}\n", count(slow, "port"),
+                       plural(count(slow, "addresses"), "address", "addresses"), count(slow, "tcp_open"),
+                       seen.empty() ? "no queries yet" : seen);
+  }
   return out;
 }
 

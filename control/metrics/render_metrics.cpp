@@ -158,6 +158,14 @@ std::string render_metrics(const DaemonStatus& st) {
     w.sample(std::uint64_t{d.last_load_ok ? 1u : 0u});
     w.family("anycastd_dns_load_failures_total", "counter", "Zone loads that failed (a zone file's error, a refusal).");
     w.sample(d.load_failures);
+    if (d.slow_path) {
+      w.family("anycastd_dns_slow_path_total", "counter",
+               "What anycastd's own DNS server on the VIPs received and did (queries, answers by outcome, its own "
+               "rcodes, drops, TCP connections), by event.");
+      for (const auto& [name, value] : d.slow_path->counters) w.sample(Labels{{"event", name}}, value);
+      w.family("anycastd_dns_slow_path_tcp_open", "gauge", "TCP connections open to anycastd's own DNS server.");
+      w.sample(d.slow_path->tcp_open);
+    }
   }
 
   if (st.dpdk) {

@@ -31,4 +31,27 @@
 #define AC_UNROLL _Pragma("GCC unroll 16")
 #endif
 
+/*
+ * Pins a pointer computed from a variable offset in a register: otherwise clang may derive the
+ * accesses after a bounds check from another base than the one checked, and the verifier, which
+ * tracks bounds per derived pointer, rejects them. Nothing natively.
+ */
+#if defined(__bpf__)
+#define AC_BPF_PIN(ptr) __asm__ volatile("" : "+r"(ptr))
+#else
+#define AC_BPF_PIN(ptr) ((void)0)
+#endif
+
+/*
+ * A function the BPF build keeps as a function of its own (a BPF-to-BPF call): its locals get a
+ * frame of their own rather than adding to the caller's, and BPF gives the whole program 512
+ * bytes of stack, of which NTP's reply and DNS's name pass each want a good part. Natively it is
+ * inlined like the rest.
+ */
+#if defined(__bpf__)
+#define AC_BPF_SUBPROG static __attribute__((noinline))
+#else
+#define AC_BPF_SUBPROG static __always_inline
+#endif
+
 #endif /* ANYCASTD_CORE_COMPAT_H */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The DNS answer table in the reports: status JSON (daemon), the status text (anycastctl) and
-// the metrics, for a table in use whose last reload failed, and before any table.
+// the metrics, for a table in use whose last reload failed (with the slow path's counters), and
+// before any table (slow_path = false).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -30,6 +31,13 @@ DaemonStatus with_dns() {
   d.last_load_error = "/etc/anycastd/example.net.zone:12: CNAME and other data at www.example.net.";
   d.loads = 3;
   d.load_failures = 1;
+  DnsSlowPathStatus slow;
+  slow.port = 53;
+  slow.addresses = 2;
+  slow.counters = {{"udp_queries", 7}, {"tcp_queries", 3}, {"answer_noerror", 9}, {"answer_nxdomain", 0},
+                   {"formerr", 1}};
+  slow.tcp_open = 1;
+  d.slow_path = slow;
   st.dns = d;
   st.counters.dns[AC_DNS_OUT_NOERROR] = 40;
   st.counters.dns[AC_DNS_OUT_NXDOMAIN] = 2;
@@ -60,6 +68,14 @@ TEST(DnsStatus, Json) {
   EXPECT_EQ(d["last_load"]["error"], "/etc/anycastd/example.net.zone:12: CNAME and other data at www.example.net.");
   EXPECT_EQ(d["loads"], 3);
   EXPECT_EQ(d["load_failures"], 1);
+  EXPECT_EQ(d["slow_path"], (json{{"port", 53},
+                                  {"addresses", 2},
+                                  {"tcp_open", 1},
+                                  {"counters", json{{"udp_queries", 7},
+                                                    {"tcp_queries", 3},
+                                                    {"answer_noerror", 9},
+                                                    {"answer_nxdomain", 0},
+                                                    {"formerr", 1}}}}));
   EXPECT_EQ(j["counters"]["dns"]["noerror"], 40);
   EXPECT_EQ(j["counters"]["dns"]["nxdomain"], 2);
   EXPECT_EQ(j["counters"]["dns"]["badvers"], 0);
@@ -78,12 +94,18 @@ TEST(DnsStatus, Text) {
   EXPECT_TRUE(has_line(text, "  example.net.  2025112501       42  /etc/anycastd/example.net.zone")) << text;
   EXPECT_TRUE(has_line(text, "  example.org.           7        5  /etc/anycastd/example.org.zone")) << text;
   EXPECT_TRUE(has_line(text, "  dns:       noerror 40, nxdomain 2")) << text;
+  EXPECT_TRUE(has_line(text,
+                       "  slow path: port 53 on 2 addresses, 1 TCP open; answer_noerror 9, formerr 1, tcp_queries 3, "
+                       "udp_queries 7"))
+      << text;
 
   DaemonStatus empty = sample_status();
   empty.dns = DnsStatus{};
   std::string none = format_status(status_to_json(empty));
   EXPECT_TRUE(has_line(none, "dns: no table loaded")) << none;
   EXPECT_EQ(none.find("last load FAILED"), std::string::npos) << "never tried is no failure";
+  EXPECT_EQ(none.find("slow path"), std::string::npos) << "slow_path = false: no slow path line";
+  EXPECT_FALSE(status_to_json(empty)["dns"].contains("slow_path"));
 }
 
 TEST(DnsStatus, Metrics) {
@@ -95,10 +117,15 @@ TEST(DnsStatus, Metrics) {
                            "anycastd_dns_table_loaded_seconds 1764108000\n", "anycastd_dns_last_load_ok 0\n",
                            "anycastd_dns_load_failures_total 1\n",
                            "anycastd_dns_answers_total{outcome=\"noerror\"} 40\n",
-                           "anycastd_dns_answers_total{outcome=\"refused\"} 0\n"})
+                           "anycastd_dns_answers_total{outcome=\"refused\"} 0\n",
+                           "anycastd_dns_slow_path_total{event=\"udp_queries\"} 7\n",
+                           "anycastd_dns_slow_path_total{event=\"answer_nxdomain\"} 0\n",
+                           "anycastd_dns_slow_path_total{event=\"formerr\"} 1\n",
+                           "anycastd_dns_slow_path_tcp_open 1\n"})
     EXPECT_NE(m.find(line), std::string::npos) << line;
   std::string plain = metrics::render_metrics(sample_status());
   EXPECT_EQ(plain.find("anycastd_dns_zone_serial"), std::string::npos) << "no [services.dns], no table families";
+  EXPECT_EQ(plain.find("anycastd_dns_slow_path"), std::string::npos) << "no slow path, no slow path families";
   EXPECT_NE(plain.find("anycastd_dns_answers_total{outcome=\"noerror\"} 0\n"), std::string::npos)
       << "the fast path's counters are always there";
 }

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "dns_server/responder.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <optional>
+#include <vector>
+
+#include "dns_server/core_env.h"
+#include "dns_server/message.h"
+
+namespace anycastd::dns_server {
+
+namespace {
+
+Verdict copy_out(const std::vector<std::uint8_t>& reply, std::span<std::uint8_t> out, DnsSlowCounter counter) {
+  std::memcpy(out.data(), reply.data(), reply.size());
+  return {reply.size(), counter};
+}
+
+Verdict own_reply(std::span<const std::uint8_t> msg, const Query& q, std::uint8_t rc, std::span<std::uint8_t> out,
+                  DnsSlowCounter counter) {
+  return copy_out(rcode_reply(msg, q, rc), out, counter);
+}
+
+// What the core plans: the types of docs/dns.md's table, looked up for ANY (RFC 8482).
+constexpr std::uint16_t kAnyCandidates[] = {qtype::a, qtype::aaaa, qtype::cname, qtype::mx, qtype::ns, qtype::soa,
+                                            qtype::txt};
+// A type no zone holds (an unassigned meta type, RFC 6895): looked up for the meta QTYPEs Knot
+// answers as absent types (OPT, TKEY, TSIG, MAILB, MAILA), it gives the name's NODATA, NXDOMAIN,
+// referral or REFUSED.
+constexpr std::uint16_t kAbsentType = 128;
+
+using Plan = struct ::ac_dns_plan;
+
+void put16(std::span<std::uint8_t> m, std::size_t at, std::uint16_t v) {
+  m[at] = static_cast<std::uint8_t>(v >> 8);
+  m[at + 1] = static_cast<std::uint8_t>(v);
+}
+
+// The core's answer to the query in `out` (normalized, `length` bytes) with QTYPE `type`.
+std::uint8_t plan_as(core::ac_env& env, std::span<std::uint8_t> out, std::size_t length, const Query& q,
+                     std::uint16_t type, Transport transport, Plan& plan) {
+  put16(out, q.qtype_offset, type);
+  bool tcp = transport == Transport::tcp;
+  return core::ac_dns_plan(&env, out.data(), out.data() + length, tcp ? kMaxMessage : AC_DNS_UDP_SIZE,
+                           AC_DNS_F_ALLOW_SLOW | (tcp ? AC_DNS_F_STREAM : 0), &plan);
+}
+
+Verdict answer(const ac_dns_table* table, std::span<const std::uint8_t> msg, const Query& q, Transport transport,
+               std::span<std::uint8_t> out) {
+  core::ac_env env{table};
+  std::size_t length = normalized_query(msg, q, out);
+  // Class ANY is answered as IN (as Knot does); the reply's question keeps the query's class.
+  put16(out, q.qtype_offset + 2, kClassIn);
+
+  Plan plan{};
+  std::uint8_t pass = AC_PASS_NONE;
+  bool any = q.qtype == qtype::any;
+  if (any) {
+    // RFC 8482 4.1: one RRset, the smallest the name has; none: what an absent type gets.
+    std::optional<Plan> best;
+    std::uint32_t best_size = 0;
+    for (std::uint16_t type : kAnyCandidates) {
+      Plan candidate{};
+      if (plan_as(env, out, length, q, type, transport, candidate) != AC_PASS_NONE) continue;
+      if (candidate.answer_at == AC_DNS_NO_ANSWER || candidate.rcode != rcode::noerror) continue;
+      const ac_dns_answer* object = ac_dns_image_answer(table, candidate.answer_at);
+      if (!object->ancount) continue;
+      if (!best || object->size < best_size) {
+        best = candidate;
+        best_size = object->size;
+      }
+    }
+    if (best)
+      plan = *best;
+    else
+      pass = plan_as(env, out, length, q, kAbsentType, transport, plan);
+  } else {
+    pass = plan_as(env, out, length, q, core::ac_dns_meta_qtype(q.qtype) ? kAbsentType : q.qtype, transport, plan);
+  }
+  if (pass != AC_PASS_NONE) {
+    // The message was read above as the core reads it; a disagreement is a bug, answered safely.
+    spdlog::debug("dns server: the core would not plan a query the slow path accepted ({})", ac_pass_reason_names[pass]);
+    return own_reply(msg, q, rcode::servfail, out, kServfail);
+  }
+  std::size_t n = core::ac_dns_write(&env, out.data(), out.data() + out.size(), &plan);
+  if (!n) return own_reply(msg, q, rcode::servfail, out, kServfail);
+  // The question as it was asked.
+  put16(out, q.qtype_offset, q.qtype);
+  put16(out, q.qtype_offset + 2, q.qclass);
+  return {n, answer_counter(plan.outcome), any && plan.answer_at != AC_DNS_NO_ANSWER && plan.ancount};
+}
+
+}  // namespace
+
+Verdict respond(const ac_dns_table* table, std::span<const std::uint8_t> msg, Transport transport,
+                std::span<std::uint8_t> out) {
+  Query q = read_query(msg);
+  if (q.shape == Query::Shape::short_header) return {0, kDropShort};
+  // Answering a response could start a loop between two servers.
+  if (q.response) return {0, kDropResponse};
+  if (q.opcode != opcode::query) {
+    // Knot 3.2: NOTIFY and UPDATE are refused as not authorized (we are nobody's secondary and
+    // take no updates); other opcodes are not implemented.
+    bool notauth = q.opcode == opcode::notify || q.opcode == opcode::update;
+    return own_reply(msg, q, notauth ? rcode::notauth : rcode::notimp, out, notauth ? kNotauth : kNotimp);
+  }
+  if (q.shape != Query::Shape::ok) return own_reply(msg, q, rcode::formerr, out, kFormerr);
+  // We hold no keys: every signed query is BADKEY (RFC 8945 5.3.2).
+  if (q.has_tsig) return own_reply(msg, q, rcode::notauth, out, kNotauth);
+  if (q.qclass != kClassIn && q.qclass != kClassAny) return own_reply(msg, q, rcode::refused, out, kRefusedClass);
+  // No zone transfers. Knot 3.2 answers AXFR over UDP NOTIMP (RFC 5936 4.2: AXFR is TCP only),
+  // over TCP and IXFR anywhere NOTAUTH.
+  if (q.qtype == qtype::axfr)
+    return transport == Transport::udp ? own_reply(msg, q, rcode::notimp, out, kNotimp)
+                                       : own_reply(msg, q, rcode::notauth, out, kNotauth);
+  if (q.qtype == qtype::ixfr) return own_reply(msg, q, rcode::notauth, out, kNotauth);
+  if (q.qtype == 0) return own_reply(msg, q, rcode::notimp, out, kNotimp);
+  if (!table) return own_reply(msg, q, rcode::refused, out, kRefusedNoTable);
+  return answer(table, msg, q, transport, out);
+}
+
+}  // namespace anycastd::dns_server

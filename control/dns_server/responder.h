@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// One DNS message in, at most one reply out, for the slow path's UDP and TCP servers alike: the
+// answers come from the compiled table through the packet core's message functions
+// (dataplane/core/dns.h), exactly as on the fast path; what the core will not plan (other
+// opcodes, classes and meta types, several questions, TSIG, malformed messages) is answered here
+// the way Knot answers it, or dropped (docs/dns.md, "The slow path").
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "abi.h"
+#include "dns_server/stats.h"
+
+namespace anycastd::dns_server {
+
+enum class Transport { udp, tcp };
+
+// The largest DNS message (the TCP length prefix's limit), and the room a reply is written in.
+inline constexpr std::size_t kMaxMessage = 65535;
+
+struct Verdict {
+  std::size_t length = 0;   // of the reply in `out`; 0: no reply
+  DnsSlowCounter counter;   // what happened, for the server's counters
+  bool any_minimal = false; // an ANY answered with one RRset
+};
+
+// `table` may be null (none loaded yet). `out` holds at least kMaxMessage bytes. UDP replies keep
+// to the client's EDNS UDP size (512 without EDNS, at most AC_DNS_UDP_SIZE), with TC set and
+// whole RRsets when the answer is larger; TCP replies are whole.
+Verdict respond(const ac_dns_table* table, std::span<const std::uint8_t> query, Transport transport,
+                std::span<std::uint8_t> out);
+
+}  // namespace anycastd::dns_server

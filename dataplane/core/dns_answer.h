@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Writing the reply ac_dns_plan chose over the query, in place (docs/dns.md, "Packet core API").
+ * The question stays byte for byte where it is (the owner names of the records point at it), the
+ * records come after it, copied from the answer object and patched, then our OPT.
+ */
+#ifndef ANYCASTD_CORE_DNS_ANSWER_H
+#define ANYCASTD_CORE_DNS_ANSWER_H
+
+#include "dns_wire.h"
+
+/*
+ * Turns the query msg.. into the reply of `plan`; the caller guarantees msg + plan->reply_len
+ * <= end. Returns the reply's length. Every read of the answer object was checked by the plan;
+ * the checks left here are the verifier's, and 0 comes back only if one of them fails, which a
+ * plan from the same table rules out (or if that table was replaced in between, which control's
+ * pace of reloads rules out in practice).
+ */
+static __always_inline __u32 ac_dns_write(struct ac_env *env, __u8 *msg, __u8 *end, const struct ac_dns_plan *plan)
+{
+	if (msg + AC_DNS_HEADER_LEN > end)
+		return 0;
+	const __u32 question_end = AC_DNS_HEADER_LEN + plan->qname_len + AC_DNS_QUESTION_TAIL;
+
+	/* ID stays; QR set, opcode 0, AA per answer, TC, RD copied; RA, Z and AD clear, CD copied
+	 * (RFC 4035 3.1.6), the rcode. */
+	msg[2] = (__u8)(0x80 | (plan->aa ? 0x04 : 0) | (plan->tc ? 0x02 : 0) | (msg[2] & AC_DNS_FLAG_RD));
+	msg[3] = (__u8)((msg[3] & AC_DNS_FLAG_CD) | (plan->rcode & 0x0F));
+	ac_dns_put16(msg + 6, plan->ancount);
+	ac_dns_put16(msg + 8, plan->nscount);
+	ac_dns_put16(msg + 10, plan->edns);
+
+	__u32 records = plan->records;
+	if (records > AC_DNS_MAX_RECORDS)
+		return 0;
+	if (plan->answer_at != AC_DNS_NO_ANSWER && records) {
+		if (!ac_env_dns_reopen(env, plan->table))
+			return 0;
+		const struct ac_dns_answer *a = ac_env_dns_answer(env, plan->answer_at);
+		if (!a)
+			return 0;
+		if (ac_env_dns_copy(env, msg + question_end, end, a, plan->records_off, records))
+			return 0;
+		/* Pointers that move with the query name's length (wildcards, negative answers,
+		 * referrals); those past a truncation's cut are not in the reply. */
+		__u16 delta = (__u16)(plan->qname_len - a->base_qname_len);
+		__u32 nfixups = a->nfixups;
+		for (__u32 i = 0; delta && i < 255; i++) {
+			if (i >= nfixups)
+				break;
+			const __u16 *fixup = (const __u16 *)ac_env_dns_bytes(env, a, sizeof(struct ac_dns_answer) + 2 * i, 2);
+			if (!fixup)
+				return 0;
+			__u32 at = *fixup;
+			if (at + 2 > records)
+				continue;
+			__u8 *p = msg + question_end + at;
+			AC_BPF_PIN(p);
+			if (p + 2 > end)
+				return 0;
+			ac_dns_put16(p, (__u16)(ac_dns_get16(p) + delta));
+		}
+	}
+
+	if (plan->edns) {
+		__u8 *opt = msg + question_end + records;
+		AC_BPF_PIN(opt);
+		if (opt + AC_DNS_OPT_LEN > end)
+			return 0;
+		opt[0] = 0; /* root */
+		ac_dns_put16(opt + 1, AC_DNS_TYPE_OPT);
+		ac_dns_put16(opt + 3, AC_DNS_UDP_SIZE);
+		opt[5] = plan->ext_rcode;
+		opt[6] = 0; /* version */
+		ac_dns_put16(opt + 7, plan->edns_flags);
+		ac_dns_put16(opt + 9, 0);
+	}
+	return plan->reply_len;
+}
+
+#endif /* ANYCASTD_CORE_DNS_ANSWER_H */

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The DNS wire constants and the plan of a reply (struct ac_dns_plan), without code: the frame
+ * headers (parse.h) carry a plan from the decision to the reply, and files that include parse.h
+ * before defining their env must not pull the env-calling functions of dns_wire.h in.
+ */
+#ifndef ANYCASTD_CORE_DNS_PLAN_H
+#define ANYCASTD_CORE_DNS_PLAN_H
+
+#include "abi.h"
+
+#define AC_DNS_HEADER_LEN 12
+#define AC_DNS_OPT_LEN 11      /* root owner, type, class, TTL, RDLEN 0 */
+#define AC_DNS_QUESTION_TAIL 4 /* QTYPE, QCLASS after the name */
+#define AC_DNS_MAX_NAME 255
+#define AC_DNS_MAX_LABEL 63
+#define AC_DNS_MIN_UDP 512     /* RFC 1035 4.2.1; also the floor of an EDNS size (RFC 6891 6.2.5) */
+#define AC_DNS_CLASS_IN 1
+#define AC_DNS_TYPE_OPT 41
+#define AC_DNS_RCODE_REFUSED 5
+#define AC_DNS_EXT_RCODE_BADVERS 1 /* BADVERS is 16: the OPT carries its upper 8 bits */
+#define AC_DNS_EDNS_DO 0x8000u
+#define AC_DNS_FLAG_RD 0x01u   /* header byte 2 */
+#define AC_DNS_FLAG_CD 0x10u   /* header byte 3 */
+
+/*
+ * The most bytes of records a reply carries, also on TCP: 64 KiB less room for the largest
+ * question and OPT, and the headers before the message. The verifier marks no packet range
+ * beyond 64 KiB of offset, so the writer's pointer arithmetic needs this bound; an answer object
+ * with more records is never sent (AC_PASS_DNS_SLOW_ANSWER, and the slow path's TCP server
+ * refuses it alike).
+ */
+#define AC_DNS_MAX_RECORDS (0xFFFFu - 512u)
+
+/* ac_dns_plan flags */
+#define AC_DNS_F_ALLOW_SLOW 0x1u /* the slow path: answer objects marked AC_DNS_E_SLOW too */
+#define AC_DNS_F_STREAM 0x2u     /* a TCP message: max_reply alone limits the reply, no UDP size */
+
+#define AC_DNS_NO_ANSWER 0xFFFFFFFFu /* ac_dns_plan.answer_at of a reply without records */
+
+/*
+ * What ac_dns_write turns the query into. Meaningful only when ac_dns_plan returned AC_PASS_NONE.
+ * No pointers: XDP plans and writes in two BPF functions the verifier checks apart, and a plan
+ * passes between them as plain memory. The writer looks the answer object up again, in the same
+ * table (`table`, the env's name for it).
+ */
+struct ac_dns_plan {
+	__u32 answer_at;   /* arena offset of the answer object, AC_DNS_NO_ANSWER for none (REFUSED, BADVERS) */
+	__u32 table;       /* the table the plan was made from (ac_env_dns_loaded) */
+	__u32 reply_len;   /* the reply message's length */
+	__u32 records_off; /* object offset of the records (after header, fixups and cuts) */
+	__u16 records;     /* bytes of records sent: the whole object's or a cut's */
+	__u16 ancount;
+	__u16 nscount;
+	__u16 edns_flags;  /* our OPT's flags: the query's DO bit (RFC 3225) */
+	__u8 qname_len;    /* wire length of the query name, root byte included */
+	__u8 rcode;        /* the header's 4 bits */
+	__u8 ext_rcode;    /* our OPT's upper 8 bits of the rcode (BADVERS) */
+	__u8 aa;
+	__u8 tc;
+	__u8 edns;         /* the query had an OPT: the reply carries ours */
+	__u8 outcome;      /* enum ac_dns_outcome */
+	__u8 pad;
+};
+
+#endif /* ANYCASTD_CORE_DNS_PLAN_H */
