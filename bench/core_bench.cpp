@@ -41,8 +41,7 @@ inline bool run_core(ac_env* env, std::vector<std::uint8_t>& frame) {
   ac_headers h;
   ac_verdict v = ac_decide(env, frame.data(), frame.data() + frame.size(), &h);
   if (v.action != AC_ACT_ANSWER) return false;
-  ac_respond(env, &h, v);
-  return true;
+  return ac_respond(env, &h, v).action == AC_ACT_ANSWER;
 }
 
 bool check_case(const ab::BenchCase& c) {

@@ -56,6 +56,17 @@ static inline const ac_ratelimit_config* ac_env_ratelimit(ac_env*, __u32) { retu
 static inline __u64 ac_env_mono_ns(ac_env*) { return 0; }
 static inline ac_ratelimit_bucket* ac_env_bucket(ac_env*, const ac_ratelimit_key*) { return nullptr; }
 static inline void ac_env_bucket_add(ac_env*, const ac_ratelimit_key*, const ac_ratelimit_bucket*) {}
+// Echo only: no DNS table either, so DNS frames would pass (dns_no_table) before any other DNS
+// hook or a resize is reached.
+static inline int ac_env_dns_loaded(ac_env*, __u32*) { return 0; }
+static inline int ac_env_dns_reopen(ac_env*, __u32) { return 0; }
+static inline __u64 ac_env_dns_seed(ac_env*) { return 0; }
+static inline const ac_dns_entry* ac_env_dns_entry(ac_env*, const ac_dns_key*) { return nullptr; }
+static inline const ac_dns_zone* ac_env_dns_zone(ac_env*, __u32) { return nullptr; }
+static inline const ac_dns_answer* ac_env_dns_answer(ac_env*, __u32) { return nullptr; }
+static inline const void* ac_env_dns_bytes(ac_env*, const ac_dns_answer*, __u32, __u32) { return nullptr; }
+static inline int ac_env_dns_copy(ac_env*, __u8*, const __u8*, const ac_dns_answer*, __u32, __u32) { return -1; }
+static inline int ac_env_resize(ac_env*, __s32, __u8**, __u8**) { return -1; }
 
 #include "respond.h"
 
@@ -89,8 +100,7 @@ inline bool run_core(min_env::ac_env* env, std::vector<std::uint8_t>& frame) {
   ac_headers h;
   min_env::ac_verdict v = min_env::ac_decide(env, frame.data(), frame.data() + frame.size(), &h);
   if (v.action != AC_ACT_ANSWER) return false;
-  min_env::ac_respond(env, &h, v);
-  return true;
+  return min_env::ac_respond(env, &h, v).action == AC_ACT_ANSWER;
 }
 
 void BM_core_min_env(benchmark::State& state, const ab::BenchCase& c, bool* failed) {

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Internet checksum (RFC 1071) over the fixed IPv4 header, verified on the way in, set on the way out. */
+/*
+ * Internet checksum (RFC 1071): over the fixed IPv4 header, verified on the way in, set on the
+ * way out; over a whole UDP datagram whose payload the reply rewrote (DNS).
+ */
 #ifndef ANYCASTD_CORE_CSUM_H
 #define ANYCASTD_CORE_CSUM_H
 
+#include "abi.h"
 #include "headers.h"
 
 static __always_inline __u16 ac_csum_fold(__u32 sum)
@@ -40,6 +44,58 @@ static __always_inline void ac_ip4_set_checksum(struct ac_iphdr *ip)
 {
 	ip->check = 0;
 	ip->check = ac_csum_fold(ac_ip4_sum(ip));
+}
+
+/* The longest datagram ac_udp_checksum sums: a DNS reply of AC_DNS_UDP_SIZE and its UDP header. */
+#define AC_CSUM_MAX_UDP (8u + AC_DNS_UDP_SIZE)
+
+/*
+ * The UDP checksum (RFC 768, RFC 8200 8.1) of the len bytes at udp, its checksum field zero,
+ * with `sum` the pseudo-header's addresses, protocol and length already added. Native-order
+ * words summed are the network-order sum byte-swapped, and so is the folded result (RFC 1071
+ * 2(B)): stored as is, it is right on the wire. 32-bit words into 64 bits leave no carry to fold
+ * until the end. len is at most AC_CSUM_MAX_UDP; bound is how far the verifier lets us read.
+ * Returns 0xFFFF for a sum of zero: 0 means "no checksum" (RFC 768); 0 when len is too long.
+ */
+static __always_inline __u16 ac_udp_checksum(const __u8 *udp, __u32 len, const __u8 *bound, __u64 sum)
+{
+	/* 64-bit, pinned, then checked: the BPF verifier must see the very register it bounds used
+	 * below (a 32-bit copy would lose the bound). */
+	__u64 n = len;
+	AC_BPF_PIN(n);
+	if (n > AC_CSUM_MAX_UDP)
+		return 0;
+	/* Loop bounds from constants, and no loop variable outlives the loop: the BPF verifier then
+	 * meets one state after it, whatever len was. */
+	const __u64 words = n / 4;
+	for (__u32 i = 0; i < AC_CSUM_MAX_UDP / 4; i++) {
+		if (i >= words)
+			break;
+		const __u8 *p = udp + 4 * i;
+		AC_BPF_PIN(p);
+		if (p + 4 > bound)
+			break;
+		__u32 word;
+		ac_copy(&word, p, 4);
+		sum += word;
+	}
+	const __u8 *rest = udp + 4 * words;
+	AC_BPF_PIN(rest);
+	if ((n & 2) && rest + 2 <= bound) {
+		__u16 half;
+		ac_copy(&half, rest, 2);
+		sum += half;
+		rest += 2;
+	}
+	if ((n & 1) && rest + 1 <= bound) {
+		__u16 last = 0; /* the odd byte, padded with a zero byte after it */
+		ac_copy(&last, rest, 1);
+		sum += last;
+	}
+	sum = (sum & 0xFFFFFFFFu) + (sum >> 32);
+	sum = (sum & 0xFFFFFFFFu) + (sum >> 32);
+	__u16 check = ac_csum_fold((__u32)sum);
+	return check ? check : 0xFFFF;
 }
 
 #endif /* ANYCASTD_CORE_CSUM_H */

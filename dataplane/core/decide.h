@@ -16,14 +16,16 @@
  *       the NIC's verdict on this frame's IPv4 header checksum: 1 good, -1 bad, 0 unknown
  *       (then the core sums it itself); 0 wherever no hardware looked at the frame
  *
- * and ntp.h's two (the clock state and the TAI clock) and ratelimit.h's four (the limiter, a
- * monotonic clock, the buckets).
+ * and ntp.h's two (the clock state and the TAI clock), ratelimit.h's four (the limiter, a
+ * monotonic clock, the buckets), dns_wire.h's (the answer table), and in the BPF build
+ * ac_env_dns_plan_udp (see ac_dns_accepts).
  *
  * Addresses point into the frame, in network byte order.
  */
 #ifndef ANYCASTD_CORE_DECIDE_H
 #define ANYCASTD_CORE_DECIDE_H
 
+#include "dns.h"
 #include "ntp.h"
 #include "parse.h"
 #include "ratelimit.h"
@@ -58,6 +60,26 @@ AC_UNROLL
 	return high == 0 && a[15] <= 1; /* :: and ::1 */
 }
 
+/*
+ * The DNS message is the UDP payload, up to the UDP length (a short frame is padded past it).
+ * The BPF build plans in a function of its own that the verifier checks once, from the context
+ * and the message's offset (bpf/anycast_xdp.c: ac_env_dns_plan_udp), rather than once for every
+ * path that leads here: those multiply past its limit.
+ */
+static __always_inline __u8 ac_dns_accepts(struct ac_env *env, const __u8 *data, const struct ac_udphdr *udp,
+					   const __u8 *end, struct ac_dns_plan *plan)
+{
+	const __u8 *msg = (const __u8 *)(udp + 1);
+	const __u32 msg_len = ac_ntohs(udp->len) - sizeof(struct ac_udphdr);
+#if defined(__bpf__)
+	(void)end;
+	return ac_env_dns_plan_udp(env, (__u32)(msg - data), msg_len, plan);
+#else
+	(void)data;
+	return ac_dns_plan_bounded(env, msg, msg + msg_len, end, AC_DNS_UDP_SIZE, 0, plan);
+#endif
+}
+
 /* Echo (RFC 862) must not answer the well-known ports, or two servers can be set ping-ponging. */
 static __always_inline __u8 ac_echo_accepts(const struct ac_udphdr *udp)
 {
@@ -76,6 +98,7 @@ static __always_inline struct ac_verdict ac_decide(struct ac_env *env, __u8 *dat
 	h->ip4 = 0;
 	h->ip6 = 0;
 	h->ntp = 0;
+	h->end = end;
 	__u16 proto = ac_parse_l2(&cur, h, &reason);
 	if (!proto)
 		return ac_pass(reason);
@@ -143,7 +166,7 @@ static __always_inline struct ac_verdict ac_decide(struct ac_env *env, __u8 *dat
 	else if (service == AC_SVC_NTP)
 		reason = ac_ntp_accepts(env, udp, end, &h->ntp);
 	else if (service == AC_SVC_DNS)
-		reason = AC_PASS_DNS_NO_TABLE; /* until the DNS packet path lands (docs/dns.md) */
+		reason = ac_dns_accepts(env, data, udp, end, &h->dns);
 	if (reason)
 		return ac_pass(reason);
 

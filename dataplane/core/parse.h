@@ -8,6 +8,7 @@
 
 #include "abi.h"
 #include "csum.h"
+#include "dns_plan.h"
 #include "headers.h"
 
 struct ac_cursor {
@@ -34,7 +35,9 @@ struct ac_headers {
 	struct ac_iphdr *ip4;
 	struct ac_ipv6hdr *ip6;
 	struct ac_udphdr *udp;
+	__u8 *end;                      /* the frame's end: a DNS reply resizes the frame */
 	const struct ac_ntp_state *ntp; /* an answered NTP request: the clock state it is answered with */
+	struct ac_dns_plan dns;         /* an answered DNS query: its reply (dns_wire.h) */
 };
 
 /*

@@ -172,7 +172,7 @@ std::string ChannelServer::reply_probe(const channel::Message& m) {
              ac_env_monotonic_now()};
   ac_headers h;
   ac_verdict v = ac_decide(&env, data, env.frame_end, &h);
-  if (v.action == AC_ACT_ANSWER) ac_respond(&env, &h, v);
+  if (v.action == AC_ACT_ANSWER) v = ac_respond(&env, &h, v);
   frame.resize(static_cast<std::size_t>(env.frame_end - data));
 
   channel::ProbeReply head{v.action, v.reason, v.service, 0, static_cast<std::uint32_t>(frame.size())};

@@ -17,6 +17,8 @@
 #include <rte_mbuf.h>
 #include <time.h>
 
+#include <cstring>
+
 #include "dns_image.h"
 #include "dpdk_tables.h"
 #include "ratelimit_table.h"
@@ -54,13 +56,28 @@ static inline __u64 ac_env_tai_ns(ac_env*) {
 }
 
 static inline __u64 ac_env_dns_seed(ac_env* env) { return env->dns ? env->dns->seed : 0; }
-static inline int ac_env_dns_loaded(ac_env* env) { return env->dns != nullptr; }
+// One image per burst (RCU): the table a plan was made from is the writer's too.
+static inline int ac_env_dns_loaded(ac_env* env, __u32* table) {
+  *table = 0;
+  return env->dns != nullptr;
+}
+static inline int ac_env_dns_reopen(ac_env* env, __u32) { return env->dns != nullptr; }
 static inline const ac_dns_entry* ac_env_dns_entry(ac_env* env, const ac_dns_key* key) {
   return ac_dns_image_find(env->dns, key);
 }
 static inline const ac_dns_zone* ac_env_dns_zone(ac_env* env, __u32 zone) { return ac_dns_image_zone(env->dns, zone); }
 static inline const ac_dns_answer* ac_env_dns_answer(ac_env* env, __u32 arena_offset) {
   return ac_dns_image_answer(env->dns, arena_offset);
+}
+
+// The mapping is the image, checked on arrival (channel::dns_table_problem): an answer object
+// lies whole in it.
+static inline const void* ac_env_dns_bytes(ac_env*, const ac_dns_answer* a, __u32 off, __u32) {
+  return reinterpret_cast<const __u8*>(a) + off;
+}
+static inline int ac_env_dns_copy(ac_env*, __u8* dst, const __u8*, const ac_dns_answer* a, __u32 off, __u32 n) {
+  std::memcpy(dst, reinterpret_cast<const __u8*>(a) + off, n);
+  return 0;
 }
 
 // Grows (delta > 0) or shrinks the frame at its tail by `delta` bytes; `*data` stays, `*end`

@@ -95,8 +95,8 @@ unsigned worker_poll(Worker& w) {
     env.mbuf = m;
     ac_headers h;
     ac_verdict v = ac_decide(&env, data, data + m->data_len, &h);
+    if (v.action == AC_ACT_ANSWER) v = ac_respond(&env, &h, v);  // a reply that cannot be made passes
     if (v.action == AC_ACT_ANSWER) {
-      ac_respond(&env, &h, v);
       answers[n_answers++] = m;
     } else {
       passed[n_passed++] = m;

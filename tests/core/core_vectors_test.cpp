@@ -9,6 +9,7 @@
 #include <cstring>
 #include <set>
 #include <stdexcept>
+#include <string_view>
 
 #include <gtest/gtest.h>
 
@@ -130,7 +131,8 @@ TEST_P(CoreTable, Packet) {
 INSTANTIATE_TEST_SUITE_P(Vectors, CoreTable, testing::ValuesIn(test_vectors()), VectorName());
 
 // The table is only as good as its reach: every pass reason, service and table set must be
-// exercised by some row, so a reason added to abi.h without a row fails here.
+// exercised by some row, so a reason added to abi.h without a row fails here. DNS has a table of
+// its own (dns_frames_test.cpp, with a compiled zone), which holds its reasons to the same rule.
 TEST(CoreTableCoverage, EveryReasonServiceAndConfig) {
   std::set<unsigned> reasons, services;
   std::set<std::string> configs;
@@ -140,9 +142,11 @@ TEST(CoreTableCoverage, EveryReasonServiceAndConfig) {
     configs.insert(row.config);
   }
   for (unsigned r = 0; r < AC_PASS__COUNT; ++r)
-    EXPECT_TRUE(reasons.count(r)) << "no row for pass reason " << ac_pass_reason_names[r];
+    if (std::string_view(ac_pass_reason_names[r]).rfind("dns_", 0) != 0)
+      EXPECT_TRUE(reasons.count(r)) << "no row for pass reason " << ac_pass_reason_names[r];
   for (unsigned s = 0; s < AC_SVC__COUNT; ++s)
-    EXPECT_TRUE(services.count(s)) << "no row answered by service " << ac_service_names[s];
+    if (s != AC_SVC_DNS)
+      EXPECT_TRUE(services.count(s)) << "no row answered by service " << ac_service_names[s];
   for (auto name : kTableNames) EXPECT_TRUE(configs.count(std::string(name))) << "table set " << name << " unused";
 }
 

@@ -62,7 +62,8 @@ class DpdkDnsTableTest : public testing::Test {
   // The serial the datapath answers with now (0 without a table).
   std::uint32_t serial() {
     ac_env env = burst_env();
-    if (!ac_env_dns_loaded(&env)) return 0;
+    __u32 table = 0;
+    if (!ac_env_dns_loaded(&env, &table)) return 0;
     const ac_dns_zone* zone = ac_env_dns_zone(&env, 0);
     return zone ? zone->serial : 0;
   }
@@ -77,13 +78,14 @@ std::string text(const ch::Message& m) { return std::string(m.payload.begin(), m
 
 TEST_F(DpdkDnsTableTest, DeliveredSwappedAndReadThroughTheEnvHooks) {
   ac_env none = burst_env();
-  EXPECT_EQ(ac_env_dns_loaded(&none), 0) << "no table until control sends one";
+  __u32 table = 0;
+  EXPECT_EQ(ac_env_dns_loaded(&none, &table), 0) << "no table until control sends one";
 
   const std::uint64_t seed = 0x0123456789abcdefull;
   posix_io::UniqueFd first = ch::memfd_with(dns_test_image(2024010101, seed), "anycastd-dns");
   ASSERT_EQ(send_dns(first.get()).type, ch::Type::ok);
   ac_env env = burst_env();
-  ASSERT_EQ(ac_env_dns_loaded(&env), 1);
+  ASSERT_EQ(ac_env_dns_loaded(&env, &table), 1);
   EXPECT_EQ(ac_env_dns_seed(&env), seed);
   ac_dns_key key = dns_test_key(seed);
   const ac_dns_entry* entry = ac_env_dns_entry(&env, &key);

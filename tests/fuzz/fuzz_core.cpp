@@ -202,7 +202,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* input, std::size_t siz
   if (v.reason != AC_PASS_NONE) fail("answer with a pass reason");
   if (v.service != AC_SVC_ECHO && v.service != AC_SVC_NTP) fail("answer by an unknown service");
 
-  ac_respond(&env, &h, v);
+  v = ac_respond(&env, &h, v);
+  if (v.action != AC_ACT_ANSWER) fail("echo or NTP reply could not be made");
   // Both services reply in the request's length; the frame was never resized, so "never longer"
   // holds by construction.
   const Layout l = locate(request);

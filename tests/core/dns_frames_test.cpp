@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: Apache-2.0
+// The DNS packet path of the core, natively: query frames (gen_dns_frames.py, dnspython and
+// scapy) through ac_decide and ac_respond with the table the zone compiler makes of
+// tests/core/data/dnscore.zone; verdict, DNS outcome and reply bytes must be what each row says.
+
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "native_env.h"
+#include "vectors.h"
+#include "zone_compiler.h"
+
+namespace anycastd::test {
+namespace {
+
+struct DnsRow {
+  std::string name;
+  std::string action, reason, outcome;
+  Bytes request, reply;
+};
+
+std::vector<DnsRow> load_rows() {
+  std::ifstream in(AC_DNS_FRAMES);
+  if (!in) throw std::runtime_error("cannot open " + std::string(AC_DNS_FRAMES) + " (gen_dns_frames.py)");
+  std::vector<DnsRow> rows;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string field; std::getline(ss, field, '\t');) f.push_back(field);
+    if (f.size() != 6) throw std::runtime_error(std::string(AC_DNS_FRAMES) + ":" + std::to_string(number) + ": 6 fields");
+    rows.push_back({f[0], f[1], f[2], f[3], from_hex(f[4]), f[5] == "-" ? Bytes{} : from_hex(f[5])});
+  }
+  if (rows.empty()) throw std::runtime_error(std::string("no rows in ") + AC_DNS_FRAMES);
+  return rows;
+}
+
+const std::vector<DnsRow>& rows() {
+  static const std::vector<DnsRow> r = load_rows();
+  return r;
+}
+
+const dns::CompiledTable& table() {
+  static const dns::CompiledTable t = dns::compile_zones({{"example.net.", AC_DNS_ZONE}});
+  return t;
+}
+
+// gen_vectors.py's VIPs, carrying DNS on port 53.
+FastpathTables dns_tables() {
+  FastpathTables t;
+  const std::uint32_t dns = 1u << AC_SVC_DNS;
+  t.vips = {{parse_prefix("192.0.2.10"), {AC_VIP_F_ANSWERING, dns, 0}},
+            {parse_prefix("2001:db8::10"), {AC_VIP_F_ANSWERING, dns, 0}}};
+  t.ports[53] = {AC_SVC_F_ENABLED, AC_SVC_DNS};
+  return t;
+}
+
+struct Outcome {
+  ac_verdict verdict;
+  std::uint8_t outcome;
+  Bytes frame;
+  std::string outside;
+};
+
+// The frame in a buffer with `room` bytes to grow into, and a canary after that: a reply must
+// stay within the room the env granted.
+Outcome run(const Bytes& request, const ac_dns_table* dns, std::size_t room) {
+  constexpr std::size_t kCanary = 64;
+  constexpr std::uint8_t kFill = 0xCD;
+  std::vector<std::uint8_t> buf(request.size() + room + kCanary, kFill);
+  std::memcpy(buf.data(), request.data(), request.size());
+  const FastpathTables tables = dns_tables();
+  std::uint8_t* data = buf.data();
+  ac_env env{&tables};
+  env.dns = dns;
+  env.room_end = data + request.size() + room;
+  env.frame_end = data + request.size();
+  ac_headers h;
+  ac_verdict v = ac_decide(&env, data, env.frame_end, &h);
+  if (v.action == AC_ACT_ANSWER) v = ac_respond(&env, &h, v);
+  Outcome r{v, v.action == AC_ACT_ANSWER ? h.dns.outcome : std::uint8_t{0xFF}, Bytes(data, env.frame_end), {}};
+  for (std::size_t i = request.size() + room; i < buf.size(); ++i)
+    if (buf[i] != kFill) r.outside = "byte " + std::to_string(i) + " past the room written\n";
+  return r;
+}
+
+class DnsFrames : public testing::TestWithParam<DnsRow> {};
+
+TEST_P(DnsFrames, Packet) {
+  const DnsRow& row = GetParam();
+  Outcome r = run(row.request, table().table(), 2048);
+  EXPECT_EQ(describe_verdict(r.verdict.action, r.verdict.reason, r.verdict.service),
+            row.action == "answer" ? "answer dns" : "pass " + row.reason);
+  if (row.action == "answer") {
+    ASSERT_LT(r.outcome, AC_DNS_OUT__COUNT);
+    EXPECT_EQ(ac_dns_outcome_names[r.outcome], row.outcome);
+  }
+  const Bytes& expected = row.action == "answer" ? row.reply : row.request;
+  EXPECT_TRUE(r.frame == expected) << "differs:\n" << hex_diff(expected, r.frame);
+  EXPECT_EQ(r.outside, "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Rows, DnsFrames, testing::ValuesIn(rows()),
+                         [](const testing::TestParamInfo<DnsRow>& i) { return i.param.name; });
+
+const DnsRow& row_named(const std::string& name) {
+  for (const DnsRow& r : rows())
+    if (r.name == name) return r;
+  throw std::runtime_error("no row " + name);
+}
+
+// Every DNS pass reason and outcome has a row, but the two the rows cannot show (no table, no
+// room to grow), which have tests of their own below.
+TEST(DnsFramesCoverage, EveryReasonAndOutcome) {
+  std::set<std::string> seen;
+  for (const DnsRow& r : rows()) seen.insert(r.action == "answer" ? r.outcome : r.reason);
+  for (unsigned r = 0; r < AC_PASS__COUNT; ++r) {
+    std::string name = ac_pass_reason_names[r];
+    if (name.rfind("dns_", 0) == 0 && name != "dns_no_table" && name != "dns_no_room")
+      EXPECT_TRUE(seen.count(name)) << "no row for pass reason " << name;
+  }
+  for (unsigned o = 0; o < AC_DNS_OUT__COUNT; ++o)
+    EXPECT_TRUE(seen.count(ac_dns_outcome_names[o])) << "no row with outcome " << ac_dns_outcome_names[o];
+}
+
+// The answers the frame path cannot make pass with the frame as it came.
+TEST(DnsFramePath, NoTableLoaded) {
+  const DnsRow& row = row_named("a_v4");
+  Outcome r = run(row.request, nullptr, 2048);
+  EXPECT_EQ(describe_verdict(r.verdict.action, r.verdict.reason, r.verdict.service), "pass dns_no_table");
+  EXPECT_TRUE(r.frame == row.request);
+}
+
+TEST(DnsFramePath, FrameCannotGrow) {
+  const DnsRow& row = row_named("a_v4");
+  ASSERT_GT(row.reply.size(), row.request.size());
+  Outcome r = run(row.request, table().table(), row.reply.size() - row.request.size() - 1);
+  EXPECT_EQ(describe_verdict(r.verdict.action, r.verdict.reason, r.verdict.service), "pass dns_no_room");
+  EXPECT_TRUE(r.frame == row.request) << hex_diff(row.request, r.frame);
+}
+
+// The slow path's use of the message API: the answer the fast path passes, whole over TCP.
+TEST(DnsMessage, SlowAnswerOverStream) {
+  const DnsRow& row = row_named("slow_answer");
+  constexpr long kMsgOff = 14 + 20 + 8;  // Ethernet, IPv4, UDP: the row is untagged IPv4
+  Bytes msg(row.request.begin() + kMsgOff, row.request.end());
+  const FastpathTables tables = dns_tables();
+  ac_env env{&tables};
+  env.dns = table().table();
+  struct ac_dns_plan plan;
+  ASSERT_EQ(ac_dns_plan(&env, msg.data(), msg.data() + msg.size(), 65535, 0, &plan), AC_PASS_DNS_SLOW_ANSWER);
+  ASSERT_EQ(ac_dns_plan(&env, msg.data(), msg.data() + msg.size(), 65535, AC_DNS_F_ALLOW_SLOW | AC_DNS_F_STREAM, &plan),
+            AC_PASS_NONE);
+  EXPECT_EQ(plan.tc, 0);
+  EXPECT_EQ(plan.ancount, 13);
+  Bytes out = msg;
+  out.resize(plan.reply_len);
+  ASSERT_EQ(ac_dns_write(&env, out.data(), out.data() + out.size(), &plan), plan.reply_len);
+  EXPECT_EQ(out[7], 13);  // ANCOUNT
+  EXPECT_EQ(out[2] & 0x82, 0x80);  // QR, no TC
+  // Over UDP the same message, allowed slow, is cut to the client's size.
+  ASSERT_EQ(ac_dns_plan(&env, msg.data(), msg.data() + msg.size(), AC_DNS_UDP_SIZE, AC_DNS_F_ALLOW_SLOW, &plan),
+            AC_PASS_NONE);
+  EXPECT_EQ(plan.tc, 1);
+  EXPECT_EQ(plan.outcome, AC_DNS_OUT_TRUNCATED);
+  EXPECT_LE(plan.reply_len, AC_DNS_UDP_SIZE);
+}
+
+}  // namespace
+}  // namespace anycastd::test
