@@ -43,12 +43,14 @@ inline void send_all(std::uint16_t port, std::uint16_t queue, rte_mbuf** pkts, s
 }
 
 // Answers are counted once written, with the reply's length (a DNS reply is seldom the query's).
-inline void count(ac_stats& s, ac_verdict v, std::uint32_t bytes) {
+inline void count(ac_stats& s, ac_verdict v, const ac_headers& h, std::uint32_t bytes) {
   bump(s.action[v.action]);
   if (v.action == AC_ACT_ANSWER) {
     bump(s.answered[v.service]);
     bump(s.answered_bytes[v.service], bytes);
     if (v.limited) bump(s.rate_limited[v.service]);
+    // what the DNS answer was, as the XDP program counts it (status: counters.dns)
+    if (v.service == AC_SVC_DNS && h.dns.outcome < AC_DNS_OUT__COUNT) bump(s.dns[h.dns.outcome]);
   } else {
     bump(s.pass[v.reason]);
   }
@@ -101,7 +103,7 @@ unsigned worker_poll(Worker& w) {
     } else {
       passed[n_passed++] = m;
     }
-    count(c.core, v, m->pkt_len);
+    count(c.core, v, h, m->pkt_len);
   }
   bump(c.datapath.rx_packets, n);
   send_all(cfg.port, cfg.queue, answers, n_answers, c.datapath.tx_answers, c.datapath.tx_answers_dropped);
