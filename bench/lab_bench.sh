@@ -9,15 +9,17 @@
 # answered, no bad answer); what CTest runs. Without it, the full run: for each system the
 # offered load stepped up, then saturation runs interleaved across systems; medians and the
 # loss-free rate in the report. Environment (defaults in brackets):
-#   BENCH_SERVICE   echo or ntp [echo]: the request template and what the receiver accepts (ntp:
-#                   48-byte mode 3 requests, only server replies with the time count)
+#   BENCH_SERVICE   echo, ntp or dns [echo]: the request template and what the receiver accepts
+#                   (ntp: 48-byte mode 3 requests, only server replies with the time count; dns:
+#                   www.example.net. A with EDNS, only whole NOERROR answers to it count)
 #   BENCH_SYSTEMS   systems, in the order they alternate ["floor anycastd socket"; ntp:
-#                   "anycastd chronyd"]
+#                   "anycastd chronyd"; dns: "anycastd knotd_xdp knotd nsd"]
 #   BENCH_RATES     paced offered loads, packets/s ["50000 100000 200000 400000 800000"]
 #   BENCH_DURATION  seconds per measurement [1]
 #   BENCH_REPEATS   interleaved saturation runs per system [5]
-#   BENCH_THREADS   generator threads [2]; BENCH_QUEUES veth queues per side [2]
-#   BENCH_FAMILY    4 or 6 [4]; BENCH_SIZE frame bytes [64; ntp: headers + 48, its only size]
+#   BENCH_THREADS   generator threads [2]; BENCH_QUEUES veth queues per side [2; dns: 1]
+#   BENCH_FAMILY    4 or 6 [4]; BENCH_SIZE frame bytes [64; ntp: headers + 48, its only size;
+#                   dns: headers + 44, the query without padding]
 #   BENCH_VIPS      destinations [16]
 #   BENCH_OUT       output folder [BUILD_DIR/lab_bench]
 #   BENCH_ISOLATE   1: the edge gets a CPU of its own [0]: its veth runs threaded NAPI, whose
@@ -31,6 +33,11 @@
 # and command socket in the lab's temp folder), answering from the kernel's sockets on the VIPs,
 # as the socket server does for echo. Floor and socket answer echo only. Each system's run ends
 # with offset samples from a real client (sntp, 5 queries to the first VIP) into ntp_clients.txt.
+#
+# DNS (BENCH_SERVICE=dns): every system serves tests/lab/dns/example.net.zone on the VIPs, with
+# response rate limiting off: anycastd and dpdk, knotd and nsd on sockets, knotd_xdp (Knot's XDP
+# mode: AF_XDP, answers made in user space), which answers on one veth queue only (see
+# sys_knotd_xdp_start), hence one queue by default for every DNS system.
 #
 # "dpdk" is anycastd with the DPDK datapath: anycastd-dpdk takes the edge veth through net_af_xdp
 # and polls it with one worker lcore (a 2-core machine has one to spare), so it needs
@@ -67,17 +74,20 @@ SERVICE=${BENCH_SERVICE:-echo}
 case $SERVICE in
 echo) PORT=7 DEFAULT_SYSTEMS="floor anycastd socket" ;;
 ntp) PORT=123 DEFAULT_SYSTEMS="anycastd chronyd" ;;
-*) lab_fail "BENCH_SERVICE must be echo or ntp, not '$SERVICE'" ;;
+dns) PORT=53 DEFAULT_SYSTEMS="anycastd knotd_xdp knotd nsd" ;;
+*) lab_fail "BENCH_SERVICE must be echo, ntp or dns, not '$SERVICE'" ;;
 esac
 SYSTEMS=(${BENCH_SYSTEMS:-$DEFAULT_SYSTEMS})
 RATES=(${BENCH_RATES:-50000 100000 200000 400000 800000})
 DURATION=${BENCH_DURATION:-1}
 REPEATS=${BENCH_REPEATS:-5}
 THREADS=${BENCH_THREADS:-2}
-QUEUES=${BENCH_QUEUES:-2}
+QUEUES=${BENCH_QUEUES:-$([[ $SERVICE == dns ]] && echo 1 || echo 2)}
 FAMILY=${BENCH_FAMILY:-4}
 if [[ $SERVICE == ntp ]]; then
 	SIZE=${BENCH_SIZE:-$((FAMILY == 4 ? 90 : 110))}
+elif [[ $SERVICE == dns ]]; then
+	SIZE=${BENCH_SIZE:-$((FAMILY == 4 ? 86 : 106))}
 else
 	SIZE=${BENCH_SIZE:-64}
 fi
@@ -231,9 +241,13 @@ ntp_source_up() {
 
 # The service table a config for anycastd gets, after lab_write_config's echo.
 service_config() {
-	[[ $SERVICE == ntp ]] || return 0
-	ntp_source_up
-	printf '\n[services.ntp]\nclock = "chrony"\nchrony_socket = "%s"\n' "$LAB_TMP/chrony-source/chronyd.sock"
+	case $SERVICE in
+	ntp)
+		ntp_source_up
+		printf '\n[services.ntp]\nclock = "chrony"\nchrony_socket = "%s"\n' "$LAB_TMP/chrony-source/chronyd.sock"
+		;;
+	dns) dns_config ;;
+	esac
 }
 
 # anycastd answers NTP once it has read the clock: wait for it, or the first requests pass.
@@ -402,6 +416,198 @@ sys_chronyd_stop() {
 }
 sys_chronyd_pid() { edge_pids "$PEER_CHRONYD_PID"; }
 
+# --- DNS ---
+ZONE_FILE="$SRC/tests/lab/dns/example.net.zone"
+
+# anycastd's DNS service on the bench zone, RRL off (service_config's, for BENCH_SERVICE=dns).
+dns_config() {
+	cat <<-EOF
+
+		[services.dns]
+		port = 53
+		slow_path = true
+
+		[[services.dns.zone]]
+		origin = "example.net"
+		file = "$ZONE_FILE"
+
+		[services.dns.rrl]
+		rate = 0
+	EOF
+}
+
+# The VIPs the generator sends to, one a line.
+vip_list() {
+	/usr/bin/python3 -c 'import ipaddress, sys
+a = ipaddress.ip_address(sys.argv[1])
+for i in range(int(sys.argv[2])): print(a + i)' "$VIP_FIRST" "$NVIPS"
+}
+
+# The peers run in the edge namespace, as anycastd does, pinned to the edge CPU when isolated
+# (threads and children inherit the mask).
+peer_cpus() { if ((ISOLATE)); then echo "$EDGE_CPU"; else echo "0-$EDGE_CPU"; fi; }
+
+# local_vips add|del: the VIP prefix routed to the edge's loopback, for servers on sockets.
+local_vips() {
+	if [[ $FAMILY == 4 ]]; then
+		ip -n "$LAB_EDGE" route "$1" local "$VIP_PREFIX" dev lo
+	else
+		ip -n "$LAB_EDGE" -6 route "$1" local "$VIP_PREFIX" dev lo
+	fi
+}
+
+# wait_dns WHAT PID: until the server answers www.example.net. A on the first VIP from inside the
+# edge namespace (through its loopback), or fail naming the log.
+wait_dns() {
+	local deadline=$((SECONDS + 15))
+	until [[ $(lab_edge dig +short +tries=1 +timeout=1 "@$VIP_FIRST" www.example.net A 2>/dev/null) == *192.0.2.1* ]]; do
+		kill -0 "$2" 2>/dev/null || lab_fail "$1 exited: $(cat "$LAB_TMP/$1.log" 2>/dev/null)"
+		((SECONDS < deadline)) || lab_fail "$1 did not answer www.example.net. A on $VIP_FIRST within 15 s: $(tail -20 "$LAB_TMP/$1.log")"
+		sleep 0.2
+	done
+}
+
+# knot_conf sockets|xdp LOG: knotd's config for the bench zone. Sockets: one listener per VIP, as
+# many UDP workers as the socket server's threads. XDP: the edge veth in Knot's XDP mode and no
+# socket listener, so that every answer counted is an XDP one. Knot's RRL is a module (mod-rrl)
+# and stays unloaded: off.
+knot_conf() {
+	mkdir -p "$LAB_TMP/knot/run" "$LAB_TMP/knot/db"
+	{
+		echo "server:"
+		echo "    rundir: \"$LAB_TMP/knot/run\""
+		echo "    user: root:root"
+		echo "    udp-workers: $SERVER_THREADS"
+		echo "    tcp-workers: 1"
+		echo "    background-workers: 1"
+		if [[ $1 == xdp ]]; then
+			echo "xdp:"
+			echo "    listen: $LAB_EDGE_IF@53"
+			echo "    udp: on"
+		else
+			echo "    listen: [ $(vip_list | sed 's/.*/"&@53"/' | paste -sd, -) ]"
+		fi
+		echo "database:"
+		echo "    storage: \"$LAB_TMP/knot/db\""
+		echo "log:"
+		echo "  - target: \"$LAB_TMP/$2.log\""
+		echo "    any: info"
+		echo "zone:"
+		echo "  - domain: example.net"
+		echo "    file: \"$ZONE_FILE\""
+		echo "    zonefile-sync: -1"
+		echo "    zonefile-load: whole"
+		echo "    journal-content: none"
+	} >"$LAB_TMP/knot.conf"
+}
+
+# knotd on sockets: the VIPs on the loopback, a pass-through program on the veth (veth takes the
+# generator's XDP frames only when the receiving side runs XDP), as for the socket server.
+KNOT_PID=""
+sys_knotd_start() {
+	[[ $SERVICE == dns ]] || lab_fail "knotd serves DNS: run it with BENCH_SERVICE=dns"
+	edge_xdp obj "$PASS_OBJ" sec xdp
+	local_vips add
+	knot_conf sockets knotd
+	: >"$LAB_TMP/knotd.log"
+	ip netns exec "$LAB_EDGE" taskset -c "$(peer_cpus)" knotd -c "$LAB_TMP/knot.conf" >>"$LAB_TMP/knotd.log" 2>&1 &
+	KNOT_PID=$!
+	LAB_PIDS+=("$KNOT_PID")
+	wait_dns knotd "$KNOT_PID"
+	edge_isolate
+}
+sys_knotd_stop() {
+	kill -TERM "$KNOT_PID"
+	wait "$KNOT_PID" || lab_fail "knotd exited with $?: $(tail -20 "$LAB_TMP/knotd.log")"
+	KNOT_PID=""
+	local_vips del
+	edge_xdp off
+}
+sys_knotd_pid() { edge_pids "$KNOT_PID"; }
+
+# knotd in its XDP mode: Knot attaches its own program to the edge veth and answers from AF_XDP
+# sockets. It opens one per queue as the interface's "combined" channels count them, and veth
+# counts its queues as RX and TX channels, none combined: Knot takes one queue, hence
+# BENCH_QUEUES=1 (frames on another queue would go past it to the kernel, unanswered).
+sys_knotd_xdp_start() {
+	[[ $SERVICE == dns ]] || lab_fail "knotd serves DNS: run it with BENCH_SERVICE=dns"
+	((QUEUES == 1)) || lab_fail "knotd_xdp answers on one veth queue (see above): run it with BENCH_QUEUES=1"
+	knot_conf xdp knotd_xdp
+	: >"$LAB_TMP/knotd_xdp.log"
+	ip netns exec "$LAB_EDGE" taskset -c "$(peer_cpus)" knotd -c "$LAB_TMP/knot.conf" >>"$LAB_TMP/knotd_xdp.log" 2>&1 &
+	KNOT_PID=$!
+	LAB_PIDS+=("$KNOT_PID")
+	local deadline=$((SECONDS + 15))
+	until grep -q "initialized XDP interface $LAB_EDGE_IF" "$LAB_TMP/knotd_xdp.log" &&
+		grep -q "example.net.\] loaded" "$LAB_TMP/knotd_xdp.log"; do
+		kill -0 "$KNOT_PID" 2>/dev/null || lab_fail "knotd (XDP) exited: $(tail -20 "$LAB_TMP/knotd_xdp.log")"
+		((SECONDS < deadline)) || lab_fail "knotd (XDP) did not set up $LAB_EDGE_IF and load the zone within 15 s: $(tail -20 "$LAB_TMP/knotd_xdp.log")"
+		sleep 0.1
+	done
+	lab_has_xdp "$LAB_EDGE" "$LAB_EDGE_IF" || lab_fail "knotd (XDP) left no program on $LAB_EDGE_IF"
+	edge_isolate
+}
+sys_knotd_xdp_stop() {
+	kill -TERM "$KNOT_PID"
+	wait "$KNOT_PID" || lab_fail "knotd exited with $?: $(tail -20 "$LAB_TMP/knotd_xdp.log")"
+	KNOT_PID=""
+	# knotd leaves its program on the interface when it exits
+	edge_xdp off
+}
+sys_knotd_xdp_pid() { edge_pids "$KNOT_PID"; }
+
+# nsd on sockets, one server process per socket-server thread (SO_REUSEPORT), RRL off.
+NSD_PID=""
+sys_nsd_start() {
+	[[ $SERVICE == dns ]] || lab_fail "nsd serves DNS: run it with BENCH_SERVICE=dns"
+	edge_xdp obj "$PASS_OBJ" sec xdp
+	local_vips add
+	mkdir -p "$LAB_TMP/nsd"
+	{
+		echo "server:"
+		vip_list | sed 's/.*/    ip-address: &/'
+		echo "    ip-freebind: yes"
+		echo "    port: 53"
+		echo "    server-count: $SERVER_THREADS"
+		echo "    reuseport: yes"
+		echo "    username: \"\""
+		echo "    chroot: \"\""
+		echo "    database: \"\""
+		echo "    zonelistfile: \"$LAB_TMP/nsd/zone.list\""
+		echo "    xfrdfile: \"$LAB_TMP/nsd/xfrd.state\""
+		echo "    xfrdir: \"$LAB_TMP/nsd\""
+		echo "    pidfile: \"$LAB_TMP/nsd/nsd.pid\""
+		echo "    logfile: \"$LAB_TMP/nsd.log\""
+		echo "    rrl-ratelimit: 0"
+		echo "    rrl-whitelist-ratelimit: 0"
+		echo "remote-control:"
+		echo "    control-enable: no"
+		echo "zone:"
+		echo "    name: example.net"
+		echo "    zonefile: \"$ZONE_FILE\""
+	} >"$LAB_TMP/nsd.conf"
+	ip netns exec "$LAB_EDGE" taskset -c "$(peer_cpus)" nsd -d -c "$LAB_TMP/nsd.conf" >>"$LAB_TMP/nsd.log" 2>&1 &
+	NSD_PID=$!
+	LAB_PIDS+=("$NSD_PID")
+	wait_dns nsd "$NSD_PID"
+	edge_isolate
+}
+sys_nsd_stop() {
+	kill -TERM "$NSD_PID"
+	wait "$NSD_PID" || lab_fail "nsd exited with $?: $(tail -20 "$LAB_TMP/nsd.log")"
+	NSD_PID=""
+	local_vips del
+	edge_xdp off
+}
+# nsd's processes: the one started becomes xfrd, its child main forks the servers
+sys_nsd_pid() {
+	edge_pids "$(ps -eo pid=,ppid= | awk -v root="$NSD_PID" '
+		{ parent[$1] = $2 }
+		END { for (p in parent) { q = p; while (q in parent && q != root) q = parent[q]
+			if (q == root) { printf "%s%s", sep, p; sep = "," } } }')"
+}
+# --- end DNS ---
+
 # --- measurements -------------------------------------------------------------------------
 # measure SYSTEM KIND RATE RUN [loadgen args...]: one loadgen run; appends a line to results.jsonl.
 measure() {
@@ -411,6 +617,8 @@ measure() {
 	pid=$("sys_${sys}_pid")
 	[[ $pid != 0 ]] && args+=(--cpu-pid "$pid")
 	[[ $rate != 0 ]] && args+=(--rate "$rate")
+	# --- DNS: Knot's XDP mode sends IPv4 answers without a UDP checksum (RFC 768 allows it) ---
+	[[ $sys == knotd_xdp ]] && args+=(--accept-no-checksum)
 	lab_client "$LOADGEN" --dev "$LAB_CLIENT_IF" --dst-mac "$EDGE_MAC" --service "$SERVICE" --port "$PORT" \
 		--family "$FAMILY" --size "$SIZE" \
 		--vip "$VIP_FIRST" --vip-count "$NVIPS" --src "$SRC_FIRST" --src-count 200 \

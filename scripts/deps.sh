@@ -25,8 +25,9 @@ PACKAGES=(
 	python3-matplotlib
 	# NTP: the time source and the clients of the NTP lab
 	chrony sntp ntpsec-ntpdate
-	# DNS: the reference servers (knotd, nsd) and the clients (dig, kdig, dnspython) of the DNS lab
-	knot knot-dnsutils nsd bind9-dnsutils python3-dnspython
+	# DNS: the reference servers (knotd, nsd) and the clients (dig, kdig, dnspython; dig +yaml read
+	# with python3-yaml) of the DNS lab
+	knot knot-dnsutils nsd bind9-dnsutils python3-dnspython python3-yaml
 	# routing daemons for the route-signal labs
 	bird2 exabgp
 )

@@ -61,6 +61,24 @@ def summarise(runs):
             ratios["anycastd/socket_best"] = {
                 "socket_best_pps": best_socket,
                 "median": summary["anycastd"]["saturation_median_pps"] / best_socket}
+    # --- DNS: anycastd against Knot's XDP mode run by run, and against the best socket server ---
+    for s in ("anycastd", "dpdk"):
+        if s not in summary:
+            continue
+        if "knotd_xdp" in summary:
+            xdp_runs = {r["run"]: r["result"]["answered_pps"] for r in runs
+                        if r["system"] == "knotd_xdp" and r["kind"] == "saturation"}
+            paired = [r["result"]["answered_pps"] / xdp_runs[r["run"]] for r in runs
+                      if r["system"] == s and r["kind"] == "saturation" and xdp_runs.get(r["run"])]
+            ratios[f"{s}/knotd_xdp"] = {"per_run": paired, "median": median(paired)}
+        peers = [p for p in ("knotd", "nsd") if p in summary]
+        if peers and summary[s]["saturation_median_pps"]:
+            best = max(max(summary[p]["saturation_answered_pps"] + [st["answered_pps"] for st in summary[p]["steps"]],
+                           default=0) for p in peers)
+            if best:
+                ratios[f"{s}/sockets_best"] = {"sockets_best_pps": best,
+                                                "median": summary[s]["saturation_median_pps"] / best}
+    # --- end DNS ---
     return summary, ratios
 
 
@@ -73,7 +91,7 @@ def markdown(machine, summary, ratios):
     out.append(f"Machine: {machine.get('cpu')} ({machine.get('cpus')} CPUs), kernel {machine.get('kernel')}; "
                f"run {machine.get('started')} – {machine.get('finished', '?')}; load average before "
                f"{machine.get('load_before')}, after {machine.get('load_after', '?')}.")
-    out.append(f"IPv{machine.get('family')}, {machine.get('frame_len')}-byte frames, {machine.get('vips')} VIPs, "
+    out.append(f"{machine.get('service', 'echo')}, IPv{machine.get('family')}, {machine.get('frame_len')}-byte frames, {machine.get('vips')} VIPs, "
                f"{machine.get('threads')} generator threads, {machine.get('queues')} veth queues per side, "
                f"{machine.get('duration_s')} s per measurement, {machine.get('repeats')} interleaved saturation runs"
                + (", isolated: the edge's NAPI threads (and the socket server) alone on the last CPU, the generator"
@@ -97,6 +115,18 @@ def markdown(machine, summary, ratios):
         out.append("")
         out.append(f"anycastd at saturation / the socket server's best answered rate "
                    f"({r['socket_best_pps'] / 1e3:.0f} k/s): **{r['median']:.1f}x**.")
+    # --- DNS ---
+    for key, r in ratios.items():
+        if key.endswith("/knotd_xdp"):
+            per_run = ", ".join(f"{x:.2f}" for x in r["per_run"])
+            out.append("")
+            out.append(f"{key.split('/')[0]} at saturation / knotd's XDP mode, run by run: **{r['median']:.2f}x** "
+                       f"(median; per run {per_run}).")
+        elif key.endswith("/sockets_best"):
+            out.append("")
+            out.append(f"{key.split('/')[0]} at saturation / the best answered rate of knotd and nsd on sockets "
+                       f"({r['sockets_best_pps'] / 1e3:.0f} k/s): **{r['median']:.1f}x**.")
+    # --- end DNS ---
     out.append("")
     out.append("Stepped offered load (paced), answered/s and loss:")
     out.append("")
@@ -114,7 +144,7 @@ def markdown(machine, summary, ratios):
     return "\n".join(out) + "\n"
 
 
-def plot(summary, path):
+def plot(summary, path, service):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -132,7 +162,7 @@ def plot(summary, path):
     ax.plot([0, top], [0, top], color="grey", linestyle=":", linewidth=1, label="answered = offered")
     ax.set_xlabel("offered (k requests/s)")
     ax.set_ylabel("correct answers (k/s)")
-    ax.set_title("UDP echo over veth: answered against offered load")
+    ax.set_title(f"{'DNS' if service == 'dns' else 'UDP echo'} over veth: answered against offered load")
     ax.grid(True, alpha=0.3)
     ax.legend()
     fig.tight_layout()
@@ -155,7 +185,7 @@ def main():
     md = markdown(machine, summary, ratios)
     with open(os.path.join(out, "results.md"), "w") as f:
         f.write(md)
-    plot(summary, os.path.join(out, "answered.png"))
+    plot(summary, os.path.join(out, "answered.png"), machine.get("service", "echo"))
     print(md)
     print(f"written: {out}/results.json, {out}/results.md, {out}/answered.png")
 

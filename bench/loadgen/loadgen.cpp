@@ -37,9 +37,11 @@ const char* kUsage = R"(usage: loadgen --dev IF --dst-mac MAC [options]
 
 Sends UDP requests out of IF and counts the verified answers that come back on it.
 Frames (one template, fields varied per frame so RSS spreads them and every VIP is hit):
-  --service NAME     request template: echo (default) or ntp (a 48-byte mode 3 request; the
-                     receiver counts only server replies with the time to it)
-  --port N           destination port (default: the service's, echo 7, ntp 123)
+  --service NAME     request template: echo (default), ntp (a 48-byte mode 3 request; the
+                     receiver counts only server replies with the time to it) or dns
+                     (www.example.net. A with EDNS; the receiver checks each answer's DNS
+                     header: ID, QR, NOERROR, not truncated, one question, answer records)
+  --port N           destination port (default: the service's, echo 7, ntp 123, dns 53)
   --family 4|6       (default 4)
   --src ADDR         first source address (default 203.0.113.1 / 2001:db8:c::1); its last
                      16 bits advance per frame over --src-count addresses (default 200)
@@ -48,7 +50,8 @@ Frames (one template, fields varied per frame so RSS spreads them and every VIP 
                      --vip-count consecutive addresses (default 1, at most 65536)
   --size BYTES       frame length without FCS (default 64, ntp: the headers + 48, its only
                      size); at least the headers (42 bytes
-                     IPv4, 62 IPv6, +4 per tag); the receiver verifies answers up to a
+                     IPv4, 62 IPv6, +4 per tag) and the request (dns: 44 bytes, or 48 and
+                     more, padded with EDNS padding); the receiver verifies answers up to a
                      1500-byte MTU (UDP 2048 bytes) and counts longer ones as bad
   --vlan VID         add a VLAN tag (repeat for two: the outer one is 802.1ad, the inner 802.1Q)
   --src-mac MAC      (default: IF's own)   --dst-mac MAC   the next hop's (required)
@@ -62,6 +65,8 @@ Receiving and reporting:
   --no-recv          send only; otherwise the receiver takes the place of IF's XDP program
                      for the run, and the program that was there is put back at the end
   --settle MS        wait for answers in flight after the last frame (default 200)
+  --accept-no-checksum  count IPv4 answers without a UDP checksum (zero) as good when the rest
+                     is (Knot's XDP mode sends them); by default they are bad
   --cpu-pid PID[,PID...]  also report these processes' CPU time (the system under test: a
                      server, or the kernel threads of a threaded NAPI)
   --json FILE        write the result as JSON
@@ -83,6 +88,7 @@ struct Options {
   std::uint64_t count = 100000000;
   double duration = 1, rate = 0;
   bool recv = true;
+  bool accept_no_checksum = false;  // IPv4 answers without a UDP checksum are good (Knot XDP)
   int settle_ms = 200;
   std::vector<long> cpu_pids;
 };
@@ -137,6 +143,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--duration") o.duration = real(a, value(), 0.01, 600);
     else if (a == "--rate") o.rate = real(a, value(), 1, 1e9);
     else if (a == "--no-recv") o.recv = false;
+    else if (a == "--accept-no-checksum") o.accept_no_checksum = true;
     else if (a == "--settle") o.settle_ms = static_cast<int>(number(a, value(), 0, 10000));
     else if (a == "--cpu-pid") {
       std::istringstream list(value());
@@ -264,7 +271,9 @@ int main(int argc, char** argv) try {
   std::unique_ptr<lg::Receiver> recv;
   if (o.recv) {
     recv = std::make_unique<lg::Receiver>();
-    recv->configure(lg::recv_config(svc, spec.dport, spec.sport, spec.sport_count, t.udp_len));
+    lg_recv_config rc = lg::recv_config(svc, spec.dport, spec.sport, spec.sport_count, t.udp_len);
+    rc.v4_unsummed_ok = o.accept_no_checksum;  // --- DNS: Knot's XDP mode ---
+    recv->configure(rc);
     recv->attach(ifindex);
   }
 

@@ -74,7 +74,8 @@ enum lg_bad_reason {
 	LG_BAD_LENGTH,     /* UDP length not what was sent, or beyond what the receiver verifies */
 	LG_BAD_PORT,       /* destination port not one the generator sends from */
 	LG_BAD_CHECKSUM,   /* UDP checksum wrong (or zero, which no answer to our requests may carry) */
-	LG_BAD_CONTENT,    /* the service's own check failed (NTP: not a server reply with the time to our request) */
+	LG_BAD_CONTENT,    /* the service's own check failed (NTP: not a server reply with the time to our
+			      request; DNS: not a whole positive answer to our query) */
 	LG_BAD_REASONS,
 };
 
@@ -83,6 +84,9 @@ enum lg_check {
 	LG_CHECK_NONE = 0,
 	LG_CHECK_NTP, /* mode 4, version 3 or 4, stratum 1..15 (no kiss-o'-death, not unsynchronised),
 			 origin = the request's transmit time (ntp_origin) */
+	/* --- DNS --- */
+	LG_CHECK_DNS, /* ID dns_id, QR set, opcode QUERY, TC clear, NOERROR, one question, some answer */
+	/* --- end DNS --- */
 };
 
 /* The receiver's expectations: an answer comes from a service port to a generator port. */
@@ -93,6 +97,13 @@ struct lg_recv_config {
 	__u32 udp_len; /* expected UDP length (header + payload); 0: any */
 	__u8 check[LG_SERVICES]; /* enum lg_check per slot */
 	__u32 ntp_origin[2];     /* LG_CHECK_NTP: the requests' transmit timestamp, as on the wire */
+	/* --- DNS --- */
+	__u16 dns_id; /* LG_CHECK_DNS: the query's ID, host order */
+	__u16 dns_pad;
+	/* 1: an IPv4 answer without a UDP checksum (zero, RFC 768) is good if the rest is: Knot's XDP
+	 * mode sends them. Otherwise, as for our own answers, a zero checksum is bad. */
+	__u32 v4_unsummed_ok;
+	/* --- end DNS --- */
 };
 
 struct lg_recv_counts {

@@ -60,10 +60,43 @@ std::vector<std::uint8_t> ntp_payload(std::size_t len) {
   return p;
 }
 
+// --- DNS ---
+std::vector<std::uint8_t> dns_payload(std::size_t len) {
+  if (len < kDnsQueryLen || (len > kDnsQueryLen && len < kDnsQueryLen + 4))
+    throw std::invalid_argument("a DNS query takes " + std::to_string(kDnsQueryLen) + " bytes of payload, or " +
+                                std::to_string(kDnsQueryLen + 4) + " and more (padded), not " + std::to_string(len));
+  std::vector<std::uint8_t> p;
+  put16(p, kDnsQueryId);
+  put16(p, 0);  // a query, opcode QUERY, RD clear
+  put16(p, 1);  // one question
+  put16(p, 0);
+  put16(p, 0);
+  put16(p, 1);  // one additional record: the OPT
+  static const std::uint8_t qname[] = {3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'n', 'e', 't', 0};
+  p.insert(p.end(), qname, qname + sizeof qname);
+  put16(p, 1);  // A
+  put16(p, 1);  // IN
+  const std::size_t pad = len > kDnsQueryLen ? len - kDnsQueryLen - 4 : 0;
+  p.push_back(0);  // OPT: root owner
+  put16(p, 41);
+  put16(p, 1232);  // our UDP payload size
+  put16(p, 0);     // extended rcode, version 0
+  put16(p, 0);     // flags
+  put16(p, static_cast<std::uint16_t>(len > kDnsQueryLen ? pad + 4 : 0));
+  if (len > kDnsQueryLen) {
+    put16(p, 12);  // PADDING
+    put16(p, static_cast<std::uint16_t>(pad));
+    p.insert(p.end(), pad, 0);
+  }
+  return p;
+}
+// --- end DNS ---
+
 const std::vector<Service>& services() {
   static const std::vector<Service> list = {
       {"echo", 7, echo_payload, 0, LG_CHECK_NONE},
       {"ntp", 123, ntp_payload, kNtpLen, LG_CHECK_NTP},
+      {"dns", 53, dns_payload, 0, LG_CHECK_DNS},  // --- DNS ---
   };
   return list;
 }
@@ -80,6 +113,9 @@ lg_recv_config recv_config(const Service& service, std::uint16_t port, std::uint
   const std::uint32_t lo = htonl(static_cast<std::uint32_t>(kNtpTransmit));
   rc.ntp_origin[0] = hi;
   rc.ntp_origin[1] = lo;
+  // --- DNS: the answer's length is the server's; its header is checked instead ---
+  if (service.check == LG_CHECK_DNS) rc.udp_len = 0;
+  rc.dns_id = kDnsQueryId;
   return rc;
 }
 

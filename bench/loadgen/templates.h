@@ -45,6 +45,16 @@ inline constexpr std::size_t kNtpLen = 48;
 inline constexpr std::uint64_t kNtpTransmit = 0xEB1F2A3B80000000ull;  // 2025-01-01 + 0.5 s, any will do
 std::vector<std::uint8_t> ntp_payload(std::size_t len);
 
+// --- DNS ---
+// A DNS query for www.example.net. A (the lab zone, tests/lab/dns/example.net.zone), ID
+// kDnsQueryId, RD clear (as a resolver asks an authoritative server), with an EDNS0 OPT record
+// (UDP size 1232); a longer payload is filled by an EDNS padding option (RFC 7830). Throws
+// std::invalid_argument for a length below kDnsQueryLen or that padding cannot reach (+1..+3).
+inline constexpr std::uint16_t kDnsQueryId = 0x4c47;  // "LG"
+inline constexpr std::size_t kDnsQueryLen = 44;
+std::vector<std::uint8_t> dns_payload(std::size_t len);
+// --- end DNS ---
+
 // The receiver's configuration for answers to `service` on `port`, from generator ports
 // [sport, sport + sport_count), of UDP length udp_len (0: any).
 lg_recv_config recv_config(const Service& service, std::uint16_t port, std::uint32_t sport, std::uint32_t sport_count,

@@ -13,13 +13,19 @@ Rows (tab separated, '#' starts a comment):
       EXPECT: good | bad_header | bad_length | bad_port | bad_checksum | other
       UDP_LEN: the receiver's expected UDP length (0: any); it expects answers from port 7 to
       ports 10000 .. 10999.
+  dns_request  NAME  FAMILY  SRC  SPORT  DST  FRAME_HEX
+      the DNS template's query (www.example.net. A, EDNS) to port 53, untagged
+  dns_answer   NAME  EXPECT  FRAME_HEX
+      EXPECT: good | bad_content | bad_checksum; the receiver expects DNS answers (ID 0x4c47) from
+      port 53 in slot 0 to ports 10000 .. 10999, of any length. Rows named unsummed_* carry no
+      UDP checksum: good on IPv4 only when the receiver accepts that (v4_unsummed_ok).
 """
 
 import struct
 import sys
 
 try:
-    from scapy.all import ARP, IP, TCP, UDP, Dot1AD, Dot1Q, Ether, IPv6, Raw
+    from scapy.all import ARP, DNS, DNSQR, DNSRR, DNSRROPT, EDNS0TLV, IP, TCP, UDP, Dot1AD, Dot1Q, Ether, IPv6, Raw
 except ImportError as e:
     sys.exit(f"gen_loadgen_vectors.py: scapy is missing ({e}); install Debian's python3-scapy "
              "and run with /usr/bin/python3")
@@ -161,6 +167,51 @@ def main():
                                                                           pdst="198.51.100.1"))
     add("other_port", "other", 0, answer(4, [], v4, c4, 10007, 22, sport=53))
     add("other_tcp", "other", 0, Ether(src=EDGE_MAC, dst=CLIENT_MAC) / IP(src=v4, dst=c4) / TCP(sport=7, dport=10007))
+
+    # --- DNS ---
+    def dns_query(pad=None):
+        opt = DNSRROPT(rclass=1232, z=0, rdata=[] if pad is None else [EDNS0TLV(optcode=12, optlen=pad,
+                                                                                optdata=b"\0" * pad)])
+        return DNS(id=0x4c47, rd=0, qd=DNSQR(qname="www.example.net", qtype="A"), ar=opt)
+
+    for name, family, src, sport, dst, pad in [("dns_v4", 4, c4, 10007, v4, None),
+                                              ("dns_v6_padded", 6, c6, 10999, v6, 20),
+                                              ("dns_v4_padded_0", 4, c4, 10000, v4, 0)]:
+        raw = bytes(l2(CLIENT_MAC, EDGE_MAC, []) / l3(family, src, dst) / UDP(sport=sport, dport=53) / dns_query(pad))
+        rows.append("\t".join(["dns_request", name, str(family), src, str(sport), dst, raw.hex()]))
+
+    def dns_answer(family, vip, client, udp_fields=None, **dns_fields):
+        fields = dict(id=0x4c47, qr=1, aa=1, rd=0, qd=DNSQR(qname="www.example.net", qtype="A"),
+                      an=DNSRR(rrname="www.example.net", type="A", ttl=300, rdata="192.0.2.1"),
+                      ar=DNSRROPT(rclass=1232, z=0))
+        fields.update(dns_fields)
+        return l2(EDGE_MAC, CLIENT_MAC, []) / l3(family, vip, client) / UDP(sport=53, dport=10007,
+                                                                          **(udp_fields or {})) / DNS(**fields)
+
+    def add_dns(name, expect, pkt):
+        rows.append("\t".join(["dns_answer", name, expect, bytes(pkt).hex()]))
+
+    add_dns("good_v4", "good", dns_answer(4, v4, c4))
+    add_dns("good_v6_two_records", "good", dns_answer(6, v6, c6, an=DNSRR(rrname="www.example.net", rdata="192.0.2.1")
+                                                      / DNSRR(rrname="www.example.net", rdata="192.0.2.2")))
+    add_dns("good_no_opt", "good", dns_answer(4, v4, c4, ar=None))
+    add_dns("bad_id", "bad_content", dns_answer(4, v4, c4, id=0x4c48))
+    add_dns("bad_not_answer", "bad_content", dns_answer(4, v4, c4, qr=0))  # the query reflected
+    add_dns("bad_truncated", "bad_content", dns_answer(4, v4, c4, tc=1, an=None))
+    add_dns("bad_nxdomain", "bad_content", dns_answer(6, v6, c6, rcode=3, an=None))
+    add_dns("bad_refused", "bad_content", dns_answer(4, v4, c4, rcode=5, aa=0, an=None))
+    add_dns("bad_no_records", "bad_content", dns_answer(4, v4, c4, an=None))
+    add_dns("bad_opcode", "bad_content", dns_answer(4, v4, c4, opcode=2))
+    add_dns("bad_short", "bad_content", l2(EDGE_MAC, CLIENT_MAC, []) / l3(4, v4, c4) / UDP(sport=53, dport=10007)
+            / Raw(b"\x4c\x47\x80\x00\x00\x01"))
+    bad = bytearray(bytes(dns_answer(4, v4, c4)))
+    bad[-1] ^= 0x01
+    add_dns("bad_checksum", "bad_checksum", Ether(bytes(bad)))
+    # no checksum (zero): allowed on IPv4 (RFC 768), good only when the receiver is told so
+    # (v4_unsummed_ok, for Knot's XDP mode); never on IPv6
+    add_dns("unsummed_v4", "bad_checksum", dns_answer(4, v4, c4, udp_fields={"chksum": 0}))
+    add_dns("unsummed_v6", "bad_checksum", dns_answer(6, v6, c6, udp_fields={"chksum": 0}))
+    # --- end DNS ---
 
     with open(sys.argv[1], "w") as f:
         f.write("\n".join(rows) + "\n")

@@ -325,3 +325,89 @@ TEST(LoadgenReceiver, VerifiesWhatTheGeneratorSends) {
   EXPECT_EQ(n.good[0], 20u);
   EXPECT_EQ(n.bad[0], 0u);
 }
+
+// --- DNS ---
+TEST(LoadgenDns, QueriesMatchScapyByteForByte) {
+  lg::Generator gen;
+  for (const auto& r : rows("dns_request")) {
+    SCOPED_TRACE(r[1]);
+    const auto want = unhex(r[6]);
+    lg::FrameSpec s;
+    s.family = std::stoi(r[2]);
+    s.src = r[3];
+    s.sport = static_cast<std::uint16_t>(std::stoul(r[4]));
+    s.vips = {r[5]};
+    s.dport = lg::service("dns").port;
+    s.frame_len = want.size();
+    const lg::Template t = lg::build_template(s, lg::service("dns").payload(want.size() - lg::header_len(s.family, 0)));
+    gen.configure(t);
+    gen.set_sequence(0);
+    const Outcome out = test_run(gen.prog_fd(), t.frame);
+    EXPECT_EQ(out.retval, static_cast<std::uint32_t>(XDP_TX));
+    EXPECT_EQ(out.out, want);
+  }
+}
+
+TEST(LoadgenDns, PayloadLengthsPaddingCannotReachAreRefused) {
+  EXPECT_EQ(lg::dns_payload(lg::kDnsQueryLen).size(), lg::kDnsQueryLen);
+  EXPECT_EQ(lg::dns_payload(lg::kDnsQueryLen + 4).size(), lg::kDnsQueryLen + 4);
+  EXPECT_EQ(lg::dns_payload(1000).size(), 1000u);
+  EXPECT_THROW(lg::dns_payload(lg::kDnsQueryLen - 1), std::invalid_argument);
+  EXPECT_THROW(lg::dns_payload(lg::kDnsQueryLen + 3), std::invalid_argument);
+  // the answer's length is the server's: its header is checked instead
+  const lg_recv_config rc = lg::recv_config(lg::service("dns"), 53, 10000, 1000, 72);
+  EXPECT_EQ(rc.udp_len, 0u);
+  EXPECT_EQ(rc.check[0], LG_CHECK_DNS);
+  EXPECT_EQ(rc.dns_id, lg::kDnsQueryId);
+}
+
+TEST(LoadgenDns, ReceiverChecksTheAnswerHeader) {
+  lg::Receiver recv;
+  lg_recv_config c{};
+  c.service_port[0] = 53;
+  c.dport_base = 10000;
+  c.dport_count = 1000;
+  c.check[0] = LG_CHECK_DNS;
+  c.dns_id = lg::kDnsQueryId;
+  recv.configure(c);
+  for (const auto& r : rows("dns_answer")) {
+    SCOPED_TRACE(r[1]);
+    const lg_recv_counts before = recv.counts();
+    const Outcome out = test_run(recv.prog_fd(), unhex(r[3]));
+    const lg_recv_counts after = recv.counts();
+    EXPECT_EQ(out.retval, static_cast<std::uint32_t>(XDP_DROP));
+    EXPECT_EQ(after.good[0] - before.good[0], r[2] == "good" ? 1u : 0u);
+    EXPECT_EQ(after.bad_reason[LG_BAD_CONTENT] - before.bad_reason[LG_BAD_CONTENT], r[2] == "bad_content" ? 1u : 0u);
+    EXPECT_EQ(after.bad_reason[LG_BAD_CHECKSUM] - before.bad_reason[LG_BAD_CHECKSUM], r[2] == "bad_checksum" ? 1u : 0u);
+  }
+  // Without the DNS check, the same slot takes any well-formed datagram: the check is DNS's alone.
+  c.check[0] = LG_CHECK_NONE;
+  recv.configure(c);
+  const lg_recv_counts before = recv.counts();
+  for (const auto& r : rows("dns_answer"))
+    if (r[1] == "bad_nxdomain") test_run(recv.prog_fd(), unhex(r[3]));
+  EXPECT_EQ(recv.counts().good[0] - before.good[0], 1u);
+}
+
+TEST(LoadgenDns, UnsummedIpv4AnswersAreGoodOnlyWhenAccepted) {
+  lg::Receiver recv;
+  lg_recv_config c{};
+  c.service_port[0] = 53;
+  c.dport_base = 10000;
+  c.dport_count = 1000;
+  c.check[0] = LG_CHECK_DNS;
+  c.dns_id = lg::kDnsQueryId;
+  c.v4_unsummed_ok = 1;
+  recv.configure(c);
+  for (const auto& r : rows("dns_answer")) {
+    SCOPED_TRACE(r[1]);
+    const lg_recv_counts before = recv.counts();
+    test_run(recv.prog_fd(), unhex(r[3]));
+    const lg_recv_counts after = recv.counts();
+    // with the flag, only the IPv4 answer without a checksum changes verdict
+    const bool good = r[2] == "good" || r[1] == "unsummed_v4";
+    EXPECT_EQ(after.good[0] - before.good[0], good ? 1u : 0u);
+    EXPECT_EQ(after.bad[0] - before.bad[0], good ? 0u : 1u);
+  }
+}
+// --- end DNS ---
