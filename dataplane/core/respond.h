@@ -114,6 +114,12 @@ AC_BPF_SUBPROG void ac_ntp_respond(struct ac_env *env, struct ac_ntp_packet *p, 
 	ac_ntp_reply(env, p, udp, s, receive_tai_ns);
 }
 
+/* The kiss-o'-death sums the 48 bytes as the reply does: a frame of its own too. */
+AC_BPF_SUBPROG void ac_ntp_kiss(struct ac_udphdr *udp)
+{
+	ac_ntp_kod(udp);
+}
+
 static __always_inline struct ac_verdict ac_respond(struct ac_env *env, struct ac_headers *h, struct ac_verdict v)
 {
 	switch (v.service) {
@@ -123,7 +129,7 @@ static __always_inline struct ac_verdict ac_respond(struct ac_env *env, struct a
 	case AC_SVC_NTP: {
 		if (v.limited) {
 			ac_reply_swap(h);
-			ac_ntp_kod(h->udp);
+			ac_ntp_kiss(h->udp);
 			break;
 		}
 		__u64 receive_tai_ns = ac_env_tai_ns(env); /* as early as the reply allows */

@@ -34,6 +34,7 @@ anycastd_reload_failures_total 1
 # TYPE anycastd_packets_total counter
 anycastd_packets_total{action="answer"} 12
 anycastd_packets_total{action="pass"} 3
+anycastd_packets_total{action="drop"} 0
 # HELP anycastd_passed_total Frames the fast path passed to the kernel, by reason.
 # TYPE anycastd_passed_total counter
 anycastd_passed_total{reason="not_ip"} 0
@@ -94,6 +95,7 @@ anycastd_dns_answers_total{outcome="referral"} 0
 anycastd_dns_answers_total{outcome="refused"} 0
 anycastd_dns_answers_total{outcome="truncated"} 0
 anycastd_dns_answers_total{outcome="badvers"} 0
+anycastd_dns_answers_total{outcome="slipped"} 0
 # HELP anycastd_group_state The group's state: 1 for the one it is in, 0 for the others.
 # TYPE anycastd_group_state gauge
 anycastd_group_state{group="dns",state="down"} 0

@@ -88,7 +88,7 @@ TEST(StatusJson, Groups) {
 
 TEST(StatusJson, CountersByName) {
   json c = status_to_json(sample_status())["counters"];
-  EXPECT_EQ(c["packets"], (json{{"answer", 12}, {"pass", 3}}));
+  EXPECT_EQ(c["packets"], (json{{"answer", 12}, {"pass", 3}, {"drop", 0}}));
   EXPECT_EQ(c["answered"], (json{{"echo", 12}, {"ntp", 0}, {"dns", 0}}));
   EXPECT_EQ(c["answered_bytes"], (json{{"echo", 560}, {"ntp", 0}, {"dns", 0}}));
   EXPECT_EQ(c["passed"].size(), static_cast<std::size_t>(AC_PASS__COUNT));
@@ -150,7 +150,7 @@ TEST(StatusText, TablesPerGroupAndVip) {
   EXPECT_TRUE(has_line(text, "  exec /usr/local/bin/probe \"x\"  FAILED  2500 ms  3.0s ago    10       3  exit 1"));
 
   // Counters: every service answered, pass reasons only where non-zero.
-  EXPECT_TRUE(has_line(text, "  packets:   answer 12, pass 3"));
+  EXPECT_TRUE(has_line(text, "  packets:   answer 12, drop 0, pass 3"));
   EXPECT_TRUE(has_line(text, "  answered:  dns 0 (0 bytes), echo 12 (560 bytes), ntp 0 (0 bytes)"));
   EXPECT_TRUE(has_line(text, "  passed:    not_udp 2, port_unknown 1"));
 }
