@@ -348,6 +348,16 @@ sys_dpdk_stop() { sys_anycastd_stop; }
 # The poll-mode process is where the work is done.
 sys_dpdk_pid() { edge_pids "$(pgrep -P "$LAB_ANYCASTD_PID" -x anycastd-dpdk || echo "")"; }
 
+# vip_local_route add|del: the VIP prefix as local on the edge's loopback, for the systems that
+# answer from sockets (the kernel then delivers the VIPs' traffic to them).
+vip_local_route() {
+	if [[ $FAMILY == 4 ]]; then
+		ip -n "$LAB_EDGE" route "$1" local "$VIP_PREFIX" dev lo
+	else
+		ip -n "$LAB_EDGE" -6 route "$1" local "$VIP_PREFIX" dev lo
+	fi
+}
+
 # The recvmmsg/sendmmsg server with SO_REUSEPORT per core, answering from the VIPs on the
 # loopback. The edge runs a pass-through XDP program: veth only takes frames sent by XDP
 # (the generator's) when the receiving side runs one.
@@ -355,11 +365,7 @@ SOCK_PID=""
 sys_socket_start() {
 	[[ $SERVICE == echo ]] || lab_fail "the socket server answers echo only"
 	edge_xdp obj "$PASS_OBJ" sec xdp
-	if [[ $FAMILY == 4 ]]; then
-		ip -n "$LAB_EDGE" route add local "$VIP_PREFIX" dev lo
-	else
-		ip -n "$LAB_EDGE" -6 route add local "$VIP_PREFIX" dev lo
-	fi
+	vip_local_route add
 	# ip netns exec itself (not the lab_edge function, which would fork a subshell) so that
 	# $! is the server's own pid: its CPU time is measured and it gets the SIGTERM.
 	ip netns exec "$LAB_EDGE" "$SOCKSERVER" --port 7 --family "$FAMILY" --threads "$SERVER_THREADS" \
@@ -378,11 +384,7 @@ sys_socket_stop() {
 	kill -TERM "$SOCK_PID"
 	wait "$SOCK_PID" || lab_fail "udp_echo_server exited with $?: $(cat "$LAB_TMP/socket.log")"
 	SOCK_PID=""
-	if [[ $FAMILY == 4 ]]; then
-		ip -n "$LAB_EDGE" route del local "$VIP_PREFIX" dev lo
-	else
-		ip -n "$LAB_EDGE" -6 route del local "$VIP_PREFIX" dev lo
-	fi
+	vip_local_route del
 	edge_xdp off
 }
 sys_socket_pid() { edge_pids "$SOCK_PID"; }
@@ -394,11 +396,7 @@ sys_chronyd_start() {
 	[[ $SERVICE == ntp ]] || lab_fail "chronyd answers NTP: run it with BENCH_SERVICE=ntp"
 	command -v chronyd >/dev/null || lab_fail "chronyd is missing (scripts/deps.sh installs chrony)"
 	edge_xdp obj "$PASS_OBJ" sec xdp
-	if [[ $FAMILY == 4 ]]; then
-		ip -n "$LAB_EDGE" route add local "$VIP_PREFIX" dev lo
-	else
-		ip -n "$LAB_EDGE" -6 route add local "$VIP_PREFIX" dev lo
-	fi
+	vip_local_route add
 	start_chronyd peer "port 123" "allow all" "clientloglimit 1048576"
 	PEER_CHRONYD_PID=$CHRONYD_PID
 	edge_isolate
@@ -407,11 +405,7 @@ sys_chronyd_stop() {
 	kill -TERM "$PEER_CHRONYD_PID"
 	wait "$PEER_CHRONYD_PID" 2>/dev/null || true
 	PEER_CHRONYD_PID=""
-	if [[ $FAMILY == 4 ]]; then
-		ip -n "$LAB_EDGE" route del local "$VIP_PREFIX" dev lo
-	else
-		ip -n "$LAB_EDGE" -6 route del local "$VIP_PREFIX" dev lo
-	fi
+	vip_local_route del
 	edge_xdp off
 }
 sys_chronyd_pid() { edge_pids "$PEER_CHRONYD_PID"; }

@@ -191,6 +191,37 @@ lab_write_config() {
 	EOF
 }
 
+# lab_write_dpdk_config FILE DPDK_BINARY ADDRESS... : as lab_write_config, for the DPDK datapath
+# on the edge veth through net_af_xdp, with a TAP exception interface that takes the edge's
+# addresses (flush them from the veth first: it is DPDK's port now).
+lab_write_dpdk_config() {
+	local file=$1 binary=$2
+	shift 2
+	local list="" a
+	for a in "$@"; do list+="${list:+, }\"$a\""; done
+	cat >"$file" <<-EOF
+		[datapath]
+		kind = "dpdk"
+
+		[datapath.dpdk]
+		eal_args = ["--no-huge", "-m", "1024", "--no-pci", "--file-prefix=aclab$$", "--vdev=net_af_xdp0,iface=$LAB_EDGE_IF"]
+		lcores = "0-1"
+		exception = "tap"
+		exception_interface = "ac0"
+		exception_addresses = ["$LAB_EDGE_V4/24", "$LAB_EDGE_V6/64"]
+		binary = "$binary"
+
+		[anycast]
+		addresses = [$list]
+
+		[services.echo]
+		port = 7
+
+		[control]
+		socket = "$LAB_TMP/anycastd.sock"
+	EOF
+}
+
 # lab_start_anycastd BINARY CONFIG [ARGS...]: starts anycastd in the edge namespace, its stderr
 # and stdout in $LAB_ANYCASTD_LOG, and waits (up to 30 s) for "anycastd started", then for every
 # group to be announced ("-> up") unless LAB_WAIT_UP=0.

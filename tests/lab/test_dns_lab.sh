@@ -115,27 +115,7 @@ else
 	# As in test_dpdk_lab.sh: the edge's addresses move from the veth (now DPDK's port) to the
 	# exception interface, through which the kernel (the slow path among it) sends and receives.
 	ip -n "$LAB_EDGE" addr flush dev "$LAB_EDGE_IF"
-	cat >"$conf" <<-EOF
-		[datapath]
-		kind = "dpdk"
-
-		[datapath.dpdk]
-		eal_args = ["--no-huge", "-m", "1024", "--no-pci", "--file-prefix=acdns$$", "--vdev=net_af_xdp0,iface=$LAB_EDGE_IF"]
-		lcores = "0-1"
-		exception = "tap"
-		exception_interface = "ac0"
-		exception_addresses = ["$LAB_EDGE_V4/24", "$LAB_EDGE_V6/64"]
-		binary = "$DPDK_BIN"
-
-		[anycast]
-		addresses = ["$VIP4", "$VIP6"]
-
-		[services.echo]
-		port = 7
-
-		[control]
-		socket = "$LAB_TMP/anycastd.sock"
-	EOF
+	lab_write_dpdk_config "$conf" "$DPDK_BIN" "$VIP4" "$VIP6"
 fi
 cat >>"$conf" <<-EOF
 

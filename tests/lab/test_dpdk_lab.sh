@@ -38,23 +38,8 @@ wait_alias() { # wait_alias ADDR present|absent DEADLINE_S
 }
 
 CONF="$LAB_TMP/anycastd.toml"
-cat >"$CONF" <<EOF2
-[datapath]
-kind = "dpdk"
-
-[datapath.dpdk]
-eal_args = ["--no-huge", "-m", "1024", "--no-pci", "--file-prefix=aclab$$", "--vdev=net_af_xdp0,iface=$LAB_EDGE_IF"]
-lcores = "0-1"
-exception = "tap"
-exception_interface = "ac0"
-exception_addresses = ["$LAB_EDGE_V4/24", "$LAB_EDGE_V6/64"]
-binary = "$DPDK_BIN"
-
-[anycast]
-addresses = ["$VIP4", "$VIP6"]
-
-[services.echo]
-port = 7
+lab_write_dpdk_config "$CONF" "$DPDK_BIN" "$VIP4" "$VIP6"
+cat >>"$CONF" <<EOF2
 
 [health]
 interval_ms = 500
@@ -68,9 +53,6 @@ kind = "datapath"
 [route]
 signal = "alias"
 drain_ms = 300
-
-[control]
-socket = "$LAB_TMP/anycastd.sock"
 
 [metrics]
 listen = "$METRICS"
