@@ -174,6 +174,33 @@ def classes(a):
     add("tcp4_to_vip", "not_udp", eth / IP(**v4) / TCP(sport=SPORT, dport=7, flags="S"))
     add("icmp4_to_vip", "not_udp", eth / IP(**v4) / ICMP())
     add("udp4_port_9", "port_unknown", eth / IP(**v4) / UDP(sport=SPORT, dport=9) / payload())
+
+    # DNS messages the parser must refuse, whatever else is wrong with them (hand-built bytes: a
+    # DNS library would not write most of these)
+    def dns(name, reason, message, family=4):
+        ip = IP(**v4) if family == 4 else IPv6(**v6)
+        add(name, reason, eth / ip / UDP(sport=SPORT, dport=53) / Raw(message))
+
+    def header(qd=1, an=0, ns=0, ar=0, flags=0x0100):
+        return bytes([0x4D, 0x53, flags >> 8, flags & 0xFF, 0, qd, 0, an, 0, ns, 0, ar])
+
+    www = b"\x03www\x07example\x03net\x00"
+    a_in = b"\x00\x01\x00\x01"
+    dns("dns_header_short", "dns_malformed", header()[:11])
+    dns("dns_compression_loop", "dns_malformed", header() + b"\xc0\x0c" + a_in)
+    dns("dns_pointer_in_question", "dns_malformed", header() + b"\x03www\xc0\x10" + a_in)
+    dns("dns_label_beyond_end", "dns_malformed", header() + b"\x3fwww")
+    dns("dns_name_over_255", "dns_malformed", header() + (b"\x3f" + b"a" * 63) * 4 + b"\x00" + a_in)
+    dns("dns_label_type_01", "dns_malformed", header() + b"\x43www\x00" + a_in)
+    dns("dns_response", "dns_not_query", header(flags=0x8100) + www + a_in)
+    dns("dns_opcode_notify", "dns_not_query", header(flags=0x2000) + www + a_in)
+    dns("dns_no_question", "dns_qdcount", header(qd=0))
+    dns("dns_two_questions", "dns_qdcount", header(qd=2) + www + a_in + www + a_in, family=6)
+    dns("dns_class_chaos", "dns_class", header() + b"\x07version\x04bind\x00\x00\x10\x00\x03")
+    dns("dns_qtype_any", "dns_qtype", header() + www + b"\x00\xff\x00\x01")
+    dns("dns_qtype_axfr", "dns_qtype", header() + b"\x07example\x03net\x00\x00\xfc\x00\x01", family=6)
+    dns("dns_answer_in_query", "dns_sections", header(an=1) + www + a_in)
+    dns("dns_too_many_labels", "dns_long_name", header() + b"\x01a" * 20 + www + a_in)
     return out
 
 
@@ -216,6 +243,10 @@ def background_reason(frame, a):
         return "not_vip"
     if IPv6 in p and p[IPv6].dst != a.vip6:
         return "not_vip"
+    # The slow path answers some hostile DNS messages (FORMERR, REFUSED, NOTIMP) to the hostile
+    # source port, where nothing listens: the client's kernel says so to the VIP in ICMP.
+    if (IP in p and p[IP].proto == 1) or (IPv6 in p and p[IPv6].nh == 58):
+        return "not_udp"
     return None
 
 

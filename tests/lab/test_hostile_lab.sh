@@ -39,6 +39,17 @@ lab_client sysctl -qw "net.ipv6.conf.$LAB_CLIENT_IF.router_solicitations=0"
 
 conf="$LAB_TMP/anycastd.toml"
 lab_write_config "$conf" "$VIP4" "$VIP6"
+# DNS on the VIPs too, so that hostile DNS messages meet the DNS parser (hostile.py's dns_*
+# classes); the zone is the DNS lab's.
+cat >>"$conf" <<-EOF
+
+	[services.dns]
+	port = 53
+
+	[[services.dns.zone]]
+	origin = "example.net"
+	file = "$LAB_DIR/dns/example.net.zone"
+EOF
 lab_start_anycastd "$ANYCASTD" "$conf"
 pid=$LAB_ANYCASTD_PID
 
