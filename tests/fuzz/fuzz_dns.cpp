@@ -50,7 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   const std::uint32_t max_reply = tcp ? 65535 : AC_DNS_UDP_SIZE;
   const std::uint32_t flags = AC_DNS_F_ALLOW_SLOW | (tcp ? AC_DNS_F_STREAM : 0);
-  ac_dns_plan plan;
+  struct ac_dns_plan plan;
   const std::uint8_t* q = query.data();
   const __u8 reason = ac_dns_plan(&env, q, q + query.size(), max_reply, flags, &plan);
   if (reason != AC_PASS_NONE) {
