@@ -149,14 +149,15 @@ std::string AnswerBuilder::finish(std::uint8_t rcode, std::uint8_t flags, std::u
   char* p = out.data();
   std::memcpy(p, &h, sizeof h);
   p += sizeof h;
-  std::memcpy(p, fixups_.data(), fixups_.size() * sizeof(__u16));
+  // memcpy from an empty vector's data() (null) is undefined even for 0 bytes.
+  if (!fixups_.empty()) std::memcpy(p, fixups_.data(), fixups_.size() * sizeof(__u16));
   p += fixups_.size() * sizeof(__u16);
   for (const auto& c : cuts_) {
     ac_dns_cut cut{c.end, c.ancount, c.nscount, 0};
     std::memcpy(p, &cut, sizeof cut);
     p += sizeof cut;
   }
-  std::memcpy(p, records_.data(), records_.size());
+  if (!records_.empty()) std::memcpy(p, records_.data(), records_.size());
   return out;
 }
 
