@@ -95,6 +95,88 @@ struct {
 	__type(value, struct ac_ratelimit_bucket);
 } ac_buckets SEC(".maps");
 
+/*
+ * DNS answer tables (docs/dns.md). A table is three inner maps, made by control to the table's
+ * size: entries (hash of ac_dns_key), the arena (array of chunks) and the zones. Each
+ * array-of-maps has two slots; control fills the idle slot, then flips ac_dns.active, so a
+ * packet, which reads `active` once, sees one whole table.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ac_dns_state);
+} ac_dns SEC(".maps");
+
+/*
+ * The inner map templates. Sizes are given as numbers: clang 14 emits no BTF for a struct seen
+ * only in a template, and libbpf then refuses the map. The arrays carry BPF_F_INNER_MAP so that
+ * each table's maps may have their own max_entries (the kernel compares it otherwise); control
+ * creates them with the same flags. A hash's max_entries is never compared.
+ */
+struct ac_dns_entries_inner {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(struct ac_dns_key));
+	__uint(value_size, sizeof(struct ac_dns_entry));
+};
+
+struct ac_dns_arena_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct ac_dns_chunk));
+};
+
+struct ac_dns_zones_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct ac_dns_zone));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__array(values, struct ac_dns_entries_inner);
+} ac_dns_entries SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__array(values, struct ac_dns_arena_inner);
+} ac_dns_arena SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__array(values, struct ac_dns_zones_inner);
+} ac_dns_zones SEC(".maps");
+
+/* A packet's DNS state, off the stack (512 bytes for the whole program, NTP's reply takes 376). */
+struct ac_dns_scratch {
+	__u64 hashes[AC_DNS_MAX_LABELS + 1];
+	__u8 start[AC_DNS_MAX_LABELS + 1]; /* the name's labels, as ac_dns_walk_name found them */
+	__u8 pad0[7];
+	__u64 seed;
+	__u32 slot;   /* the table's slot, read once per packet */
+	__u32 chunk;  /* the answer object's chunk */
+	__u32 at;     /* and offset in it */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ac_dns_scratch);
+} ac_dns_scratch SEC(".maps");
+
 /* The packet's context: the core's hooks that change the frame need it. */
 struct ac_env {
 	struct xdp_md *ctx;
@@ -192,66 +274,168 @@ static __always_inline void ac_env_bucket_add(struct ac_env *env, const struct a
 	bpf_map_update_elem(&ac_buckets, key, bucket, BPF_NOEXIST);
 }
 
-/*
- * DNS tables do not reach XDP yet: the BPF side of the DNS packet path is written (branch
- * dnscore-xdp-wip) but does not pass the verifier's limits so far (docs/dns.md, "XDP"). Until it
- * does, no table is ever loaded here: every DNS query passes as dns_no_table, the verifier sees
- * that the constant answer ends the DNS path, and the hooks below are never reached.
- */
-static __always_inline int ac_env_dns_loaded(struct ac_env *env, __u32 *table)
+static __always_inline struct ac_dns_scratch *ac_dns_scratch_get(void)
 {
-	return 0;
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&ac_dns_scratch, &zero);
 }
 
 static __always_inline int ac_env_dns_reopen(struct ac_env *env, __u32 table)
 {
-	return 0;
+	struct ac_dns_scratch *s = ac_dns_scratch_get();
+	if (!s)
+		return 0;
+	__u32 slot = table & 1;
+	s->slot = slot;
+	return bpf_map_lookup_elem(&ac_dns_arena, &slot) != 0;
+}
+
+static __always_inline int ac_env_dns_loaded(struct ac_env *env, __u32 *table)
+{
+	__u32 zero = 0;
+	const struct ac_dns_state *state = bpf_map_lookup_elem(&ac_dns, &zero);
+	struct ac_dns_scratch *s = ac_dns_scratch_get();
+	if (!state || !s || !state->loaded)
+		return 0;
+	__u32 slot = state->active & 1; /* read once: every lookup of this packet is in this table */
+	*table = slot;
+	s->seed = state->seed[slot];
+	return bpf_map_lookup_elem(&ac_dns_entries, &slot) && ac_env_dns_reopen(env, slot);
 }
 
 static __always_inline __u64 ac_env_dns_seed(struct ac_env *env)
 {
-	return 0;
+	struct ac_dns_scratch *s = ac_dns_scratch_get();
+	return s ? s->seed : 0;
 }
 
 static __always_inline const struct ac_dns_entry *ac_env_dns_entry(struct ac_env *env, const struct ac_dns_key *key)
 {
-	return 0;
+	struct ac_dns_scratch *s = ac_dns_scratch_get();
+	if (!s)
+		return 0;
+	__u32 slot = s->slot;
+	void *entries = bpf_map_lookup_elem(&ac_dns_entries, &slot);
+	return entries ? bpf_map_lookup_elem(entries, key) : 0;
 }
 
 static __always_inline const struct ac_dns_zone *ac_env_dns_zone(struct ac_env *env, __u32 zone)
 {
-	return 0;
+	struct ac_dns_scratch *s = ac_dns_scratch_get();
+	if (!s)
+		return 0;
+	__u32 slot = s->slot;
+	void *zones = bpf_map_lookup_elem(&ac_dns_zones, &slot);
+	return zones ? bpf_map_lookup_elem(zones, &zone) : 0;
 }
 
+static __always_inline const __u8 *ac_dns_chunk(const struct ac_dns_scratch *s)
+{
+	__u32 slot = s->slot, chunk = s->chunk;
+	void *arena = bpf_map_lookup_elem(&ac_dns_arena, &slot);
+	return arena ? bpf_map_lookup_elem(arena, &chunk) : 0;
+}
+
+/* A fast object never crosses a chunk (the compiler's promise), so the chunk alone bounds it. */
 static __always_inline const struct ac_dns_answer *ac_env_dns_answer(struct ac_env *env, __u32 offset)
 {
-	return 0;
+	struct ac_dns_scratch *s = ac_dns_scratch_get();
+	if (!s)
+		return 0;
+	s->chunk = offset / AC_DNS_CHUNK;
+	__u64 at = offset % AC_DNS_CHUNK;
+	const __u8 *chunk = ac_dns_chunk(s);
+	AC_BPF_PIN(at);
+	if (!chunk || at > AC_DNS_CHUNK - sizeof(struct ac_dns_answer))
+		return 0;
+	s->at = (__u32)at;
+	return (const struct ac_dns_answer *)(chunk + at);
 }
 
+/* Offsets into the object are checked against the chunk one by one: the verifier bounds a map
+ * value read by the largest offset plus the largest size, each alone. */
 static __always_inline const void *ac_env_dns_bytes(struct ac_env *env, const struct ac_dns_answer *a,
 						    __u32 off, __u32 n)
 {
-	return 0;
+	struct ac_dns_scratch *s = ac_dns_scratch_get();
+	if (!s)
+		return 0;
+	const __u8 *chunk = ac_dns_chunk(s);
+	__u64 at = (__u64)s->at + off;
+	AC_BPF_PIN(at);
+	if (!chunk || n > AC_DNS_CHUNK || at > AC_DNS_CHUNK - n)
+		return 0;
+	return chunk + at;
 }
 
+/*
+ * Map value to packet, 8 bytes at a time: bpf_xdp_store_bytes would need the source's offset
+ * and length bounded together, which the verifier cannot see, and bpf_dynptr_copy needs kernel
+ * 6.15 (Debian 12 ships 6.1). The loops count from constants and nothing they change outlives
+ * them, so the verifier meets one state after each whatever n was.
+ */
 static __always_inline int ac_env_dns_copy(struct ac_env *env, __u8 *dst, const __u8 *end,
 					   const struct ac_dns_answer *a, __u32 off, __u32 n)
 {
-	return -1;
+	struct ac_dns_scratch *s = ac_dns_scratch_get();
+	if (!s)
+		return -1;
+	const __u8 *chunk = ac_dns_chunk(s);
+	__u32 at = s->at + off;
+	if (!chunk || n > AC_DNS_FAST_MAX || at > AC_DNS_CHUNK)
+		return -1;
+	const __u32 words = n / 8;
+	for (__u32 i = 0; i < AC_DNS_FAST_MAX / 8; i++) {
+		if (i >= words)
+			break;
+		__u64 from = at + 8 * i;
+		__u8 *to = dst + 8 * i;
+		AC_BPF_PIN(from);
+		AC_BPF_PIN(to);
+		if (from > AC_DNS_CHUNK - 8 || to + 8 > end)
+			return -1;
+		*(__u64 *)to = *(const __u64 *)(chunk + from);
+	}
+	const __u32 tail = n - 8 * words;
+	for (__u32 i = 0; i < 7; i++) {
+		if (i >= tail)
+			break;
+		__u64 from = at + 8 * words + i;
+		__u8 *to = dst + 8 * words + i;
+		AC_BPF_PIN(from);
+		AC_BPF_PIN(to);
+		if (from > AC_DNS_CHUNK - 1 || to + 1 > end)
+			return -1;
+		*to = chunk[from];
+	}
+	return 0;
 }
 
+/* What passes in and out of anycast_dns_find (a BPF function takes five arguments at most). */
+struct ac_dns_find {
+	__u8 start[AC_DNS_MAX_LABELS + 1];
+	__u8 name_len;
+	__u16 qtype;
+	__u16 entry_flags; /* out */
+	__u16 pad;
+};
+
+__u32 anycast_dns_find(struct xdp_md *ctx, __u32 name_off, __u32 nlabels, struct ac_dns_find *find);
+
+/* Hashing and lookup are a BPF function the verifier checks once (docs/dns.md, "XDP"). */
 static __always_inline __u32 ac_env_dns_find(struct ac_env *env, const __u8 *name,
 					     const __u8 starts[AC_DNS_MAX_LABELS + 1], __u32 nlabels, __u32 name_len,
 					     __u16 qtype, __u16 *entry_flags)
 {
-	return AC_DNS_NO_ANSWER;
-}
-
-static __always_inline __u8 ac_env_dns_plan_answer(struct ac_env *env, __u32 at, __u16 entry_flags, __u32 flags,
-						   __u32 question_end, __u32 opt_len, __u32 limit,
-						   struct ac_dns_plan *plan)
-{
-	return AC_PASS_DNS_NO_TABLE;
+	struct ac_dns_find find;
+	__builtin_memcpy(find.start, starts, sizeof find.start);
+	find.name_len = (__u8)name_len;
+	find.qtype = qtype;
+	find.entry_flags = 0;
+	find.pad = 0;
+	__u32 at = anycast_dns_find(env->ctx, (__u32)(name - (const __u8 *)(long)env->ctx->data), nlabels, &find);
+	*entry_flags = find.entry_flags;
+	return at;
 }
 
 /* Every packet pointer is invalid after bpf_xdp_adjust_tail: the caller gets the new bounds. */
@@ -264,37 +448,209 @@ static __always_inline int ac_env_resize(struct ac_env *env, __s32 delta, __u8 *
 	return 0;
 }
 
+/* What passes into anycast_dns_answer (a BPF function takes five arguments at most). */
+struct ac_dns_fit {
+	__u32 at;
+	__u32 flags;
+	__u32 question_end;
+	__u32 opt_len;
+	__u32 limit;
+	__u16 entry_flags;
+	__u16 pad;
+};
+
+__u8 anycast_dns_answer(const struct ac_dns_fit *fit, struct ac_dns_plan *plan);
+
+/* The answer object, whole or cut, is a BPF function the verifier checks once (docs/dns.md). */
+static __always_inline __u8 ac_env_dns_plan_answer(struct ac_env *env, __u32 at, __u16 entry_flags, __u32 flags,
+						   __u32 question_end, __u32 opt_len, __u32 limit,
+						   struct ac_dns_plan *plan)
+{
+	struct ac_dns_fit fit = {at, flags, question_end, opt_len, limit, entry_flags, 0};
+	return anycast_dns_answer(&fit, plan);
+}
+
 /*
- * decide.h and respond.h call these, defined below once the core is in. Each is a BPF function
- * of its own: their locals would not fit the program's stack beside the NTP reply's.
+ * DNS planning and replying are BPF functions the verifier checks once each, from their
+ * arguments ("global"), rather than once per path of the caller: those multiply past its limit
+ * (docs/dns.md, "XDP"). They take the context and offsets, as such functions cannot take packet
+ * pointers, and find the frame again from the context.
  */
-static __attribute__((noinline)) __u8 ac_env_dns_plan_udp(struct ac_env *env, __u32 msg_off, __u32 msg_len,
-							  struct ac_dns_plan *plan);
-static __attribute__((noinline)) __u8 ac_env_dns_reply(struct ac_env *env, __u32 l3, __u8 is_ip6,
-						       const struct ac_dns_plan *plan);
+__u8 anycast_dns_plan(struct xdp_md *ctx, __u32 msg_off, __u32 msg_len, struct ac_dns_plan *plan);
+__u8 anycast_dns_reply(struct xdp_md *ctx, __u32 l3, __u8 is_ip6, const struct ac_dns_plan *plan);
+
+static __always_inline __u8 ac_env_dns_plan_udp(struct ac_env *env, __u32 msg_off, __u32 msg_len,
+						struct ac_dns_plan *plan)
+{
+	return anycast_dns_plan(env->ctx, msg_off, msg_len, plan);
+}
+
+static __always_inline __u8 ac_env_dns_reply(struct ac_env *env, __u32 l3, __u8 is_ip6, const struct ac_dns_plan *plan)
+{
+	return anycast_dns_reply(env->ctx, l3, is_ip6, plan);
+}
+
+/* After the core, whose ac_dns_fix_pointer it calls (below). */
+static __always_inline int ac_env_dns_fixups(struct ac_env *env, __u8 *rec, const __u8 *end,
+					     const struct ac_dns_answer *a, __u32 records, __u16 delta);
 
 #include "respond.h"
 
-static __attribute__((noinline)) __u8 ac_env_dns_plan_udp(struct ac_env *env, __u32 msg_off, __u32 msg_len,
-							  struct ac_dns_plan *plan)
+/* The message's offset is the headers' length: at most two tags, IPv6 and UDP. */
+#define AC_DNS_MSG_MAX_OFFSET (AC_L3_MAX_OFFSET + sizeof(struct ac_ipv6hdr) + sizeof(struct ac_udphdr))
+
+/* One fixup per BPF loop callback: the callback is verified once, where the unrolled loop over up
+ * to 255 fixups cost the verifier ~800k instructions (docs/dns.md, "XDP"). */
+struct ac_dns_fixup_walk {
+	struct xdp_md *ctx;
+	const __u8 *chunk; /* the answer object's chunk */
+	__u32 fixups;      /* chunk offset of fixup[0] */
+	__u32 rec;         /* frame offset of the records */
+	__u32 records;     /* bytes of records in the reply */
+	__u16 delta;
+	__u16 failed;
+};
+
+static long ac_dns_fixup_one(__u32 i, void *arg)
 {
-	const __u8 *data = (const __u8 *)(long)env->ctx->data;
-	const __u8 *end = (const __u8 *)(long)env->ctx->data_end;
+	struct ac_dns_fixup_walk *w = arg;
+	__u64 from = w->fixups + 2 * (__u64)i, rec = w->rec;
+	AC_BPF_PIN(from); /* the registers checked are the ones added: see AC_BPF_PIN */
+	AC_BPF_PIN(rec);
+	if (from > AC_DNS_CHUNK - 2 || rec > AC_DNS_MSG_MAX_OFFSET + AC_DNS_HEADER_LEN + AC_DNS_MAX_NAME + AC_DNS_QUESTION_TAIL) {
+		w->failed = 1;
+		return 1;
+	}
+	__u16 at;
+	__builtin_memcpy(&at, w->chunk + from, sizeof at);
+	__u8 *data = (__u8 *)(long)w->ctx->data;
+	if (ac_dns_fix_pointer(data + rec, (const __u8 *)(long)w->ctx->data_end, at, w->records, w->delta)) {
+		w->failed = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline int ac_env_dns_fixups(struct ac_env *env, __u8 *rec, const __u8 *end,
+					     const struct ac_dns_answer *a, __u32 records, __u16 delta)
+{
+	struct ac_dns_scratch *s = ac_dns_scratch_get();
+	if (!s)
+		return -1;
+	struct ac_dns_fixup_walk w = {
+		.ctx = env->ctx,
+		.chunk = ac_dns_chunk(s),
+		.fixups = s->at + sizeof(struct ac_dns_answer),
+		.rec = (__u32)(rec - (__u8 *)(long)env->ctx->data),
+		.records = records,
+		.delta = delta,
+	};
+	if (!w.chunk)
+		return -1;
+	bpf_loop(a->nfixups, ac_dns_fixup_one, &w, 0);
+	return w.failed ? -1 : 0;
+}
+
+__attribute__((noinline)) __u8 anycast_dns_plan(struct xdp_md *ctx, __u32 msg_off, __u32 msg_len,
+						struct ac_dns_plan *plan)
+{
+	struct ac_env env = {.ctx = ctx};
+	const __u8 *data = (const __u8 *)(long)ctx->data;
+	const __u8 *end = (const __u8 *)(long)ctx->data_end;
 	__u64 off = msg_off;
 	AC_BPF_PIN(off); /* the register checked is the one added: see AC_BPF_PIN */
-	if (off > AC_L3_MAX_OFFSET + sizeof(struct ac_ipv6hdr) + sizeof(struct ac_udphdr) || msg_len > 0xFFFF)
+	if (!plan || off > AC_DNS_MSG_MAX_OFFSET || msg_len > 0xFFFF)
 		return AC_PASS_DNS_MALFORMED;
 	const __u8 *msg = data + off;
-	return ac_dns_plan_bounded(env, msg, msg + msg_len, end, AC_DNS_UDP_SIZE, 0, plan);
+	return ac_dns_plan_bounded(&env, msg, msg + msg_len, end, AC_DNS_UDP_SIZE, 0, plan);
 }
 
-static __attribute__((noinline)) __u8 ac_env_dns_reply(struct ac_env *env, __u32 l3, __u8 is_ip6,
-						       const struct ac_dns_plan *plan)
+/* The name hashed backwards (dns_hash.h), one byte per BPF loop callback: the callback is
+ * verified once, where unrolled loops over labels and bytes cost the verifier ~850k instructions
+ * (docs/dns.md, "XDP"). Each label's first byte stores the hash of the suffix it starts. */
+struct ac_dns_hash_walk {
+	struct xdp_md *ctx;
+	struct ac_dns_scratch *s;
+	__u64 hash;
+	__u32 name;  /* frame offset of the name */
+	__u32 last;  /* name offset of its last byte before the root */
+	__u32 label; /* the label whose first byte comes next; ~0 after label 0 */
+	__u32 failed;
+};
+
+static long ac_dns_hash_byte(__u32 j, void *arg)
 {
-	return ac_dns_reply_frame(env, (__u8 *)(long)env->ctx->data, (__u8 *)(long)env->ctx->data_end, l3, is_ip6,
+	struct ac_dns_hash_walk *w = arg;
+	__u32 pos = w->last - j;
+	__u64 at = (__u64)w->name + pos;
+	AC_BPF_PIN(at); /* the register checked is the one added: see AC_BPF_PIN */
+	const __u8 *p = (const __u8 *)(long)w->ctx->data + at;
+	if (at > AC_DNS_MSG_MAX_OFFSET + AC_DNS_HEADER_LEN + AC_DNS_MAX_NAME || p + 1 > (const __u8 *)(long)w->ctx->data_end) {
+		w->failed = 1;
+		return 1;
+	}
+	w->hash = ac_dns_hash_step(w->hash, *p);
+	__u32 k = w->label;
+	if (k < AC_DNS_MAX_LABELS && pos == w->s->start[k]) {
+		w->s->hashes[k] = w->hash;
+		w->label = k - 1;
+	}
+	return 0;
+}
+
+__attribute__((noinline)) __u32 anycast_dns_find(struct xdp_md *ctx, __u32 name_off, __u32 nlabels,
+						  struct ac_dns_find *find)
+{
+	struct ac_env env = {.ctx = ctx};
+	struct ac_dns_scratch *s = ac_dns_scratch_get();
+	__u64 n = nlabels;
+	AC_BPF_PIN(n); /* the register checked is the one used: see AC_BPF_PIN */
+	if (!find || !s || n > AC_DNS_MAX_LABELS || find->name_len < 1)
+		return AC_DNS_BAD_NAME;
+	__builtin_memcpy(s->start, find->start, sizeof s->start);
+	struct ac_dns_hash_walk w = {
+		.ctx = ctx,
+		.s = s,
+		.hash = ac_dns_hash_step(s->seed, 0), /* the root */
+		.name = name_off,
+		.last = find->name_len - 2u,
+		.label = (__u32)n - 1u,
+	};
+	s->hashes[n] = w.hash;
+	if (find->name_len > 1)
+		bpf_loop(find->name_len - 1u, ac_dns_hash_byte, &w, 0);
+	if (w.failed || w.label != ~0u)
+		return AC_DNS_BAD_NAME;
+	return ac_dns_lookup(&env, find->qtype, find->name_len, s->start, (__u32)n, s->hashes, &find->entry_flags);
+}
+
+__attribute__((noinline)) __u8 anycast_dns_answer(const struct ac_dns_fit *fit, struct ac_dns_plan *plan)
+{
+	struct ac_env env = {.ctx = 0}; /* the answer's hooks read maps only */
+	if (!fit || !plan)
+		return AC_PASS_DNS_SLOW_ANSWER;
+	__u64 question_end = fit->question_end, opt_len = fit->opt_len, limit = fit->limit;
+	AC_BPF_PIN(question_end); /* the registers checked are the ones used: see AC_BPF_PIN */
+	AC_BPF_PIN(opt_len);
+	AC_BPF_PIN(limit);
+	if (question_end > AC_DNS_HEADER_LEN + AC_DNS_MAX_NAME + AC_DNS_QUESTION_TAIL || opt_len > AC_DNS_OPT_LEN ||
+	    limit > 0xFFFF || limit < question_end + opt_len)
+		return AC_PASS_DNS_SLOW_ANSWER;
+	return ac_dns_plan_answer(&env, fit->at, fit->entry_flags, fit->flags, (__u32)question_end, (__u32)opt_len,
+				  (__u32)limit, plan);
+}
+
+__attribute__((noinline)) __u8 anycast_dns_reply(struct xdp_md *ctx, __u32 l3, __u8 is_ip6,
+						 const struct ac_dns_plan *plan)
+{
+	struct ac_env env = {.ctx = ctx};
+	__u64 l3_off = l3;
+	AC_BPF_PIN(l3_off); /* the register checked is the one added: see AC_BPF_PIN */
+	if (!plan || l3_off > AC_L3_MAX_OFFSET)
+		return AC_PASS_DNS_NO_ROOM;
+	return ac_dns_reply_frame(&env, (__u8 *)(long)ctx->data, (__u8 *)(long)ctx->data_end, (__u32)l3_off, is_ip6,
 				  plan);
 }
-
 
 /*
  * The decision as a BPF function of its own: its spills then take no room from the replies'

@@ -134,9 +134,9 @@ bool XdpProgram::reuse_maps(std::uint32_t prog_id) {
                  "(counters restart from zero)", prog_id, errno_text(errno));
     return false;
   }
-  std::uint32_t ids[16] = {};
+  std::uint32_t ids[32] = {};
   bpf_prog_info info{};
-  info.nr_map_ids = 16;
+  info.nr_map_ids = 32;
   info.map_ids = reinterpret_cast<std::uintptr_t>(ids);
   std::uint32_t size = sizeof info;
   if (bpf_obj_get_info_by_fd(prog.get(), &info, &size) != 0) {
@@ -145,7 +145,7 @@ bool XdpProgram::reuse_maps(std::uint32_t prog_id) {
   }
 
   std::vector<std::pair<bpf_map*, posix_io::UniqueFd>> matches;
-  for (std::uint32_t i = 0; i < info.nr_map_ids && i < 16; ++i) {
+  for (std::uint32_t i = 0; i < info.nr_map_ids && i < 32; ++i) {
     posix_io::UniqueFd fd(bpf_map_get_fd_by_id(ids[i]));
     bpf_map_info m{};
     std::uint32_t msize = sizeof m;
@@ -269,6 +269,12 @@ void XdpProgram::write_tables(const FastpathTables& tables) {
   for (const auto& entry : tables.ports) ports_written_.insert(entry.first);
 
   if (tables.answering) set_answering(true);
+}
+
+XdpDnsTableMaps XdpProgram::write_dns_table(const std::vector<std::uint8_t>& image) {
+  const XdpDnsMaps maps{bpf_map__fd(skeleton_->maps.ac_dns), bpf_map__fd(skeleton_->maps.ac_dns_entries),
+                        bpf_map__fd(skeleton_->maps.ac_dns_arena), bpf_map__fd(skeleton_->maps.ac_dns_zones)};
+  return write_dns_maps(maps, image);
 }
 
 ac_stats XdpProgram::read_stats() const {

@@ -4,9 +4,11 @@
 #include <cstdint>
 #include <memory>
 #include <set>
+#include <vector>
 
 #include "abi.h"
 #include "tables.h"
+#include "xdp_dns_maps.h"
 
 struct anycast_xdp;  // the libbpf skeleton, generated from bpf/anycast_xdp.c
 
@@ -47,6 +49,10 @@ class XdpProgram {
   // change together (the TAI offsets and the leap switch) change only around a leap second, and
   // a mix there at worst dates one answer by the leap's second in a window of nanoseconds.
   void write_ntp_state(const ac_ntp_state& state);
+
+  // The DNS answer table image (control/dns) into the DNS maps, replacing the table queries
+  // read in one step (xdp_dns_maps.h). Throws std::runtime_error; the old table stays then.
+  XdpDnsTableMaps write_dns_table(const std::vector<std::uint8_t>& image);
 
   // Counters summed over all possible CPUs.
   ac_stats read_stats() const;

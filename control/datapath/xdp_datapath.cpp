@@ -86,16 +86,10 @@ XdpDatapath::~XdpDatapath() {
 
 void XdpDatapath::activate() { attachment_.emplace(nic_, program_->prog_fd(), config_.xdp_mode); }
 
-// The XDP program does not answer DNS yet: its DNS path does not pass the verifier's limits
-// (docs/dns.md, "XDP"), so it has no DNS maps and passes every DNS query to the kernel
-// (dns_no_table), where anycastd's slow path answers from this same table. Taking the table
-// here keeps zones, reloads and the slow path working on XDP; the warning says where the
-// answers come from.
-void XdpDatapath::write_dns_table(std::shared_ptr<const std::vector<std::uint8_t>>) {
-  if (!warned_dns_slow_path_)
-    spdlog::warn("the XDP fast path does not answer DNS yet: DNS queries go to the kernel, where the slow path "
-                 "answers them (for DNS on the fast path use the DPDK datapath; docs/dns.md)");
-  warned_dns_slow_path_ = true;
+void XdpDatapath::write_dns_table(std::shared_ptr<const std::vector<std::uint8_t>> image) {
+  XdpDnsTableMaps sizes = program_->write_dns_table(*image);
+  spdlog::info("XDP DNS maps: {} entries, {} arena chunks of {} bytes, {} zones", sizes.entries, sizes.chunks,
+               AC_DNS_CHUNK, sizes.zones);
 }
 
 void XdpDatapath::describe(DaemonStatus& status) {

@@ -41,7 +41,6 @@ class XdpDatapath final : public Datapath {
   std::shared_ptr<XdpProgram> program_;  // shared with the probe, which check threads may hold
   std::optional<XdpAttachment> attachment_;
   std::shared_ptr<DatapathProbe> probe_;
-  bool warned_dns_slow_path_ = false;
 };
 
 }  // namespace anycastd

@@ -43,6 +43,17 @@
 #endif
 
 /*
+ * Keeps a running sum in order in BPF: clang otherwise loads every byte of an unrolled sum
+ * first and spills them, and BPF's stack is 512 bytes for a whole call chain. A compiler
+ * barrier, no instruction; nothing natively.
+ */
+#if defined(__bpf__)
+#define AC_BPF_SERIAL(x) __asm__ volatile("" : "+r"(x) : : "memory")
+#else
+#define AC_BPF_SERIAL(x) ((void)0)
+#endif
+
+/*
  * A function the BPF build keeps as a function of its own (a BPF-to-BPF call): its locals get a
  * frame of their own rather than adding to the caller's, and BPF gives the whole program 512
  * bytes of stack, of which NTP's reply and DNS's name pass each want a good part. Natively it is

@@ -10,6 +10,37 @@
 #include "dns_wire.h"
 
 /*
+ * One fixup of an answer object: the 2-byte compression pointer at offset `at` of the records
+ * moves by delta, unless a truncation's cut left it out of the reply's `records` bytes. Every
+ * datapath walks the fixups with it (natively ac_dns_fixups below, XDP's ac_env_dns_fixups one
+ * BPF loop callback per fixup). Returns 0, or -1 when the pointer lies beyond `end`.
+ */
+static __always_inline int ac_dns_fix_pointer(__u8 *rec, const __u8 *end, __u64 at, __u32 records, __u16 delta)
+{
+	AC_BPF_PIN(at); /* the register checked is the one added: see AC_BPF_PIN */
+	if (at + 2 > records || at > AC_DNS_MAX_RECORDS)
+		return 0;
+	__u8 *p = rec + at;
+	AC_BPF_PIN(p);
+	if (p + 2 > end)
+		return -1;
+	ac_dns_put16(p, (__u16)(ac_dns_get16(p) + delta));
+	return 0;
+}
+
+#if !defined(__bpf__)
+/* The native walk over an answer object's fixups. */
+static inline int ac_dns_fixups(__u8 *rec, const __u8 *end, const struct ac_dns_answer *a, __u32 records, __u16 delta)
+{
+	const __u16 *fixups = (const __u16 *)(a + 1); /* host order, 2-byte aligned (abi.h) */
+	for (__u32 i = 0; i < a->nfixups; i++)
+		if (ac_dns_fix_pointer(rec, end, fixups[i], records, delta))
+			return -1;
+	return 0;
+}
+#endif
+
+/*
  * Turns the query msg.. into the reply of `plan`; the caller guarantees msg + plan->reply_len
  * <= end. Returns the reply's length. Every read of the answer object was checked by the plan;
  * the checks left here are the verifier's, and 0 comes back only if one of them fails, which a
@@ -44,23 +75,14 @@ static __always_inline __u32 ac_dns_write(struct ac_env *env, __u8 *msg, __u8 *e
 		/* Pointers that move with the query name's length (wildcards, negative answers,
 		 * referrals); those past a truncation's cut are not in the reply. */
 		__u16 delta = (__u16)(plan->qname_len - a->base_qname_len);
-		__u32 nfixups = a->nfixups;
-		for (__u32 i = 0; delta && i < 255; i++) {
-			if (i >= nfixups)
-				break;
-			const __u16 *fixup = (const __u16 *)ac_env_dns_bytes(env, a, sizeof(struct ac_dns_answer) + 2 * i, 2);
-			if (!fixup)
-				return 0;
-			__u64 at = *fixup;
-			AC_BPF_PIN(at); /* bounded below by records, which is bounded: see AC_BPF_PIN */
-			if (at + 2 > records || at > AC_DNS_MAX_RECORDS)
-				continue;
-			__u8 *p = msg + question_end + at;
-			AC_BPF_PIN(p);
-			if (p + 2 > end)
-				return 0;
-			ac_dns_put16(p, (__u16)(ac_dns_get16(p) + delta));
-		}
+#if defined(__bpf__)
+		/* One BPF loop callback per fixup: unrolled, the loop costs the verifier too much. */
+		if (delta && ac_env_dns_fixups(env, msg + question_end, end, a, records, delta))
+			return 0;
+#else
+		if (delta && ac_dns_fixups(msg + question_end, end, a, records, delta))
+			return 0;
+#endif
 	}
 
 	if (plan->edns) {

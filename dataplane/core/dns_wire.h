@@ -26,8 +26,9 @@
  *                       __u32 off, __u32 n);
  *       copies n bytes at offset off of the object to dst (dst + n <= end); 0 on success
  *
- * and in the BPF build ac_env_dns_find (ac_dns_find_answer's arguments but `bound`) and
- * ac_env_dns_plan_answer (ac_dns_plan_answer's).
+ * and in the BPF build ac_env_dns_find (ac_dns_find_answer's arguments but `bound`),
+ * ac_env_dns_plan_answer (ac_dns_plan_answer's) and ac_env_dns_fixups (ac_dns_fixups' with the
+ * env first: each fixup through ac_dns_fix_pointer, dns_answer.h).
  *
  * Reads are checked twice: against the message's length, which is the DNS rule, and against
  * `bound`, the end of what may be read at all. Natively both are the message's end; in XDP the

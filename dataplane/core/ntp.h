@@ -99,6 +99,7 @@ static __always_inline __u32 ac_ntp_sum(const struct ac_ntp_packet *p)
 		__u16 word;
 		ac_copy(&word, bytes + 2 * i, 2);
 		sum += word;
+		AC_BPF_SERIAL(sum);
 	}
 	return sum;
 }
@@ -159,9 +160,8 @@ static __always_inline void ac_ntp_reply(struct ac_env *env, struct ac_ntp_packe
  * delay, root dispersion and reference time stay as the request had them. No clock read: a
  * kiss costs less than an answer and tells nothing a flood could use (docs/ntp.md).
  */
-static __always_inline void ac_ntp_kod(struct ac_udphdr *udp)
+static __always_inline void ac_ntp_kod(struct ac_udphdr *udp, struct ac_ntp_packet *p)
 {
-	struct ac_ntp_packet *p = (struct ac_ntp_packet *)(udp + 1);
 	__u16 before = ac_fold16(ac_ntp_sum(p));
 
 	__u8 version = (p->li_vn_mode >> 3) & 7;

@@ -108,16 +108,34 @@ static __always_inline __u8 ac_dns_respond(struct ac_env *env, struct ac_headers
 #endif
 }
 
-AC_BPF_SUBPROG void ac_ntp_respond(struct ac_env *env, struct ac_ntp_packet *p, struct ac_udphdr *udp,
-				   const struct ac_ntp_state *s, __u64 receive_tai_ns)
+/*
+ * The decision proved that an NTP request's 48 bytes are in the frame and its clock state is
+ * there when it chose NTP; the BPF verifier, which sees the verdict come back packed in one
+ * register, cannot tie either to the service, so the two replies say it again (0 when so).
+ */
+static __always_inline struct ac_ntp_packet *ac_ntp_request(const struct ac_headers *h)
 {
-	ac_ntp_reply(env, p, udp, s, receive_tai_ns);
+	struct ac_ntp_packet *p = (struct ac_ntp_packet *)(h->udp + 1);
+	return (const __u8 *)(p + 1) > h->end ? 0 : p;
+}
+
+AC_BPF_SUBPROG int ac_ntp_respond(struct ac_env *env, const struct ac_headers *h, __u64 receive_tai_ns)
+{
+	struct ac_ntp_packet *p = ac_ntp_request(h);
+	if (!p || !h->ntp)
+		return -1;
+	ac_ntp_reply(env, p, h->udp, h->ntp, receive_tai_ns);
+	return 0;
 }
 
 /* The kiss-o'-death sums the 48 bytes as the reply does: a frame of its own too. */
-AC_BPF_SUBPROG void ac_ntp_kiss(struct ac_udphdr *udp)
+AC_BPF_SUBPROG int ac_ntp_kiss(const struct ac_headers *h)
 {
-	ac_ntp_kod(udp);
+	struct ac_ntp_packet *p = ac_ntp_request(h);
+	if (!p)
+		return -1;
+	ac_ntp_kod(h->udp, p);
+	return 0;
 }
 
 static __always_inline struct ac_verdict ac_respond(struct ac_env *env, struct ac_headers *h, struct ac_verdict v)
@@ -129,12 +147,14 @@ static __always_inline struct ac_verdict ac_respond(struct ac_env *env, struct a
 	case AC_SVC_NTP: {
 		if (v.limited) {
 			ac_reply_swap(h);
-			ac_ntp_kiss(h->udp);
+			if (ac_ntp_kiss(h))
+				return ac_pass(AC_PASS_NTP_LENGTH);
 			break;
 		}
 		__u64 receive_tai_ns = ac_env_tai_ns(env); /* as early as the reply allows */
 		ac_reply_swap(h);
-		ac_ntp_respond(env, (struct ac_ntp_packet *)(h->udp + 1), h->udp, h->ntp, receive_tai_ns);
+		if (ac_ntp_respond(env, h, receive_tai_ns))
+			return ac_pass(AC_PASS_NTP_LENGTH);
 		break;
 	}
 	case AC_SVC_DNS: {

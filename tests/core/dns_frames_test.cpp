@@ -2,13 +2,12 @@
 // The DNS packet path of the core, natively: query frames (gen_dns_frames.py, dnspython and
 // scapy) through ac_decide and ac_respond with the table the zone compiler makes of
 // tests/core/data/dnscore.zone; verdict, DNS outcome and reply bytes must be what each row says.
+// tests/bpf/bpf_dns_test.cpp runs the same rows through the compiled XDP program.
 
 #include <cstring>
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -16,55 +15,11 @@
 #include <gtest/gtest.h>
 
 #include "config.h"
+#include "dns_frames.h"
 #include "native_env.h"
-#include "vectors.h"
-#include "zone_compiler.h"
 
 namespace anycastd::test {
 namespace {
-
-struct DnsRow {
-  std::string name;
-  std::string action, reason, outcome;
-  Bytes request, reply;
-};
-
-std::vector<DnsRow> load_rows() {
-  std::ifstream in(AC_DNS_FRAMES);
-  if (!in) throw std::runtime_error("cannot open " + std::string(AC_DNS_FRAMES) + " (gen_dns_frames.py)");
-  std::vector<DnsRow> rows;
-  std::string line;
-  for (int number = 1; std::getline(in, line); ++number) {
-    if (line.empty() || line[0] == '#') continue;
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    for (std::string field; std::getline(ss, field, '\t');) f.push_back(field);
-    if (f.size() != 6) throw std::runtime_error(std::string(AC_DNS_FRAMES) + ":" + std::to_string(number) + ": 6 fields");
-    rows.push_back({f[0], f[1], f[2], f[3], from_hex(f[4]), f[5] == "-" ? Bytes{} : from_hex(f[5])});
-  }
-  if (rows.empty()) throw std::runtime_error(std::string("no rows in ") + AC_DNS_FRAMES);
-  return rows;
-}
-
-const std::vector<DnsRow>& rows() {
-  static const std::vector<DnsRow> r = load_rows();
-  return r;
-}
-
-const dns::CompiledTable& table() {
-  static const dns::CompiledTable t = dns::compile_zones({{"example.net.", AC_DNS_ZONE}});
-  return t;
-}
-
-// gen_vectors.py's VIPs, carrying DNS on port 53.
-FastpathTables dns_tables() {
-  FastpathTables t;
-  const std::uint32_t dns = 1u << AC_SVC_DNS;
-  t.vips = {{parse_prefix("192.0.2.10"), {AC_VIP_F_ANSWERING, dns, 0}},
-            {parse_prefix("2001:db8::10"), {AC_VIP_F_ANSWERING, dns, 0}}};
-  t.ports[53] = {AC_SVC_F_ENABLED, AC_SVC_DNS};
-  return t;
-}
 
 struct Outcome {
   ac_verdict verdict;
@@ -99,7 +54,7 @@ class DnsFrames : public testing::TestWithParam<DnsRow> {};
 
 TEST_P(DnsFrames, Packet) {
   const DnsRow& row = GetParam();
-  Outcome r = run(row.request, table().table(), 2048);
+  Outcome r = run(row.request, dns_test_table().table(), 2048);
   EXPECT_EQ(describe_verdict(r.verdict.action, r.verdict.reason, r.verdict.service),
             row.action == "answer" ? "answer dns" : "pass " + row.reason);
   if (row.action == "answer") {
@@ -111,20 +66,14 @@ TEST_P(DnsFrames, Packet) {
   EXPECT_EQ(r.outside, "");
 }
 
-INSTANTIATE_TEST_SUITE_P(Rows, DnsFrames, testing::ValuesIn(rows()),
+INSTANTIATE_TEST_SUITE_P(Rows, DnsFrames, testing::ValuesIn(dns_rows()),
                          [](const testing::TestParamInfo<DnsRow>& i) { return i.param.name; });
-
-const DnsRow& row_named(const std::string& name) {
-  for (const DnsRow& r : rows())
-    if (r.name == name) return r;
-  throw std::runtime_error("no row " + name);
-}
 
 // Every DNS pass reason and outcome has a row, but those the rows cannot show (no table, no room
 // to grow, a slip of rate limiting), which have tests of their own below.
 TEST(DnsFramesCoverage, EveryReasonAndOutcome) {
   std::set<std::string> seen;
-  for (const DnsRow& r : rows()) seen.insert(r.action == "answer" ? r.outcome : r.reason);
+  for (const DnsRow& r : dns_rows()) seen.insert(r.action == "answer" ? r.outcome : r.reason);
   for (unsigned r = 0; r < AC_PASS__COUNT; ++r) {
     std::string name = ac_pass_reason_names[r];
     if (name.rfind("dns_", 0) == 0 && name != "dns_no_table" && name != "dns_no_room")
@@ -137,16 +86,16 @@ TEST(DnsFramesCoverage, EveryReasonAndOutcome) {
 
 // The answers the frame path cannot make pass with the frame as it came.
 TEST(DnsFramePath, NoTableLoaded) {
-  const DnsRow& row = row_named("a_v4");
+  const DnsRow& row = dns_row_named("a_v4");
   Outcome r = run(row.request, nullptr, 2048);
   EXPECT_EQ(describe_verdict(r.verdict.action, r.verdict.reason, r.verdict.service), "pass dns_no_table");
   EXPECT_TRUE(r.frame == row.request);
 }
 
 TEST(DnsFramePath, FrameCannotGrow) {
-  const DnsRow& row = row_named("a_v4");
+  const DnsRow& row = dns_row_named("a_v4");
   ASSERT_GT(row.reply.size(), row.request.size());
-  Outcome r = run(row.request, table().table(), row.reply.size() - row.request.size() - 1);
+  Outcome r = run(row.request, dns_test_table().table(), row.reply.size() - row.request.size() - 1);
   EXPECT_EQ(describe_verdict(r.verdict.action, r.verdict.reason, r.verdict.service), "pass dns_no_room");
   EXPECT_TRUE(r.frame == row.request) << hex_diff(row.request, r.frame);
 }
@@ -155,7 +104,7 @@ TEST(DnsFramePath, FrameCannotGrow) {
 // source, one instant: the first query answered, then over the limit every query is dropped but
 // every second, which goes out with TC=1, the question and no records.
 TEST(DnsRrl, DropsAndSlips) {
-  const DnsRow& row = row_named("a_v4");
+  const DnsRow& row = dns_row_named("a_v4");
   FastpathTables tables = dns_tables();
   tables.ratelimit[AC_SVC_DNS] = dns_rrl_limiter(DnsRrlConfig{1, 2});
   std::map<std::string, ac_ratelimit_bucket> buckets;
@@ -163,7 +112,7 @@ TEST(DnsRrl, DropsAndSlips) {
     frame = row.request;
     frame.resize(row.request.size() + 2048);
     ac_env env{&tables};
-    env.dns = table().table();
+    env.dns = dns_test_table().table();
     env.buckets = &buckets;
     env.mono_ns = 1'000'000'000;
     env.frame_end = frame.data() + row.request.size();
@@ -205,12 +154,12 @@ TEST(DnsRrl, DropsAndSlips) {
 
 // The slow path's use of the message API: the answer the fast path passes, whole over TCP.
 TEST(DnsMessage, SlowAnswerOverStream) {
-  const DnsRow& row = row_named("slow_answer");
+  const DnsRow& row = dns_row_named("slow_answer");
   constexpr long kMsgOff = 14 + 20 + 8;  // Ethernet, IPv4, UDP: the row is untagged IPv4
   Bytes msg(row.request.begin() + kMsgOff, row.request.end());
   const FastpathTables tables = dns_tables();
   ac_env env{&tables};
-  env.dns = table().table();
+  env.dns = dns_test_table().table();
   struct ac_dns_plan plan;
   ASSERT_EQ(ac_dns_plan(&env, msg.data(), msg.data() + msg.size(), 65535, 0, &plan), AC_PASS_DNS_SLOW_ANSWER);
   ASSERT_EQ(ac_dns_plan(&env, msg.data(), msg.data() + msg.size(), 65535, AC_DNS_F_ALLOW_SLOW | AC_DNS_F_STREAM, &plan),

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: Apache-2.0
+// The DNS packet path of the compiled XDP program: the DNS test frames (gen_dns_frames.py,
+// dnspython and scapy) through BPF_PROG_TEST_RUN with dnscore.zone's table written into the
+// program's DNS maps by control's own writer (xdp_dns_maps.h). Each row must reach the verdict,
+// the DNS outcome and the bytes the row says, as core.dns does natively, and move exactly its
+// counters; then what the rows cannot show: no table, a reload, rate limiting.
+
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "config.h"
+#include "dns_frames.h"
+#include "hex.h"
+#include "xdp_program.h"
+
+namespace anycastd::test {
+namespace {
+
+struct TestRun {
+  std::uint32_t retval = 0;
+  Bytes frame;
+};
+
+TestRun run(const XdpProgram& program, const Bytes& request) {
+  TestRun r;
+  r.frame.resize(4096);
+  bpf_test_run_opts opts{};
+  opts.sz = sizeof opts;
+  opts.data_in = request.data();
+  opts.data_size_in = static_cast<std::uint32_t>(request.size());
+  opts.data_out = r.frame.data();
+  opts.data_size_out = static_cast<std::uint32_t>(r.frame.size());
+  opts.repeat = 1;
+  int err = bpf_prog_test_run_opts(program.prog_fd(), &opts);
+  EXPECT_EQ(err, 0) << "BPF_PROG_TEST_RUN: " << std::strerror(errno);
+  r.frame.resize(err == 0 ? opts.data_size_out : 0);
+  r.retval = opts.retval;
+  return r;
+}
+
+std::string root_message() {
+  return "the BPF tests load an XDP program and run it with BPF_PROG_TEST_RUN: they need root "
+         "(CAP_BPF, CAP_NET_ADMIN); run ctest as root";
+}
+
+class BpfDns : public testing::TestWithParam<DnsRow> {
+ protected:
+  // One load per process (CTest runs each row in a process of its own anyway).
+  static void SetUpTestSuite() {
+    if (geteuid() != 0) return;
+    try {
+      program_ = std::make_unique<XdpProgram>();
+      program_->write_tables(dns_tables());
+      program_->write_dns_table(dns_test_table().image);
+    } catch (const std::exception& e) {
+      program_.reset();
+      load_error_ = e.what();
+    }
+  }
+  static void TearDownTestSuite() { program_.reset(); }
+
+  void SetUp() override {
+    ASSERT_EQ(geteuid(), 0u) << root_message();  // a failure, not a skip: see bpf_vectors_test.cpp
+    ASSERT_TRUE(program_) << "loading the XDP program or its DNS table failed: " << load_error_;
+  }
+
+  static std::unique_ptr<XdpProgram> program_;
+  static std::string load_error_;
+};
+
+std::unique_ptr<XdpProgram> BpfDns::program_;
+std::string BpfDns::load_error_;
+
+TEST_P(BpfDns, Packet) {
+  const DnsRow& row = GetParam();
+  const ac_stats before = program_->read_stats();
+  TestRun r = run(*program_, row.request);
+  const ac_stats after = program_->read_stats();
+
+  const bool answer = row.action == "answer";
+  EXPECT_EQ(r.retval, static_cast<std::uint32_t>(answer ? XDP_TX : XDP_PASS))
+      << "expected " << row.action << " " << (answer ? row.outcome : row.reason);
+  const Bytes& expected = answer ? row.reply : row.request;
+  EXPECT_TRUE(r.frame == expected) << (answer ? "reply" : "passed frame") << " differs:\n" << hex_diff(expected, r.frame);
+
+  // Exactly this row's counters moved: the action, then the answer's service, bytes and outcome,
+  // or the pass reason.
+  ac_stats want = before;
+  if (answer) {
+    want.action[AC_ACT_ANSWER]++;
+    want.answered[AC_SVC_DNS]++;
+    want.answered_bytes[AC_SVC_DNS] += row.reply.size();
+    const char* const* outcome = std::find(std::begin(ac_dns_outcome_names), std::end(ac_dns_outcome_names), row.outcome);
+    ASSERT_NE(outcome, std::end(ac_dns_outcome_names)) << "unknown outcome " << row.outcome;
+    want.dns[outcome - std::begin(ac_dns_outcome_names)]++;
+  } else {
+    want.action[AC_ACT_PASS]++;
+    const char* const* reason = std::find(std::begin(ac_pass_reason_names), std::end(ac_pass_reason_names), row.reason);
+    ASSERT_NE(reason, std::end(ac_pass_reason_names)) << "unknown pass reason " << row.reason;
+    want.pass[reason - std::begin(ac_pass_reason_names)]++;
+  }
+  EXPECT_EQ(std::memcmp(&after, &want, sizeof want), 0) << "the counters moved otherwise than this row's";
+}
+
+INSTANTIATE_TEST_SUITE_P(Rows, BpfDns, testing::ValuesIn(dns_rows()),
+                         [](const testing::TestParamInfo<DnsRow>& i) { return i.param.name; });
+
+// Before control writes a table, every DNS query passes untouched for the slow path.
+TEST(BpfDnsTable, NoTableLoaded) {
+  ASSERT_EQ(geteuid(), 0u) << root_message();
+  XdpProgram program;
+  program.write_tables(dns_tables());
+  const DnsRow& row = dns_row_named("a_v4");
+  TestRun r = run(program, row.request);
+  EXPECT_EQ(r.retval, static_cast<std::uint32_t>(XDP_PASS));
+  EXPECT_TRUE(r.frame == row.request);
+  EXPECT_EQ(program.read_stats().pass[AC_PASS_DNS_NO_TABLE], 1u);
+}
+
+// A reload puts the new table in the idle slot and switches to it: the answer changes with the
+// zone, and back, through both slots.
+TEST(BpfDnsTable, ReloadSwitchesTables) {
+  ASSERT_EQ(geteuid(), 0u) << root_message();
+  std::ifstream in(AC_DNS_ZONE);
+  ASSERT_TRUE(in) << AC_DNS_ZONE;
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string zone = text.str();
+  const std::string www = "www     IN A    192.0.2.80";
+  const std::size_t at = zone.find(www);
+  ASSERT_NE(at, std::string::npos) << "dnscore.zone's www record changed: update this test";
+  zone.replace(at, www.size(), "www     IN A    192.0.2.82");
+  char path[] = "/tmp/anycastd-bpf-dns-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, zone.data(), zone.size()), static_cast<ssize_t>(zone.size()));
+  close(fd);
+  const dns::CompiledTable moved = dns::compile_zones({{"example.net.", path}});
+  unlink(path);
+
+  XdpProgram program;
+  program.write_tables(dns_tables());
+  const DnsRow& row = dns_row_named("a_v4");
+  const Bytes old_address = {192, 0, 2, 80}, new_address = {192, 0, 2, 82};
+  auto has = [](const Bytes& frame, const Bytes& what) {
+    return std::search(frame.begin(), frame.end(), what.begin(), what.end()) != frame.end();
+  };
+  for (int round = 0; round < 2; ++round) {
+    program.write_dns_table(dns_test_table().image);
+    TestRun r = run(program, row.request);
+    EXPECT_EQ(r.retval, static_cast<std::uint32_t>(XDP_TX));
+    EXPECT_TRUE(r.frame == row.reply) << "round " << round << ":\n" << hex_diff(row.reply, r.frame);
+
+    program.write_dns_table(moved.image);
+    r = run(program, row.request);
+    EXPECT_EQ(r.retval, static_cast<std::uint32_t>(XDP_TX));
+    EXPECT_TRUE(has(r.frame, new_address) && !has(r.frame, old_address)) << "round " << round << ":\n" << hex_diff(row.reply, r.frame);
+    EXPECT_EQ(r.frame.size(), row.reply.size());
+  }
+}
+
+// Response rate limiting in the real program: with [services.dns.rrl] rate 1 and slip 2, one
+// source gets its answer, then over the limit every query is dropped but every second, answered
+// with TC=1 and no records.
+TEST(BpfDnsRrl, DropsAndSlips) {
+  ASSERT_EQ(geteuid(), 0u) << root_message();
+  XdpProgram program;
+  FastpathTables tables = dns_tables();
+  tables.ratelimit[AC_SVC_DNS] = dns_rrl_limiter(DnsRrlConfig{1, 2});
+  program.write_tables(tables);
+  program.write_dns_table(dns_test_table().image);
+  const DnsRow& row = dns_row_named("a_v4");
+
+  TestRun r = run(program, row.request);
+  EXPECT_EQ(r.retval, static_cast<std::uint32_t>(XDP_TX));
+  EXPECT_TRUE(r.frame == row.reply) << hex_diff(row.reply, r.frame);
+  r = run(program, row.request);
+  EXPECT_EQ(r.retval, static_cast<std::uint32_t>(XDP_DROP));
+  r = run(program, row.request);
+  EXPECT_EQ(r.retval, static_cast<std::uint32_t>(XDP_TX));
+  constexpr std::size_t kMsg = 14 + 20 + 8;  // the row is untagged IPv4
+  ASSERT_GT(r.frame.size(), kMsg + 12);
+  EXPECT_EQ(r.frame[kMsg + 2] & 0x82, 0x82) << "QR and TC";
+  EXPECT_EQ((r.frame[kMsg + 6] << 8 | r.frame[kMsg + 7]), 0) << "ANCOUNT";
+  EXPECT_LE(r.frame.size(), row.request.size() + 11) << "no records: the question and at most an OPT";
+  r = run(program, row.request);
+  EXPECT_EQ(r.retval, static_cast<std::uint32_t>(XDP_DROP));
+
+  ac_stats s = program.read_stats();
+  EXPECT_EQ(s.action[AC_ACT_DROP], 2u);
+  EXPECT_EQ(s.dns[AC_DNS_OUT_SLIPPED], 1u);
+  EXPECT_EQ(s.rate_limited[AC_SVC_DNS], 3u);
+}
+
+}  // namespace
+}  // namespace anycastd::test
