@@ -303,12 +303,6 @@ static __always_inline int ac_env_dns_loaded(struct ac_env *env, __u32 *table)
 	return bpf_map_lookup_elem(&ac_dns_entries, &slot) && ac_env_dns_reopen(env, slot);
 }
 
-static __always_inline __u64 ac_env_dns_seed(struct ac_env *env)
-{
-	struct ac_dns_scratch *s = ac_dns_scratch_get();
-	return s ? s->seed : 0;
-}
-
 static __always_inline const struct ac_dns_entry *ac_env_dns_entry(struct ac_env *env, const struct ac_dns_key *key)
 {
 	struct ac_dns_scratch *s = ac_dns_scratch_get();

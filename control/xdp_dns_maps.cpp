@@ -116,6 +116,11 @@ XdpDnsTableMaps write_dns_maps(const XdpDnsMaps& maps, const std::vector<std::ui
   state.active = idle;
   state.loaded = 1;
   if (bpf_map_update_elem(maps.state, &zero, &state, BPF_ANY) != 0) fail("switching ac_dns to the new table", errno);
+  // Wait until no query can still be reading the old slot, so that the next write may refill
+  // it: the kernel follows an update of an array-of-maps with an RCU grace period
+  // (synchronize_rcu), which outlasts every XDP run that began before it. Placing the new
+  // entries map again changes nothing else.
+  place(maps.entries, "ac_dns_entries", entries_map);
   return {static_cast<std::uint32_t>(keys.size()), chunk_count, t.zone_count};
 }
 

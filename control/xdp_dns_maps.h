@@ -27,8 +27,8 @@ struct XdpDnsTableMaps {
 
 // Makes fresh inner maps to the image's size, fills them, puts them in the slot queries do not
 // read, then switches queries to it: a query reads one whole table, the old or the new, never
-// a mix. The old table stays in its slot until the next write replaces it (a query that read
-// the old slot may still be in flight). Throws std::runtime_error naming the map and the step;
+// a mix. Returns once no query can still be reading the old table (an RCU grace period), so
+// that the next write may replace it. Throws std::runtime_error naming the map and the step;
 // the table queries read is untouched then.
 XdpDnsTableMaps write_dns_maps(const XdpDnsMaps& maps, const std::vector<std::uint8_t>& image);
 

@@ -127,6 +127,13 @@ XdpProgram::XdpProgram(const XdpLoadOptions& options) : options_(options) {
   set_answering(false);
 }
 
+// The DNS maps are made fresh on every start, never shared: the kernel checks a program against
+// an array-of-maps' inner map layout, which an older build's outer maps may not have, and their
+// type and sizes do not show it. Control writes the DNS table before attaching anyway.
+static bool fresh_on_every_start(const bpf_map* map) {
+  return std::strncmp(bpf_map__name(map), "ac_dns", 6) == 0;
+}
+
 bool XdpProgram::reuse_maps(std::uint32_t prog_id) {
   posix_io::UniqueFd prog(bpf_prog_get_fd_by_id(prog_id));
   if (!prog) {
@@ -156,7 +163,7 @@ bool XdpProgram::reuse_maps(std::uint32_t prog_id) {
     bpf_object__for_each_map(candidate, skeleton_->obj) {
       if (std::strncmp(bpf_map__name(candidate), m.name, BPF_OBJ_NAME_LEN - 1) == 0) ours = candidate;
     }
-    if (!ours) continue;
+    if (!ours || fresh_on_every_start(ours)) continue;
     if (bpf_map__type(ours) != m.type || bpf_map__key_size(ours) != m.key_size ||
         bpf_map__value_size(ours) != m.value_size || bpf_map__max_entries(ours) != m.max_entries ||
         bpf_map__map_flags(ours) != m.map_flags) {
@@ -168,7 +175,7 @@ bool XdpProgram::reuse_maps(std::uint32_t prog_id) {
   }
   std::size_t ours_count = 0;
   bpf_map* map;
-  bpf_object__for_each_map(map, skeleton_->obj) ++ours_count;
+  bpf_object__for_each_map(map, skeleton_->obj) ours_count += fresh_on_every_start(map) ? 0 : 1;
   if (matches.size() != ours_count) {
     spdlog::warn("the running program (id {}) has {} of this build's {} maps: starting with fresh maps", prog_id,
                  matches.size(), ours_count);

@@ -65,6 +65,7 @@ static __always_inline __u16 ac_udp_checksum(const __u8 *udp, __u32 len, const _
 	AC_BPF_PIN(n);
 	if (n > AC_CSUM_MAX_UDP)
 		return 0;
+#if defined(__bpf__)
 	/* Loop bounds from constants, and no loop variable outlives the loop: the BPF verifier then
 	 * meets one state after it, whatever len was. */
 	const __u64 words = n / 4;
@@ -79,6 +80,27 @@ static __always_inline __u16 ac_udp_checksum(const __u8 *udp, __u32 len, const _
 		ac_copy(&word, p, 4);
 		sum += word;
 	}
+#else
+	/* Natively 8 bytes at a time with the carry added back (ones'-complement addition modulo
+	 * 2^64 - 1, which 2^32 - 1 and 2^16 - 1 divide: the fold below gives the same sum). */
+	if (udp + n > bound)
+		return 0;
+	const __u64 words = n / 4;
+	const __u8 *p = udp;
+	for (__u64 left = n / 8; left; left--, p += 8) {
+		__u64 word;
+		ac_copy(&word, p, 8);
+		sum += word;
+		sum += sum < word;
+	}
+	if (n & 4) {
+		__u32 word;
+		ac_copy(&word, p, 4);
+		sum += word;
+		sum += sum < word;
+	}
+	sum = (sum & 0xFFFFFFFFu) + (sum >> 32);
+#endif
 	const __u8 *rest = udp + 4 * words;
 	AC_BPF_PIN(rest);
 	if ((n & 2) && rest + 2 <= bound) {

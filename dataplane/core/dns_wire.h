@@ -13,7 +13,7 @@
  *       answer from that table, and *table names it for ac_env_dns_reopen
  *   int ac_env_dns_reopen(struct ac_env *, __u32 table);
  *       the hooks answer from that table again (the writer's, after the plan); 0 when it is gone
- *   __u64 ac_env_dns_seed(struct ac_env *);
+ *   __u64 ac_env_dns_seed(struct ac_env *);     (native builds: XDP's name pass reads its own)
  *   const struct ac_dns_entry *ac_env_dns_entry(struct ac_env *, const struct ac_dns_key *);
  *   const struct ac_dns_zone *ac_env_dns_zone(struct ac_env *, __u32 zone);
  *   const struct ac_dns_answer *ac_env_dns_answer(struct ac_env *, __u32 arena_offset);
@@ -107,45 +107,31 @@ static __always_inline __u32 ac_dns_walk_name(const __u8 *msg, __u32 len, const 
 	return 0;
 }
 
+#if !defined(__bpf__)
 /*
  * The name hashed backwards in one pass: hashes[i] is the hash of the suffix starting at label i
- * (hashes[nlabels] the root's). A loop per label rather than one over the bytes: the BPF
- * verifier then follows one path per label count instead of one per way the bytes could split
- * into labels. The walk proved every byte lies in the message; the bound check here is the
- * verifier's. Returns 0 when it fails.
+ * (hashes[nlabels] the root's). Native only: XDP takes the same steps one byte per BPF loop
+ * callback (bpf/anycast_xdp.c, ac_dns_hash_byte), which its verifier checks once. The walk
+ * proved every byte lies in the message; the one check here is that bound agrees.
  */
-static __always_inline int ac_dns_hash_suffixes(const __u8 *name, const __u8 *bound,
-						const __u8 starts[AC_DNS_WALK_LABELS + 1], __u32 nlabels,
-						__u64 seed, __u64 hashes[AC_DNS_WALK_LABELS + 1])
+static inline int ac_dns_hash_suffixes(const __u8 *name, const __u8 *bound,
+				       const __u8 starts[AC_DNS_WALK_LABELS + 1], __u32 nlabels,
+				       __u64 seed, __u64 hashes[AC_DNS_WALK_LABELS + 1])
 {
-	__u64 h = ac_dns_hash_step(seed, 0);
-	if (nlabels > AC_DNS_WALK_LABELS) /* the walk made it so; the bound before indexing is the verifier's */
+	if (nlabels > AC_DNS_WALK_LABELS || name + starts[nlabels] + 1 > bound)
 		return 0;
+	__u64 h = ac_dns_hash_step(seed, 0);
 	hashes[nlabels] = h;
-	for (__s32 k = AC_DNS_WALK_LABELS - 1; k >= 0; k--) {
-		if ((__u32)k >= nlabels)
-			continue;
-		const __u32 start = starts[k];
-		__u64 label_len = starts[k + 1] - start; /* the length byte included */
-		AC_BPF_PIN(label_len);
-		if (label_len > AC_DNS_MAX_LABEL + 1) /* the walk made it so; the verifier needs it said */
-			return 0;
-		for (__u32 b = 0; b <= AC_DNS_MAX_LABEL; b++) {
-			if (b >= label_len)
-				break;
-			__u64 at = start + label_len - 1 - b;
-			AC_BPF_PIN(at);
-			if (at >= AC_DNS_MAX_NAME)
-				return 0;
-			const __u8 *p = name + at;
-			if (p + 1 > bound)
-				return 0;
-			h = ac_dns_hash_step(h, *p);
-		}
+	const __u8 *p = name + starts[nlabels]; /* the root byte, hashed above */
+	for (__u32 k = nlabels; k-- > 0;) {
+		const __u8 *first = name + starts[k];
+		while (p > first)
+			h = ac_dns_hash_step(h, *--p);
 		hashes[k] = h;
 	}
 	return 1;
 }
+#endif
 
 /* One key for every lookup of a query: the BPF stack is small. */
 static __always_inline const struct ac_dns_entry *ac_dns_find(struct ac_env *env, struct ac_dns_key *key, __u64 hash,
@@ -212,6 +198,7 @@ static __always_inline __u32 ac_dns_lookup(struct ac_env *env, __u16 qtype, __u3
 
 #define AC_DNS_BAD_NAME 0xFFFFFFFEu /* ac_dns_find_answer: the name pass failed */
 
+#if !defined(__bpf__)
 /* The name pass and the lookup: the answer object's arena offset, AC_DNS_NO_ANSWER outside our
  * zones, AC_DNS_BAD_NAME when the name could not be read. */
 static __always_inline __u32 ac_dns_find_answer(struct ac_env *env, const __u8 *name, const __u8 *bound,
@@ -223,6 +210,7 @@ static __always_inline __u32 ac_dns_find_answer(struct ac_env *env, const __u8 *
 		return AC_DNS_BAD_NAME;
 	return ac_dns_lookup(env, qtype, name_len, starts, nlabels, hashes, entry_flags);
 }
+#endif
 
 /*
  * The plan's second half: the answer object at arena offset `at` (found for an entry with

@@ -111,7 +111,8 @@ static __always_inline __u8 ac_dns_respond(struct ac_env *env, struct ac_headers
 /*
  * The decision proved that an NTP request's 48 bytes are in the frame and its clock state is
  * there when it chose NTP; the BPF verifier, which sees the verdict come back packed in one
- * register, cannot tie either to the service, so the two replies say it again (0 when so).
+ * register, cannot tie either to the service, so ac_respond says it again before it touches the
+ * frame, and the two reply functions, which the verifier checks on their own, once more.
  */
 static __always_inline struct ac_ntp_packet *ac_ntp_request(const struct ac_headers *h)
 {
@@ -119,23 +120,19 @@ static __always_inline struct ac_ntp_packet *ac_ntp_request(const struct ac_head
 	return (const __u8 *)(p + 1) > h->end ? 0 : p;
 }
 
-AC_BPF_SUBPROG int ac_ntp_respond(struct ac_env *env, const struct ac_headers *h, __u64 receive_tai_ns)
+AC_BPF_SUBPROG void ac_ntp_respond(struct ac_env *env, const struct ac_headers *h, __u64 receive_tai_ns)
 {
 	struct ac_ntp_packet *p = ac_ntp_request(h);
-	if (!p || !h->ntp)
-		return -1;
-	ac_ntp_reply(env, p, h->udp, h->ntp, receive_tai_ns);
-	return 0;
+	if (p && h->ntp)
+		ac_ntp_reply(env, p, h->udp, h->ntp, receive_tai_ns);
 }
 
 /* The kiss-o'-death sums the 48 bytes as the reply does: a frame of its own too. */
-AC_BPF_SUBPROG int ac_ntp_kiss(const struct ac_headers *h)
+AC_BPF_SUBPROG void ac_ntp_kiss(const struct ac_headers *h)
 {
 	struct ac_ntp_packet *p = ac_ntp_request(h);
-	if (!p)
-		return -1;
-	ac_ntp_kod(h->udp, p);
-	return 0;
+	if (p)
+		ac_ntp_kod(h->udp, p);
 }
 
 static __always_inline struct ac_verdict ac_respond(struct ac_env *env, struct ac_headers *h, struct ac_verdict v)
@@ -145,16 +142,16 @@ static __always_inline struct ac_verdict ac_respond(struct ac_env *env, struct a
 		ac_reply_swap(h);
 		break;
 	case AC_SVC_NTP: {
+		if (!ac_ntp_request(h) || !h->ntp) /* see ac_ntp_request */
+			return ac_pass(AC_PASS_NTP_LENGTH);
 		if (v.limited) {
 			ac_reply_swap(h);
-			if (ac_ntp_kiss(h))
-				return ac_pass(AC_PASS_NTP_LENGTH);
+			ac_ntp_kiss(h);
 			break;
 		}
 		__u64 receive_tai_ns = ac_env_tai_ns(env); /* as early as the reply allows */
 		ac_reply_swap(h);
-		if (ac_ntp_respond(env, h, receive_tai_ns))
-			return ac_pass(AC_PASS_NTP_LENGTH);
+		ac_ntp_respond(env, h, receive_tai_ns);
 		break;
 	}
 	case AC_SVC_DNS: {

@@ -199,6 +199,17 @@ answered("truncated_no_edns", query("tolong.example.net.", "TXT"), "truncated", 
          answer=[rrset("tolong.example.net.", 3600, "CNAME", "long.example.net.")])
 answered("truncated_to_nothing", query("long.example.net.", "TXT"), "truncated", tc=True)
 
+# --- the name pass at its edges: the root name (no label), names of AC_DNS_MAX_LABELS (16) labels
+answered("root_refused", query(".", "A"), "refused", rcode=5, aa=False)
+answered("nxdomain_16_labels", query("a.b.c.d.e.f.g.h.i.j.k.l.m.n.example.net.", "A"), "nxdomain", rcode=3,
+         authority=[soa()])
+W16 = "a.b.c.d.e.f.g.h.i.j.k.l.m.wild.example.net."
+answered("wildcard_16_labels", query(W16, "A"), "noerror", answer=[rrset(W16, 3600, "A", "198.51.100.7")])
+# --- truncation through a wildcard: the cut keeps the CNAME, whose pointer moves with the query
+# name; the TXT records' moving pointers lie past the cut and must not be written
+answered("truncated_wildcard", query("x.twild.example.net.", "TXT"), "truncated", tc=True,
+         answer=[rrset("x.twild.example.net.", 3600, "CNAME", "long.example.net.")])
+
 # --- passed to the slow path, untouched
 WWW = query("www.example.net.", "A")
 passed("not_query_qr", bytes([WWW[0], WWW[1], WWW[2] | 0x80]) + WWW[3:], "dns_not_query")

@@ -95,7 +95,7 @@ inline void drain(int fd) {
 }
 
 inline std::optional<Bytes> udp_exchange(const std::string& ip, std::uint16_t port, const Bytes& q,
-                                         std::chrono::milliseconds wait = std::chrono::milliseconds(3000)) {
+                                         std::chrono::milliseconds wait = std::chrono::milliseconds(10000)) {
   int fd = udp_client(ip, port);
   std::optional<Bytes> out;
   if (::send(fd, q.data(), q.size(), 0) == static_cast<ssize_t>(q.size())) {

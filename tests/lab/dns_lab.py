@@ -427,6 +427,10 @@ def main():
             total = sum(1 for c in CASES if c.path == "fast")
             print(f"dns_lab: IPv{fam}: {fast_answered[fam]} of {total} fast-path cases answered on the fast path",
                   flush=True)
+            # Those that must be fast read no answer object (REFUSED, BADVERS): at least one
+            # answer from the table must come from the fast path too.
+            if fast_answered[fam] <= len(SHRINKING):
+                fail(f"IPv{fam}: the fast path answered none of the cases that read an answer from the table")
 
     if failures:
         print(f"dns_lab: {len(failures)} check(s) failed", flush=True)
