@@ -7,13 +7,21 @@
 // so that the table is not one hot cache line. Each query is copied into a buffer with room to
 // grow before it is answered, for echo too: the copy is the same work on both sides.
 //
+// The same queries and echo also go through the compiled XDP program (xdp_*), with the zone's
+// table written into its DNS maps by control's writer: one packet per BPF_PROG_TEST_RUN call,
+// the kernel's own duration of the call as the iteration's time (manual time). The call's fixed
+// cost is in both figures, so that ratio understates the difference. Needs root.
+//
 //   dns_bench [--names=10,1000,100000,1000000] [google benchmark flags]
 //
 // Reported: per_pkt (ns per query), and per zone bytes_per_record (the image's size over its
-// records). Before timing, every query is checked to be answered NOERROR with one A record; a
-// failure exits non-zero (what the CTest smoke run asserts). docs/dns.md has the figures.
+// records). Before timing, every query is checked to be answered NOERROR with one A record, and
+// every XDP call to return XDP_TX; a failure exits non-zero (what the CTest smoke run asserts).
+// docs/dns.md has the figures.
 
 #include <benchmark/benchmark.h>
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -27,6 +35,7 @@
 
 #include "bench_frames.h"
 #include "native_env.h"
+#include "xdp_program.h"
 #include "zone_compiler.h"
 
 namespace ab = anycastd::bench;
@@ -139,16 +148,23 @@ void BM_dns(benchmark::State& state, const Zone* z) {
   state.counters["bytes_per_record"] = z->bytes_per_record;
 }
 
+const std::vector<std::uint8_t>& echo_frame() {
+  static const std::vector<std::uint8_t> frame = [] {
+    ab::FrameSpec s;
+    s.src = "198.51.100.20";
+    s.dst = "192.0.2.53";
+    s.sport = ab::kClientPort;
+    s.dport = ab::kServerPort;
+    s.payload = 33;  // a DNS query's size for www.example.net
+    return ab::build_frame(s);
+  }();
+  return frame;
+}
+
 void BM_echo(benchmark::State& state) {
   const anycastd::FastpathTables tables = dns_tables();
   ac_env env{&tables};
-  ab::FrameSpec s;
-  s.src = "198.51.100.20";
-  s.dst = "192.0.2.53";
-  s.sport = ab::kClientPort;
-  s.dport = ab::kServerPort;
-  s.payload = 33;  // a DNS query's size for www.example.net
-  const std::vector<std::uint8_t> frame = ab::build_frame(s);
+  const std::vector<std::uint8_t>& frame = echo_frame();
   std::vector<std::uint8_t> buf(1500 + kRoom);
   bool ok = true;
   for (auto _ : state) {
@@ -161,6 +177,36 @@ void BM_echo(benchmark::State& state) {
     state.SkipWithError("echo was not answered");
   }
   state.counters["per_pkt"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+// The XDP program, loaded once with the tables; the DNS table of the zone benchmarked last.
+anycastd::XdpProgram* g_xdp = nullptr;
+const Zone* g_xdp_zone = nullptr;
+
+// One frame through the XDP program: the kernel's duration in ns, retval XDP_TX required.
+double xdp_call(const std::vector<std::uint8_t>& frame, bool& ok) {
+  std::uint8_t out[1500 + kRoom];
+  LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_out = out,
+              .data_size_in = static_cast<std::uint32_t>(frame.size()), .data_size_out = sizeof out, .repeat = 1);
+  if (bpf_prog_test_run_opts(g_xdp->prog_fd(), &opts) != 0 || opts.retval != XDP_TX) ok = false;
+  return opts.duration;
+}
+
+void BM_xdp(benchmark::State& state, const Zone* z) {
+  if (z && g_xdp_zone != z) {
+    g_xdp->write_dns_table(z->table->image);
+    g_xdp_zone = z;
+  }
+  std::size_t i = 0;
+  bool ok = true;
+  for (auto _ : state)
+    state.SetIterationTime(xdp_call(z ? z->queries[i++ % kQueries] : echo_frame(), ok) * 1e-9);
+  if (!ok) {
+    g_failed = true;
+    state.SkipWithError("the XDP program did not answer (XDP_TX) every frame");
+  }
+  state.counters["per_pkt"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  if (z) state.counters["bytes_per_record"] = z->bytes_per_record;
 }
 
 }  // namespace
@@ -198,6 +244,20 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("core_echo/v4", BM_echo);
   for (std::size_t i = 0; i < sizes.size(); ++i)
     benchmark::RegisterBenchmark(("core_dns/names:" + std::to_string(sizes[i])).c_str(), BM_dns, &zones[i]);
+
+  std::unique_ptr<anycastd::XdpProgram> xdp;
+  try {
+    xdp = std::make_unique<anycastd::XdpProgram>();
+    xdp->write_tables(dns_tables());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "dns_bench: loading the XDP program (root needed): %s\n", e.what());
+    return 1;
+  }
+  g_xdp = xdp.get();
+  benchmark::RegisterBenchmark("xdp_echo/v4", BM_xdp, nullptr)->UseManualTime();
+  for (std::size_t i = 0; i < sizes.size(); ++i)
+    benchmark::RegisterBenchmark(("xdp_dns/names:" + std::to_string(sizes[i])).c_str(), BM_xdp, &zones[i])
+        ->UseManualTime();
   int rest_argc = static_cast<int>(rest.size());
   benchmark::Initialize(&rest_argc, rest.data());
   if (benchmark::ReportUnrecognizedArguments(rest_argc, rest.data())) return 2;

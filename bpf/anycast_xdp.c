@@ -163,6 +163,9 @@ struct ac_dns_scratch {
 	__u64 hashes[AC_DNS_MAX_LABELS + 1];
 	__u8 start[AC_DNS_MAX_LABELS + 1]; /* the name's labels, as ac_dns_walk_name found them */
 	__u8 pad0[7];
+	__u64 hash;        /* the name pass: the hash so far, */
+	__u32 hash_name;   /* the name's frame offset, */
+	__u32 hash_label;  /* the label hashed next (~0 when done) */
 	__u64 seed;
 	__u32 slot;   /* the table's slot, read once per packet */
 	__u32 chunk;  /* the answer object's chunk */
@@ -407,27 +410,31 @@ static __always_inline int ac_env_dns_copy(struct ac_env *env, __u8 *dst, const 
 
 /* What passes in and out of anycast_dns_find (a BPF function takes five arguments at most). */
 struct ac_dns_find {
-	__u8 start[AC_DNS_MAX_LABELS + 1];
 	__u8 name_len;
+	__u8 pad;
 	__u16 qtype;
 	__u16 entry_flags; /* out */
-	__u16 pad;
+	__u16 pad2;
 };
 
-__u32 anycast_dns_find(struct xdp_md *ctx, __u32 name_off, __u32 nlabels, struct ac_dns_find *find);
+__u32 anycast_dns_find(struct xdp_md *ctx, __u32 nlabels, struct ac_dns_find *find);
+static __always_inline int ac_dns_hash_name(struct ac_env *env, struct ac_dns_scratch *s, __u32 name_off);
 
-/* Hashing and lookup are a BPF function the verifier checks once (docs/dns.md, "XDP"). */
+/* The name pass here, with its loop callback, and the lookup in a BPF function the verifier
+ * checks once (docs/dns.md, "XDP"): apart, each call chain keeps within BPF's 512-byte stack. */
 static __always_inline __u32 ac_env_dns_find(struct ac_env *env, const __u8 *name,
 					     const __u8 starts[AC_DNS_MAX_LABELS + 1], __u32 nlabels, __u32 name_len,
 					     __u16 qtype, __u16 *entry_flags)
 {
-	struct ac_dns_find find;
-	__builtin_memcpy(find.start, starts, sizeof find.start);
-	find.name_len = (__u8)name_len;
-	find.qtype = qtype;
-	find.entry_flags = 0;
-	find.pad = 0;
-	__u32 at = anycast_dns_find(env->ctx, (__u32)(name - (const __u8 *)(long)env->ctx->data), nlabels, &find);
+	struct ac_dns_scratch *s = ac_dns_scratch_get();
+	if (!s || nlabels > AC_DNS_MAX_LABELS)
+		return AC_DNS_BAD_NAME;
+	__builtin_memcpy(s->start, starts, sizeof s->start);
+	s->hash_label = nlabels - 1u;
+	if (ac_dns_hash_name(env, s, (__u32)(name - (const __u8 *)(long)env->ctx->data)))
+		return AC_DNS_BAD_NAME;
+	struct ac_dns_find find = {.name_len = (__u8)name_len, .qtype = qtype};
+	__u32 at = anycast_dns_find(env->ctx, nlabels, &find);
 	*entry_flags = find.entry_flags;
 	return at;
 }
@@ -559,61 +566,70 @@ __attribute__((noinline)) __u8 anycast_dns_plan(struct xdp_md *ctx, __u32 msg_of
 	return ac_dns_plan_bounded(&env, msg, msg + msg_len, end, AC_DNS_UDP_SIZE, 0, plan);
 }
 
-/* The name hashed backwards (dns_hash.h), one byte per BPF loop callback: the callback is
- * verified once, where unrolled loops over labels and bytes cost the verifier ~850k instructions
- * (docs/dns.md, "XDP"). Each label's first byte stores the hash of the suffix it starts. */
+/* The name hashed backwards (dns_hash.h), one label per BPF loop callback: the callback is
+ * verified once, where loops over labels and bytes unrolled in line cost the verifier ~850k
+ * instructions (docs/dns.md, "XDP"). Each label stores the hash of the suffix it starts. */
 struct ac_dns_hash_walk {
 	struct xdp_md *ctx;
-	struct ac_dns_scratch *s;
-	__u64 hash;
-	__u32 name;  /* frame offset of the name */
-	__u32 last;  /* name offset of its last byte before the root */
-	__u32 label; /* the label whose first byte comes next; ~0 after label 0 */
-	__u32 failed;
+	struct ac_dns_scratch *s; /* the walk's state (stack is scarce): hash_*, start, hashes */
 };
 
-static long ac_dns_hash_byte(__u32 j, void *arg)
+static long ac_dns_hash_label(__u32 j, void *arg)
 {
 	struct ac_dns_hash_walk *w = arg;
-	__u32 pos = w->last - j;
-	__u64 at = (__u64)w->name + pos;
-	AC_BPF_PIN(at); /* the register checked is the one added: see AC_BPF_PIN */
-	const __u8 *p = (const __u8 *)(long)w->ctx->data + at;
-	if (at > AC_DNS_MSG_MAX_OFFSET + AC_DNS_HEADER_LEN + AC_DNS_MAX_NAME || p + 1 > (const __u8 *)(long)w->ctx->data_end) {
-		w->failed = 1;
-		return 1;
+	struct ac_dns_scratch *s = w->s;
+	const __u32 k = s->hash_label;
+	if (k >= AC_DNS_MAX_LABELS)
+		goto fail;
+	const __u32 end = s->start[k + 1];
+	__u64 len = end - s->start[k]; /* the length byte included */
+	AC_BPF_PIN(len); /* the register checked is the one compared below: see AC_BPF_PIN */
+	if (len > AC_DNS_MAX_LABEL + 1)
+		goto fail;
+	const __u64 last = (__u64)s->hash_name + end - 1; /* frame offset of the label's last byte */
+	__u64 h = s->hash;
+	for (__u32 b = 0; b <= AC_DNS_MAX_LABEL; b++) {
+		if (b >= len)
+			break;
+		__u64 at = last - b;
+		AC_BPF_PIN(at);
+		const __u8 *p = (const __u8 *)(long)w->ctx->data + at;
+		if (at > AC_DNS_MSG_MAX_OFFSET + AC_DNS_HEADER_LEN + AC_DNS_MAX_NAME ||
+		    p + 1 > (const __u8 *)(long)w->ctx->data_end)
+			goto fail;
+		h = ac_dns_hash_step(h, *p);
 	}
-	w->hash = ac_dns_hash_step(w->hash, *p);
-	__u32 k = w->label;
-	if (k < AC_DNS_MAX_LABELS && pos == w->s->start[k]) {
-		w->s->hashes[k] = w->hash;
-		w->label = k - 1;
-	}
+	s->hash = h;
+	s->hashes[k] = h;
+	s->hash_label = k - 1;
 	return 0;
+fail:
+	s->hash_label = AC_DNS_MAX_LABELS; /* not ~0: the walk did not end */
+	return 1;
 }
 
-__attribute__((noinline)) __u32 anycast_dns_find(struct xdp_md *ctx, __u32 name_off, __u32 nlabels,
-						  struct ac_dns_find *find)
+/* The walk of ac_dns_hash_label over the name at frame offset name_off, labels as s->start says
+ * and from s->hash_label down; 0 when every label was hashed into s->hashes. */
+static __always_inline int ac_dns_hash_name(struct ac_env *env, struct ac_dns_scratch *s, __u32 name_off)
+{
+	__u32 n = s->hash_label + 1u;
+	if (n > AC_DNS_MAX_LABELS)
+		return -1;
+	s->hash = ac_dns_hash_step(s->seed, 0); /* the root */
+	s->hash_name = name_off;
+	s->hashes[n] = s->hash;
+	struct ac_dns_hash_walk w = {.ctx = env->ctx, .s = s};
+	bpf_loop(n, ac_dns_hash_label, &w, 0);
+	return s->hash_label == ~0u ? 0 : -1;
+}
+
+__attribute__((noinline)) __u32 anycast_dns_find(struct xdp_md *ctx, __u32 nlabels, struct ac_dns_find *find)
 {
 	struct ac_env env = {.ctx = ctx};
 	struct ac_dns_scratch *s = ac_dns_scratch_get();
 	__u64 n = nlabels;
 	AC_BPF_PIN(n); /* the register checked is the one used: see AC_BPF_PIN */
-	if (!find || !s || n > AC_DNS_MAX_LABELS || find->name_len < 1)
-		return AC_DNS_BAD_NAME;
-	__builtin_memcpy(s->start, find->start, sizeof s->start);
-	struct ac_dns_hash_walk w = {
-		.ctx = ctx,
-		.s = s,
-		.hash = ac_dns_hash_step(s->seed, 0), /* the root */
-		.name = name_off,
-		.last = find->name_len - 2u,
-		.label = (__u32)n - 1u,
-	};
-	s->hashes[n] = w.hash;
-	if (find->name_len > 1)
-		bpf_loop(find->name_len - 1u, ac_dns_hash_byte, &w, 0);
-	if (w.failed || w.label != ~0u)
+	if (!find || !s || n > AC_DNS_MAX_LABELS)
 		return AC_DNS_BAD_NAME;
 	return ac_dns_lookup(&env, find->qtype, find->name_len, s->start, (__u32)n, s->hashes, &find->entry_flags);
 }

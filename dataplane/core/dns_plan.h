@@ -37,6 +37,7 @@
 #define AC_DNS_F_STREAM 0x2u     /* a TCP message: max_reply alone limits the reply, no UDP size */
 
 #define AC_DNS_NO_ANSWER 0xFFFFFFFFu /* ac_dns_plan.answer_at of a reply without records */
+#define AC_DNS_BAD_NAME 0xFFFFFFFEu  /* the name pass could not read the name (ac_dns_find_answer, XDP's ac_env_dns_find) */
 
 /*
  * What ac_dns_write turns the query into. Meaningful only when ac_dns_plan returned AC_PASS_NONE.

@@ -111,7 +111,7 @@ static __always_inline __u32 ac_dns_walk_name(const __u8 *msg, __u32 len, const 
 /*
  * The name hashed backwards in one pass: hashes[i] is the hash of the suffix starting at label i
  * (hashes[nlabels] the root's). Native only: XDP takes the same steps one byte per BPF loop
- * callback (bpf/anycast_xdp.c, ac_dns_hash_byte), which its verifier checks once. The walk
+ * callback (bpf/anycast_xdp.c, ac_dns_hash_label), which its verifier checks once. The walk
  * proved every byte lies in the message; the one check here is that bound agrees.
  */
 static inline int ac_dns_hash_suffixes(const __u8 *name, const __u8 *bound,
@@ -195,8 +195,6 @@ static __always_inline __u32 ac_dns_lookup(struct ac_env *env, __u16 qtype, __u3
 	*entry_flags = 0;
 	return zone->nxdomain;
 }
-
-#define AC_DNS_BAD_NAME 0xFFFFFFFEu /* ac_dns_find_answer: the name pass failed */
 
 #if !defined(__bpf__)
 /* The name pass and the lookup: the answer object's arena offset, AC_DNS_NO_ANSWER outside our
