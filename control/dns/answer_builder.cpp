@@ -125,11 +125,11 @@ void AnswerBuilder::add(Section section, std::string_view owner, bool owner_is_q
       throw AnswerTooLarge("the answer is larger than a DNS message (65535 bytes)");
     records_[rdlength_at] = static_cast<char>(rdlength >> 8);
     records_[rdlength_at + 1] = static_cast<char>(rdlength & 0xff);
-    (section == Section::answer ? ancount_ : nscount_)++;
+    (section == Section::answer ? ancount_ : section == Section::authority ? nscount_ : arcount_)++;
   }
   if (cuts_.size() == max_list)
     throw AnswerTooLarge("the answer has more than 255 RRsets");
-  cuts_.push_back(Cut{static_cast<std::uint16_t>(records_.size()), ancount_, nscount_});
+  cuts_.push_back(Cut{static_cast<std::uint16_t>(records_.size()), ancount_, nscount_, arcount_});
 }
 
 std::string AnswerBuilder::finish(std::uint8_t rcode, std::uint8_t flags, std::uint8_t outcome) const
@@ -138,6 +138,7 @@ std::string AnswerBuilder::finish(std::uint8_t rcode, std::uint8_t flags, std::u
   h.size = static_cast<__u16>(records_.size());
   h.ancount = ancount_;
   h.nscount = nscount_;
+  h.arcount = arcount_;
   h.rcode = rcode;
   h.flags = flags;
   h.base_qname_len = base_len_;
@@ -153,7 +154,7 @@ std::string AnswerBuilder::finish(std::uint8_t rcode, std::uint8_t flags, std::u
   if (!fixups_.empty()) std::memcpy(p, fixups_.data(), fixups_.size() * sizeof(__u16));
   p += fixups_.size() * sizeof(__u16);
   for (const auto& c : cuts_) {
-    ac_dns_cut cut{c.end, c.ancount, c.nscount, 0};
+    ac_dns_cut cut{c.end, c.ancount, c.nscount, c.arcount};
     std::memcpy(p, &cut, sizeof cut);
     p += sizeof cut;
   }

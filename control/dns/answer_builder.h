@@ -35,7 +35,7 @@ enum class Query {
   suffix,    // the base name is a suffix of the query name (the apex, a zone cut)
 };
 
-enum class Section { answer, authority };
+enum class Section { answer, authority, additional };
 
 // The answer object does not fit the wire format (u16 sizes and counts).
 class AnswerTooLarge : public std::length_error {
@@ -72,10 +72,10 @@ class AnswerBuilder {
   std::string records_;
   std::vector<std::uint16_t> fixups_;
   struct Cut {
-    std::uint16_t end, ancount, nscount;
+    std::uint16_t end, ancount, nscount, arcount;
   };
   std::vector<Cut> cuts_;
-  std::uint16_t ancount_ = 0, nscount_ = 0;
+  std::uint16_t ancount_ = 0, nscount_ = 0, arcount_ = 0;
 };
 
 }  // namespace anycastd::dns

@@ -183,7 +183,8 @@ class ZoneCompiler {
     if (info.cut) {
       AnswerBuilder b(node.owner, Query::suffix);
       b.add(Section::authority, node.owner, false, *node.find(rrtype::NS));
-      entry(name, 0, arena_.place(b.finish(0, 0, AC_DNS_OUT_REFERRAL)), AC_DNS_E_DELEGATION);
+      add_additional(b, *node.find(rrtype::NS));
+      entry(name, 0, arena_.place(b.finish(0, AC_DNS_A_GLUE, AC_DNS_OUT_REFERRAL)), AC_DNS_E_DELEGATION);
       // DS belongs to the parent side of the cut (RFC 4035 3.1.4.1).
       const RRset* ds = node.find(rrtype::DS);
       entry(name, rrtype::DS, ds ? positive(node.owner, Query::exact, *ds) : nodata_);
@@ -202,7 +203,32 @@ class ZoneCompiler {
   {
     AnswerBuilder b(owner, query);
     b.add(Section::answer, owner, true, set);
+    add_additional(b, set);
     return arena_.place(b.finish(0, AC_DNS_A_AA, AC_DNS_OUT_NOERROR));
+  }
+
+  // Knot's additional records: the A and AAAA of each NS, MX and SRV target this zone holds
+  // (glue below a cut included), once per name, in the order the targets come.
+  void add_additional(AnswerBuilder& b, const RRset& set) const
+  {
+    std::size_t skip = set.type == rrtype::MX ? 2 : set.type == rrtype::SRV ? 6 : 0;
+    if (set.type != rrtype::NS && !skip)
+      return;
+    std::vector<WireName> done;
+    for (const auto& rdata : set.rdata) {
+      std::string_view target = std::string_view(rdata).substr(skip);
+      target = target.substr(0, name_length(target));
+      WireName key = lower_name(target);
+      if (std::find(done.begin(), done.end(), key) != done.end())
+        continue;
+      done.push_back(key);
+      auto it = zone_.nodes.find(key);
+      if (it == zone_.nodes.end())
+        continue;
+      for (std::uint16_t type : {rrtype::A, rrtype::AAAA})
+        if (const RRset* address = it->second.find(type))
+          b.add(Section::additional, target, false, *address);
+    }
   }
 
   // data: RRsets follow; nodata, nxdomain: the SOA follows; delegation: the cut's NS follow
@@ -314,7 +340,8 @@ class ZoneCompiler {
       break;
     case End::delegation:
       b.add(Section::authority, end.node->owner, false, *end.node->find(rrtype::NS));
-      entry(name, 0, arena_.place(b.finish(0, AC_DNS_A_AA, AC_DNS_OUT_NOERROR)));
+      add_additional(b, *end.node->find(rrtype::NS));
+      entry(name, 0, arena_.place(b.finish(0, AC_DNS_A_AA | AC_DNS_A_GLUE, AC_DNS_OUT_NOERROR)));
       break;
     case End::outside:
       entry(name, 0, arena_.place(b.finish(0, AC_DNS_A_AA, AC_DNS_OUT_NOERROR)));
@@ -338,6 +365,7 @@ class ZoneCompiler {
         continue;  // the owner's own RRset of that type (CNAME, RRSIG, NSEC) answers
       AnswerBuilder t = chain_builder(node.owner, query, chain);
       t.add(Section::answer, chain.name, false, set);
+      add_additional(t, set);
       entry(name, set.type, arena_.place(t.finish(0, AC_DNS_A_AA, AC_DNS_OUT_NOERROR)));
     }
   }

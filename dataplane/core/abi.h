@@ -183,7 +183,7 @@ struct ac_ntp_state {
  * (dns_hash.h), so the hash of every suffix of a query name falls out of one pass over it.
  */
 #define AC_DNS_TABLE_MAGIC 0x31534e44u /* "DNS1" little-endian */
-#define AC_DNS_TABLE_VERSION 1u
+#define AC_DNS_TABLE_VERSION 2u
 #define AC_DNS_CHUNK 4096u      /* arena unit: a BPF array value; a fast answer object never crosses one */
 #define AC_DNS_MAX_LABELS 16u   /* the fast path walks names of at most this many labels (root excluded) */
 #define AC_DNS_UDP_SIZE 1232u   /* our EDNS UDP payload size (RFC 9715), and the largest UDP reply */
@@ -205,7 +205,8 @@ struct ac_dns_entry {
 	__u16 flags;  /* AC_DNS_E_* */
 };
 
-#define AC_DNS_A_AA 0x1u /* authoritative answer (clear for referrals) */
+#define AC_DNS_A_AA 0x1u   /* authoritative answer (clear for referrals) */
+#define AC_DNS_A_GLUE 0x2u /* the additional records are a referral's glue: a reply without all of them is truncated (RFC 9471) */
 
 /*
  * An answer object: this header, then __u16 fixup[nfixups], then struct ac_dns_cut cut[ncuts],
@@ -220,24 +221,27 @@ struct ac_dns_answer {
 	__u16 size;     /* bytes of records */
 	__u16 ancount;  /* records in the answer section (all of them) */
 	__u16 nscount;  /* records in the authority section */
+	__u16 arcount;  /* records in the additional section: A and AAAA of NS and MX targets, glue */
 	__u8 rcode;     /* 0 NOERROR, 3 NXDOMAIN */
 	__u8 flags;     /* AC_DNS_A_* */
 	__u8 base_qname_len;
 	__u8 nfixups;
 	__u8 ncuts;
 	__u8 outcome;   /* enum ac_dns_outcome when sent whole */
+	__u16 pad;
 };
 
 /*
- * A truncated UDP reply keeps the whole RRsets that fit, in order, and sets TC (as Knot does):
- * cut i says that records [0, end) hold ancount + nscount records ending on an RRset boundary.
+ * A truncated UDP reply keeps the whole RRsets that fit, in order, and sets TC (as Knot does),
+ * unless all it leaves out is additional records that are not glue (RFC 2181 9): cut i says
+ * that records [0, end) hold ancount + nscount + arcount records ending on an RRset boundary.
  * One cut per RRset, in order; the last equals the whole answer.
  */
 struct ac_dns_cut {
 	__u16 end;
 	__u16 ancount;
 	__u16 nscount;
-	__u16 pad;
+	__u16 arcount;
 };
 
 struct ac_dns_zone {

@@ -59,7 +59,7 @@ static __always_inline __u32 ac_dns_write(struct ac_env *env, __u8 *msg, __u8 *e
 	msg[3] = (__u8)((msg[3] & AC_DNS_FLAG_CD) | (plan->rcode & 0x0F));
 	ac_dns_put16(msg + 6, plan->ancount);
 	ac_dns_put16(msg + 8, plan->nscount);
-	ac_dns_put16(msg + 10, plan->edns);
+	ac_dns_put16(msg + 10, (__u16)(plan->arcount + plan->edns));
 
 	__u32 records = plan->records;
 	if (records > AC_DNS_MAX_RECORDS)

@@ -53,6 +53,7 @@ struct ac_dns_plan {
 	__u16 records;     /* bytes of records sent: the whole object's or a cut's */
 	__u16 ancount;
 	__u16 nscount;
+	__u16 arcount;     /* additional records besides our OPT */
 	__u16 edns_flags;  /* our OPT's flags: the query's DO bit (RFC 3225) */
 	__u8 qname_len;    /* wire length of the query name, root byte included */
 	__u8 rcode;        /* the header's 4 bits */
@@ -61,7 +62,7 @@ struct ac_dns_plan {
 	__u8 tc;
 	__u8 edns;         /* the query had an OPT: the reply carries ours */
 	__u8 outcome;      /* enum ac_dns_outcome */
-	__u8 pad;
+	__u8 pad[3];
 };
 
 #endif /* ANYCASTD_CORE_DNS_PLAN_H */

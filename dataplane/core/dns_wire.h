@@ -242,6 +242,7 @@ static __always_inline __u8 ac_dns_plan_answer(struct ac_env *env, __u32 at, __u
 		plan->records = a->size;
 		plan->ancount = a->ancount;
 		plan->nscount = a->nscount;
+		plan->arcount = a->arcount;
 	} else {
 		/* The whole RRsets that fit, in order, and TC (as Knot does; docs/dns.md). */
 		__u32 room = limit - question_end - opt_len; /* limit >= 512 > the largest question + OPT */
@@ -265,6 +266,12 @@ static __always_inline __u8 ac_dns_plan_answer(struct ac_env *env, __u32 at, __u
 			plan->records = cut->end;
 			plan->ancount = cut->ancount;
 			plan->nscount = cut->nscount;
+			plan->arcount = cut->arcount;
+			/* Additional records that are not glue may be left out without TC (RFC 2181 9). */
+			if (cut->ancount == a->ancount && cut->nscount == a->nscount && !(a->flags & AC_DNS_A_GLUE)) {
+				plan->tc = 0;
+				plan->outcome = a->outcome;
+			}
 		}
 	}
 	plan->reply_len = question_end + plan->records + opt_len;
@@ -354,7 +361,8 @@ static __always_inline __u8 ac_dns_plan_bounded(struct ac_env *env, const __u8 *
 
 	plan->qname_len = (__u8)name_len;
 	plan->answer_at = AC_DNS_NO_ANSWER;
-	plan->pad = 0;
+	plan->pad[0] = plan->pad[1] = plan->pad[2] = 0;
+	plan->arcount = 0;
 	plan->records_off = 0;
 	plan->records = 0;
 	plan->ancount = 0;
@@ -408,6 +416,7 @@ static __always_inline void ac_dns_slip(struct ac_dns_plan *plan)
 	plan->records = 0;
 	plan->ancount = 0;
 	plan->nscount = 0;
+	plan->arcount = 0;
 	plan->tc = 1;
 	plan->outcome = AC_DNS_OUT_SLIPPED;
 }

@@ -70,7 +70,7 @@ def query(qname, qtype, qid=0x1234, rd=True, edns=None, do=False, options=(), qc
     return m.to_wire()
 
 
-def reply(q_wire, answer=(), authority=(), rcode=0, aa=True, tc=False, ext_badvers=False):
+def reply(q_wire, answer=(), authority=(), additional=(), rcode=0, aa=True, tc=False, ext_badvers=False):
     """The reply the spec calls for: ID, RD and CD of the query, QR, AA, TC, rcode; the question
     as the query wrote it; our OPT (size 1232, DO copied, version 0, no options) when the query
     had one. dnspython writes the sections; the question is the query's bytes."""
@@ -87,6 +87,8 @@ def reply(q_wire, answer=(), authority=(), rcode=0, aa=True, tc=False, ext_badve
         r.answer.append(rs)
     for rs in authority:
         r.authority.append(rs)
+    for rs in additional:
+        r.additional.append(rs)
     if q.edns >= 0:
         r.use_edns(0, q.ednsflags & dns.flags.DO, UDP_SIZE)
         if ext_badvers:
@@ -151,7 +153,11 @@ answered("a_no_rd", query("www.example.net.", "A", rd=False), "noerror", answer=
 q = query("www.example.net.", "AAAA")
 answered("aaaa", q, "noerror", family=6, answer=[rrset("www.example.net.", 3600, "AAAA", "2001:db8::80")])
 q = query("example.net.", "MX")
-answered("mx", q, "noerror", answer=[rrset("example.net.", 3600, "MX", "10 mail.example.net.")])
+answered("mx", q, "noerror", answer=[rrset("example.net.", 3600, "MX", "10 mail.example.net.")],
+         additional=[rrset("mail.example.net.", 3600, "A", "192.0.2.25")])  # as Knot: the target's address
+q = query("example.net.", "NS", edns=0)
+answered("ns_apex", q, "noerror", answer=[rrset("example.net.", 3600, "NS", "ns1.example.net.")],
+         additional=[rrset("ns1.example.net.", 3600, "A", "192.0.2.53")])
 q = query("txt.example.net.", "TXT")
 answered("txt", q, "noerror", answer=[rrset("txt.example.net.", 3600, "TXT", '"hello" "world"')])
 q = query("chain.example.net.", "A")
@@ -176,9 +182,10 @@ answered("wildcard_longer", q, "noerror",
          answer=[rrset("a-much-longer-name.below.wild.example.net.", 3600, "A", "198.51.100.7")])
 answered("wildcard_nodata", query("host.wild.example.net.", "TXT"), "nodata", authority=[soa()])
 
-# --- referral: below the cut, NS in authority, AA clear, no glue (additional carries only OPT)
+# --- referral: below the cut, NS in authority, AA clear, the glue in additional
 answered("referral", query("host.sub.example.net.", "A"), "referral", aa=False,
-         authority=[rrset("sub.example.net.", 3600, "NS", "ns.sub.example.net.")])
+         authority=[rrset("sub.example.net.", 3600, "NS", "ns.sub.example.net.")],
+         additional=[rrset("ns.sub.example.net.", 3600, "A", "192.0.2.100")])
 
 # --- outside every zone
 answered("refused", query("www.example.org.", "A"), "refused", rcode=5, aa=False)
@@ -209,6 +216,12 @@ answered("wildcard_16_labels", query(W16, "A"), "noerror", answer=[rrset(W16, 36
 # name; the TXT records' moving pointers lie past the cut and must not be written
 answered("truncated_wildcard", query("x.twild.example.net.", "TXT"), "truncated", tc=True,
          answer=[rrset("x.twild.example.net.", 3600, "CNAME", "long.example.net.")])
+
+# --- additional records that do not fit: left out without TC, unless they are a referral's glue
+answered("additional_left_out", query("bigmx.example.net.", "MX"), "noerror",
+         answer=[rrset("bigmx.example.net.", 3600, "MX", "10 many.example.net.")])
+answered("glue_truncated", query("www.bigsub.example.net.", "A"), "truncated", aa=False, tc=True,
+         authority=[rrset("bigsub.example.net.", 3600, "NS", "ns.bigsub.example.net.")])
 
 # --- passed to the slow path, untouched
 WWW = query("www.example.net.", "A")

@@ -52,31 +52,29 @@ def soa(which, ttl):
     return rrset(owner, ttl, rtype, rdata)
 
 
-def reply(qname, qtype, answer=(), authority=()):
+def reply(qname, qtype, answer=(), authority=(), additional=()):
     """The reply body (from offset 12) and the cuts after each RRset."""
     m = dns.message.Message(id=0)
     m.question = [dns.rrset.RRset(dns.name.from_text(qname), dns.rdataclass.IN,
                                   dns.rdatatype.from_text(qtype))]
     question_end = 12 + len(dns.name.from_text(qname).to_wire()) + 4
     cuts = []
-    an = ns = 0
-    for section, sets in (("answer", answer), ("authority", authority)):
+    counts = {"answer": 0, "authority": 0, "additional": 0}
+    for section, sets in (("answer", answer), ("authority", authority), ("additional", additional)):
         for rs in sets:
             getattr(m, section).append(rs)
-            if section == "answer":
-                an += len(rs)
-            else:
-                ns += len(rs)
-            cuts.append(f"{len(m.to_wire(want_shuffle=False)) - question_end}/{an}/{ns}")
+            counts[section] += len(rs)
+            cuts.append(f"{len(m.to_wire(want_shuffle=False)) - question_end}/{counts['answer']}/"
+                        f"{counts['authority']}/{counts['additional']}")
     wire = m.to_wire(want_shuffle=False)  # records in zone file order, as the compiler keeps them
-    return wire[12:].hex(), ",".join(cuts), an, ns
+    return wire[12:].hex(), ",".join(cuts), counts["answer"], counts["authority"]
 
 
 ROWS = []
 
 
-def case(name, lookup, qname, qtype, flags, rcode, aa, outcome, answer=(), authority=()):
-    body, cuts, an, ns = reply(qname, qtype, answer, authority)
+def case(name, lookup, qname, qtype, flags, rcode, aa, outcome, answer=(), authority=(), additional=()):
+    body, cuts, an, ns = reply(qname, qtype, answer, authority, additional)
     ROWS.append([name, lookup, qname, qtype, str(flags), str(rcode), str(aa), outcome, str(an), str(ns),
                  cuts or "-", body])
 
@@ -89,10 +87,13 @@ def node_nodata(qname, qtype, key):
 WWW_A = lambda owner="www.example.net.": rrset(owner, 3600, "A", "192.0.2.80", "192.0.2.81")
 
 case("apex_soa", "key example.net. SOA", "example.net.", "SOA", 0, 0, 1, "noerror", answer=[soa(SOA_NET, 3600)])
+# Additional records as Knot adds them: the A and AAAA of NS and MX targets in the zone.
 case("apex_ns", "key example.net. NS", "example.net.", "NS", 0, 0, 1, "noerror",
-     answer=[rrset("example.net.", 3600, "NS", "ns1.example.net.", "ns2.example.org.")])
+     answer=[rrset("example.net.", 3600, "NS", "ns1.example.net.", "ns2.example.org.")],
+     additional=[rrset("ns1.example.net.", 3600, "A", "192.0.2.53")])
 case("apex_mx", "key example.net. MX", "example.net.", "MX", 0, 0, 1, "noerror",
-     answer=[rrset("example.net.", 3600, "MX", "10 mail.example.net.")])
+     answer=[rrset("example.net.", 3600, "MX", "10 mail.example.net.")],
+     additional=[rrset("mail.example.net.", 600, "A", "192.0.2.25")])
 case("apex_a", "key example.net. A", "example.net.", "A", 0, 0, 1, "noerror",
      answer=[rrset("example.net.", 3600, "A", "192.0.2.1")])
 case("exact_a_ttl", "key mail.example.net. A", "mail.example.net.", "A", 0, 0, 1, "noerror",
@@ -156,21 +157,24 @@ case("nxdomain_com", "nxdomain 1", "nope.example.com.", "A", "-", 3, 1, "nxdomai
 case("second_zone_a", "key ns.example.com. A", "ns.example.com.", "A", 0, 0, 1, "noerror",
      answer=[rrset("ns.example.com.", 60, "A", "203.0.113.53")])
 
-# Delegation: a referral for the cut and every name below it, AA clear.
+# Delegation: a referral for the cut and every name below it, AA clear, the glue in additional.
 REFERRAL = [rrset("sub.example.net.", 3600, "NS", "ns.sub.example.net.", "ns.example.org.")]
+GLUE = [rrset("ns.sub.example.net.", 3600, "A", "192.0.2.100")]
 case("referral_at_cut", "key sub.example.net. 0", "sub.example.net.", "A", E_DELEGATION, 0, 0, "referral",
-     authority=REFERRAL)
+     authority=REFERRAL, additional=GLUE)
 case("referral_below_cut", "key sub.example.net. 0", "deep.below.sub.example.net.", "A", E_DELEGATION, 0, 0,
-     "referral", authority=REFERRAL)
+     "referral", authority=REFERRAL, additional=GLUE)
 case("cut_ds_nodata", "key sub.example.net. DS", "sub.example.net.", "DS", 0, 0, 1, "nodata",
      authority=[soa(SOA_NET, NEG_TTL_NET)])
 
 # A CNAME into a delegation ends in the cut's NS in authority, AA kept (as Knot); the cut's DS is
 # the parent's.
 case("cname_to_cut", "key tocut.example.net. 0", "tocut.example.net.", "A", 0, 0, 1, "noerror",
-     answer=[rrset("tocut.example.net.", 3600, "CNAME", "host.sub.example.net.")], authority=REFERRAL)
+     answer=[rrset("tocut.example.net.", 3600, "CNAME", "host.sub.example.net.")], authority=REFERRAL,
+     additional=GLUE)
 case("cname_to_cut_itself", "key tocut2.example.net. 0", "tocut2.example.net.", "AAAA", 0, 0, 1, "noerror",
-     answer=[rrset("tocut2.example.net.", 3600, "CNAME", "sub.example.net.")], authority=REFERRAL)
+     answer=[rrset("tocut2.example.net.", 3600, "CNAME", "sub.example.net.")], authority=REFERRAL,
+     additional=GLUE)
 case("cname_to_cut_ds", "key tocut2.example.net. DS", "tocut2.example.net.", "DS", 0, 0, 1, "nodata",
      answer=[rrset("tocut2.example.net.", 3600, "CNAME", "sub.example.net.")],
      authority=[soa(SOA_NET, NEG_TTL_NET)])

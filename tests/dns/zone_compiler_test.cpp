@@ -105,7 +105,7 @@ TEST(ZoneCompiler, AnswersMatchIndependentVectors)
     std::string cuts;
     for (unsigned i = 0; i < a->ncuts; i++)
       cuts += (i ? "," : "") + std::to_string(view.cuts[i].end) + "/" + std::to_string(view.cuts[i].ancount) + "/" +
-              std::to_string(view.cuts[i].nscount);
+              std::to_string(view.cuts[i].nscount) + "/" + std::to_string(view.cuts[i].arcount);
     EXPECT_EQ(cuts, v.cuts);
 
     // The reply after the header: the question as the client sent it, then the records moved for
@@ -160,6 +160,7 @@ TEST(ZoneCompiler, ImageInvariants)
     EXPECT_EQ(v.cuts[a->ncuts - 1].end, a->size);
     EXPECT_EQ(v.cuts[a->ncuts - 1].ancount, a->ancount);
     EXPECT_EQ(v.cuts[a->ncuts - 1].nscount, a->nscount);
+    EXPECT_EQ(v.cuts[a->ncuts - 1].arcount, a->arcount);
     for (unsigned f = 0; f < a->nfixups; f++) {
       ASSERT_LT(v.fixups[f] + 1u, a->size);
       EXPECT_EQ(v.records[v.fixups[f]] & 0xC0, 0xC0) << "fixup " << f << " is not a compression pointer";

@@ -6,9 +6,9 @@ anycastd's VIP:
   - knotd's reply must have the case's expected shape (rcode, AA, TC, the types in the answer and
     authority sections): this proves the zone and the expectations, independently of anycastd;
   - anycastd's reply must equal knotd's: rcode (with the extended rcode), the header flags, EDNS
-    present or not and its version, and the answer and authority sections as sets of records
-    (owner, TTL, type, RDATA); the additional section and EDNS options are left out (anycastd
-    does no additional-section processing, docs/dns.md);
+    present or not and its version, and the answer, authority and additional sections as sets of
+    records (owner, TTL, type, RDATA: glue, and the addresses of NS and MX targets); EDNS options
+    are left out;
   - the path the case names must have answered it: for "fast", the fast path's answered.dns and
     the case's outcome counter each moved by one, no dns_* pass counter moved, and the edge
     kernel's UDP InDatagrams stood still; for "slow", answered.dns stood still, the case's pass
@@ -154,6 +154,7 @@ class Reply:
         self.question = data.get("QUESTION_SECTION") or []
         self.answer = [record(r) for r in data.get("ANSWER_SECTION") or []]
         self.authority = [record(r) for r in data.get("AUTHORITY_SECTION") or []]
+        self.additional = [record(r) for r in data.get("ADDITIONAL_SECTION") or []]  # OPT is apart
 
     def types(self, section):
         return sorted(r[2] for r in getattr(self, section))
@@ -215,7 +216,7 @@ def compare(case, fam, a, k):
         problems.append(f"EDNS version {a.edns}, knotd {k.edns}")
     if a.question != k.question:
         problems.append(f"question {a.question}, knotd {k.question}")
-    for section in ("answer", "authority"):
+    for section in ("answer", "authority", "additional"):
         sa, sk = set(getattr(a, section)), set(getattr(k, section))
         if len(sa) != len(getattr(a, section)):
             problems.append(f"{section}: a record repeated")
