@@ -158,7 +158,8 @@ struct {
 	__array(values, struct ac_dns_zones_inner);
 } ac_dns_zones SEC(".maps");
 
-/* A packet's DNS state, off the stack (512 bytes for the whole program, NTP's reply takes 376). */
+/* A packet's DNS state, off the stack (BPF gives a whole call chain 512 bytes); one per CPU,
+ * where one XDP run at a time uses it. */
 struct ac_dns_scratch {
 	__u64 hashes[AC_DNS_MAX_LABELS + 1];
 	__u8 start[AC_DNS_MAX_LABELS + 1]; /* the name's labels, as ac_dns_walk_name found them */
