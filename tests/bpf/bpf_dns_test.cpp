@@ -172,14 +172,17 @@ TEST(BpfDnsTable, ReloadSwitchesTables) {
   }
 }
 
-// Response rate limiting in the real program: with [services.dns.rrl] rate 1 and slip 2, one
-// source gets its answer, then over the limit every query is dropped but every second, answered
-// with TC=1 and no records.
+// Response rate limiting in the real program: with [services.dns.rrl]'s limiter (slip 2, one
+// token), one source gets its answer, then over the limit every query is dropped but every
+// second, answered with TC=1 and no records.
 TEST(BpfDnsRrl, DropsAndSlips) {
   ASSERT_EQ(geteuid(), 0u) << root_message();
   XdpProgram program;
   FastpathTables tables = dns_tables();
   tables.ratelimit[AC_SVC_DNS] = dns_rrl_limiter(DnsRrlConfig{1, 2});
+  // The program's clock is the real one: an hour per token, so that no pause of the machine
+  // between two runs refills the bucket.
+  tables.ratelimit[AC_SVC_DNS].interval_ns = 3600ull * 1'000'000'000;
   program.write_tables(tables);
   program.write_dns_table(dns_test_table().image);
   const DnsRow& row = dns_row_named("a_v4");
