@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <string>
 
@@ -66,6 +67,8 @@ TEST_F(DpdkSupervisorTest, SilentDatapathTimesOutAndIsKilled) {
   pid_t pid = 0;
   ASSERT_TRUE(pidfile >> pid) << "the stand-in never ran";
   EXPECT_NE(kill(pid, 0), 0) << "the silent datapath (pid " << pid << ") is still running";
+  std::remove(binary.c_str());
+  std::remove((binary + ".pid").c_str());
 }
 
 }  // namespace

@@ -95,6 +95,8 @@ class DpdkProcess : public testing::Test {
     }
     std::error_code ec;
     std::filesystem::remove_all("/var/run/dpdk/" + prefix_, ec);
+    // The datapath's log stays for a failed test to be read; a passed one leaves nothing behind.
+    if (!log_.empty() && !HasFailure()) std::filesystem::remove(log_, ec);
   }
 
   std::string edge(const std::string& cmd) { return "ip netns exec " + edge_ + " " + cmd; }
