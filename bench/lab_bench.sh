@@ -6,7 +6,7 @@
 #   sudo bench/lab_bench.sh [--smoke] [BUILD_DIR]         (BUILD_DIR default: ./build)
 #
 # --smoke: a few thousand paced packets per system, checked for correctness only (every request
-# answered, no bad answer); what CTest runs. Without it, the full run: for each system the
+# answered by anycastd's systems, 90 % by a peer server on sockets, no bad answer); what CTest runs. Without it, the full run: for each system the
 # offered load stepped up, then saturation runs interleaved across systems; medians and the
 # loss-free rate in the report. Environment (defaults in brackets):
 #   BENCH_SERVICE   echo, ntp or dns [echo]: the request template and what the receiver accepts
@@ -623,16 +623,22 @@ measure() {
 		"$sys" "$kind" "$rate" "$run" "$(cat "$json")" >>"$OUT/results.jsonl"
 }
 
-# smoke_check SYSTEM: the last run answered every request, correctly.
+# smoke_check SYSTEM: the last run answered correctly: every request for anycastd's own systems;
+# a peer server on sockets (chronyd, knotd, nsd, ...) may lose a few to its socket buffer when
+# the machine is loaded (seen: chronyd 2959 of 3000 beside a sanitizer build), which says
+# nothing of its answers: at least 90 % of them, none bad.
 smoke_check() {
-	local line
+	local line ours=0
 	line=$(tail -n 1 "$OUT/results.jsonl")
-	/usr/bin/python3 - "$1" "$line" <<-'EOF'
+	case $1 in anycastd | dpdk | floor) ours=1 ;; esac
+	/usr/bin/python3 - "$1" "$line" "$ours" <<-'EOF'
 		import json, sys
 		r = json.loads(sys.argv[2])["result"]
+		ours = sys.argv[3] == "1"
 		problems = []
 		if r["sent"] != 3000: problems.append(f"sent {r['sent']}, not 3000")
-		if r["answered"] != r["sent"]: problems.append(f"answered {r['answered']} of {r['sent']}")
+		if r["answered"] < (r["sent"] if ours else 0.9 * r["sent"]):
+		    problems.append(f"answered {r['answered']} of {r['sent']}" + ("" if ours else " (under 90 %)"))
 		if r["bad"]: problems.append(f"{r['bad']} bad answers")
 		if problems:
 		    sys.exit(f"[lab] FAIL: {sys.argv[1]}: " + "; ".join(problems))
@@ -664,7 +670,7 @@ if ((SMOKE)); then
 		"sys_${sys}_stop"
 		smoke_check "$sys"
 	done
-	lab_log "smoke run passed: every system answered every request correctly"
+	lab_log "smoke run passed: every system answered correctly"
 	exit 0
 fi
 
