@@ -4,7 +4,7 @@
 set -euo pipefail
 
 if [[ $EUID -ne 0 ]]; then
-	echo "deps.sh: needs root (apt-get, mount): run it with sudo" >&2
+	echo "deps.sh: needs root (apt-get, mount): run it as root" >&2
 	exit 1
 fi
 
@@ -14,6 +14,8 @@ PACKAGES=(
 	# libFuzzer and the sanitizer runtimes for the clang build (build-asan, docs/robustness.md)
 	libclang-rt-14-dev
 	libbpf-dev bpftool libelf-dev zlib1g-dev
+	# loadgen's AF_XDP engine: libxdp's xsk API (libbpf 1.1 has none)
+	libxdp-dev
 	libspdlog-dev libfmt-dev libtomlplusplus-dev libmnl-dev nlohmann-json3-dev
 	libgtest-dev libgmock-dev libbenchmark-dev
 	libdpdk-dev dpdk-dev
@@ -23,6 +25,8 @@ PACKAGES=(
 	iproute2 iputils-ping ethtool python3 python3-scapy socat tcpdump procps util-linux
 	# benchmark report (bench/lab/report.py: the answered-rate plot)
 	python3-matplotlib
+	# a packet generator the project did not write, to cross-check loadgen (trafgen)
+	netsniff-ng
 	# NTP: the time source and the clients of the NTP lab
 	chrony sntp ntpsec-ntpdate
 	# DNS: the reference servers (knotd, nsd) and the clients (dig, kdig, dnspython; dig +yaml read

@@ -86,17 +86,31 @@ def fmt_rate(v):
     return "—" if v is None else f"{v / 1e3:,.0f} k"
 
 
-def markdown(machine, summary, ratios):
+def engines(runs):
+    """The engines loadgen sent with, as its results name them (engine/xsk mode)."""
+    used = []
+    for r in runs:
+        e = r["result"].get("engine", "live")
+        mode = r["result"].get("xsk_mode")
+        name = f"{e} ({mode})" if mode else e
+        if name not in used:
+            used.append(name)
+    return ", ".join(used)
+
+
+def markdown(machine, summary, ratios, runs, skipped):
     out = []
     out.append(f"Machine: {machine.get('cpu')} ({machine.get('cpus')} CPUs), kernel {machine.get('kernel')}; "
                f"run {machine.get('started')} – {machine.get('finished', '?')}; load average before "
                f"{machine.get('load_before')}, after {machine.get('load_after', '?')}.")
     out.append(f"{machine.get('service', 'echo')}, IPv{machine.get('family')}, {machine.get('frame_len')}-byte frames, {machine.get('vips')} VIPs, "
-               f"{machine.get('threads')} generator threads, {machine.get('queues')} veth queues per side, "
+               f"loadgen engine {engines(runs)}, {machine.get('threads')} generator threads, {machine.get('queues')} veth queues per side, "
                f"{machine.get('duration_s')} s per measurement, {machine.get('repeats')} interleaved saturation runs"
                + (", isolated: the edge's NAPI threads (and the socket server) alone on the last CPU, the generator"
                   " on CPU 0; the system's own CPU is those threads' and its process's." if machine.get("isolated") else
                   "; the system's own CPU is its process's (XDP work is in softirq, counted in the machine's)."))
+    for line in skipped:
+        out.append(f"Not measured here: {line}")
     out.append("")
     out.append("| system | saturation: answered/s, median (runs) | offered/s | ratio to floor (median of per-run) "
                "| loss-free rate | machine CPU ns / answer | system's own CPU ns / answer | bad answers |")
@@ -182,7 +196,12 @@ def main():
     summary, ratios = summarise(runs)
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump({"machine": machine, "summary": summary, "ratios": ratios, "runs": runs}, f, indent=1)
-    md = markdown(machine, summary, ratios)
+    skipped_path = os.path.join(out, "skipped.txt")
+    skipped = []
+    if os.path.exists(skipped_path):
+        with open(skipped_path) as f:
+            skipped = [line.strip() for line in f if line.strip()]
+    md = markdown(machine, summary, ratios, runs, skipped)
     with open(os.path.join(out, "results.md"), "w") as f:
         f.write(md)
     plot(summary, os.path.join(out, "answered.png"), machine.get("service", "echo"))

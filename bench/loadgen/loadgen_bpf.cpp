@@ -88,6 +88,15 @@ void Generator::set_tail_call(int prog_fd) {
     fail("writing the generator plan", errno);
 }
 
+std::string Generator::live_frames_refusal(int ifindex) const {
+  try {
+    send(std::vector<std::uint8_t>(64, 0), ifindex, 0, 1, 1);
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return {};
+}
+
 void Generator::send(const std::vector<std::uint8_t>& frame, int ifindex, std::uint32_t queue, std::uint32_t count,
                      std::uint32_t batch) const {
   xdp_md ctx{};
@@ -97,7 +106,7 @@ void Generator::send(const std::vector<std::uint8_t>& frame, int ifindex, std::u
   LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(),
               .data_size_in = static_cast<__u32>(frame.size()), .ctx_in = &ctx, .ctx_size_in = sizeof ctx,
               .repeat = static_cast<int>(count), .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = batch);
-  if (bpf_prog_test_run_opts(prog_fd(), &opts) != 0) fail("BPF_PROG_TEST_RUN (live frames)", errno);
+  if (bpf_prog_test_run_opts(prog_fd(), &opts) != 0) fail("BPF_PROG_TEST_RUN with live frames (BPF_F_TEST_XDP_LIVE_FRAMES)", errno);
 }
 
 Receiver::Receiver() : skel_(lg_recv::open_and_load()) {

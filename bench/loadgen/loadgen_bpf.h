@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "loadgen_abi.h"
@@ -34,6 +35,11 @@ class Generator {
   std::vector<std::uint64_t> sent() const;  // per CPU, since configure()
   void set_tail_call(int prog_fd);  // frames go to this program instead of out of the interface
   int prog_fd() const;
+
+  // Empty where the kernel runs this program on live frames, else its refusal ("BPF_PROG_TEST_RUN
+  // with live frames: Operation not permitted"). Call it before configure(): the unconfigured
+  // program aborts every frame, so the probe sends nothing.
+  std::string live_frames_refusal(int ifindex) const;
 
   // Runs the program `count` times on `frame` in live-frame mode as if received on `ifindex`
   // (queue `queue`), `batch` (1..256) at a time: every frame it hands on leaves through

@@ -48,7 +48,7 @@ lab_fail() {
 
 lab_require_root() {
 	if [[ $EUID -ne 0 ]]; then
-		echo "[lab] needs root (network namespaces, XDP): run it with sudo" >&2
+		echo "[lab] needs root (network namespaces, XDP): run it as root" >&2
 		exit 1
 	fi
 }
