@@ -12,11 +12,16 @@
 #   BENCH_ENGINE    loadgen's sending engine: auto, live or xsk [auto: live frames where the
 #                   kernel allows them, else AF_XDP]. live where the kernel refuses live frames
 #                   exits 77 (skipped) naming the refusal; results name the engine of each run
+#   BENCH_GENERATORS  who sends: loadgen, trafgen or both ["loadgen"]. trafgen (netsniff-ng's,
+#                   AF_PACKET with an mmap TX ring; IPv4 echo only) is the cross-check by a
+#                   generator the project did not write: the same requests, its answers counted
+#                   by loadgen's receiver (--recv-only); its results are "SYSTEM (trafgen)"
 #   BENCH_SERVICE   echo, ntp or dns [echo]: the request template and what the receiver accepts
 #                   (ntp: 48-byte mode 3 requests, only server replies with the time count; dns:
 #                   www.example.net. A with EDNS, only whole NOERROR answers to it count)
 #   BENCH_SYSTEMS   systems, in the order they alternate ["floor anycastd socket"; ntp:
-#                   "anycastd chronyd"; dns: "anycastd knotd_xdp knotd nsd"]
+#                   "anycastd chronyd"; dns: "anycastd knotd_xdp knotd nsd"]; "drop" (an XDP
+#                   program that drops every request) gives a generator's own ceiling
 #   BENCH_RATES     paced offered loads, packets/s ["50000 100000 200000 400000 800000"]
 #   BENCH_DURATION  seconds per measurement [1]
 #   BENCH_REPEATS   interleaved saturation runs per system [5]
@@ -68,9 +73,10 @@ LOADGEN="$BUILD/bench/loadgen"
 SOCKSERVER="$BUILD/bench/udp_echo_server"
 DPDK_BIN="$BUILD/control/anycastd-dpdk"
 FLOOR_OBJ="$BUILD/bench/xdp_floor.bpf.o"
+DROP_OBJ="$BUILD/bench/xdp_drop.bpf.o"
 PASS_OBJ="$BUILD/tests/lab/lab_xdp_pass.bpf.o"
 REPORT="$SRC/bench/lab/report.py"
-for f in "$ANYCASTD" "$LOADGEN" "$SOCKSERVER" "$FLOOR_OBJ" "$PASS_OBJ"; do
+for f in "$ANYCASTD" "$LOADGEN" "$SOCKSERVER" "$FLOOR_OBJ" "$DROP_OBJ" "$PASS_OBJ"; do
 	[[ -e $f ]] || lab_fail "missing $f: build first (cmake --build $BUILD -j2)"
 done
 
@@ -89,6 +95,18 @@ QUEUES=${BENCH_QUEUES:-$([[ $SERVICE == dns ]] && echo 1 || echo 2)}
 THREADS=${BENCH_THREADS:-$QUEUES}
 ENGINE=${BENCH_ENGINE:-auto}
 case $ENGINE in auto | live | xsk) ;; *) lab_fail "BENCH_ENGINE must be auto, live or xsk, not '$ENGINE'" ;; esac
+GENERATORS=(${BENCH_GENERATORS:-loadgen})
+for gen in "${GENERATORS[@]}"; do
+	case $gen in
+	loadgen) ;;
+	trafgen)
+		[[ $SERVICE == echo && ${BENCH_FAMILY:-4} == 4 ]] ||
+			lab_fail "the trafgen cross-check sends IPv4 echo requests (BENCH_SERVICE=echo, BENCH_FAMILY=4)"
+		command -v trafgen >/dev/null || lab_fail "trafgen is missing (scripts/deps.sh installs netsniff-ng)"
+		;;
+	*) lab_fail "BENCH_GENERATORS takes loadgen and trafgen, not '$gen'" ;;
+	esac
+done
 FAMILY=${BENCH_FAMILY:-4}
 if [[ $SERVICE == ntp ]]; then
 	SIZE=${BENCH_SIZE:-$((FAMILY == 4 ? 90 : 110))}
@@ -321,6 +339,15 @@ sys_floor_start() {
 }
 sys_floor_stop() { edge_xdp off; }
 sys_floor_pid() { edge_pids ""; }
+
+# The drop program: nothing answers, the edge costs the least; what a generator sends into it
+# is its own ceiling.
+sys_drop_start() {
+	edge_xdp obj "$DROP_OBJ" sec xdp
+	edge_isolate
+}
+sys_drop_stop() { edge_xdp off; }
+sys_drop_pid() { edge_pids ""; }
 
 # anycastd started with a config, as the labs do; it attaches its own program.
 sys_anycastd_start() {
@@ -655,6 +682,86 @@ measure() {
 		"$sys" "$kind" "$rate" "$run" "$(cat "$json")" >>"$OUT/results.jsonl"
 }
 
+# --- trafgen: the cross-check by a generator the project did not write ----------------------
+# loadgen's echo requests written in trafgen's own language, apart from loadgen's template code:
+# the same MACs, sources (the last byte over 1..200), VIPs, source ports 10000-10999 and frame
+# size; trafgen sums the checksums.
+trafgen_config() {
+	cat <<-EOF
+		{
+		  eth(da=$EDGE_MAC, sa=$CLIENT_MAC, type=0x0800),
+		  ipv4(saddr=$SRC_FIRST, saddr[3]=dinc(1, 200), daddr=$VIP_FIRST, daddr[3]=dinc(1, $NVIPS), ttl=64),
+		  udp(sport=dinc(10000, 10999), dport=$PORT),
+		  fill('a', $((SIZE - 42)))
+		}
+	EOF
+}
+
+# measure_trafgen SYSTEM KIND RATE RUN [COUNT THREADS]: trafgen sends (paced at RATE unless 0,
+# COUNT frames or DURATION seconds, THREADS processes) while loadgen's receiver counts the
+# answers; appends a line for "SYSTEM (trafgen)" to results.jsonl. trafgen runs with
+# --no-sock-mem and -Q (it would raise the host's socket memory sysctls and move IRQ
+# affinities), and under a read-only /proc/sys of its own all the same.
+measure_trafgen() {
+	local sys=$1 kind=$2 rate=$3 run=$4 count=${5:-0} threads=${6:-$THREADS}
+	local json="$LAB_TMP/run.json" args=() t0 t1 rc=0 recv_pid deadline
+	# Paced by the gap between frames of each process: trafgen 0.6.8's --rate does not pace on a
+	# network device (seen here: 3000 frames "at 5000pps" left in 50 ms).
+	[[ $rate != 0 ]] && args+=(--gap "$((threads * 1000000000 / rate))ns")
+	[[ $count != 0 ]] && args+=(--num "$count")
+	trafgen_config >"$LAB_TMP/trafgen.cfg"
+	: >"$LAB_TMP/recv.err"
+	ip netns exec "$LAB_CLIENT" "$LOADGEN" --recv-only --dev "$LAB_CLIENT_IF" --dst-mac "$EDGE_MAC" --service echo \
+		--port "$PORT" --size "$SIZE" --sport 10000 --sport-count 1000 --duration "$((DURATION + 2))" \
+		--json "$json" >"$LAB_TMP/recv.txt" 2>"$LAB_TMP/recv.err" &
+	recv_pid=$!
+	LAB_PIDS+=("$recv_pid")
+	deadline=$((SECONDS + 10))
+	until grep -q "counting answers" "$LAB_TMP/recv.err"; do
+		kill -0 "$recv_pid" 2>/dev/null || lab_fail "loadgen's receiver exited: $(cat "$LAB_TMP/recv.err")"
+		((SECONDS < deadline)) || lab_fail "loadgen's receiver not ready within 10 s"
+		sleep 0.05
+	done
+	t0=$(date +%s.%N)
+	lab_client unshare --mount --propagation private sh -c \
+		'mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys && exec "$@"' trafgen \
+		timeout -s INT "$DURATION" trafgen --no-sock-mem -Q -C -o "$LAB_CLIENT_IF" -i "$LAB_TMP/trafgen.cfg" \
+		-P "$threads" "${args[@]}" >"$LAB_TMP/trafgen.out" 2>&1 || rc=$?
+	t1=$(date +%s.%N)
+	((rc == 0 || rc == 124)) || lab_fail "trafgen failed against $sys ($rc): $(cat "$LAB_TMP/trafgen.out")"
+	kill -INT "$recv_pid" # its window ends; it waits its settle time for answers in flight
+	wait "$recv_pid" || lab_fail "loadgen's receiver failed: $(cat "$LAB_TMP/recv.err" "$LAB_TMP/recv.txt")"
+	/usr/bin/python3 - "$json" "$LAB_TMP/trafgen.out" "$t0" "$t1" <<-'EOF' >"$LAB_TMP/run.tg.json"
+		import json, re, sys
+		r = json.load(open(sys.argv[1]))
+		out = open(sys.argv[2]).read()
+		m = re.findall(r"(\d+) packets outgoing", out)
+		if not m:
+		    sys.exit("trafgen printed no 'packets outgoing': " + out)
+		sent, seconds = int(m[-1]), float(sys.argv[4]) - float(sys.argv[3])
+		r.update(engine="trafgen", xsk_mode="", sent=sent, seconds=seconds, offered_pps=sent / seconds,
+		         answered_pps=r["answered"] / seconds, loss=1 - r["answered"] / sent if sent else 0)
+		print(json.dumps(r))
+	EOF
+	lab_log "$sys (trafgen) $kind rate=$rate run=$run: $(/usr/bin/python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+print(" ".join(f"{k}={r[k]:.0f}" if isinstance(r[k], float) else f"{k}={r[k]}" for k in ("sent", "answered", "offered_pps", "answered_pps", "bad")))' "$LAB_TMP/run.tg.json")"
+	printf '{"system": "%s (trafgen)", "kind": "%s", "target_pps": %s, "run": %s, "result": %s}\n' \
+		"$sys" "$kind" "$rate" "$run" "$(cat "$LAB_TMP/run.tg.json")" >>"$OUT/results.jsonl"
+}
+
+# generate GEN SYSTEM KIND RATE RUN [COUNT THREADS]: one measurement by either generator.
+generate() {
+	local gen=$1 sys=$2 kind=$3 rate=$4 run=$5 count=${6:-0} threads=${7:-$THREADS}
+	if [[ $gen == trafgen ]]; then
+		measure_trafgen "$sys" "$kind" "$rate" "$run" "$count" "$threads"
+	elif ((count)); then
+		measure "$sys" "$kind" "$rate" "$run" --count "$count" --threads "$threads"
+	else
+		measure "$sys" "$kind" "$rate" "$run"
+	fi
+}
+
 # smoke_check SYSTEM: the last run answered correctly: every request for anycastd's own systems;
 # a peer server on sockets (chronyd, knotd, nsd, ...) may lose a few to its socket buffer when
 # the machine is loaded (seen: chronyd 2959 of 3000 beside a sanitizer build), which says
@@ -662,14 +769,16 @@ measure() {
 smoke_check() {
 	local line ours=0
 	line=$(tail -n 1 "$OUT/results.jsonl")
-	case $1 in anycastd | dpdk | floor) ours=1 ;; esac
+	case ${1% (trafgen)} in anycastd | dpdk | floor) ours=1 ;; drop) ours=2 ;; esac
 	/usr/bin/python3 - "$1" "$line" "$ours" <<-'EOF'
 		import json, sys
 		r = json.loads(sys.argv[2])["result"]
 		ours = sys.argv[3] == "1"
 		problems = []
 		if r["sent"] != 3000: problems.append(f"sent {r['sent']}, not 3000")
-		if r["answered"] < (r["sent"] if ours else 0.9 * r["sent"]):
+		if sys.argv[3] == "2":  # the drop program answers nothing
+		    if r["answered"]: problems.append(f"{r['answered']} answers from a program that drops")
+		elif r["answered"] < (r["sent"] if ours else 0.9 * r["sent"]):
 		    problems.append(f"answered {r['answered']} of {r['sent']}" + ("" if ours else " (under 90 %)"))
 		if r["bad"]: problems.append(f"{r['bad']} bad answers")
 		if problems:
@@ -712,10 +821,12 @@ if ((SMOKE)); then
 	for sys in "${SYSTEMS[@]}"; do
 		start_system "$sys"
 		[[ -z $SKIP_REASON ]] || continue
-		measure "$sys" smoke "${RATES[0]}" 0 --count "$SMOKE_COUNT" --threads 1
+		for gen in "${GENERATORS[@]}"; do
+			generate "$gen" "$sys" smoke "${RATES[0]}" 0 "$SMOKE_COUNT" 1
+			smoke_check "$sys$([[ $gen == trafgen ]] && echo " (trafgen)")"
+		done
 		ntp_clients "$sys"
 		"sys_${sys}_stop"
-		smoke_check "$sys"
 	done
 	lab_log "smoke run passed: every system that runs here answered correctly"
 	exit 0
@@ -725,7 +836,9 @@ fi
 for sys in "${SYSTEMS[@]}"; do
 	start_system "$sys"
 	[[ -z $SKIP_REASON ]] || continue
-	for rate in "${RATES[@]}"; do measure "$sys" step "$rate" 0; done
+	for gen in "${GENERATORS[@]}"; do
+		for rate in "${RATES[@]}"; do generate "$gen" "$sys" step "$rate" 0; done
+	done
 	ntp_clients "$sys"
 	"sys_${sys}_stop"
 done
@@ -733,7 +846,7 @@ for run in $(seq 1 "$REPEATS"); do
 	for sys in "${SYSTEMS[@]}"; do
 		start_system "$sys"
 		[[ -z $SKIP_REASON ]] || continue
-		measure "$sys" saturation 0 "$run"
+		for gen in "${GENERATORS[@]}"; do generate "$gen" "$sys" saturation 0 "$run"; done
 		"sys_${sys}_stop"
 	done
 done

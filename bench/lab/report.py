@@ -45,15 +45,18 @@ def summarise(runs):
             "loss_free_pps": max(clean) if clean else None,
         }
     ratios = {}
-    if "floor" in summary:
+    # Each system against the floor measured by the same generator ("anycastd (trafgen)" against
+    # "floor (trafgen)"); the drop program answers nothing and has no ratio.
+    for s in summary:
+        suffix = s[s.find(" ("):] if " (" in s else ""
+        floor = "floor" + suffix
+        if s == floor or floor not in summary or s.startswith("drop"):
+            continue
         floor_runs = {r["run"]: r["result"]["answered_pps"] for r in runs
-                      if r["system"] == "floor" and r["kind"] == "saturation"}
-        for s in summary:
-            if s == "floor":
-                continue
-            paired = [r["result"]["answered_pps"] / floor_runs[r["run"]] for r in runs
-                      if r["system"] == s and r["kind"] == "saturation" and floor_runs.get(r["run"])]
-            ratios[f"{s}/floor"] = {"per_run": paired, "median": median(paired)}
+                      if r["system"] == floor and r["kind"] == "saturation"}
+        paired = [r["result"]["answered_pps"] / floor_runs[r["run"]] for r in runs
+                  if r["system"] == s and r["kind"] == "saturation" and floor_runs.get(r["run"])]
+        ratios[f"{s}/floor"] = {"per_run": paired, "median": median(paired)}
     if "anycastd" in summary and "socket" in summary:
         best_socket = max(summary["socket"]["saturation_answered_pps"] +
                           [st["answered_pps"] for st in summary["socket"]["steps"]], default=0)
@@ -120,7 +123,7 @@ def markdown(machine, summary, ratios, runs, skipped):
         ratio = ratios.get(f"{s}/floor", {}).get("median")
         out.append(f"| {s} | **{fmt_rate(v['saturation_median_pps'])}** ({runs}) | "
                    f"{fmt_rate(v['saturation_offered_median_pps'])} | "
-                   f"{'1.00x' if s == 'floor' else ('—' if ratio is None else f'{ratio:.2f}x')} | "
+                   f"{'1.00x' if s.startswith('floor') else ('—' if ratio is None else f'{ratio:.2f}x')} | "
                    f"{fmt_rate(v['loss_free_pps'])} | "
                    f"{v['machine_cpu_ns_per_answer'] or 0:,.0f} | {v['server_cpu_ns_per_answer'] or 0:,.0f} | "
                    f"{v['bad_answers']} |")

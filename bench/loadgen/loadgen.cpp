@@ -10,6 +10,7 @@
 #include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -74,7 +75,8 @@ Receiving and reporting:
   --no-recv          send only; otherwise the receiver takes the place of IF's XDP program
                      for the run, and the program that was there is put back at the end
   --recv-only        send nothing: count the answers to another generator's requests (the
-                     same template options describe them) for --duration seconds
+                     same template options describe them) for --duration seconds, or until
+                     SIGINT or SIGTERM, then report as usual
   --settle MS        wait for answers in flight after the last frame (default 200)
   --accept-no-checksum  count IPv4 answers without a UDP checksum (zero) as good when the rest
                      is (Knot's XDP mode sends them); by default they are bad
@@ -85,6 +87,9 @@ Receiving and reporting:
 Exit status: 0 done; 1 an error (named); 2 a usage error; 3 the TX ring stopped completing
 (xsk: the frames the kernel never took are counted as stuck, the figures are partial).
 )";
+
+volatile sig_atomic_t g_stop = 0;  // --recv-only: SIGINT or SIGTERM ends the window early
+void on_stop(int) { g_stop = 1; }
 
 [[noreturn]] void usage_error(const std::string& why) {
   std::fprintf(stderr, "loadgen: %s\n(loadgen --help for the options)\n", why.c_str());
@@ -332,7 +337,13 @@ int main(int argc, char** argv) try {
     recv->configure(rc);
     recv->attach(ifindex);
     // Another generator waits for this line before it sends.
-    if (!o.send) std::fprintf(stderr, "loadgen: counting answers on %s for %g s\n", o.dev.c_str(), o.duration);
+    if (!o.send) {
+      struct sigaction sa {};
+      sa.sa_handler = on_stop;
+      sigaction(SIGINT, &sa, nullptr);
+      sigaction(SIGTERM, &sa, nullptr);
+      std::fprintf(stderr, "loadgen: counting answers on %s for %g s\n", o.dev.c_str(), o.duration);
+    }
   }
 
   std::vector<std::string> errors(static_cast<std::size_t>(o.threads));
@@ -371,7 +382,7 @@ int main(int argc, char** argv) try {
     });
   }
   for (auto& th : threads) th.join();
-  if (!o.send) std::this_thread::sleep_until(deadline);
+  while (!o.send && !g_stop && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   const double self1 = self_cpu();
   std::this_thread::sleep_for(std::chrono::milliseconds(o.settle_ms));
