@@ -157,7 +157,7 @@ XskRun XskSender::run(const Template& t, std::uint64_t first, std::uint64_t coun
   bool up = true;
   while (up && Clock::now() < deadline && (!count || queued < count)) {
     reclaim(r);
-    std::uint32_t want = std::min<std::uint64_t>({batch, free_.size(), count ? count - queued : batch});
+    auto want = static_cast<std::uint32_t>(std::min<std::uint64_t>({batch, free_.size(), count ? count - queued : batch}));
     if (interval_ns) {
       const std::uint64_t now = now_ns();
       std::uint32_t due = 0;
