@@ -3,9 +3,11 @@
 # docs/dpdk.md quote them: xdp_cost and core_bench (per-packet cost next to the floor), xdp_ntp_cost
 # (NTP next to echo), dns_bench (DNS next to echo, and against the zone's size), xdp_growth (how
 # the cost grows with VIPs, frame size, VLAN tags, family) and lab_bench.sh (answered rate over
-# veth against the floor, a socket server and the DPDK datapath; NTP against chronyd; DNS against
-# knotd, knotd's XDP mode and nsd).
-# Needs root (BPF programs, namespaces). Environment:
+# veth against the floor, a socket server and the DPDK datapath, with the generators' own ceiling
+# (the drop system) and trafgen's cross-check beside loadgen; NTP against chronyd; DNS against
+# knotd, knotd's XDP mode and nsd). loadgen sends with BENCH_ENGINE (default auto: live frames
+# where the kernel allows them, else AF_XDP); every result names its engine.
+# Run it as root (BPF programs, namespaces). Environment:
 #   BUILD_DIR  build tree (default: <source>/build-bench)
 #   BENCH_CPU  CPU to pin the per-packet benchmarks to (default 1: on a 2-vCPU VM, away from
 #              CPU 0's interrupts)
@@ -19,7 +21,7 @@ cpu=${BENCH_CPU:-1}
 only=${ONLY:-all}
 
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-make -C "$build" -j2 core_bench dns_bench xdp_cost xdp_ntp_cost xdp_growth loadgen udp_echo_server anycastd anycastd-dpdk lab_xdp_pass >/dev/null
+make -C "$build" -j2 core_bench dns_bench xdp_cost xdp_ntp_cost xdp_growth loadgen udp_echo_server anycastd anycastd-dpdk lab_xdp_pass xdp_drop >/dev/null
 
 if [ "$only" = all ] || [ "$only" = cost ]; then
   # The programs are interleaved inside xdp_cost; the medians are what docs/benchmarks.md quotes.
@@ -45,7 +47,8 @@ if [ "$only" = all ] || [ "$only" = growth ]; then
   echo
 fi
 if [ "$only" = all ] || [ "$only" = lab ]; then
-  "$src/bench/lab_bench.sh" "$build"
+  BENCH_SYSTEMS="${BENCH_SYSTEMS:-drop floor anycastd socket}" BENCH_GENERATORS="${BENCH_GENERATORS:-loadgen trafgen}" \
+    "$src/bench/lab_bench.sh" "$build"
   echo
   # The DPDK datapath against XDP on the same lab and load: one queue, the one worker it has here.
   BENCH_SYSTEMS="anycastd dpdk" BENCH_QUEUES=1 BENCH_OUT="$build/lab_bench_dpdk" "$src/bench/lab_bench.sh" "$build"

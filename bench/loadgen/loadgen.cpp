@@ -240,7 +240,7 @@ unsigned queue_count(const std::string& dev) {
 // The engine a run sends with, chosen and set up before anything is attached: its failures are
 // clear errors that leave the interface as it was.
 struct Engine {
-  std::string name;                                // "live" or "xsk"
+  std::string name;                                // "live", "xsk", or "none" (--recv-only)
   std::unique_ptr<lg::Generator> live;             // live: the program run on live frames
   std::vector<std::unique_ptr<lg::XskSender>> xsk;  // xsk: a socket per sending thread (its queue)
 };
