@@ -126,6 +126,7 @@ struct CheckConfig {
   std::string command;            // exec: run by /bin/sh -c, exit 0 = healthy
   Millis max_error{50};           // clock: the largest error bound that passes
   Millis timeout{1000};           // every kind: a check that takes longer has failed
+  bool operator==(const CheckConfig&) const = default;
 };
 
 // [health]: the timing of every group's state machine, the checks every group runs, and the
@@ -144,10 +145,13 @@ struct RouteConfig {
   bool graceful_shutdown = false;
   BirdSignalConfig bird;      // socket, protocol(s), gshut protocol(s)
   ExabgpSignalConfig exabgp;  // pipe, next hops, communities
+  bool operator==(const RouteConfig&) const = default;
 };
 
 // One group: VIPs, the services they carry, their checks and their route signal. The flat form
-// ([anycast] + [health] + [route]) is one group named "default" with every service.
+// ([anycast] + [health] + [route]) is one group named "default" with every service. A reload
+// keeps a running group only when its new settings compare equal, every field of them (the
+// comparison is the compiler's, so a field added later cannot be forgotten in it).
 struct GroupConfig {
   std::string name;
   std::vector<Prefix> addresses;
@@ -156,6 +160,7 @@ struct GroupConfig {
   RouteConfig route;                 // [route] with the group's overrides applied
   GroupTiming timing;                // [health] timing with the group's route.drain_ms
   std::string disable_file;          // optional: a maintenance file for this group alone
+  bool operator==(const GroupConfig&) const = default;
 };
 
 // [control]: anycastctl's unix socket (mode 0600).

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "daemon.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
@@ -44,6 +45,21 @@ constexpr Millis kHousekeeping{100};
 // `anycastctl restart` hands the groups drained by anycastctl to the new image in this variable
 // (names, or "all", comma-separated): an operator's drain lasts until undrain, not until a restart.
 constexpr const char* kDrainedEnv = "ANYCASTD_DRAINED";
+// ... and the control socket's listening descriptor in this one (a number), as systemd's socket
+// activation hands one over: clients connecting during the exec wait in its backlog, none is refused.
+constexpr const char* kControlFdEnv = "ANYCASTD_CONTROL_FD";
+
+// The descriptor named by kControlFdEnv, made close-on-exec at once so that no child (an exec
+// check, anycastd-dpdk) inherits it; empty (and a warning) when it is not an open descriptor.
+posix_io::UniqueFd take_handed_fd(const char* text) {
+  char* end = nullptr;
+  const long fd = std::strtol(text, &end, 10);
+  if (end == text || *end || fd < 3 || fd > 65535 || ::fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC) < 0) {
+    spdlog::warn("{}={}: not an open descriptor; binding the control socket anew", kControlFdEnv, text);
+    return {};
+  }
+  return posix_io::UniqueFd(static_cast<int>(fd));
+}
 
 class EventFd {
  public:
@@ -135,8 +151,6 @@ std::shared_ptr<const ac_dns_table> dns_table_of(const DnsImage& image) {
   return {image, reinterpret_cast<const ac_dns_table*>(image->data())};
 }
 
-bool same_group(const GroupConfig& a, const GroupConfig& b);
-
 class Daemon {
  public:
   Daemon(Config config, DaemonOptions options) : config_(std::move(config)), options_(std::move(options)) {}
@@ -181,6 +195,7 @@ class Daemon {
   DnsTableLoader dns_;
   std::optional<DnsSlowPath> dns_slow_path_;                 // what dns_server_ serves
   std::unique_ptr<dns_server::DnsServerThread> dns_server_;  // with slow_path = true
+  posix_io::UniqueFd handed_control_;  // restart in place: the previous image's listener
   std::optional<ctl::ControlServer> control_;
   std::optional<metrics::MetricsServer> metrics_;
   // Declared after what they use, so they go first: a group withdraws before the fast path goes.
@@ -199,26 +214,6 @@ class Daemon {
   Clock::time_point next_stats_{};
   ac_stats last_logged_{};
 };
-
-bool same_group(const GroupConfig& a, const GroupConfig& b) {
-  auto checks_equal = [](const std::vector<CheckConfig>& x, const std::vector<CheckConfig>& y) {
-    if (x.size() != y.size()) return false;
-    for (std::size_t i = 0; i < x.size(); ++i)
-      if (x[i].kind != y[i].kind || x[i].port != y[i].port || x[i].address != y[i].address ||
-          x[i].command != y[i].command || x[i].timeout != y[i].timeout)
-        return false;
-    return true;
-  };
-  const RouteConfig &r = a.route, &s = b.route;
-  return a.addresses == b.addresses && a.services == b.services && checks_equal(a.checks, b.checks) &&
-         a.disable_file == b.disable_file && r.signal == s.signal && r.drain == s.drain &&
-         r.graceful_shutdown == s.graceful_shutdown && r.bird.socket == s.bird.socket &&
-         r.bird.protocols == s.bird.protocols && r.bird.gshut_protocols == s.bird.gshut_protocols &&
-         r.exabgp.pipe == s.exabgp.pipe && r.exabgp.next_hop4 == s.exabgp.next_hop4 &&
-         r.exabgp.next_hop6 == s.exabgp.next_hop6 && r.exabgp.communities == s.exabgp.communities &&
-         a.timing.rise == b.timing.rise && a.timing.fall == b.timing.fall && a.timing.interval == b.timing.interval &&
-         a.timing.fast_interval == b.timing.fast_interval && a.timing.hold_down == b.timing.hold_down;
-}
 
 GroupEnvironment Daemon::environment() {
   GroupEnvironment env;
@@ -292,6 +287,8 @@ void Daemon::start() {
     if (!list.empty()) spdlog::info("drained by anycastctl before the restart, still drained: {}", list);
   }
   unsetenv(kDrainedEnv);
+  if (const char* fd = std::getenv(kControlFdEnv); fd && options_.adopt) handed_control_ = take_handed_fd(fd);
+  unsetenv(kControlFdEnv);
   loopback_ = find_interface(config_.anycast.loopback);
   loopback_lock_.emplace("loopback", loopback_.name);
   wake_.emplace();
@@ -326,7 +323,8 @@ void Daemon::start() {
   sync_tables();
   datapath_->activate();
 
-  control_.emplace(config_.control.socket, [this](const ctl::Request& r) { return handle(r); });
+  control_.emplace(config_.control.socket, [this](const ctl::Request& r) { return handle(r); },
+                   ctl::ControlServerOptions{}, std::move(handed_control_));
   if (!config_.metrics.listen.empty())
     metrics_.emplace(config_.metrics.listen, [this] { return metrics::render_metrics(snapshot()); });
 }
@@ -449,7 +447,7 @@ std::string Daemon::reload() {
   std::vector<std::unique_ptr<Group>> kept;
   for (auto& g : groups_) {
     auto it = std::find_if(next.groups.begin(), next.groups.end(), [&](const GroupConfig& n) { return n.name == g->name(); });
-    if (it != next.groups.end() && same_group(g->config(), *it)) {
+    if (it != next.groups.end() && g->config() == *it) {
       kept.push_back(std::move(g));
       continue;
     }
@@ -569,6 +567,9 @@ void Daemon::restart() {
   spdlog::info("restarting in place: the fast path, aliases and routes stay as they are");
   for (const auto* list : {&groups_, &retiring_})
     for (const auto& g : *list) g->finish_checks();
+  // The clients already accepted get their replies from this image (the restart's own among
+  // them); the ones still connecting wait in the listener's backlog for the next.
+  control_->finish(std::chrono::steady_clock::now() + std::chrono::seconds(1));
   datapath_->prepare_exec();
   spdlog::default_logger()->flush();
   std::vector<std::string> args = options_.argv;
@@ -576,18 +577,28 @@ void Daemon::restart() {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  // The environment as it is, plus the drained groups (built here, not with setenv: the check
-  // workers may be starting exec checks, which read the environment, at this very moment).
+  // The environment as it is, plus the drained groups and the control socket's listener (built
+  // here, not with setenv: the check workers may be starting exec checks, which read the
+  // environment, at this very moment).
   std::string drained = std::string(kDrainedEnv) + "=";
   for (const std::string& name : drained_) drained += (drained.back() == '=' ? "" : ",") + name;
+  const int listener = control_->listener_fd();
+  std::string control_fd = std::string(kControlFdEnv) + "=" + std::to_string(listener);
   std::vector<char*> envp;
-  std::string prefix = std::string(kDrainedEnv) + "=";
+  auto ours = [](const char* e) {
+    for (const char* name : {kDrainedEnv, kControlFdEnv})
+      if (std::strncmp(e, name, std::strlen(name)) == 0 && e[std::strlen(name)] == '=') return true;
+    return false;
+  };
   for (char** e = environ; *e; ++e)
-    if (std::strncmp(*e, prefix.c_str(), prefix.size()) != 0) envp.push_back(*e);
+    if (!ours(*e)) envp.push_back(*e);
   envp.push_back(drained.data());
+  // Without its close-on-exec flag the listener lives on in the next image; if clearing it fails,
+  // the next image binds the path anew (and clients may be refused for a moment).
+  if (::fcntl(listener, F_SETFD, 0) == 0) envp.push_back(control_fd.data());
   envp.push_back(nullptr);
-  // No destructor runs across exec: nothing is withdrawn, removed or detached. Every fd we hold
-  // is close-on-exec, so the successor re-creates its locks and sockets.
+  // No destructor runs across exec: nothing is withdrawn, removed or detached. Every other fd we
+  // hold is close-on-exec, so the successor re-creates its locks and sockets.
   execve("/proc/self/exe", argv.data(), envp.data());
   spdlog::critical("restart: exec failed: {}; stopping", std::strerror(errno));
   std::_Exit(1);  // the routes and answers stay; a supervisor's restart re-adopts them

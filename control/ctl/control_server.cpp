@@ -101,16 +101,25 @@ void clear_stale_socket(const std::string& path, const sockaddr_un& addr) {
   spdlog::info("control socket {}: removed a stale socket left by an earlier anycastd", path);
 }
 
+// The path a listening unix stream socket is bound to; "" for anything else.
+std::string listening_path(int fd) {
+  int listening = 0;
+  socklen_t len = sizeof listening;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 || !listening) return "";
+  sockaddr_un addr{};
+  len = sizeof addr;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) < 0 || addr.sun_family != AF_UNIX) return "";
+  return std::string(addr.sun_path, strnlen(addr.sun_path, sizeof addr.sun_path));
+}
+
 bool permitted(const Peer& peer) { return peer.has_credentials && (peer.uid == 0 || peer.uid == ::geteuid()); }
 
 }  // namespace
 
-ControlServer::ControlServer(std::string path, Handler handler, ControlServerOptions options)
-    : path_(std::move(path)), handler_(std::move(handler)), options_(options) {
+UniqueFd ControlServer::bind_listener() {
   const sockaddr_un addr = address_of(path_);
   const std::string dir = parent_of(path_);
   make_parents(path_, dir);
-
   UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!listener) throw failure(path_, "socket", errno);
   // bind() creates the file with the socket inode's mode less the umask: set the mode first, so
@@ -136,6 +145,36 @@ ControlServer::ControlServer(std::string path, Handler handler, ControlServerOpt
       ::unlink(path_.c_str());
       throw failure(path_, "chmod/listen", err);
     }
+  }
+  return listener;
+}
+
+ControlServer::ControlServer(std::string path, Handler handler, ControlServerOptions options, UniqueFd inherited)
+    : path_(std::move(path)), handler_(std::move(handler)), options_(options) {
+  address_of(path_);  // the path's length, checked whichever way the socket comes
+  UniqueFd listener;
+  const std::string was = inherited ? listening_path(inherited.get()) : "";
+  const bool handed_over = inherited && was == path_;
+  if (handed_over) {
+    // Served by the previous image until its exec, queued in the backlog since: nobody refused.
+    listener = std::move(inherited);
+    if (::fcntl(listener.get(), F_SETFL, O_NONBLOCK) < 0) throw failure(path_, "fcntl", errno);
+    struct stat st {};
+    if (::lstat(path_.c_str(), &st) == 0) {
+      dev_ = st.st_dev;
+      ino_ = st.st_ino;
+    }
+  } else {
+    if (inherited) {
+      spdlog::info("control socket: the restart handed over {}, the configuration says {}: binding that instead",
+                   was.empty() ? "a descriptor that is no listening unix socket" : was, path_);
+      inherited.reset();
+      if (!was.empty()) {
+        DirectoryLock lock(was, parent_of(was));
+        clear_stale_socket(was, address_of(was));
+      }
+    }
+    listener = bind_listener();
   }
 
   RequestProtocol protocol;
@@ -171,7 +210,7 @@ ControlServer::ControlServer(std::string path, Handler handler, ControlServerOpt
     ::unlink(path_.c_str());
     throw;
   }
-  spdlog::info("control socket {}: listening", path_);
+  spdlog::info("control socket {}: listening{}", path_, handed_over ? " (handed over by the previous image)" : "");
 }
 
 ControlServer::~ControlServer() {
@@ -183,6 +222,10 @@ ControlServer::~ControlServer() {
 }
 
 int ControlServer::fd() const { return server_->fd(); }
+
+int ControlServer::listener_fd() const { return server_->listener_fd(); }
+
+void ControlServer::finish(std::chrono::steady_clock::time_point until) { server_->finish(until); }
 
 void ControlServer::on_readable() { server_->on_readable(); }
 

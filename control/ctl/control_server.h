@@ -26,6 +26,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "posix_io.h"
 #include "ctl/protocol.h"
 
 namespace anycastd::ctl {
@@ -49,18 +50,27 @@ class ControlServer {
   // Creates the parent directory (mode 0700) if missing, removes a socket file left by a dead
   // daemon, binds and listens. Throws std::runtime_error naming the path: "another anycastd is
   // listening on PATH", "PATH exists and is not a socket", a path too long, a system call failing.
-  ControlServer(std::string path, Handler handler, ControlServerOptions options = {});
+  // `inherited`: a listening socket the previous image handed over across a restart in place.
+  // Taken as it is when it listens on `path`, so that no client is refused meanwhile; closed
+  // (and its stale file removed) when the path changed, and `path` bound anew.
+  ControlServer(std::string path, Handler handler, ControlServerOptions options = {},
+                posix_io::UniqueFd inherited = {});
   // Closes the socket and every open connection, and removes the socket file if it is still ours.
   ~ControlServer();
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;
 
   int fd() const;
+  // The listening socket, which a restart in place hands to the next image.
+  int listener_fd() const;
   void on_readable();
+  // Before a restart in place: stop accepting, answer the clients already accepted (until `until`).
+  void finish(std::chrono::steady_clock::time_point until);
 
   const std::string& path() const { return path_; }
 
  private:
+  posix_io::UniqueFd bind_listener();  // creates, binds (mode 0600) and listens on path_
   std::string respond(std::string_view text, const Peer& peer);
 
   std::string path_;

@@ -123,9 +123,19 @@ void RequestServer::set_listener_watched(bool watched) {
   }
 }
 
-void RequestServer::on_readable() {
+void RequestServer::on_readable() { process(0); }
+
+void RequestServer::finish(Clock::time_point until) {
+  set_listener_watched(false);
+  listener_paused_until_.reset();
+  for (auto now = Clock::now(); !connections_.empty() && now < until; now = Clock::now())
+    process(static_cast<int>(std::min<long long>(
+        50, std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count() + 1)));
+}
+
+void RequestServer::process(int wait_ms) {
   epoll_event events[32];
-  int n = ::epoll_wait(epoll_.get(), events, 32, 0);
+  int n = ::epoll_wait(epoll_.get(), events, 32, wait_ms);
   if (n < 0 && errno != EINTR) spdlog::warn("{}: epoll_wait: {}", name_, std::strerror(errno));
   auto now = Clock::now();
   for (int i = 0; i < n; ++i) {

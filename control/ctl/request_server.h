@@ -72,7 +72,12 @@ class RequestServer {
 
   // Poll this for POLLIN; then call on_readable(). Calling it when nothing is ready is harmless.
   int fd() const { return epoll_.get(); }
+  int listener_fd() const { return listener_.get(); }
   void on_readable();
+  // Stops accepting (new clients wait in the listener's backlog) and serves the connections
+  // already accepted until each has its reply or `until` passes: before the listener is handed
+  // to another process, so that none of them is reset.
+  void finish(std::chrono::steady_clock::time_point until);
 
   std::size_t open_connections() const { return connections_.size(); }
 
@@ -80,6 +85,7 @@ class RequestServer {
   struct Connection;
   using Clock = std::chrono::steady_clock;
 
+  void process(int wait_ms);  // what epoll has ready within wait_ms, then deadlines
   void accept_some(Clock::time_point now);
   void serve(std::uint64_t id, std::uint32_t events, Clock::time_point now);
   void read_request(Connection& c, Clock::time_point now);

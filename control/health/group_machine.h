@@ -41,6 +41,7 @@ struct GroupTiming {
   Millis fast_interval{200};  // while a rise or fall is under way
   Millis drain{2000};
   Millis hold_down{0};  // minimum time from a withdrawal to the next announcement
+  bool operator==(const GroupTiming&) const = default;
 };
 
 class GroupMachine {

@@ -38,6 +38,7 @@ struct BirdSignalConfig {
   std::vector<std::string> gshut_protocols;
   // For a whole call: connect, greeting and every command.
   std::chrono::milliseconds timeout{2000};
+  bool operator==(const BirdSignalConfig&) const = default;
 };
 
 class BirdSignal final : public RouteSignal {

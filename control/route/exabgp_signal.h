@@ -42,6 +42,7 @@ struct ExabgpSignalConfig {
   // no-export-subconfed, no-peer.
   std::vector<std::string> communities;
   std::chrono::milliseconds timeout{2000};
+  bool operator==(const ExabgpSignalConfig&) const = default;
 };
 
 class ExabgpSignal final : public RouteSignal {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <cstring>
 #include <string>
 
 namespace anycastd {
@@ -297,6 +298,106 @@ listen = "[::1]:9100"
   EXPECT_EQ(c.groups[0].checks.size(), 3u);
   EXPECT_EQ(c.groups[0].timing.drain, Millis(0));
   EXPECT_EQ(c.groups[0].timing.hold_down, Millis(30000));
+}
+
+// A reload keeps a running group only when its settings compare equal. Each row changes one key
+// a group is built from; the group parsed from the changed file must differ from the one parsed
+// before, or a SIGHUP would answer "reloaded" and keep the old value (as it once did for
+// max_error_ms and the signals' timeout_ms). (health.disable_file is no group's: the daemon reads
+// it from the running configuration, which a reload replaces whole.)
+TEST(Config, EveryGroupKeyChangesTheGroup) {
+  const std::string bird = R"(
+[datapath]
+interface = "eth0"
+[anycast]
+addresses = ["192.0.2.10", "192.0.2.11"]
+[services.echo]
+[services.ntp]
+[health]
+interval_ms = 1000
+fast_interval_ms = 200
+rise = 3
+fall = 2
+hold_down_ms = 0
+disable_file = "/run/anycastd/disable"
+[[health.check]]
+kind = "clock"
+max_error_ms = 50
+timeout_ms = 400
+[[health.check]]
+kind = "tcp"
+port = 8080
+address = "192.0.2.10"
+[[health.check]]
+kind = "exec"
+command = "true"
+[route]
+signal = "bird"
+drain_ms = 2000
+graceful_shutdown = true
+[route.bird]
+socket = "/run/bird/bird.ctl"
+protocol = "vips"
+gshut_protocol = "vips_gshut"
+timeout_ms = 2000
+)";
+  const std::string exabgp = R"(
+[datapath]
+interface = "eth0"
+[anycast]
+addresses = ["192.0.2.10"]
+[services.echo]
+[route]
+signal = "exabgp"
+[route.exabgp]
+pipe = "/run/exabgp/exabgp"
+next_hop4 = "198.51.100.2"
+communities = ["65001:100"]
+timeout_ms = 2000
+)";
+  struct Row {
+    const char* key;
+    const std::string* base;
+    const char* from;
+    const char* to;
+  };
+  const Row rows[] = {
+      {"anycast.addresses", &bird, "\"192.0.2.11\"]", "\"192.0.2.12\"]"},
+      {"services (a service added)", &exabgp, "[services.echo]\n", "[services.echo]\n[services.ntp]\n"},
+      {"health.interval_ms", &bird, "interval_ms = 1000", "interval_ms = 900"},
+      {"health.fast_interval_ms", &bird, "fast_interval_ms = 200", "fast_interval_ms = 100"},
+      {"health.rise", &bird, "rise = 3", "rise = 4"},
+      {"health.fall", &bird, "fall = 2", "fall = 3"},
+      {"health.hold_down_ms", &bird, "hold_down_ms = 0", "hold_down_ms = 5000"},
+      {"health.check.max_error_ms", &bird, "max_error_ms = 50", "max_error_ms = 20"},
+      {"health.check.timeout_ms", &bird, "timeout_ms = 400", "timeout_ms = 300"},
+      {"health.check.port", &bird, "port = 8080", "port = 8081"},
+      {"health.check.address", &bird, "address = \"192.0.2.10\"", "address = \"192.0.2.11\""},
+      {"health.check.command", &bird, "command = \"true\"", "command = \"/bin/true\""},
+      {"route.drain_ms", &bird, "drain_ms = 2000", "drain_ms = 1000"},
+      {"route.graceful_shutdown", &exabgp, "signal = \"exabgp\"", "signal = \"exabgp\"\ngraceful_shutdown = true"},
+      {"route.bird.gshut_protocol", &bird, "gshut_protocol = \"vips_gshut\"", "gshut_protocol = \"vips_gshut2\""},
+      {"route.bird.socket", &bird, "/run/bird/bird.ctl", "/run/bird/other.ctl"},
+      {"route.bird.protocol", &bird, "protocol = \"vips\"", "protocol = \"vips2\""},
+      {"route.bird.timeout_ms", &bird, "gshut_protocol = \"vips_gshut\"\ntimeout_ms = 2000", "gshut_protocol = \"vips_gshut\"\ntimeout_ms = 3000"},
+      {"route.exabgp.pipe", &exabgp, "/run/exabgp/exabgp", "/run/exabgp/other"},
+      {"route.exabgp.next_hop4", &exabgp, "198.51.100.2", "198.51.100.3"},
+      {"route.exabgp.communities", &exabgp, "65001:100", "65001:200"},
+      {"route.exabgp.timeout_ms", &exabgp, "timeout_ms = 2000", "timeout_ms = 1500"},
+  };
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.key);
+    std::string changed = *row.base;
+    const std::size_t at = changed.find(row.from);
+    ASSERT_NE(at, std::string::npos) << "the row's text is not in its base";
+    changed.replace(at, std::strlen(row.from), row.to);
+    const Config before = parse_config(*row.base, "before.toml");
+    const Config after = parse_config(changed, "after.toml");
+    ASSERT_EQ(before.groups.size(), 1u);
+    ASSERT_EQ(after.groups.size(), 1u);
+    EXPECT_EQ(before.groups[0], parse_config(*row.base, "again.toml").groups[0]) << "the same file, the same group";
+    EXPECT_NE(before.groups[0], after.groups[0]) << "changing " << row.key << " must change the group";
+  }
 }
 
 TEST(Config, BirdProtocolLists) {

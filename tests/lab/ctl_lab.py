@@ -28,6 +28,16 @@ drain-report RECORDS --withdrawn T --exited T --drain-ms N: reads a stream's rec
 notify-listen PATH OUT: binds a unix datagram socket at PATH (a NOTIFY_SOCKET) and appends each
     datagram to OUT as "UNIX_TIME MESSAGE" (newlines in the message as "|"), until SIGTERM.
 
+ctl-stream SOCKET: asks anycastd for its status over the control socket in a tight loop (a fresh
+    connection each time, no retry) until SIGTERM/SIGINT or --duration, and counts what a
+    client would see fail: a refused connect (no listener, or no socket file), a connection
+    reset or closed without a whole reply, a reply that is not ok, a reply slower than
+    --timeout. Prints:
+
+        requests=812 ok=812 refused=0 reset=0 bad=0 slow=0 pids=4242 max_ms=1830
+
+    pids: the daemon pids the replies named (one across restarts in place).
+
 http-get URL: prints the body of an HTTP GET (no proxies), exit 1 unless the status is 200.
 """
 
@@ -223,6 +233,54 @@ def notify_listen(args) -> int:
     return 0
 
 
+def ctl_stream(args) -> int:
+    import json
+    stopper = Stop()
+    counts = dict(requests=0, ok=0, refused=0, reset=0, bad=0, slow=0)
+    pids = set()
+    max_ms = 0.0
+    end = time.time() + args.duration if args.duration else None
+    if args.ready_file:
+        open(args.ready_file, "w").close()
+    while not stopper.stop and (end is None or time.time() < end):
+        counts["requests"] += 1
+        started = time.monotonic()
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(args.timeout)
+        try:
+            s.connect(args.socket)
+            s.sendall(b'{"command": "status"}\n')
+            reply = b""
+            while not reply.endswith(b"\n"):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                reply += chunk
+            if not reply.endswith(b"\n"):
+                counts["reset"] += 1
+            else:
+                doc = json.loads(reply)
+                if doc.get("ok"):
+                    counts["ok"] += 1
+                    pids.add(doc["status"]["pid"])
+                else:
+                    counts["bad"] += 1
+        except (ConnectionRefusedError, FileNotFoundError):
+            counts["refused"] += 1
+        except (ConnectionResetError, BrokenPipeError):
+            counts["reset"] += 1
+        except socket.timeout:
+            counts["slow"] += 1
+        except ValueError:
+            counts["bad"] += 1
+        finally:
+            s.close()
+        max_ms = max(max_ms, (time.monotonic() - started) * 1000)
+    print(" ".join(f"{k}={v}" for k, v in counts.items()) +
+          f" pids={','.join(str(p) for p in sorted(pids))} max_ms={max_ms:.0f}")
+    return 0
+
+
 def http_get(args) -> int:
     u = urllib.parse.urlsplit(args.url)
     conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=5)
@@ -266,6 +324,12 @@ def main() -> int:
     p.add_argument("path")
     p.add_argument("out")
     p.set_defaults(fn=notify_listen)
+    p = sub.add_parser("ctl-stream")
+    p.add_argument("socket")
+    p.add_argument("--timeout", type=float, default=10)
+    p.add_argument("--duration", type=float, default=0)
+    p.add_argument("--ready-file")
+    p.set_defaults(fn=ctl_stream)
     p = sub.add_parser("http-get")
     p.add_argument("url")
     p.set_defaults(fn=http_get)

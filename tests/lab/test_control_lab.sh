@@ -17,8 +17,9 @@
 #   5. reload: a broken file (SIGHUP, anycastctl reload) is rejected and changes nothing; a second
 #      [[group]] comes up and answers, the first is untouched.
 #   6. anycastctl restart: same pid, groups adopted as up, the aliases never leave lo (sampled
-#      every 50 ms), an echo stream every 20 ms loses nothing; a group drained by anycastctl stays
-#      drained across a restart; with a file that does not load, restart is refused (step 5).
+#      every 50 ms), an echo stream every 20 ms loses nothing; over ten restarts, status asked in
+#      a tight loop is never refused or reset; a group drained by anycastctl stays drained across
+#      a restart; with a file that does not load, restart is refused (step 5).
 #   7. SIGTERM: the alias goes first, echo is answered through the drain, exit 0, XDP detached.
 #   8. sd_notify: READY=1 after start, WATCHDOG=1 repeatedly (also after the restart),
 #      STOPPING=1 on SIGTERM.
@@ -371,6 +372,7 @@ run_lifecycle() {
 	local restart_at
 	start_watch restartwatch "$VIP4" "$VIP6" "$VIP_EXTRA"
 	start_stream restartstream "$VIP4"
+	start_ctl_stream restartctl "$SOCK"
 	sleep 0.3
 	log_mark
 	restart_at=$(now)
@@ -400,6 +402,17 @@ run_lifecycle() {
 	(($(lab_field "$stream" sent) > 0)) || lab_fail "restart: the echo stream sent nothing: $stream"
 	lab_expect_eq "restart: default state" up "$(json_get 'g("default")["state"]')"
 	lab_expect_eq "restart: extra state" up "$(json_get 'g("extra")["state"]')"
+	# Nine more, with status asked all the while: the listener passes through each exec.
+	local i
+	for i in 2 3 4 5 6 7 8 9 10; do
+		log_mark
+		out=$(ctl restart) || lab_fail "anycastctl restart ($i): expected exit 0, seen $?: $out"
+		wait_new_log "anycastd started" 20
+	done
+	sleep 0.3
+	stop_probe restartctl
+	expect_ctl_stream restartctl "10 restarts in place"
+	lab_expect_eq "10 restarts in place: the pids that answered" "$pid" "$(lab_field "$(<"$LAB_TMP/restartctl.out")" pids)"
 
 	# --- 6b. a group drained by anycastctl stays drained across a restart ---
 	out=$(ctl drain extra) || lab_fail "anycastctl drain extra: expected exit 0, seen $?: $out"

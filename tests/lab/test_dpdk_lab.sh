@@ -5,8 +5,9 @@
 # answered by DPDK while the edge's kernel UDP counters stay still; ARP and ND from the client
 # are answered by the kernel through the exception path; TCP to a server on the VIP alias works
 # both ways; status and metrics show the datapath; a killed datapath withdraws the route (the
-# alias goes) and comes back; anycastctl restart hands the running datapath over without losing
-# an answer; SIGTERM withdraws and everything stops cleanly.
+# alias goes) and comes back; anycastctl restart (ten times) hands the running datapath over
+# without losing an answer or refusing a control client; SIGTERM withdraws and everything stops
+# cleanly.
 #
 # Usage: test_dpdk_lab.sh ANYCASTD ANYCASTCTL ANYCASTD_DPDK XDP_PASS_OBJECT
 set -euo pipefail
@@ -116,11 +117,23 @@ lab_log "ok: metrics show the DPDK datapath"
 # --- 6. anycastctl restart hands the running datapath to the new image: no answer lost ---
 ANYCASTD_PID=$LAB_ANYCASTD_PID
 start_stream restartstream "$VIP4"
+start_ctl_stream restartctl "$LAB_TMP/anycastd.sock"
 sleep 0.3
-out=$(ctl restart) || lab_fail "anycastctl restart: expected exit 0, seen $?: $out"
-lab_wait_log "adopted the running DPDK datapath \\(pid $DPDK_PID\\)" 20
+# Ten restarts, with status asked all the while: the control socket's listener passes through each
+# exec, so no client is refused while the new image adopts the datapath.
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	adopted=$(grep -c "adopted the running DPDK datapath (pid $DPDK_PID)" "$LAB_ANYCASTD_LOG" || true)
+	out=$(ctl restart) || lab_fail "anycastctl restart ($i): expected exit 0, seen $?: $out"
+	deadline=$((SECONDS + 20))
+	until (($(grep -c "adopted the running DPDK datapath (pid $DPDK_PID)" "$LAB_ANYCASTD_LOG") > adopted)); do
+		((SECONDS < deadline)) || { lab_dump_anycastd_log; lab_fail "restart $i: the datapath not adopted within 20 s"; }
+		sleep 0.05
+	done
+done
 lab_wait_log "group default: adopted as up" 5
 sleep 0.5
+stop_probe restartctl
+expect_ctl_stream restartctl "10 restarts in place"
 stop_probe restartstream
 stream=$(<"$LAB_TMP/restartstream.out")
 lab_log "echo stream across the restart: $stream"
