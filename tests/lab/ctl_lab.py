@@ -29,7 +29,9 @@ notify-listen PATH OUT: binds a unix datagram socket at PATH (a NOTIFY_SOCKET) a
     datagram to OUT as "UNIX_TIME MESSAGE" (newlines in the message as "|"), until SIGTERM.
 
 ctl-stream SOCKET: asks anycastd for its status over the control socket in a tight loop (a fresh
-    connection each time, no retry) until SIGTERM/SIGINT or --duration, and counts what a
+    connection each time, no retry, --interval seconds between a reply and the next connect:
+    enough to leave the machine's two CPUs to the restart being probed) until SIGTERM/SIGINT or
+    --duration, and counts what a
     client would see fail: a refused connect (no listener, or no socket file), a connection
     reset or closed without a whole reply, a reply that is not ok, a reply slower than
     --timeout. Prints:
@@ -276,6 +278,7 @@ def ctl_stream(args) -> int:
         finally:
             s.close()
         max_ms = max(max_ms, (time.monotonic() - started) * 1000)
+        time.sleep(args.interval)
     print(" ".join(f"{k}={v}" for k, v in counts.items()) +
           f" pids={','.join(str(p) for p in sorted(pids))} max_ms={max_ms:.0f}")
     return 0
@@ -327,6 +330,7 @@ def main() -> int:
     p = sub.add_parser("ctl-stream")
     p.add_argument("socket")
     p.add_argument("--timeout", type=float, default=10)
+    p.add_argument("--interval", type=float, default=0.002)
     p.add_argument("--duration", type=float, default=0)
     p.add_argument("--ready-file")
     p.set_defaults(fn=ctl_stream)
