@@ -19,7 +19,8 @@
 #   6. anycastctl restart: same pid, groups adopted as up, the aliases never leave lo (sampled
 #      every 50 ms), an echo stream every 20 ms loses nothing; over ten restarts, status asked in
 #      a tight loop is never refused or reset; a group drained by anycastctl stays drained across
-#      a restart; with a file that does not load, restart is refused (step 5).
+#      a restart; with [control] socket changed in the file, the new image serves on the new
+#      path and the old file is gone; with a file that does not load, restart is refused (step 5).
 #   7. SIGTERM: the alias goes first, echo is answered through the drain, exit 0, XDP detached.
 #   8. sd_notify: READY=1 after start, WATCHDOG=1 repeatedly (also after the restart),
 #      STOPPING=1 on SIGTERM.
@@ -429,6 +430,22 @@ run_lifecycle() {
 	out=$(ctl undrain extra) || lab_fail "anycastctl undrain extra: expected exit 0, seen $?: $out"
 	t=$(wait_alias "$VIP_EXTRA" present 10)
 	lab_log "undrain extra after the restart: alias $VIP_EXTRA back on lo after $t ms"
+
+	# --- 6c. [control] socket changed in the file, then a restart: the new image binds the
+	#     configured path and lets the inherited socket (and its file) go ---
+	local moved="$LAB_TMP/moved.sock"
+	sed -i "s|^socket = \"$SOCK\"\$|socket = \"$moved\"|" "$CONF"
+	grep -q "socket = \"$moved\"" "$CONF" || lab_fail "could not move [control] socket in $CONF"
+	log_mark
+	out=$(ctl restart) || lab_fail "anycastctl restart (socket moved): expected exit 0, seen $?: $out"
+	wait_new_log "anycastd started" 20
+	SOCK=$moved
+	status_json
+	lab_expect_eq "restart with [control] socket moved: pid" "$pid" "$(json_get 'd["status"]["pid"]')"
+	[[ ! -e $LAB_TMP/anycastd.sock ]] || lab_fail "restart with [control] socket moved: the old socket file is still there"
+	log_since_mark | grep -q "the restart handed over $LAB_TMP/anycastd.sock, the configuration says $moved" ||
+		lab_fail "restart with [control] socket moved: expected the log to say the inherited socket was let go"
+	lab_log "ok: [control] socket moved across a restart: served on $moved, the old file gone"
 
 	# --- 7. SIGTERM drain ---
 	local term_at exit_at report
