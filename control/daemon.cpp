@@ -180,6 +180,7 @@ class Daemon {
   std::string serve_dns_slow_path(const std::optional<DnsSlowPath>& wanted);
   GroupEnvironment environment();
   int timeout_ms(Clock::time_point now) const;
+  Millis stats_interval() const { return Millis{static_cast<long long>(config_.log.stats_interval_s) * 1000}; }
 
   Config config_;
   DaemonOptions options_;
@@ -458,6 +459,9 @@ std::string Daemon::reload() {
   }
   groups_ = std::move(kept);
   config_ = std::move(next);
+  // [log] takes effect too: the level (unless --log-level overrides it) and the stats interval.
+  spdlog::set_level(options_.log_level.value_or(config_.log.level));
+  next_stats_ = now + stats_interval();
   update_clock();
   for (const GroupConfig& gc : config_.groups) {
     bool present = std::any_of(groups_.begin(), groups_.end(), [&](const auto& g) { return g->name() == gc.name; });
@@ -622,8 +626,7 @@ void Daemon::serve() {
                join_services(config_), control_->path(), metrics_ ? "; metrics http://" + metrics_->address().str() + "/metrics" : "");
   notifier_.send("READY=1\nSTATUS=serving");
 
-  Millis stats_interval{static_cast<long long>(config_.log.stats_interval_s) * 1000};
-  next_stats_ = Clock::now() + stats_interval;
+  next_stats_ = Clock::now() + stats_interval();
   for (;;) {
     Clock::time_point now = Clock::now();
     std::vector<pollfd> fds = {{signals_->fd(), POLLIN, 0},
@@ -680,12 +683,12 @@ void Daemon::serve() {
       notifier_.send("WATCHDOG=1");
       next_watchdog_ = now + *notifier_.watchdog_interval();
     }
-    if (stats_interval.count() && now >= next_stats_) {
+    if (stats_interval().count() && now >= next_stats_) {
       // An idle server does not fill the log with the same numbers.
       ac_stats current = datapath_->read_stats();
       if (std::memcmp(&current, &last_logged_, sizeof current) != 0) log_stats(current, "counters");
       last_logged_ = current;
-      next_stats_ = now + stats_interval;
+      next_stats_ = now + stats_interval();
     }
     if (stopping_ && retiring_.empty() &&
         std::all_of(groups_.begin(), groups_.end(), [](const auto& g) { return g->done(); }))

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,8 @@ struct DaemonOptions {
   // Taking over from a running instance (anycastctl restart execs anycastd with --adopt): the
   // attached program is replaced atomically and groups whose routes are out stay up untouched.
   bool adopt = false;
+  // --log-level: overrides [log] level, at start and on every reload.
+  std::optional<spdlog::level::level_enum> log_level;
   std::vector<std::string> argv;  // to exec the same command line again on restart
 };
 

@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
   anycastd::DaemonOptions options;
   options.config_path = config_path;
   options.adopt = adopt;
+  if (!log_level.empty()) options.log_level = level;
   options.argv.assign(argv, argv + argc);
   return anycastd::run_daemon(config, options);
 }

@@ -15,7 +15,8 @@
 #      again: announced after rise.
 # PART lifecycle (lab.control_lifecycle), anycastd started with NOTIFY_SOCKET and WATCHDOG_USEC:
 #   5. reload: a broken file (SIGHUP, anycastctl reload) is rejected and changes nothing; a second
-#      [[group]] comes up and answers, the first is untouched.
+#      [[group]] comes up and answers, the first is untouched; [log] stats_interval_s and level
+#      take effect on a reload.
 #   6. anycastctl restart: same pid, groups adopted as up, the aliases never leave lo (sampled
 #      every 50 ms), an echo stream every 20 ms loses nothing; over ten restarts, status asked in
 #      a tight loop is never refused or reset; a group drained by anycastctl stays drained across
@@ -368,6 +369,26 @@ run_lifecycle() {
 		lab_fail "reload: expected no state change of group default in the log, seen the lines above"
 	fi
 	lab_log "ok: group default untouched by the reload"
+
+	# [log] takes effect on a reload: counters every second, then (level warn) no info line.
+	cp "$CONF" "$LAB_TMP/groups.toml"
+	printf '\n[log]\nstats_interval_s = 1\n' >>"$CONF"
+	log_mark
+	out=$(ctl reload) || lab_fail "anycastctl reload with [log] stats_interval_s = 1: expected exit 0, seen $?: $out"
+	wait_new_log "counters: " 5
+	lab_log "ok: reload: [log] stats_interval_s = 1 took effect (counters logged)"
+	sed -i 's/^stats_interval_s = 1$/stats_interval_s = 1\nlevel = "warn"/' "$CONF"
+	out=$(ctl reload) || lab_fail "anycastctl reload with [log] level = warn: expected exit 0, seen $?: $out"
+	sleep 0.5
+	log_mark
+	lab_expect_echo "echo $VIP4:7 (counters move)" 5 "$VIP4" 7 --count 5
+	sleep 2.5
+	if log_since_mark | grep -E "\[info\]"; then
+		lab_fail "reload: [log] level = warn, yet the info lines above were logged after it"
+	fi
+	lab_log "ok: reload: [log] level = warn took effect (no info line in 2.5 s of counters)"
+	cp "$LAB_TMP/groups.toml" "$CONF"
+	out=$(ctl reload) || lab_fail "anycastctl reload back to the groups file: expected exit 0, seen $?: $out"
 
 	# --- 6. anycastctl restart ---
 	local restart_at
