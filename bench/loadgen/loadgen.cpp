@@ -20,7 +20,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -229,14 +228,6 @@ double self_cpu() {
          static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-unsigned queue_count(const std::string& dev) {
-  unsigned n = 0;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator("/sys/class/net/" + dev + "/queues", ec))
-    if (e.path().filename().string().rfind("tx-", 0) == 0) ++n;
-  return std::max(n, 1u);
-}
-
 // The engine a run sends with, chosen and set up before anything is attached: its failures are
 // clear errors that leave the interface as it was.
 struct Engine {
@@ -313,7 +304,7 @@ int main(int argc, char** argv) try {
   const lg::Template t = lg::build_template(spec, svc.payload(size - hdr));
 
   const unsigned ncpu = std::max(1u, std::thread::hardware_concurrency());
-  const unsigned queues = queue_count(o.dev);
+  const unsigned queues = std::max(lg::tx_queues(o.dev), 1u);
   if (o.rate > 0 && static_cast<unsigned>(o.threads) > ncpu)
     usage_error("a paced run takes at most one thread per CPU (--threads <= " + std::to_string(ncpu) + ")");
   Engine engine = o.send ? pick_engine(o, ifindex, queues, size) : Engine{"none", nullptr, {}};

@@ -32,14 +32,6 @@ std::string sys_net(const std::string& dev, const std::string& file) {
   return v;
 }
 
-std::uint32_t tx_queues(const std::string& dev) {
-  std::uint32_t n = 0;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator("/sys/class/net/" + dev + "/queues", ec))
-    if (e.path().filename().string().rfind("tx-", 0) == 0) ++n;
-  return n;
-}
-
 std::string memlock_limit() {
   rlimit rl{};
   getrlimit(RLIMIT_MEMLOCK, &rl);
@@ -53,6 +45,14 @@ std::uint64_t now_ns() {
 }
 
 }  // namespace
+
+std::uint32_t tx_queues(const std::string& dev) {
+  std::uint32_t n = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/sys/class/net/" + dev + "/queues", ec))
+    if (e.path().filename().string().rfind("tx-", 0) == 0) ++n;
+  return n;
+}
 
 XskSender::XskSender(const std::string& dev, std::uint32_t queue, std::size_t frame_len)
     : dev_(dev), queue_(queue), frame_len_(frame_len), chunk_(frame_len <= 2048 ? 2048 : 4096) {

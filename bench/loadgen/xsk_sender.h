@@ -18,6 +18,9 @@
 
 namespace anycastd::loadgen {
 
+// The TX queues `dev` has (0 when it cannot be read): a sending thread binds one each.
+std::uint32_t tx_queues(const std::string& dev);
+
 struct XskRun {
   std::uint64_t sent = 0;   // frames the kernel took from the TX ring and completed
   std::uint64_t stuck = 0;  // put on the TX ring and never completed by the deadline
