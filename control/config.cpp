@@ -42,9 +42,7 @@ bool valid_interface_name(const std::string& name) {
 
 DpdkConfig read_dpdk(const Reader& r, const toml::table& t) {
   constexpr std::string_view path = "datapath.dpdk";
-  r.reject_unknown(t, path,
-                   {"eal_args", "lcores", "exception", "exception_interface", "exception_addresses", "profile",
-                    "rx_descriptors", "tx_descriptors", "burst", "idle_sleep_us", "binary", "start_timeout_ms"});
+  r.reject_unknown(t, path);
   DpdkConfig d;
   const toml::array* eal = r.optional_array(t, path, "eal_args");
   if (!eal) r.fail(t.source(), "datapath.dpdk.eal_args", "missing: the EAL arguments that give the port (--vdev=..., -a PCI)");
@@ -98,7 +96,7 @@ DpdkConfig read_dpdk(const Reader& r, const toml::table& t) {
 
 DatapathConfig read_datapath(const Reader& r, const toml::table& root) {
   const toml::table& t = r.required_table(root, "", "datapath");
-  r.reject_unknown(t, "datapath", {"kind", "interface", "xdp_mode", "vip_max_entries", "allow_max_entries", "dpdk"});
+  r.reject_unknown(t, "datapath");
 
   DatapathConfig d;
   if (auto kind = r.optional_string(t, "datapath", "kind")) {
@@ -143,7 +141,7 @@ AnycastConfig read_anycast(const Reader& r, const toml::table& root) {
   AnycastConfig a;
   const toml::table* t = r.optional_table(root, "", "anycast");
   if (!t) return a;
-  r.reject_unknown(*t, "anycast", {"addresses", "loopback"});
+  r.reject_unknown(*t, "anycast");
   if (auto loopback = r.optional_string(*t, "anycast", "loopback")) {
     if (!valid_interface_name(*loopback))
       r.fail(t->get("loopback")->source(), "anycast.loopback", "\"" + *loopback + "\" is not a valid interface name");
@@ -208,7 +206,7 @@ DnsServiceConfig read_dns(const Reader& r, const toml::table& s, const std::stri
       std::string at = zone_path + "[" + std::to_string(i) + "]";
       if (!zones[i].is_table()) r.wrong_type(zones[i], at, "a table");
       const toml::table& z = *zones[i].as_table();
-      r.reject_unknown(z, at, {"origin", "file"});
+      r.reject_unknown(z, at);
       DnsZoneConfig zone;
       std::string problem;
       zone.origin = zone_origin(r.required_string(z, at, "origin"), problem);
@@ -239,7 +237,7 @@ DnsServiceConfig read_dns(const Reader& r, const toml::table& s, const std::stri
 
   if (const toml::table* rrl = r.optional_table(s, path, "rrl")) {
     const std::string rrl_path = path + ".rrl";
-    r.reject_unknown(*rrl, rrl_path, {"rate", "slip"});
+    r.reject_unknown(*rrl, rrl_path);
     if (auto n = r.optional_integer(*rrl, rrl_path, "rate", 0, kDnsRrlRateMax)) dns.rrl.rate = static_cast<std::uint32_t>(*n);
     if (auto n = r.optional_integer(*rrl, rrl_path, "slip", 0, kDnsRrlSlipMax)) dns.rrl.slip = static_cast<std::uint32_t>(*n);
   }
@@ -263,7 +261,7 @@ RateLimitConfig read_rate_limit(const Reader& r, const toml::table& service, con
   const toml::table* t = r.optional_table(service, service_path, "rate_limit");
   if (!t) return l;
   const std::string path = service_path + ".rate_limit";
-  r.reject_unknown(*t, path, {"rate", "burst", "ipv4_prefix", "ipv6_prefix"});
+  r.reject_unknown(*t, path);
   auto rate = r.optional_number(*t, path, "rate", 0, kRateMax);
   if (!rate) r.fail(t->source(), path + ".rate", "missing: requests per second per source prefix (0 turns it off)");
   if (*rate != 0 && *rate < kRateMin) {
@@ -298,8 +296,8 @@ std::vector<ServiceConfig> read_services(const Reader& r, const toml::table& roo
     const toml::table& s = *node.as_table();
     ServiceConfig service;
     service.id = static_cast<ac_service>(found - names.begin());
+    r.reject_unknown(s, path);
     if (service.id == AC_SVC_NTP) {
-      r.reject_unknown(s, path, {"port", "allow", "clock", "chrony_socket", "rate_limit"});
       service.rate_limit = read_rate_limit(r, s, path);
       if (auto clock = r.optional_string(s, path, "clock")) {
         if (*clock == "chrony") service.clock.kind = ClockKind::chrony;
@@ -317,10 +315,7 @@ std::vector<ServiceConfig> read_services(const Reader& r, const toml::table& roo
         service.clock.chrony_socket = *socket;
       }
     } else if (service.id == AC_SVC_DNS) {
-      r.reject_unknown(s, path, {"port", "allow", "slow_path", "zone", "rrl"});
       service.dns = read_dns(r, s, path);
-    } else {
-      r.reject_unknown(s, path, {"port", "allow"});
     }
     service.port = kWellKnownPort[service.id];
     if (auto port = r.optional_integer(s, path, "port", 1, 65535)) service.port = static_cast<std::uint16_t>(*port);
@@ -360,7 +355,7 @@ LogConfig read_log(const Reader& r, const toml::table& root) {
   LogConfig l;
   const toml::table* t = r.optional_table(root, "", "log");
   if (!t) return l;
-  r.reject_unknown(*t, "log", {"level", "stats_interval_s"});
+  r.reject_unknown(*t, "log");
   if (auto level = r.optional_string(*t, "log", "level"))
     if (!parse_log_level(*level, l.level))
       r.fail(t->get("level")->source(), "log.level",
@@ -374,7 +369,7 @@ ControlConfig read_control(const Reader& r, const toml::table& root) {
   ControlConfig c;
   const toml::table* t = r.optional_table(root, "", "control");
   if (!t) return c;
-  r.reject_unknown(*t, "control", {"socket"});
+  r.reject_unknown(*t, "control");
   if (auto socket = r.optional_path(*t, "control", "socket", false)) {
     // bind() takes the path in sockaddr_un.sun_path, NUL included.
     if (socket->size() >= sizeof(sockaddr_un::sun_path))
@@ -390,7 +385,7 @@ MetricsConfig read_metrics(const Reader& r, const toml::table& root) {
   MetricsConfig m;
   const toml::table* t = r.optional_table(root, "", "metrics");
   if (!t) return m;
-  r.reject_unknown(*t, "metrics", {"listen"});
+  r.reject_unknown(*t, "metrics");
   if (auto listen = r.optional_string(*t, "metrics", "listen")) {
     const toml::source_region& where = t->get("listen")->source();
     if (!listen->empty()) {
@@ -465,8 +460,7 @@ Config parse_config(std::string_view text, const std::string& source_name) {
   }
 
   Reader r(source_name);
-  r.reject_unknown(root, "",
-                   {"datapath", "anycast", "services", "health", "route", "group", "control", "metrics", "log"});
+  r.reject_unknown(root, "");
   Config c;
   c.datapath = read_datapath(r, root);
   c.anycast = read_anycast(r, root);
@@ -476,6 +470,7 @@ Config parse_config(std::string_view text, const std::string& source_name) {
   c.control = read_control(r, root);
   c.metrics = read_metrics(r, root);
   c.log = read_log(r, root);
+  c.restart_values = r.take_restart_values();
   return c;
 }
 
@@ -486,6 +481,18 @@ Config load_config(const std::string& path) {
   text << file.rdbuf();
   if (file.bad()) throw ConfigError(path + ": cannot read: " + std::strerror(errno));
   return parse_config(text.str(), path);
+}
+
+std::string restart_only_changes(const Config& before, const Config& after) {
+  std::string changed;
+  auto note = [&](const std::string& key) { changed += (changed.empty() ? "" : ", ") + key; };
+  for (const auto& [key, value] : before.restart_values) {
+    auto now = after.restart_values.find(key);
+    if (now == after.restart_values.end() || now->second != value) note(key);
+  }
+  for (const auto& [key, value] : after.restart_values)
+    if (!before.restart_values.count(key)) note(key);
+  return changed;
 }
 
 const ServiceConfig* dns_service(const Config& config) {

@@ -8,6 +8,7 @@
 #include <spdlog/common.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -188,7 +189,14 @@ struct Config {
   ControlConfig control;
   MetricsConfig metrics;
   LogConfig log;
+  // The restart-only keys (config_keys.h) the file gives, as toml text by key path
+  // ("datapath.xdp_mode" -> "\"generic\""): what a reload compares to name the one that changed.
+  std::map<std::string, std::string> restart_values;
 };
+
+// The restart-only keys whose values differ between `before` and `after` (given in one file and
+// not the other counts), comma-separated; "" when none did.
+std::string restart_only_changes(const Config& before, const Config& after);
 
 // [services.dns], when configured (nullptr otherwise).
 const ServiceConfig* dns_service(const Config& config);

@@ -118,7 +118,7 @@ std::vector<Check> read_checks(const Reader& r, const toml::table& parent, const
   for (std::size_t i = 0; i < array->size(); ++i) {
     const toml::table& t = *(*array)[i].as_table();
     std::string at = join(path, "check") + "[" + std::to_string(i) + "]";
-    r.reject_unknown(t, at, {"kind", "port", "address", "command", "timeout_ms", "max_error_ms"});
+    r.reject_unknown(t, at);
     auto here = [&](std::string_view key) { return Where{join(at, key), t.get(key)->source()}; };
 
     Check check;
@@ -191,8 +191,7 @@ std::pair<HealthConfig, std::vector<Check>> read_health(const Reader& r, const t
   HealthConfig h;
   const toml::table* t = r.optional_table(root, "", "health");
   if (!t) return {h, {}};
-  r.reject_unknown(*t, "health",
-                   {"interval_ms", "fast_interval_ms", "rise", "fall", "hold_down_ms", "disable_file", "check"});
+  r.reject_unknown(*t, "health");
 
   if (auto v = r.optional_integer(*t, "health", "interval_ms", kMinIntervalMs, kMaxIntervalMs))
     h.timing.interval = Millis(*v);
@@ -247,7 +246,7 @@ std::vector<std::string> bird_protocols(const Reader& r, const toml::table& t, c
 }
 
 void read_bird(const Reader& r, const toml::table& t, const std::string& path, Route& into) {
-  r.reject_unknown(t, path, {"socket", "protocol", "gshut_protocol", "timeout_ms"});
+  r.reject_unknown(t, path);
   auto here = [&](std::string_view key) { return Where{join(path, key), t.get(key)->source()}; };
   BirdSignalConfig& bird = into.config.bird;
   into.from.bird = Where{path, t.source()};
@@ -270,7 +269,7 @@ void read_bird(const Reader& r, const toml::table& t, const std::string& path, R
 }
 
 void read_exabgp(const Reader& r, const toml::table& t, const std::string& path, Route& into) {
-  r.reject_unknown(t, path, {"pipe", "next_hop4", "next_hop6", "communities", "timeout_ms"});
+  r.reject_unknown(t, path);
   auto here = [&](std::string_view key) { return Where{join(path, key), t.get(key)->source()}; };
   ExabgpSignalConfig& x = into.config.exabgp;
   into.from.exabgp = Where{path, t.source()};
@@ -310,7 +309,7 @@ void read_exabgp(const Reader& r, const toml::table& t, const std::string& path,
 
 // Applies the keys `t` gives over `into`: [route] over the defaults, [group.route] over [route].
 void read_route(const Reader& r, const toml::table& t, const std::string& path, Route& into) {
-  r.reject_unknown(t, path, {"signal", "drain_ms", "graceful_shutdown", "bird", "exabgp"});
+  r.reject_unknown(t, path);
   auto here = [&](std::string_view key) { return Where{join(path, key), t.get(key)->source()}; };
   if (auto signal = r.optional_string(t, path, "signal")) {
     if (*signal == "alias") into.config.signal = SignalKind::alias;
@@ -375,7 +374,7 @@ Group read_group(const Reader& r, const toml::table& t, std::size_t index, const
   Group g;
   std::string path = "group[" + std::to_string(index) + "]";
   g.where = {path, t.source()};
-  r.reject_unknown(t, path, {"name", "addresses", "services", "disable_file", "check", "route"});
+  r.reject_unknown(t, path);
 
   g.config.name = r.required_string(t, path, "name");
   if (!valid_group_name(g.config.name))

@@ -9,7 +9,7 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <initializer_list>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "config.h"
+#include "config_keys.h"
 
 namespace anycastd::config_detail {
 
@@ -39,12 +40,6 @@ inline std::string join(std::string_view path, std::string_view key) {
   return path.empty() ? std::string(key) : std::string(path) + "." + std::string(key);
 }
 
-inline std::string quoted_list(std::initializer_list<std::string_view> names) {
-  std::string out;
-  for (auto name : names) out += (out.empty() ? "" : ", ") + std::string(name);
-  return out;
-}
-
 // A value as the file gave it: where, so that a later check across keys can still point at it.
 struct Where {
   std::string path;
@@ -64,16 +59,29 @@ class Reader {
   }
   [[noreturn]] void fail(const Where& where, std::string_view what) const { fail(where.region, where.path, what); }
 
-  // toml++ accepts any key; a typo must not silently become a default, so the caller lists
-  // every key it understands.
-  void reject_unknown(const toml::table& table, std::string_view path,
-                      std::initializer_list<std::string_view> known) const {
+  // toml++ accepts any key; a typo must not silently become a default, so every key is checked
+  // against config_keys(). Restart-only values are noted on the way, for reload to name.
+  void reject_unknown(const toml::table& table, std::string_view path) const {
+    const std::string scope = key_scope(path);
+    std::string expected;
+    for (const ConfigKey& k : config_keys())
+      if (k.table == scope) expected += (expected.empty() ? "" : ", ") + std::string(k.key);
     for (auto&& [key, value] : table) {
-      if (std::find(known.begin(), known.end(), key.str()) != known.end()) continue;
-      fail(key.source().begin.line ? key.source() : value.source(), join(path, key.str()),
-           "unknown key (expected: " + quoted_list(known) + ")");
+      auto known = std::find_if(config_keys().begin(), config_keys().end(),
+                                [&](const ConfigKey& k) { return k.table == scope && k.key == key.str(); });
+      if (known == config_keys().end())
+        fail(key.source().begin.line ? key.source() : value.source(), join(path, key.str()),
+             "unknown key (expected: " + expected + ")");
+      if (known->change == KeyChange::restart && !value.is_table()) {
+        std::ostringstream text;
+        value.visit([&](const auto& v) { text << v; });
+        restart_values_[join(path, key.str())] = text.str();
+      }
     }
   }
+
+  // What the restart-only keys were given as (toml text by key path), for Config::restart_values.
+  std::map<std::string, std::string> take_restart_values() const { return std::move(restart_values_); }
 
   const toml::table& required_table(const toml::table& parent, std::string_view path,
                                     std::string_view key) const {
@@ -201,6 +209,7 @@ class Reader {
 
  private:
   std::string source_;
+  mutable std::map<std::string, std::string> restart_values_;
 };
 
 // config_groups.cpp: [health], [route], [[group]] (or the flat form's single group) and the VIPs

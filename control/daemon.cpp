@@ -45,20 +45,28 @@ constexpr Millis kHousekeeping{100};
 // `anycastctl restart` hands the groups drained by anycastctl to the new image in this variable
 // (names, or "all", comma-separated): an operator's drain lasts until undrain, not until a restart.
 constexpr const char* kDrainedEnv = "ANYCASTD_DRAINED";
-// ... and the control socket's listening descriptor in this one (a number), as systemd's socket
-// activation hands one over: clients connecting during the exec wait in its backlog, none is refused.
+// ... and the listening descriptors of the control socket and of the metrics listener in these
+// (numbers), as systemd's socket activation hands them over: clients connecting during the exec
+// wait in their backlogs, none is refused.
 constexpr const char* kControlFdEnv = "ANYCASTD_CONTROL_FD";
+constexpr const char* kMetricsFdEnv = "ANYCASTD_METRICS_FD";
 
-// The descriptor named by kControlFdEnv, made close-on-exec at once so that no child (an exec
-// check, anycastd-dpdk) inherits it; empty (and a warning) when it is not an open descriptor.
-posix_io::UniqueFd take_handed_fd(const char* text) {
-  char* end = nullptr;
-  const long fd = std::strtol(text, &end, 10);
-  if (end == text || *end || fd < 3 || fd > 65535 || ::fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC) < 0) {
-    spdlog::warn("{}={}: not an open descriptor; binding the control socket anew", kControlFdEnv, text);
-    return {};
+// The descriptor named by `env`, made close-on-exec at once so that no child (an exec check,
+// anycastd-dpdk) inherits it; empty (and a warning) when it is not an open descriptor. The
+// variable goes either way: it is for this image alone.
+posix_io::UniqueFd take_handed_fd(const char* env, bool adopt) {
+  const char* text = std::getenv(env);
+  posix_io::UniqueFd fd;
+  if (text && adopt) {
+    char* end = nullptr;
+    const long n = std::strtol(text, &end, 10);
+    if (end == text || *end || n < 3 || n > 65535 || ::fcntl(static_cast<int>(n), F_SETFD, FD_CLOEXEC) < 0)
+      spdlog::warn("{}={}: not an open descriptor; listening anew", env, text);
+    else
+      fd = posix_io::UniqueFd(static_cast<int>(n));
   }
-  return posix_io::UniqueFd(static_cast<int>(fd));
+  unsetenv(env);
+  return fd;
 }
 
 class EventFd {
@@ -107,20 +115,6 @@ void report_leftovers(const LoopbackSnapshot& before, const Config& config, cons
                  e.is_route ? "ip route del local " + e.prefix.str() + " dev " + loopback.name + " table local"
                             : "ip addr del " + e.prefix.str() + " dev " + loopback.name);
   }
-}
-
-// A reload may change groups and services; what the fast path is attached to stays.
-std::string restart_only_change(const Config& old, const Config& next) {
-  if (next.datapath.kind != old.datapath.kind) return "datapath.kind";
-  if (next.datapath.dpdk != old.datapath.dpdk) return "datapath.dpdk";
-  if (next.datapath.interface != old.datapath.interface) return "datapath.interface";
-  if (next.datapath.xdp_mode != old.datapath.xdp_mode) return "datapath.xdp_mode";
-  if (next.datapath.vip_max_entries != old.datapath.vip_max_entries) return "datapath.vip_max_entries";
-  if (next.datapath.allow_max_entries != old.datapath.allow_max_entries) return "datapath.allow_max_entries";
-  if (next.anycast.loopback != old.anycast.loopback) return "anycast.loopback";
-  if (next.control.socket != old.control.socket) return "control.socket";
-  if (next.metrics.listen != old.metrics.listen) return "metrics.listen";
-  return "";
 }
 
 // What anycastd's own DNS server listens on: every VIP of the groups carrying dns, on the dns
@@ -196,7 +190,7 @@ class Daemon {
   DnsTableLoader dns_;
   std::optional<DnsSlowPath> dns_slow_path_;                 // what dns_server_ serves
   std::unique_ptr<dns_server::DnsServerThread> dns_server_;  // with slow_path = true
-  posix_io::UniqueFd handed_control_;  // restart in place: the previous image's listener
+  posix_io::UniqueFd handed_control_, handed_metrics_;  // restart in place: the previous image's listeners
   std::optional<ctl::ControlServer> control_;
   std::optional<metrics::MetricsServer> metrics_;
   // Declared after what they use, so they go first: a group withdraws before the fast path goes.
@@ -205,6 +199,7 @@ class Daemon {
   std::vector<GroupConfig> successors_;           // changed groups, started when their old self is done
   std::set<std::string> drained_;                 // by anycastctl drain
   std::vector<bool> written_answering_;
+  FastpathTables written_;  // the last set the datapath took
   bool tables_written_ = false;
   bool stopping_ = false;
   bool restart_requested_ = false;
@@ -254,6 +249,7 @@ void Daemon::sync_tables() {
   tables_written_ = true;
   try {
     datapath_->write_tables(tables);
+    written_ = std::move(tables);
   } catch (const std::runtime_error& e) {
     spdlog::error("the fast path refused the tables; it keeps the set it had: {}", e.what());
     last_reload_error_ = e.what();
@@ -288,8 +284,8 @@ void Daemon::start() {
     if (!list.empty()) spdlog::info("drained by anycastctl before the restart, still drained: {}", list);
   }
   unsetenv(kDrainedEnv);
-  if (const char* fd = std::getenv(kControlFdEnv); fd && options_.adopt) handed_control_ = take_handed_fd(fd);
-  unsetenv(kControlFdEnv);
+  handed_control_ = take_handed_fd(kControlFdEnv, options_.adopt);
+  handed_metrics_ = take_handed_fd(kMetricsFdEnv, options_.adopt);
   loopback_ = find_interface(config_.anycast.loopback);
   loopback_lock_.emplace("loopback", loopback_.name);
   wake_.emplace();
@@ -327,7 +323,9 @@ void Daemon::start() {
   control_.emplace(config_.control.socket, [this](const ctl::Request& r) { return handle(r); },
                    ctl::ControlServerOptions{}, std::move(handed_control_));
   if (!config_.metrics.listen.empty())
-    metrics_.emplace(config_.metrics.listen, [this] { return metrics::render_metrics(snapshot()); });
+    metrics_.emplace(config_.metrics.listen, [this] { return metrics::render_metrics(snapshot()); },
+                     metrics::MetricsServerOptions{}, std::move(handed_metrics_));
+  handed_metrics_.reset();  // metrics turned off in the file: the inherited listener closes
 }
 
 int Daemon::timeout_ms(Clock::time_point now) const {
@@ -427,8 +425,14 @@ std::string Daemon::reload() {
   };
   try {
     next = load_config(options_.config_path);
-    if (std::string key = restart_only_change(config_, next); !key.empty())
-      throw ConfigError(options_.config_path + ": " + key + " changed: that takes a restart, not a reload");
+    if (std::string keys = restart_only_changes(config_, next); !keys.empty())
+      throw ConfigError(options_.config_path + ": " + keys + " changed: that takes a restart (anycastctl restart), not a reload");
+    for (const GroupConfig& g : next.groups) {
+      bool running = std::any_of(groups_.begin(), groups_.end(), [&](const auto& r) { return r->config() == g; });
+      if (running || g.route.signal != SignalKind::bird) continue;
+      if (std::string why = BirdSignal(g.route.bird).unreachable(); !why.empty())
+        return reject("group " + g.name + ": " + why);
+    }
     std::optional<CompiledDns> table = compile_zones(next);
     // The server before stays when the new one cannot bind, or when the fast path refuses the table.
     std::optional<DnsSlowPath> slow_before = dns_slow_path_;
@@ -442,9 +446,19 @@ std::string Daemon::reload() {
     return reject(e.what());
   } catch (const dns::ZoneError& e) {
     return reject(e.what());
+  } catch (const std::invalid_argument& e) {  // a route signal refusing its settings
+    return reject(e.what());
   }
 
   Clock::time_point now = Clock::now();
+  auto named = [](const std::string& name) { return [&name](const GroupConfig& g) { return g.name == name; }; };
+  // Successors still waiting for their old self to drain take the newest settings, or go with
+  // their group: a second reload during a drain must not start the group with the first one's.
+  std::vector<GroupConfig> waiting;
+  for (const GroupConfig& s : successors_)
+    if (auto it = std::find_if(next.groups.begin(), next.groups.end(), named(s.name)); it != next.groups.end())
+      waiting.push_back(*it);
+  successors_ = std::move(waiting);
   std::vector<std::unique_ptr<Group>> kept;
   for (auto& g : groups_) {
     auto it = std::find_if(next.groups.begin(), next.groups.end(), [&](const GroupConfig& n) { return n.name == g->name(); });
@@ -465,8 +479,14 @@ std::string Daemon::reload() {
   update_clock();
   for (const GroupConfig& gc : config_.groups) {
     bool present = std::any_of(groups_.begin(), groups_.end(), [&](const auto& g) { return g->name() == gc.name; });
-    bool waiting = std::any_of(successors_.begin(), successors_.end(), [&](const GroupConfig& s) { return s.name == gc.name; });
+    bool waiting = std::any_of(successors_.begin(), successors_.end(), named(gc.name));
     if (present || waiting) continue;
+    // Removed by an earlier reload and back before its drain ended: it starts once drained, so
+    // that the old one's withdrawal cannot take down what the new one announced.
+    if (std::any_of(retiring_.begin(), retiring_.end(), [&](const auto& g) { return g->name() == gc.name; })) {
+      successors_.push_back(gc);
+      continue;
+    }
     spdlog::info("reload: group {} added", gc.name);
     groups_.push_back(std::make_unique<Group>(gc, environment()));
     update_held_out(now);
@@ -491,12 +511,22 @@ DaemonStatus Daemon::snapshot() const {
   s.started = started_;
   datapath_->describe(s);
   s.answering = !stopping_;
-  for (const auto* list : {&groups_, &retiring_})
-    for (const auto& g : *list) s.groups.push_back(g->status());
+  for (const auto& g : groups_) s.groups.push_back(g->status());
+  for (const auto& g : retiring_) {
+    s.groups.push_back(g->status());
+    s.groups.back().retiring = true;
+  }
   s.counters = datapath_->read_stats();
   s.reloads = reloads_;
   s.reload_failures = reload_failures_;
   s.last_reload_error = last_reload_error_;
+  s.running.log_level = spdlog::get_level();
+  s.running.stats_interval_s = config_.log.stats_interval_s;
+  s.running.disable_file = config_.health.disable_file;
+  s.running.tables = written_;
+  s.running.clock = clock_config_;
+  s.running.control_socket = control_->path();
+  s.running.metrics_listen = metrics_ ? metrics_->address().str() : "";
   if (dns_service(config_)) {
     s.dns = dns_.status();
     if (dns_server_) {
@@ -572,8 +602,10 @@ void Daemon::restart() {
   for (const auto* list : {&groups_, &retiring_})
     for (const auto& g : *list) g->finish_checks();
   // The clients already accepted get their replies from this image (the restart's own among
-  // them); the ones still connecting wait in the listener's backlog for the next.
-  control_->finish(std::chrono::steady_clock::now() + std::chrono::seconds(1));
+  // them); the ones still connecting wait in the listeners' backlogs for the next.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  control_->finish(until);
+  if (metrics_) metrics_->finish(until);
   datapath_->prepare_exec();
   spdlog::default_logger()->flush();
   std::vector<std::string> args = options_.argv;
@@ -581,25 +613,29 @@ void Daemon::restart() {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  // The environment as it is, plus the drained groups and the control socket's listener (built
-  // here, not with setenv: the check workers may be starting exec checks, which read the
-  // environment, at this very moment).
+  // The environment as it is, plus the drained groups and the listeners (built here, not with
+  // setenv: the check workers may be starting exec checks, which read the environment, at this
+  // very moment).
   std::string drained = std::string(kDrainedEnv) + "=";
   for (const std::string& name : drained_) drained += (drained.back() == '=' ? "" : ",") + name;
-  const int listener = control_->listener_fd();
-  std::string control_fd = std::string(kControlFdEnv) + "=" + std::to_string(listener);
+  std::vector<std::string> handed;
+  // Without its close-on-exec flag a listener lives on in the next image; where clearing it
+  // fails, the next image listens anew (and clients may be refused for a moment).
+  auto hand = [&](const char* env, int fd) {
+    if (::fcntl(fd, F_SETFD, 0) == 0) handed.push_back(std::string(env) + "=" + std::to_string(fd));
+  };
+  hand(kControlFdEnv, control_->listener_fd());
+  if (metrics_) hand(kMetricsFdEnv, metrics_->listener_fd());
   std::vector<char*> envp;
   auto ours = [](const char* e) {
-    for (const char* name : {kDrainedEnv, kControlFdEnv})
+    for (const char* name : {kDrainedEnv, kControlFdEnv, kMetricsFdEnv})
       if (std::strncmp(e, name, std::strlen(name)) == 0 && e[std::strlen(name)] == '=') return true;
     return false;
   };
   for (char** e = environ; *e; ++e)
     if (!ours(*e)) envp.push_back(*e);
   envp.push_back(drained.data());
-  // Without its close-on-exec flag the listener lives on in the next image; if clearing it fails,
-  // the next image binds the path anew (and clients may be refused for a moment).
-  if (::fcntl(listener, F_SETFD, 0) == 0) envp.push_back(control_fd.data());
+  for (std::string& h : handed) envp.push_back(h.data());
   envp.push_back(nullptr);
   // No destructor runs across exec: nothing is withdrawn, removed or detached. Every other fd we
   // hold is close-on-exec, so the successor re-creates its locks and sockets.

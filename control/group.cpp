@@ -284,6 +284,7 @@ GroupStatus Group::status() const {
   s.held_out = held_out_;
   s.checks = check_status_;
   s.signal = signal_->status();
+  s.config = config_;
   return s;
 }
 

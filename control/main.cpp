@@ -8,6 +8,7 @@
 #include <string>
 
 #include "config.h"
+#include "config_keys.h"
 #include "daemon.h"
 #include "dns_table_loader.h"
 #include "zone.h"
@@ -16,7 +17,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: anycastd --config FILE [--check] [--log-level LEVEL] [--adopt]\n"
-    "       anycastd --help | --version\n"
+    "       anycastd --list-keys | --help | --version\n"
     "\n"
     "  -c, --config FILE      the configuration (TOML), see docs/configuration.md\n"
     "      --check            validate FILE and the zone files it names, print \"FILE: ok\" or the\n"
@@ -24,12 +25,20 @@ constexpr const char* kUsage =
     "  -l, --log-level LEVEL  trace, debug, info, warn, error, critical or off; overrides [log] level\n"
     "      --adopt            take over from a running instance (what `anycastctl restart` does):\n"
     "                         the fast path is swapped without a gap, announced groups stay up\n"
+    "      --list-keys        every configuration key, and whether a reload (SIGHUP) changes it\n"
+    "                         or it takes a restart\n"
     "  -h, --help             this text\n"
     "  -V, --version          the version\n"
     "\n"
     "Runs in the foreground and logs to stderr. SIGTERM or SIGINT: withdraw every group, answer\n"
     "for drain_ms, stop answering, detach, exit 0. SIGHUP: reload FILE and the zone files (a bad\n"
     "file is rejected and the running configuration and zones stay). Needs CAP_BPF and CAP_NET_ADMIN.\n";
+
+void list_keys() {
+  for (const anycastd::ConfigKey& key : anycastd::config_keys())
+    if (key.change != anycastd::KeyChange::per_key)
+      std::printf("%-42s %s\n", anycastd::key_name(key).c_str(), std::string(to_string(key.change)).c_str());
+}
 
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "anycastd: %s\n%s", message.c_str(), kUsage);
@@ -43,7 +52,7 @@ int main(int argc, char** argv) {
       {"config", required_argument, nullptr, 'c'}, {"check", no_argument, nullptr, 'k'},
       {"log-level", required_argument, nullptr, 'l'}, {"help", no_argument, nullptr, 'h'},
       {"version", no_argument, nullptr, 'V'},      {"adopt", no_argument, nullptr, 'a'},
-      {nullptr, 0, nullptr, 0},
+      {"list-keys", no_argument, nullptr, 'K'},    {nullptr, 0, nullptr, 0},
   };
   std::string config_path, log_level;
   bool check = false, adopt = false;
@@ -55,6 +64,7 @@ int main(int argc, char** argv) {
       case 'a': adopt = true; break;
       case 'l': log_level = optarg; break;
       case 'h': std::fputs(kUsage, stdout); return 0;
+      case 'K': list_keys(); return 0;
       case 'V': std::printf("anycastd %s\n", ANYCASTD_VERSION); return 0;
       case ':': return usage_error(std::string(argv[optind - 1]) + " needs a value");
       default: return usage_error(std::string("unknown option ") + argv[optind - 1]);

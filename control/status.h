@@ -13,6 +13,7 @@
 
 #include "abi.h"
 #include "channel.h"
+#include "config.h"
 #include "health/group_machine.h"
 #include "prefix.h"
 #include "route/route_signal.h"
@@ -42,8 +43,21 @@ struct GroupStatus {
   unsigned passes = 0;    // consecutive, towards rise
   unsigned failures = 0;  // consecutive, towards fall
   std::string held_out;   // why it is held out ("drained by anycastctl", "maintenance file /run/...") or ""
+  bool retiring = false;  // removed or changed by a reload: draining, then gone (or started anew)
   std::vector<CheckStatus> checks;
   SignalStatus signal;
+  GroupConfig config;  // what this group runs with: a reload that changes it starts the group anew
+};
+
+// The settings the daemon runs with, taken from its parts rather than from the file: what a
+// reload changed shows here only once it took effect.
+struct RunningSettings {
+  spdlog::level::level_enum log_level = spdlog::level::info;  // the logger's
+  std::uint32_t stats_interval_s = 0;
+  std::string disable_file;                // [health]'s, looked at on every turn
+  FastpathTables tables;                   // the last set the datapath took (ports, allow, rate limits)
+  std::optional<NtpServiceClock> clock;    // what the NTP clock is read from
+  std::string control_socket, metrics_listen;
 };
 
 // The DPDK datapath process, as its supervisor sees it.
@@ -111,6 +125,7 @@ struct DaemonStatus {
   std::uint64_t reload_failures = 0;
   std::string last_reload_error;
   std::optional<DnsStatus> dns;  // with [services.dns]
+  RunningSettings running;
 };
 
 }  // namespace anycastd

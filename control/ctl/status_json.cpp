@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cmath>
 
+#include "ctl/config_json.h"
+
 namespace anycastd::ctl {
 
 namespace {
@@ -89,8 +91,10 @@ json group_json(const GroupStatus& g, const Now& now) {
               {"passes", g.passes},
               {"failures", g.failures},
               {"held_out", g.held_out},
+              {"retiring", g.retiring},
               {"checks", std::move(checks)},
-              {"route", signal_json(g.signal, now)}};
+              {"route", signal_json(g.signal, now)},
+              {"config", group_config_json(g.config)}};
 }
 
 json counters_json(const ac_stats& s) {
@@ -196,6 +200,7 @@ json status_to_json(const DaemonStatus& status) {
               {"counters", counters_json(status.counters)}};
   if (status.dpdk) out["dpdk"] = dpdk_json(*status.dpdk);
   if (status.dns) out["dns"] = dns_json(*status.dns, now);
+  out["running"] = running_json(status.running);
   return out;
 }
 

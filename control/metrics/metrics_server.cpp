@@ -2,6 +2,7 @@
 #include "metrics/metrics_server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -70,6 +71,41 @@ std::vector<std::string_view> split_lines(std::string_view head) {
   return lines;
 }
 
+// The address a listening TCP socket is bound to ("127.0.0.1:9187"), "" for anything else.
+std::string listening_address(int fd) {
+  int listening = 0;
+  socklen_t len = sizeof listening;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 || !listening) return "";
+  sockaddr_storage bound{};
+  len = sizeof bound;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len) < 0) return "";
+  char host[INET6_ADDRSTRLEN] = {};
+  ListenAddress a;
+  a.family = bound.ss_family;
+  if (bound.ss_family == AF_INET) {
+    const auto& in = reinterpret_cast<const sockaddr_in&>(bound);
+    ::inet_ntop(AF_INET, &in.sin_addr, host, sizeof host);
+    a.port = ntohs(in.sin_port);
+  } else if (bound.ss_family == AF_INET6) {
+    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(bound);
+    ::inet_ntop(AF_INET6, &in6.sin6_addr, host, sizeof host);
+    a.port = ntohs(in6.sin6_port);
+  } else {
+    return "";
+  }
+  a.host = host;
+  return a.str();
+}
+
+// "0:0::1" -> "::1", as inet_ntop writes it (and listening_address reads it back).
+std::string canonical_host(int family, const std::string& host) {
+  unsigned char bytes[sizeof(in6_addr)];
+  char text[INET6_ADDRSTRLEN] = {};
+  if (::inet_pton(family, host.c_str(), bytes) != 1 || !::inet_ntop(family, bytes, text, sizeof text)) return host;
+  return text;
+}
+
+
 }  // namespace
 
 std::string ListenAddress::str() const {
@@ -110,12 +146,10 @@ ListenAddress parse_listen_address(std::string_view text) {
   return out;
 }
 
-MetricsServer::MetricsServer(std::string_view listen, Render render, MetricsServerOptions options)
-    : address_(parse_listen_address(listen)), render_(std::move(render)), options_(options) {
+UniqueFd MetricsServer::bind_listener() {
   auto fail = [&](std::string_view what) {
     return std::runtime_error(fmt::format("metrics {}: {}: {}", address_.str(), what, std::strerror(errno)));
   };
-
   UniqueFd listener(::socket(address_.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!listener) throw fail("socket");
   int one = 1;
@@ -148,6 +182,28 @@ MetricsServer::MetricsServer(std::string_view listen, Render render, MetricsServ
                                                         : reinterpret_cast<sockaddr_in6&>(bound).sin6_port);
   }
 
+  return listener;
+}
+
+MetricsServer::MetricsServer(std::string_view listen, Render render, MetricsServerOptions options, UniqueFd inherited)
+    : address_(parse_listen_address(listen)), render_(std::move(render)), options_(options) {
+  UniqueFd listener;
+  // Spelled as str() spells it on both sides: "[::1]" and "[0:0::1]" are one address.
+  address_.host = canonical_host(address_.family, address_.host);
+  const std::string was = inherited ? listening_address(inherited.get()) : "";
+  if (inherited && was == address_.str()) {
+    // Scrapes that connected during the exec waited in its backlog: none refused.
+    listener = std::move(inherited);
+    if (::fcntl(listener.get(), F_SETFL, O_NONBLOCK) < 0)
+      throw std::runtime_error(fmt::format("metrics {}: fcntl: {}", address_.str(), std::strerror(errno)));
+  } else {
+    if (inherited)
+      spdlog::info("metrics: the restart handed over {}, the configuration says {}: listening there instead",
+                   was.empty() ? "a descriptor that is no TCP listener" : was, address_.str());
+    inherited.reset();
+    listener = bind_listener();
+  }
+
   ctl::RequestProtocol protocol;
   protocol.find_end = head_end;
   protocol.eof_ends_request = false;
@@ -171,12 +227,16 @@ MetricsServer::MetricsServer(std::string_view listen, Render render, MetricsServ
   limits.max_connections = options_.max_connections;
   server_ = std::make_unique<ctl::RequestServer>(std::move(listener), std::move(protocol), limits,
                                                  "metrics " + address_.str());
-  spdlog::info("metrics: serving http://{}/metrics", address_.str());
+  spdlog::info("metrics: serving http://{}/metrics{}", address_.str(), was == address_.str() ? " (handed over by the previous image)" : "");
 }
 
 MetricsServer::~MetricsServer() = default;
 
 int MetricsServer::fd() const { return server_->fd(); }
+
+int MetricsServer::listener_fd() const { return server_->listener_fd(); }
+
+void MetricsServer::finish(std::chrono::steady_clock::time_point until) { server_->finish(until); }
 
 void MetricsServer::on_readable() { server_->on_readable(); }
 

@@ -20,6 +20,8 @@
 #include <string>
 #include <string_view>
 
+#include "posix_io.h"
+
 namespace anycastd::ctl {
 class RequestServer;
 }
@@ -53,19 +55,27 @@ class MetricsServer {
   // Binds and listens (SO_REUSEADDR, so a restarted daemon is not kept out by TIME_WAIT; an IPv6
   // address listens to IPv6 only). Throws std::invalid_argument for a bad address and
   // std::runtime_error naming the address when binding fails ("address already in use").
-  MetricsServer(std::string_view listen, Render render, MetricsServerOptions options = {});
+  // `inherited`: the listener a restart in place handed over; taken when it listens on `listen`,
+  // else closed (the configuration moved it) and `listen` bound anew.
+  MetricsServer(std::string_view listen, Render render, MetricsServerOptions options = {},
+                posix_io::UniqueFd inherited = {});
   ~MetricsServer();
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
 
   int fd() const;
+  int listener_fd() const;
   void on_readable();
+  // Stops accepting and answers the scrapes already accepted (until `until`): before the
+  // listener passes to the next image.
+  void finish(std::chrono::steady_clock::time_point until);
 
   // The address listened on, with the port the kernel chose when 0 was asked.
   const ListenAddress& address() const { return address_; }
 
  private:
   std::string respond(std::string_view request);
+  posix_io::UniqueFd bind_listener();
 
   ListenAddress address_;
   Render render_;

@@ -151,6 +151,17 @@ void BirdSignal::graceful_shutdown(const RouteGroup& group) {
   });
 }
 
+std::string BirdSignal::unreachable() const {
+  try {
+    BirdSession session(config_.socket, posix_io::deadline_in(config_.timeout));
+    return "";
+  } catch (const RouteSignalError& e) {
+    return e.what();
+  } catch (const std::system_error& e) {
+    return fmt::format("BIRD control socket {}: {}", config_.socket, e.what());
+  }
+}
+
 SignalProbe BirdSignal::probe(const RouteGroup& group) {
   SignalProbe out;
   try {

@@ -58,6 +58,10 @@ class BirdSignal final : public RouteSignal {
 
   const BirdSignalConfig& config() const { return config_; }
 
+  // "" when BIRD greets on the control socket within the timeout, or why not. A reload that
+  // would hand a group to a BIRD that is not there is refused instead of half applied.
+  std::string unreachable() const;
+
  private:
   struct Step {
     const char* verb;  // "enable" | "disable"

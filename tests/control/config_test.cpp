@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // The configuration contract: what parses, what each mistake is called, what the fast path is told.
 #include "config.h"
+#include "config_keys.h"
 
 #include <gtest/gtest.h>
 
 #include <cctype>
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace anycastd {
 namespace {
@@ -305,6 +307,49 @@ listen = "[::1]:9100"
 // before, or a SIGHUP would answer "reloaded" and keep the old value (as it once did for
 // max_error_ms and the signals' timeout_ms). (health.disable_file is no group's: the daemon reads
 // it from the running configuration, which a reload replaces whole.)
+// A group's own tables read the keys of the shared ones; array indexes do not matter.
+TEST(ConfigKeys, ScopeOfATablePath) {
+  EXPECT_EQ(key_scope(""), "");
+  EXPECT_EQ(key_scope("datapath.dpdk"), "datapath.dpdk");
+  EXPECT_EQ(key_scope("services.dns.zone[12]"), "services.dns.zone[]");
+  EXPECT_EQ(key_scope("group[3]"), "group[]");
+  EXPECT_EQ(key_scope("group[0].check[1]"), "health.check[]");
+  EXPECT_EQ(key_scope("group[10].route"), "route");
+  EXPECT_EQ(key_scope("group[10].route.exabgp"), "route.exabgp");
+  EXPECT_EQ(key_scope("group[1].routes"), "group[].routes");  // not a group's route table
+}
+
+// [services] takes exactly the services abi.h names.
+TEST(ConfigKeys, ServicesAreTheAbisServices) {
+  std::vector<std::string> listed, abi;
+  for (const ConfigKey& k : config_keys())
+    if (k.table == "services") listed.emplace_back(k.key);
+  for (int s = 0; s < AC_SVC__COUNT; ++s) abi.emplace_back(ac_service_names[s]);
+  EXPECT_EQ(listed, abi);
+}
+
+// A reload names each restart-only key whose value changed (spelling aside), and no other.
+TEST(ConfigKeys, RestartOnlyChangesAreNamed) {
+  const std::string base = "[datapath]\ninterface = \"eth0\"\nxdp_mode = \"native\"\n" BASE_ANYCAST_TEXT
+                           "[control]\nsocket = \"/run/a.sock\"\n[log]\nlevel = \"info\"\n";
+  Config a = parse_config(base, "a.toml");
+  EXPECT_EQ(restart_only_changes(a, a), "");
+  // Another spelling of the same values, and a reloadable key changed: nothing to refuse.
+  Config same = parse_config("datapath = { interface = 'eth0', xdp_mode = 'native' }\n" BASE_ANYCAST_TEXT
+                             "[control]\nsocket = '/run/a.sock'\n[log]\nlevel = \"debug\"\n",
+                             "b.toml");
+  EXPECT_EQ(restart_only_changes(a, same), "");
+  Config moved = parse_config("[datapath]\ninterface = \"eth1\"\nxdp_mode = \"native\"\n" BASE_ANYCAST_TEXT
+                              "[control]\nsocket = \"/run/b.sock\"\n",
+                              "c.toml");
+  EXPECT_EQ(restart_only_changes(a, moved), "control.socket, datapath.interface");
+  // A key given in one file only counts as changed, whichever way round.
+  Config fewer = parse_config("[datapath]\ninterface = \"eth0\"\n" BASE_ANYCAST_TEXT "[control]\nsocket = \"/run/a.sock\"\n",
+                              "d.toml");
+  EXPECT_EQ(restart_only_changes(a, fewer), "datapath.xdp_mode");
+  EXPECT_EQ(restart_only_changes(fewer, a), "datapath.xdp_mode");
+}
+
 TEST(Config, EveryGroupKeyChangesTheGroup) {
   const std::string bird = R"(
 [datapath]

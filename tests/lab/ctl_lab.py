@@ -28,7 +28,8 @@ drain-report RECORDS --withdrawn T --exited T --drain-ms N: reads a stream's rec
 notify-listen PATH OUT: binds a unix datagram socket at PATH (a NOTIFY_SOCKET) and appends each
     datagram to OUT as "UNIX_TIME MESSAGE" (newlines in the message as "|"), until SIGTERM.
 
-ctl-stream SOCKET: asks anycastd for its status over the control socket in a tight loop (a fresh
+ctl-stream SOCKET|URL: asks anycastd for its status over the control socket (or, given an
+    http:// URL, GETs the metrics) in a tight loop (a fresh
     connection each time, no retry, --interval seconds between a reply and the next connect:
     enough to leave the machine's two CPUs to the restart being probed) until SIGTERM/SIGINT or
     --duration, and counts what a
@@ -247,6 +248,11 @@ def ctl_stream(args) -> int:
     while not stopper.stop and (end is None or time.time() < end):
         counts["requests"] += 1
         started = time.monotonic()
+        if args.socket.startswith("http://"):
+            http_once(args.socket, args.timeout, counts)
+            max_ms = max(max_ms, (time.monotonic() - started) * 1000)
+            time.sleep(args.interval)
+            continue
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.settimeout(args.timeout)
         try:
@@ -282,6 +288,25 @@ def ctl_stream(args) -> int:
     print(" ".join(f"{k}={v}" for k, v in counts.items()) +
           f" pids={','.join(str(p) for p in sorted(pids))} max_ms={max_ms:.0f}")
     return 0
+
+
+def http_once(url, timeout, counts):
+    """One GET with no retry, counted as ctl_stream counts a status request."""
+    u = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=timeout)
+    try:
+        conn.request("GET", u.path or "/")
+        resp = conn.getresponse()
+        body = resp.read()
+        counts["ok" if resp.status == 200 and body.startswith(b"# HELP") else "bad"] += 1
+    except ConnectionRefusedError:
+        counts["refused"] += 1
+    except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected, http.client.IncompleteRead):
+        counts["reset"] += 1
+    except socket.timeout:
+        counts["slow"] += 1
+    finally:
+        conn.close()
 
 
 def http_get(args) -> int:

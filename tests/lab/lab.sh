@@ -418,13 +418,15 @@ start_stream() { # start_stream NAME HOST
 	eval "PID_$1=$!"
 	wait_file "$LAB_TMP/$1.ready"
 }
-# start_ctl_stream NAME SOCKET: status requests over anycastd's control socket in a tight loop, a
-# fresh connection each and no retry (ctl_lab.py ctl-stream), until stop_probe NAME;
-# expect_ctl_stream NAME WHAT then fails the lab if any client was refused, reset, answered
-# wrongly or not within 10 s.
+# start_ctl_stream NAME SOCKET|URL [NS]: status requests over anycastd's control socket (or GETs of
+# an http:// metrics URL, from namespace NS) in a tight loop, a fresh connection each and no retry
+# (ctl_lab.py ctl-stream), until stop_probe NAME; expect_ctl_stream NAME WHAT then fails the lab
+# if any client was refused, reset, answered wrongly or not within 10 s.
 start_ctl_stream() {
 	rm -f "$LAB_TMP/$1.ready"
-	"$LAB_PYTHON" "$LAB_DIR/ctl_lab.py" ctl-stream "$2" --ready-file "$LAB_TMP/$1.ready" >"$LAB_TMP/$1.out" &
+	local in_ns=()
+	[[ -n ${3:-} ]] && in_ns=(ip netns exec "$3")
+	"${in_ns[@]}" "$LAB_PYTHON" "$LAB_DIR/ctl_lab.py" ctl-stream "$2" --ready-file "$LAB_TMP/$1.ready" >"$LAB_TMP/$1.out" &
 	LAB_PIDS+=("$!")
 	eval "PID_$1=$!"
 	wait_file "$LAB_TMP/$1.ready"
@@ -432,10 +434,10 @@ start_ctl_stream() {
 expect_ctl_stream() {
 	local out
 	out=$(<"$LAB_TMP/$1.out")
-	lab_log "$2: control socket clients: $out"
-	lab_expect_eq "$2: control socket clients refused/reset/bad/slow" "refused=0 reset=0 bad=0 slow=0" \
+	lab_log "$2: clients: $out"
+	lab_expect_eq "$2: clients refused/reset/bad/slow" "refused=0 reset=0 bad=0 slow=0" \
 		"refused=$(lab_field "$out" refused) reset=$(lab_field "$out" reset) bad=$(lab_field "$out" bad) slow=$(lab_field "$out" slow)"
-	(($(lab_field "$out" ok) > 0)) || lab_fail "$2: no status request was answered: $out"
+	(($(lab_field "$out" ok) > 0)) || lab_fail "$2: no request was answered: $out"
 }
 stop_probe() { # stop_probe NAME: SIGTERM, wait; its summary line is then in $LAB_TMP/NAME.out
 	local pid_var="PID_$1" rc=0

@@ -19,9 +19,10 @@
 #      take effect on a reload.
 #   6. anycastctl restart: same pid, groups adopted as up, the aliases never leave lo (sampled
 #      every 50 ms), an echo stream every 20 ms loses nothing; over ten restarts, status asked in
-#      a tight loop is never refused or reset; a group drained by anycastctl stays drained across
-#      a restart; with [control] socket changed in the file, the new image serves on the new
-#      path and the old file is gone; with a file that does not load, restart is refused (step 5).
+#      a tight loop (and the metrics, scraped in a tight loop) is never refused or reset; a group
+#      drained by anycastctl stays drained across a restart; with [control] socket and [metrics]
+#      listen changed in the file, the new image serves on the new ones and the old ones are
+#      gone; with a file that does not load, restart is refused (step 5).
 #   7. SIGTERM: the alias goes first, echo is answered through the drain, exit 0, XDP detached.
 #   8. sd_notify: READY=1 after start, WATCHDOG=1 repeatedly (also after the restart),
 #      STOPPING=1 on SIGTERM.
@@ -395,6 +396,7 @@ run_lifecycle() {
 	start_watch restartwatch "$VIP4" "$VIP6" "$VIP_EXTRA"
 	start_stream restartstream "$VIP4"
 	start_ctl_stream restartctl "$SOCK"
+	start_ctl_stream restartmetrics "http://$METRICS/metrics" "$LAB_EDGE"
 	sleep 0.3
 	log_mark
 	restart_at=$(now)
@@ -433,7 +435,9 @@ run_lifecycle() {
 	done
 	sleep 0.3
 	stop_probe restartctl
-	expect_ctl_stream restartctl "10 restarts in place"
+	stop_probe restartmetrics
+	expect_ctl_stream restartctl "10 restarts in place: control socket"
+	expect_ctl_stream restartmetrics "10 restarts in place: metrics listener"
 	lab_expect_eq "10 restarts in place: the pids that answered" "$pid" "$(lab_field "$(<"$LAB_TMP/restartctl.out")" pids)"
 
 	# --- 6b. a group drained by anycastctl stays drained across a restart ---
@@ -452,11 +456,12 @@ run_lifecycle() {
 	t=$(wait_alias "$VIP_EXTRA" present 10)
 	lab_log "undrain extra after the restart: alias $VIP_EXTRA back on lo after $t ms"
 
-	# --- 6c. [control] socket changed in the file, then a restart: the new image binds the
-	#     configured path and lets the inherited socket (and its file) go ---
-	local moved="$LAB_TMP/moved.sock"
-	sed -i "s|^socket = \"$SOCK\"\$|socket = \"$moved\"|" "$CONF"
+	# --- 6c. [control] socket and [metrics] listen changed in the file, then a restart: the new
+	#     image binds the configured ones and lets the inherited ones (and the socket file) go ---
+	local moved="$LAB_TMP/moved.sock" moved_metrics=127.0.0.1:9188
+	sed -i -e "s|^socket = \"$SOCK\"\$|socket = \"$moved\"|" -e "s|^listen = \"$METRICS\"\$|listen = \"$moved_metrics\"|" "$CONF"
 	grep -q "socket = \"$moved\"" "$CONF" || lab_fail "could not move [control] socket in $CONF"
+	grep -q "listen = \"$moved_metrics\"" "$CONF" || lab_fail "could not move [metrics] listen in $CONF"
 	log_mark
 	out=$(ctl restart) || lab_fail "anycastctl restart (socket moved): expected exit 0, seen $?: $out"
 	wait_new_log "anycastd started" 20
@@ -467,6 +472,15 @@ run_lifecycle() {
 	log_since_mark | grep -q "the restart handed over $LAB_TMP/anycastd.sock, the configuration says $moved" ||
 		lab_fail "restart with [control] socket moved: expected the log to say the inherited socket was let go"
 	lab_log "ok: [control] socket moved across a restart: served on $moved, the old file gone"
+	log_since_mark | grep -q "metrics: the restart handed over $METRICS, the configuration says $moved_metrics" ||
+		lab_fail "restart with [metrics] listen moved: expected the log to say the inherited listener was let go"
+	local old_metrics=$METRICS
+	METRICS=$moved_metrics
+	metrics_get >/dev/null || lab_fail "restart with [metrics] listen moved: GET http://$METRICS/metrics failed"
+	METRICS=$old_metrics
+	! metrics_get >/dev/null 2>&1 || lab_fail "restart with [metrics] listen moved: $old_metrics still answers"
+	METRICS=$moved_metrics
+	lab_log "ok: [metrics] listen moved across a restart: served on $METRICS, $old_metrics closed"
 
 	# --- 7. SIGTERM drain ---
 	local term_at exit_at report
