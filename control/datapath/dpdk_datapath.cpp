@@ -396,8 +396,11 @@ void DpdkDatapath::write_tables(const FastpathTables& tables) {
   }
   posix_io::UniqueFd image = channel::memfd_with(channel::encode_tables(tables));
   try {
+    Clock::time_point sent = Clock::now();
     channel_->request_while_alive(channel::Type::tables, nullptr, 0, kNoProgressLimit, image.get());
     tables_ = tables;  // only what it took: a refused set must not follow it into its next life
+    if (Millis took = std::chrono::duration_cast<Millis>(Clock::now() - sent); took >= kRequestTimeout)
+      spdlog::info("DPDK datapath: the tables took {} ms to swap in, its heartbeat moving throughout", took.count());
   } catch (const ChannelRefused& e) {
     throw std::runtime_error(std::string("the DPDK datapath refused the tables: ") + e.what());
   } catch (const ChannelError& e) {
