@@ -39,7 +39,19 @@ class ChannelClient {
   channel::Message request(channel::Type type, const void* payload, std::size_t length, std::chrono::milliseconds timeout,
                            int fd = -1);
 
+  // The same, for requests whose work grows with the machine's load (a table set): no deadline
+  // of its own. It waits as long as the datapath's `working` heartbeats show progress, meaning
+  // that the thread serving the request ran and that every worker polled; it throws ChannelError,
+  // naming what stood still, once `stuck_after` passes without that.
+  channel::Message request_while_alive(channel::Type type, const void* payload, std::size_t length,
+                                       std::chrono::milliseconds stuck_after, int fd = -1);
+
  private:
+  using Deadline = posix_io::Deadline;
+  std::uint32_t send(channel::Type type, const void* payload, std::size_t length, int fd);
+  // The next message for `sequence` (`working` ones included), or ChannelError.
+  channel::Message receive(std::uint32_t sequence, Deadline deadline, const std::string& timed_out);
+
   std::mutex mutex_;
   posix_io::UniqueFd socket_;
   std::uint32_t sequence_ = 0;

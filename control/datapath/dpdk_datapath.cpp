@@ -21,7 +21,16 @@
 namespace anycastd {
 namespace {
 
+// Stats, probes and the NTP state: small and quick, so a reply is due soon; a late one fails only
+// that request (a check, a counter read), never the datapath.
 constexpr Millis kRequestTimeout{2000};
+// Table sets, DNS tables, and adopting a handed-over process: their time grows with the load of
+// the machine (a table build reserves tens of MiB, then waits for every worker), so they have no
+// deadline of their own. The datapath is ended only when its heartbeat shows no progress for this
+// long: the thread serving the request not running, or a worker not polling (which would hold the
+// swap forever). Far above any scheduling delay of a loaded machine, far below a route that waits
+// on a hung process.
+constexpr Millis kNoProgressLimit{5000};
 constexpr Millis kBackoffMax{30000};
 constexpr Millis kStableAfter{60000};  // a process that ran this long restarts without back-off
 constexpr Millis kStopGrace{10000};
@@ -80,8 +89,12 @@ struct StatsSnapshot {
   std::vector<std::pair<std::string, std::uint64_t>> xstats;
 };
 
-StatsSnapshot fetch_stats(ChannelClient& channel) {
-  channel::Message reply = channel.request(channel::Type::stats, nullptr, 0, kRequestTimeout);
+enum class Patience { reply_soon, while_alive };
+
+StatsSnapshot fetch_stats(ChannelClient& channel, Patience patience = Patience::reply_soon) {
+  channel::Message reply = patience == Patience::while_alive
+                               ? channel.request_while_alive(channel::Type::stats, nullptr, 0, kNoProgressLimit)
+                               : channel.request(channel::Type::stats, nullptr, 0, kRequestTimeout);
   StatsSnapshot s;
   const auto& p = reply.payload;
   if (reply.type != channel::Type::stats_reply || p.size() < sizeof s.head)
@@ -383,13 +396,18 @@ void DpdkDatapath::write_tables(const FastpathTables& tables) {
   }
   posix_io::UniqueFd image = channel::memfd_with(channel::encode_tables(tables));
   try {
-    channel_->request(channel::Type::tables, nullptr, 0, kRequestTimeout, image.get());
+    Clock::time_point sent = Clock::now();
+    channel_->request_while_alive(channel::Type::tables, nullptr, 0, kNoProgressLimit, image.get());
     tables_ = tables;  // only what it took: a refused set must not follow it into its next life
+    if (Millis took = std::chrono::duration_cast<Millis>(Clock::now() - sent); took >= kRequestTimeout)
+      spdlog::info("DPDK datapath: the tables took {} ms to swap in, its heartbeat moving throughout", took.count());
   } catch (const ChannelRefused& e) {
     throw std::runtime_error(std::string("the DPDK datapath refused the tables: ") + e.what());
   } catch (const ChannelError& e) {
-    // A datapath that cannot take its tables is no use: end it, supervision starts a new one.
+    // Stuck (its heartbeat says so) or gone: a datapath that cannot take its tables is no use.
+    // End it; supervision starts a new one, which gets these tables.
     spdlog::error("DPDK datapath: writing the tables: {}; killing it", e.what());
+    tables_ = tables;
     kill(pid_, SIGKILL);
   }
 }
@@ -401,7 +419,7 @@ void DpdkDatapath::write_dns_table(std::shared_ptr<const std::vector<std::uint8_
   }
   posix_io::UniqueFd memfd = channel::memfd_with(*image, "anycastd-dns");
   try {
-    channel_->request(channel::Type::dns_table, nullptr, 0, kRequestTimeout, memfd.get());
+    channel_->request_while_alive(channel::Type::dns_table, nullptr, 0, kNoProgressLimit, memfd.get());
     dns_ = std::move(image);
   } catch (const ChannelRefused& e) {
     throw std::runtime_error(std::string("the DPDK datapath refused the DNS table, it keeps the one it had: ") +
@@ -556,7 +574,9 @@ bool DpdkDatapath::adopt_handover() {
   hello_ = h->hello;
   channel_->attach(std::move(socket));
   try {
-    fetch_stats(*channel_);
+    // Alive and speaking this channel's version; judged by its heartbeat, as a table write is:
+    // a loaded machine must not turn a restart in place into a withdrawal.
+    fetch_stats(*channel_, Patience::while_alive);
     // The file may give the interface other addresses now.
     configure_exception_interface(*netlink_, channel::text_of(hello_.exception_interface), hello_.mac,
                                   config_.exception_addresses);

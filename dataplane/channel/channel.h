@@ -15,6 +15,11 @@
 //   probe (+ frame)            probe_reply (+ frame as the core left it)
 //   ntp_state (ac_ntp_state)   ok | error
 //   dns_table (+ memfd)        ok | error
+//
+// While it serves a request, the datapath also sends `working` messages with the request's
+// sequence number every kWorkingInterval (its heartbeat, see Working): a request that takes long
+// (a table set built on a loaded machine) is judged by whether the datapath still makes progress,
+// not by how long its one reply takes. A reader skips `working` messages it does not wait for.
 
 #include <sys/types.h>
 
@@ -31,7 +36,9 @@
 namespace anycastd::channel {
 
 inline constexpr std::uint32_t kMagic = 0x61634450;  // "acDP"
-inline constexpr std::uint16_t kVersion = 3;
+inline constexpr std::uint16_t kVersion = 4;
+// How often the datapath sends `working` while a request is in progress.
+inline constexpr std::chrono::milliseconds kWorkingInterval{100};
 // Large enough for a stats reply with a few hundred port xstats and any probe frame.
 inline constexpr std::size_t kMaxMessage = 256 * 1024;
 
@@ -46,6 +53,7 @@ enum class Type : std::uint16_t {
   probe_reply = 8,
   ntp_state = 9,  // payload: one ac_ntp_state, about once a second
   dns_table = 10, // carries a sealed memfd holding a DNS answer table image (abi.h ac_dns_table); no payload
+  working = 11,   // datapath -> control, with a request's sequence while it is served; payload: Working
 };
 
 struct Header {
@@ -108,6 +116,19 @@ struct LcoreStats {
   std::uint64_t loops;  // heartbeat: polling iterations so far
   ac_stats core;
   DatapathCounters datapath;
+};
+
+// The heartbeat a `working` message carries, followed by `lcores` WorkerBeat. Facts, not a
+// verdict: control decides what counts as stuck (ChannelClient::request_while_alive).
+struct Working {
+  std::uint64_t server_cpu_ns;  // CPU time of the thread serving the request (the main lcore)
+  std::uint32_t lcores;
+  std::uint32_t pad;
+};
+struct WorkerBeat {
+  std::uint32_t lcore;
+  std::uint32_t pad;
+  std::uint64_t loops;  // LcoreStats::loops
 };
 
 struct Xstat {

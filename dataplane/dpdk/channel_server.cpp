@@ -2,6 +2,7 @@
 #include "channel_server.h"
 
 #include <rte_ethdev.h>
+#include <time.h>
 
 #include <algorithm>
 #include <cstring>
@@ -24,7 +25,40 @@ void append(std::vector<std::uint8_t>& out, const T& value) {
 }  // namespace
 
 ChannelServer::ChannelServer(int fd, TableStore& tables, std::vector<const Worker*> workers, std::uint16_t port)
-    : fd_(fd), tables_(tables), workers_(std::move(workers)), port_(port) {}
+    : fd_(fd), tables_(tables), workers_(std::move(workers)), port_(port), beat_([this] { beat_loop(); }) {}
+
+ChannelServer::~ChannelServer() {
+  {
+    std::lock_guard lock(mutex_);
+    quit_ = true;
+  }
+  cv_.notify_all();
+  beat_.join();
+}
+
+void ChannelServer::beat_loop() {
+  std::unique_lock lock(mutex_);
+  while (!quit_) {
+    cv_.wait_for(lock, channel::kWorkingInterval);
+    if (quit_ || !serving_) continue;
+    const std::uint32_t sequence = sequence_;
+    // The CPU time of the serving thread, not the wall time it has taken: it moves while a table
+    // set is built or a swap spins for its workers, and stands still if that thread is blocked.
+    clockid_t clock;
+    timespec cpu{};
+    if (pthread_getcpuclockid(server_thread_, &clock) == 0) clock_gettime(clock, &cpu);
+    lock.unlock();
+    std::vector<std::uint8_t> payload;
+    append(payload, channel::Working{static_cast<std::uint64_t>(cpu.tv_sec) * 1000000000u +
+                                         static_cast<std::uint64_t>(cpu.tv_nsec),
+                                     static_cast<std::uint32_t>(workers_.size()), 0});
+    for (const Worker* w : workers_)
+      append(payload, channel::WorkerBeat{w->config.lcore, 0, read_counters(w->counters).loops});
+    // A failed send is the serving thread's to see: the channel is gone for its reply too.
+    channel::send_message(fd_, channel::Type::working, sequence, payload.data(), payload.size());
+    lock.lock();
+  }
+}
 
 std::string ChannelServer::send_hello(const channel::Hello& hello) {
   return channel::send_message(fd_, channel::Type::hello, 0, &hello, sizeof hello);
@@ -43,23 +77,35 @@ ChannelServer::Result ChannelServer::serve_one(std::chrono::milliseconds wait, s
     reply_error(0, error);
     return Result::answered;
   }
-  std::string sent;
-  switch (m->type) {
-    case channel::Type::tables: sent = reply_tables(*m, note); break;
-    case channel::Type::stats: sent = reply_stats(*m); break;
-    case channel::Type::probe: sent = reply_probe(*m); break;
-    case channel::Type::ntp_state: sent = reply_ntp_state(*m); break;
-    case channel::Type::dns_table: sent = reply_dns_table(*m, note); break;
-    default:
-      note = "unknown request type " + std::to_string(static_cast<unsigned>(m->type));
-      sent = reply_error(m->sequence, note);
-      break;
+  {
+    std::lock_guard lock(mutex_);
+    serving_ = true;
+    sequence_ = m->sequence;
+    server_thread_ = pthread_self();
+  }
+  std::string sent = answer(*m, note);
+  {
+    std::lock_guard lock(mutex_);
+    serving_ = false;
   }
   if (!sent.empty()) {
     note = sent;
     return Result::closed;
   }
   return Result::answered;
+}
+
+std::string ChannelServer::answer(const channel::Message& m, std::string& note) {
+  switch (m.type) {
+    case channel::Type::tables: return reply_tables(m, note);
+    case channel::Type::stats: return reply_stats(m);
+    case channel::Type::probe: return reply_probe(m);
+    case channel::Type::ntp_state: return reply_ntp_state(m);
+    case channel::Type::dns_table: return reply_dns_table(m, note);
+    default:
+      note = "unknown request type " + std::to_string(static_cast<unsigned>(m.type));
+      return reply_error(m.sequence, note);
+  }
 }
 
 std::string ChannelServer::reply_error(std::uint32_t sequence, const std::string& text) {

@@ -6,10 +6,20 @@
 // xstats), probe (a frame through the same core on the live tables). Anything else gets an
 // error reply; nothing a peer sends can stop the datapath except closing the channel. DNS
 // tables (a sealed memfd, mapped read-only) swap in the same way, the old one staying if refused.
+//
+// While a request is served, a thread of its own sends `working` heartbeats (channel.h): the
+// serving thread's CPU time and every worker's poll counter. Building a table set reserves tens
+// of MiB and waits for every worker to pass a quiescent state; on a loaded machine that takes
+// seconds, and control must be able to tell slow from stuck without a reply to judge by.
+
+#include <pthread.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "channel.h"
@@ -21,6 +31,9 @@ namespace anycastd::dpdk {
 class ChannelServer {
  public:
   ChannelServer(int fd, TableStore& tables, std::vector<const Worker*> workers, std::uint16_t port);
+  ~ChannelServer();
+  ChannelServer(const ChannelServer&) = delete;
+  ChannelServer& operator=(const ChannelServer&) = delete;
 
   std::string send_hello(const channel::Hello& hello);
 
@@ -36,11 +49,22 @@ class ChannelServer {
   std::string reply_ntp_state(const channel::Message& m);
   std::string reply_dns_table(const channel::Message& m, std::string& note);
   std::string reply_error(std::uint32_t sequence, const std::string& text);
+  std::string answer(const channel::Message& m, std::string& note);
+  void beat_loop();
 
   int fd_;
   TableStore& tables_;
   std::vector<const Worker*> workers_;
   std::uint16_t port_;
+
+  // The request in progress, for the heartbeat thread.
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool serving_ = false;
+  bool quit_ = false;
+  std::uint32_t sequence_ = 0;
+  pthread_t server_thread_{};
+  std::thread beat_;  // last: it starts once everything it reads is in place
 };
 
 }  // namespace anycastd::dpdk

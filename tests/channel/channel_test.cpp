@@ -153,5 +153,102 @@ TEST(ChannelClientTest, MatchesRepliesAndSkipsLateOnes) {
   }
 }
 
+// A stand-in datapath that serves one request slowly: `beats` heartbeats, then `reply` (none if
+// Type::hello), each heartbeat from `beat(i)`.
+struct SlowDatapath {
+  std::thread thread;
+  template <typename Beat>
+  SlowDatapath(int fd, int beats, channel::Type reply, Beat beat)
+      : thread([=] {
+          std::string error;
+          auto request = channel::receive_message(fd, posix_io::deadline_in(5s), error);
+          if (!request) return;
+          for (int i = 0; i < beats; ++i) {
+            std::vector<std::uint8_t> payload = beat(i);
+            if (!channel::send_message(fd, channel::Type::working, request->sequence, payload.data(), payload.size())
+                     .empty())
+              return;  // the client gave up and closed the channel
+            std::this_thread::sleep_for(10ms);
+          }
+          if (reply != channel::Type::hello) channel::send_message(fd, reply, request->sequence, nullptr, 0);
+        }) {}
+  ~SlowDatapath() { thread.join(); }
+};
+
+// A heartbeat: the serving thread's CPU time, then each worker (lcore 1, 2, ...) and its loops.
+std::vector<std::uint8_t> heartbeat(std::uint64_t cpu, std::vector<std::uint64_t> loops) {
+  channel::Working head{cpu, static_cast<std::uint32_t>(loops.size()), 0};
+  std::vector<std::uint8_t> out(sizeof head + loops.size() * sizeof(channel::WorkerBeat));
+  std::memcpy(out.data(), &head, sizeof head);
+  for (std::size_t i = 0; i < loops.size(); ++i) {
+    channel::WorkerBeat w{static_cast<std::uint32_t>(i + 1), 0, loops[i]};
+    std::memcpy(out.data() + sizeof head + i * sizeof w, &w, sizeof w);
+  }
+  return out;
+}
+
+std::string stuck_error(ChannelClient& client) {
+  try {
+    client.request_while_alive(channel::Type::tables, nullptr, 0, 100ms);
+  } catch (const ChannelRefused& e) {
+    return std::string("refused: ") + e.what();
+  } catch (const ChannelError& e) {
+    return e.what();
+  }
+  return "(answered)";
+}
+
+// A request judged by the heartbeat: answered however long it takes while the serving thread runs
+// and every worker polls (here 60 beats 10 ms apart against a 100 ms limit)...
+TEST(ChannelClientTest, WaitsForASlowRequestWhileTheHeartbeatMoves) {
+  Pair p;
+  ChannelClient client;
+  client.attach(std::move(p.control));
+  {
+    SlowDatapath datapath(p.datapath.get(), 60, channel::Type::ok, [](int i) {
+      return heartbeat(1000u * static_cast<unsigned>(i), {7u + static_cast<unsigned>(i), 9u + static_cast<unsigned>(i)});
+    });
+    EXPECT_EQ(stuck_error(client), "(answered)");
+  }
+  // ... and a short request takes its reply past heartbeats too.
+  SlowDatapath datapath(p.datapath.get(), 3, channel::Type::stats_reply, [](int i) {
+    return heartbeat(static_cast<unsigned>(i), {static_cast<unsigned>(i)});
+  });
+  EXPECT_EQ(client.request(channel::Type::stats, nullptr, 0, 5s).type, channel::Type::stats_reply);
+}
+
+// ... and given up, naming what stood still, when a worker stops polling (a table swap waits for
+// every worker), when the serving thread stops running, or when no heartbeat comes at all.
+TEST(ChannelClientTest, GivesUpWhenTheHeartbeatStandsStill) {
+  struct Case {
+    const char* expected;
+    std::vector<std::uint8_t> (*beat)(int);
+  };
+  const Case cases[] = {
+      {"no progress for 100 ms (worker lcore 2 did not poll)",
+       [](int i) { return heartbeat(static_cast<unsigned>(i), {static_cast<unsigned>(i), 5}); }},
+      {"no progress for 100 ms (the thread serving the request did not run)",
+       [](int i) { return heartbeat(42, {static_cast<unsigned>(i), static_cast<unsigned>(i)}); }},
+  };
+  for (const Case& c : cases) {
+    Pair p;
+    ChannelClient client;
+    client.attach(std::move(p.control));
+    std::string error;
+    {
+      SlowDatapath datapath(p.datapath.get(), 1000, channel::Type::ok, c.beat);
+      error = stuck_error(client);
+      client.detach("stuck");  // ends the stand-in's beats
+    }
+    EXPECT_NE(error.find(c.expected), std::string::npos) << error;
+  }
+  Pair p;
+  ChannelClient client;
+  client.attach(std::move(p.control));
+  SlowDatapath silent(p.datapath.get(), 0, channel::Type::hello, [](int) { return std::vector<std::uint8_t>{}; });
+  std::string error = stuck_error(client);
+  EXPECT_NE(error.find("no progress for 100 ms (no heartbeat came)"), std::string::npos) << error;
+}
+
 }  // namespace
 }  // namespace anycastd

@@ -68,7 +68,7 @@ TEST(DnsTableMessage, CarriesTheImageInASealedMemfd) {
   ASSERT_TRUE(m->fd);
   EXPECT_EQ(channel::read_memfd(m->fd.get()), image);
   EXPECT_LT(write(m->fd.get(), "x", 1), 0) << "sealed against writes on the receiving side too";
-  EXPECT_EQ(channel::kVersion, 3) << "dns_table came with channel version 3";
+  EXPECT_GE(channel::kVersion, 3) << "dns_table came with channel version 3";
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -46,12 +47,20 @@ class ChannelServerTest : public testing::Test {
     std::string note;
     EXPECT_EQ(server_->serve_one(1000ms, note), dpdk::ChannelServer::Result::answered) << note;
     last_note_ = note;
-    std::string error;
-    std::optional<ch::Message> reply = ch::receive_message(control_.get(), posix_io::deadline_in(1000ms), error);
-    EXPECT_TRUE(reply) << error;
+    std::optional<ch::Message> reply = next_reply();
     if (!reply) return {};
     EXPECT_EQ(reply->sequence, sequence_);
     return std::move(*reply);
+  }
+
+  // The next message that is not a heartbeat (one may come while a slow request is served).
+  std::optional<ch::Message> next_reply() {
+    for (;;) {
+      std::string error;
+      std::optional<ch::Message> m = ch::receive_message(control_.get(), posix_io::deadline_in(1000ms), error);
+      EXPECT_TRUE(m) << error;
+      if (!m || m->type != ch::Type::working) return m;
+    }
   }
 
   ch::Message send_tables(const std::vector<std::uint8_t>& image) {
@@ -160,6 +169,51 @@ TEST_F(ChannelServerTest, BadTablesAreRefusedAndTheOldOnesStay) {
   EXPECT_NE(text(m).find("memfd"), std::string::npos) << text(m);
 
   EXPECT_EQ(probe(answer.request).first.action, AC_ACT_ANSWER) << "the accepted set must still be live";
+}
+
+// A table swap waits for every worker to pass a quiescent state. Here the worker is a registered
+// reader that does not poll until the test lets it: while the swap waits, heartbeats come with
+// the request's sequence, the worker's loops standing still and the serving thread's CPU time
+// moving (it spins in the wait); once the worker polls, the swap ends with its reply.
+TEST_F(ChannelServerTest, ASlowSwapSendsHeartbeats) {
+  const Vector& answer = row(AC_ACT_ANSWER, "default");
+  harness_->store().register_reader(harness_->worker().reader_id);
+  posix_io::UniqueFd memfd = ch::memfd_with(ch::encode_tables(make_tables("default")));
+  ASSERT_EQ(ch::send_message(control_.get(), ch::Type::tables, ++sequence_, nullptr, 0, memfd.get()), "");
+  std::string note;
+  std::thread serving([&] { server_->serve_one(1000ms, note); });
+
+  std::vector<std::pair<ch::Working, ch::WorkerBeat>> beats;
+  while (beats.size() < 3) {
+    std::string error;
+    std::optional<ch::Message> m = ch::receive_message(control_.get(), posix_io::deadline_in(10s), error);
+    if (!m) {
+      ADD_FAILURE() << "no heartbeat while the swap waits: " << error;
+      break;
+    }
+    ASSERT_EQ(m->type, ch::Type::working) << "the swap cannot end before the worker polls";
+    EXPECT_EQ(m->sequence, sequence_);
+    ASSERT_EQ(m->payload.size(), sizeof(ch::Working) + sizeof(ch::WorkerBeat));
+    std::pair<ch::Working, ch::WorkerBeat> beat;
+    std::memcpy(&beat.first, m->payload.data(), sizeof beat.first);
+    std::memcpy(&beat.second, m->payload.data() + sizeof beat.first, sizeof beat.second);
+    EXPECT_EQ(beat.first.lcores, 1u);
+    EXPECT_EQ(beat.second.lcore, harness_->worker().config.lcore);
+    EXPECT_EQ(beat.second.loops, 0u) << "the worker has not polled";
+    beats.push_back(beat);
+  }
+  if (beats.size() == 3)
+    EXPECT_GT(beats.back().first.server_cpu_ns, beats.front().first.server_cpu_ns) << "the swap spins for its worker";
+
+  dpdk::worker_poll(harness_->worker());
+  harness_->store().quiescent(harness_->worker().reader_id);
+  serving.join();
+  harness_->store().unregister_reader(harness_->worker().reader_id);
+  std::optional<ch::Message> reply = next_reply();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->type, ch::Type::ok) << note;
+  EXPECT_EQ(reply->sequence, sequence_);
+  EXPECT_EQ(probe(answer.request).first.action, AC_ACT_ANSWER) << "the new set is live";
 }
 
 TEST_F(ChannelServerTest, StatsCarryLcoresAndXstats) {
