@@ -67,11 +67,13 @@ struct DatapathConfig {
   XdpMode xdp_mode = XdpMode::native;
   std::uint32_t vip_max_entries = AC_VIP_MAX_DEFAULT;
   std::uint32_t allow_max_entries = AC_ALLOW_MAX_DEFAULT;
+  bool operator==(const DatapathConfig&) const = default;
 };
 
 struct AnycastConfig {
   std::vector<Prefix> addresses;  // host VIPs (/32, /128) and prefix VIPs, in file order
   std::string loopback = "lo";
+  bool operator==(const AnycastConfig&) const = default;
 };
 
 // [[services.dns.zone]]: one zone, compiled from its master file at start and on every reload.
@@ -106,6 +108,7 @@ struct RateLimitConfig {
   std::uint8_t ipv6_prefix = 64;
   bool on() const { return rate > 0; }
   ac_ratelimit_config abi() const;  // interval_ns 0 when off
+  bool operator==(const RateLimitConfig&) const = default;
 };
 
 struct ServiceConfig {
@@ -116,6 +119,7 @@ struct ServiceConfig {
   DnsServiceConfig dns;       // dns only: zones, slow path, rate limiting
   RateLimitConfig rate_limit; // ntp only (RATE kiss-o'-death); off by default
   std::string_view name() const { return ac_service_names[id]; }
+  bool operator==(const ServiceConfig&) const = default;
 };
 
 enum class CheckKind { datapath, tcp, exec, clock };
@@ -136,6 +140,7 @@ struct HealthConfig {
   GroupTiming timing;  // interval_ms, fast_interval_ms, rise, fall, hold_down_ms (drain comes from [route])
   std::string disable_file = "/run/anycastd/disable";
   std::vector<CheckConfig> checks;  // [[health.check]]
+  bool operator==(const HealthConfig&) const = default;
 };
 
 // [route] with [route.bird] / [route.exabgp]; a group's [group.route] overrides any key of it.
@@ -167,16 +172,19 @@ struct GroupConfig {
 // [control]: anycastctl's unix socket (mode 0600).
 struct ControlConfig {
   std::string socket = "/run/anycastd/anycastd.sock";
+  bool operator==(const ControlConfig&) const = default;
 };
 
 // [metrics]: Prometheus text on an HTTP listener; "" turns it off.
 struct MetricsConfig {
   std::string listen = "127.0.0.1:9187";  // checked with metrics::parse_listen_address, port 0 refused
+  bool operator==(const MetricsConfig&) const = default;
 };
 
 struct LogConfig {
   spdlog::level::level_enum level = spdlog::level::info;
   std::uint32_t stats_interval_s = 0;  // 0: counters are logged only at shutdown
+  bool operator==(const LogConfig&) const = default;
 };
 
 struct Config {
@@ -192,6 +200,7 @@ struct Config {
   // The restart-only keys (config_keys.h) the file gives, as toml text by key path
   // ("datapath.xdp_mode" -> "\"generic\""): what a reload compares to name the one that changed.
   std::map<std::string, std::string> restart_values;
+  bool operator==(const Config&) const = default;
 };
 
 // The restart-only keys whose values differ between `before` and `after` (given in one file and

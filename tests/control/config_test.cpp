@@ -328,6 +328,18 @@ TEST(ConfigKeys, ServicesAreTheAbisServices) {
   EXPECT_EQ(listed, abi);
 }
 
+// Two parses of one file compare equal, and any value changed makes them differ: what a reload
+// compares is every field (defaulted operator==).
+TEST(ConfigKeys, ParsedConfigsCompareEveryField) {
+  const std::string text = BASE_DATAPATH_TEXT BASE_ANYCAST_TEXT "[services.ntp.rate_limit]\nrate = 10\n";
+  EXPECT_EQ(parse_config(text, "a.toml"), parse_config(text, "b.toml"));
+  EXPECT_NE(parse_config(text, "a.toml"),
+            parse_config(BASE_DATAPATH_TEXT BASE_ANYCAST_TEXT "[services.ntp.rate_limit]\nrate = 10.5\n", "a.toml"));
+  EXPECT_NE(parse_config(text, "a.toml"),
+            parse_config(BASE_DATAPATH_TEXT BASE_ANYCAST_TEXT "[services.ntp.rate_limit]\nrate = 10\n[log]\nstats_interval_s = 5\n",
+                         "a.toml"));
+}
+
 // A reload names each restart-only key whose value changed (spelling aside), and no other.
 TEST(ConfigKeys, RestartOnlyChangesAreNamed) {
   const std::string base = "[datapath]\ninterface = \"eth0\"\nxdp_mode = \"native\"\n" BASE_ANYCAST_TEXT

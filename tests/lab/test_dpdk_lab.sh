@@ -118,9 +118,10 @@ lab_log "ok: metrics show the DPDK datapath"
 ANYCASTD_PID=$LAB_ANYCASTD_PID
 start_stream restartstream "$VIP4"
 start_ctl_stream restartctl "$LAB_TMP/anycastd.sock"
+start_ctl_stream restartmetrics "http://$METRICS/metrics" "$LAB_EDGE"
 sleep 0.3
-# Ten restarts, with status asked all the while: the control socket's listener passes through each
-# exec, so no client is refused while the new image adopts the datapath.
+# Ten restarts, with status asked and the metrics scraped all the while: the listeners pass through
+# each exec, so no client is refused while the new image adopts the datapath.
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	adopted=$(grep -c "adopted the running DPDK datapath (pid $DPDK_PID)" "$LAB_ANYCASTD_LOG" || true)
 	out=$(ctl restart) || lab_fail "anycastctl restart ($i): expected exit 0, seen $?: $out"
@@ -133,7 +134,9 @@ done
 lab_wait_log "group default: adopted as up" 5
 sleep 0.5
 stop_probe restartctl
-expect_ctl_stream restartctl "10 restarts in place"
+stop_probe restartmetrics
+expect_ctl_stream restartctl "10 restarts in place: control socket"
+expect_ctl_stream restartmetrics "10 restarts in place: metrics listener"
 stop_probe restartstream
 stream=$(<"$LAB_TMP/restartstream.out")
 lab_log "echo stream across the restart: $stream"
