@@ -29,8 +29,8 @@
 #include <vector>
 
 #include "abi.h"
-#include "prefix.h"
-#include "tables.h"
+#include "base/prefix.h"
+#include "datapath/tables.h"
 
 namespace anycastd::bench {
 

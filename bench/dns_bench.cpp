@@ -35,7 +35,7 @@
 
 #include "bench_frames.h"
 #include "native_env.h"
-#include "xdp_program.h"
+#include "datapath/xdp/xdp_program.h"
 #include "zone_compiler.h"
 
 namespace ab = anycastd::bench;

@@ -54,7 +54,7 @@
 #include "bench_frames.h"
 #include "xdp_floor.skel.h"
 #include "xdp_harness.skel.h"
-#include "xdp_program.h"
+#include "datapath/xdp/xdp_program.h"
 
 namespace ab = anycastd::bench;
 

@@ -44,7 +44,7 @@
 #include "templates.h"
 #include "xdp_floor.skel.h"
 #include "xdp_harness.skel.h"
-#include "xdp_program.h"
+#include "datapath/xdp/xdp_program.h"
 
 namespace lg = anycastd::loadgen;
 

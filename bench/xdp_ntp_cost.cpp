@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "bench_frames.h"
-#include "xdp_program.h"
+#include "datapath/xdp/xdp_program.h"
 
 namespace ab = anycastd::bench;
 

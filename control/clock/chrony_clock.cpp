@@ -14,7 +14,7 @@
 #include <stdexcept>
 
 #include "clock/kernel_clock.h"
-#include "posix_io.h"
+#include "base/posix_io.h"
 
 namespace anycastd {
 namespace {

@@ -26,7 +26,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "posix_io.h"
+#include "base/posix_io.h"
 #include "ctl/protocol.h"
 
 namespace anycastd::ctl {

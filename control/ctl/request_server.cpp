@@ -355,16 +355,7 @@ void RequestServer::rearm_timer() {
   for (const auto& [id, c] : connections_)
     if (!next || c->deadline < *next) next = c->deadline;
 
-  itimerspec spec{};
-  if (next) {
-    // steady_clock is CLOCK_MONOTONIC on Linux, so its time points are the timer's absolute times.
-    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(next->time_since_epoch()).count();
-    if (ns <= 0) ns = 1;  // zero would disarm
-    spec.it_value.tv_sec = ns / 1'000'000'000;
-    spec.it_value.tv_nsec = ns % 1'000'000'000;
-  }
-  if (::timerfd_settime(timer_.get(), TFD_TIMER_ABSTIME, &spec, nullptr) < 0)
-    spdlog::warn("{}: timerfd_settime: {}", name_, std::strerror(errno));
+  if (std::string error = posix_io::arm_timer(timer_.get(), next); !error.empty()) spdlog::warn("{}: {}", name_, error);
 }
 
 }  // namespace anycastd::ctl

@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "ctl/protocol.h"
-#include "posix_io.h"
+#include "base/posix_io.h"
 
 namespace anycastd::ctl {
 

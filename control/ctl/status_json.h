@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "status.h"
+#include "status/status.h"
 
 namespace anycastd::ctl {
 

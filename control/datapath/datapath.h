@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "abi.h"
-#include "health/group_machine.h"
-#include "status.h"
-#include "tables.h"
+#include "base/time.h"
+#include "datapath/tables.h"
+#include "status/status.h"
 
 namespace anycastd {
 
@@ -59,6 +59,8 @@ class Datapath {
   virtual std::shared_ptr<DatapathProbe> probe() = 0;
   // Fills the datapath's part of a status snapshot.
   virtual void describe(DaemonStatus& status) = 0;
+  // What the start-up line says of it: "interface eth0 (xdp native, prog id 42)".
+  virtual std::string summary() = 0;
 
   // Supervision, for a datapath that can die under us: descriptors the daemon polls, the work
   // to do when one is ready or next_wakeup() comes, and why the fast path is gone ("" while it

@@ -434,16 +434,7 @@ void DnsServer::rearm_timer() {
     if (s->paused_until && (!next || *s->paused_until < *next)) next = s->paused_until;
   for (const auto& [id, c] : connections_)
     if (!c->closed && (!next || c->deadline < *next)) next = c->deadline;
-  itimerspec spec{};
-  if (next) {
-    // steady_clock is CLOCK_MONOTONIC on Linux: its time points are the timer's absolute times.
-    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(next->time_since_epoch()).count();
-    if (ns <= 0) ns = 1;  // zero would disarm
-    spec.it_value.tv_sec = ns / 1'000'000'000;
-    spec.it_value.tv_nsec = ns % 1'000'000'000;
-  }
-  if (::timerfd_settime(timer_.get(), TFD_TIMER_ABSTIME, &spec, nullptr) < 0)
-    spdlog::warn("dns server: timerfd_settime: {}", std::strerror(errno));
+  if (std::string error = posix_io::arm_timer(timer_.get(), next); !error.empty()) spdlog::warn("dns server: {}", error);
 }
 
 }  // namespace anycastd::dns_server

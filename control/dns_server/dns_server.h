@@ -43,8 +43,8 @@
 #include "abi.h"
 #include "dns_server/responder.h"
 #include "dns_server/stats.h"
-#include "posix_io.h"
-#include "prefix.h"
+#include "base/posix_io.h"
+#include "base/prefix.h"
 
 namespace anycastd::dns_server {
 

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "dns_server/dns_server.h"
-#include "posix_io.h"
+#include "base/posix_io.h"
 
 namespace anycastd::dns_server {
 

@@ -14,7 +14,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "posix_io.h"
+#include "base/posix_io.h"
 
 namespace anycastd {
 namespace {

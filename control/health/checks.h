@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "prefix.h"
+#include "base/prefix.h"
 
 namespace anycastd {
 

@@ -18,10 +18,9 @@
 #include <string_view>
 #include <vector>
 
-namespace anycastd {
+#include "base/time.h"
 
-using Clock = std::chrono::steady_clock;
-using Millis = std::chrono::milliseconds;
+namespace anycastd {
 
 enum class GroupState { down, ready, up, draining };
 std::string_view to_string(GroupState s);

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "ctl/request_server.h"
-#include "posix_io.h"
+#include "base/posix_io.h"
 
 namespace anycastd::metrics {
 

@@ -20,7 +20,7 @@
 #include <string>
 #include <string_view>
 
-#include "posix_io.h"
+#include "base/posix_io.h"
 
 namespace anycastd::ctl {
 class RequestServer;

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "status.h"
+#include "status/status.h"
 
 namespace anycastd::metrics {
 

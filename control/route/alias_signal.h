@@ -6,7 +6,7 @@
 // loopback's addresses with a `direct` protocol) follows their presence. TCP to a VIP stops the
 // moment its alias goes; the fast path keeps answering UDP for drain_ms after that.
 
-#include "aliases.h"
+#include "netlink/aliases.h"
 #include "route/route_signal.h"
 
 namespace anycastd {

@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "posix_io.h"
+#include "base/posix_io.h"
 
 namespace anycastd {
 

@@ -31,7 +31,7 @@
 #include <string_view>
 #include <vector>
 
-#include "prefix.h"
+#include "base/prefix.h"
 
 namespace anycastd {
 

@@ -30,8 +30,8 @@
 #include <vector>
 
 #include "abi.h"
-#include "posix_io.h"
-#include "tables.h"
+#include "base/posix_io.h"
+#include "datapath/tables.h"
 
 namespace anycastd::channel {
 

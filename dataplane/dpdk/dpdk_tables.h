@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "abi.h"
-#include "tables.h"
+#include "datapath/tables.h"
 
 namespace anycastd::dpdk {
 

@@ -20,11 +20,11 @@
 
 #include <gtest/gtest.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "dns_frames.h"
 #include "hex.h"
 #include "native_env.h"
-#include "xdp_program.h"
+#include "datapath/xdp/xdp_program.h"
 
 namespace anycastd::test {
 namespace {

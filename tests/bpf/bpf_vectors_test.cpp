@@ -17,7 +17,7 @@
 #include "ntp_live.h"
 #include "test_tables.h"
 #include "vectors.h"
-#include "xdp_program.h"
+#include "datapath/xdp/xdp_program.h"
 
 namespace anycastd::test {
 namespace {

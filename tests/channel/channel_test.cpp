@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "channel.h"
-#include "datapath/channel_client.h"
+#include "datapath/dpdk/channel_client.h"
 #include "test_tables.h"
 
 namespace anycastd {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "tables.h"
+#include "datapath/tables.h"
 #include "vectors.h"
 #include "zone_compiler.h"
 

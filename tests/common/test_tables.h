@@ -11,8 +11,8 @@
 #include <string_view>
 
 #include "abi.h"
-#include "prefix.h"
-#include "tables.h"
+#include "base/prefix.h"
+#include "datapath/tables.h"
 
 namespace anycastd::test {
 

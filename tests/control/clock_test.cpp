@@ -20,7 +20,7 @@
 #include "clock/chrony_clock.h"
 #include "clock/kernel_clock.h"
 #include "clock/ntp_state.h"
-#include "config.h"
+#include "config/config.h"
 #include "health/clock_check.h"
 
 namespace anycastd {

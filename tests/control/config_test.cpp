@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The configuration contract: what parses, what each mistake is called, what the fast path is told.
-#include "config.h"
-#include "config_keys.h"
+#include "config/config.h"
+#include "config/config_keys.h"
 
 #include <gtest/gtest.h>
 

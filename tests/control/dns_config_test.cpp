@@ -6,7 +6,7 @@
 #include <cctype>
 #include <string>
 
-#include "config.h"
+#include "config/config.h"
 
 namespace anycastd {
 namespace {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Zones compiled for the daemon (start, reload): real master files read by the real compiler. A
 // reload whose zone is bad keeps the table in use, and the status keeps saying its serial.
-#include "dns_table_loader.h"
+#include "daemon/dns_table_loader.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

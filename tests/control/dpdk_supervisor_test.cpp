@@ -11,7 +11,7 @@
 #include <fstream>
 #include <string>
 
-#include "datapath/dpdk_datapath.h"
+#include "datapath/dpdk/dpdk_datapath.h"
 
 namespace anycastd {
 namespace {

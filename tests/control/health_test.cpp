@@ -10,14 +10,14 @@
 #include <chrono>
 #include <thread>
 
-#include "aliases.h"
-#include "config.h"
-#include "datapath/xdp_datapath.h"
+#include "netlink/aliases.h"
+#include "config/config.h"
+#include "datapath/xdp/xdp_datapath.h"
 #include "health/checks.h"
 #include "health/datapath_check.h"
 #include "private_netns.h"
-#include "xdp_attach.h"
-#include "xdp_program.h"
+#include "datapath/xdp/xdp_attach.h"
+#include "datapath/xdp/xdp_program.h"
 
 namespace anycastd {
 namespace {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // VIPs on the loopback of a private namespace: added with the marker, adopted when a crashed
 // instance left them, left alone when an operator put them there, removed on destruction.
-#include "netlink.h"
+#include "netlink/netlink.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "service/notify.h"
+#include "systemd/notify.h"
 
 namespace anycastd {
 namespace {

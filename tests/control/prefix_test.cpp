@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "prefix.h"
+#include "base/prefix.h"
 
 #include <gtest/gtest.h>
 

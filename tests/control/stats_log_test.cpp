@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "stats_log.h"
+#include "status/stats_log.h"
 
 #include <gtest/gtest.h>
 

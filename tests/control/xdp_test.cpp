@@ -13,10 +13,10 @@
 #include <optional>
 #include <vector>
 
-#include "config.h"
+#include "config/config.h"
 #include "private_netns.h"
-#include "xdp_attach.h"
-#include "xdp_program.h"
+#include "datapath/xdp/xdp_attach.h"
+#include "datapath/xdp/xdp_program.h"
 
 namespace anycastd {
 namespace {

@@ -14,7 +14,7 @@
 
 #include <gtest/gtest.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "dns_frames.h"
 #include "native_env.h"
 

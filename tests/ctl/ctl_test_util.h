@@ -27,7 +27,7 @@
 #include <thread>
 #include <vector>
 
-#include "posix_io.h"
+#include "base/posix_io.h"
 
 namespace anycastd::ctl_test {
 

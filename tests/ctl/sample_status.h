@@ -7,7 +7,7 @@
 
 #include <chrono>
 
-#include "status.h"
+#include "status/status.h"
 
 namespace anycastd::ctl_test {
 

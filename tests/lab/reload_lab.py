@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Every configuration key against a running anycastd (lab.reload, run by test_reload_lab.sh).
 
-The keys come from `anycastd --list-keys` (control/config_keys.cpp, the table the parser checks
+The keys come from `anycastd --list-keys` (control/config/config_keys.cpp, the table the parser checks
 against); each has a row here. A reload row changes that one key in a full configuration, reloads
 (`anycastctl reload`) and waits until `anycastctl status --json` shows the new value where the
 daemon runs with it: a group's own settings (groups.*.config, the group object that runs) or the

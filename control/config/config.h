@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// anycastd's configuration file (TOML): the structure, the parser that rejects anything it does
+// not understand, and the translation into what the fast path is told. docs/configuration.md
+// describes every key; keep the two in step.
+
+#include <spdlog/common.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "abi.h"
+#include "clock/clock_source.h"
+#include "health/group_machine.h"
+#include "base/prefix.h"
+#include "route/bird_signal.h"
+#include "route/exabgp_signal.h"
+#include "route/route_signal.h"
+#include "datapath/tables.h"
+#include "datapath/xdp/xdp_attach.h"
+
+namespace anycastd {
+
+// "FILE:LINE: key.path: what is wrong" (the line where the file gives one).
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class DatapathKind { xdp, dpdk };
+
+// Where the DPDK datapath hands what it passes to the kernel: virtio-user over vhost-net (what
+// DPDK recommends) or the TAP PMD; automatic takes virtio-user where /dev/vhost-net exists.
+enum class ExceptionKind { automatic, virtio_user, tap };
+std::string_view to_string(ExceptionKind kind);
+
+// [datapath.dpdk]: the anycastd-dpdk process anycastd starts and supervises.
+struct DpdkConfig {
+  std::vector<std::string> eal_args;  // the port comes from these (--vdev, -a ...); no -l/--lcores
+  std::string lcores;                 // EAL's -l: the first is the main lcore, each other one polls a queue
+  ExceptionKind exception = ExceptionKind::automatic;
+  std::string exception_interface = "ac0";
+  std::vector<Prefix> exception_addresses;  // the server's own addresses, set on the exception interface
+  std::string profile = "auto";             // a NIC profile name, or auto: by the port's driver
+  // Overrides of single profile values; 0: the profile's.
+  std::uint32_t rx_descriptors = 0, tx_descriptors = 0, burst = 0;
+  std::optional<std::uint32_t> idle_sleep_us;  // 0: busy polling
+  std::string binary;                          // default: anycastd-dpdk beside anycastd
+  Millis start_timeout{30000};                 // EAL init, port start and exception path, to hello
+  bool operator==(const DpdkConfig&) const = default;
+};
+
+// anycastd-dpdk's arguments for this configuration (without the program itself): what anycastd
+// starts it with, and what --check parses to validate [datapath.dpdk] with the datapath's own rules.
+std::vector<std::string> dpdk_arguments(const DpdkConfig& config, int channel_fd);
+
+struct DatapathConfig {
+  DatapathKind kind = DatapathKind::xdp;
+  std::string interface;  // xdp: the NIC the program attaches to
+  DpdkConfig dpdk;
+  XdpMode xdp_mode = XdpMode::native;
+  std::uint32_t vip_max_entries = AC_VIP_MAX_DEFAULT;
+  std::uint32_t allow_max_entries = AC_ALLOW_MAX_DEFAULT;
+  bool operator==(const DatapathConfig&) const = default;
+};
+
+struct AnycastConfig {
+  std::vector<Prefix> addresses;  // host VIPs (/32, /128) and prefix VIPs, in file order
+  std::string loopback = "lo";
+  bool operator==(const AnycastConfig&) const = default;
+};
+
+// [[services.dns.zone]]: one zone, compiled from its master file at start and on every reload.
+struct DnsZoneConfig {
+  std::string origin;  // lowercase, no final dot ("example.net"); "." is the root
+  std::string file;    // absolute path
+  bool operator==(const DnsZoneConfig&) const = default;
+};
+
+// [services.dns.rrl]: response rate limiting on the fast path, a token bucket per source prefix
+// (/24, /56; dataplane/core/ratelimit.h): over the limit a query is dropped, every slip-th is
+// answered with TC=1 and no records.
+struct DnsRrlConfig {
+  std::uint32_t rate = 200;  // responses per second per source prefix; 0: off
+  std::uint32_t slip = 2;    // over the limit, every slip-th reply goes out truncated (TC=1); 0: none
+  bool operator==(const DnsRrlConfig&) const = default;
+};
+
+struct DnsServiceConfig {
+  bool slow_path = true;  // anycastd's own UDP + TCP server on the VIPs through the kernel
+  std::vector<DnsZoneConfig> zones;
+  DnsRrlConfig rrl;
+  bool operator==(const DnsServiceConfig&) const = default;
+};
+
+// [services.NAME.rate_limit]: a token bucket per source prefix (dataplane/core/ratelimit.h).
+// rate 0 (or no table): off.
+struct RateLimitConfig {
+  double rate = 0;             // requests per second per source prefix
+  std::uint32_t burst = 8;     // requests a quiet source may send at once
+  std::uint8_t ipv4_prefix = 32;
+  std::uint8_t ipv6_prefix = 64;
+  bool on() const { return rate > 0; }
+  ac_ratelimit_config abi() const;  // interval_ns 0 when off
+  bool operator==(const RateLimitConfig&) const = default;
+};
+
+struct ServiceConfig {
+  ac_service id;
+  std::uint16_t port;
+  std::vector<Prefix> allow;  // empty: every source
+  NtpServiceClock clock;      // ntp only: where the time's quality comes from
+  DnsServiceConfig dns;       // dns only: zones, slow path, rate limiting
+  RateLimitConfig rate_limit; // ntp only (RATE kiss-o'-death); off by default
+  std::string_view name() const { return ac_service_names[id]; }
+  bool operator==(const ServiceConfig&) const = default;
+};
+
+enum class CheckKind { datapath, tcp, exec, clock };
+
+struct CheckConfig {
+  CheckKind kind = CheckKind::tcp;
+  std::uint16_t port = 0;         // tcp: required
+  std::optional<Prefix> address;  // tcp: a host address; default the group's first host VIP
+  std::string command;            // exec: run by /bin/sh -c, exit 0 = healthy
+  Millis max_error{50};           // clock: the largest error bound that passes
+  Millis timeout{1000};           // every kind: a check that takes longer has failed
+  bool operator==(const CheckConfig&) const = default;
+};
+
+// [health]: the timing of every group's state machine, the checks every group runs, and the
+// maintenance file (present: every group withdraws; removed: they rise again).
+struct HealthConfig {
+  GroupTiming timing;  // interval_ms, fast_interval_ms, rise, fall, hold_down_ms (drain comes from [route])
+  std::string disable_file = "/run/anycastd/disable";
+  std::vector<CheckConfig> checks;  // [[health.check]]
+  bool operator==(const HealthConfig&) const = default;
+};
+
+// [route] with [route.bird] / [route.exabgp]; a group's [group.route] overrides any key of it.
+struct RouteConfig {
+  SignalKind signal = SignalKind::alias;
+  Millis drain{2000};
+  // RFC 8326: before withdrawing, keep the routes announced with GRACEFUL_SHUTDOWN for drain_ms.
+  bool graceful_shutdown = false;
+  BirdSignalConfig bird;      // socket, protocol(s), gshut protocol(s)
+  ExabgpSignalConfig exabgp;  // pipe, next hops, communities
+  bool operator==(const RouteConfig&) const = default;
+};
+
+// One group: VIPs, the services they carry, their checks and their route signal. The flat form
+// ([anycast] + [health] + [route]) is one group named "default" with every service. A reload
+// keeps a running group only when its new settings compare equal, every field of them (the
+// comparison is the compiler's, so a field added later cannot be forgotten in it).
+struct GroupConfig {
+  std::string name;
+  std::vector<Prefix> addresses;
+  std::uint32_t services = 0;        // bit (1 << ac_service) per service carried; default all
+  std::vector<CheckConfig> checks;   // [[health.check]] then [[group.check]]; every tcp address set
+  RouteConfig route;                 // [route] with the group's overrides applied
+  GroupTiming timing;                // [health] timing with the group's route.drain_ms
+  std::string disable_file;          // optional: a maintenance file for this group alone
+  bool operator==(const GroupConfig&) const = default;
+};
+
+// [control]: anycastctl's unix socket (mode 0600).
+struct ControlConfig {
+  std::string socket = "/run/anycastd/anycastd.sock";
+  bool operator==(const ControlConfig&) const = default;
+};
+
+// [metrics]: Prometheus text on an HTTP listener; "" turns it off.
+struct MetricsConfig {
+  std::string listen = "127.0.0.1:9187";  // checked with metrics::parse_listen_address, port 0 refused
+  bool operator==(const MetricsConfig&) const = default;
+};
+
+struct LogConfig {
+  spdlog::level::level_enum level = spdlog::level::info;
+  std::uint32_t stats_interval_s = 0;  // 0: counters are logged only at shutdown
+  bool operator==(const LogConfig&) const = default;
+};
+
+struct Config {
+  DatapathConfig datapath;
+  AnycastConfig anycast;                // addresses: every group's VIPs together, in file order
+  std::vector<ServiceConfig> services;  // ordered by service id
+  HealthConfig health;
+  RouteConfig route;                    // the defaults groups start from
+  std::vector<GroupConfig> groups;      // at least one; the flat form makes "default"
+  ControlConfig control;
+  MetricsConfig metrics;
+  LogConfig log;
+  // The restart-only keys (config_keys.h) the file gives, as toml text by key path
+  // ("datapath.xdp_mode" -> "\"generic\""): what a reload compares to name the one that changed.
+  std::map<std::string, std::string> restart_values;
+  bool operator==(const Config&) const = default;
+};
+
+// The restart-only keys whose values differ between `before` and `after` (given in one file and
+// not the other counts), comma-separated; "" when none did.
+std::string restart_only_changes(const Config& before, const Config& after);
+
+// [services.dns], when configured (nullptr otherwise).
+const ServiceConfig* dns_service(const Config& config);
+
+// The fast path's limiter for [services.dns.rrl] (off when rate is 0).
+ac_ratelimit_config dns_rrl_limiter(const DnsRrlConfig& rrl);
+
+// Both throw ConfigError. `source_name` is what error messages call the text (the file's path).
+Config load_config(const std::string& path);
+Config parse_config(std::string_view text, const std::string& source_name);
+
+// Each VIP carries its group's services (vip value .group = the group's index in config.groups)
+// and answers; a service with an allow list is restricted to it.
+FastpathTables build_tables(const Config& config);
+
+// Parses a log level name as the config file and --log-level spell it; false if unknown.
+bool parse_log_level(std::string_view name, spdlog::level::level_enum& level);
+
+}  // namespace anycastd

@@ -1,0 +1,639 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/daemon.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/capabilities.h"
+#include "clock/clock_refresher.h"
+#include "ctl/control_server.h"
+#include "ctl/status_json.h"
+#include "daemon/group_set.h"
+#include "daemon/handover.h"
+#include "group/group.h"
+#include "base/instance_lock.h"
+#include "metrics/metrics_server.h"
+#include "metrics/render_metrics.h"
+#include "netlink/netlink.h"
+#include "systemd/notify.h"
+#include "base/signals.h"
+#include "status/stats_log.h"
+#include "datapath/dpdk/dpdk_datapath.h"
+#include "datapath/xdp/xdp_datapath.h"
+#include "dns_server/server_thread.h"
+#include "daemon/dns_table_loader.h"
+#include "zone.h"
+
+namespace anycastd {
+namespace {
+
+// How often maintenance files are looked at when nothing else wakes the loop.
+constexpr Millis kHousekeeping{100};
+
+class EventFd {
+ public:
+  EventFd() : fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    if (fd_ < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
+  }
+  ~EventFd() { close(fd_); }
+  EventFd(const EventFd&) = delete;
+  EventFd& operator=(const EventFd&) = delete;
+  int fd() const { return fd_; }
+  void drain() {
+    std::uint64_t value;
+    [[maybe_unused]] ssize_t got = read(fd_, &value, sizeof value);
+  }
+
+ private:
+  int fd_;
+};
+
+bool file_exists(const std::string& path) {
+  struct stat st;
+  return !path.empty() && stat(path.c_str(), &st) == 0;
+}
+
+std::string join_services(const Config& config) {
+  std::string out;
+  for (const ServiceConfig& s : config.services) {
+    out += (out.empty() ? "" : ", ") + std::string(s.name()) + "/" + std::to_string(s.port);
+    if (!s.allow.empty()) out += " (allow " + std::to_string(s.allow.size()) + " prefixes)";
+  }
+  return out.empty() ? "none (the kernel answers everything)" : out;
+}
+
+// Marked VIPs that are not configured: left by an earlier instance with another configuration.
+// Reported, not removed: the operator decides.
+void report_leftovers(const LoopbackSnapshot& before, const Config& config, const Interface& loopback) {
+  for (const LoopbackEntry& e : before.marked()) {
+    bool configured = false;
+    for (const Prefix& vip : config.anycast.addresses)
+      if (e.is_route ? e.prefix == vip : (vip.is_host() && vip.family == e.prefix.family && vip.addr == e.prefix.addr))
+        configured = true;
+    if (configured) continue;
+    spdlog::warn("{} {} on {} carries anycastd's marker but is not configured: left alone (remove it with: {})",
+                 e.is_route ? "local route" : "address", e.prefix.str(), loopback.name,
+                 e.is_route ? "ip route del local " + e.prefix.str() + " dev " + loopback.name + " table local"
+                            : "ip addr del " + e.prefix.str() + " dev " + loopback.name);
+  }
+}
+
+// What anycastd's own DNS server listens on: every VIP of the groups carrying dns, on the dns
+// port. None without [services.dns] or with slow_path = false.
+struct DnsSlowPath {
+  std::vector<Prefix> addresses;
+  std::uint16_t port = 0;
+  bool operator==(const DnsSlowPath&) const = default;
+};
+
+std::optional<DnsSlowPath> dns_slow_path(const Config& config) {
+  const ServiceConfig* dns = dns_service(config);
+  if (!dns || !dns->dns.slow_path) return std::nullopt;
+  DnsSlowPath wanted{{}, dns->port};
+  for (const GroupConfig& g : config.groups)
+    if (g.services & (1u << AC_SVC_DNS))
+      for (const Prefix& vip : g.addresses)
+        if (std::find(wanted.addresses.begin(), wanted.addresses.end(), vip) == wanted.addresses.end())
+          wanted.addresses.push_back(vip);
+  if (wanted.addresses.empty()) return std::nullopt;  // no group carries dns: nothing to serve
+  return wanted;
+}
+
+// The slow path reads the image as a table; the aliasing pointer keeps the image's bytes alive
+// for as long as the server holds it, whatever the loader has moved on to.
+std::shared_ptr<const ac_dns_table> dns_table_of(const DnsImage& image) {
+  if (!image) return nullptr;
+  return {image, reinterpret_cast<const ac_dns_table*>(image->data())};
+}
+
+class Daemon {
+ public:
+  Daemon(Config config, DaemonOptions options) : config_(std::move(config)), options_(std::move(options)) {}
+
+  int run();
+
+ private:
+  void start();
+  void serve();
+  void stop_groups();
+  // Returns the reason a reload was rejected, or "".
+  std::string reload();
+  nlohmann::json handle(const ctl::Request& request);
+  DaemonStatus snapshot() const;
+  [[noreturn]] void restart();
+  void update_held_out(Clock::time_point now);
+  // Why `g` must stay withdrawn now ("" when it need not): the datapath gone, a drain, a file.
+  std::string held_out_reason(const Group& g) const;
+  // A group added by a reload, or started anew after its old self drained.
+  std::unique_ptr<Group> start_group(const GroupConfig& config, Clock::time_point now);
+  void sync_tables();
+  // With [services.ntp], (re)starts reading its clock when the settings changed; without, stops.
+  void update_clock();
+  // With zones in [services.dns]: compiles them (throws dns::ZoneError, the table in use stays).
+  std::optional<CompiledDns> compile_zones(const Config& config);
+  // Hands a compiled table to the fast path; "" or why it refused (the table in use stays).
+  std::string install_dns(CompiledDns table);
+  // Serves `wanted` with anycastd's own DNS server, replacing the one running when it differs
+  // (the old one goes first: the new one binds the same addresses). "" or why it could not bind;
+  // then the one before is put back.
+  std::string serve_dns_slow_path(const std::optional<DnsSlowPath>& wanted);
+  GroupEnvironment environment();
+  int timeout_ms(Clock::time_point now) const;
+  Millis stats_interval() const { return Millis{static_cast<long long>(config_.log.stats_interval_s) * 1000}; }
+
+  Config config_;
+  DaemonOptions options_;
+  ServiceNotifier notifier_;
+  std::optional<SignalFd> signals_;
+  std::optional<EventFd> wake_;
+  std::optional<InstanceLock> loopback_lock_;
+  std::optional<NetlinkSocket> netlink_;
+  Interface loopback_;
+  std::unique_ptr<Datapath> datapath_;
+  std::unique_ptr<ClockRefresher> clock_;  // with [services.ntp]: the clock state it answers with
+  std::optional<NtpServiceClock> clock_config_;
+  DnsTableLoader dns_;
+  std::optional<DnsSlowPath> dns_slow_path_;                 // what dns_server_ serves
+  std::unique_ptr<dns_server::DnsServerThread> dns_server_;  // with slow_path = true
+  std::optional<ctl::ControlServer> control_;
+  std::optional<metrics::MetricsServer> metrics_;
+  // Declared after what they use, so they go first: a group withdraws before the fast path goes.
+  GroupSet groups_{[this](const GroupConfig& c, Clock::time_point now) { return start_group(c, now); }};
+  std::set<std::string> drained_;                 // by anycastctl drain
+  std::vector<bool> written_answering_;
+  FastpathTables written_;  // the last set the datapath took
+  bool tables_written_ = false;
+  bool stopping_ = false;
+  bool restart_requested_ = false;
+  WallClock::time_point started_ = WallClock::now();
+  std::uint64_t reloads_ = 0, reload_failures_ = 0;
+  std::string last_reload_error_;
+  Clock::time_point next_watchdog_{};
+  Clock::time_point next_stats_{};
+  ac_stats last_logged_{};
+};
+
+GroupEnvironment Daemon::environment() {
+  GroupEnvironment env;
+  env.netlink = &*netlink_;
+  env.loopback = loopback_;
+  env.probe = datapath_->probe();
+  env.wake_fd = wake_->fd();
+  env.services = &config_.services;
+  return env;
+}
+
+// The fast path answers a group's VIPs while the group says so; the tables are rewritten only
+// when that changes (write_tables itself touches only entries that differ).
+void Daemon::sync_tables() {
+  std::vector<bool> answering;
+  groups_.for_each([&](const Group& g) { answering.push_back(g.answering()); });
+  if (tables_written_ && answering == written_answering_) return;
+
+  FastpathTables tables = build_tables(config_);
+  tables.vips.clear();
+  std::uint32_t index = 0;
+  groups_.for_each([&](const Group& g) {
+    for (const Prefix& vip : g.config().addresses) {
+      ac_vip_value value{};
+      value.flags = g.answering() ? AC_VIP_F_ANSWERING : 0;
+      value.services = g.config().services;
+      value.group = index;
+      tables.vips.push_back({vip, value});
+    }
+    ++index;
+  });
+  // Marked written either way: a refused set is not retried on every turn of the loop, only
+  // when what the groups want changes again (or a reload brings other tables).
+  written_answering_ = std::move(answering);
+  tables_written_ = true;
+  try {
+    datapath_->write_tables(tables);
+    written_ = std::move(tables);
+  } catch (const std::runtime_error& e) {
+    spdlog::error("the fast path refused the tables; it keeps the set it had: {}", e.what());
+    last_reload_error_ = e.what();
+  }
+}
+
+std::string Daemon::held_out_reason(const Group& g) const {
+  if (std::string down = datapath_->down_reason(); !down.empty()) return down;
+  if (drained_.count("all") || drained_.count(g.name())) return "drained by anycastctl";
+  if (file_exists(config_.health.disable_file)) return "maintenance file " + config_.health.disable_file;
+  if (file_exists(g.config().disable_file)) return "maintenance file " + g.config().disable_file;
+  return "";
+}
+
+void Daemon::update_held_out(Clock::time_point now) {
+  for (const auto& g : groups_.active()) g->set_held_out(held_out_reason(*g), now);
+}
+
+std::unique_ptr<Group> Daemon::start_group(const GroupConfig& config, Clock::time_point now) {
+  auto g = std::make_unique<Group>(config, environment());
+  g->set_held_out(held_out_reason(*g), now);
+  g->start(now);
+  return g;
+}
+
+void Daemon::start() {
+  Handover handed = take_handover(options_.adopt);
+  drained_ = std::move(handed.drained);
+  loopback_ = find_interface(config_.anycast.loopback);
+  loopback_lock_.emplace("loopback", loopback_.name);
+  wake_.emplace();
+  netlink_.emplace();
+  if (config_.datapath.kind == DatapathKind::dpdk)
+    datapath_ = std::make_unique<DpdkDatapath>(config_.datapath, *netlink_, options_.adopt);
+  else {
+    DpdkDatapath::discard_handover();
+    datapath_ = std::make_unique<XdpDatapath>(config_.datapath, options_.adopt);
+  }
+  report_leftovers(LoopbackSnapshot::take(*netlink_, loopback_), config_, loopback_);
+  update_clock();
+  // A zone that does not compile stops the start, as a bad configuration does. A fast path that
+  // cannot take the table leaves DNS to the kernel (dns_no_table) and says so.
+  if (std::optional<CompiledDns> table = compile_zones(config_))
+    if (std::string refused = install_dns(std::move(*table)); !refused.empty())
+      spdlog::error("DNS: {}; DNS queries go to the kernel", refused);
+  // A slow path that cannot bind stops the start, as a control socket that cannot does.
+  if (std::string why = serve_dns_slow_path(dns_slow_path(config_)); !why.empty()) throw std::runtime_error(why);
+
+  // Groups decide what answers before the program is attached, so that taking over from a
+  // predecessor (adopt) swaps one answering program for another with no gap.
+  Clock::time_point now = Clock::now();
+  for (const GroupConfig& gc : config_.groups) {
+    auto g = std::make_unique<Group>(gc, environment());
+    g->set_held_out(held_out_reason(*g), now);
+    if (options_.adopt)
+      g->adopt(now);
+    else
+      g->start(now);
+    groups_.add(std::move(g));
+  }
+  sync_tables();
+  datapath_->activate();
+
+  control_.emplace(config_.control.socket, [this](const ctl::Request& r) { return handle(r); },
+                   ctl::ControlServerOptions{}, std::move(handed.control));
+  if (!config_.metrics.listen.empty())
+    metrics_.emplace(config_.metrics.listen, [this] { return metrics::render_metrics(snapshot()); },
+                     metrics::MetricsServerOptions{}, std::move(handed.metrics));
+  // With metrics turned off in the file, the inherited listener closes with `handed`.
+}
+
+int Daemon::timeout_ms(Clock::time_point now) const {
+  Clock::time_point next = now + kHousekeeping;
+  groups_.for_each([&](const Group& g) { next = std::min(next, g.next_wakeup()); });
+  if (notifier_.watchdog_interval()) next = std::min(next, next_watchdog_);
+  next = std::min(next, datapath_->next_wakeup());
+  auto ms = std::chrono::duration_cast<Millis>(next - now).count();
+  return static_cast<int>(std::clamp<long long>(ms, 0, kHousekeeping.count()));
+}
+
+void Daemon::stop_groups() {
+  stopping_ = true;
+  notifier_.send("STOPPING=1");
+  Clock::time_point now = Clock::now();
+  groups_.stop(now);
+}
+
+void Daemon::update_clock() {
+  std::optional<NtpServiceClock> wanted;
+  for (const ServiceConfig& s : config_.services)
+    if (s.id == AC_SVC_NTP) wanted = s.clock;
+  if (wanted == clock_config_) return;
+  clock_.reset();
+  clock_config_ = wanted;
+  if (!wanted) return;
+  clock_ = std::make_unique<ClockRefresher>(make_clock_source(*wanted));
+  if (auto state = clock_->take()) datapath_->write_ntp_state(*state);
+}
+
+std::optional<CompiledDns> Daemon::compile_zones(const Config& config) {
+  const ServiceConfig* dns = dns_service(config);
+  if (!dns || dns->dns.zones.empty()) return std::nullopt;
+  return dns_.compile(dns->dns.zones);
+}
+
+std::string Daemon::install_dns(CompiledDns table) {
+  try {
+    datapath_->write_dns_table(table.image);
+  } catch (const std::runtime_error& e) {
+    dns_.failed(e.what());
+    return e.what();
+  }
+  std::string zones;
+  for (const DnsZoneStatus& z : table.zones)
+    zones += fmt::format("{}{} serial {} ({} records)", zones.empty() ? "" : ", ", z.origin, z.serial, z.records);
+  spdlog::info("DNS table loaded: {}; {} entries, {} bytes", zones, table.entries, table.image->size());
+  dns_.installed(std::move(table));
+  if (dns_server_) dns_server_->set_table(dns_table_of(dns_.image()));
+  return "";
+}
+
+std::string Daemon::serve_dns_slow_path(const std::optional<DnsSlowPath>& wanted) {
+  if (wanted == dns_slow_path_) return "";
+  std::optional<DnsSlowPath> before = std::move(dns_slow_path_);
+  dns_server_.reset();
+  dns_slow_path_.reset();
+  auto start = [this](const DnsSlowPath& p) {
+    dns_server_ = std::make_unique<dns_server::DnsServerThread>(p.addresses, dns_server::DnsServerOptions{.port = p.port});
+    dns_server_->set_table(dns_table_of(dns_.image()));
+    dns_slow_path_ = p;
+    spdlog::info("DNS slow path: serving {} VIPs on port {} (UDP and TCP)", p.addresses.size(), p.port);
+  };
+  if (!wanted) {
+    if (before) spdlog::info("DNS slow path: stopped");
+    return "";
+  }
+  try {
+    start(*wanted);
+    return "";
+  } catch (const std::runtime_error& e) {
+    std::string why = std::string("DNS slow path: ") + e.what();
+    if (before) try {
+        start(*before);
+      } catch (const std::runtime_error& again) {
+        spdlog::error("DNS slow path: the server before cannot bind again either, DNS goes unanswered by "
+                      "anycastd's slow path until the next reload: {}", again.what());
+      }
+    return why;
+  }
+}
+
+std::string Daemon::reload() {
+  notifier_.send("RELOADING=1");
+  Config next;
+  // All or nothing: the file, then the zones it names, then the fast path taking their table;
+  // the first that fails leaves the configuration and the table in use as they were.
+  auto reject = [&](const std::string& why) {
+    spdlog::error("reload rejected, the running configuration stays: {}", why);
+    notifier_.send("READY=1\nSTATUS=reload rejected: " + why);
+    ++reload_failures_;
+    last_reload_error_ = why;
+    return why;
+  };
+  try {
+    next = load_config(options_.config_path);
+    if (std::string keys = restart_only_changes(config_, next); !keys.empty())
+      throw ConfigError(options_.config_path + ": " + keys + " changed: that takes a restart (anycastctl restart), not a reload");
+    for (const GroupConfig& g : next.groups) {
+      if (groups_.running(g) || g.route.signal != SignalKind::bird) continue;
+      if (std::string why = BirdSignal(g.route.bird).unreachable(); !why.empty())
+        return reject("group " + g.name + ": " + why);
+    }
+    std::optional<CompiledDns> table = compile_zones(next);
+    // The server before stays when the new one cannot bind, or when the fast path refuses the table.
+    std::optional<DnsSlowPath> slow_before = dns_slow_path_;
+    if (std::string why = serve_dns_slow_path(dns_slow_path(next)); !why.empty()) return reject(why);
+    if (table)
+      if (std::string refused = install_dns(std::move(*table)); !refused.empty()) {
+        if (std::string why = serve_dns_slow_path(slow_before); !why.empty()) spdlog::error("{}", why);
+        return reject(refused);
+      }
+  } catch (const ConfigError& e) {
+    return reject(e.what());
+  } catch (const dns::ZoneError& e) {
+    return reject(e.what());
+  } catch (const std::invalid_argument& e) {  // a route signal refusing its settings
+    return reject(e.what());
+  }
+
+  Clock::time_point now = Clock::now();
+  config_ = std::move(next);
+  // [log] takes effect too: the level (unless --log-level overrides it) and the stats interval.
+  spdlog::set_level(options_.log_level.value_or(config_.log.level));
+  next_stats_ = now + stats_interval();
+  update_clock();
+  groups_.reconcile(config_.groups, now);
+  tables_written_ = false;  // services and allow lists may have changed
+  sync_tables();
+  spdlog::info("configuration reloaded from {}", options_.config_path);
+  notifier_.send("READY=1\nSTATUS=configuration reloaded");
+  ++reloads_;
+  last_reload_error_.clear();
+  return "";
+}
+
+DaemonStatus Daemon::snapshot() const {
+  DaemonStatus s;
+  s.taken = WallClock::now();
+  s.taken_steady = std::chrono::steady_clock::now();
+  s.version = ANYCASTD_VERSION;
+  s.pid = getpid();
+  s.config_path = options_.config_path;
+  s.started = started_;
+  datapath_->describe(s);
+  s.answering = !stopping_;
+  for (const auto& g : groups_.active()) s.groups.push_back(g->status());
+  for (const auto& g : groups_.retiring()) {
+    s.groups.push_back(g->status());
+    s.groups.back().retiring = true;
+  }
+  s.counters = datapath_->read_stats();
+  s.reloads = reloads_;
+  s.reload_failures = reload_failures_;
+  s.last_reload_error = last_reload_error_;
+  s.running.log_level = spdlog::get_level();
+  s.running.stats_interval_s = config_.log.stats_interval_s;
+  s.running.disable_file = config_.health.disable_file;
+  s.running.tables = written_;
+  s.running.clock = clock_config_;
+  s.running.control_socket = control_->path();
+  s.running.metrics_listen = metrics_ ? metrics_->address().str() : "";
+  if (dns_service(config_)) {
+    s.dns = dns_.status();
+    if (dns_server_) {
+      dns_server::DnsSlowStats st = dns_server_->stats();
+      DnsSlowPathStatus slow;
+      slow.port = dns_slow_path_->port;
+      slow.addresses = dns_slow_path_->addresses.size();
+      for (unsigned i = 0; i < dns_server::kDnsSlowCounterCount; ++i)
+        slow.counters.emplace_back(dns_server::kDnsSlowCounterNames[i], st.count[i]);
+      slow.tcp_open = st.tcp_open;
+      s.dns->slow_path = std::move(slow);
+    }
+  }
+  return s;
+}
+
+nlohmann::json Daemon::handle(const ctl::Request& request) {
+  std::vector<std::string> names;
+  for (const auto& g : groups_.active()) names.push_back(g->name());
+  switch (request.command) {
+    case ctl::Command::status: {
+      nlohmann::json reply = ctl::ok_reply();
+      reply["status"] = ctl::status_to_json(snapshot());
+      return reply;
+    }
+    case ctl::Command::drain:
+    case ctl::Command::undrain:
+    case ctl::Command::check: {
+      std::vector<std::string> chosen;
+      for (std::size_t i : ctl::select_groups(request, names)) chosen.push_back(names[i]);
+      if (request.command == ctl::Command::check) {
+        for (const auto& g : groups_.active())
+          if (std::find(chosen.begin(), chosen.end(), g->name()) != chosen.end()) g->check_now();
+      } else if (request.command == ctl::Command::drain) {
+        if (request.all_groups()) drained_.insert("all");
+        drained_.insert(chosen.begin(), chosen.end());
+      } else {
+        if (request.all_groups()) drained_.clear();
+        for (const auto& n : chosen) drained_.erase(n);
+        if (!request.all_groups() && drained_.count("all"))
+          throw ctl::RequestError("every group is drained (drain all): undrain all first");
+      }
+      nlohmann::json reply = ctl::ok_reply(request.group + ": " + std::string(ctl::to_string(request.command)) +
+                                           (request.command == ctl::Command::check ? " scheduled" : "ed"));
+      reply["groups"] = chosen;
+      return reply;
+    }
+    case ctl::Command::reload: {
+      if (stopping_) throw ctl::RequestError("stopping: no reload");
+      if (std::string error = reload(); !error.empty())
+        throw ctl::RequestError("reload rejected, the running configuration stays: " + error);
+      return ctl::ok_reply("configuration reloaded from " + options_.config_path);
+    }
+    case ctl::Command::restart:
+      if (stopping_) throw ctl::RequestError("stopping: no restart");
+      // The new image starts from the file: one that does not load would end the daemon and
+      // leave the routes and answers out with nothing checking them.
+      try {
+        Config next = load_config(options_.config_path);
+        if (const ServiceConfig* dns = dns_service(next); dns && !dns->dns.zones.empty()) compile_dns(dns->dns.zones);
+      } catch (const std::runtime_error& e) {  // ConfigError, dns::ZoneError
+        spdlog::error("restart refused, the running instance stays: {}", e.what());
+        throw ctl::RequestError("restart refused, the running instance stays: " + std::string(e.what()));
+      }
+      restart_requested_ = true;
+      return ctl::ok_reply("restarting in place (pid " + std::to_string(getpid()) + ")");
+  }
+  throw ctl::RequestError("unhandled command");
+}
+
+void Daemon::restart() {
+  spdlog::info("restarting in place: the fast path, aliases and routes stay as they are");
+  groups_.for_each([](Group& g) { g.finish_checks(); });
+  // The clients already accepted get their replies from this image (the restart's own among
+  // them); the ones still connecting wait in the listeners' backlogs for the next.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  control_->finish(until);
+  if (metrics_) metrics_->finish(until);
+  datapath_->prepare_exec();
+  spdlog::default_logger()->flush();
+  std::string why = exec_in_place(options_.argv, drained_, control_->listener_fd(), metrics_ ? metrics_->listener_fd() : -1);
+  spdlog::critical("restart: exec failed: {}; stopping", why);
+  std::_Exit(1);  // the routes and answers stay; a supervisor's restart re-adopts them
+}
+
+void Daemon::serve() {
+  std::string group_names;
+  for (const auto& g : groups_.active()) group_names += (group_names.empty() ? "" : ", ") + g->name();
+  spdlog::info("anycastd started: {}, groups {}; services {}; control {}{}", datapath_->summary(), group_names,
+               join_services(config_), control_->path(), metrics_ ? "; metrics http://" + metrics_->address().str() + "/metrics" : "");
+  notifier_.send("READY=1\nSTATUS=serving");
+
+  next_stats_ = Clock::now() + stats_interval();
+  for (;;) {
+    Clock::time_point now = Clock::now();
+    std::vector<pollfd> fds = {{signals_->fd(), POLLIN, 0},
+                               {wake_->fd(), POLLIN, 0},
+                               {control_->fd(), POLLIN, 0},
+                               {metrics_ ? metrics_->fd() : -1, POLLIN, 0}};
+    for (int fd : datapath_->poll_fds()) fds.push_back({fd, POLLIN, 0});
+    if (poll(fds.data(), fds.size(), timeout_ms(now)) < 0 && errno != EINTR)
+      throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
+    now = Clock::now();
+    datapath_->poll(now);
+
+    if (fds[1].revents & POLLIN) wake_->drain();
+    if (fds[2].revents & POLLIN) control_->on_readable();
+    if (fds[3].revents & POLLIN) metrics_->on_readable();
+    if (restart_requested_) restart();
+    while (int signal = signals_->take()) {
+      if (signal == SIGHUP && !stopping_) {
+        spdlog::info("SIGHUP: reloading {}", options_.config_path);
+        reload();
+      } else if (signal == SIGTERM || signal == SIGINT) {
+        if (!stopping_) {
+          spdlog::info("{}: withdrawing, draining, then stopping", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+          stop_groups();
+        }
+      }
+    }
+
+    if (!stopping_) update_held_out(now);
+    // Retired groups leave once drained; a changed group's successor starts then.
+    if (groups_.poll(now, stopping_)) tables_written_ = false;
+    sync_tables();
+    if (clock_)
+      if (auto state = clock_->take()) datapath_->write_ntp_state(*state);
+
+    if (notifier_.watchdog_interval() && now >= next_watchdog_) {
+      notifier_.send("WATCHDOG=1");
+      next_watchdog_ = now + *notifier_.watchdog_interval();
+    }
+    if (stats_interval().count() && now >= next_stats_) {
+      // An idle server does not fill the log with the same numbers.
+      ac_stats current = datapath_->read_stats();
+      if (std::memcmp(&current, &last_logged_, sizeof current) != 0) log_stats(current, "counters");
+      last_logged_ = current;
+      next_stats_ = now + stats_interval();
+    }
+    if (stopping_ && groups_.done()) return;
+  }
+}
+
+int Daemon::run() {
+  // Blocked before anything is created, so a SIGTERM during start-up waits for a clean start
+  // and is then handled as a normal stop.
+  signals_.emplace(std::initializer_list<int>{SIGTERM, SIGINT, SIGHUP});
+  try {
+    start();
+  } catch (const std::exception& e) {
+    // Said before the undo so the reason comes first in the log.
+    spdlog::critical("start-up failed: {}", e.what());
+    spdlog::info("undoing what was done");
+    return 1;
+  }
+  serve();
+  // Every group is down: withdrawn, drained, not answering, aliases gone. Now the fast path.
+  groups_.clear();
+  log_stats(datapath_->read_stats(), "final counters");
+  datapath_.reset();
+  spdlog::info("anycastd stopped");
+  return 0;
+}
+
+}  // namespace
+
+int run_daemon(const Config& config, const DaemonOptions& options) {
+  if (std::string problem = capability_problem(); !problem.empty()) {
+    spdlog::critical("{}", problem);
+    return 1;
+  }
+  try {
+    Daemon daemon(config, options);
+    return daemon.run();
+  } catch (const std::exception& e) {
+    // Failures while running or stopping; RAII has undone what it could.
+    spdlog::critical("anycastd failed: {}", e.what());
+    return 1;
+  }
+}
+
+}  // namespace anycastd

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// Restart in place (`anycastctl restart`): what one image of anycastd hands the next across
+// execve, in the environment, as systemd's socket activation hands listeners over. The fast
+// path, the aliases and the routes need nothing: they outlive the exec (the DPDK datapath has its
+// own handover, datapath/dpdk). What does cross:
+//   ANYCASTD_DRAINED      the groups drained by anycastctl (names, or "all", comma-separated):
+//                         an operator's drain lasts until undrain, not until a restart
+//   ANYCASTD_CONTROL_FD   the control socket's listening descriptor, and
+//   ANYCASTD_METRICS_FD   the metrics listener's: clients connecting during the exec wait in
+//                         their backlogs, none is refused
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/posix_io.h"
+
+namespace anycastd {
+
+struct Handover {
+  std::set<std::string> drained;
+  posix_io::UniqueFd control, metrics;
+};
+
+// Takes what the previous image left (with `adopt`; else nothing) and clears the variables
+// either way: they are for this image alone, not for exec checks or anycastd-dpdk. The
+// descriptors are made close-on-exec at once; one that is not open is dropped with a warning
+// (the server then listens anew).
+Handover take_handover(bool adopt);
+
+// Execs this binary again with --adopt, handing `drained` and the two listeners (-1: none) to
+// it. Returns only if the exec failed, with why. The environment is built here, not with
+// setenv: exec checks may be starting on other threads at this very moment.
+std::string exec_in_place(const std::vector<std::string>& argv, const std::set<std::string>& drained,
+                          int control_listener, int metrics_listener);
+
+}  // namespace anycastd

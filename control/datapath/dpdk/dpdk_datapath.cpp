@@ -1,0 +1,605 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "datapath/dpdk/dpdk_datapath.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <sys/syscall.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <mutex>
+
+#include "datapath/dpdk/exception_interface.h"
+
+namespace anycastd {
+namespace {
+
+// Stats, probes and the NTP state: small and quick, so a reply is due soon; a late one fails only
+// that request (a check, a counter read), never the datapath.
+constexpr Millis kRequestTimeout{2000};
+// Table sets, DNS tables, and adopting a handed-over process: their time grows with the load of
+// the machine (a table build reserves tens of MiB, then waits for every worker), so they have no
+// deadline of their own. The datapath is ended only when its heartbeat shows no progress for this
+// long: the thread serving the request not running, or a worker not polling (which would hold the
+// swap forever). Far above any scheduling delay of a loaded machine, far below a route that waits
+// on a hung process.
+constexpr Millis kNoProgressLimit{5000};
+constexpr Millis kBackoffMax{30000};
+constexpr Millis kStableAfter{60000};  // a process that ran this long restarts without back-off
+constexpr Millis kStopGrace{10000};
+constexpr int kChildChannelFd = 3;
+// A worker whose poll counter has not moved for this long is stuck. Far above the longest idle
+// sleep (100 ms), and independent of how often, or by how many groups, the check runs.
+constexpr Millis kWorkerStuckAfter{1000};
+
+// glibc 2.36 declares pidfd_open without C linkage for C++; the system call is what it wraps.
+int open_pidfd(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
+
+std::string how_it_ended(const siginfo_t& info) {
+  if (info.si_code == CLD_EXITED) return "exited with status " + std::to_string(info.si_status);
+  const char* name = sigabbrev_np(info.si_status);
+  return std::string(info.si_code == CLD_DUMPED ? "crashed (core dumped) on SIG" : "was killed by SIG") +
+         (name ? name : std::to_string(info.si_status).c_str());
+}
+
+// Blocks until the process ends or the deadline; returns how it ended, or "" if it still runs.
+std::string wait_for_exit(pid_t pid, int pidfd, Millis timeout) {
+  pollfd fd{pidfd, POLLIN, 0};
+  if (::poll(&fd, 1, static_cast<int>(timeout.count())) <= 0) return "";
+  siginfo_t info{};
+  if (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED) != 0) return "ended";
+  return how_it_ended(info);
+}
+
+std::string hex(const void* data, std::size_t n) {
+  static const char digits[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto byte = static_cast<const std::uint8_t*>(data)[i];
+    out += digits[byte >> 4];
+    out += digits[byte & 15];
+  }
+  return out;
+}
+
+bool unhex(const std::string& text, void* data, std::size_t n) {
+  if (text.size() != 2 * n) return false;
+  auto value = [](char c) { return c >= 'a' ? c - 'a' + 10 : c - '0'; };
+  for (std::size_t i = 0; i < n; ++i)
+    static_cast<std::uint8_t*>(data)[i] = static_cast<std::uint8_t>(value(text[2 * i]) << 4 | value(text[2 * i + 1]));
+  return true;
+}
+
+std::string mac_text(const std::uint8_t* mac) {
+  char buf[18];
+  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+  return buf;
+}
+
+struct StatsSnapshot {
+  channel::StatsReply head{};
+  std::vector<channel::LcoreStats> lcores;
+  std::vector<std::pair<std::string, std::uint64_t>> xstats;
+};
+
+enum class Patience { reply_soon, while_alive };
+
+StatsSnapshot fetch_stats(ChannelClient& channel, Patience patience = Patience::reply_soon) {
+  channel::Message reply = patience == Patience::while_alive
+                               ? channel.request_while_alive(channel::Type::stats, nullptr, 0, kNoProgressLimit)
+                               : channel.request(channel::Type::stats, nullptr, 0, kRequestTimeout);
+  StatsSnapshot s;
+  const auto& p = reply.payload;
+  if (reply.type != channel::Type::stats_reply || p.size() < sizeof s.head)
+    throw ChannelError("the datapath answered a stats request with something else");
+  std::memcpy(&s.head, p.data(), sizeof s.head);
+  std::size_t expected = sizeof s.head + std::size_t{s.head.lcores} * sizeof(channel::LcoreStats) +
+                         std::size_t{s.head.xstats} * sizeof(channel::Xstat);
+  if (p.size() != expected) throw ChannelError("stats reply of " + std::to_string(p.size()) + " bytes, expected " + std::to_string(expected));
+  const std::uint8_t* at = p.data() + sizeof s.head;
+  s.lcores.resize(s.head.lcores);
+  std::memcpy(s.lcores.data(), at, s.lcores.size() * sizeof(channel::LcoreStats));
+  at += s.lcores.size() * sizeof(channel::LcoreStats);
+  for (std::uint32_t i = 0; i < s.head.xstats; ++i, at += sizeof(channel::Xstat)) {
+    channel::Xstat x;
+    std::memcpy(&x, at, sizeof x);
+    s.xstats.emplace_back(channel::text_of(x.name), x.value);
+  }
+  return s;
+}
+
+// Probes run in the datapath process, on its live tables, through the same core its workers
+// run. In place means the process answers and every worker has polled since the last look.
+class DpdkProbe final : public DatapathProbe {
+ public:
+  explicit DpdkProbe(std::shared_ptr<ChannelClient> channel) : channel_(std::move(channel)) {}
+
+  InPlace in_place() override {
+    StatsSnapshot s;
+    try {
+      s = fetch_stats(*channel_);
+    } catch (const ChannelError& e) {
+      return {false, e.what()};
+    }
+    std::string stuck;
+    {
+      std::lock_guard lock(mutex_);
+      Clock::time_point now = Clock::now();
+      if (seen_.size() != s.lcores.size()) seen_.assign(s.lcores.size(), {~std::uint64_t{0}, now});
+      for (std::size_t i = 0; i < s.lcores.size(); ++i) {
+        if (s.lcores[i].loops != seen_[i].loops)
+          seen_[i] = {s.lcores[i].loops, now};
+        else if (now - seen_[i].moved >= kWorkerStuckAfter)
+          stuck += (stuck.empty() ? "" : ", ") + std::to_string(s.lcores[i].lcore);
+      }
+    }
+    if (!stuck.empty()) return {false, "worker lcore " + stuck + " stopped polling"};
+    if (!s.head.link_up) return {false, "the port's link is down"};
+    return {true, std::to_string(s.lcores.size()) + " DPDK workers polling"};
+  }
+
+  ProbeRun run(const std::vector<std::uint8_t>& frame) override {
+    ProbeRun r;
+    try {
+      channel::Message reply = channel_->request(channel::Type::probe, frame.data(), frame.size(), kRequestTimeout);
+      channel::ProbeReply head;
+      if (reply.type != channel::Type::probe_reply || reply.payload.size() < sizeof head)
+        throw ChannelError("the datapath answered a probe with something else");
+      std::memcpy(&head, reply.payload.data(), sizeof head);
+      if (reply.payload.size() != sizeof head + head.length) throw ChannelError("probe reply length mismatch");
+      r.answered = head.action == AC_ACT_ANSWER;
+      if (!r.answered)
+        r.verdict = std::string("pass (") + (head.reason < AC_PASS__COUNT ? ac_pass_reason_names[head.reason] : "?") + ")";
+      r.frame.assign(reply.payload.begin() + sizeof head, reply.payload.end());
+    } catch (const ChannelError& e) {
+      r.error = e.what();
+    }
+    return r;
+  }
+
+ private:
+  struct Heartbeat {
+    std::uint64_t loops;
+    Clock::time_point moved;  // when `loops` was last seen to change
+  };
+  std::shared_ptr<ChannelClient> channel_;
+  std::mutex mutex_;
+  std::vector<Heartbeat> seen_;  // per worker, shared by every group's check
+};
+
+// Names the configuration a datapath runs with, so a restart in place can tell whether the
+// process it inherits was started with what the file says now (FNV-1a over the arguments).
+std::string fingerprint(const DpdkConfig& config) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (const std::string& arg : dpdk_arguments(config, kChildChannelFd)) {
+    for (unsigned char c : arg + '\0') h = (h ^ c) * 0x100000001b3ull;
+  }
+  return hex(&h, sizeof h);
+}
+
+// ANYCASTD_DPDK_HANDOVER=PID:FD:HELLO:FINGERPRINT, left by prepare_exec() for the next image.
+struct Handover {
+  pid_t pid = 0;
+  int fd = -1;
+  channel::Hello hello{};
+  std::string fingerprint;
+};
+
+std::optional<Handover> take_handover() {
+  const char* value = std::getenv(DpdkDatapath::kHandoverEnv);
+  if (!value) return std::nullopt;
+  std::string text = value;
+  unsetenv(DpdkDatapath::kHandoverEnv);  // not for exec checks, nor for a later image
+  Handover h;
+  std::size_t a = text.find(':'), b = text.find(':', a + 1), c = text.find(':', b + 1);
+  if (c == std::string::npos || !unhex(text.substr(b + 1, c - b - 1), &h.hello, sizeof h.hello)) {
+    spdlog::warn("{} is malformed ({}): ignored", DpdkDatapath::kHandoverEnv, text);
+    return std::nullopt;
+  }
+  h.pid = std::atoi(text.substr(0, a).c_str());
+  h.fd = std::atoi(text.substr(a + 1, b - a - 1).c_str());
+  h.fingerprint = text.substr(c + 1);
+  if (h.pid <= 0 || h.fd < 0) return std::nullopt;
+  fcntl(h.fd, F_SETFD, FD_CLOEXEC);
+  return h;
+}
+
+// Ends a handed-over datapath nobody adopts: closing its channel stops it.
+void end_handover(Handover& h, const char* why) {
+  close(h.fd);
+  posix_io::UniqueFd pidfd(open_pidfd(h.pid));
+  if (!pidfd) return;
+  spdlog::info("stopping the DPDK datapath handed over by the previous image (pid {}): {}", h.pid, why);
+  kill(h.pid, SIGTERM);
+  std::string how = wait_for_exit(h.pid, pidfd.get(), kStopGrace);
+  if (how.empty()) {
+    kill(h.pid, SIGKILL);
+    how = wait_for_exit(h.pid, pidfd.get(), kStopGrace);
+  }
+  spdlog::info("anycastd-dpdk (pid {}) {}", h.pid, how.empty() ? "did not stop" : how);
+}
+
+std::string default_binary() {
+  char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return "anycastd-dpdk";
+  std::string path(self, static_cast<std::size_t>(n));
+  return path.substr(0, path.rfind('/') + 1) + "anycastd-dpdk";
+}
+
+}  // namespace
+
+DpdkDatapath::DpdkDatapath(const DatapathConfig& config, NetlinkSocket& netlink, bool adopt)
+    : config_(config.dpdk), netlink_(&netlink) {
+  lock_.emplace("dpdk", config_.exception_interface);
+  probe_ = std::make_shared<DpdkProbe>(channel_);
+  if (adopt && adopt_handover()) return;
+
+  spawn();
+  for (;;) {
+    long long left = std::chrono::duration_cast<Millis>(hello_deadline_ - Clock::now()).count();
+    pollfd fds[2] = {{hello_socket_.get(), POLLIN, 0}, {pidfd_.get(), POLLIN, 0}};
+    int ready = left > 0 ? ::poll(fds, 2, static_cast<int>(left)) : 0;
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) {
+      kill(pid_, SIGKILL);
+      std::string how = wait_for_exit(pid_, pidfd_.get(), kStopGrace);
+      pid_ = -1;
+      throw std::runtime_error("anycastd-dpdk did not report ready within " + std::to_string(config_.start_timeout.count()) +
+                               " ms (EAL, port or exception path start-up; its messages are above); killed, " + how);
+    }
+    if (fds[0].revents & POLLIN) {
+      std::string error;
+      if (auto hello = channel::receive_message(hello_socket_.get(), posix_io::deadline_in(Millis{1000}), error)) {
+        try {
+          on_hello(*hello);
+        } catch (...) {
+          // No destructor runs for a constructor that throws: stop the process here.
+          hello_socket_.reset();
+          channel_->detach("start-up failed");
+          kill(pid_, SIGKILL);
+          wait_for_exit(pid_, pidfd_.get(), kStopGrace);
+          pid_ = -1;
+          throw;
+        }
+        return;
+      }
+      if (error != "closed") throw std::runtime_error("anycastd-dpdk start-up: " + error);
+    }
+    // Closed without a hello, or gone: it failed and says why on stderr.
+    std::string how = wait_for_exit(pid_, pidfd_.get(), kStopGrace);
+    pid_ = -1;
+    throw std::runtime_error("anycastd-dpdk " + (how.empty() ? "closed the channel" : how) +
+                             " during start-up (its messages are above)");
+  }
+}
+
+DpdkDatapath::~DpdkDatapath() {
+  if (pid_ <= 0) return;
+  channel_->detach("stopping");
+  hello_socket_.reset();
+  kill(pid_, SIGTERM);
+  std::string how = wait_for_exit(pid_, pidfd_.get(), kStopGrace);
+  if (how.empty()) {
+    spdlog::error("anycastd-dpdk (pid {}) did not stop within {} ms: killing it", pid_, kStopGrace.count());
+    kill(pid_, SIGKILL);
+    how = wait_for_exit(pid_, pidfd_.get(), kStopGrace);
+  }
+  spdlog::info("anycastd-dpdk (pid {}) {}", pid_, how);
+}
+
+std::vector<std::string> DpdkDatapath::command() const {
+  std::vector<std::string> args = {config_.binary.empty() ? default_binary() : config_.binary};
+  std::vector<std::string> rest = dpdk_arguments(config_, kChildChannelFd);
+  args.insert(args.end(), rest.begin(), rest.end());
+  return args;
+}
+
+void DpdkDatapath::spawn() {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+    throw std::runtime_error("socketpair for the datapath channel: " + posix_io::errno_text(errno));
+  posix_io::UniqueFd ours(sv[0]), theirs(sv[1]);
+  // Stats replies with many port xstats exceed the default socket buffer's largest datagram.
+  int size = static_cast<int>(2 * channel::kMaxMessage);
+  for (int fd : sv)
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
+      setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+
+  std::vector<std::string> args = command();
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  spdlog::info("starting the DPDK datapath: {}", fmt::join(args, " "));
+
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork: " + posix_io::errno_text(errno));
+  if (pid == 0) {
+    // Only async-signal-safe calls from here to exec. Our signals are blocked for the signalfd:
+    // the datapath needs them. Its own process group keeps a terminal's Ctrl-C for us, so the
+    // datapath answers through the drain that follows.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    setpgid(0, 0);
+    if (theirs.get() == kChildChannelFd)
+      fcntl(kChildChannelFd, F_SETFD, 0);
+    else
+      dup2(theirs.get(), kChildChannelFd);
+    execv(argv[0], argv.data());
+    const char message[] = "anycastd: cannot exec the DPDK datapath binary\n";
+    [[maybe_unused]] ssize_t ignored = write(STDERR_FILENO, message, sizeof message - 1);
+    _exit(127);
+  }
+  pid_ = pid;
+  pidfd_ = posix_io::UniqueFd(open_pidfd(pid));
+  if (!pidfd_) throw std::runtime_error("pidfd_open: " + posix_io::errno_text(errno));
+  hello_socket_ = std::move(ours);
+  state_ = State::starting;
+  started_at_ = Clock::now();
+  hello_deadline_ = started_at_ + config_.start_timeout;
+  down_reason_ = "the DPDK datapath is starting";
+}
+
+void DpdkDatapath::on_hello(const channel::Message& hello) {
+  if (hello.type != channel::Type::hello || hello.payload.size() != sizeof hello_)
+    throw std::runtime_error("anycastd-dpdk spoke first with something other than its hello");
+  std::memcpy(&hello_, hello.payload.data(), sizeof hello_);
+  configure_exception_interface(*netlink_, channel::text_of(hello_.exception_interface), hello_.mac,
+                                config_.exception_addresses);
+  channel_->attach(std::move(hello_socket_));
+  state_ = State::running;
+  spdlog::info("DPDK datapath up: pid {}, port {} ({}, profile {}, MAC {}), {} queue{}, exception {} on {}", pid_,
+               hello_.port_id, channel::text_of(hello_.driver), channel::text_of(hello_.profile), mac_text(hello_.mac),
+               hello_.queues, hello_.queues == 1 ? "" : "s", channel::text_of(hello_.exception),
+               channel::text_of(hello_.exception_interface));
+  if (tables_) write_tables(*tables_);
+  if (ntp_) write_ntp_state(*ntp_);
+  if (dns_) {
+    try {
+      write_dns_table(dns_);
+    } catch (const std::runtime_error& e) {
+      // DNS queries pass to the kernel (dns_no_table); everything else answers as before.
+      spdlog::error("{}", e.what());
+    }
+  }
+}
+
+void DpdkDatapath::on_exit(const std::string& how, Clock::time_point now) {
+  channel_->detach("anycastd-dpdk " + how);
+  hello_socket_.reset();
+  pidfd_.reset();
+  pid_ = -1;
+  ac_stats_add(&carried_, &last_);
+  last_ = {};
+  if (state_ == State::running && now - started_at_ >= kStableAfter) backoff_ = Millis{1000};
+  state_ = State::down;
+  down_reason_ = "the DPDK datapath " + how;
+  restart_at_ = now + backoff_;
+  spdlog::error("DPDK datapath (anycastd-dpdk) {}: every group is held out, routes withdrawn; starting it again in {} ms",
+                how, backoff_.count());
+  backoff_ = std::min(backoff_ * 2, kBackoffMax);
+  ++restarts_;
+}
+
+void DpdkDatapath::write_tables(const FastpathTables& tables) {
+  if (state_ != State::running) {
+    tables_ = tables;  // sent once the datapath is back
+    return;
+  }
+  posix_io::UniqueFd image = channel::memfd_with(channel::encode_tables(tables));
+  try {
+    Clock::time_point sent = Clock::now();
+    channel_->request_while_alive(channel::Type::tables, nullptr, 0, kNoProgressLimit, image.get());
+    tables_ = tables;  // only what it took: a refused set must not follow it into its next life
+    if (Millis took = std::chrono::duration_cast<Millis>(Clock::now() - sent); took >= kRequestTimeout)
+      spdlog::info("DPDK datapath: the tables took {} ms to swap in, its heartbeat moving throughout", took.count());
+  } catch (const ChannelRefused& e) {
+    throw std::runtime_error(std::string("the DPDK datapath refused the tables: ") + e.what());
+  } catch (const ChannelError& e) {
+    // Stuck (its heartbeat says so) or gone: a datapath that cannot take its tables is no use.
+    // End it; supervision starts a new one, which gets these tables.
+    spdlog::error("DPDK datapath: writing the tables: {}; killing it", e.what());
+    tables_ = tables;
+    kill(pid_, SIGKILL);
+  }
+}
+
+void DpdkDatapath::write_dns_table(std::shared_ptr<const std::vector<std::uint8_t>> image) {
+  if (state_ != State::running) {
+    dns_ = std::move(image);  // sent once the datapath is back
+    return;
+  }
+  posix_io::UniqueFd memfd = channel::memfd_with(*image, "anycastd-dns");
+  try {
+    channel_->request_while_alive(channel::Type::dns_table, nullptr, 0, kNoProgressLimit, memfd.get());
+    dns_ = std::move(image);
+  } catch (const ChannelRefused& e) {
+    throw std::runtime_error(std::string("the DPDK datapath refused the DNS table, it keeps the one it had: ") +
+                             e.what());
+  } catch (const ChannelError& e) {
+    // As with the tables: supervision starts a new datapath, which gets this table.
+    spdlog::error("DPDK datapath: writing the DNS table: {}; killing it", e.what());
+    dns_ = std::move(image);
+    kill(pid_, SIGKILL);
+  }
+}
+
+void DpdkDatapath::write_ntp_state(const ac_ntp_state& state) {
+  ntp_ = state;
+  if (state_ != State::running) return;
+  try {
+    channel_->request(channel::Type::ntp_state, &state, sizeof state, kRequestTimeout);
+  } catch (const ChannelError& e) {
+    // The next refresh tries again; a dead datapath is supervision's business.
+    spdlog::warn("DPDK datapath: writing the NTP state: {}", e.what());
+  }
+}
+
+ac_stats DpdkDatapath::read_stats() {
+  if (state_ == State::running) {
+    try {
+      StatsSnapshot s = fetch_stats(*channel_);
+      last_ = {};
+      for (const auto& l : s.lcores) ac_stats_add(&last_, &l.core);
+    } catch (const ChannelError& e) {
+      spdlog::debug("DPDK datapath stats: {}", e.what());
+    }
+  }
+  ac_stats total = carried_;
+  ac_stats_add(&total, &last_);
+  return total;
+}
+
+std::string DpdkDatapath::summary() {
+  DaemonStatus s;
+  describe(s);
+  return fmt::format("dpdk (pid {}, {}, exception {} on {})", s.dpdk->pid, s.dpdk->driver, s.dpdk->exception,
+                     s.dpdk->exception_interface);
+}
+
+void DpdkDatapath::describe(DaemonStatus& status) {
+  status.datapath = "dpdk";
+  status.interface = channel::text_of(hello_.exception_interface);
+  DpdkStatus d;
+  d.running = state_ == State::running;
+  d.down_reason = down_reason();
+  d.pid = pid_ > 0 ? pid_ : 0;
+  d.restarts = restarts_;
+  d.driver = channel::text_of(hello_.driver);
+  d.profile = channel::text_of(hello_.profile);
+  d.exception = channel::text_of(hello_.exception);
+  d.exception_interface = status.interface;
+  d.mac = mac_text(hello_.mac);
+  d.queues = hello_.queues;
+  if (d.running) {
+    try {
+      StatsSnapshot s = fetch_stats(*channel_);
+      d.link_up = s.head.link_up != 0;
+      d.link_speed_mbps = s.head.link_speed_mbps;
+      d.lcores = std::move(s.lcores);
+      d.xstats = std::move(s.xstats);
+    } catch (const ChannelError& e) {
+      d.down_reason = e.what();
+    }
+  }
+  status.dpdk = std::move(d);
+}
+
+std::vector<int> DpdkDatapath::poll_fds() const {
+  std::vector<int> fds;
+  if (pidfd_) fds.push_back(pidfd_.get());
+  if (hello_socket_) fds.push_back(hello_socket_.get());
+  return fds;
+}
+
+Clock::time_point DpdkDatapath::next_wakeup() const {
+  if (state_ == State::down) return restart_at_;
+  if (state_ == State::starting) return hello_deadline_;
+  return Clock::time_point::max();
+}
+
+void DpdkDatapath::poll(Clock::time_point now) {
+  if (pid_ > 0) {
+    siginfo_t info{};
+    if (waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG) == 0 && info.si_pid == pid_) {
+      on_exit(how_it_ended(info), now);
+      return;
+    }
+  }
+  if (state_ == State::starting) {
+    pollfd fd{hello_socket_.get(), POLLIN, 0};
+    if (::poll(&fd, 1, 0) > 0 && (fd.revents & POLLIN)) {
+      std::string error;
+      if (auto hello = channel::receive_message(hello_socket_.get(), posix_io::deadline_in(Millis{1000}), error)) {
+        try {
+          on_hello(*hello);
+        } catch (const std::exception& e) {
+          spdlog::error("DPDK datapath start-up: {}; killing it", e.what());
+          kill(pid_, SIGKILL);
+        }
+      } else {
+        hello_socket_.reset();  // closed: the exit follows
+      }
+    } else if (now >= hello_deadline_) {
+      spdlog::error("DPDK datapath did not report ready within {} ms; killing it", config_.start_timeout.count());
+      kill(pid_, SIGKILL);
+      hello_deadline_ = Clock::time_point::max();
+    }
+  } else if (state_ == State::down && now >= restart_at_) {
+    try {
+      spawn();
+    } catch (const std::exception& e) {
+      spdlog::error("starting the DPDK datapath: {}", e.what());
+      restart_at_ = now + backoff_;
+    }
+  }
+}
+
+void DpdkDatapath::discard_handover() {
+  if (std::optional<Handover> h = take_handover()) end_handover(*h, "datapath.kind is no longer \"dpdk\"");
+}
+
+void DpdkDatapath::prepare_exec() {
+  if (state_ != State::running) {
+    // A datapath still starting would hold the port (EAL's lock) against the successor's own.
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      wait_for_exit(pid_, pidfd_.get(), kStopGrace);
+    }
+    return;
+  }
+  int fd = channel_->release();
+  fcntl(fd, F_SETFD, 0);
+  std::string value = std::to_string(pid_) + ":" + std::to_string(fd) + ":" + hex(&hello_, sizeof hello_) + ":" +
+                      fingerprint(config_);
+  setenv(kHandoverEnv, value.c_str(), 1);
+}
+
+bool DpdkDatapath::adopt_handover() {
+  std::optional<Handover> h = take_handover();
+  if (!h) return false;
+  if (h->fingerprint != fingerprint(config_)) {
+    end_handover(*h, "[datapath.dpdk] changed since it started");
+    return false;
+  }
+  posix_io::UniqueFd socket(h->fd);
+  posix_io::UniqueFd pidfd(open_pidfd(h->pid));
+  if (!pidfd) {
+    spdlog::warn("the DPDK datapath handed over (pid {}) is gone: starting a new one", h->pid);
+    return false;
+  }
+  pid_ = h->pid;
+  pidfd_ = std::move(pidfd);
+  hello_ = h->hello;
+  channel_->attach(std::move(socket));
+  try {
+    // Alive and speaking this channel's version; judged by its heartbeat, as a table write is:
+    // a loaded machine must not turn a restart in place into a withdrawal.
+    fetch_stats(*channel_, Patience::while_alive);
+    // The file may give the interface other addresses now.
+    configure_exception_interface(*netlink_, channel::text_of(hello_.exception_interface), hello_.mac,
+                                  config_.exception_addresses);
+  } catch (const std::exception& e) {
+    spdlog::warn("the DPDK datapath handed over (pid {}) cannot be adopted ({}): replacing it", pid_, e.what());
+    channel_->detach("replaced");
+    kill(pid_, SIGKILL);
+    wait_for_exit(pid_, pidfd_.get(), kStopGrace);
+    pidfd_.reset();
+    pid_ = -1;
+    return false;
+  }
+  state_ = State::running;
+  started_at_ = Clock::now();
+  spdlog::info("adopted the running DPDK datapath (pid {}): it answered throughout the restart", pid_);
+  return true;
+}
+
+}  // namespace anycastd

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "datapath/xdp/xdp_program.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "anycast_xdp.skel.h"
+#include "base/posix_io.h"
+
+namespace anycastd {
+namespace {
+
+using posix_io::errno_text;
+
+int libbpf_to_spdlog(enum libbpf_print_level level, const char* format, va_list args) {
+  char line[1024];
+  int n = std::vsnprintf(line, sizeof line, format, args);
+  if (n < 0) return n;
+  std::string_view text(line, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof line - 1));
+  while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+  switch (level) {
+    case LIBBPF_WARN: spdlog::warn("{}", text); break;
+    case LIBBPF_INFO: spdlog::info("{}", text); break;
+    default: spdlog::trace("{}", text); break;
+  }
+  return n;
+}
+
+[[noreturn]] void fail(const std::string& what, int err) {
+  throw std::runtime_error(what + ": " + errno_text(err));
+}
+
+void update(int fd, const void* key, const void* value, const char* map, const std::string& entry) {
+  if (bpf_map_update_elem(fd, key, value, BPF_ANY) != 0) {
+    int err = errno;
+    fail(std::string("writing ") + entry + " into " + map, err);
+  }
+}
+
+std::string key_bytes(const void* key, std::size_t size) {
+  return std::string(static_cast<const char*>(key), size);
+}
+
+// Writes every wanted entry of an LPM trie, then deletes the keys that are no longer wanted:
+// for a packet in flight, an entry is either the old one or the new one, never missing.
+template <typename Key, typename Value>
+void sync_trie(int fd, const char* map, const std::vector<std::pair<Key, Value>>& want,
+               const std::vector<std::string>& names) {
+  std::set<std::string> wanted;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    update(fd, &want[i].first, &want[i].second, map, names[i]);
+    wanted.insert(key_bytes(&want[i].first, sizeof(Key)));
+  }
+
+  std::vector<Key> stale;
+  Key key{}, next{};
+  const Key* previous = nullptr;
+  while (bpf_map_get_next_key(fd, previous, &next) == 0) {
+    if (!wanted.count(key_bytes(&next, sizeof(Key)))) stale.push_back(next);
+    key = next;
+    previous = &key;
+  }
+  for (const Key& k : stale)
+    if (bpf_map_delete_elem(fd, &k) != 0 && errno != ENOENT) fail(std::string("deleting a stale entry of ") + map, errno);
+}
+
+}  // namespace
+
+void route_libbpf_logs_to_spdlog() {
+  static std::once_flag once;
+  std::call_once(once, [] { libbpf_set_print(libbpf_to_spdlog); });
+}
+
+void XdpProgram::SkeletonDeleter::operator()(anycast_xdp* skeleton) const {
+  anycast_xdp::destroy(skeleton);
+}
+
+XdpProgram::XdpProgram(const XdpLoadOptions& options) : options_(options) {
+  route_libbpf_logs_to_spdlog();
+  if (options.vip_max_entries == 0 || options.allow_max_entries == 0)
+    throw std::invalid_argument("XDP map sizes must be at least 1");
+
+  skeleton_.reset(anycast_xdp::open());
+  if (!skeleton_) fail("opening the XDP program", errno);
+
+  struct Sizing {
+    bpf_map* map;
+    std::uint32_t entries;
+  } sizes[] = {
+      {skeleton_->maps.ac_vip4, options.vip_max_entries},
+      {skeleton_->maps.ac_vip6, options.vip_max_entries},
+      {skeleton_->maps.ac_allow4, options.allow_max_entries},
+      {skeleton_->maps.ac_allow6, options.allow_max_entries},
+  };
+  for (const auto& s : sizes)
+    if (int err = bpf_map__set_max_entries(s.map, s.entries); err != 0)
+      fail(std::string("sizing map ") + bpf_map__name(s.map), err);
+
+  if (options.reuse_maps_of_prog_id) reused_maps_ = reuse_maps(options.reuse_maps_of_prog_id);
+
+  if (int err = anycast_xdp::load(skeleton_.get()); err != 0)
+    fail("loading the XDP program (the verifier log, if any, is above)", err);
+
+  if (reused_maps_) {
+    // The ports array has no "present" entries to iterate: learn which ones the predecessor set,
+    // so write_tables can clear those the new configuration drops.
+    int fd = bpf_map__fd(skeleton_->maps.ac_ports);
+    for (std::uint32_t port = 0; port < AC_PORTS; ++port) {
+      ac_port_value value{};
+      if (bpf_map_lookup_elem(fd, &port, &value) == 0 && value.flags) ports_written_.insert(static_cast<std::uint16_t>(port));
+    }
+    return;  // the shared switch is live: the predecessor is answering through it
+  }
+  // A freshly loaded program answers nothing until control says so.
+  set_answering(false);
+}
+
+// The DNS maps are made fresh on every start, never shared: the kernel checks a program against
+// an array-of-maps' inner map layout, which an older build's outer maps may not have, and their
+// type and sizes do not show it. Control writes the DNS table before attaching anyway.
+static bool fresh_on_every_start(const bpf_map* map) {
+  return std::strncmp(bpf_map__name(map), "ac_dns", 6) == 0;
+}
+
+bool XdpProgram::reuse_maps(std::uint32_t prog_id) {
+  posix_io::UniqueFd prog(bpf_prog_get_fd_by_id(prog_id));
+  if (!prog) {
+    spdlog::warn("cannot open the running XDP program (id {}) to share its maps: {}; starting with fresh maps "
+                 "(counters restart from zero)", prog_id, errno_text(errno));
+    return false;
+  }
+  std::uint32_t ids[32] = {};
+  bpf_prog_info info{};
+  info.nr_map_ids = 32;
+  info.map_ids = reinterpret_cast<std::uintptr_t>(ids);
+  std::uint32_t size = sizeof info;
+  if (bpf_obj_get_info_by_fd(prog.get(), &info, &size) != 0) {
+    spdlog::warn("reading program {}'s maps: {}; starting with fresh maps", prog_id, errno_text(errno));
+    return false;
+  }
+
+  std::vector<std::pair<bpf_map*, posix_io::UniqueFd>> matches;
+  for (std::uint32_t i = 0; i < info.nr_map_ids && i < 32; ++i) {
+    posix_io::UniqueFd fd(bpf_map_get_fd_by_id(ids[i]));
+    bpf_map_info m{};
+    std::uint32_t msize = sizeof m;
+    if (!fd || bpf_obj_get_info_by_fd(fd.get(), &m, &msize) != 0) continue;
+    // The kernel keeps the first BPF_OBJ_NAME_LEN - 1 bytes of a map's name: match on those.
+    bpf_map* ours = nullptr;
+    bpf_map* candidate;
+    bpf_object__for_each_map(candidate, skeleton_->obj) {
+      if (std::strncmp(bpf_map__name(candidate), m.name, BPF_OBJ_NAME_LEN - 1) == 0) ours = candidate;
+    }
+    if (!ours || fresh_on_every_start(ours)) continue;
+    if (bpf_map__type(ours) != m.type || bpf_map__key_size(ours) != m.key_size ||
+        bpf_map__value_size(ours) != m.value_size || bpf_map__max_entries(ours) != m.max_entries ||
+        bpf_map__map_flags(ours) != m.map_flags) {
+      spdlog::warn("the running program's map {} differs from this build's (type, sizes or flags): starting "
+                   "with fresh maps (counters restart from zero)", m.name);
+      return false;
+    }
+    matches.emplace_back(ours, std::move(fd));
+  }
+  std::size_t ours_count = 0;
+  bpf_map* map;
+  bpf_object__for_each_map(map, skeleton_->obj) ours_count += fresh_on_every_start(map) ? 0 : 1;
+  if (matches.size() != ours_count) {
+    spdlog::warn("the running program (id {}) has {} of this build's {} maps: starting with fresh maps", prog_id,
+                 matches.size(), ours_count);
+    return false;
+  }
+  for (auto& [ours, fd] : matches)
+    if (int err = bpf_map__reuse_fd(ours, fd.get()); err != 0)
+      fail(std::string("sharing map ") + bpf_map__name(ours) + " of program " + std::to_string(prog_id), err);
+  spdlog::info("sharing the running program's maps (prog id {}): tables and counters carry on", prog_id);
+  return true;
+}
+
+XdpProgram::~XdpProgram() = default;
+
+int XdpProgram::prog_fd() const {
+  return bpf_program__fd(skeleton_->progs.anycast_xdp);
+}
+
+std::uint32_t XdpProgram::prog_id() const {
+  bpf_prog_info info{};
+  std::uint32_t size = sizeof info;
+  if (bpf_obj_get_info_by_fd(prog_fd(), &info, &size) != 0) fail("reading the XDP program's id", errno);
+  return info.id;
+}
+
+void XdpProgram::set_answering(bool on) {
+  std::uint32_t zero = 0;
+  ac_control control{};
+  control.answering = on ? 1 : 0;
+  update(bpf_map__fd(skeleton_->maps.ac_control), &zero, &control, "ac_control",
+         on ? "answering on" : "answering off");
+}
+
+void XdpProgram::write_ntp_state(const ac_ntp_state& state) {
+  std::uint32_t zero = 0;
+  update(bpf_map__fd(skeleton_->maps.ac_ntp), &zero, &state, "ac_ntp", "the NTP clock state");
+}
+
+void XdpProgram::write_tables(const FastpathTables& tables) {
+  // Stop first when the new state is "off", start last when it is "on": in between the maps
+  // are a mix of old and new, and only a switched-off fast path is certainly harmless then.
+  if (!tables.answering) set_answering(false);
+
+  std::vector<std::pair<ac_allow4_key, std::uint8_t>> allow4;
+  std::vector<std::pair<ac_allow6_key, std::uint8_t>> allow6;
+  std::vector<std::string> allow4_names, allow6_names;
+  for (const AllowEntry& a : tables.allow) {
+    if (a.service >= AC_SVC__COUNT) throw std::runtime_error("allow entry for unknown service " + std::to_string(a.service));
+    std::string name = std::string(ac_service_names[a.service]) + " allow " + a.source.str();
+    if (a.source.family == 4) {
+      allow4.emplace_back(allow4_key(a), 1);
+      allow4_names.push_back(std::move(name));
+    } else {
+      allow6.emplace_back(allow6_key(a), 1);
+      allow6_names.push_back(std::move(name));
+    }
+  }
+
+  std::vector<std::pair<ac_vip4_key, ac_vip_value>> vip4;
+  std::vector<std::pair<ac_vip6_key, ac_vip_value>> vip6;
+  std::vector<std::string> vip4_names, vip6_names;
+  for (const VipEntry& v : tables.vips) {
+    if (v.prefix.family == 4) {
+      vip4.emplace_back(vip4_key(v.prefix), v.value);
+      vip4_names.push_back("VIP " + v.prefix.str());
+    } else {
+      vip6.emplace_back(vip6_key(v.prefix), v.value);
+      vip6_names.push_back("VIP " + v.prefix.str());
+    }
+  }
+
+  // Allow entries before the ports that become restricted by them, VIPs after the ports they
+  // carry; each step only ever narrows or keeps what was answered a moment before.
+  sync_trie(bpf_map__fd(skeleton_->maps.ac_allow4), "ac_allow4", allow4, allow4_names);
+  sync_trie(bpf_map__fd(skeleton_->maps.ac_allow6), "ac_allow6", allow6, allow6_names);
+
+  int ports_fd = bpf_map__fd(skeleton_->maps.ac_ports);
+  for (const auto& [port, value] : tables.ports) {
+    std::uint32_t key = port;
+    update(ports_fd, &key, &value, "ac_ports", "port " + std::to_string(port));
+  }
+
+  int ratelimit_fd = bpf_map__fd(skeleton_->maps.ac_ratelimit_cfg);
+  for (std::uint32_t service = 0; service < AC_SVC__COUNT; ++service)
+    update(ratelimit_fd, &service, &tables.ratelimit[service], "ac_ratelimit_cfg",
+           std::string(ac_service_names[service]) + " rate limit");
+
+  sync_trie(bpf_map__fd(skeleton_->maps.ac_vip4), "ac_vip4", vip4, vip4_names);
+  sync_trie(bpf_map__fd(skeleton_->maps.ac_vip6), "ac_vip6", vip6, vip6_names);
+
+  const ac_port_value off{};
+  for (std::uint16_t port : ports_written_) {
+    if (tables.ports.count(port)) continue;
+    std::uint32_t key = port;
+    update(ports_fd, &key, &off, "ac_ports", "port " + std::to_string(port) + " (removed)");
+  }
+  ports_written_.clear();
+  for (const auto& entry : tables.ports) ports_written_.insert(entry.first);
+
+  if (tables.answering) set_answering(true);
+}
+
+XdpDnsTableMaps XdpProgram::write_dns_table(const std::vector<std::uint8_t>& image) {
+  const XdpDnsMaps maps{bpf_map__fd(skeleton_->maps.ac_dns), bpf_map__fd(skeleton_->maps.ac_dns_entries),
+                        bpf_map__fd(skeleton_->maps.ac_dns_arena), bpf_map__fd(skeleton_->maps.ac_dns_zones)};
+  return write_dns_maps(maps, image);
+}
+
+ac_stats XdpProgram::read_stats() const {
+  int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) fail("counting possible CPUs", cpus);
+  // A per-CPU value is padded to 8 bytes per CPU; ac_stats is all __u64, so it is already.
+  static_assert(sizeof(ac_stats) % 8 == 0);
+  std::vector<ac_stats> per_cpu(static_cast<std::size_t>(cpus));
+  std::uint32_t zero = 0;
+  if (bpf_map_lookup_elem(bpf_map__fd(skeleton_->maps.ac_stats), &zero, per_cpu.data()) != 0)
+    fail("reading ac_stats", errno);
+
+  ac_stats sum{};
+  for (const ac_stats& s : per_cpu) ac_stats_add(&sum, &s);
+  return sum;
+}
+
+}  // namespace anycastd
