@@ -191,6 +191,27 @@ lab_write_config() {
 	EOF
 }
 
+# lab_append_health_route FILE: the [health] and [route] of the labs that watch the datapath
+# check and the alias: checks every 500 ms (100 ms while rising or falling), rise 2, fall 1,
+# drain 300 ms.
+lab_append_health_route() {
+	cat >>"$1" <<-EOF
+
+		[health]
+		interval_ms = 500
+		fast_interval_ms = 100
+		rise = 2
+		fall = 1
+
+		[[health.check]]
+		kind = "datapath"
+
+		[route]
+		signal = "alias"
+		drain_ms = 300
+	EOF
+}
+
 # lab_write_dpdk_config FILE DPDK_BINARY ADDRESS... : as lab_write_config, for the DPDK datapath
 # on the edge veth through net_af_xdp, with a TAP exception interface that takes the edge's
 # addresses (flush them from the veth first: it is DPDK's port now).

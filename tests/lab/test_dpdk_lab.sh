@@ -40,20 +40,8 @@ wait_alias() { # wait_alias ADDR present|absent DEADLINE_S
 
 CONF="$LAB_TMP/anycastd.toml"
 lab_write_dpdk_config "$CONF" "$DPDK_BIN" "$VIP4" "$VIP6"
+lab_append_health_route "$CONF"
 cat >>"$CONF" <<EOF2
-
-[health]
-interval_ms = 500
-fast_interval_ms = 100
-rise = 2
-fall = 1
-
-[[health.check]]
-kind = "datapath"
-
-[route]
-signal = "alias"
-drain_ms = 300
 
 [metrics]
 listen = "$METRICS"

@@ -37,21 +37,7 @@ if [[ $KIND == dpdk ]]; then
 else
 	lab_write_config "$CONF" "$VIP4" "$VIP6"
 fi
-cat >>"$CONF" <<EOF
-
-[health]
-interval_ms = 500
-fast_interval_ms = 100
-rise = 2
-fall = 1
-
-[[health.check]]
-kind = "datapath"
-
-[route]
-signal = "alias"
-drain_ms = 300
-EOF
+lab_append_health_route "$CONF"
 
 ctl() { "$ANYCASTCTL" --socket "$LAB_TMP/anycastd.sock" "$@"; }
 STATUS_JSON=""
