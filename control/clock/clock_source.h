@@ -10,16 +10,11 @@
 #include <memory>
 #include <string>
 
+#include "config/settings.h"
+
 namespace anycastd {
 
-enum class ClockKind { chrony, kernel };
 
-struct NtpServiceClock {
-  ClockKind kind = ClockKind::chrony;
-  std::string chrony_socket = "/run/chrony/chronyd.sock";
-  std::chrono::milliseconds timeout{500};
-  bool operator==(const NtpServiceClock&) const = default;
-};
 
 struct ClockReading {
   bool reachable = false;     // the source answered

@@ -15,9 +15,9 @@
 #include <sstream>
 #include <sys/un.h>
 
+#include "base/listen_address.h"
 #include "config/config_reader.h"
 #include "options.h"
-#include "metrics/metrics_server.h"
 
 namespace anycastd {
 using namespace config_detail;
@@ -389,9 +389,9 @@ MetricsConfig read_metrics(const Reader& r, const toml::table& root) {
   if (auto listen = r.optional_string(*t, "metrics", "listen")) {
     const toml::source_region& where = t->get("listen")->source();
     if (!listen->empty()) {
-      metrics::ListenAddress address;
+      ListenAddress address;
       try {
-        address = metrics::parse_listen_address(*listen);
+        address = parse_listen_address(*listen);
       } catch (const std::invalid_argument& e) {
         // The key path names what it is; the metrics server's own prefix would repeat it.
         std::string_view what = e.what(), prefix = "metrics listen address ";
@@ -524,28 +524,6 @@ ac_ratelimit_config dns_rrl_limiter(const DnsRrlConfig& rrl) {
   ac_ratelimit_config c = l.abi();
   c.slip = static_cast<std::uint16_t>(rrl.slip);
   return c;
-}
-
-FastpathTables build_tables(const Config& config) {
-  FastpathTables t;
-  for (const ServiceConfig& s : config.services) {
-    t.ratelimit[s.id] = s.id == AC_SVC_DNS ? dns_rrl_limiter(s.dns.rrl) : s.rate_limit.abi();
-    ac_port_value port{};
-    port.flags = AC_SVC_F_ENABLED | (s.allow.empty() ? 0u : AC_SVC_F_RESTRICTED);
-    port.service = s.id;
-    t.ports[s.port] = port;
-    for (const Prefix& source : s.allow) t.allow.push_back({static_cast<std::uint32_t>(s.id), source});
-  }
-  for (std::size_t g = 0; g < config.groups.size(); ++g)
-    for (const Prefix& vip : config.groups[g].addresses) {
-      ac_vip_value value{};
-      value.flags = AC_VIP_F_ANSWERING;
-      value.services = config.groups[g].services;
-      value.group = static_cast<std::uint32_t>(g);
-      t.vips.push_back({vip, value});
-    }
-  t.answering = true;
-  return t;
 }
 
 }  // namespace anycastd

@@ -16,14 +16,8 @@
 #include <vector>
 
 #include "abi.h"
-#include "clock/clock_source.h"
-#include "health/group_machine.h"
 #include "base/prefix.h"
-#include "route/bird_signal.h"
-#include "route/exabgp_signal.h"
-#include "route/route_signal.h"
-#include "datapath/tables.h"
-#include "datapath/xdp/xdp_attach.h"
+#include "config/settings.h"
 
 namespace anycastd {
 
@@ -177,7 +171,7 @@ struct ControlConfig {
 
 // [metrics]: Prometheus text on an HTTP listener; "" turns it off.
 struct MetricsConfig {
-  std::string listen = "127.0.0.1:9187";  // checked with metrics::parse_listen_address, port 0 refused
+  std::string listen = "127.0.0.1:9187";  // checked with parse_listen_address (base/listen_address.h), port 0 refused
   bool operator==(const MetricsConfig&) const = default;
 };
 
@@ -216,10 +210,6 @@ ac_ratelimit_config dns_rrl_limiter(const DnsRrlConfig& rrl);
 // Both throw ConfigError. `source_name` is what error messages call the text (the file's path).
 Config load_config(const std::string& path);
 Config parse_config(std::string_view text, const std::string& source_name);
-
-// Each VIP carries its group's services (vip value .group = the group's index in config.groups)
-// and answers; a service with an allow list is restricted to it.
-FastpathTables build_tables(const Config& config);
 
 // Parses a log level name as the config file and --log-level spell it; false if unknown.
 bool parse_log_level(std::string_view name, spdlog::level::level_enum& level);

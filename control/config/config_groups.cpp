@@ -8,8 +8,6 @@
 #include <tuple>
 
 #include "config/config_reader.h"
-#include "route/bird_signal.h"
-#include "route/exabgp_signal.h"
 
 namespace anycastd::config_detail {
 namespace {
@@ -44,10 +42,10 @@ bool overlap(const Prefix& a, const Prefix& b) {
 
 std::string quote(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
-// The route signals' constructors say what is wrong with a value in their own terms; the key
-// path in front of it already names the signal and the key, so they are not repeated.
-std::string reason(const std::invalid_argument& e, std::string_view key = {}) {
-  std::string_view what = e.what();
+// bird_signal_problem and exabgp_signal_problem say what is wrong with a value in the signals'
+// own terms; the key path in front of it already names the signal and the key, so they are not
+// repeated.
+std::string reason(std::string_view what, std::string_view key = {}) {
   for (std::string_view prefix : {"bird route signal: ", "exabgp route signal: "})
     if (what.substr(0, prefix.size()) == prefix) what.remove_prefix(prefix.size());
   if (!key.empty() && what.substr(0, key.size()) == key) {
@@ -236,11 +234,7 @@ std::vector<std::string> bird_protocols(const Reader& r, const toml::table& t, c
       if (names[i] == names[j]) r.fail(where[i], quote(names[i]) + " is listed twice");
     BirdSignalConfig one;
     one.protocols = {names[i]};
-    try {
-      BirdSignal probe(one);
-    } catch (const std::invalid_argument& e) {
-      r.fail(where[i], reason(e));
-    }
+    if (std::string problem = bird_signal_problem(one); !problem.empty()) r.fail(where[i], reason(problem));
   }
   return names;
 }
@@ -281,11 +275,7 @@ void read_exabgp(const Reader& r, const toml::table& t, const std::string& path,
     ExabgpSignalConfig one;
     (family == 4 ? one.next_hop4 : one.next_hop6) = *next_hop;
     if (next_hop->empty()) r.fail(here(key), "is empty: this edge's IPv" + std::to_string(family) + " address");
-    try {
-      ExabgpSignal probe(one);
-    } catch (const std::invalid_argument& e) {
-      r.fail(here(key), reason(e, key));
-    }
+    if (std::string problem = exabgp_signal_problem(one); !problem.empty()) r.fail(here(key), reason(problem, key));
     (family == 4 ? x.next_hop4 : x.next_hop6) = *next_hop;
   }
   if (const toml::array* communities = r.optional_array(t, path, "communities")) {
@@ -296,11 +286,7 @@ void read_exabgp(const Reader& r, const toml::table& t, const std::string& path,
         if (list[i] == list[j]) r.fail(where[i], quote(list[i]) + " is listed twice");
       ExabgpSignalConfig one;
       one.communities = {list[i]};
-      try {
-        ExabgpSignal probe(one);
-      } catch (const std::invalid_argument& e) {
-        r.fail(where[i], reason(e));
-      }
+      if (std::string problem = exabgp_signal_problem(one); !problem.empty()) r.fail(where[i], reason(problem));
     }
     x.communities = std::move(list);
   }
@@ -550,11 +536,7 @@ void check_route(const Reader& r, const Group& g) {
             fail_for(r, *from.bird_gshut, g,
                      quote(gshut) + (gshut == plain ? " is also" : " matches " + quote(plain)) +
                          " in bird.protocol: the tagged routes need protocols of their own");
-      try {
-        BirdSignal whole(bird);
-      } catch (const std::invalid_argument& e) {
-        r.fail(missing("bird"), reason(e));
-      }
+      if (std::string problem = bird_signal_problem(bird); !problem.empty()) r.fail(missing("bird"), reason(problem));
       break;
     }
 
@@ -570,13 +552,7 @@ void check_route(const Reader& r, const Group& g) {
                      " address as their next hop (`next-hop self` sends 0.0.0.0 for IPv6 over an IPv4 session)" +
                      elsewhere_exabgp);
       }
-      try {
-        ExabgpSignal whole(x);
-        std::vector<std::string> problems = whole.config_problems(RouteGroup{g.config.name, g.config.addresses});
-        if (!problems.empty()) r.fail(missing("exabgp"), problems.front());
-      } catch (const std::invalid_argument& e) {
-        r.fail(missing("exabgp"), reason(e));
-      }
+      if (std::string problem = exabgp_signal_problem(x); !problem.empty()) r.fail(missing("exabgp"), reason(problem));
       break;
     }
   }

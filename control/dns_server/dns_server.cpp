@@ -165,8 +165,6 @@ bool DnsServer::wanted(int family, const std::uint8_t* address) const {
 }
 
 void DnsServer::on_readable() {
-  // One table for the whole batch: a reload in between is seen by the next call.
-  std::shared_ptr<const ac_dns_table> table = table_.load();
   epoll_event events[64];
   int n = ::epoll_wait(epoll_.get(), events, 64, 0);
   if (n < 0 && errno != EINTR) spdlog::warn("dns server: epoll_wait: {}", std::strerror(errno));
@@ -180,11 +178,11 @@ void DnsServer::on_readable() {
     } else if (id <= sockets_.size()) {
       Socket& s = *sockets_[id - 1];
       if (s.type == SOCK_DGRAM)
-        serve_udp(s, table.get());
+        serve_udp(s);
       else
         accept_some(s, now);
     } else if (auto it = connections_.find(id); it != connections_.end() && !it->second->closed) {
-      serve_tcp(*it->second, table.get(), now);
+      serve_tcp(*it->second, now);
     }
   }
   expire(Clock::now());
@@ -193,7 +191,7 @@ void DnsServer::on_readable() {
   rearm_timer();
 }
 
-void DnsServer::serve_udp(Socket& s, const ac_dns_table* table) {
+void DnsServer::serve_udp(Socket& s) {
   for (int i = 0; i < kUdpBatch; ++i) {
     sockaddr_storage peer{};
     iovec iov{in_.data(), in_.size()};
@@ -232,7 +230,10 @@ void DnsServer::serve_udp(Socket& s, const ac_dns_table* table) {
       continue;
     }
 
-    Verdict v = respond(table, {in_.data(), static_cast<std::size_t>(n)}, Transport::udp, out_);
+    // The table as it is now, for each message: one received after a reload's set_table is
+    // answered from the new zones, never from the table the batch started with.
+    std::shared_ptr<const ac_dns_table> table = table_.load();
+    Verdict v = respond(table.get(), {in_.data(), static_cast<std::size_t>(n)}, Transport::udp, out_);
     count(v.counter);
     if (v.any_minimal) count(kAnyMinimal);
     if (!v.length) continue;
@@ -315,14 +316,15 @@ void DnsServer::accept_some(Socket& s, Clock::time_point now) {
   }
 }
 
-void DnsServer::serve_tcp(Connection& c, const ac_dns_table* table, Clock::time_point now) {
+void DnsServer::serve_tcp(Connection& c, Clock::time_point now) {
   auto answer_whole_messages = [&] {
     std::size_t at = 0;
     while (c.queued() < kMaxQueued && c.in.size() - at >= 2) {
       std::size_t length = be16(c.in.data() + at);
       if (c.in.size() - at - 2 < length) break;
       count(kTcpQueries);
-      Verdict v = respond(table, {c.in.data() + at + 2, length}, Transport::tcp, out_);
+      std::shared_ptr<const ac_dns_table> table = table_.load();
+      Verdict v = respond(table.get(), {c.in.data() + at + 2, length}, Transport::tcp, out_);
       count(v.counter);
       if (v.any_minimal) count(kAnyMinimal);
       if (v.length) {

@@ -80,9 +80,9 @@ class DnsServer {
 
   void add_socket(const Prefix& address, bool wildcard, int type);
   bool wanted(int family, const std::uint8_t* address) const;
-  void serve_udp(Socket& s, const ac_dns_table* table);
+  void serve_udp(Socket& s);
   void accept_some(Socket& s, Clock::time_point now);
-  void serve_tcp(Connection& c, const ac_dns_table* table, Clock::time_point now);
+  void serve_tcp(Connection& c, Clock::time_point now);
   void flush(Connection& c, Clock::time_point now);
   void update_interest(Connection& c);
   void close(Connection& c);

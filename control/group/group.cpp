@@ -5,8 +5,8 @@
 
 #include <algorithm>
 
-#include "health/clock_check.h"
-#include "health/datapath_check.h"
+#include "group/clock_check.h"
+#include "group/datapath_check.h"
 #include "route/alias_signal.h"
 #include "route/bird_signal.h"
 #include "route/exabgp_signal.h"

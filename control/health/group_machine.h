@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "base/time.h"
+#include "config/settings.h"
 
 namespace anycastd {
 
@@ -33,15 +34,6 @@ enum class GroupAction {
 };
 std::string_view to_string(GroupAction a);
 
-struct GroupTiming {
-  unsigned rise = 3;
-  unsigned fall = 2;
-  Millis interval{1000};
-  Millis fast_interval{200};  // while a rise or fall is under way
-  Millis drain{2000};
-  Millis hold_down{0};  // minimum time from a withdrawal to the next announcement
-  bool operator==(const GroupTiming&) const = default;
-};
 
 class GroupMachine {
  public:

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/listen_address.h"
 #include "base/posix_io.h"
 
 namespace anycastd::ctl {
@@ -27,19 +28,6 @@ class RequestServer;
 }
 
 namespace anycastd::metrics {
-
-struct ListenAddress {
-  int family = 0;  // AF_INET or AF_INET6
-  std::string host;  // "127.0.0.1", "::1"
-  std::uint16_t port = 0;
-
-  std::string str() const;  // "127.0.0.1:9187", "[::1]:9187"
-};
-
-// "127.0.0.1:9187", "[::1]:9187", "0.0.0.0:9187", "[::]:9187". Numeric addresses only, so that
-// starting never waits on a resolver. Port 0 asks for an ephemeral port (tests). Throws
-// std::invalid_argument quoting the text and saying what is wrong; config validation can call it.
-ListenAddress parse_listen_address(std::string_view text);
 
 struct MetricsServerOptions {
   std::chrono::milliseconds deadline{1000};

@@ -16,16 +16,6 @@ namespace anycastd {
 
 namespace {
 
-bool valid_protocol_text(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-              c == '.' || c == ':' || c == '-' || c == '*' || c == '?';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 // `show static NAME` wants a symbol, not a pattern: only a plain identifier can go unquoted.
 bool plain_symbol(std::string_view name) {
   if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
@@ -45,27 +35,6 @@ std::vector<std::string> split_ws(std::string_view text) {
 
 }  // namespace
 
-bool bird_pattern_match(std::string_view pattern, std::string_view name) {
-  // Iterative glob with one backtrack point: enough for * and ?, and linear in practice.
-  std::size_t p = 0, n = 0, star = std::string_view::npos, resume = 0;
-  while (n < name.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == name[n])) {
-      ++p;
-      ++n;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      resume = n;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      n = ++resume;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
-
 std::vector<BirdProtocolRow> parse_bird_protocols(const std::vector<std::string>& rows) {
   std::vector<BirdProtocolRow> out;
   for (const std::string& row : rows) {
@@ -82,15 +51,7 @@ std::vector<BirdProtocolRow> parse_bird_protocols(const std::vector<std::string>
 
 BirdSignal::BirdSignal(BirdSignalConfig config)
     : RouteSignal(SignalKind::bird, config.socket), config_(std::move(config)) {
-  if (config_.protocols.empty())
-    throw std::invalid_argument("bird route signal: no protocol given (the static protocol(s) carrying the group's routes)");
-  for (const auto* list : {&config_.protocols, &config_.gshut_protocols})
-    for (const std::string& p : *list)
-      if (!valid_protocol_text(p))
-        throw std::invalid_argument(fmt::format(
-            "bird route signal: \"{}\" is not a BIRD protocol name or pattern (letters, digits, _ . : - and the wildcards * ?)",
-            p));
-  if (config_.timeout.count() <= 0) throw std::invalid_argument("bird route signal: timeout must be positive");
+  if (std::string problem = bird_signal_problem(config_); !problem.empty()) throw std::invalid_argument(problem);
 }
 
 std::string BirdSignal::run(const RouteGroup& group, std::string_view action, const std::vector<Step>& steps) {

@@ -24,27 +24,15 @@
 #include <string>
 #include <vector>
 
+#include "config/settings.h"
 #include "route/route_signal.h"
 
 namespace anycastd {
 
-struct BirdSignalConfig {
-  std::string socket = "/run/bird/bird.ctl";
-  // Static protocols carrying the group's routes. A name, or a BIRD pattern with * and ?;
-  // always sent quoted, so a name that matches nothing is "8003 No protocols match".
-  std::vector<std::string> protocols;
-  // Optional (RFC 8326): static protocols with the same routes, an import filter adding
-  // (65535, 0) and a higher preference. Empty: no graceful shutdown.
-  std::vector<std::string> gshut_protocols;
-  // For a whole call: connect, greeting and every command.
-  std::chrono::milliseconds timeout{2000};
-  bool operator==(const BirdSignalConfig&) const = default;
-};
 
 class BirdSignal final : public RouteSignal {
  public:
-  // Throws std::invalid_argument for an empty protocol list or a name BIRD would not take
-  // (anything beyond letters, digits and _ . : - * ?).
+  // Throws std::invalid_argument with bird_signal_problem's text (config/settings.h).
   explicit BirdSignal(BirdSignalConfig config);
 
   SignalKind kind() const override { return SignalKind::bird; }
@@ -80,7 +68,5 @@ struct BirdProtocolRow {
 };
 // Parses the 1002 rows of a `show protocols` reply (exposed for tests).
 std::vector<BirdProtocolRow> parse_bird_protocols(const std::vector<std::string>& rows);
-// Whether a BIRD protocol name matches a pattern the way BIRD matches them (* and ?).
-bool bird_pattern_match(std::string_view pattern, std::string_view name);
 
 }  // namespace anycastd

@@ -16,32 +16,6 @@ namespace {
 
 constexpr std::string_view kGracefulShutdown = "65535:0";
 
-bool valid_community(std::string_view c) {
-  for (std::string_view name : {"no-export", "no-advertise", "no-export-subconfed", "no-peer"})
-    if (c == name) return true;
-  auto colon = c.find(':');
-  if (colon == std::string_view::npos) return false;
-  auto half = [](std::string_view digits) {
-    unsigned value = 0;
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    return !digits.empty() && ec == std::errc() && end == digits.data() + digits.size() && value <= 0xFFFF;
-  };
-  return half(c.substr(0, colon)) && half(c.substr(colon + 1));
-}
-
-void check_next_hop(const std::string& text, int family) {
-  if (text.empty()) return;
-  Prefix p;
-  try {
-    p = parse_prefix(text);
-  } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(fmt::format("exabgp route signal: next_hop{}: {}", family, e.what()));
-  }
-  if (p.family != family || !p.is_host() || text.find('/') != std::string::npos)
-    throw std::invalid_argument(
-        fmt::format("exabgp route signal: next_hop{} \"{}\" is not an IPv{} address", family, text, family));
-}
-
 std::vector<std::string> split_ws(std::string_view text) {
   std::vector<std::string> out;
   std::istringstream in{std::string(text)};
@@ -80,16 +54,7 @@ std::vector<std::string> exabgp_commands(ExabgpVerb verb, const std::vector<Pref
 
 ExabgpSignal::ExabgpSignal(ExabgpSignalConfig config)
     : RouteSignal(SignalKind::exabgp, config.pipe), config_(std::move(config)), pipe_(config_.pipe) {
-  if (config_.pipe.empty()) throw std::invalid_argument("exabgp route signal: pipe is empty");
-  check_next_hop(config_.next_hop4, 4);
-  check_next_hop(config_.next_hop6, 6);
-  for (const std::string& c : config_.communities)
-    if (!valid_community(c))
-      throw std::invalid_argument(fmt::format(
-          "exabgp route signal: community \"{}\" is not ASN:VALUE (0-65535 each) or no-export, no-advertise, "
-          "no-export-subconfed, no-peer",
-          c));
-  if (config_.timeout.count() <= 0) throw std::invalid_argument("exabgp route signal: timeout must be positive");
+  if (std::string problem = exabgp_signal_problem(config_); !problem.empty()) throw std::invalid_argument(problem);
 }
 
 std::vector<std::string> ExabgpSignal::config_problems(const RouteGroup& group) const {

@@ -28,22 +28,12 @@
 #include <string>
 #include <vector>
 
+#include "config/settings.h"
 #include "route/exabgp_pipe.h"
 #include "route/route_signal.h"
 
 namespace anycastd {
 
-struct ExabgpSignalConfig {
-  // The pipe pair without suffixes: BASE.in takes commands, BASE.out gives answers.
-  std::string pipe = "/run/exabgp/exabgp";
-  std::string next_hop4;  // required when the group has IPv4 VIPs: this edge's address towards the router
-  std::string next_hop6;  // required when the group has IPv6 VIPs
-  // Standard communities, "ASN:VALUE" (each 0-65535) or no-export, no-advertise,
-  // no-export-subconfed, no-peer.
-  std::vector<std::string> communities;
-  std::chrono::milliseconds timeout{2000};
-  bool operator==(const ExabgpSignalConfig&) const = default;
-};
 
 class ExabgpSignal final : public RouteSignal {
  public:

@@ -5,15 +5,6 @@
 
 namespace anycastd {
 
-std::string_view to_string(SignalKind kind) {
-  switch (kind) {
-    case SignalKind::alias: return "alias";
-    case SignalKind::bird: return "bird";
-    case SignalKind::exabgp: return "exabgp";
-  }
-  return "?";
-}
-
 std::string_view to_string(Announced a) {
   switch (a) {
     case Announced::yes: return "announced";

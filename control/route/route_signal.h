@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "base/prefix.h"
+#include "config/settings.h"
 
 namespace anycastd {
 
@@ -55,8 +56,6 @@ class RouteSignalRefused : public RouteSignalError {
   using RouteSignalError::RouteSignalError;
 };
 
-enum class SignalKind { alias, bird, exabgp };
-std::string_view to_string(SignalKind kind);
 
 // The outcome of the last command, kept without any I/O: what `anycastctl status` shows.
 struct SignalStatus {

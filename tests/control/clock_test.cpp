@@ -4,6 +4,7 @@
 // against a real chronyd (clock control off: -x) in a private network namespace, the state the
 // packet path answers with, leap seconds included.
 
+#include <arpa/inet.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/timex.h>
@@ -21,7 +22,8 @@
 #include "clock/kernel_clock.h"
 #include "clock/ntp_state.h"
 #include "config/config.h"
-#include "health/clock_check.h"
+#include "datapath/config_tables.h"
+#include "group/clock_check.h"
 
 namespace anycastd {
 namespace {

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The configuration contract: what parses, what each mistake is called, what the fast path is told.
 #include "config/config.h"
+
 #include "config/config_keys.h"
+#include "datapath/config_tables.h"
 
 #include <gtest/gtest.h>
 

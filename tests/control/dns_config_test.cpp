@@ -6,6 +6,7 @@
 #include <cctype>
 #include <string>
 
+#include "datapath/config_tables.h"
 #include "config/config.h"
 
 namespace anycastd {

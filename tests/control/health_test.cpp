@@ -10,14 +10,15 @@
 #include <chrono>
 #include <thread>
 
-#include "netlink/aliases.h"
 #include "config/config.h"
-#include "datapath/xdp/xdp_datapath.h"
-#include "health/checks.h"
-#include "health/datapath_check.h"
-#include "private_netns.h"
+#include "datapath/config_tables.h"
 #include "datapath/xdp/xdp_attach.h"
+#include "datapath/xdp/xdp_datapath.h"
 #include "datapath/xdp/xdp_program.h"
+#include "group/datapath_check.h"
+#include "health/checks.h"
+#include "netlink/aliases.h"
+#include "private_netns.h"
 
 namespace anycastd {
 namespace {

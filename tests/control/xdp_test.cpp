@@ -13,6 +13,7 @@
 #include <optional>
 #include <vector>
 
+#include "datapath/config_tables.h"
 #include "config/config.h"
 #include "private_netns.h"
 #include "datapath/xdp/xdp_attach.h"

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "config/config.h"
+#include "datapath/config_tables.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -63,15 +63,6 @@ std::uint32_t program_id(int fd) {
 
 }  // namespace
 
-std::string_view to_string(XdpMode mode) {
-  switch (mode) {
-    case XdpMode::native: return "native";
-    case XdpMode::generic: return "generic";
-    case XdpMode::automatic: return "auto";
-  }
-  return "?";
-}
-
 XdpAttached attached_xdp(const Interface& interface) {
   bpf_xdp_query_opts query{};
   query.sz = sizeof query;

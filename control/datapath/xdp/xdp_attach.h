@@ -10,16 +10,11 @@
 #include <cstdint>
 #include <string_view>
 
+#include "config/settings.h"
 #include "netlink/netlink.h"
 
 namespace anycastd {
 
-enum class XdpMode {
-  native,     // in the driver (XDP_FLAGS_DRV_MODE)
-  generic,    // after the kernel built an skb, any interface (XDP_FLAGS_SKB_MODE)
-  automatic,  // native, falling back to generic with a loud warning
-};
-std::string_view to_string(XdpMode mode);
 
 // The XDP program an interface carries, as netlink reports it: `mode` is XDP_ATTACHED_NONE,
 // _DRV, _SKB, _HW or _MULTI (linux/if_link.h); `prog_id` 0 with none.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "health/clock_check.h"
+#include "group/clock_check.h"
 
 #include <cstdio>
 

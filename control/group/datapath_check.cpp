@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "health/datapath_check.h"
+#include "group/datapath_check.h"
 
 #include <chrono>
 #include <cstring>
