@@ -380,8 +380,9 @@ std::string Daemon::serve_dns_slow_path(const std::optional<DnsSlowPath>& wanted
 std::string Daemon::reload() {
   notifier_.send("RELOADING=1");
   Config next;
-  // All or nothing: the file, then the zones it names, then the fast path taking their table;
-  // the first that fails leaves the configuration and the table in use as they were.
+  // All or nothing: the file, the zones it names, BIRD greeting each group that would start with
+  // the bird signal, the slow path binding, the fast path taking the new DNS table; the first
+  // that fails puts back what the steps before it changed and leaves everything as it was.
   auto reject = [&](const std::string& why) {
     spdlog::error("reload rejected, the running configuration stays: {}", why);
     notifier_.send("READY=1\nSTATUS=reload rejected: " + why);
