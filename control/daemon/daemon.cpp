@@ -440,7 +440,12 @@ DaemonStatus Daemon::snapshot() const {
   s.pid = getpid();
   s.config_path = options_.config_path;
   s.started = started_;
-  datapath_->describe(s);
+  DatapathStatus datapath = datapath_->describe();
+  s.datapath = std::move(datapath.kind);
+  s.interface = std::move(datapath.interface);
+  s.xdp_mode = std::move(datapath.xdp_mode);
+  s.prog_id = datapath.prog_id;
+  s.dpdk = std::move(datapath.dpdk);
   s.answering = !stopping_;
   for (const auto& g : groups_.active()) s.groups.push_back(g->status());
   for (const auto& g : groups_.retiring()) {

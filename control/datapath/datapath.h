@@ -6,15 +6,39 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "abi.h"
 #include "base/time.h"
+#include "channel.h"
 #include "datapath/tables.h"
-#include "status/status.h"
 
 namespace anycastd {
+
+// The DPDK datapath process, as its supervisor sees it.
+struct DpdkStatus {
+  bool running = false;
+  std::string down_reason;  // why it is not running
+  long pid = 0;
+  std::uint64_t restarts = 0;
+  std::string driver, profile, exception, exception_interface, mac;
+  unsigned queues = 0;
+  bool link_up = false;
+  std::uint32_t link_speed_mbps = 0;
+  std::vector<channel::LcoreStats> lcores;
+  std::vector<std::pair<std::string, std::uint64_t>> xstats;  // the port's extended statistics
+};
+
+// What a datapath says of itself in a status snapshot (status/status.h copies it in).
+struct DatapathStatus {
+  std::string kind;       // "xdp" | "dpdk"
+  std::string interface;  // xdp: the NIC; dpdk: the exception interface
+  std::string xdp_mode;   // xdp: "native" | "generic"
+  std::uint32_t prog_id = 0;
+  std::optional<DpdkStatus> dpdk;
+};
 
 struct ProbeRun {
   std::string error;                // the probe could not run at all ("" when it ran)
@@ -57,8 +81,8 @@ class Datapath {
   virtual void write_dns_table(std::shared_ptr<const std::vector<std::uint8_t>> image) = 0;
   virtual ac_stats read_stats() = 0;
   virtual std::shared_ptr<DatapathProbe> probe() = 0;
-  // Fills the datapath's part of a status snapshot.
-  virtual void describe(DaemonStatus& status) = 0;
+  // The datapath's part of a status snapshot.
+  virtual DatapathStatus describe() = 0;
   // What the start-up line says of it: "interface eth0 (xdp native, prog id 42)".
   virtual std::string summary() = 0;
 

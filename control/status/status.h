@@ -14,6 +14,7 @@
 #include "abi.h"
 #include "channel.h"
 #include "config/config.h"
+#include "datapath/datapath.h"
 #include "health/group_machine.h"
 #include "base/prefix.h"
 #include "route/route_signal.h"
@@ -58,20 +59,6 @@ struct RunningSettings {
   FastpathTables tables;                   // the last set the datapath took (ports, allow, rate limits)
   std::optional<NtpServiceClock> clock;    // what the NTP clock is read from
   std::string control_socket, metrics_listen;
-};
-
-// The DPDK datapath process, as its supervisor sees it.
-struct DpdkStatus {
-  bool running = false;
-  std::string down_reason;  // why it is not running
-  long pid = 0;
-  std::uint64_t restarts = 0;
-  std::string driver, profile, exception, exception_interface, mac;
-  unsigned queues = 0;
-  bool link_up = false;
-  std::uint32_t link_speed_mbps = 0;
-  std::vector<channel::LcoreStats> lcores;
-  std::vector<std::pair<std::string, std::uint64_t>> xstats;  // the port's extended statistics
 };
 
 // The DNS service's answer table (control/daemon/dns_table_loader.h): the zones in the table the fast

@@ -459,14 +459,13 @@ ac_stats DpdkDatapath::read_stats() {
 }
 
 std::string DpdkDatapath::summary() {
-  DaemonStatus s;
-  describe(s);
-  return fmt::format("dpdk (pid {}, {}, exception {} on {})", s.dpdk->pid, s.dpdk->driver, s.dpdk->exception,
-                     s.dpdk->exception_interface);
+  return fmt::format("dpdk (pid {}, {}, exception {} on {})", pid_ > 0 ? pid_ : 0, channel::text_of(hello_.driver),
+                     channel::text_of(hello_.exception), channel::text_of(hello_.exception_interface));
 }
 
-void DpdkDatapath::describe(DaemonStatus& status) {
-  status.datapath = "dpdk";
+DatapathStatus DpdkDatapath::describe() {
+  DatapathStatus status;
+  status.kind = "dpdk";
   status.interface = channel::text_of(hello_.exception_interface);
   DpdkStatus d;
   d.running = state_ == State::running;
@@ -491,6 +490,7 @@ void DpdkDatapath::describe(DaemonStatus& status) {
     }
   }
   status.dpdk = std::move(d);
+  return status;
 }
 
 std::vector<int> DpdkDatapath::poll_fds() const {

@@ -45,7 +45,7 @@ class DpdkDatapath final : public Datapath {
   ac_stats read_stats() override;
   std::shared_ptr<DatapathProbe> probe() override { return probe_; }
   std::string summary() override;
-  void describe(DaemonStatus& status) override;
+  DatapathStatus describe() override;
 
   std::vector<int> poll_fds() const override;
   void poll(Clock::time_point now) override;

@@ -99,11 +99,13 @@ std::string XdpDatapath::summary() {
                      a.replaced_prog_id() ? ", replaced prog id " + std::to_string(a.replaced_prog_id()) : "");
 }
 
-void XdpDatapath::describe(DaemonStatus& status) {
-  status.datapath = "xdp";
+DatapathStatus XdpDatapath::describe() {
+  DatapathStatus status;
+  status.kind = "xdp";
   status.interface = nic_.name;
   status.xdp_mode = attachment_ ? std::string(to_string(attachment_->mode())) : "";
   status.prog_id = attachment_ ? attachment_->prog_id() : 0;
+  return status;
 }
 
 }  // namespace anycastd

@@ -30,7 +30,7 @@ class XdpDatapath final : public Datapath {
   ac_stats read_stats() override { return program_->read_stats(); }
   std::shared_ptr<DatapathProbe> probe() override { return probe_; }
   std::string summary() override;
-  void describe(DaemonStatus& status) override;
+  DatapathStatus describe() override;
 
  private:
   DatapathConfig config_;
