@@ -16,7 +16,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "ctl/request_server.h"
+#include "base/request_server.h"
 #include "base/posix_io.h"
 
 namespace anycastd::ctl {

@@ -3,7 +3,7 @@
 
 // anycastctl's way in: a unix stream socket, mode 0600, root (or the daemon's own user) only.
 // One request per connection (ctl/protocol.h, docs/anycastctl.md). Served from the daemon's poll
-// loop without blocking it (ctl/request_server.h):
+// loop without blocking it (base/request_server.h):
 //
 //   ControlServer control(config.control.socket, [&](const ctl::Request& r) { return handle(r); });
 //   pollfd fds[] = {..., {control.fd(), POLLIN, 0}};
@@ -29,9 +29,13 @@
 #include "base/posix_io.h"
 #include "ctl/protocol.h"
 
+namespace anycastd {
+class RequestServer;
+}
+
 namespace anycastd::ctl {
 
-class RequestServer;
+
 
 struct ControlServerOptions {
   // For a client to send its request, and again to take the reply. anycastctl sends at once.

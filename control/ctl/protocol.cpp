@@ -50,12 +50,6 @@ std::optional<Command> parse_command(std::string_view name) {
 
 bool takes_group(Command c) { return c == Command::drain || c == Command::undrain || c == Command::check; }
 
-std::string Peer::describe() const {
-  if (!address.empty()) return address;
-  if (has_credentials) return "pid " + std::to_string(pid) + " uid " + std::to_string(uid);
-  return "unknown peer";
-}
-
 Request parse_request(std::string_view line) {
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
   if (line.empty()) throw RequestError("empty request: expected one line of JSON such as {\"command\":\"status\"}");

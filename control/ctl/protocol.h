@@ -22,6 +22,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/peer.h"
+
 namespace anycastd::ctl {
 
 inline constexpr const char* kDefaultSocket = "/run/anycastd/anycastd.sock";
@@ -33,17 +35,6 @@ std::string_view to_string(Command c);
 std::optional<Command> parse_command(std::string_view name);
 // drain, undrain and check name a group (or "all"); the others take nothing.
 bool takes_group(Command c);
-
-// Who is on the other end of a connection, as the kernel tells it (SO_PEERCRED for unix sockets,
-// the address for TCP). For the log and the permission check, never for the reply.
-struct Peer {
-  bool has_credentials = false;
-  pid_t pid = 0;
-  uid_t uid = 0;
-  gid_t gid = 0;
-  std::string address;  // TCP: "127.0.0.1:40112", "[::1]:40112"; unix: ""
-  std::string describe() const;  // "pid 4242 uid 0", "127.0.0.1:40112"
-};
 
 struct Request {
   Command command = Command::status;

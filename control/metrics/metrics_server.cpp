@@ -16,7 +16,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "ctl/request_server.h"
+#include "base/request_server.h"
 #include "base/posix_io.h"
 
 namespace anycastd::metrics {
@@ -166,28 +166,28 @@ MetricsServer::MetricsServer(std::string_view listen, Render render, MetricsServ
     listener = bind_listener();
   }
 
-  ctl::RequestProtocol protocol;
+  RequestProtocol protocol;
   protocol.find_end = head_end;
   protocol.eof_ends_request = false;
-  protocol.respond = [this](std::string_view request, const ctl::Peer&) { return respond(request); };
-  protocol.fail = [this](ctl::RequestFailure why, const ctl::Peer&) {
+  protocol.respond = [this](std::string_view request, const Peer&) { return respond(request); };
+  protocol.fail = [this](RequestFailure why, const Peer&) {
     switch (why) {
-      case ctl::RequestFailure::too_large:
+      case RequestFailure::too_large:
         return error(431, "Request Header Fields Too Large",
                      fmt::format("the request head is larger than {} bytes", options_.max_request));
-      case ctl::RequestFailure::timed_out:
+      case RequestFailure::timed_out:
         return error(408, "Request Timeout", fmt::format("no whole request within {} ms", options_.deadline.count()));
-      case ctl::RequestFailure::incomplete: return error(400, "Bad Request", "the request ended before its blank line");
-      case ctl::RequestFailure::busy: return error(503, "Service Unavailable", "too many connections", "Retry-After: 1\r\n");
+      case RequestFailure::incomplete: return error(400, "Bad Request", "the request ended before its blank line");
+      case RequestFailure::busy: return error(503, "Service Unavailable", "too many connections", "Retry-After: 1\r\n");
     }
     return error(400, "Bad Request", "bad request");
   };
 
-  ctl::ServerLimits limits;
+  ServerLimits limits;
   limits.deadline = options_.deadline;
   limits.max_request = options_.max_request;
   limits.max_connections = options_.max_connections;
-  server_ = std::make_unique<ctl::RequestServer>(std::move(listener), std::move(protocol), limits,
+  server_ = std::make_unique<RequestServer>(std::move(listener), std::move(protocol), limits,
                                                  "metrics " + address_.str());
   spdlog::info("metrics: serving http://{}/metrics{}", address_.str(), was == address_.str() ? " (handed over by the previous image)" : "");
 }

@@ -3,7 +3,7 @@
 
 // The Prometheus endpoint: a TCP listener that answers GET /metrics, one request per connection
 // (Connection: close), served from the daemon's poll loop without blocking it, like the control
-// socket (ctl/request_server.h):
+// socket (base/request_server.h):
 //
 //   MetricsServer metrics(config.metrics.listen, [&] { return metrics::render_metrics(snapshot()); });
 //   ... poll metrics.fd() for POLLIN, then metrics.on_readable();
@@ -23,7 +23,7 @@
 #include "base/listen_address.h"
 #include "base/posix_io.h"
 
-namespace anycastd::ctl {
+namespace anycastd {
 class RequestServer;
 }
 
@@ -68,7 +68,7 @@ class MetricsServer {
   ListenAddress address_;
   Render render_;
   MetricsServerOptions options_;
-  std::unique_ptr<ctl::RequestServer> server_;
+  std::unique_ptr<RequestServer> server_;
 };
 
 }  // namespace anycastd::metrics

@@ -28,10 +28,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "ctl/protocol.h"
+#include "base/peer.h"
 #include "base/posix_io.h"
 
-namespace anycastd::ctl {
+namespace anycastd {
 
 enum class RequestFailure {
   too_large,   // more than max_request bytes without the end of a request
@@ -43,7 +43,7 @@ std::string_view to_string(RequestFailure f);
 
 struct ServerLimits {
   std::chrono::milliseconds deadline{1000};  // to receive a whole request; again to send the reply
-  std::size_t max_request = kMaxRequestBytes;
+  std::size_t max_request = 64 * 1024;
   std::size_t max_connections = 16;
 };
 
@@ -112,4 +112,4 @@ class RequestServer {
   std::optional<Clock::time_point> listener_paused_until_;
 };
 
-}  // namespace anycastd::ctl
+}  // namespace anycastd

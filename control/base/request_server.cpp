@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "ctl/request_server.h"
+#include "base/request_server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -17,7 +17,7 @@
 #include <system_error>
 #include <vector>
 
-namespace anycastd::ctl {
+namespace anycastd {
 
 namespace {
 
@@ -358,4 +358,4 @@ void RequestServer::rearm_timer() {
   if (std::string error = posix_io::arm_timer(timer_.get(), next); !error.empty()) spdlog::warn("{}: {}", name_, error);
 }
 
-}  // namespace anycastd::ctl
+}  // namespace anycastd
