@@ -36,7 +36,7 @@
 #include "bench_frames.h"
 #include "native_env.h"
 #include "datapath/xdp/xdp_program.h"
-#include "zone_compiler.h"
+#include "dns/zone_compiler.h"
 
 namespace ab = anycastd::bench;
 

@@ -12,7 +12,7 @@
 #include "dns_plan.h"
 
 #include "maps.h"
-#include "env.h"
+#include "xdp_env.h"
 #include "dns_env.h"
 #include "respond.h"
 #include "dns_lookup.h"

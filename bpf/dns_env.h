@@ -7,7 +7,7 @@
 #ifndef AC_BPF_DNS_ENV_H
 #define AC_BPF_DNS_ENV_H
 
-#include "env.h"
+#include "xdp_env.h"
 
 static __always_inline struct ac_dns_scratch *ac_dns_scratch_get(void)
 {

@@ -38,7 +38,7 @@
 #include "route/bird_signal.h"
 #include "status/stats_log.h"
 #include "systemd/notify.h"
-#include "zone.h"
+#include "dns/zone.h"
 
 namespace anycastd {
 namespace {

@@ -3,7 +3,7 @@
 
 #include <utility>
 
-#include "zone_compiler.h"
+#include "dns/zone_compiler.h"
 
 namespace anycastd {
 

@@ -11,7 +11,7 @@
 #include "config/config_keys.h"
 #include "daemon/daemon.h"
 #include "daemon/dns_table_loader.h"
-#include "zone.h"
+#include "dns/zone.h"
 
 namespace {
 

@@ -5,7 +5,7 @@
 // the DPDK process shares and which therefore knows nothing of the configuration).
 
 #include "config/config.h"
-#include "datapath/tables.h"
+#include "tables/fastpath_tables.h"
 
 namespace anycastd {
 

@@ -13,7 +13,7 @@
 #include "abi.h"
 #include "base/time.h"
 #include "channel.h"
-#include "datapath/tables.h"
+#include "tables/fastpath_tables.h"
 
 namespace anycastd {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "answer_builder.h"
+#include "dns/answer_builder.h"
 
 #include <cstring>
 

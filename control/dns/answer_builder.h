@@ -24,7 +24,7 @@
 #include <string_view>
 #include <vector>
 
-#include "zone.h"
+#include "dns/zone.h"
 
 namespace anycastd::dns {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "dns_name.h"
+#include "dns/dns_name.h"
 
 #include <cstdio>
 

@@ -10,7 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "dns_name.h"
+#include "dns/dns_name.h"
 
 namespace anycastd::dns {
 

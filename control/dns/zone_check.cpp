@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "zone_compiler.h"
+#include "dns/zone_compiler.h"
 
 namespace {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "zone_compiler.h"
+#include "dns/zone_compiler.h"
 
 #include <sys/random.h>
 
@@ -12,10 +12,10 @@
 #include <unordered_set>
 
 #include "abi.h"
-#include "answer_builder.h"
+#include "dns/answer_builder.h"
 #include "dns_hash.h"
 #include "dns_image.h"
-#include "zone_reader.h"
+#include "dns/zone_reader.h"
 
 namespace anycastd::dns {
 

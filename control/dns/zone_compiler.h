@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "zone.h"
+#include "dns/zone.h"
 
 struct ac_dns_table;
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "zone_reader.h"
+#include "dns/zone_reader.h"
 
 extern "C" {
 #include <libzscanner/scanner.h>

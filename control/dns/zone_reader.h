@@ -9,7 +9,7 @@
 //   - a CNAME alone at its name (RRSIG and NSEC excepted, RFC 4035 2.5) and only one of them.
 // Every failure is a ZoneError "FILE:LINE: message". Identical records are kept once.
 
-#include "zone.h"
+#include "dns/zone.h"
 
 namespace anycastd::dns {
 

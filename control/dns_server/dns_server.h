@@ -42,7 +42,7 @@
 
 #include "abi.h"
 #include "dns_server/responder.h"
-#include "dns_server/stats.h"
+#include "dns_server/slow_path_counters.h"
 #include "base/posix_io.h"
 #include "base/prefix.h"
 

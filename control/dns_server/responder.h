@@ -12,7 +12,7 @@
 #include <span>
 
 #include "abi.h"
-#include "dns_server/stats.h"
+#include "dns_server/slow_path_counters.h"
 
 namespace anycastd::dns_server {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "group_machine.h"
+#include "health/group_machine.h"
 
 namespace anycastd {
 

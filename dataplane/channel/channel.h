@@ -31,7 +31,7 @@
 
 #include "abi.h"
 #include "base/posix_io.h"
-#include "datapath/tables.h"
+#include "tables/fastpath_tables.h"
 
 namespace anycastd::channel {
 

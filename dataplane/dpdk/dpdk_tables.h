@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "abi.h"
-#include "datapath/tables.h"
+#include "tables/fastpath_tables.h"
 
 namespace anycastd::dpdk {
 

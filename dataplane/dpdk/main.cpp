@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "datapath.h"
+#include "process.h"
 #include "options.h"
 
 int main(int argc, char** argv) {

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "datapath/tables.h"
+#include "tables/fastpath_tables.h"
 #include "vectors.h"
-#include "zone_compiler.h"
+#include "dns/zone_compiler.h"
 
 namespace anycastd::test {
 

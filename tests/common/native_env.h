@@ -13,7 +13,7 @@
 #include <string>
 
 #include "dns_image.h"
-#include "datapath/tables.h"
+#include "tables/fastpath_tables.h"
 
 // The NTP clock is injected: every read returns tai_ns and then advances it by tai_step_ns, so
 // a test predicts each timestamp of a reply (receive = the first read, transmit = the second).

@@ -12,7 +12,7 @@
 
 #include "abi.h"
 #include "base/prefix.h"
-#include "datapath/tables.h"
+#include "tables/fastpath_tables.h"
 
 namespace anycastd::test {
 

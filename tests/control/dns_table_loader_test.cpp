@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "zone.h"
+#include "dns/zone.h"
 
 namespace anycastd {
 namespace {

@@ -11,7 +11,7 @@
 #include <set>
 #include <sstream>
 
-#include "zone_compiler.h"
+#include "dns/zone_compiler.h"
 #include "zone_test_util.h"
 
 namespace anycastd::test {

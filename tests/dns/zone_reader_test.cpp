@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "zone_compiler.h"
-#include "zone_reader.h"
+#include "dns/zone_compiler.h"
+#include "dns/zone_reader.h"
 #include "zone_test_util.h"
 
 namespace anycastd::test {

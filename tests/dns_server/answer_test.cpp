@@ -14,7 +14,7 @@
 #include "dns_server/server_thread.h"
 #include "dns_test_util.h"
 #include "private_netns.h"
-#include "zone_compiler.h"
+#include "dns/zone_compiler.h"
 
 namespace anycastd::dns_server {
 namespace {

@@ -16,7 +16,7 @@
 #include "hex.h"
 #include "port.h"
 #include "table_store.h"
-#include "datapath/tables.h"
+#include "tables/fastpath_tables.h"
 #include "worker.h"
 
 namespace anycastd::test {

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "native_env.h"
-#include "zone_compiler.h"
+#include "dns/zone_compiler.h"
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "abi.h"
-#include "datapath/tables.h"
+#include "tables/fastpath_tables.h"
 #include "datapath/xdp/xdp_dns_maps.h"
 
 struct anycast_xdp;  // the libbpf skeleton, generated from bpf/anycast_xdp.c

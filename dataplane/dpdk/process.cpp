@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "datapath.h"
+#include "process.h"
 
 #include <rte_eal.h>
 #include <rte_ethdev.h>
