@@ -62,6 +62,8 @@ set -euo pipefail
 SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=../tests/lab/lab.sh
 source "$SRC/tests/lab/lab.sh"
+# shellcheck source=../tests/lab/probes.sh
+source "$SRC/tests/lab/probes.sh"
 
 SMOKE=0
 if [[ ${1:-} == --smoke ]]; then

@@ -15,6 +15,8 @@ N=20
 
 # shellcheck source=../tests/lab/lab.sh
 source "$ROOT/tests/lab/lab.sh"
+# shellcheck source=../tests/lab/probes.sh
+source "$ROOT/tests/lab/probes.sh"
 lab_require_root
 
 exec 2>&1 # one stream, in order

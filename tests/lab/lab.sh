@@ -1,5 +1,14 @@
 # shellcheck shell=bash
-# The namespace lab, sourced by the demo and the integration tests.
+# shellcheck disable=SC2034 # a library: LAB_DIR, LAB_PYTHON, LAB_ANYCASTD_RC ... are for its users
+# The namespace lab, sourced by the demo, the integration tests and the benchmarks: the lab's
+# namespaces, anycastd's configs and anycastd's life in it. What is sent through the lab and
+# checked (counters, the echo client, probe streams, assertions) is in probes.sh, next to it.
+#
+# Why two files: this one builds and tears down (namespaces, veth, routes, configs, starting and
+# stopping anycastd and the servers the lab hosts, the cleanup trap); probes.sh only looks and
+# asserts, on top of it. A script sources this file, then probes.sh if it calls any of its
+# functions (probes.sh uses lab_log, lab_fail, lab_dump_anycastd_log and the LAB_* variables
+# from here, so it comes second); nothing here calls into probes.sh.
 #
 #   client (veth-client) <--- veth pair ---> (veth-edge) edge
 #   198.51.100.1/24                          198.51.100.2/24
@@ -13,11 +22,14 @@
 #
 # Use:
 #   source tests/lab/lab.sh
+#   source tests/lab/probes.sh         # if the script probes or asserts
 #   lab_setup XDP_PASS_OBJECT          # namespaces, veth, addresses, xdp pass on the client
 #   lab_route_vip 192.0.2.10/32        # client -> edge route per VIP or prefix
 #   lab_write_config FILE ADDR...      # anycastd config for the edge
 #   lab_start_anycastd BIN FILE        # under ip netns exec edge; waits for "anycastd started"
 #   lab_client CMD...  / lab_edge CMD...
+#   lab_bg NS CMD...                   # a server in the lab (socat, knotd ...), killed at cleanup
+#   lab_wait_listen NS PORT            # until that server listens
 #   lab_stop_anycastd                  # SIGTERM, waits, sets LAB_ANYCASTD_RC
 
 LAB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -316,39 +328,8 @@ lab_stop_anycastd() {
 	LAB_ANYCASTD_RC=$rc
 }
 
-# lab_snmp NS PROTO FIELD: a counter from /proc/net/snmp (Udp, Tcp, Ip ...) in namespace NS.
-lab_snmp() {
-	ip netns exec "$1" cat /proc/net/snmp | awk -v p="$2:" -v f="$3" '
-		$1 == p && !hdr { for (i = 2; i <= NF; i++) col[$i] = i; hdr = 1; next }
-		$1 == p && hdr { if (f in col) print $col[f]; else print "missing"; exit }'
-}
-
-# lab_snmp6 NS FIELD: a counter from /proc/net/snmp6 (Udp6InDatagrams ...) in namespace NS.
-lab_snmp6() {
-	ip netns exec "$1" cat /proc/net/snmp6 | awk -v f="$2" '$1 == f { print $2; found = 1 } END { if (!found) print "missing" }'
-}
-
-# lab_udp_counters NS VAR: sets the associative array VAR (declare -A first) to the kernel's UDP
-# counters in namespace NS: in4 noports4 csum4 in6 noports6 csum6 (Udp InDatagrams, NoPorts,
-# InCsumErrors; Udp6InDatagrams, Udp6NoPorts, Udp6InCsumErrors).
-lab_udp_counters() {
-	local -n _c=$2
-	_c["in4"]=$(lab_snmp "$1" Udp InDatagrams)
-	_c["noports4"]=$(lab_snmp "$1" Udp NoPorts)
-	_c["csum4"]=$(lab_snmp "$1" Udp InCsumErrors)
-	_c["in6"]=$(lab_snmp6 "$1" Udp6InDatagrams)
-	_c["noports6"]=$(lab_snmp6 "$1" Udp6NoPorts)
-	_c["csum6"]=$(lab_snmp6 "$1" Udp6InCsumErrors)
-	local k
-	for k in "${!_c[@]}"; do
-		[[ ${_c[$k]} =~ ^[0-9]+$ ]] || lab_fail "could not read UDP counter $k in $1: '${_c[$k]}'"
-	done
-}
-
-# lab_echo ARGS...: the UDP echo client from the client namespace; prints its result line.
-lab_echo() {
-	lab_client "$LAB_PYTHON" "$LAB_DIR/udp_echo.py" "$@"
-}
+# The servers the lab hosts for anycastd (TCP servers on the VIP, knotd, listeners), started
+# like anycastd inside a namespace and killed with it at cleanup.
 
 # lab_bg NS CMD...: starts CMD in namespace NS in the background; killed at cleanup.
 lab_bg() {
@@ -367,112 +348,4 @@ lab_wait_listen() {
 		((SECONDS >= deadline)) && lab_fail "expected a TCP listener on port $2 in $1 within 10 s"
 		sleep 0.1
 	done
-}
-
-# lab_field LINE KEY: the value of KEY=... in a result line of udp_echo.py / tcp_probe.py.
-lab_field() {
-	local kv
-	for kv in $1; do
-		[[ $kv == "$2="* ]] && { echo "${kv#*=}"; return 0; }
-	done
-	echo missing
-}
-
-# lab_has_xdp NS DEV: true when a program is attached to DEV.
-lab_has_xdp() {
-	local link
-	link=$(ip -n "$1" link show dev "$2") || return 1
-	grep -q -E '\bxdp(generic|drv|offload)?\b|prog/xdp' <<<"$link"
-}
-
-# lab_expect_eq WHAT EXPECTED SEEN: fails the script, naming both, when they differ.
-lab_expect_eq() {
-	if [[ "$2" != "$3" ]]; then
-		lab_dump_anycastd_log
-		lab_fail "$1: expected $2, seen $3"
-	fi
-	lab_log "ok: $1 ($3)"
-}
-
-# lab_expect_echo WHAT EXPECTED_ANSWERED ECHO_ARGS...: runs the echo client and checks that
-# exactly EXPECTED_ANSWERED datagrams were echoed byte for byte, with nothing wrong or refused.
-lab_expect_echo() {
-	local what=$1 want=$2
-	shift 2
-	local out
-	out=$(lab_echo "$@" --expect any) || lab_fail "$what: echo client failed: $out"
-	lab_log "$what: $out"
-	local seen
-	seen="answered=$(lab_field "$out" answered) wrong=$(lab_field "$out" wrong) refused=$(lab_field "$out" refused)"
-	lab_expect_eq "$what" "answered=$want wrong=0 refused=0" "$seen"
-}
-
-# jq-like access to STATUS_JSON (what `anycastctl status --json` printed): json_get 'EXPR' with d
-# the parsed reply, g(name) a group, check(group, prefix) a group's check.
-json_get() {
-	/usr/bin/python3 -c '
-import json, sys
-d = json.loads(sys.stdin.read())
-def g(name):
-    return next(x for x in d["status"]["groups"] if x["name"] == name)
-def check(group, prefix):
-    return next(c for c in g(group)["checks"] if c["name"].startswith(prefix))
-v = eval(sys.argv[1])
-print(json.dumps(v) if isinstance(v, (list, dict, bool)) or v is None else v)' "$1" <<<"$STATUS_JSON"
-}
-
-# Background echo streams from the client (ctl_lab.py stream, one datagram every 20 ms), for what
-# must lose nothing: start_stream NAME HOST, then stop_probe NAME; the summary is in $LAB_TMP/NAME.out.
-wait_file() {
-	local deadline=$((SECONDS + 10))
-	until [[ -e $1 ]]; do
-		((SECONDS >= deadline)) && lab_fail "expected $1 to appear within 10 s"
-		sleep 0.02
-	done
-}
-start_stream() { # start_stream NAME HOST
-	rm -f "$LAB_TMP/$1.ready"
-	# not through the lab_client function: $! must be the probe itself (ip netns exec execs it)
-	ip netns exec "$LAB_CLIENT" "$LAB_PYTHON" "$LAB_DIR/ctl_lab.py" stream "$2" 7 --interval 0.02 --timeout 0.5 \
-		--records "$LAB_TMP/$1.records" --ready-file "$LAB_TMP/$1.ready" >"$LAB_TMP/$1.out" &
-	LAB_PIDS+=("$!")
-	eval "PID_$1=$!"
-	wait_file "$LAB_TMP/$1.ready"
-}
-# start_ctl_stream NAME SOCKET|URL [NS]: status requests over anycastd's control socket (or GETs of
-# an http:// metrics URL, from namespace NS) in a tight loop, a fresh connection each and no retry
-# (ctl_lab.py ctl-stream), until stop_probe NAME; expect_ctl_stream NAME WHAT then fails the lab
-# if any client was refused, reset, answered wrongly or not within 10 s.
-start_ctl_stream() {
-	rm -f "$LAB_TMP/$1.ready"
-	local in_ns=()
-	[[ -n ${3:-} ]] && in_ns=(ip netns exec "$3")
-	"${in_ns[@]}" "$LAB_PYTHON" "$LAB_DIR/ctl_lab.py" ctl-stream "$2" --ready-file "$LAB_TMP/$1.ready" >"$LAB_TMP/$1.out" &
-	LAB_PIDS+=("$!")
-	eval "PID_$1=$!"
-	wait_file "$LAB_TMP/$1.ready"
-}
-expect_ctl_stream() {
-	local out
-	out=$(<"$LAB_TMP/$1.out")
-	lab_log "$2: clients: $out"
-	lab_expect_eq "$2: clients refused/reset/bad/slow" "refused=0 reset=0 bad=0 slow=0" \
-		"refused=$(lab_field "$out" refused) reset=$(lab_field "$out" reset) bad=$(lab_field "$out" bad) slow=$(lab_field "$out" slow)"
-	(($(lab_field "$out" ok) > 0)) || lab_fail "$2: no request was answered: $out"
-}
-stop_probe() { # stop_probe NAME: SIGTERM, wait; its summary line is then in $LAB_TMP/NAME.out
-	local pid_var="PID_$1" rc=0
-	kill -TERM "${!pid_var}" 2>/dev/null || true
-	wait "${!pid_var}" || rc=$?
-	((rc == 0)) || lab_fail "probe $1 failed (exit $rc): $(cat "$LAB_TMP/$1.out")"
-}
-
-# alias_present ADDR: whether ADDR is on the edge's loopback (an alias anycastd added, or not).
-# (ip's output is read whole first: with pipefail, `ip | grep -q` fails when grep quits early and
-# ip, which flushes per address, gets SIGPIPE.)
-alias_present() {
-	local fam=inet addrs
-	[[ $1 == *:* ]] && fam=inet6
-	addrs=$(ip -n "$LAB_EDGE" -o addr show dev lo)
-	grep -qE "[[:space:]]$fam $1/" <<<"$addrs"
 }

@@ -45,6 +45,8 @@ METRICS=127.0.0.1:9187
 
 # shellcheck source=lab.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lab.sh"
+# shellcheck source=probes.sh
+source "$(dirname "${BASH_SOURCE[0]}")/probes.sh"
 HELPER="$LAB_DIR/ctl_lab.py"
 [[ -x "$ANYCASTCTL" ]] || lab_fail "anycastctl binary not found or not executable: $ANYCASTCTL"
 lab_require_root

@@ -39,6 +39,8 @@ ZONE_FILE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/dns/example.net.zone"
 
 # shellcheck source=lab.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lab.sh"
+# shellcheck source=probes.sh
+source "$(dirname "${BASH_SOURCE[0]}")/probes.sh"
 lab_require_root
 for tool in knotd knotc dig; do
 	command -v "$tool" >/dev/null || lab_fail "$tool is missing (scripts/deps.sh installs knot, bind9-dnsutils)"

@@ -12,7 +12,10 @@
 # Usage: test_dpdk_lab.sh ANYCASTD ANYCASTCTL ANYCASTD_DPDK XDP_PASS_OBJECT
 set -euo pipefail
 ANYCASTD=$1 ANYCASTCTL=$2 DPDK_BIN=$3 XDP_PASS=$4
+# shellcheck source=lab.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lab.sh"
+# shellcheck source=probes.sh
+source "$(dirname "${BASH_SOURCE[0]}")/probes.sh"
 HELPER="$LAB_DIR/ctl_lab.py"
 
 VIP4=192.0.2.10

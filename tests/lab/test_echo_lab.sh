@@ -16,6 +16,8 @@ VIP6=2001:db8::10
 
 # shellcheck source=lab.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lab.sh"
+# shellcheck source=probes.sh
+source "$(dirname "${BASH_SOURCE[0]}")/probes.sh"
 lab_require_root
 lab_setup "$XDP_PASS"
 lab_route_vip "$VIP4/32"

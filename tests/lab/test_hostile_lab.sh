@@ -18,6 +18,8 @@ VIP6=2001:db8::10
 
 # shellcheck source=lab.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lab.sh"
+# shellcheck source=probes.sh
+source "$(dirname "${BASH_SOURCE[0]}")/probes.sh"
 [[ -x "$ANYCASTCTL" ]] || lab_fail "anycastctl binary not found or not executable: $ANYCASTCTL"
 lab_require_root
 lab_setup "$XDP_PASS"

@@ -17,6 +17,8 @@ VIP6=2001:db8::10
 
 # shellcheck source=lab.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lab.sh"
+# shellcheck source=probes.sh
+source "$(dirname "${BASH_SOURCE[0]}")/probes.sh"
 lab_require_root
 for tool in chronyd chronyc sntp ntpdate; do
 	command -v "$tool" >/dev/null || lab_fail "$tool is missing (scripts/deps.sh installs chrony, sntp, ntpsec-ntpdate)"

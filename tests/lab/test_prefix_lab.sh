@@ -15,6 +15,8 @@ TARGETS=(203.0.113.7 203.0.113.200 2001:db8:1::7 2001:db8:1:ab::1)
 
 # shellcheck source=lab.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lab.sh"
+# shellcheck source=probes.sh
+source "$(dirname "${BASH_SOURCE[0]}")/probes.sh"
 lab_require_root
 lab_setup "$XDP_PASS"
 lab_route_vip "$P4"

@@ -18,7 +18,10 @@ if [[ -z $KIND ]]; then
 fi
 [[ $KIND == xdp || $KIND == dpdk ]] || { echo "$usage" >&2; exit 2; }
 
+# shellcheck source=lab.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lab.sh"
+# shellcheck source=probes.sh
+source "$(dirname "${BASH_SOURCE[0]}")/probes.sh"
 HELPER="$LAB_DIR/ctl_lab.py"
 RESTARTS=10
 VIP4=192.0.2.10

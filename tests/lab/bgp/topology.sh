@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # The end-to-end BGP lab, sourced by tests/lab/bgp/test_*.sh. Builds on ../lab.sh (its naming,
-# stale-lab reaping, counters and echo client) and adds a router running real BIRD 2 in front of
-# two edges:
+# stale-lab reaping) and ../probes.sh (its echo client and assertions), and adds a router running
+# real BIRD 2 in front of two edges:
 #
 #   client ---- router (BIRD: BGP + BFD, kernel table, forwarding) ---- br0 ---+--- edge1
 #   eth0        to-client               to-edge1, to-edge2                     +--- edge2
@@ -51,6 +51,8 @@
 E2E_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=../lab.sh
 source "$E2E_DIR/../lab.sh"
+# shellcheck source=../probes.sh
+source "$E2E_DIR/../probes.sh"
 E2E_EXAMPLES="$(cd "$E2E_DIR/../../../examples" && pwd)"
 
 VIP4=192.0.2.10
@@ -188,7 +190,7 @@ e2e_setup() {
 		ip -n "${E2E_NS[$role]}" link set lo up
 	done
 	E2E_ROUTER=${E2E_NS[router]}
-	LAB_CLIENT=${E2E_NS[client]} # lab.sh's lab_client / lab_echo
+	LAB_CLIENT=${E2E_NS[client]} # lab.sh's lab_client, probes.sh's lab_echo
 	local R=$E2E_ROUTER
 
 	# router: forwarding (this namespace only), ECMP hashed on ports
