@@ -89,7 +89,7 @@ std::vector<std::uint8_t> build_probe_frame(const Prefix& source, const Prefix& 
     ip.protocol = AC_IPPROTO_UDP;
     std::memcpy(&ip.saddr, source.addr.data(), 4);
     std::memcpy(&ip.daddr, vip.addr.data(), 4);
-    ac_ip4_set_checksum(&ip);
+    ip.check = ac_csum_fold(ac_ip4_sum(&ip));  // over the header with its checksum field zero
     std::memcpy(l3, &ip, sizeof ip);
   }
   std::memcpy(l4, &udp, sizeof udp);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Internet checksum (RFC 1071): over the fixed IPv4 header, verified on the way in, set on the
- * way out; over a whole UDP datagram whose payload the reply rewrote (DNS).
+ * Internet checksum (RFC 1071): over the fixed IPv4 header, verified on the way in, updated for
+ * the words a reply changes on the way out (RFC 1624); over a whole UDP datagram whose payload
+ * the reply rewrote (DNS).
  */
 #ifndef ANYCASTD_CORE_CSUM_H
 #define ANYCASTD_CORE_CSUM_H
@@ -40,10 +41,25 @@ static __always_inline int ac_ip4_checksum_ok(const struct ac_iphdr *ip)
 	return ac_csum_fold(ac_ip4_sum(ip)) == 0;
 }
 
-static __always_inline void ac_ip4_set_checksum(struct ac_iphdr *ip)
+/*
+ * The checksum once one 16-bit word it covers went from old_word to new_word (RFC 1624, eqn. 3:
+ * HC' = ~(~HC + ~m + m'), which never leaves -0), words as they are in memory like ac_ip4_sum's.
+ * Right only if `check` was: the fast path answers only headers whose checksum it (or the NIC)
+ * verified, so a reply updates the words it changes rather than summing the header again.
+ */
+static __always_inline __u16 ac_csum_update(__u16 check, __u16 old_word, __u16 new_word)
 {
-	ip->check = 0;
-	ip->check = ac_csum_fold(ac_ip4_sum(ip));
+	return ac_csum_fold((__u32)(__u16)~check + (__u16)~old_word + new_word);
+}
+
+/* The reply's TTL, with its word (TTL and protocol) taken out of the checksum and put back. */
+static __always_inline void ac_ip4_set_ttl(struct ac_iphdr *ip, __u8 ttl)
+{
+	__u16 old_word, new_word;
+	ac_copy(&old_word, &ip->ttl, 2);
+	ip->ttl = ttl;
+	ac_copy(&new_word, &ip->ttl, 2);
+	ip->check = ac_csum_update(ip->check, old_word, new_word);
 }
 
 /* The longest datagram ac_udp_checksum sums: a DNS reply of AC_DNS_UDP_SIZE and its UDP header. */

@@ -24,8 +24,7 @@ static __always_inline void ac_reply_swap(struct ac_headers *h)
 		__u32 addr = h->ip4->saddr;
 		h->ip4->saddr = h->ip4->daddr;
 		h->ip4->daddr = addr;
-		h->ip4->ttl = AC_REPLY_TTL;
-		ac_ip4_set_checksum(h->ip4);
+		ac_ip4_set_ttl(h->ip4, AC_REPLY_TTL); /* the swap left the header's sum as it was */
 	} else {
 		__u8 addr[16];
 		ac_copy(addr, h->ip6->saddr, 16);

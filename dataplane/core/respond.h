@@ -77,7 +77,9 @@ static __always_inline __u8 ac_dns_reply_frame(struct ac_env *env, __u8 *data, _
 		udp = (struct ac_udphdr *)(ip4 + 1);
 		if ((__u8 *)(udp + 1) > end)
 			return AC_PASS_DNS_NO_ROOM;
+		__u16 request_len = ip4->tot_len;
 		ip4->tot_len = ac_htons((__u16)(sizeof(struct ac_iphdr) + udp_len));
+		ip4->check = ac_csum_update(ip4->check, request_len, ip4->tot_len);
 		h.ip4 = ip4;
 		sum += (__u64)ip4->saddr + ip4->daddr;
 	}

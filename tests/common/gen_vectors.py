@@ -244,6 +244,19 @@ answer("echo_v4_two_8021q", udp4(vlans=((0x8100, 7), (0x8100, 8))))  # 802.1Q in
 answer("echo_v4_df_tos", udp4(ip_kw={"flags": "DF", "tos": 0xB8}))  # DF is no fragment
 answer("echo_v6_tclass_flow", udp6(ip_kw={"tc": 0xB8, "fl": 0x12345}))
 
+
+def reply_check_zero_id():
+    """The IPv4 id that makes echo_v4()'s reply header checksum 0x0000: with id 0 the reply's
+    checksum is c = ~S, S the sum of its other words, and an id of c makes that sum 0xFFFF."""
+    return Ether(echo_reply(udp4(ip_kw={"id": 0})))[IP].chksum
+
+
+# --- the reply's IPv4 checksum, updated for the TTL word only: every TTL the update meets
+answer("echo_v4_ttl_64", udp4(ip_kw={"ttl": REPLY_TTL}))  # the word does not change
+answer("echo_v4_ttl_255", udp4(ip_kw={"ttl": 255}))
+answer("echo_v4_ttl_1", udp4(ip_kw={"ttl": 1}))
+answer("echo_v4_reply_check_zero", udp4(ip_kw={"id": reply_check_zero_id()}))
+
 # --- VIP matching: exact, prefix, longest prefix, outside
 answer("vip4_prefix", udp4(dst=VIP4_IN_PREFIX))
 answer("vip4_prefix_first", udp4(dst="203.0.113.0"))

@@ -9,8 +9,12 @@
 #include <linux/bpf.h>
 #include <linux/if_link.h>
 
+#include <unistd.h>
+
 #include <cstring>
+#include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "datapath/config_tables.h"
@@ -139,6 +143,56 @@ TEST_F(XdpProgramTest, ASuccessorSharesTheRunningProgramsMapsAndCounters) {
   successor.write_tables(moved);
   EXPECT_EQ(run(running, udp4("198.51.100.1", "192.0.2.10", 7)), XDP_PASS);
   EXPECT_EQ(run(running, udp4("198.51.100.1", "192.0.2.10", 7007)), XDP_TX);
+}
+
+// Map name -> map id of a loaded program, read from the kernel: the count first, then that many
+// ids, so nothing caps how many maps are seen.
+std::map<std::string, std::uint32_t> maps_of(std::uint32_t prog_id) {
+  int prog = bpf_prog_get_fd_by_id(prog_id);
+  EXPECT_GE(prog, 0) << std::strerror(errno);
+  bpf_prog_info info{};
+  std::uint32_t size = sizeof info;
+  EXPECT_EQ(bpf_obj_get_info_by_fd(prog, &info, &size), 0);
+  std::vector<std::uint32_t> ids(info.nr_map_ids);
+  info = bpf_prog_info{};
+  info.nr_map_ids = static_cast<std::uint32_t>(ids.size());
+  info.map_ids = reinterpret_cast<std::uintptr_t>(ids.data());
+  size = sizeof info;
+  EXPECT_EQ(bpf_obj_get_info_by_fd(prog, &info, &size), 0);
+  close(prog);
+  std::map<std::string, std::uint32_t> maps;
+  for (std::uint32_t id : ids) {
+    int fd = bpf_map_get_fd_by_id(id);
+    bpf_map_info m{};
+    std::uint32_t msize = sizeof m;
+    EXPECT_EQ(bpf_obj_get_info_by_fd(fd, &m, &msize), 0);
+    close(fd);
+    maps[m.name] = id;
+  }
+  return maps;
+}
+
+TEST_F(XdpProgramTest, ASuccessorTakesEveryMapButTheDnsTablesWhateverTheirNumber) {
+  XdpProgram running;
+  XdpLoadOptions reuse;
+  reuse.reuse_maps_of_prog_id = running.prog_id();
+  XdpProgram successor(reuse);
+  ASSERT_TRUE(successor.reused_maps());
+  std::map<std::string, std::uint32_t> before = maps_of(running.prog_id()), after = maps_of(successor.prog_id());
+  ASSERT_EQ(after.size(), before.size());
+  std::size_t shared = 0;
+  for (const auto& [name, id] : after) {
+    ASSERT_TRUE(before.count(name)) << name;
+    // The DNS maps are made fresh on every start (xdp_program.cpp says why); every other is the
+    // running program's own.
+    if (name.rfind("ac_dns", 0) == 0) {
+      EXPECT_NE(id, before[name]) << name;
+    } else {
+      EXPECT_EQ(id, before[name]) << name;
+      ++shared;
+    }
+  }
+  EXPECT_GE(shared, 10u);  // the VIP, port, allow, rate-limit, counter and switch maps at least
 }
 
 TEST_F(XdpProgramTest, MapsOfAnotherShapeAreNotShared) {

@@ -5,6 +5,7 @@
 #include <bpf/libbpf.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
@@ -132,6 +133,23 @@ static bool fresh_on_every_start(const bpf_map* map) {
   return std::strncmp(bpf_map__name(map), "ac_dns", 6) == 0;
 }
 
+// The ids of every map a program uses: the kernel says how many first, then fills that many, so
+// a program with more maps than a guess is read whole. A program cannot gain maps once loaded.
+// False with errno set when the kernel refuses.
+static bool map_ids_of(int prog_fd, std::vector<std::uint32_t>& ids) {
+  bpf_prog_info info{};
+  std::uint32_t size = sizeof info;
+  if (bpf_obj_get_info_by_fd(prog_fd, &info, &size) != 0) return false;
+  ids.assign(info.nr_map_ids, 0);
+  info = bpf_prog_info{};
+  info.nr_map_ids = static_cast<std::uint32_t>(ids.size());
+  info.map_ids = reinterpret_cast<std::uintptr_t>(ids.data());
+  size = sizeof info;
+  if (bpf_obj_get_info_by_fd(prog_fd, &info, &size) != 0) return false;
+  ids.resize(std::min<std::size_t>(ids.size(), info.nr_map_ids));
+  return true;
+}
+
 bool XdpProgram::reuse_maps(std::uint32_t prog_id) {
   posix_io::UniqueFd prog(bpf_prog_get_fd_by_id(prog_id));
   if (!prog) {
@@ -139,19 +157,15 @@ bool XdpProgram::reuse_maps(std::uint32_t prog_id) {
                  "(counters restart from zero)", prog_id, errno_text(errno));
     return false;
   }
-  std::uint32_t ids[32] = {};
-  bpf_prog_info info{};
-  info.nr_map_ids = 32;
-  info.map_ids = reinterpret_cast<std::uintptr_t>(ids);
-  std::uint32_t size = sizeof info;
-  if (bpf_obj_get_info_by_fd(prog.get(), &info, &size) != 0) {
+  std::vector<std::uint32_t> ids;
+  if (!map_ids_of(prog.get(), ids)) {
     spdlog::warn("reading program {}'s maps: {}; starting with fresh maps", prog_id, errno_text(errno));
     return false;
   }
 
   std::vector<std::pair<bpf_map*, posix_io::UniqueFd>> matches;
-  for (std::uint32_t i = 0; i < info.nr_map_ids && i < 32; ++i) {
-    posix_io::UniqueFd fd(bpf_map_get_fd_by_id(ids[i]));
+  for (std::uint32_t id : ids) {
+    posix_io::UniqueFd fd(bpf_map_get_fd_by_id(id));
     bpf_map_info m{};
     std::uint32_t msize = sizeof m;
     if (!fd || bpf_obj_get_info_by_fd(fd.get(), &m, &msize) != 0) continue;
