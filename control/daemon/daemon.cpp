@@ -23,7 +23,7 @@
 #include "base/signals.h"
 #include "clock/clock_refresher.h"
 #include "ctl/control_server.h"
-#include "ctl/status_json.h"
+#include "daemon/commands.h"
 #include "daemon/dns_table_loader.h"
 #include "daemon/group_set.h"
 #include "daemon/handover.h"
@@ -122,26 +122,31 @@ std::shared_ptr<const ac_dns_table> dns_table_of(const DnsImage& image) {
   return {image, reinterpret_cast<const ac_dns_table*>(image->data())};
 }
 
-class Daemon {
+class Daemon : public CommandTarget {
  public:
   Daemon(Config config, DaemonOptions options) : config_(std::move(config)), options_(std::move(options)) {}
 
   int run();
 
+  DaemonStatus snapshot() const override;
+  std::vector<std::string> group_names() const override;
+  void check_now(const std::string& group) override;
+  std::set<std::string>& drained() override { return drained_; }
+  bool stopping() const override { return stopping_; }
+  const std::string& config_path() const override { return options_.config_path; }
+  std::string reload() override;
+  void request_restart() override { restart_requested_ = true; }
+
  private:
   void start();
   void serve();
   void stop_groups();
-  // Returns the reason a reload was rejected, or "".
-  std::string reload();
-  nlohmann::json handle(const ctl::Request& request);
-  DaemonStatus snapshot() const;
   [[noreturn]] void restart();
   void update_held_out(Clock::time_point now);
   // Why `g` must stay withdrawn now ("" when it need not): the datapath gone, a drain, a file.
   std::string held_out_reason(const Group& g) const;
-  // A group added by a reload, or started anew after its old self drained.
-  std::unique_ptr<Group> start_group(const GroupConfig& config, Clock::time_point now);
+  // Makes a group and starts it, or with `adopt` takes it over from the previous image as it is.
+  std::unique_ptr<Group> start_group(const GroupConfig& config, Clock::time_point now, bool adopt);
   void sync_tables();
   // With [services.ntp], (re)starts reading its clock when the settings changed; without, stops.
   void update_clock();
@@ -174,7 +179,7 @@ class Daemon {
   std::optional<ctl::ControlServer> control_;
   std::optional<metrics::MetricsServer> metrics_;
   // Declared after what they use, so they go first: a group withdraws before the fast path goes.
-  GroupSet groups_{[this](const GroupConfig& c, Clock::time_point now) { return start_group(c, now); }};
+  GroupSet groups_{[this](const GroupConfig& c, Clock::time_point now) { return start_group(c, now, false); }};
   std::set<std::string> drained_;                 // by anycastctl drain
   std::vector<bool> written_answering_;
   FastpathTables written_;  // the last set the datapath took
@@ -244,10 +249,13 @@ void Daemon::update_held_out(Clock::time_point now) {
   for (const auto& g : groups_.active()) g->set_held_out(held_out_reason(*g), now);
 }
 
-std::unique_ptr<Group> Daemon::start_group(const GroupConfig& config, Clock::time_point now) {
+std::unique_ptr<Group> Daemon::start_group(const GroupConfig& config, Clock::time_point now, bool adopt) {
   auto g = std::make_unique<Group>(config, environment());
   g->set_held_out(held_out_reason(*g), now);
-  g->start(now);
+  if (adopt)
+    g->adopt(now);
+  else
+    g->start(now);
   return g;
 }
 
@@ -277,19 +285,11 @@ void Daemon::start() {
   // Groups decide what answers before the program is attached, so that taking over from a
   // predecessor (adopt) swaps one answering program for another with no gap.
   Clock::time_point now = Clock::now();
-  for (const GroupConfig& gc : config_.groups) {
-    auto g = std::make_unique<Group>(gc, environment());
-    g->set_held_out(held_out_reason(*g), now);
-    if (options_.adopt)
-      g->adopt(now);
-    else
-      g->start(now);
-    groups_.add(std::move(g));
-  }
+  for (const GroupConfig& gc : config_.groups) groups_.add(start_group(gc, now, options_.adopt));
   sync_tables();
   datapath_->activate();
 
-  control_.emplace(config_.control.socket, [this](const ctl::Request& r) { return handle(r); },
+  control_.emplace(config_.control.socket, [this](const ctl::Request& r) { return handle_command(*this, r); },
                    ctl::ControlServerOptions{}, std::move(handed.control));
   if (!config_.metrics.listen.empty())
     metrics_.emplace(config_.metrics.listen, [this] { return metrics::render_metrics(snapshot()); },
@@ -479,58 +479,15 @@ DaemonStatus Daemon::snapshot() const {
   return s;
 }
 
-nlohmann::json Daemon::handle(const ctl::Request& request) {
+std::vector<std::string> Daemon::group_names() const {
   std::vector<std::string> names;
   for (const auto& g : groups_.active()) names.push_back(g->name());
-  switch (request.command) {
-    case ctl::Command::status: {
-      nlohmann::json reply = ctl::ok_reply();
-      reply["status"] = ctl::status_to_json(snapshot());
-      return reply;
-    }
-    case ctl::Command::drain:
-    case ctl::Command::undrain:
-    case ctl::Command::check: {
-      std::vector<std::string> chosen;
-      for (std::size_t i : ctl::select_groups(request, names)) chosen.push_back(names[i]);
-      if (request.command == ctl::Command::check) {
-        for (const auto& g : groups_.active())
-          if (std::find(chosen.begin(), chosen.end(), g->name()) != chosen.end()) g->check_now();
-      } else if (request.command == ctl::Command::drain) {
-        if (request.all_groups()) drained_.insert("all");
-        drained_.insert(chosen.begin(), chosen.end());
-      } else {
-        if (request.all_groups()) drained_.clear();
-        for (const auto& n : chosen) drained_.erase(n);
-        if (!request.all_groups() && drained_.count("all"))
-          throw ctl::RequestError("every group is drained (drain all): undrain all first");
-      }
-      nlohmann::json reply = ctl::ok_reply(request.group + ": " + std::string(ctl::to_string(request.command)) +
-                                           (request.command == ctl::Command::check ? " scheduled" : "ed"));
-      reply["groups"] = chosen;
-      return reply;
-    }
-    case ctl::Command::reload: {
-      if (stopping_) throw ctl::RequestError("stopping: no reload");
-      if (std::string error = reload(); !error.empty())
-        throw ctl::RequestError("reload rejected, the running configuration stays: " + error);
-      return ctl::ok_reply("configuration reloaded from " + options_.config_path);
-    }
-    case ctl::Command::restart:
-      if (stopping_) throw ctl::RequestError("stopping: no restart");
-      // The new image starts from the file: one that does not load would end the daemon and
-      // leave the routes and answers out with nothing checking them.
-      try {
-        Config next = load_config(options_.config_path);
-        if (const ServiceConfig* dns = dns_service(next); dns && !dns->dns.zones.empty()) compile_dns(dns->dns.zones);
-      } catch (const std::runtime_error& e) {  // ConfigError, dns::ZoneError
-        spdlog::error("restart refused, the running instance stays: {}", e.what());
-        throw ctl::RequestError("restart refused, the running instance stays: " + std::string(e.what()));
-      }
-      restart_requested_ = true;
-      return ctl::ok_reply("restarting in place (pid " + std::to_string(getpid()) + ")");
-  }
-  throw ctl::RequestError("unhandled command");
+  return names;
+}
+
+void Daemon::check_now(const std::string& group) {
+  for (const auto& g : groups_.active())
+    if (g->name() == group) g->check_now();
 }
 
 void Daemon::restart() {
@@ -549,9 +506,9 @@ void Daemon::restart() {
 }
 
 void Daemon::serve() {
-  std::string group_names;
-  for (const auto& g : groups_.active()) group_names += (group_names.empty() ? "" : ", ") + g->name();
-  spdlog::info("anycastd started: {}, groups {}; services {}; control {}{}", datapath_->summary(), group_names,
+  std::string names;
+  for (const std::string& name : group_names()) names += (names.empty() ? "" : ", ") + name;
+  spdlog::info("anycastd started: {}, groups {}; services {}; control {}{}", datapath_->summary(), names,
                join_services(config_), control_->path(), metrics_ ? "; metrics http://" + metrics_->address().str() + "/metrics" : "");
   notifier_.send("READY=1\nSTATUS=serving");
 
