@@ -45,8 +45,8 @@ nlohmann::json on_groups(CommandTarget& daemon, const ctl::Request& request) {
 
 nlohmann::json reload(CommandTarget& daemon) {
   if (daemon.stopping()) throw ctl::RequestError("stopping: no reload");
-  if (std::string error = daemon.reload(); !error.empty())
-    throw ctl::RequestError("reload rejected, the running configuration stays: " + error);
+  if (Refusal rejected = daemon.reload())
+    throw ctl::RequestError("reload rejected, the running configuration stays: " + rejected.why());
   return ctl::ok_reply("configuration reloaded from " + daemon.config_path());
 }
 

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/refusal.h"
 #include "ctl/protocol.h"
 #include "status/status.h"
 
@@ -31,8 +32,8 @@ class CommandTarget {
   // SIGTERM came: reload and restart are refused from then on.
   virtual bool stopping() const = 0;
   virtual const std::string& config_path() const = 0;
-  // Returns why the reload was rejected, or "".
-  virtual std::string reload() = 0;
+  // Refused with why the reload was rejected.
+  virtual Refusal reload() = 0;
   // Execs in place once the loop has sent the replies; the file was checked before.
   virtual void request_restart() = 0;
 };
