@@ -36,12 +36,12 @@ std::vector<std::string> missing_capabilities() {
   return missing;
 }
 
-std::string capability_problem() {
+Refusal capability_problem() {
   auto missing = missing_capabilities();
-  if (missing.empty()) return {};
+  if (missing.empty()) return Refusal::none();
   std::string text = "anycastd needs CAP_BPF and CAP_NET_ADMIN (run as root or grant them): missing ";
   for (std::size_t i = 0; i < missing.size(); ++i) text += (i ? ", " : "") + missing[i];
-  return text;
+  return Refusal::because(text);
 }
 
 }  // namespace anycastd

@@ -26,7 +26,7 @@ long long remaining_ms(Deadline deadline) {
 
 std::string errno_text(int err) { return std::strerror(err < 0 ? -err : err); }
 
-std::string arm_timer(int timerfd, std::optional<Deadline> at) {
+Refusal arm_timer(int timerfd, std::optional<Deadline> at) {
   itimerspec spec{};
   if (at) {
     // steady_clock is CLOCK_MONOTONIC on Linux: its time points are the timer's absolute times.
@@ -35,8 +35,9 @@ std::string arm_timer(int timerfd, std::optional<Deadline> at) {
     spec.it_value.tv_sec = ns / 1'000'000'000;
     spec.it_value.tv_nsec = ns % 1'000'000'000;
   }
-  if (::timerfd_settime(timerfd, TFD_TIMER_ABSTIME, &spec, nullptr) < 0) return "timerfd_settime: " + errno_text(errno);
-  return "";
+  if (::timerfd_settime(timerfd, TFD_TIMER_ABSTIME, &spec, nullptr) < 0)
+    return Refusal::because("timerfd_settime: " + errno_text(errno));
+  return Refusal::none();
 }
 
 short wait_fd(int fd, short events, Deadline deadline) {
@@ -89,7 +90,7 @@ class SigpipeGuard {
 };
 
 template <typename Write>
-std::string write_loop(int fd, std::string_view data, Deadline deadline, Write write) {
+Refusal write_loop(int fd, std::string_view data, Deadline deadline, Write write) {
   std::size_t done = 0;
   while (done < data.size()) {
     ssize_t n = write(fd, data.data() + done, data.size() - done);
@@ -98,22 +99,22 @@ std::string write_loop(int fd, std::string_view data, Deadline deadline, Write w
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return errno_text(errno);
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return Refusal::because(errno_text(errno));
     short ev = wait_fd(fd, POLLOUT, deadline);
-    if (ev == 0) return fmt::format("timed out after writing {} of {} bytes", done, data.size());
-    if (ev & (POLLERR | POLLNVAL)) return "the descriptor failed";
+    if (ev == 0) return Refusal::because(fmt::format("timed out after writing {} of {} bytes", done, data.size()));
+    if (ev & (POLLERR | POLLNVAL)) return Refusal::because("the descriptor failed");
   }
-  return {};
+  return Refusal::none();
 }
 
 }  // namespace
 
-std::string write_all(int fd, std::string_view data, Deadline deadline) {
+Refusal write_all(int fd, std::string_view data, Deadline deadline) {
   SigpipeGuard guard;
   return write_loop(fd, data, deadline, [](int f, const char* p, std::size_t n) { return ::write(f, p, n); });
 }
 
-std::string send_all(int fd, std::string_view data, Deadline deadline) {
+Refusal send_all(int fd, std::string_view data, Deadline deadline) {
   return write_loop(fd, data, deadline,
                     [](int f, const char* p, std::size_t n) { return ::send(f, p, n, MSG_NOSIGNAL); });
 }

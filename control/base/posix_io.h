@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/refusal.h"
+
 namespace anycastd::posix_io {
 
 using Deadline = std::chrono::steady_clock::time_point;
@@ -49,12 +51,12 @@ class UniqueFd {
 // passed). Throws std::system_error if poll itself fails.
 short wait_fd(int fd, short events, Deadline deadline);
 
-// Writes all of `data` to a non-blocking descriptor before the deadline. Returns "" on success,
-// else what went wrong ("timed out after writing N of M bytes", strerror). SIGPIPE is held off
-// for the duration, so a reader that disappears is an EPIPE here and not the death of the
-// daemon. Sockets should still be written with MSG_NOSIGNAL where they can (send_all).
-std::string write_all(int fd, std::string_view data, Deadline deadline);
-std::string send_all(int fd, std::string_view data, Deadline deadline);
+// Writes all of `data` to a non-blocking descriptor before the deadline, or refuses with what
+// went wrong ("timed out after writing N of M bytes", strerror). SIGPIPE is held off for the
+// duration, so a reader that disappears is an EPIPE here and not the death of the daemon.
+// Sockets should still be written with MSG_NOSIGNAL where they can (send_all).
+Refusal write_all(int fd, std::string_view data, Deadline deadline);
+Refusal send_all(int fd, std::string_view data, Deadline deadline);
 
 // Milliseconds left, at least 0, for messages and poll().
 long long remaining_ms(Deadline deadline);
@@ -62,7 +64,7 @@ long long remaining_ms(Deadline deadline);
 // strerror's text; libbpf's negative error numbers read the same.
 std::string errno_text(int err);
 
-// Arms a timerfd (CLOCK_MONOTONIC) to fire at `at`, or disarms it; "" or what failed.
-std::string arm_timer(int timerfd, std::optional<Deadline> at);
+// Arms a timerfd (CLOCK_MONOTONIC) to fire at `at`, or disarms it; refused with what failed.
+Refusal arm_timer(int timerfd, std::optional<Deadline> at);
 
 }  // namespace anycastd::posix_io

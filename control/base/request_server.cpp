@@ -355,7 +355,7 @@ void RequestServer::rearm_timer() {
   for (const auto& [id, c] : connections_)
     if (!next || c->deadline < *next) next = c->deadline;
 
-  if (std::string error = posix_io::arm_timer(timer_.get(), next); !error.empty()) spdlog::warn("{}: {}", name_, error);
+  if (Refusal error = posix_io::arm_timer(timer_.get(), next)) spdlog::warn("{}: {}", name_, error.why());
 }
 
 }  // namespace anycastd

@@ -483,7 +483,7 @@ Config load_config(const std::string& path) {
   return parse_config(text.str(), path);
 }
 
-std::string restart_only_changes(const Config& before, const Config& after) {
+Refusal restart_only_changes(const Config& before, const Config& after) {
   std::string changed;
   auto note = [&](const std::string& key) { changed += (changed.empty() ? "" : ", ") + key; };
   for (const auto& [key, value] : before.restart_values) {
@@ -492,7 +492,7 @@ std::string restart_only_changes(const Config& before, const Config& after) {
   }
   for (const auto& [key, value] : after.restart_values)
     if (!before.restart_values.count(key)) note(key);
-  return changed;
+  return changed.empty() ? Refusal::none() : Refusal::because(changed);
 }
 
 const ServiceConfig* dns_service(const Config& config) {

@@ -17,6 +17,7 @@
 
 #include "abi.h"
 #include "base/prefix.h"
+#include "base/refusal.h"
 #include "config/settings.h"
 
 namespace anycastd {
@@ -197,9 +198,9 @@ struct Config {
   bool operator==(const Config&) const = default;
 };
 
-// The restart-only keys whose values differ between `before` and `after` (given in one file and
-// not the other counts), comma-separated; "" when none did.
-std::string restart_only_changes(const Config& before, const Config& after);
+// Refuses a reload from `before` to `after` naming the restart-only keys whose values differ
+// (given in one file and not the other counts), comma-separated.
+Refusal restart_only_changes(const Config& before, const Config& after);
 
 // [services.dns], when configured (nullptr otherwise).
 const ServiceConfig* dns_service(const Config& config);

@@ -234,7 +234,7 @@ std::vector<std::string> bird_protocols(const Reader& r, const toml::table& t, c
       if (names[i] == names[j]) r.fail(where[i], quote(names[i]) + " is listed twice");
     BirdSignalConfig one;
     one.protocols = {names[i]};
-    if (std::string problem = bird_signal_problem(one); !problem.empty()) r.fail(where[i], reason(problem));
+    if (Refusal problem = bird_signal_problem(one)) r.fail(where[i], reason(problem.why()));
   }
   return names;
 }
@@ -275,7 +275,7 @@ void read_exabgp(const Reader& r, const toml::table& t, const std::string& path,
     ExabgpSignalConfig one;
     (family == 4 ? one.next_hop4 : one.next_hop6) = *next_hop;
     if (next_hop->empty()) r.fail(here(key), "is empty: this edge's IPv" + std::to_string(family) + " address");
-    if (std::string problem = exabgp_signal_problem(one); !problem.empty()) r.fail(here(key), reason(problem, key));
+    if (Refusal problem = exabgp_signal_problem(one)) r.fail(here(key), reason(problem.why(), key));
     (family == 4 ? x.next_hop4 : x.next_hop6) = *next_hop;
   }
   if (const toml::array* communities = r.optional_array(t, path, "communities")) {
@@ -286,7 +286,7 @@ void read_exabgp(const Reader& r, const toml::table& t, const std::string& path,
         if (list[i] == list[j]) r.fail(where[i], quote(list[i]) + " is listed twice");
       ExabgpSignalConfig one;
       one.communities = {list[i]};
-      if (std::string problem = exabgp_signal_problem(one); !problem.empty()) r.fail(where[i], reason(problem));
+      if (Refusal problem = exabgp_signal_problem(one)) r.fail(where[i], reason(problem.why()));
     }
     x.communities = std::move(list);
   }
@@ -536,7 +536,7 @@ void check_route(const Reader& r, const Group& g) {
             fail_for(r, *from.bird_gshut, g,
                      quote(gshut) + (gshut == plain ? " is also" : " matches " + quote(plain)) +
                          " in bird.protocol: the tagged routes need protocols of their own");
-      if (std::string problem = bird_signal_problem(bird); !problem.empty()) r.fail(missing("bird"), reason(problem));
+      if (Refusal problem = bird_signal_problem(bird)) r.fail(missing("bird"), reason(problem.why()));
       break;
     }
 
@@ -552,7 +552,7 @@ void check_route(const Reader& r, const Group& g) {
                      " address as their next hop (`next-hop self` sends 0.0.0.0 for IPv6 over an IPv4 session)" +
                      elsewhere_exabgp);
       }
-      if (std::string problem = exabgp_signal_problem(x); !problem.empty()) r.fail(missing("exabgp"), reason(problem));
+      if (Refusal problem = exabgp_signal_problem(x)) r.fail(missing("exabgp"), reason(problem.why()));
       break;
     }
   }

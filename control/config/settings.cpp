@@ -34,17 +34,18 @@ bool valid_community(std::string_view c) {
   return half(c.substr(0, colon)) && half(c.substr(colon + 1));
 }
 
-std::string next_hop_problem(const std::string& text, int family) {
-  if (text.empty()) return "";
+Refusal next_hop_problem(const std::string& text, int family) {
+  if (text.empty()) return Refusal::none();
   Prefix p;
   try {
     p = parse_prefix(text);
   } catch (const std::invalid_argument& e) {
-    return fmt::format("exabgp route signal: next_hop{}: {}", family, e.what());
+    return Refusal::because(fmt::format("exabgp route signal: next_hop{}: {}", family, e.what()));
   }
   if (p.family != family || !p.is_host() || text.find('/') != std::string::npos)
-    return fmt::format("exabgp route signal: next_hop{} \"{}\" is not an IPv{} address", family, text, family);
-  return "";
+    return Refusal::because(
+        fmt::format("exabgp route signal: next_hop{} \"{}\" is not an IPv{} address", family, text, family));
+  return Refusal::none();
 }
 
 }  // namespace
@@ -58,17 +59,18 @@ std::string_view to_string(SignalKind kind) {
   return "?";
 }
 
-std::string bird_signal_problem(const BirdSignalConfig& config) {
+Refusal bird_signal_problem(const BirdSignalConfig& config) {
   if (config.protocols.empty())
-    return "bird route signal: no protocol given (the static protocol(s) carrying the group's routes)";
+    return Refusal::because(
+        "bird route signal: no protocol given (the static protocol(s) carrying the group's routes)");
   for (const auto* list : {&config.protocols, &config.gshut_protocols})
     for (const std::string& p : *list)
       if (!valid_protocol_text(p))
-        return fmt::format(
+        return Refusal::because(fmt::format(
             "bird route signal: \"{}\" is not a BIRD protocol name or pattern (letters, digits, _ . : - and the wildcards * ?)",
-            p);
-  if (config.timeout.count() <= 0) return "bird route signal: timeout must be positive";
-  return "";
+            p));
+  if (config.timeout.count() <= 0) return Refusal::because("bird route signal: timeout must be positive");
+  return Refusal::none();
 }
 
 bool bird_pattern_match(std::string_view pattern, std::string_view name) {
@@ -92,18 +94,18 @@ bool bird_pattern_match(std::string_view pattern, std::string_view name) {
   return p == pattern.size();
 }
 
-std::string exabgp_signal_problem(const ExabgpSignalConfig& config) {
-  if (config.pipe.empty()) return "exabgp route signal: pipe is empty";
+Refusal exabgp_signal_problem(const ExabgpSignalConfig& config) {
+  if (config.pipe.empty()) return Refusal::because("exabgp route signal: pipe is empty");
   for (auto [text, family] : {std::pair{&config.next_hop4, 4}, std::pair{&config.next_hop6, 6}})
-    if (std::string problem = next_hop_problem(*text, family); !problem.empty()) return problem;
+    if (Refusal problem = next_hop_problem(*text, family)) return problem;
   for (const std::string& c : config.communities)
     if (!valid_community(c))
-      return fmt::format(
+      return Refusal::because(fmt::format(
           "exabgp route signal: community \"{}\" is not ASN:VALUE (0-65535 each) or no-export, no-advertise, "
           "no-export-subconfed, no-peer",
-          c);
-  if (config.timeout.count() <= 0) return "exabgp route signal: timeout must be positive";
-  return "";
+          c));
+  if (config.timeout.count() <= 0) return Refusal::because("exabgp route signal: timeout must be positive");
+  return Refusal::none();
 }
 
 std::string_view to_string(XdpMode mode) {

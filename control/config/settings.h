@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/refusal.h"
 #include "base/time.h"
 
 namespace anycastd {
@@ -53,10 +54,10 @@ struct BirdSignalConfig {
   bool operator==(const BirdSignalConfig&) const = default;
 };
 
-// "" or what BIRD would not take, as "bird route signal: ...": an empty protocol list, a name
-// beyond letters, digits and _ . : - * ?, a timeout that is not positive. The parser reports it
-// at the key; BirdSignal refuses the same.
-std::string bird_signal_problem(const BirdSignalConfig& config);
+// What BIRD would not take, as "bird route signal: ...": an empty protocol list, a name beyond
+// letters, digits and _ . : - * ?, a timeout that is not positive. The parser reports it at the
+// key; BirdSignal refuses the same.
+Refusal bird_signal_problem(const BirdSignalConfig& config);
 
 // Whether a BIRD protocol name matches a pattern the way BIRD matches them (* and ?).
 bool bird_pattern_match(std::string_view pattern, std::string_view name);
@@ -74,9 +75,9 @@ struct ExabgpSignalConfig {
   bool operator==(const ExabgpSignalConfig&) const = default;
 };
 
-// "" or what ExaBGP would not take, as "exabgp route signal: ...": no pipe, a next hop that is
-// not an address of its family, a community that is none, a timeout that is not positive.
-std::string exabgp_signal_problem(const ExabgpSignalConfig& config);
+// What ExaBGP would not take, as "exabgp route signal: ...": no pipe, a next hop that is not an
+// address of its family, a community that is none, a timeout that is not positive.
+Refusal exabgp_signal_problem(const ExabgpSignalConfig& config);
 
 // [datapath] xdp_mode.
 enum class XdpMode {

@@ -23,7 +23,7 @@
 #include "base/signals.h"
 #include "clock/clock_refresher.h"
 #include "ctl/control_server.h"
-#include "ctl/status_json.h"
+#include "daemon/commands.h"
 #include "daemon/dns_table_loader.h"
 #include "daemon/group_set.h"
 #include "daemon/handover.h"
@@ -122,37 +122,43 @@ std::shared_ptr<const ac_dns_table> dns_table_of(const DnsImage& image) {
   return {image, reinterpret_cast<const ac_dns_table*>(image->data())};
 }
 
-class Daemon {
+class Daemon : public CommandTarget {
  public:
   Daemon(Config config, DaemonOptions options) : config_(std::move(config)), options_(std::move(options)) {}
 
   int run();
 
+  DaemonStatus snapshot() const override;
+  std::vector<std::string> group_names() const override;
+  void check_now(const std::string& group) override;
+  std::set<std::string>& drained() override { return drained_; }
+  bool stopping() const override { return stopping_; }
+  const std::string& config_path() const override { return options_.config_path; }
+  Refusal reload() override;
+  void request_restart() override { restart_requested_ = true; }
+
  private:
   void start();
   void serve();
   void stop_groups();
-  // Returns the reason a reload was rejected, or "".
-  std::string reload();
-  nlohmann::json handle(const ctl::Request& request);
-  DaemonStatus snapshot() const;
   [[noreturn]] void restart();
   void update_held_out(Clock::time_point now);
-  // Why `g` must stay withdrawn now ("" when it need not): the datapath gone, a drain, a file.
-  std::string held_out_reason(const Group& g) const;
-  // A group added by a reload, or started anew after its old self drained.
-  std::unique_ptr<Group> start_group(const GroupConfig& config, Clock::time_point now);
+  // Refused while `g` must stay withdrawn, with why: the datapath gone, a drain, a file.
+  Refusal held_out_reason(const Group& g) const;
+  // Makes a group and starts it, or with `adopt` takes it over from the previous image as it is.
+  std::unique_ptr<Group> start_group(const GroupConfig& config, Clock::time_point now, bool adopt);
   void sync_tables();
   // With [services.ntp], (re)starts reading its clock when the settings changed; without, stops.
   void update_clock();
   // With zones in [services.dns]: compiles them (throws dns::ZoneError, the table in use stays).
   std::optional<CompiledDns> compile_zones(const Config& config);
-  // Hands a compiled table to the fast path; "" or why it refused (the table in use stays).
-  std::string install_dns(CompiledDns table);
+  // Hands a compiled table to the fast path, or refuses with why it would not take it (the table
+  // in use stays).
+  Refusal install_dns(CompiledDns table);
   // Serves `wanted` with anycastd's own DNS server, replacing the one running when it differs
-  // (the old one goes first: the new one binds the same addresses). "" or why it could not bind;
-  // then the one before is put back.
-  std::string serve_dns_slow_path(const std::optional<DnsSlowPath>& wanted);
+  // (the old one goes first: the new one binds the same addresses). Refused with why the new one
+  // could not bind; then the one before is put back.
+  Refusal serve_dns_slow_path(const std::optional<DnsSlowPath>& wanted);
   GroupEnvironment environment();
   int timeout_ms(Clock::time_point now) const;
   Millis stats_interval() const { return Millis{static_cast<long long>(config_.log.stats_interval_s) * 1000}; }
@@ -174,7 +180,7 @@ class Daemon {
   std::optional<ctl::ControlServer> control_;
   std::optional<metrics::MetricsServer> metrics_;
   // Declared after what they use, so they go first: a group withdraws before the fast path goes.
-  GroupSet groups_{[this](const GroupConfig& c, Clock::time_point now) { return start_group(c, now); }};
+  GroupSet groups_{[this](const GroupConfig& c, Clock::time_point now) { return start_group(c, now, false); }};
   std::set<std::string> drained_;                 // by anycastctl drain
   std::vector<bool> written_answering_;
   FastpathTables written_;  // the last set the datapath took
@@ -232,22 +238,26 @@ void Daemon::sync_tables() {
   }
 }
 
-std::string Daemon::held_out_reason(const Group& g) const {
-  if (std::string down = datapath_->down_reason(); !down.empty()) return down;
-  if (drained_.count("all") || drained_.count(g.name())) return "drained by anycastctl";
-  if (file_exists(config_.health.disable_file)) return "maintenance file " + config_.health.disable_file;
-  if (file_exists(g.config().disable_file)) return "maintenance file " + g.config().disable_file;
-  return "";
+Refusal Daemon::held_out_reason(const Group& g) const {
+  if (Refusal down = datapath_->down_reason()) return down;
+  if (drained_.count("all") || drained_.count(g.name())) return Refusal::because("drained by anycastctl");
+  if (file_exists(config_.health.disable_file))
+    return Refusal::because("maintenance file " + config_.health.disable_file);
+  if (file_exists(g.config().disable_file)) return Refusal::because("maintenance file " + g.config().disable_file);
+  return Refusal::none();
 }
 
 void Daemon::update_held_out(Clock::time_point now) {
   for (const auto& g : groups_.active()) g->set_held_out(held_out_reason(*g), now);
 }
 
-std::unique_ptr<Group> Daemon::start_group(const GroupConfig& config, Clock::time_point now) {
+std::unique_ptr<Group> Daemon::start_group(const GroupConfig& config, Clock::time_point now, bool adopt) {
   auto g = std::make_unique<Group>(config, environment());
   g->set_held_out(held_out_reason(*g), now);
-  g->start(now);
+  if (adopt)
+    g->adopt(now);
+  else
+    g->start(now);
   return g;
 }
 
@@ -269,27 +279,19 @@ void Daemon::start() {
   // A zone that does not compile stops the start, as a bad configuration does. A fast path that
   // cannot take the table leaves DNS to the kernel (dns_no_table) and says so.
   if (std::optional<CompiledDns> table = compile_zones(config_))
-    if (std::string refused = install_dns(std::move(*table)); !refused.empty())
-      spdlog::error("DNS: {}; DNS queries go to the kernel", refused);
+    if (Refusal refused = install_dns(std::move(*table)))
+      spdlog::error("DNS: {}; DNS queries go to the kernel", refused.why());
   // A slow path that cannot bind stops the start, as a control socket that cannot does.
-  if (std::string why = serve_dns_slow_path(dns_slow_path(config_)); !why.empty()) throw std::runtime_error(why);
+  if (Refusal refused = serve_dns_slow_path(dns_slow_path(config_))) throw std::runtime_error(refused.why());
 
   // Groups decide what answers before the program is attached, so that taking over from a
   // predecessor (adopt) swaps one answering program for another with no gap.
   Clock::time_point now = Clock::now();
-  for (const GroupConfig& gc : config_.groups) {
-    auto g = std::make_unique<Group>(gc, environment());
-    g->set_held_out(held_out_reason(*g), now);
-    if (options_.adopt)
-      g->adopt(now);
-    else
-      g->start(now);
-    groups_.add(std::move(g));
-  }
+  for (const GroupConfig& gc : config_.groups) groups_.add(start_group(gc, now, options_.adopt));
   sync_tables();
   datapath_->activate();
 
-  control_.emplace(config_.control.socket, [this](const ctl::Request& r) { return handle(r); },
+  control_.emplace(config_.control.socket, [this](const ctl::Request& r) { return handle_command(*this, r); },
                    ctl::ControlServerOptions{}, std::move(handed.control));
   if (!config_.metrics.listen.empty())
     metrics_.emplace(config_.metrics.listen, [this] { return metrics::render_metrics(snapshot()); },
@@ -331,12 +333,12 @@ std::optional<CompiledDns> Daemon::compile_zones(const Config& config) {
   return dns_.compile(dns->dns.zones);
 }
 
-std::string Daemon::install_dns(CompiledDns table) {
+Refusal Daemon::install_dns(CompiledDns table) {
   try {
     datapath_->write_dns_table(table.image);
   } catch (const std::runtime_error& e) {
     dns_.failed(e.what());
-    return e.what();
+    return Refusal::because(e.what());
   }
   std::string zones;
   for (const DnsZoneStatus& z : table.zones)
@@ -344,11 +346,11 @@ std::string Daemon::install_dns(CompiledDns table) {
   spdlog::info("DNS table loaded: {}; {} entries, {} bytes", zones, table.entries, table.image->size());
   dns_.installed(std::move(table));
   if (dns_server_) dns_server_->set_table(dns_table_of(dns_.image()));
-  return "";
+  return Refusal::none();
 }
 
-std::string Daemon::serve_dns_slow_path(const std::optional<DnsSlowPath>& wanted) {
-  if (wanted == dns_slow_path_) return "";
+Refusal Daemon::serve_dns_slow_path(const std::optional<DnsSlowPath>& wanted) {
+  if (wanted == dns_slow_path_) return Refusal::none();
   std::optional<DnsSlowPath> before = std::move(dns_slow_path_);
   dns_server_.reset();
   dns_slow_path_.reset();
@@ -360,24 +362,24 @@ std::string Daemon::serve_dns_slow_path(const std::optional<DnsSlowPath>& wanted
   };
   if (!wanted) {
     if (before) spdlog::info("DNS slow path: stopped");
-    return "";
+    return Refusal::none();
   }
   try {
     start(*wanted);
-    return "";
+    return Refusal::none();
   } catch (const std::runtime_error& e) {
-    std::string why = std::string("DNS slow path: ") + e.what();
+    Refusal refused = Refusal::because(std::string("DNS slow path: ") + e.what());
     if (before) try {
         start(*before);
       } catch (const std::runtime_error& again) {
         spdlog::error("DNS slow path: the server before cannot bind again either, DNS goes unanswered by "
                       "anycastd's slow path until the next reload: {}", again.what());
       }
-    return why;
+    return refused;
   }
 }
 
-std::string Daemon::reload() {
+Refusal Daemon::reload() {
   notifier_.send("RELOADING=1");
   Config next;
   // All or nothing: the file, the zones it names, BIRD greeting each group that would start with
@@ -388,25 +390,26 @@ std::string Daemon::reload() {
     notifier_.send("READY=1\nSTATUS=reload rejected: " + why);
     ++reload_failures_;
     last_reload_error_ = why;
-    return why;
+    return Refusal::because(why);
   };
   try {
     next = load_config(options_.config_path);
-    if (std::string keys = restart_only_changes(config_, next); !keys.empty())
-      throw ConfigError(options_.config_path + ": " + keys + " changed: that takes a restart (anycastctl restart), not a reload");
+    if (Refusal changed = restart_only_changes(config_, next))
+      throw ConfigError(options_.config_path + ": " + changed.why() +
+                        " changed: that takes a restart (anycastctl restart), not a reload");
     for (const GroupConfig& g : next.groups) {
       if (groups_.running(g) || g.route.signal != SignalKind::bird) continue;
-      if (std::string why = BirdSignal(g.route.bird).unreachable(); !why.empty())
-        return reject("group " + g.name + ": " + why);
+      if (Refusal unreachable = BirdSignal(g.route.bird).unreachable())
+        return reject("group " + g.name + ": " + unreachable.why());
     }
     std::optional<CompiledDns> table = compile_zones(next);
     // The server before stays when the new one cannot bind, or when the fast path refuses the table.
     std::optional<DnsSlowPath> slow_before = dns_slow_path_;
-    if (std::string why = serve_dns_slow_path(dns_slow_path(next)); !why.empty()) return reject(why);
+    if (Refusal refused = serve_dns_slow_path(dns_slow_path(next))) return reject(refused.why());
     if (table)
-      if (std::string refused = install_dns(std::move(*table)); !refused.empty()) {
-        if (std::string why = serve_dns_slow_path(slow_before); !why.empty()) spdlog::error("{}", why);
-        return reject(refused);
+      if (Refusal refused = install_dns(std::move(*table))) {
+        if (Refusal again = serve_dns_slow_path(slow_before)) spdlog::error("{}", again.why());
+        return reject(refused.why());
       }
   } catch (const ConfigError& e) {
     return reject(e.what());
@@ -429,7 +432,7 @@ std::string Daemon::reload() {
   notifier_.send("READY=1\nSTATUS=configuration reloaded");
   ++reloads_;
   last_reload_error_.clear();
-  return "";
+  return Refusal::none();
 }
 
 DaemonStatus Daemon::snapshot() const {
@@ -479,58 +482,15 @@ DaemonStatus Daemon::snapshot() const {
   return s;
 }
 
-nlohmann::json Daemon::handle(const ctl::Request& request) {
+std::vector<std::string> Daemon::group_names() const {
   std::vector<std::string> names;
   for (const auto& g : groups_.active()) names.push_back(g->name());
-  switch (request.command) {
-    case ctl::Command::status: {
-      nlohmann::json reply = ctl::ok_reply();
-      reply["status"] = ctl::status_to_json(snapshot());
-      return reply;
-    }
-    case ctl::Command::drain:
-    case ctl::Command::undrain:
-    case ctl::Command::check: {
-      std::vector<std::string> chosen;
-      for (std::size_t i : ctl::select_groups(request, names)) chosen.push_back(names[i]);
-      if (request.command == ctl::Command::check) {
-        for (const auto& g : groups_.active())
-          if (std::find(chosen.begin(), chosen.end(), g->name()) != chosen.end()) g->check_now();
-      } else if (request.command == ctl::Command::drain) {
-        if (request.all_groups()) drained_.insert("all");
-        drained_.insert(chosen.begin(), chosen.end());
-      } else {
-        if (request.all_groups()) drained_.clear();
-        for (const auto& n : chosen) drained_.erase(n);
-        if (!request.all_groups() && drained_.count("all"))
-          throw ctl::RequestError("every group is drained (drain all): undrain all first");
-      }
-      nlohmann::json reply = ctl::ok_reply(request.group + ": " + std::string(ctl::to_string(request.command)) +
-                                           (request.command == ctl::Command::check ? " scheduled" : "ed"));
-      reply["groups"] = chosen;
-      return reply;
-    }
-    case ctl::Command::reload: {
-      if (stopping_) throw ctl::RequestError("stopping: no reload");
-      if (std::string error = reload(); !error.empty())
-        throw ctl::RequestError("reload rejected, the running configuration stays: " + error);
-      return ctl::ok_reply("configuration reloaded from " + options_.config_path);
-    }
-    case ctl::Command::restart:
-      if (stopping_) throw ctl::RequestError("stopping: no restart");
-      // The new image starts from the file: one that does not load would end the daemon and
-      // leave the routes and answers out with nothing checking them.
-      try {
-        Config next = load_config(options_.config_path);
-        if (const ServiceConfig* dns = dns_service(next); dns && !dns->dns.zones.empty()) compile_dns(dns->dns.zones);
-      } catch (const std::runtime_error& e) {  // ConfigError, dns::ZoneError
-        spdlog::error("restart refused, the running instance stays: {}", e.what());
-        throw ctl::RequestError("restart refused, the running instance stays: " + std::string(e.what()));
-      }
-      restart_requested_ = true;
-      return ctl::ok_reply("restarting in place (pid " + std::to_string(getpid()) + ")");
-  }
-  throw ctl::RequestError("unhandled command");
+  return names;
+}
+
+void Daemon::check_now(const std::string& group) {
+  for (const auto& g : groups_.active())
+    if (g->name() == group) g->check_now();
 }
 
 void Daemon::restart() {
@@ -549,9 +509,9 @@ void Daemon::restart() {
 }
 
 void Daemon::serve() {
-  std::string group_names;
-  for (const auto& g : groups_.active()) group_names += (group_names.empty() ? "" : ", ") + g->name();
-  spdlog::info("anycastd started: {}, groups {}; services {}; control {}{}", datapath_->summary(), group_names,
+  std::string names;
+  for (const std::string& name : group_names()) names += (names.empty() ? "" : ", ") + name;
+  spdlog::info("anycastd started: {}, groups {}; services {}; control {}{}", datapath_->summary(), names,
                join_services(config_), control_->path(), metrics_ ? "; metrics http://" + metrics_->address().str() + "/metrics" : "");
   notifier_.send("READY=1\nSTATUS=serving");
 
@@ -575,7 +535,8 @@ void Daemon::serve() {
     while (int signal = signals_->take()) {
       if (signal == SIGHUP && !stopping_) {
         spdlog::info("SIGHUP: reloading {}", options_.config_path);
-        reload();
+        // A rejection is logged, told to systemd and kept for the status: nobody else to tell.
+        static_cast<void>(reload());
       } else if (signal == SIGTERM || signal == SIGINT) {
         if (!stopping_) {
           spdlog::info("{}: withdrawing, draining, then stopping", signal == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -630,8 +591,8 @@ int Daemon::run() {
 }  // namespace
 
 int run_daemon(const Config& config, const DaemonOptions& options) {
-  if (std::string problem = capability_problem(); !problem.empty()) {
-    spdlog::critical("{}", problem);
+  if (Refusal problem = capability_problem()) {
+    spdlog::critical("{}", problem.why());
     return 1;
   }
   try {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "abi.h"
+#include "base/refusal.h"
 #include "base/time.h"
 #include "channel.h"
 #include "tables/fastpath_tables.h"
@@ -87,12 +88,12 @@ class Datapath {
   virtual std::string summary() = 0;
 
   // Supervision, for a datapath that can die under us: descriptors the daemon polls, the work
-  // to do when one is ready or next_wakeup() comes, and why the fast path is gone ("" while it
-  // answers). Groups are held out while it is gone, so their routes are withdrawn.
+  // to do when one is ready or next_wakeup() comes, and why the fast path is gone (refused while
+  // it does not answer). Groups are held out while it is gone, so their routes are withdrawn.
   virtual std::vector<int> poll_fds() const { return {}; }
   virtual void poll(Clock::time_point) {}
   virtual Clock::time_point next_wakeup() const { return Clock::time_point::max(); }
-  virtual std::string down_reason() const { return ""; }
+  virtual Refusal down_reason() const { return Refusal::none(); }
   // Just before the daemon execs its successor (anycastctl restart): leave what it must adopt.
   virtual void prepare_exec() {}
 };

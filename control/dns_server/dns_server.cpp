@@ -436,7 +436,7 @@ void DnsServer::rearm_timer() {
     if (s->paused_until && (!next || *s->paused_until < *next)) next = s->paused_until;
   for (const auto& [id, c] : connections_)
     if (!c->closed && (!next || c->deadline < *next)) next = c->deadline;
-  if (std::string error = posix_io::arm_timer(timer_.get(), next); !error.empty()) spdlog::warn("dns server: {}", error);
+  if (Refusal error = posix_io::arm_timer(timer_.get(), next)) spdlog::warn("dns server: {}", error.why());
 }
 
 }  // namespace anycastd::dns_server

@@ -35,12 +35,14 @@ Prefix probe_source(const DatapathProbeTarget& t, int family) {
   return family == 4 ? kProbeSource4 : kProbeSource6;
 }
 
-std::string first_difference(const std::vector<std::uint8_t>& reply, const std::vector<std::uint8_t>& expected) {
+Refusal first_difference(const std::vector<std::uint8_t>& reply, const std::vector<std::uint8_t>& expected) {
   if (reply.size() != expected.size())
-    return "reply is " + std::to_string(reply.size()) + " bytes, expected " + std::to_string(expected.size());
+    return Refusal::because("reply is " + std::to_string(reply.size()) + " bytes, expected " +
+                            std::to_string(expected.size()));
   for (std::size_t i = 0; i < reply.size(); ++i)
-    if (reply[i] != expected[i]) return "reply differs from the expected echo at byte " + std::to_string(i);
-  return "";
+    if (reply[i] != expected[i])
+      return Refusal::because("reply differs from the expected echo at byte " + std::to_string(i));
+  return Refusal::none();
 }
 
 }  // namespace
@@ -124,8 +126,8 @@ CheckResult DatapathCheck::run() {
     if (!run.error.empty()) return done(false, "echo probe to " + dst.address() + ": " + run.error);
     if (!run.answered)
       return done(false, "echo probe to " + dst.address() + " was not answered (" + run.verdict + ")");
-    if (std::string diff = first_difference(run.frame, expected); !diff.empty())
-      return done(false, "echo probe to " + dst.address() + ": " + diff);
+    if (Refusal diff = first_difference(run.frame, expected))
+      return done(false, "echo probe to " + dst.address() + ": " + diff.why());
   }
   return done(true, in_place.detail + ", " + std::to_string(target_.vips.size()) + " VIPs answer");
 }

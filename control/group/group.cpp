@@ -106,7 +106,7 @@ void Group::start(Clock::time_point now) {
 
 bool Group::adopt(Clock::time_point now) {
   SignalProbe probe = signal_->probe(route_group());
-  if (probe.announced != Announced::yes || !held_out_.empty()) {
+  if (probe.announced != Announced::yes || held_out_) {
     spdlog::info("group {}: not adopted as up ({}); starting afresh", name(),
                  probe.reachable ? std::string(to_string(probe.announced)) : "route signal unreachable: " + probe.detail);
     start(now);
@@ -131,14 +131,14 @@ void Group::stop(Clock::time_point now) {
   apply();
 }
 
-void Group::set_held_out(const std::string& reason, Clock::time_point now) {
+void Group::set_held_out(const Refusal& reason, Clock::time_point now) {
   if (reason == held_out_) return;
-  if (!reason.empty())
-    spdlog::warn("group {}: held out: {}", name(), reason);
+  if (reason)
+    spdlog::warn("group {}: held out: {}", name(), reason.why());
   else
-    spdlog::info("group {}: no longer held out ({})", name(), held_out_);
+    spdlog::info("group {}: no longer held out ({})", name(), held_out_.why());
   held_out_ = reason;
-  machine_.set_held_out(!reason.empty(), now);
+  machine_.set_held_out(static_cast<bool>(reason), now);
 }
 
 void Group::route(bool announce) {
@@ -281,7 +281,7 @@ GroupStatus Group::status() const {
   s.flaps = machine_.flaps();
   s.passes = machine_.passes();
   s.failures = machine_.failures();
-  s.held_out = held_out_;
+  s.held_out = held_out_.why();
   s.checks = check_status_;
   s.signal = signal_->status();
   s.config = config_;

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "base/refusal.h"
 #include "netlink/aliases.h"
 #include "config/config.h"
 #include "datapath/datapath.h"
@@ -56,7 +57,7 @@ class Group {
   bool done() const { return machine_.done(); }
 
   // Operator drain (anycastctl) and maintenance files, combined by the daemon into one reason.
-  void set_held_out(const std::string& reason, Clock::time_point now);
+  void set_held_out(const Refusal& reason, Clock::time_point now);
   void check_now() { next_check_ = Clock::time_point{}; }
   // Before exec'ing a successor: waits for a round in flight, so no check's child process is
   // left for an image that does not know it (bounded by the checks' timeouts).
@@ -83,7 +84,7 @@ class Group {
   std::unique_ptr<RouteSignal> signal_;
   std::unique_ptr<CheckWorker> worker_;
   std::vector<CheckStatus> check_status_;
-  std::string held_out_;
+  Refusal held_out_ = Refusal::none();
   bool answering_ = false;
   bool graceful_ = false;       // routes tagged GRACEFUL_SHUTDOWN, the withdrawal still to come
   std::optional<bool> route_pending_;  // announce (true) or withdraw (false) still to go through

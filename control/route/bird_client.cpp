@@ -131,9 +131,8 @@ BirdReply BirdSession::command(std::string_view line) {
     throw RouteSignalError(fmt::format("BIRD command with a line break: \"{}\"", line));
   std::string out(line);
   out += '\n';
-  std::string err = posix_io::send_all(fd_.get(), out, deadline_);
-  if (!err.empty())
-    throw RouteSignalError(fmt::format("BIRD control socket {}: sending \"{}\": {}", path_, line, err));
+  if (Refusal err = posix_io::send_all(fd_.get(), out, deadline_))
+    throw RouteSignalError(fmt::format("BIRD control socket {}: sending \"{}\": {}", path_, line, err.why()));
   return read_reply(fmt::format("the reply to \"{}\"", line));
 }
 

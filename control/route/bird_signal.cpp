@@ -51,7 +51,7 @@ std::vector<BirdProtocolRow> parse_bird_protocols(const std::vector<std::string>
 
 BirdSignal::BirdSignal(BirdSignalConfig config)
     : RouteSignal(SignalKind::bird, config.socket), config_(std::move(config)) {
-  if (std::string problem = bird_signal_problem(config_); !problem.empty()) throw std::invalid_argument(problem);
+  if (Refusal problem = bird_signal_problem(config_)) throw std::invalid_argument(problem.why());
 }
 
 std::string BirdSignal::run(const RouteGroup& group, std::string_view action, const std::vector<Step>& steps) {
@@ -112,14 +112,14 @@ void BirdSignal::graceful_shutdown(const RouteGroup& group) {
   });
 }
 
-std::string BirdSignal::unreachable() const {
+Refusal BirdSignal::unreachable() const {
   try {
     BirdSession session(config_.socket, posix_io::deadline_in(config_.timeout));
-    return "";
+    return Refusal::none();
   } catch (const RouteSignalError& e) {
-    return e.what();
+    return Refusal::because(e.what());
   } catch (const std::system_error& e) {
-    return fmt::format("BIRD control socket {}: {}", config_.socket, e.what());
+    return Refusal::because(fmt::format("BIRD control socket {}: {}", config_.socket, e.what()));
   }
 }
 

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "base/refusal.h"
 #include "config/settings.h"
 #include "route/route_signal.h"
 
@@ -46,9 +47,9 @@ class BirdSignal final : public RouteSignal {
 
   const BirdSignalConfig& config() const { return config_; }
 
-  // "" when BIRD greets on the control socket within the timeout, or why not. A reload that
-  // would hand a group to a BIRD that is not there is refused instead of half applied.
-  std::string unreachable() const;
+  // Refused unless BIRD greets on the control socket within the timeout. A reload that would
+  // hand a group to a BIRD that is not there is refused instead of half applied.
+  Refusal unreachable() const;
 
  private:
   struct Step {

@@ -105,8 +105,8 @@ ExabgpExchange ExabgpPipe::exchange(const std::vector<std::string>& commands, st
   // between ExaBGP's one-line opens and poll() waits instead of spinning.
   UniqueFd answers = open_fifo(out_path(), O_RDWR, base_, false);
   UniqueFd to_exabgp = open_fifo(in_path(), O_WRONLY, base_, true);
-  std::string err = posix_io::write_all(to_exabgp.get(), payload, deadline);
-  if (!err.empty()) throw RouteSignalError(fmt::format("ExaBGP pipe {}: sending commands: {}", in_path(), err));
+  if (Refusal err = posix_io::write_all(to_exabgp.get(), payload, deadline))
+    throw RouteSignalError(fmt::format("ExaBGP pipe {}: sending commands: {}", in_path(), err.why()));
   to_exabgp.reset();
 
   ExabgpAnswerReader reader(commands.size());

@@ -54,7 +54,7 @@ std::vector<std::string> exabgp_commands(ExabgpVerb verb, const std::vector<Pref
 
 ExabgpSignal::ExabgpSignal(ExabgpSignalConfig config)
     : RouteSignal(SignalKind::exabgp, config.pipe), config_(std::move(config)), pipe_(config_.pipe) {
-  if (std::string problem = exabgp_signal_problem(config_); !problem.empty()) throw std::invalid_argument(problem);
+  if (Refusal problem = exabgp_signal_problem(config_)) throw std::invalid_argument(problem.why());
 }
 
 std::vector<std::string> ExabgpSignal::config_problems(const RouteGroup& group) const {

@@ -347,21 +347,21 @@ TEST(ConfigKeys, RestartOnlyChangesAreNamed) {
   const std::string base = "[datapath]\ninterface = \"eth0\"\nxdp_mode = \"native\"\n" BASE_ANYCAST_TEXT
                            "[control]\nsocket = \"/run/a.sock\"\n[log]\nlevel = \"info\"\n";
   Config a = parse_config(base, "a.toml");
-  EXPECT_EQ(restart_only_changes(a, a), "");
+  EXPECT_FALSE(restart_only_changes(a, a));
   // Another spelling of the same values, and a reloadable key changed: nothing to refuse.
   Config same = parse_config("datapath = { interface = 'eth0', xdp_mode = 'native' }\n" BASE_ANYCAST_TEXT
                              "[control]\nsocket = '/run/a.sock'\n[log]\nlevel = \"debug\"\n",
                              "b.toml");
-  EXPECT_EQ(restart_only_changes(a, same), "");
+  EXPECT_FALSE(restart_only_changes(a, same));
   Config moved = parse_config("[datapath]\ninterface = \"eth1\"\nxdp_mode = \"native\"\n" BASE_ANYCAST_TEXT
                               "[control]\nsocket = \"/run/b.sock\"\n",
                               "c.toml");
-  EXPECT_EQ(restart_only_changes(a, moved), "control.socket, datapath.interface");
+  EXPECT_EQ(restart_only_changes(a, moved).why(), "control.socket, datapath.interface");
   // A key given in one file only counts as changed, whichever way round.
   Config fewer = parse_config("[datapath]\ninterface = \"eth0\"\n" BASE_ANYCAST_TEXT "[control]\nsocket = \"/run/a.sock\"\n",
                               "d.toml");
-  EXPECT_EQ(restart_only_changes(a, fewer), "datapath.xdp_mode");
-  EXPECT_EQ(restart_only_changes(fewer, a), "datapath.xdp_mode");
+  EXPECT_EQ(restart_only_changes(a, fewer).why(), "datapath.xdp_mode");
+  EXPECT_EQ(restart_only_changes(fewer, a).why(), "datapath.xdp_mode");
 }
 
 TEST(Config, EveryGroupKeyChangesTheGroup) {

@@ -24,18 +24,20 @@ std::optional<Beat> beat_of(const channel::Message& m) {
   return b;
 }
 
-// What stood still from one heartbeat to a later one: "" when the serving thread ran and every
-// worker polled. Both, because either can hold a table swap up: the swap waits for every worker.
-std::string standing_still(const Beat& from, const Beat& to) {
+// Refused with what stood still from one heartbeat to a later one, unless the serving thread ran
+// and every worker polled. Both, because either can hold a table swap up: the swap waits for
+// every worker.
+Refusal standing_still(const Beat& from, const Beat& to) {
   std::string what;
   if (to.server_cpu_ns == from.server_cpu_ns) what = "the thread serving the request did not run";
-  if (to.workers.size() != from.workers.size()) return what;
-  std::string workers;
-  for (std::size_t i = 0; i < to.workers.size(); ++i)
-    if (to.workers[i].loops == from.workers[i].loops)
-      workers += (workers.empty() ? "" : ", ") + std::to_string(to.workers[i].lcore);
-  if (!workers.empty()) what += (what.empty() ? "" : "; ") + ("worker lcore " + workers + " did not poll");
-  return what;
+  if (to.workers.size() == from.workers.size()) {
+    std::string workers;
+    for (std::size_t i = 0; i < to.workers.size(); ++i)
+      if (to.workers[i].loops == from.workers[i].loops)
+        workers += (workers.empty() ? "" : ", ") + std::to_string(to.workers[i].lcore);
+    if (!workers.empty()) what += (what.empty() ? "" : "; ") + ("worker lcore " + workers + " did not poll");
+  }
+  return what.empty() ? Refusal::none() : Refusal::because(what);
 }
 
 }  // namespace
@@ -110,8 +112,12 @@ channel::Message ChannelClient::request_while_alive(channel::Type type, const vo
     std::optional<Beat> beat = beat_of(m);
     if (!beat) continue;  // not a heartbeat this build understands: no sign of progress either
     // The first one counts: the datapath took the request up.
-    standing = mark ? standing_still(*mark, *beat) : "";
-    if (!standing.empty()) continue;
+    if (mark) {
+      if (Refusal still = standing_still(*mark, *beat)) {
+        standing = still.why();
+        continue;
+      }
+    }
     mark = std::move(beat);
     deadline = posix_io::deadline_in(stuck_after);
     standing = "its heartbeat stopped";

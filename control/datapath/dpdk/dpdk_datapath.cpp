@@ -49,10 +49,11 @@ std::string how_it_ended(const siginfo_t& info) {
          (name ? name : std::to_string(info.si_status).c_str());
 }
 
-// Blocks until the process ends or the deadline; returns how it ended, or "" if it still runs.
-std::string wait_for_exit(pid_t pid, int pidfd, Millis timeout) {
+// Blocks until the process ends or the deadline; returns how it ended, nothing while it runs.
+// Not a Refusal: that it ended is what the caller waits for.
+std::optional<std::string> wait_for_exit(pid_t pid, int pidfd, Millis timeout) {
   pollfd fd{pidfd, POLLIN, 0};
-  if (::poll(&fd, 1, static_cast<int>(timeout.count())) <= 0) return "";
+  if (::poll(&fd, 1, static_cast<int>(timeout.count())) <= 0) return std::nullopt;
   siginfo_t info{};
   if (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED) != 0) return "ended";
   return how_it_ended(info);
@@ -218,12 +219,12 @@ void end_handover(Handover& h, const char* why) {
   if (!pidfd) return;
   spdlog::info("stopping the DPDK datapath handed over by the previous image (pid {}): {}", h.pid, why);
   kill(h.pid, SIGTERM);
-  std::string how = wait_for_exit(h.pid, pidfd.get(), kStopGrace);
-  if (how.empty()) {
+  std::optional<std::string> how = wait_for_exit(h.pid, pidfd.get(), kStopGrace);
+  if (!how) {
     kill(h.pid, SIGKILL);
     how = wait_for_exit(h.pid, pidfd.get(), kStopGrace);
   }
-  spdlog::info("anycastd-dpdk (pid {}) {}", h.pid, how.empty() ? "did not stop" : how);
+  spdlog::info("anycastd-dpdk (pid {}) {}", h.pid, how.value_or("did not stop"));
 }
 
 std::string default_binary() {
@@ -250,10 +251,11 @@ DpdkDatapath::DpdkDatapath(const DatapathConfig& config, NetlinkSocket& netlink,
     if (ready < 0 && errno == EINTR) continue;
     if (ready <= 0) {
       kill(pid_, SIGKILL);
-      std::string how = wait_for_exit(pid_, pidfd_.get(), kStopGrace);
+      std::optional<std::string> how = wait_for_exit(pid_, pidfd_.get(), kStopGrace);
       pid_ = -1;
       throw std::runtime_error("anycastd-dpdk did not report ready within " + std::to_string(config_.start_timeout.count()) +
-                               " ms (EAL, port or exception path start-up; its messages are above); killed, " + how);
+                               " ms (EAL, port or exception path start-up; its messages are above); killed, " +
+                               how.value_or(""));
     }
     if (fds[0].revents & POLLIN) {
       std::string error;
@@ -274,9 +276,9 @@ DpdkDatapath::DpdkDatapath(const DatapathConfig& config, NetlinkSocket& netlink,
       if (error != "closed") throw std::runtime_error("anycastd-dpdk start-up: " + error);
     }
     // Closed without a hello, or gone: it failed and says why on stderr.
-    std::string how = wait_for_exit(pid_, pidfd_.get(), kStopGrace);
+    std::optional<std::string> how = wait_for_exit(pid_, pidfd_.get(), kStopGrace);
     pid_ = -1;
-    throw std::runtime_error("anycastd-dpdk " + (how.empty() ? "closed the channel" : how) +
+    throw std::runtime_error("anycastd-dpdk " + how.value_or("closed the channel") +
                              " during start-up (its messages are above)");
   }
 }
@@ -286,13 +288,13 @@ DpdkDatapath::~DpdkDatapath() {
   channel_->detach("stopping");
   hello_socket_.reset();
   kill(pid_, SIGTERM);
-  std::string how = wait_for_exit(pid_, pidfd_.get(), kStopGrace);
-  if (how.empty()) {
+  std::optional<std::string> how = wait_for_exit(pid_, pidfd_.get(), kStopGrace);
+  if (!how) {
     spdlog::error("anycastd-dpdk (pid {}) did not stop within {} ms: killing it", pid_, kStopGrace.count());
     kill(pid_, SIGKILL);
     how = wait_for_exit(pid_, pidfd_.get(), kStopGrace);
   }
-  spdlog::info("anycastd-dpdk (pid {}) {}", pid_, how);
+  spdlog::info("anycastd-dpdk (pid {}) {}", pid_, how.value_or(""));
 }
 
 std::vector<std::string> DpdkDatapath::command() const {
@@ -469,7 +471,7 @@ DatapathStatus DpdkDatapath::describe() {
   status.interface = channel::text_of(hello_.exception_interface);
   DpdkStatus d;
   d.running = state_ == State::running;
-  d.down_reason = down_reason();
+  d.down_reason = down_reason().why();
   d.pid = pid_ > 0 ? pid_ : 0;
   d.restarts = restarts_;
   d.driver = channel::text_of(hello_.driver);

@@ -50,7 +50,9 @@ class DpdkDatapath final : public Datapath {
   std::vector<int> poll_fds() const override;
   void poll(Clock::time_point now) override;
   Clock::time_point next_wakeup() const override;
-  std::string down_reason() const override { return state_ == State::running ? "" : down_reason_; }
+  Refusal down_reason() const override {
+    return state_ == State::running ? Refusal::none() : Refusal::because(down_reason_);
+  }
   void prepare_exec() override;
 
   // The variable through which a restart in place hands the process over.
