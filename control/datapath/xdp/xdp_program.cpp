@@ -52,13 +52,22 @@ std::string key_bytes(const void* key, std::size_t size) {
   return std::string(static_cast<const char*>(key), size);
 }
 
-// Writes every wanted entry of an LPM trie, then deletes the keys that are no longer wanted:
-// for a packet in flight, an entry is either the old one or the new one, never missing.
+// Moves an LPM trie from the set it holds to `want` while packets are looked up in it, so that
+// every packet meets either the old set's longest match or the new one's, never a prefix in
+// between: writes (new and changed entries) go longest prefix first, then the entries no longer
+// wanted are deleted shortest first. While the new set's longest match for an address is not
+// yet written, nothing of the new set that covers it is, so the old set answers; once it is,
+// only an old-only prefix longer than it can still win, and that is the old set's own longest
+// match, deleted after every shorter old-only prefix. Each single update is atomic for readers.
 template <typename Key, typename Value>
 void sync_trie(int fd, const char* map, const std::vector<std::pair<Key, Value>>& want,
                const std::vector<std::string>& names) {
+  std::vector<std::size_t> order(want.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return want[a].first.prefixlen > want[b].first.prefixlen; });
   std::set<std::string> wanted;
-  for (std::size_t i = 0; i < want.size(); ++i) {
+  for (std::size_t i : order) {
     update(fd, &want[i].first, &want[i].second, map, names[i]);
     wanted.insert(key_bytes(&want[i].first, sizeof(Key)));
   }
@@ -71,6 +80,7 @@ void sync_trie(int fd, const char* map, const std::vector<std::pair<Key, Value>>
     key = next;
     previous = &key;
   }
+  std::stable_sort(stale.begin(), stale.end(), [](const Key& a, const Key& b) { return a.prefixlen < b.prefixlen; });
   for (const Key& k : stale)
     if (bpf_map_delete_elem(fd, &k) != 0 && errno != ENOENT) fail(std::string("deleting a stale entry of ") + map, errno);
 }
