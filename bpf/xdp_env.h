@@ -17,14 +17,14 @@ struct ac_env {
 static __always_inline const struct ac_vip_value *ac_env_vip4(struct ac_env *env, const __u8 *daddr)
 {
 	struct ac_vip4_key key = {.prefixlen = 32};
-	__builtin_memcpy(key.addr, daddr, 4);
+	ac_copy_even(key.addr, daddr, 4);
 	return bpf_map_lookup_elem(&ac_vip4, &key);
 }
 
 static __always_inline const struct ac_vip_value *ac_env_vip6(struct ac_env *env, const __u8 *daddr)
 {
 	struct ac_vip6_key key = {.prefixlen = 128};
-	__builtin_memcpy(key.addr, daddr, 16);
+	ac_copy_even(key.addr, daddr, 16);
 	return bpf_map_lookup_elem(&ac_vip6, &key);
 }
 
@@ -40,7 +40,7 @@ static __always_inline int ac_env_allowed4(struct ac_env *env, __u32 service, co
 		.prefixlen = AC_ALLOW_KEY_SERVICE_BITS + 32,
 		.service = bpf_htonl(service),
 	};
-	__builtin_memcpy(key.addr, saddr, 4);
+	ac_copy_even(key.addr, saddr, 4);
 	return bpf_map_lookup_elem(&ac_allow4, &key) != 0;
 }
 
@@ -50,7 +50,7 @@ static __always_inline int ac_env_allowed6(struct ac_env *env, __u32 service, co
 		.prefixlen = AC_ALLOW_KEY_SERVICE_BITS + 128,
 		.service = bpf_htonl(service),
 	};
-	__builtin_memcpy(key.addr, saddr, 16);
+	ac_copy_even(key.addr, saddr, 16);
 	return bpf_map_lookup_elem(&ac_allow6, &key) != 0;
 }
 

@@ -24,6 +24,31 @@
 
 #define ac_copy(dst, src, n) __builtin_memcpy((dst), (src), (n))
 
+/*
+ * A copy of header fields, which all sit at even offsets in a frame that starts 2-aligned
+ * (Ethernet's 14 bytes, 4-byte tags, fixed IP headers; XDP's and DPDK's headroom, NET_IP_ALIGN):
+ * told so through the pointers' type, the compiler moves 2 bytes or more at a time where, for
+ * BPF, it would otherwise move one byte at a time (docs/benchmarks.md, "Proposed changes" 2).
+ * (Not __builtin_assume_aligned: clang 14 crashes on it under -fsanitize=alignment.)
+ */
+#define ac_copy_even(dst, src, n) \
+	__builtin_memcpy((__u16 *)(void *)(dst), (const __u16 *)(const void *)(src), (n))
+
+/* A word of the frame at an even offset, as it is in memory (for sums), by the same reasoning. */
+static __always_inline __u16 ac_even_word16(const void *p)
+{
+	__u16 word;
+	__builtin_memcpy(&word, (const __u16 *)p, 2);
+	return word;
+}
+
+static __always_inline __u32 ac_even_word32(const void *p)
+{
+	__u32 word;
+	__builtin_memcpy(&word, (const __u16 *)p, 4);
+	return word;
+}
+
 /* Loops the verifier must see unrolled; g++ spells the pragma differently from clang. */
 #if defined(__clang__)
 #define AC_UNROLL _Pragma("unroll")

@@ -27,11 +27,8 @@ static __always_inline __u32 ac_ip4_sum(const struct ac_iphdr *ip)
 	const __u8 *bytes = (const __u8 *)ip;
 	__u32 sum = 0;
 	AC_UNROLL
-	for (int i = 0; i < (int)(sizeof(struct ac_iphdr) / 2); i++) {
-		__u16 word;
-		ac_copy(&word, bytes + 2 * i, 2);
-		sum += word;
-	}
+	for (int i = 0; i < (int)(sizeof(struct ac_iphdr) / 2); i++)
+		sum += ac_even_word16(bytes + 2 * i);
 	return sum;
 }
 
@@ -55,10 +52,9 @@ static __always_inline __u16 ac_csum_update(__u16 check, __u16 old_word, __u16 n
 /* The reply's TTL, with its word (TTL and protocol) taken out of the checksum and put back. */
 static __always_inline void ac_ip4_set_ttl(struct ac_iphdr *ip, __u8 ttl)
 {
-	__u16 old_word, new_word;
-	ac_copy(&old_word, &ip->ttl, 2);
+	__u16 old_word = ac_even_word16(&ip->ttl);
 	ip->ttl = ttl;
-	ac_copy(&new_word, &ip->ttl, 2);
+	__u16 new_word = ac_even_word16(&ip->ttl);
 	ip->check = ac_csum_update(ip->check, old_word, new_word);
 }
 

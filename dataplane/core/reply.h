@@ -15,10 +15,10 @@
 
 static __always_inline void ac_reply_swap(struct ac_headers *h)
 {
-	__u8 mac[AC_ETH_ALEN];
-	ac_copy(mac, h->eth->dst, AC_ETH_ALEN);
-	ac_copy(h->eth->dst, h->eth->src, AC_ETH_ALEN);
-	ac_copy(h->eth->src, mac, AC_ETH_ALEN);
+	__u8 mac[AC_ETH_ALEN] __attribute__((aligned(2)));
+	ac_copy_even(mac, h->eth->dst, AC_ETH_ALEN);
+	ac_copy_even(h->eth->dst, h->eth->src, AC_ETH_ALEN);
+	ac_copy_even(h->eth->src, mac, AC_ETH_ALEN);
 
 	if (!h->is_ip6) {
 		__u32 addr = h->ip4->saddr;
@@ -26,10 +26,10 @@ static __always_inline void ac_reply_swap(struct ac_headers *h)
 		h->ip4->daddr = addr;
 		ac_ip4_set_ttl(h->ip4, AC_REPLY_TTL); /* the swap left the header's sum as it was */
 	} else {
-		__u8 addr[16];
-		ac_copy(addr, h->ip6->saddr, 16);
-		ac_copy(h->ip6->saddr, h->ip6->daddr, 16);
-		ac_copy(h->ip6->daddr, addr, 16);
+		__u8 addr[16] __attribute__((aligned(2)));
+		ac_copy_even(addr, h->ip6->saddr, 16);
+		ac_copy_even(h->ip6->saddr, h->ip6->daddr, 16);
+		ac_copy_even(h->ip6->daddr, addr, 16);
 		h->ip6->hop_limit = AC_REPLY_TTL;
 	}
 

@@ -68,9 +68,7 @@ static __always_inline __u8 ac_dns_reply_frame(struct ac_env *env, __u8 *data, _
 		h.ip6 = ip6;
 		AC_UNROLL
 		for (int i = 0; i < 8; i++) {
-			__u32 word;
-			ac_copy(&word, (const __u8 *)ip6 + 8 + 4 * i, 4); /* saddr, daddr */
-			sum += word;
+			sum += ac_even_word32((const __u8 *)ip6 + 8 + 4 * i); /* saddr, daddr */
 		}
 	} else {
 		struct ac_iphdr *ip4 = (struct ac_iphdr *)(data + l3);
