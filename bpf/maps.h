@@ -13,21 +13,66 @@
 #include "abi.h"
 #include "dns_plan.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+/*
+ * The VIP sets (abi.h, bpf/vip_lookup.h). Each family has two slots, a set and its hash in each;
+ * ac_control.vip_slot says which one packets match. Control writes the idle slot whole, then
+ * flips vip_slot, so a packet, which reads vip_slot once, sees one whole set: never a mix of
+ * the old and the new (docs/configuration.md, "Reloads while packets flow"). The hashes are inner
+ * maps that control makes to each set's size (a hash's max_entries is never compared with the
+ * template's; sizes as numbers for the reason given at the DNS templates below).
+ */
+struct ac_vip4_hash_inner {
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, AC_VIP_MAX_DEFAULT);
-	__type(key, struct ac_vip4_key);
-	__type(value, struct ac_vip_value);
-} ac_vip4 SEC(".maps");
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(struct ac_vip4_key));
+	__uint(value_size, sizeof(struct ac_vip_value));
+};
+
+struct ac_vip6_hash_inner {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(struct ac_vip6_key));
+	__uint(value_size, sizeof(struct ac_vip_value));
+};
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, AC_VIP_MAX_DEFAULT);
-	__type(key, struct ac_vip6_key);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct ac_vip4_set);
+} ac_vip4_sets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct ac_vip6_set);
+} ac_vip6_sets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__array(values, struct ac_vip4_hash_inner);
+} ac_vip4_hash SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__array(values, struct ac_vip6_hash_inner);
+} ac_vip6_hash SEC(".maps");
+
+/* The VIP a packet matched, copied out of its set (bpf/vip_lookup.h); one per CPU, where one
+ * XDP run at a time uses it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
 	__type(value, struct ac_vip_value);
-} ac_vip6 SEC(".maps");
+} ac_vip_match SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

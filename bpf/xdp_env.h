@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
 /*
  * The env the packet core calls (its ac_env_* hooks, as dataplane/core/parse.h and decide.h use
- * them): every lookup is a map of maps.h. The DNS hooks are in dns_env.h. Included by
- * anycast_xdp.c, after maps.h.
+ * them): every lookup is a map of maps.h. The VIP match is in vip_lookup.h, the DNS hooks in
+ * dns_env.h. Included by anycast_xdp.c, after maps.h.
  */
 #ifndef AC_BPF_ENV_H
 #define AC_BPF_ENV_H
@@ -14,19 +14,7 @@ struct ac_env {
 	struct xdp_md *ctx;
 };
 
-static __always_inline const struct ac_vip_value *ac_env_vip4(struct ac_env *env, const __u8 *daddr)
-{
-	struct ac_vip4_key key = {.prefixlen = 32};
-	ac_copy_even(key.addr, daddr, 4);
-	return bpf_map_lookup_elem(&ac_vip4, &key);
-}
-
-static __always_inline const struct ac_vip_value *ac_env_vip6(struct ac_env *env, const __u8 *daddr)
-{
-	struct ac_vip6_key key = {.prefixlen = 128};
-	ac_copy_even(key.addr, daddr, 16);
-	return bpf_map_lookup_elem(&ac_vip6, &key);
-}
+#include "vip_lookup.h"
 
 static __always_inline const struct ac_port_value *ac_env_port(struct ac_env *env, __u16 port)
 {

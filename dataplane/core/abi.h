@@ -96,8 +96,11 @@ struct ac_stats {
 };
 
 /*
- * VIP tables are longest-prefix-match tries keyed by destination, so a VIP can be one address
- * or a whole prefix. Addresses are in network byte order, as the trie compares from the top bit.
+ * A VIP is one address or a whole prefix, matched longest prefix first. The XDP program keeps
+ * each family's VIPs as a set (bpf/vip_lookup.h, docs/benchmarks.md "VIP lookups"): up to
+ * AC_VIP_SCAN_MAX of them are scanned in the set itself, longest first; a larger set is a hash
+ * of these keys (the address masked to prefixlen bits, network byte order), looked up once per
+ * prefix length the set has, longest first, so an exact VIP is one lookup.
  */
 struct ac_vip4_key {
 	__u32 prefixlen;
@@ -115,6 +118,40 @@ struct ac_vip_value {
 	__u32 flags;    /* AC_VIP_F_* */
 	__u32 services; /* bit (1 << enum ac_service) set for each service this VIP carries */
 	__u32 group;    /* index of the control group that owns the VIP */
+};
+
+/* Above this many VIPs of a family, the hash: a scan of more costs more than a lookup. */
+#define AC_VIP_SCAN_MAX 8u
+/* ac_vip*_set.count of a set held in the hash. */
+#define AC_VIP_SET_HASHED 0xffffffffu
+
+/* Addresses and masks as the frame's bytes, read as words: a match is (daddr & mask) == addr. */
+struct ac_vip4_scan {
+	__u32 addr;
+	__u32 mask;
+	struct ac_vip_value value;
+};
+
+struct ac_vip6_scan {
+	__u32 addr[4];
+	__u32 mask[4];
+	struct ac_vip_value value;
+};
+
+struct ac_vip4_set {
+	__u32 count;    /* scan[] entries in use, longest prefix first; or AC_VIP_SET_HASHED */
+	__u32 nlengths; /* hashed: lengths[] in use */
+	struct ac_vip4_scan scan[AC_VIP_SCAN_MAX];
+	__u8 lengths[33]; /* hashed: every prefix length of the set, longest first */
+	__u8 pad[3];
+};
+
+struct ac_vip6_set {
+	__u32 count;
+	__u32 nlengths;
+	struct ac_vip6_scan scan[AC_VIP_SCAN_MAX];
+	__u8 lengths[129];
+	__u8 pad[7];
 };
 
 /* Destination port -> service: an array of 65536 entries indexed by port in host order. */
@@ -147,6 +184,7 @@ struct ac_allow6_key {
 /* The single entry of the control map: switches the whole fast path at once. */
 struct ac_control {
 	__u32 answering; /* 0: every VIP passes to the kernel (AC_PASS_NOT_ANSWERING) */
+	__u32 vip_slot;  /* which of the two VIP sets packets match (bpf/vip_lookup.h) */
 };
 
 /*

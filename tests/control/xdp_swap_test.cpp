@@ -4,7 +4,8 @@
 // every verdict must be the one of set A or the one of set B, never one that only a mixture of
 // the two gives. The sets share VIPs with the same verdict, share a VIP with different
 // services, and nest exact VIPs and longer prefixes inside prefixes in both directions, which
-// is where a torn table shows.
+// is where a torn table shows. Each pair is tried as small sets (scanned in place), as large
+// ones (hashed per prefix length) and one of each, so that a swap also changes the form.
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "base/prefix.h"
+#include "echo_probe.h"
 #include "datapath/xdp/xdp_program.h"
 #include "tables/fastpath_tables.h"
 
@@ -27,42 +29,10 @@ namespace {
 
 constexpr std::uint16_t kEchoPort = 7;
 
-// Ethernet + IP + UDP from a documentation client to `dst`:7 with a 4-byte payload; the IPv4
-// header checksum is computed here, the UDP checksum left 0 ("none", IPv4) or set over IPv6.
-std::vector<std::uint8_t> probe_frame(const std::string& dst) {
-  std::vector<std::uint8_t> f = {0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2};
-  const std::uint8_t payload[] = {'s', 'w', 'a', 'p'};
-  std::uint8_t udp[8] = {0x9c, 0x40, 0, kEchoPort, 0, 12, 0, 0};
-  if (dst.find(':') == std::string::npos) {
-    std::uint8_t ip[20] = {0x45, 0, 0, 32, 0, 1, 0x40, 0, 57, 17, 0, 0, 198, 51, 100, 1};
-    inet_pton(AF_INET, dst.c_str(), &ip[16]);
-    std::uint32_t sum = 0;
-    for (int i = 0; i < 20; i += 2) sum += (ip[i] << 8) | ip[i + 1];
-    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-    ip[10] = static_cast<std::uint8_t>(~sum >> 8);
-    ip[11] = static_cast<std::uint8_t>(~sum);
-    f.insert(f.end(), {0x08, 0x00});
-    f.insert(f.end(), ip, ip + 20);
-    f.insert(f.end(), udp, udp + 8);
-  } else {
-    std::uint8_t ip[40] = {0x60, 0, 0, 0, 0, 12, 17, 57};
-    inet_pton(AF_INET6, "2001:db8:ffff::1", &ip[8]);
-    inet_pton(AF_INET6, dst.c_str(), &ip[24]);
-    // The UDP checksum over the pseudo-header (addresses, length, protocol), header and payload.
-    std::uint32_t sum = 12 + 17;
-    for (int i = 8; i < 40; i += 2) sum += (ip[i] << 8) | ip[i + 1];
-    for (int i = 0; i < 8; i += 2) sum += (udp[i] << 8) | udp[i + 1];
-    for (int i = 0; i < 4; i += 2) sum += (payload[i] << 8) | payload[i + 1];
-    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-    std::uint16_t check = static_cast<std::uint16_t>(~sum) ? static_cast<std::uint16_t>(~sum) : 0xffff;
-    udp[6] = static_cast<std::uint8_t>(check >> 8);
-    udp[7] = static_cast<std::uint8_t>(check);
-    f.insert(f.end(), {0x86, 0xdd});
-    f.insert(f.end(), ip, ip + 40);
-    f.insert(f.end(), udp, udp + 8);
-  }
-  f.insert(f.end(), payload, payload + 4);
-  return f;
+using test::echo_probe;
+
+std::string client(const std::string& dst) {
+  return dst.find(':') == std::string::npos ? "198.51.100.1" : "2001:db8:ffff::1";
 }
 
 std::uint32_t verdict(int prog_fd, const std::vector<std::uint8_t>& frame) {
@@ -111,6 +81,19 @@ const FastpathTables kSetB = table_set({
     {"2001:db8:c::20/128", kNtp},
 });
 
+// What makes a set large enough to be hashed (above AC_VIP_SCAN_MAX per family), the same in
+// both sets: exact VIPs nested in prefixes of several lengths, away from the probes above.
+FastpathTables hashed(FastpathTables t) {
+  std::vector<std::string> more = {"192.0.2.128/26", "192.0.2.192/28", "2001:db8:e::/56", "2001:db8:e::/60",
+                                   "2001:db8:e::100/120"};
+  for (int i = 0; i < 16; ++i) {
+    more.push_back("192.0.2." + std::to_string(200 + i) + "/32");
+    more.push_back("2001:db8:e::" + std::to_string(100 + i) + "/128");
+  }
+  for (const std::string& vip : more) t.vips.push_back({parse_prefix(vip), {AC_VIP_F_ANSWERING, kEcho, 0}});
+  return t;
+}
+
 struct Probe {
   const char* dst;
   std::uint32_t in_a, in_b;  // the verdict under each set, stated here, not computed
@@ -135,35 +118,58 @@ const Probe kProbes[] = {
     {"192.0.2.99", XDP_PASS, XDP_PASS},   // in neither
 };
 
-class XdpTableSwapTest : public ::testing::Test {
+// Where the large sets add VIPs, both answer.
+const Probe kHashedProbes[] = {
+    {"192.0.2.130", XDP_TX, XDP_TX},
+    {"192.0.2.195", XDP_TX, XDP_TX},
+    {"192.0.2.205", XDP_TX, XDP_TX},
+    {"2001:db8:e::105", XDP_TX, XDP_TX},
+    {"2001:db8:e::1:1", XDP_TX, XDP_TX},
+};
+
+struct Forms {
+  bool a_hashed, b_hashed;
+};
+
+std::string forms_name(const testing::TestParamInfo<Forms>& info) {
+  return std::string(info.param.a_hashed ? "Hashed" : "Scanned") + (info.param.b_hashed ? "Hashed" : "Scanned");
+}
+
+class XdpTableSwapTest : public ::testing::TestWithParam<Forms> {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_FAIL() << "needs root: it loads a BPF program";
+    set_a_ = GetParam().a_hashed ? hashed(kSetA) : kSetA;
+    set_b_ = GetParam().b_hashed ? hashed(kSetB) : kSetB;
+    probes_.assign(std::begin(kProbes), std::end(kProbes));
+    if (GetParam().a_hashed && GetParam().b_hashed) probes_.insert(probes_.end(), std::begin(kHashedProbes), std::end(kHashedProbes));
   }
+  FastpathTables set_a_, set_b_;
+  std::vector<Probe> probes_;
 };
 
-TEST_F(XdpTableSwapTest, EachSetAloneGivesTheVerdictsStated) {
+TEST_P(XdpTableSwapTest, EachSetAloneGivesTheVerdictsStated) {
   XdpProgram program;
-  for (const FastpathTables* set : {&kSetA, &kSetB, &kSetA}) {
+  for (const FastpathTables* set : {&set_a_, &set_b_, &set_a_}) {
     program.write_tables(*set);
-    for (const Probe& p : kProbes)
-      EXPECT_EQ(verdict(program.prog_fd(), probe_frame(p.dst)), set == &kSetA ? p.in_a : p.in_b)
-          << p.dst << (set == &kSetA ? " in set A" : " in set B");
+    for (const Probe& p : probes_)
+      EXPECT_EQ(verdict(program.prog_fd(), echo_probe(client(p.dst), p.dst)), set == &set_a_ ? p.in_a : p.in_b)
+          << p.dst << (set == &set_a_ ? " in set A" : " in set B");
   }
 }
 
-TEST_F(XdpTableSwapTest, SwapsWhilePacketsFlowNeverGiveAVerdictOfNeitherSet) {
+TEST_P(XdpTableSwapTest, SwapsWhilePacketsFlowNeverGiveAVerdictOfNeitherSet) {
   constexpr int kSwaps = 400;  // each way: bounded in count, not in time
   XdpProgram program;
-  program.write_tables(kSetA);
+  program.write_tables(set_a_);
   std::vector<std::vector<std::uint8_t>> frames;
-  for (const Probe& p : kProbes) frames.push_back(probe_frame(p.dst));
+  for (const Probe& p : probes_) frames.push_back(echo_probe(client(p.dst), p.dst));
 
   std::atomic<bool> done{false};
   std::thread writer([&] {
     for (int i = 0; i < kSwaps; ++i) {
-      program.write_tables(kSetB);
-      program.write_tables(kSetA);
+      program.write_tables(set_b_);
+      program.write_tables(set_a_);
     }
     done = true;
   });
@@ -173,9 +179,9 @@ TEST_F(XdpTableSwapTest, SwapsWhilePacketsFlowNeverGiveAVerdictOfNeitherSet) {
     for (std::size_t i = 0; i < frames.size(); ++i) {
       std::uint32_t got = verdict(program.prog_fd(), frames[i]);
       ++runs;
-      if (got != kProbes[i].in_a && got != kProbes[i].in_b) {
-        if (!torn++) first_torn = std::string(kProbes[i].dst) + " got " + std::to_string(got);
-      } else if (kProbes[i].in_a != kProbes[i].in_b && got == kProbes[i].in_b) {
+      if (got != probes_[i].in_a && got != probes_[i].in_b) {
+        if (!torn++) first_torn = std::string(probes_[i].dst) + " got " + std::to_string(got);
+      } else if (probes_[i].in_a != probes_[i].in_b && got == probes_[i].in_b) {
         ++seen_b_only;
       }
     }
@@ -187,6 +193,9 @@ TEST_F(XdpTableSwapTest, SwapsWhilePacketsFlowNeverGiveAVerdictOfNeitherSet) {
   std::printf("%zu verdicts during %d swaps each way, %zu of them set B's where the sets differ\n", runs, kSwaps,
               seen_b_only);
 }
+
+INSTANTIATE_TEST_SUITE_P(Forms, XdpTableSwapTest,
+                         testing::Values(Forms{false, false}, Forms{true, true}, Forms{false, true}), forms_name);
 
 }  // namespace
 }  // namespace anycastd

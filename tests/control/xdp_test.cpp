@@ -145,6 +145,35 @@ TEST_F(XdpProgramTest, ASuccessorSharesTheRunningProgramsMapsAndCounters) {
   EXPECT_EQ(run(running, udp4("198.51.100.1", "192.0.2.10", 7007)), XDP_TX);
 }
 
+// A set above the scan threshold lives in hashes that control makes per write: a successor
+// takes them over with the rest, answers from them before it writes anything, and its first
+// write replaces the set packets read, for both programs.
+TEST_F(XdpProgramTest, ASuccessorCarriesOnWithAHashedVipSet) {
+  auto set = [](int first) {
+    FastpathTables t = tables("198.51.100.0/25", false);
+    for (int i = 0; i < 2 * static_cast<int>(AC_VIP_SCAN_MAX); ++i)
+      t.vips.push_back({parse_prefix("192.0.2." + std::to_string(first + i)), t.vips[0].value});
+    return t;
+  };
+  XdpProgram running;
+  running.write_tables(set(10));
+  EXPECT_EQ(run(running, udp4("203.0.113.1", "192.0.2.10")), XDP_TX);
+
+  XdpLoadOptions reuse;
+  reuse.reuse_maps_of_prog_id = running.prog_id();
+  XdpProgram successor(reuse);
+  ASSERT_TRUE(successor.reused_maps());
+  EXPECT_EQ(run(successor, udp4("203.0.113.1", "192.0.2.10")), XDP_TX);
+  EXPECT_EQ(run(successor, udp4("203.0.113.1", "198.51.100.100")), XDP_TX);
+
+  successor.write_tables(set(100));
+  for (const XdpProgram* p : {&running, &successor}) {
+    EXPECT_EQ(run(*p, udp4("203.0.113.1", "192.0.2.10")), XDP_PASS);
+    EXPECT_EQ(run(*p, udp4("203.0.113.1", "192.0.2.100")), XDP_TX);
+    EXPECT_EQ(run(*p, udp4("203.0.113.1", "198.51.100.100")), XDP_TX);
+  }
+}
+
 // Map name -> map id of a loaded program, read from the kernel: the count first, then that many
 // ids, so nothing caps how many maps are seen.
 std::map<std::string, std::uint32_t> maps_of(std::uint32_t prog_id) {
@@ -197,11 +226,11 @@ TEST_F(XdpProgramTest, ASuccessorTakesEveryMapButTheDnsTablesWhateverTheirNumber
 
 TEST_F(XdpProgramTest, MapsOfAnotherShapeAreNotShared) {
   XdpLoadOptions small;
-  small.vip_max_entries = 1024;
+  small.allow_max_entries = 64;
   XdpProgram running(small);
   XdpLoadOptions reuse;
   reuse.reuse_maps_of_prog_id = running.prog_id();
-  XdpProgram successor(reuse);  // 65,536-entry VIP maps: not the running ones
+  XdpProgram successor(reuse);  // allow tries of the default size: not the running ones
   EXPECT_FALSE(successor.reused_maps());
   XdpLoadOptions gone;
   gone.reuse_maps_of_prog_id = 0x7fffffff;

@@ -52,7 +52,7 @@ std::string key_bytes(const void* key, std::size_t size) {
   return std::string(static_cast<const char*>(key), size);
 }
 
-// Moves an LPM trie from the set it holds to `want` while packets are looked up in it, so that
+// Moves an allow list's LPM trie from the set it holds to `want` while packets are looked up in it, so that
 // every packet meets either the old set's longest match or the new one's, never a prefix in
 // between: writes (new and changed entries) go longest prefix first, then the entries no longer
 // wanted are deleted shortest first. While the new set's longest match for an address is not
@@ -108,8 +108,6 @@ XdpProgram::XdpProgram(const XdpLoadOptions& options) : options_(options) {
     bpf_map* map;
     std::uint32_t entries;
   } sizes[] = {
-      {skeleton_->maps.ac_vip4, options.vip_max_entries},
-      {skeleton_->maps.ac_vip6, options.vip_max_entries},
       {skeleton_->maps.ac_allow4, options.allow_max_entries},
       {skeleton_->maps.ac_allow6, options.allow_max_entries},
   };
@@ -121,6 +119,9 @@ XdpProgram::XdpProgram(const XdpLoadOptions& options) : options_(options) {
 
   if (int err = anycast_xdp::load(skeleton_.get()); err != 0)
     fail("loading the XDP program (the verifier log, if any, is above)", err);
+  vip_sets_.emplace(XdpVipMaps{bpf_map__fd(skeleton_->maps.ac_vip4_sets), bpf_map__fd(skeleton_->maps.ac_vip6_sets),
+                               bpf_map__fd(skeleton_->maps.ac_vip4_hash), bpf_map__fd(skeleton_->maps.ac_vip6_hash)},
+                    options.vip_max_entries);
 
   if (reused_maps_) {
     // The ports array has no "present" entries to iterate: learn which ones the predecessor set,
@@ -130,7 +131,12 @@ XdpProgram::XdpProgram(const XdpLoadOptions& options) : options_(options) {
       ac_port_value value{};
       if (bpf_map_lookup_elem(fd, &port, &value) == 0 && value.flags) ports_written_.insert(static_cast<std::uint16_t>(port));
     }
-    return;  // the shared switch is live: the predecessor is answering through it
+    // The shared switch is live, the predecessor answering through it: carry on from its state
+    // (the VIP slot packets read).
+    std::uint32_t zero = 0;
+    if (bpf_map_lookup_elem(bpf_map__fd(skeleton_->maps.ac_control), &zero, &control_) != 0)
+      fail("reading the shared ac_control", errno);
+    return;
   }
   // A freshly loaded program answers nothing until control says so.
   set_answering(false);
@@ -224,11 +230,15 @@ std::uint32_t XdpProgram::prog_id() const {
 }
 
 void XdpProgram::set_answering(bool on) {
+  control_.answering = on ? 1 : 0;
+  write_control(on ? "answering on" : "answering off");
+}
+
+// A packet reads ac_control whole, but each write changes one field, so a copy of the value
+// that is not atomic as a whole still gives each field its old or its new value.
+void XdpProgram::write_control(const char* what) {
   std::uint32_t zero = 0;
-  ac_control control{};
-  control.answering = on ? 1 : 0;
-  update(bpf_map__fd(skeleton_->maps.ac_control), &zero, &control, "ac_control",
-         on ? "answering on" : "answering off");
+  update(bpf_map__fd(skeleton_->maps.ac_control), &zero, &control_, "ac_control", what);
 }
 
 void XdpProgram::write_ntp_state(const ac_ntp_state& state) {
@@ -256,19 +266,6 @@ void XdpProgram::write_tables(const FastpathTables& tables) {
     }
   }
 
-  std::vector<std::pair<ac_vip4_key, ac_vip_value>> vip4;
-  std::vector<std::pair<ac_vip6_key, ac_vip_value>> vip6;
-  std::vector<std::string> vip4_names, vip6_names;
-  for (const VipEntry& v : tables.vips) {
-    if (v.prefix.family == 4) {
-      vip4.emplace_back(vip4_key(v.prefix), v.value);
-      vip4_names.push_back("VIP " + v.prefix.str());
-    } else {
-      vip6.emplace_back(vip6_key(v.prefix), v.value);
-      vip6_names.push_back("VIP " + v.prefix.str());
-    }
-  }
-
   // Allow entries before the ports that become restricted by them, VIPs after the ports they
   // carry; each step only ever narrows or keeps what was answered a moment before.
   sync_trie(bpf_map__fd(skeleton_->maps.ac_allow4), "ac_allow4", allow4, allow4_names);
@@ -285,8 +282,13 @@ void XdpProgram::write_tables(const FastpathTables& tables) {
     update(ratelimit_fd, &service, &tables.ratelimit[service], "ac_ratelimit_cfg",
            std::string(ac_service_names[service]) + " rate limit");
 
-  sync_trie(bpf_map__fd(skeleton_->maps.ac_vip4), "ac_vip4", vip4, vip4_names);
-  sync_trie(bpf_map__fd(skeleton_->maps.ac_vip6), "ac_vip6", vip6, vip6_names);
+  // The whole VIP set at once, both families: staged in the slot packets do not read, then
+  // published by one write of the slot number.
+  const std::uint32_t next = control_.vip_slot ^ 1u;
+  vip_sets_->stage(tables.vips, next);
+  control_.vip_slot = next;
+  write_control("the new VIP set");
+  vip_sets_->settle(next);
 
   const ac_port_value off{};
   for (std::uint16_t port : ports_written_) {

@@ -3,19 +3,21 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <set>
 #include <vector>
 
 #include "abi.h"
 #include "tables/fastpath_tables.h"
 #include "datapath/xdp/xdp_dns_maps.h"
+#include "datapath/xdp/xdp_vip_sets.h"
 
 struct anycast_xdp;  // the libbpf skeleton, generated from bpf/anycast_xdp.c
 
 namespace anycastd {
 
 struct XdpLoadOptions {
-  std::uint32_t vip_max_entries = AC_VIP_MAX_DEFAULT;    // per family (ac_vip4, ac_vip6)
+  std::uint32_t vip_max_entries = AC_VIP_MAX_DEFAULT;    // per family (ac_vip4_hash, ac_vip6_hash)
   std::uint32_t allow_max_entries = AC_ALLOW_MAX_DEFAULT;  // per family (ac_allow4, ac_allow6)
   // Taking over from a running program (restart in place): share its maps, so the tables and
   // the counters carry on and the switch-over leaves no moment with empty tables. Used only
@@ -72,8 +74,11 @@ class XdpProgram {
   // ac_ports is an array: it cannot be iterated for "present" entries, so remember what we set.
   std::set<std::uint16_t> ports_written_;
   bool reused_maps_ = false;
+  ac_control control_{};  // what ac_control holds: control is its only writer
+  std::optional<XdpVipSets> vip_sets_;  // once the maps exist
 
   bool reuse_maps(std::uint32_t prog_id);
+  void write_control(const char* what);
 };
 
 // Routes libbpf's own messages (verifier log, map creation failures) to spdlog. Idempotent;
