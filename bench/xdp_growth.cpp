@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // How the XDP fast path's per-packet cost grows with the work: the number of VIPs (1 .. 65,536,
-// every packet to a different one), the frame size (64 .. 1500 bytes), VLAN tags (0, 1, 2) and
-// the family. Needs root (loading BPF programs).
+// every packet to a different one), 4,096 prefix VIPs of six lengths, the frame size (64 .. 1500
+// bytes), VLAN tags (0, 1, 2) and the family. Needs root (loading BPF programs).
 //
 //   xdp_growth [--repeat N] [--runs R] [--quick] [--json FILE]
 //
@@ -10,13 +10,16 @@
 // large VIP set. So every packet is first rewritten by the load generator's program (lg_gen.c:
 // the next destination of the VIP set, source and ports, both checksums) and then handed by tail
 // call to the program measured: anycast_xdp (loaded through XdpProgram, as anycastd loads it,
-// with the VIPs as exact /32 or /128 entries), the floor (bench/xdp_floor.c) or the empty
+// with the VIPs as exact /32 or /128 entries, or as prefixes), the floor (bench/xdp_floor.c) or the empty
 // harness (xdp_harness.c, which leaves the cost of the rewrite and the test loop alone). The
 // rewrite writes every field whole, so each repeat is a fresh request whatever the previous
 // repeat's reply left behind.
 //
 // IPv4 VIPs are taken from 198.18.0.0/15, the range RFC 2544 sets aside for benchmarks (the
 // documentation ranges hold too few addresses); no packet leaves the kernel's test harness.
+// Prefix VIPs: the i-th is 198.18.0.0 + 32 i or 2001:db8:1:i::, of a length that cycles through
+// six (/27 to /32, /64 to /128), and packets go to its first address, which no longer prefix
+// covers: a lookup tries the longer lengths first and misses them.
 // Checked, not assumed: every anycast_xdp run must count exactly `repeat` echo answers and no
 // pass, and every floor run must return XDP_TX on untagged frames. Durations are reported,
 // never judged.
@@ -38,6 +41,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "loadgen_bpf.h"
@@ -93,7 +97,7 @@ Options parse_args(int argc, char** argv) {
 }
 
 struct Point {
-  std::string dimension;  // "vips", "size", "vlan": which one this row varies
+  std::string dimension;  // "vips", "prefixes", "size", "vlan": which one this row varies
   int family;
   std::uint32_t vips;
   std::size_t size;
@@ -102,6 +106,30 @@ struct Point {
 
 std::vector<std::string> vip_set(int family, std::uint32_t n) {
   return lg::expand_vips(family, family == 4 ? "198.18.0.0" : "2001:db8:1::", n);
+}
+
+// The prefix VIPs of a "prefixes" row, as "address/length".
+std::vector<std::string> prefix_set(int family, std::uint32_t n) {
+  std::vector<std::string> out;
+  char text[64];
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (family == 4) {
+      const std::uint32_t a = 0xC6120000u + 32 * i;  // 198.18.0.0 + 32 i
+      std::snprintf(text, sizeof text, "%u.%u.%u.%u/%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255, 27 + i % 6);
+    } else {
+      const unsigned lengths[] = {64, 72, 80, 96, 112, 128};
+      std::snprintf(text, sizeof text, "2001:db8:1:%x::/%u", i, lengths[i % 6]);
+    }
+    out.emplace_back(text);
+  }
+  return out;
+}
+
+std::vector<std::string> destinations(const Point& p) {
+  if (p.dimension != "prefixes") return vip_set(p.family, p.vips);
+  std::vector<std::string> out;
+  for (const std::string& prefix : prefix_set(p.family, p.vips)) out.push_back(prefix.substr(0, prefix.find('/')));
+  return out;
 }
 
 lg::Template make_template(const Point& p) {
@@ -113,15 +141,15 @@ lg::Template make_template(const Point& p) {
   s.src_count = 200;
   s.sport = 10000;
   s.sport_count = 1000;
-  s.vips = vip_set(p.family, p.vips);
+  s.vips = destinations(p);
   s.dport = 7;
   s.frame_len = p.size;
   return lg::build_template(s, lg::echo_payload(p.size - lg::header_len(p.family, p.tags)));
 }
 
-anycastd::FastpathTables tables_for(int family, std::uint32_t n) {
+anycastd::FastpathTables tables_for(const Point& p) {
   anycastd::FastpathTables t;
-  for (const std::string& v : vip_set(family, n))
+  for (const std::string& v : p.dimension == "prefixes" ? prefix_set(p.family, p.vips) : vip_set(p.family, p.vips))
     t.vips.push_back({anycastd::parse_prefix(v), {AC_VIP_F_ANSWERING, 1u << AC_SVC_ECHO, 0}});
   t.ports[7] = {AC_SVC_F_ENABLED, AC_SVC_ECHO};
   t.answering = true;
@@ -164,6 +192,7 @@ int main(int argc, char** argv) try {
       opt.quick ? std::vector<std::size_t>{512} : std::vector<std::size_t>{128, 512, 1024, 1500};
   for (int family : {4, 6}) {
     for (std::uint32_t n : vip_counts) points.push_back({"vips", family, n, 64, 0});
+    points.push_back({"prefixes", family, 4096, 64, 0});
     for (std::size_t size : sizes) points.push_back({"size", family, 16, size, 0});
     // Tags on a 64-byte frame, or on the smallest with a 2-byte payload where 64 bytes hold no room.
     for (std::size_t tags : {1u, 2u})
@@ -184,13 +213,13 @@ int main(int argc, char** argv) try {
     bool floor_valid;  // the floor does not parse VLAN tags: its figure there is not a reflection
   };
   std::vector<Row> rows;
-  // One anycast_xdp per (family, VIP count), kept while its points run.
-  std::map<std::pair<int, std::uint32_t>, std::unique_ptr<anycastd::XdpProgram>> programs;
+  // One anycast_xdp per VIP set (family, count, exact or prefixes), kept while its points run.
+  std::map<std::tuple<int, std::uint32_t, bool>, std::unique_ptr<anycastd::XdpProgram>> programs;
   for (const Point& p : points) {
-    auto& prog = programs[{p.family, p.vips}];
+    auto& prog = programs[{p.family, p.vips, p.dimension == "prefixes"}];
     if (!prog) {
       prog = std::make_unique<anycastd::XdpProgram>();
-      prog->write_tables(tables_for(p.family, p.vips));
+      prog->write_tables(tables_for(p));
     }
     const lg::Template t = make_template(p);
     to_anycast.configure(t);
@@ -232,10 +261,10 @@ int main(int argc, char** argv) try {
     rows.push_back({p, median(a), median(f), median(h), p.tags == 0});
   }
 
-  // Growth: the VIP rows against 1 VIP; the size and tag rows against the plain 64-byte frame
-  // with the same 16 VIPs; each within its family.
+  // Growth: the VIP and prefix rows against 1 VIP; the size and tag rows against the plain
+  // 64-byte frame with the same 16 VIPs; each within its family.
   auto base_of = [&](const Row& r) -> const Row& {
-    const std::uint32_t vips = r.p.dimension == "vips" ? 1 : 16;
+    const std::uint32_t vips = r.p.dimension == "vips" || r.p.dimension == "prefixes" ? 1 : 16;
     for (const Row& b : rows)
       if (b.p.family == r.p.family && b.p.dimension == "vips" && b.p.vips == vips) return b;
     return r;
@@ -273,7 +302,7 @@ int main(int argc, char** argv) try {
     first = false;
   }
   std::printf("\n¹ the floor parses no VLAN tags: the ratio is against the untagged floor of the same family.\n"
-              "growth: VIP rows against 1 VIP; size and tag rows against 64 B, no tag, 16 VIPs; same family.\n");
+              "growth: VIP and prefix rows against 1 VIP; size and tag rows against 64 B, no tag, 16 VIPs; same family.\n");
   if (!opt.json.empty()) {
     std::ofstream out(opt.json);
     out << "{\"tool\": \"xdp_growth\", \"kernel\": \"" << uts.release << "\", \"repeat\": " << opt.repeat

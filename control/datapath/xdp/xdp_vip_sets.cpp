@@ -75,7 +75,7 @@ FamilySet<Set, Key, Bytes> build(const std::vector<VipEntry>& vips, int family) 
 }
 
 // Fills a fresh hash in batches (65,536 VIPs one syscall each would take a while), naming the
-// VIP the kernel refused.
+// VIP the kernel refused (out of memory).
 template <typename Key>
 void fill(int fd, const char* map, const std::vector<Key>& keys, const std::vector<ac_vip_value>& values,
           const std::vector<const VipEntry*>& entries) {
@@ -97,12 +97,17 @@ posix_io::UniqueFd stage_family(const std::vector<VipEntry>& vips, int family, i
   FamilySet<Set, Key, Bytes> f = build<Set, Key, Bytes>(vips, family);
   posix_io::UniqueFd hash;
   if (f.set.count == AC_VIP_SET_HASHED) {
-    // The template's type, sizes and flags (bpf/maps.h): the kernel refuses an inner map that
-    // differs in any of them.
+    const std::size_t count = f.keys.size();
+    if (count > max_entries)
+      throw std::runtime_error("writing VIP " + f.entries[max_entries]->prefix.str() + " into " + hash_name + ": " +
+                               std::to_string(count) + " IPv" + std::to_string(family) +
+                               " VIPs, more than datapath.vip_max_entries (" + std::to_string(max_entries) + ")");
+    // Sized to the set, so that its buckets take memory for what it holds; with the template's
+    // type, sizes and flags (bpf/maps.h): the kernel refuses an inner map that differs in any.
     LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
     hash = posix_io::UniqueFd(bpf_map_create(BPF_MAP_TYPE_HASH, hash_name, sizeof(Key), sizeof(ac_vip_value),
-                                             max_entries, &opts));
-    if (!hash) fail(std::string("creating ") + hash_name + " for " + std::to_string(max_entries) + " VIPs", errno);
+                                             static_cast<std::uint32_t>(count), &opts));
+    if (!hash) fail(std::string("creating ") + hash_name + " for " + std::to_string(count) + " VIPs", errno);
     fill(hash.get(), hash_name, f.keys, f.values, f.entries);
     int fd = hash.get();
     if (bpf_map_update_elem(outer, &slot, &fd, BPF_ANY) != 0)

@@ -28,7 +28,7 @@ class XdpVipSets {
   XdpVipSets(const XdpVipMaps& maps, std::uint32_t max_entries);
 
   // Writes `vips` into `slot`, which no packet reads. Throws std::runtime_error naming the VIP
-  // and the map when a write fails (a full hash: more VIPs of a family than max_entries); the
+  // and the map when a write fails (more VIPs of a family than max_entries, out of memory); the
   // set packets read is untouched then.
   void stage(const std::vector<VipEntry>& vips, std::uint32_t slot);
 
