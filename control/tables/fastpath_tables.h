@@ -35,20 +35,6 @@ struct FastpathTables {
   std::array<ac_ratelimit_config, AC_SVC__COUNT> ratelimit{};  // per service; interval_ns 0: not limited
 };
 
-inline ac_vip4_key vip4_key(const Prefix& p) {
-  ac_vip4_key key{};
-  key.prefixlen = p.len;
-  std::memcpy(key.addr, p.addr.data(), sizeof key.addr);
-  return key;
-}
-
-inline ac_vip6_key vip6_key(const Prefix& p) {
-  ac_vip6_key key{};
-  key.prefixlen = p.len;
-  std::memcpy(key.addr, p.addr.data(), sizeof key.addr);
-  return key;
-}
-
 inline ac_allow4_key allow4_key(const AllowEntry& a) {
   ac_allow4_key key{};
   key.prefixlen = AC_ALLOW_KEY_SERVICE_BITS + a.source.len;

@@ -52,13 +52,14 @@ std::string key_bytes(const void* key, std::size_t size) {
   return std::string(static_cast<const char*>(key), size);
 }
 
-// Moves an allow list's LPM trie from the set it holds to `want` while packets are looked up in it, so that
-// every packet meets either the old set's longest match or the new one's, never a prefix in
-// between: writes (new and changed entries) go longest prefix first, then the entries no longer
-// wanted are deleted shortest first. While the new set's longest match for an address is not
-// yet written, nothing of the new set that covers it is, so the old set answers; once it is,
-// only an old-only prefix longer than it can still win, and that is the old set's own longest
-// match, deleted after every shorter old-only prefix. Each single update is atomic for readers.
+// Moves an allow list's LPM trie from the set it holds to `want` while packets are looked up in
+// it, so that every packet meets either the old set's longest match or the new one's, never a
+// prefix in between: writes (new and changed entries) go longest prefix first, then the entries
+// no longer wanted are deleted shortest first. While the new set's longest match for an address
+// is not yet written, nothing of the new set that covers it is, so the old set answers; once it
+// is, only an old-only prefix longer than it can still win, and that is the old set's own
+// longest match, deleted after every shorter old-only prefix. Each single update is atomic for
+// readers.
 template <typename Key, typename Value>
 void sync_trie(int fd, const char* map, const std::vector<std::pair<Key, Value>>& want,
                const std::vector<std::string>& names) {

@@ -32,7 +32,7 @@ std::array<std::uint8_t, N> mask_bytes(unsigned len) {
 }
 
 // One family's set, in the forms the program reads (ac_vip4_set/ac_vip6_set and the hash).
-template <typename Set, typename Key, std::size_t Bytes>
+template <typename Set, typename Key>
 struct FamilySet {
   Set set{};
   std::vector<Key> keys;
@@ -41,8 +41,8 @@ struct FamilySet {
 };
 
 template <typename Set, typename Key, std::size_t Bytes>
-FamilySet<Set, Key, Bytes> build(const std::vector<VipEntry>& vips, int family) {
-  FamilySet<Set, Key, Bytes> out;
+FamilySet<Set, Key> build(const std::vector<VipEntry>& vips, int family) {
+  FamilySet<Set, Key> out;
   std::vector<const VipEntry*> mine;
   for (const VipEntry& v : vips)
     if (v.prefix.family == family) mine.push_back(&v);
@@ -94,7 +94,7 @@ template <typename Set, typename Key, std::size_t Bytes>
 posix_io::UniqueFd stage_family(const std::vector<VipEntry>& vips, int family, int sets, int outer,
                                 std::uint32_t max_entries, std::uint32_t slot) {
   const char* hash_name = family == 4 ? "ac_vip4_hash" : "ac_vip6_hash";
-  FamilySet<Set, Key, Bytes> f = build<Set, Key, Bytes>(vips, family);
+  FamilySet<Set, Key> f = build<Set, Key, Bytes>(vips, family);
   posix_io::UniqueFd hash;
   if (f.set.count == AC_VIP_SET_HASHED) {
     const std::size_t count = f.keys.size();
