@@ -4,10 +4,9 @@
  * lookups"): a small set is scanned in place, a larger one is a hash looked up once per prefix
  * length the set has, longest first. Included by xdp_env.h, which defines struct ac_env.
  *
- * A match is copied into the per-CPU ac_vip_match, so that every path out of a lookup leaves
- * the verifier the same state (a pointer into scan[i] would carry a different offset per i into
- * the rest of the decision and multiply its paths), without growing the stack, of which BPF
- * gives a whole call chain 512 bytes and the DNS chain takes nearly all.
+ * A match is copied into the per-CPU ac_vip_match rather than pointed at in its set: BPF gives a
+ * whole call chain 512 bytes of stack, which the DNS chain takes nearly all of, and a pointer into
+ * scan[i] would carry its own offset per i into the rest of the decision.
  */
 #ifndef AC_BPF_VIP_LOOKUP_H
 #define AC_BPF_VIP_LOOKUP_H
@@ -93,48 +92,62 @@ static __attribute__((noinline)) int ac_vip6_hashed(__u32 slot, const __u32 *dad
 	return 0;
 }
 
-static __always_inline const struct ac_vip_value *ac_env_vip4(struct ac_env *env, const __u8 *daddr)
+/*
+ * The matches as global BPF functions, which the verifier checks once, on their own, rather than
+ * once for every path of the decision that leads to them; they return whether a VIP matched and
+ * leave it in ac_vip_match. The address comes as words as they are in the frame.
+ */
+__attribute__((noinline)) int ac_vip4_find(__u32 daddr)
 {
 	__u32 slot = ac_vip_slot();
 	const struct ac_vip4_set *set = bpf_map_lookup_elem(&ac_vip4_sets, &slot);
 	if (!set)
 		return 0;
-	const __u32 addr = ac_even_word32(daddr);
 	const __u32 count = set->count;
 	if (count == AC_VIP_SET_HASHED)
-		return ac_vip4_hashed(slot, addr) ? ac_vip_match_get() : 0;
+		return ac_vip4_hashed(slot, daddr);
 	AC_UNROLL
 	for (__u32 i = 0; i < AC_VIP_SCAN_MAX; i++) {
 		if (i >= count)
 			break;
-		if ((addr & set->scan[i].mask) == set->scan[i].addr)
-			return ac_vip_matched(&set->scan[i].value);
+		if ((daddr & set->scan[i].mask) == set->scan[i].addr)
+			return ac_vip_matched(&set->scan[i].value) != 0;
 	}
 	return 0;
 }
 
-static __always_inline const struct ac_vip_value *ac_env_vip6(struct ac_env *env, const __u8 *daddr)
+__attribute__((noinline)) int ac_vip6_find(__u32 a0, __u32 a1, __u32 a2, __u32 a3)
 {
 	__u32 slot = ac_vip_slot();
 	const struct ac_vip6_set *set = bpf_map_lookup_elem(&ac_vip6_sets, &slot);
 	if (!set)
 		return 0;
-	__u32 addr[4];
-	AC_UNROLL
-	for (int w = 0; w < 4; w++)
-		addr[w] = ac_even_word32(daddr + 4 * w);
+	const __u32 addr[4] = {a0, a1, a2, a3};
 	const __u32 count = set->count;
 	if (count == AC_VIP_SET_HASHED)
-		return ac_vip6_hashed(slot, addr) ? ac_vip_match_get() : 0;
+		return ac_vip6_hashed(slot, addr);
 	for (__u32 i = 0; i < AC_VIP_SCAN_MAX; i++) {
 		if (i >= count)
 			break;
 		const struct ac_vip6_scan *e = &set->scan[i];
-		if ((((addr[0] & e->mask[0]) ^ e->addr[0]) | ((addr[1] & e->mask[1]) ^ e->addr[1]) |
-		     ((addr[2] & e->mask[2]) ^ e->addr[2]) | ((addr[3] & e->mask[3]) ^ e->addr[3])) == 0)
-			return ac_vip_matched(&e->value);
+		if ((((a0 & e->mask[0]) ^ e->addr[0]) | ((a1 & e->mask[1]) ^ e->addr[1]) |
+		     ((a2 & e->mask[2]) ^ e->addr[2]) | ((a3 & e->mask[3]) ^ e->addr[3])) == 0)
+			return ac_vip_matched(&e->value) != 0;
 	}
 	return 0;
+}
+
+static __always_inline const struct ac_vip_value *ac_env_vip4(struct ac_env *env, const __u8 *daddr)
+{
+	return ac_vip4_find(ac_even_word32(daddr)) ? ac_vip_match_get() : 0;
+}
+
+static __always_inline const struct ac_vip_value *ac_env_vip6(struct ac_env *env, const __u8 *daddr)
+{
+	return ac_vip6_find(ac_even_word32(daddr), ac_even_word32(daddr + 4), ac_even_word32(daddr + 8),
+			    ac_even_word32(daddr + 12))
+		       ? ac_vip_match_get()
+		       : 0;
 }
 
 #endif
