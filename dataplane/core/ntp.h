@@ -82,11 +82,12 @@ static __always_inline __u64 ac_ntp_time(const struct ac_ntp_state *s, __u64 tai
 	return ((secs + AC_NTP_UNIX_EPOCH) << 32) | frac;
 }
 
-/* Byte copies: a timestamp in the packet is not 4-aligned behind an odd number of VLAN tags. */
+/* A timestamp in the packet is not 4-aligned behind an odd number of VLAN tags, but it is 2-aligned
+ * (compat.h: ac_copy_even). */
 static __always_inline void ac_ntp_put(void *field, __u64 timestamp)
 {
 	__u32 words[2] = {ac_htonl((__u32)(timestamp >> 32)), ac_htonl((__u32)timestamp)};
-	ac_copy(field, words, sizeof words);
+	ac_copy_even(field, words, sizeof words);
 }
 
 /* Ones'-complement sum of the 48-byte NTP header, for the incremental UDP checksum update. */
@@ -96,9 +97,7 @@ static __always_inline __u32 ac_ntp_sum(const struct ac_ntp_packet *p)
 	__u32 sum = 0;
 	AC_UNROLL
 	for (int i = 0; i < AC_NTP_PACKET_LEN / 2; i++) {
-		__u16 word;
-		ac_copy(&word, bytes + 2 * i, 2);
-		sum += word;
+		sum += ac_even_word16(bytes + 2 * i);
 		AC_BPF_SERIAL(sum);
 	}
 	return sum;
