@@ -665,7 +665,7 @@ const Bad kBad[] = {
      "anycastd.toml:3: datapath.mode: unknown key (expected: kind, interface, xdp_mode, vip_max_entries, "
      "allow_max_entries, dpdk)"},
     {"unknown anycast key", BASE_DATAPATH BASE_ANYCAST "loopbak = \"lo\"\n",
-     "anycastd.toml:5: anycast.loopbak: unknown key (expected: addresses, loopback)"},
+     "anycastd.toml:5: anycast.loopbak: unknown key (expected: addresses, loopback, host_vips)"},
     {"unknown service key", BASE_DATAPATH BASE_ANYCAST "[services.echo]\nprot = 7\n",
      "anycastd.toml:6: services.echo.prot: unknown key (expected: port, allow)"},
     {"unknown service", BASE_DATAPATH BASE_ANYCAST "[services.ehco]\nport = 7\n",
