@@ -17,6 +17,9 @@ namespace anycastd {
 namespace {
 
 constexpr std::size_t kMessageSize = 512;  // one address or route request, with room to spare
+// Up to this many VIPs a batch logs each one it adds or removes, as single ones are; past it, a
+// line for the batch (65,536 lines say nothing one does not).
+constexpr std::size_t kLoggedEach = 16;
 
 int address_family(const Prefix& p) {
   return p.family == 4 ? AF_INET : AF_INET6;
@@ -249,7 +252,7 @@ std::vector<LoopbackAddress> LoopbackAddress::add_all(NetlinkSocket& netlink, co
     else
       to_add.push_back(out.size() - 1);
   }
-  if (!to_add.empty())
+  if (to_add.size() > kLoggedEach)
     spdlog::info("adding {} VIPs on {} ({}), {} at a time", to_add.size(), loopback.name,
                  form == HostVipForm::local_route ? "host VIPs as local routes" : "host VIPs as addresses",
                  NetlinkSocket::kWindow);
@@ -298,10 +301,15 @@ std::vector<LoopbackAddress> LoopbackAddress::add_all(NetlinkSocket& netlink, co
       }
     }
   }
-  if (added)
+  if (added && to_add.size() <= kLoggedEach) {
+    for (std::size_t i : to_add)
+      if (out[i].ownership_ == Ownership::added)
+        spdlog::info("added {} {} on {}", out[i].route_ ? "local route" : "address", out[i].vip_.str(), loopback.name);
+  } else if (added) {
     spdlog::info("added {} VIPs on {} ({} as addresses, {} as local routes)", added, loopback.name,
                  std::count_if(to_add.begin(), to_add.end(), [&](std::size_t i) { return out[i].ownership_ == Ownership::added && !out[i].route_; }),
                  std::count_if(to_add.begin(), to_add.end(), [&](std::size_t i) { return out[i].ownership_ == Ownership::added && out[i].route_; }));
+  }
   return out;
 }
 
@@ -319,13 +327,16 @@ void LoopbackAddress::remove_all(std::vector<LoopbackAddress>& all) noexcept {
   std::vector<int> answers = owned.front()->netlink_->request_all(batch, &messages);
   std::size_t removed = 0;
   for (std::size_t k = 0; k < owned.size(); ++k) {
+    if (answers[k] == 0 && owned.size() <= kLoggedEach)
+      spdlog::info("removed {} {} from {}", owned[k]->is_route() ? "local route" : "address", owned[k]->vip_.str(),
+                   owned[k]->loopback_.name);
     if (answers[k] == 0)
       ++removed;
     else
       owned[k]->log_removal(answers[k], messages[k]);
     owned[k]->ownership_ = Ownership::foreign;
   }
-  if (removed) spdlog::info("removed {} VIPs from {}", removed, owned.front()->loopback_.name);
+  if (removed && owned.size() > kLoggedEach) spdlog::info("removed {} VIPs from {}", removed, owned.front()->loopback_.name);
 }
 
 LoopbackAddress::LoopbackAddress(LoopbackAddress&& other) noexcept
