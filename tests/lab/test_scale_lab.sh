@@ -98,7 +98,7 @@ if [[ $PART == times ]]; then
 	t5=$(now)
 	lab_expect_eq "anycastd exit code after SIGTERM" 0 "$LAB_ANYCASTD_RC"
 	lab_expect_eq "VIPs of anycastd's left on lo after the stop" 0 "$(ours)"
-	grep -E "adding [0-9]+ VIPs|added [0-9]+ VIPs|removed [0-9]+ VIPs" "$LAB_ANYCASTD_LOG" | sed 's/^/    /' >&2 || true
+	grep -E "adding [0-9]+ VIPs|added [0-9]+ VIPs|SIGTERM|removed [0-9]+ VIPs|anycastd stopped" "$LAB_ANYCASTD_LOG" | sed 's/^/    /' >&2 || true
 	printf '[lab] %d IPv6 /128 VIPs, host_vips = "%s": start %s s (launch to up), reload %s s (SIGHUP, same file), stop %s s (SIGTERM to exit)\n' \
 		"$N" "$FORM" "$(elapsed "$t0" "$t1")" "$(elapsed "$t2" "$t3")" "$(elapsed "$t4" "$t5")" >&2
 	lab_log "PASS"
