@@ -147,6 +147,13 @@ AnycastConfig read_anycast(const Reader& r, const toml::table& root) {
       r.fail(t->get("loopback")->source(), "anycast.loopback", "\"" + *loopback + "\" is not a valid interface name");
     a.loopback = *loopback;
   }
+  if (auto form = r.optional_string(*t, "anycast", "host_vips")) {
+    if (*form == "auto") a.host_vips = HostVips::automatic;
+    else if (*form == "addresses") a.host_vips = HostVips::addresses;
+    else if (*form == "local_routes") a.host_vips = HostVips::local_routes;
+    else r.fail(t->get("host_vips")->source(), "anycast.host_vips",
+                "unknown form \"" + *form + "\" (expected: auto, addresses, local_routes)");
+  }
   return a;
 }
 
@@ -481,6 +488,24 @@ Config load_config(const std::string& path) {
   text << file.rdbuf();
   if (file.bad()) throw ConfigError(path + ": cannot read: " + std::strerror(errno));
   return parse_config(text.str(), path);
+}
+
+std::string_view to_string(HostVips host_vips) {
+  switch (host_vips) {
+    case HostVips::automatic: return "auto";
+    case HostVips::addresses: return "addresses";
+    case HostVips::local_routes: return "local_routes";
+  }
+  return "?";
+}
+
+bool host_vips_as_routes(const Config& config) {
+  if (config.anycast.host_vips != HostVips::automatic) return config.anycast.host_vips == HostVips::local_routes;
+  std::size_t hosts = 0;
+  for (const GroupConfig& g : config.groups)
+    hosts += static_cast<std::size_t>(std::count_if(g.addresses.begin(), g.addresses.end(),
+                                                    [](const Prefix& p) { return p.is_host(); }));
+  return hosts > kHostVipAddressLimit;
 }
 
 Refusal restart_only_changes(const Config& before, const Config& after) {

@@ -65,9 +65,22 @@ struct DatapathConfig {
   bool operator==(const DatapathConfig&) const = default;
 };
 
+// [anycast] host_vips: how host VIPs are made local (netlink.h, HostVipForm, says what each
+// costs and who sees it).
+enum class HostVips {
+  automatic,     // addresses up to kHostVipAddressLimit host VIPs in the configuration, routes above
+  addresses,     // addresses on the loopback, however many
+  local_routes,  // host-length local routes in table local, however few
+};
+std::string_view to_string(HostVips host_vips);
+// Where "auto" changes to routes: 1,024 addresses still go on in well under a second, and
+// the kernel's per-address cost has not grown much yet.
+inline constexpr std::size_t kHostVipAddressLimit = 1024;
+
 struct AnycastConfig {
   std::vector<Prefix> addresses;  // host VIPs (/32, /128) and prefix VIPs, in file order
   std::string loopback = "lo";
+  HostVips host_vips = HostVips::automatic;
   bool operator==(const AnycastConfig&) const = default;
 };
 
@@ -203,6 +216,10 @@ struct Config {
 Refusal restart_only_changes(const Config& before, const Config& after);
 
 // [services.dns], when configured (nullptr otherwise).
+// Whether host VIPs go on as local routes: [anycast] host_vips, and for auto the count of host
+// VIPs in every group together.
+bool host_vips_as_routes(const Config& config);
+
 const ServiceConfig* dns_service(const Config& config);
 
 // The fast path's limiter for [services.dns.rrl] (off when rate is 0).

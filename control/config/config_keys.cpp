@@ -45,6 +45,7 @@ constexpr ConfigKey kKeys[] = {
 
     {"anycast", "addresses", reload},
     {"anycast", "loopback", restart},
+    {"anycast", "host_vips", restart},
 
     {"services", "echo", reload},
     {"services", "ntp", reload},

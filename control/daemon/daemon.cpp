@@ -81,12 +81,12 @@ std::string join_services(const Config& config) {
 // Marked VIPs that are not configured: left by an earlier instance with another configuration.
 // Reported, not removed: the operator decides.
 void report_leftovers(const LoopbackSnapshot& before, const Config& config, const Interface& loopback) {
+  std::vector<Prefix> configured(config.anycast.addresses);  // sorted: 65,536 of them are looked up
+  std::sort(configured.begin(), configured.end());
   for (const LoopbackEntry& e : before.marked()) {
-    bool configured = false;
-    for (const Prefix& vip : config.anycast.addresses)
-      if (e.is_route ? e.prefix == vip : (vip.is_host() && vip.family == e.prefix.family && vip.addr == e.prefix.addr))
-        configured = true;
-    if (configured) continue;
+    Prefix vip = e.prefix;
+    if (!e.is_route) vip.len = vip.max_len();  // an address is a host VIP's, whatever its length
+    if (std::binary_search(configured.begin(), configured.end(), vip)) continue;
     spdlog::warn("{} {} on {} carries anycastd's marker but is not configured: left alone (remove it with: {})",
                  e.is_route ? "local route" : "address", e.prefix.str(), loopback.name,
                  e.is_route ? "ip route del local " + e.prefix.str() + " dev " + loopback.name + " table local"
@@ -106,11 +106,11 @@ std::optional<DnsSlowPath> dns_slow_path(const Config& config) {
   const ServiceConfig* dns = dns_service(config);
   if (!dns || !dns->dns.slow_path) return std::nullopt;
   DnsSlowPath wanted{{}, dns->port};
+  std::set<Prefix> seen;  // a scan per VIP would cost billions of comparisons at 65,536
   for (const GroupConfig& g : config.groups)
     if (g.services & (1u << AC_SVC_DNS))
       for (const Prefix& vip : g.addresses)
-        if (std::find(wanted.addresses.begin(), wanted.addresses.end(), vip) == wanted.addresses.end())
-          wanted.addresses.push_back(vip);
+        if (seen.insert(vip).second) wanted.addresses.push_back(vip);
   if (wanted.addresses.empty()) return std::nullopt;  // no group carries dns: nothing to serve
   return wanted;
 }
@@ -160,6 +160,14 @@ class Daemon : public CommandTarget {
   // could not bind; then the one before is put back.
   Refusal serve_dns_slow_path(const std::optional<DnsSlowPath>& wanted);
   GroupEnvironment environment();
+  // GroupEnvironment::keep_going: between windows of a long netlink job (65,536 VIPs going on),
+  // the signals, the control socket and the metrics listener are served, so that SIGTERM, SIGHUP
+  // and anycastctl are answered during a start. What cannot run inside the job waits for the
+  // loop: a stop (the job stops and undoes itself first: false is returned from then on) and a
+  // SIGHUP's reload; anycastctl reload is refused meanwhile, with why.
+  bool keep_going();
+  // Takes the pending signals: a stop or a reload to do when the loop next can.
+  void take_signals();
   int timeout_ms(Clock::time_point now) const;
   Millis stats_interval() const { return Millis{static_cast<long long>(config_.log.stats_interval_s) * 1000}; }
 
@@ -186,6 +194,10 @@ class Daemon : public CommandTarget {
   FastpathTables written_;  // the last set the datapath took
   bool tables_written_ = false;
   bool stopping_ = false;
+  bool stop_requested_ = false;    // SIGTERM or SIGINT taken, stop_groups() still to run
+  bool reload_requested_ = false;  // SIGHUP taken, reload() still to run
+  bool in_job_ = false;            // serving from inside keep_going()
+  HostVipForm host_vips_ = HostVipForm::address;  // decided at start, kept by reloads
   bool restart_requested_ = false;
   WallClock::time_point started_ = WallClock::now();
   std::uint64_t reloads_ = 0, reload_failures_ = 0;
@@ -202,6 +214,8 @@ GroupEnvironment Daemon::environment() {
   env.probe = datapath_->probe();
   env.wake_fd = wake_->fd();
   env.services = &config_.services;
+  env.host_vips = host_vips_;
+  env.keep_going = [this] { return keep_going(); };
   return env;
 }
 
@@ -247,6 +261,35 @@ Refusal Daemon::held_out_reason(const Group& g) const {
   return Refusal::none();
 }
 
+bool Daemon::keep_going() {
+  // Re-entered from a reply being served here (none adds VIPs today): nothing is served twice.
+  if (in_job_) return !stop_requested_;
+  std::vector<pollfd> fds = {{signals_->fd(), POLLIN, 0},
+                             {control_ ? control_->fd() : -1, POLLIN, 0},
+                             {metrics_ ? metrics_->fd() : -1, POLLIN, 0}};
+  if (poll(fds.data(), fds.size(), 0) > 0) {
+    in_job_ = true;
+    take_signals();
+    if (fds[1].revents & POLLIN) control_->on_readable();
+    if (fds[2].revents & POLLIN) metrics_->on_readable();
+    in_job_ = false;
+  }
+  return !stop_requested_ && !stopping_;
+}
+
+void Daemon::take_signals() {
+  while (int signal = signals_->take()) {
+    if (signal == SIGHUP && !stopping_ && !stop_requested_) {
+      spdlog::info("SIGHUP: reloading {}{}", options_.config_path, in_job_ ? " once the VIPs being added are in" : "");
+      reload_requested_ = true;
+    } else if ((signal == SIGTERM || signal == SIGINT) && !stopping_ && !stop_requested_) {
+      spdlog::info("{}: withdrawing, draining, then stopping{}", signal == SIGTERM ? "SIGTERM" : "SIGINT",
+                   in_job_ ? " (the VIPs being added are removed again first)" : "");
+      stop_requested_ = true;
+    }
+  }
+}
+
 void Daemon::update_held_out(Clock::time_point now) {
   for (const auto& g : groups_.active()) g->set_held_out(held_out_reason(*g), now);
 }
@@ -265,6 +308,10 @@ void Daemon::start() {
   Handover handed = take_handover(options_.adopt);
   drained_ = std::move(handed.drained);
   loopback_ = find_interface(config_.anycast.loopback);
+  host_vips_ = host_vips_as_routes(config_) ? HostVipForm::local_route : HostVipForm::address;
+  spdlog::info("host VIPs go on {} as {} ([anycast] host_vips = \"{}\")", loopback_.name,
+               host_vips_ == HostVipForm::local_route ? "local routes in table local" : "addresses",
+               to_string(config_.anycast.host_vips));
   loopback_lock_.emplace("loopback", loopback_.name);
   wake_.emplace();
   netlink_.emplace();
@@ -380,6 +427,10 @@ Refusal Daemon::serve_dns_slow_path(const std::optional<DnsSlowPath>& wanted) {
 }
 
 Refusal Daemon::reload() {
+  // The groups are mid-change (a VIP set going on); a reload would replace them under it.
+  if (in_job_)
+    return Refusal::because("VIPs are being added to " + loopback_.name + " (a start or a reload): try again when "
+                            "that is done (anycastctl status shows the groups' states)");
   notifier_.send("RELOADING=1");
   Config next;
   // All or nothing: the file, the zones it names, BIRD greeting each group that would start with
@@ -531,18 +582,16 @@ void Daemon::serve() {
     if (fds[1].revents & POLLIN) wake_->drain();
     if (fds[2].revents & POLLIN) control_->on_readable();
     if (fds[3].revents & POLLIN) metrics_->on_readable();
-    if (restart_requested_) restart();
-    while (int signal = signals_->take()) {
-      if (signal == SIGHUP && !stopping_) {
-        spdlog::info("SIGHUP: reloading {}", options_.config_path);
-        // A rejection is logged, told to systemd and kept for the status: nobody else to tell.
-        static_cast<void>(reload());
-      } else if (signal == SIGTERM || signal == SIGINT) {
-        if (!stopping_) {
-          spdlog::info("{}: withdrawing, draining, then stopping", signal == SIGTERM ? "SIGTERM" : "SIGINT");
-          stop_groups();
-        }
-      }
+    if (restart_requested_ && !stop_requested_) restart();
+    take_signals();
+    if (stop_requested_ && !stopping_) {
+      reload_requested_ = false;
+      stop_groups();
+    }
+    if (reload_requested_) {
+      reload_requested_ = false;
+      // A rejection is logged, told to systemd and kept for the status: nobody else to tell.
+      static_cast<void>(reload());
     }
 
     if (!stopping_) update_held_out(now);
@@ -568,8 +617,9 @@ void Daemon::serve() {
 }
 
 int Daemon::run() {
-  // Blocked before anything is created, so a SIGTERM during start-up waits for a clean start
-  // and is then handled as a normal stop.
+  // Blocked before anything is created. A SIGTERM during start-up is taken between windows of the
+  // VIPs going on (keep_going: they stop and are removed again) and otherwise when the start is
+  // done, and then handled as a normal stop.
   signals_.emplace(std::initializer_list<int>{SIGTERM, SIGINT, SIGHUP});
   try {
     start();

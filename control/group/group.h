@@ -15,6 +15,7 @@
 // every few seconds: a routing daemon that restarted or was reconfigured (both forget what they
 // were told) or an alias removed behind our back is re-announced.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,10 @@ struct GroupEnvironment {
   std::shared_ptr<DatapathProbe> probe;  // for the datapath check
   int wake_fd = -1;                     // the check workers' eventfd
   const std::vector<ServiceConfig>* services = nullptr;
+  HostVipForm host_vips = HostVipForm::address;
+  // Asked between windows of netlink requests while aliases go on (AliasSet): the daemon serves
+  // its signals and control socket there, and says stop when it is stopping.
+  std::function<bool()> keep_going;
 };
 
 class Group {

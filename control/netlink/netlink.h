@@ -2,12 +2,14 @@
 #pragma once
 
 // VIPs on the loopback, over rtnetlink. The kernel accepts a packet to a VIP only if the VIP is
-// local: a host VIP (/32, /128) becomes an address on the loopback, a prefix VIP a `local` route
-// in table local through the loopback (the kernel then owns every address in it). Whatever
+// local: a prefix VIP becomes a `local` route in table local through the loopback (the kernel then
+// owns every address in it), a host VIP (/32, /128) an address on the loopback or, in the form
+// HostVipForm::local_route, a host-length `local` route like a prefix VIP's. Whatever
 // anycastd adds carries kAnycastdProtocol, so a restart after a crash can tell its own leftovers
 // from what an operator put there.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +24,16 @@ namespace anycastd {
 // protocols up to 192 and leaves 172 unnamed. `ip addr show proto 0xac` and
 // `ip route show table local proto 0xac` list exactly what anycastd added.
 inline constexpr std::uint8_t kAnycastdProtocol = 0xac;
+
+// How a host VIP is made local. Both accept packets to the VIP and answer ICMP from it; they
+// differ in what else sees them and in what they cost:
+//  - address: on the loopback's address list, where `ip addr`, BIRD's `protocol direct` and
+//    bind() without IP(V6)_FREEBIND see it. The kernel's per-device address list costs more per
+//    address as it grows: 65,536 IPv6 addresses take over 10 minutes to add.
+//  - local_route: a host-length `local` route in table local through the loopback, the form
+//    of a prefix VIP: its cost does not grow with the table. IPv4 binds as to an address; IPv6
+//    needs IPV6_FREEBIND (or net.ipv6.ip_nonlocal_bind), and routing daemons do not see it.
+enum class HostVipForm { address, local_route };
 
 struct Interface {
   std::string name;
@@ -43,15 +55,21 @@ class LoopbackSnapshot {
   // One dump of each; throws std::runtime_error.
   static LoopbackSnapshot take(NetlinkSocket& netlink, const Interface& loopback);
 
-  // The address (any prefix length) or the local route (exactly this prefix) that a VIP would
-  // collide with, or nullptr.
-  const LoopbackEntry* find(const Prefix& vip) const;
+  // What a VIP would collide with, or nullptr. A prefix VIP: the local route of exactly that
+  // prefix. A host VIP: an address on the loopback with its address (any prefix length), else a
+  // host-length local route to it: any in the form local_route (the kernel refuses a second),
+  // only a marked one in the form address (ours, from an instance that used routes: adopted).
+  // Indexed: a lookup is a binary search, not a scan (65,536 VIPs against 65,536 entries).
+  const LoopbackEntry* find(const Prefix& vip, HostVipForm form = HostVipForm::address) const;
   // Entries carrying kAnycastdProtocol.
   std::vector<LoopbackEntry> marked() const;
   const std::vector<LoopbackEntry>& entries() const { return entries_; }
 
  private:
+  void index();
+
   std::vector<LoopbackEntry> entries_;
+  std::vector<std::size_t> by_address_;  // entries_ sorted by family and address, addresses first
 };
 
 enum class Ownership {
@@ -69,7 +87,19 @@ class LoopbackAddress {
   // for many VIPs saves a dump per VIP); without it, the constructor takes its own.
   // Throws std::runtime_error naming the VIP, the interface and the reason.
   LoopbackAddress(NetlinkSocket& netlink, const Interface& loopback, const Prefix& vip,
-                  const LoopbackSnapshot* existing = nullptr);
+                  const LoopbackSnapshot* existing = nullptr, HostVipForm form = HostVipForm::address);
+
+  // Many VIPs at once, pipelined (NetlinkSocket::request_all): what a set of 65,536 needs, where
+  // one round trip per VIP would cost seconds. All or none: on failure, or when `keep_going`
+  // says stop between windows, what this call added is removed again and std::runtime_error
+  // says why (for a stop: "stopped after N of M"). A VIP already there is adopted or left
+  // alone, as by the constructor.
+  static std::vector<LoopbackAddress> add_all(NetlinkSocket& netlink, const Interface& loopback,
+                                              const std::vector<Prefix>& vips, const LoopbackSnapshot& existing,
+                                              HostVipForm form, const std::function<bool()>& keep_going = {});
+  // Removes every one anycastd owns, pipelined, and leaves them all foreign (their destruction
+  // does nothing more). Logs what it could not remove.
+  static void remove_all(std::vector<LoopbackAddress>& all) noexcept;
   ~LoopbackAddress();
   LoopbackAddress(LoopbackAddress&& other) noexcept;
   LoopbackAddress& operator=(LoopbackAddress&&) = delete;
@@ -78,16 +108,26 @@ class LoopbackAddress {
 
   const Prefix& vip() const { return vip_; }
   Ownership ownership() const { return ownership_; }
-  bool is_route() const { return !vip_.is_host(); }
+  bool is_route() const { return route_; }
   std::string describe() const;  // "192.0.2.10/32 (added)", "203.0.113.0/24 (local route, adopted)"
 
  private:
+  LoopbackAddress(NetlinkSocket& netlink, const Interface& loopback, const Prefix& vip, bool route,
+                  Ownership ownership)
+      : netlink_(&netlink), loopback_(loopback), vip_(vip), route_(route), ownership_(ownership) {}
+  // Takes what is found for the VIP: adopted when it is ours in full, foreign otherwise.
+  void take_over(const LoopbackEntry& found);
+  void put_add(nlmsghdr* nlh) const;
+  void put_remove(nlmsghdr* nlh) const;
   int add(std::string* kernel_message);
   void remove() noexcept;
+  // The answer to put_remove's request, logged.
+  void log_removal(int rc, const std::string& kernel_message) const;
 
   NetlinkSocket* netlink_;
   Interface loopback_;
   Prefix vip_;
+  bool route_;  // a local route (a prefix VIP, or a host VIP in that form), not an address
   Ownership ownership_ = Ownership::foreign;
 };
 

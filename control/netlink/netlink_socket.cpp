@@ -5,6 +5,7 @@
 #include <linux/netlink.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -37,6 +38,23 @@ std::string ext_ack_message(const nlmsghdr* nlh) {
 }
 
 }  // namespace
+
+nlmsghdr* NetlinkBatch::start() {
+  std::size_t offset = bytes_.size();
+  bytes_.resize(offset + kMaxMessage, 0);
+  return reinterpret_cast<nlmsghdr*>(bytes_.data() + offset);
+}
+
+void NetlinkBatch::commit() {
+  std::size_t offset = bytes_.size() - kMaxMessage;
+  auto* nlh = reinterpret_cast<nlmsghdr*>(bytes_.data() + offset);
+  bytes_.resize(offset + MNL_ALIGN(nlh->nlmsg_len));
+  offsets_.push_back(offset);
+}
+
+nlmsghdr* NetlinkBatch::at(std::size_t i) {
+  return reinterpret_cast<nlmsghdr*>(bytes_.data() + offsets_[i]);
+}
 
 NetlinkSocket::NetlinkSocket() : socket_(mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) {
   if (!socket_) throw std::runtime_error(std::string("opening a netlink socket: ") + std::strerror(errno));
@@ -76,6 +94,57 @@ int NetlinkSocket::request(nlmsghdr* nlh, std::string* kernel_message) {
       return err->error;
     }
   }
+}
+
+std::vector<int> NetlinkSocket::request_all(NetlinkBatch& batch, std::vector<std::string>* kernel_messages,
+                                            const std::function<bool()>& keep_going) {
+  const std::size_t count = batch.size();
+  std::vector<int> answers(count, -ECANCELED);
+  if (kernel_messages) kernel_messages->assign(count, {});
+  std::vector<char> buffer(kBufferSize);
+  for (std::size_t first = 0; first < count; first += kWindow) {
+    if (first > 0 && keep_going && !keep_going()) break;
+    const std::size_t end = std::min(count, first + kWindow);
+    const std::uint32_t base = seq_ + 1;
+    for (std::size_t i = first; i < end; ++i) {
+      nlmsghdr* nlh = batch.at(i);
+      nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+      nlh->nlmsg_seq = ++seq_;
+    }
+    // The window's messages lie back to back in the batch: one datagram, which the kernel
+    // handles message by message, answering each in order.
+    auto* from = reinterpret_cast<const char*>(batch.at(first));
+    auto* last = batch.at(end - 1);
+    std::size_t bytes = static_cast<std::size_t>(reinterpret_cast<const char*>(last) - from) + last->nlmsg_len;
+    if (mnl_socket_sendto(socket_, from, bytes) < 0) {
+      std::fill(answers.begin() + static_cast<std::ptrdiff_t>(first), answers.end(), -errno);
+      return answers;
+    }
+    std::size_t waiting = end - first;
+    std::vector<bool> answered(waiting, false);
+    while (waiting > 0) {
+      ssize_t n = mnl_socket_recvfrom(socket_, buffer.data(), buffer.size());
+      if (n < 0) {
+        int err = -errno;
+        for (std::size_t i = 0; i < answered.size(); ++i)
+          if (!answered[i]) answers[first + i] = err;
+        std::fill(answers.begin() + static_cast<std::ptrdiff_t>(end), answers.end(), err);
+        return answers;
+      }
+      int len = static_cast<int>(n);
+      for (auto* reply = reinterpret_cast<const nlmsghdr*>(buffer.data()); mnl_nlmsg_ok(reply, len);
+           reply = mnl_nlmsg_next(reply, &len)) {
+        std::uint32_t k = reply->nlmsg_seq - base;
+        if (reply->nlmsg_type != NLMSG_ERROR || k >= answered.size() || answered[k]) continue;
+        auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(reply));
+        answers[first + k] = err->error;
+        if (kernel_messages && err->error) (*kernel_messages)[first + k] = ext_ack_message(reply);
+        answered[k] = true;
+        --waiting;
+      }
+    }
+  }
+  return answers;
 }
 
 int NetlinkSocket::dump(nlmsghdr* nlh, const std::function<void(const nlmsghdr*)>& each) {

@@ -31,7 +31,7 @@ SignalProbe AliasSignal::probe(const RouteGroup& group) {
     LoopbackSnapshot now = LoopbackSnapshot::take(aliases_->netlink(), aliases_->loopback());
     std::size_t present = 0;
     for (const Prefix& vip : group.vips)
-      if (now.find(vip)) ++present;
+      if (now.find(vip, aliases_->form())) ++present;
     p.reachable = true;
     p.announced = present == group.vips.size() ? Announced::yes : present == 0 ? Announced::no : Announced::partly;
     p.detail = std::to_string(present) + " of " + std::to_string(group.vips.size()) + " VIPs on " +

@@ -665,7 +665,7 @@ const Bad kBad[] = {
      "anycastd.toml:3: datapath.mode: unknown key (expected: kind, interface, xdp_mode, vip_max_entries, "
      "allow_max_entries, dpdk)"},
     {"unknown anycast key", BASE_DATAPATH BASE_ANYCAST "loopbak = \"lo\"\n",
-     "anycastd.toml:5: anycast.loopbak: unknown key (expected: addresses, loopback)"},
+     "anycastd.toml:5: anycast.loopbak: unknown key (expected: addresses, loopback, host_vips)"},
     {"unknown service key", BASE_DATAPATH BASE_ANYCAST "[services.echo]\nprot = 7\n",
      "anycastd.toml:6: services.echo.prot: unknown key (expected: port, allow)"},
     {"unknown service", BASE_DATAPATH BASE_ANYCAST "[services.ehco]\nport = 7\n",
@@ -1216,6 +1216,36 @@ TEST(Tables, UnrestrictedAndNoServices) {
   ASSERT_EQ(none.vips.size(), 1u);
   EXPECT_EQ(none.vips[0].value.services, 0u);
   EXPECT_TRUE(none.ports.empty());
+}
+
+TEST(Config, HostVipsForm) {
+  auto with = [](const std::string& form, const std::string& addresses) {
+    return parse_config(BASE_DATAPATH_TEXT "[anycast]\naddresses = [" + addresses + "]\n" +
+                            (form.empty() ? "" : "host_vips = \"" + form + "\"\n"),
+                        "anycastd.toml");
+  };
+  Config c = with("", "\"192.0.2.10\"");
+  EXPECT_EQ(c.anycast.host_vips, HostVips::automatic);
+  EXPECT_FALSE(host_vips_as_routes(c));
+  EXPECT_TRUE(host_vips_as_routes(with("local_routes", "\"192.0.2.10\"")));
+  EXPECT_EQ(with("addresses", "\"192.0.2.10\"").anycast.host_vips, HostVips::addresses);
+  // auto: addresses up to kHostVipAddressLimit host VIPs, routes above; prefixes do not count.
+  std::string list;
+  for (std::size_t i = 0; i < kHostVipAddressLimit; ++i)
+    list += (list.empty() ? "" : ", ") + std::string("\"2001:db8:1::") + std::to_string(i + 1) + "\"";
+  list += ", \"203.0.113.0/24\"";
+  EXPECT_FALSE(host_vips_as_routes(with("auto", list)));
+  EXPECT_TRUE(host_vips_as_routes(with("auto", list + ", \"192.0.2.10\"")));
+  EXPECT_FALSE(host_vips_as_routes(with("addresses", list + ", \"192.0.2.10\"")));
+
+  std::string error = error_of(BASE_DATAPATH_TEXT BASE_ANYCAST_TEXT "host_vips = \"routes\"\n");
+  EXPECT_NE(error.find("anycastd.toml:5"), std::string::npos) << error;
+  EXPECT_NE(error.find("anycast.host_vips: unknown form \"routes\" (expected: auto, addresses, local_routes)"),
+            std::string::npos)
+      << error;
+  // Restart-only: a reload would leave what is on the loopback in the other form.
+  Config a = with("auto", "\"192.0.2.10\""), b = with("local_routes", "\"192.0.2.10\"");
+  EXPECT_EQ(restart_only_changes(a, b).why(), "anycast.host_vips");
 }
 
 }  // namespace

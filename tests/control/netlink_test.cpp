@@ -7,9 +7,15 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <memory>
 #include <optional>
+#include <vector>
 
+#include "netlink/aliases.h"
 #include "private_netns.h"
 
 namespace anycastd {
@@ -190,6 +196,147 @@ TEST_F(LoopbackTest, ClearErrors) {
               std::string::npos)
         << e.what();
   }
+}
+
+// 2001:db8:1::0 .. 2001:db8:1::(count - 1)
+std::vector<Prefix> host_vips6(std::size_t count) {
+  std::vector<Prefix> out;
+  for (std::size_t i = 0; i < count; ++i) {
+    Prefix p = parse_prefix("2001:db8:1::");
+    p.addr[14] = static_cast<std::uint8_t>(i >> 8);
+    p.addr[15] = static_cast<std::uint8_t>(i);
+    out.push_back(p);
+  }
+  return out;
+}
+
+std::size_t count_lines(const std::string& text, const std::string& with) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(with); at != std::string::npos; at = text.find(with, at + 1)) ++n;
+  return n;
+}
+
+TEST_F(LoopbackTest, HostVipsAsLocalRoutesAnswerAndBindWithFreebind) {
+  Prefix v4 = parse_prefix("192.0.2.10"), v6 = parse_prefix("2001:db8::10");
+  {
+    LoopbackAddress a(*netlink, lo, v4, nullptr, HostVipForm::local_route),
+        b(*netlink, lo, v6, nullptr, HostVipForm::local_route);
+    EXPECT_EQ(a.ownership(), Ownership::added);
+    EXPECT_TRUE(a.is_route());
+    EXPECT_EQ(b.describe(), "2001:db8::10/128 (local route, added)");
+    std::string routes = sh("ip route show table local; ip -6 route show table local");
+    EXPECT_NE(routes.find("local 192.0.2.10 dev lo proto 172 scope host"), std::string::npos) << routes;
+    EXPECT_NE(routes.find("local 2001:db8::10 dev lo proto 172"), std::string::npos) << routes;
+    EXPECT_EQ(sh("ip addr show dev lo").find("192.0.2.10"), std::string::npos) << "not an address";
+    // The kernel answers them: ping from the namespace itself.
+    int status = 0;
+    std::string out = sh("ping -c1 -W2 192.0.2.10 && ping -6 -c1 -W2 2001:db8::10", &status);
+    EXPECT_EQ(status, 0) << out;
+
+    // IPv4 binds to a local route as to an address; IPv6 needs IPV6_FREEBIND (docs say so).
+    int s4 = socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    inet_pton(AF_INET, "192.0.2.10", &sin.sin_addr);
+    EXPECT_EQ(bind(s4, reinterpret_cast<sockaddr*>(&sin), sizeof sin), 0) << std::strerror(errno);
+    close(s4);
+    int s6 = socket(AF_INET6, SOCK_DGRAM, 0);
+    sockaddr_in6 sin6{};
+    sin6.sin6_family = AF_INET6;
+    inet_pton(AF_INET6, "2001:db8::10", &sin6.sin6_addr);
+    EXPECT_NE(bind(s6, reinterpret_cast<sockaddr*>(&sin6), sizeof sin6), 0) << "bound without IPV6_FREEBIND";
+    int one = 1;
+    ASSERT_EQ(setsockopt(s6, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof one), 0);
+    EXPECT_EQ(bind(s6, reinterpret_cast<sockaddr*>(&sin6), sizeof sin6), 0) << std::strerror(errno);
+    close(s6);
+  }
+  std::string routes = sh("ip route show table local proto 0xac; ip -6 route show table local proto 0xac");
+  EXPECT_EQ(routes, "") << "left behind";
+}
+
+TEST_F(LoopbackTest, FormsAdoptEachOther) {
+  Prefix v6 = parse_prefix("2001:db8::10");
+  // A crashed instance that used routes; this one uses addresses: it adopts the route as is.
+  alignas(LoopbackAddress) static unsigned char crashed[sizeof(LoopbackAddress)];
+  new (crashed) LoopbackAddress(*netlink, lo, v6, nullptr, HostVipForm::local_route);
+  {
+    LoopbackAddress a(*netlink, lo, v6);
+    EXPECT_EQ(a.ownership(), Ownership::adopted);
+    EXPECT_TRUE(a.is_route());
+  }
+  EXPECT_EQ(sh("ip -6 route show table local proto 0xac"), "");
+  // An operator's local route to the VIP: foreign in the form local_route (the kernel refuses a
+  // second), and an address in the form address, as before.
+  int status = 0;
+  std::string out = sh("ip -6 route add local 2001:db8::10 dev lo table local proto static", &status);
+  ASSERT_EQ(status, 0) << out;
+  {
+    LoopbackAddress a(*netlink, lo, v6, nullptr, HostVipForm::local_route);
+    EXPECT_EQ(a.ownership(), Ownership::foreign);
+  }
+  EXPECT_NE(sh("ip -6 route show table local").find("local 2001:db8::10 dev lo proto static"), std::string::npos);
+}
+
+TEST_F(LoopbackTest, AliasSetAddsAndRemovesManyPipelined) {
+  const std::size_t count = 4 * NetlinkSocket::kWindow * 16 + 3;  // windows, and a part-window
+  std::vector<Prefix> vips = host_vips6(count);
+  {
+    AliasSet set(*netlink, lo, HostVipForm::local_route);
+    set.set(vips);
+    EXPECT_EQ(set.aliases().size(), count);
+    EXPECT_EQ(count_lines(sh("ip -6 route show table local proto 0xac"), "local 2001:db8:1::"), count);
+    EXPECT_NE(set.describe().find(std::to_string(count) + " VIPs in all: " + std::to_string(count) +
+                                  " local route, added"),
+              std::string::npos)
+        << set.describe();
+    // Half of them go, the rest stay untouched.
+    std::vector<Prefix> half(vips.begin(), vips.begin() + static_cast<std::ptrdiff_t>(count / 2));
+    set.set(half);
+    EXPECT_EQ(count_lines(sh("ip -6 route show table local proto 0xac"), "local 2001:db8:1::"), count / 2);
+  }
+  EXPECT_EQ(sh("ip -6 route show table local proto 0xac"), "");
+}
+
+TEST_F(LoopbackTest, AliasSetStoppedPartWayRemovesWhatItAdded) {
+  std::vector<Prefix> vips = host_vips6(NetlinkSocket::kWindow * 10);
+  Prefix kept = parse_prefix("2001:db8:2::1");
+  int asked = 0;
+  AliasSet set(*netlink, lo, HostVipForm::local_route, [&] { return ++asked < 3; });
+  set.set({kept});  // one window: keep_going is not asked
+  EXPECT_EQ(asked, 0);
+  vips.push_back(kept);
+  try {
+    set.set(vips);
+    FAIL() << "not stopped";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("stopped after adding " + std::to_string(3 * NetlinkSocket::kWindow) + " of " +
+                                         std::to_string(10 * NetlinkSocket::kWindow)),
+              std::string::npos)
+        << e.what();
+  }
+  // What the stopped call added is gone; what the set held before stays held.
+  std::string routes = sh("ip -6 route show table local proto 0xac");
+  EXPECT_EQ(count_lines(routes, "local 2001:db8:1::"), 0u) << routes;
+  EXPECT_EQ(count_lines(routes, "local 2001:db8:2::1 "), 1u) << routes;
+  ASSERT_EQ(set.aliases().size(), 1u);
+  EXPECT_EQ(set.aliases()[0].vip(), kept);
+}
+
+TEST_F(LoopbackTest, AliasSetFailurePartWayRemovesWhatItAdded) {
+  // An operator's address in the set is left alone; a VIP the kernel refuses (a prefix length
+  // it has no room for) in the middle fails the whole set, and nothing of ours stays.
+  int status = 0;
+  std::string out = sh("ip -6 addr add 2001:db8:1::80/128 dev lo", &status);
+  ASSERT_EQ(status, 0) << out;
+  std::vector<Prefix> vips = host_vips6(NetlinkSocket::kWindow * 3);
+  Prefix refused = parse_prefix("2001:db8:3::");
+  refused.len = 129;
+  vips.insert(vips.begin() + static_cast<std::ptrdiff_t>(NetlinkSocket::kWindow + 5), refused);
+  AliasSet set(*netlink, lo, HostVipForm::local_route);
+  EXPECT_THROW(set.set(vips), std::runtime_error);
+  EXPECT_TRUE(set.empty());
+  EXPECT_EQ(sh("ip -6 route show table local proto 0xac"), "");
+  EXPECT_NE(sh("ip -6 addr show dev lo").find("2001:db8:1::80/128"), std::string::npos) << "the operator's went";
 }
 
 }  // namespace

@@ -408,6 +408,7 @@ RESTART_ROWS = {
     "datapath.dpdk.binary": lambda c: to_dpdk(c, "binary", "/usr/sbin/anycastd-dpdk"),
     "datapath.dpdk.start_timeout_ms": lambda c: to_dpdk(c, "start_timeout_ms", 5000),
     "anycast.loopback": lambda c: c["anycast"].update(loopback="lo2"),
+    "anycast.host_vips": lambda c: c["anycast"].update(host_vips="local_routes"),
     "control.socket": lambda c: c["control"].update(socket=f"{TMP}/other.sock"),
     "metrics.listen": lambda c: c["metrics"].update(listen="127.0.0.1:9188"),
 }
