@@ -28,11 +28,20 @@
 
 #define AC_DNS_HASH_PRIME 0x100000001b3ULL
 
-/* The same word on every host: the words are the hash's input, and the table crosses hosts. */
+/*
+ * The same word on every host: the words are the hash's input, and the table crosses hosts. In
+ * BPF one 4-byte load, told aligned through the pointer's type although a label's word is not:
+ * clang would otherwise load it a byte at a time, and the verifier accepts unaligned packet
+ * loads where the CPU does them (x86-64, arm64; not under BPF_F_STRICT_ALIGNMENT).
+ */
 static __always_inline __u32 ac_dns_le32(const __u8 *p)
 {
 	__u32 w;
+#if defined(__bpf__)
+	__builtin_memcpy(&w, (const __u32 *)(const void *)p, 4);
+#else
 	ac_copy(&w, p, 4);
+#endif
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 	w = __builtin_bswap32(w);
 #endif
