@@ -179,7 +179,7 @@ struct ac_ntp_state {
  * up, copies and patches: every answer it can send is precomputed as an answer object in the
  * arena, and a hash of (owner name, qtype) leads to it.
  *
- * Names are hashed in wire form, lowercased, from the last byte (the root label) to the first
+ * Names are hashed in wire form, lowercased, from the last label (the root) to the first
  * (dns_hash.h), so the hash of every suffix of a query name falls out of one pass over it.
  */
 #define AC_DNS_TABLE_MAGIC 0x31534e44u /* "DNS1" little-endian */
