@@ -225,6 +225,6 @@ static __always_inline __u8 ac_env_dns_reply(struct ac_env *env, __u32 l3, __u8 
 
 /* After the core, whose ac_dns_fix_pointer it calls (below). */
 static __always_inline int ac_env_dns_fixups(struct ac_env *env, __u8 *rec, const __u8 *end,
-					     const struct ac_dns_answer *a, __u32 records, __u16 delta);
+					     const struct ac_dns_answer *a, __u32 records, __u16 delta, __u32 *moved);
 
 #endif

@@ -19,6 +19,7 @@ struct ac_dns_fixup_walk {
 	__u32 fixups;      /* chunk offset of fixup[0] */
 	__u32 rec;         /* frame offset of the records */
 	__u32 records;     /* bytes of records in the reply */
+	__u32 moved;       /* what the moves add to the records' sum (ac_dns_fix_pointer) */
 	__u16 delta;
 	__u16 failed;
 };
@@ -36,7 +37,7 @@ static long ac_dns_fixup_one(__u32 i, void *arg)
 	__u16 at;
 	__builtin_memcpy(&at, w->chunk + from, sizeof at);
 	__u8 *data = (__u8 *)(long)w->ctx->data;
-	if (ac_dns_fix_pointer(data + rec, (const __u8 *)(long)w->ctx->data_end, at, w->records, w->delta)) {
+	if (ac_dns_fix_pointer(data + rec, (const __u8 *)(long)w->ctx->data_end, at, w->records, w->delta, &w->moved)) {
 		w->failed = 1;
 		return 1;
 	}
@@ -44,7 +45,7 @@ static long ac_dns_fixup_one(__u32 i, void *arg)
 }
 
 static __always_inline int ac_env_dns_fixups(struct ac_env *env, __u8 *rec, const __u8 *end,
-					     const struct ac_dns_answer *a, __u32 records, __u16 delta)
+					     const struct ac_dns_answer *a, __u32 records, __u16 delta, __u32 *moved)
 {
 	struct ac_dns_scratch *s = ac_dns_scratch_get();
 	if (!s)
@@ -60,6 +61,7 @@ static __always_inline int ac_env_dns_fixups(struct ac_env *env, __u8 *rec, cons
 	if (!w.chunk)
 		return -1;
 	bpf_loop(a->nfixups, ac_dns_fixup_one, &w, 0);
+	*moved = w.moved;
 	return w.failed ? -1 : 0;
 }
 
@@ -78,14 +80,14 @@ __attribute__((noinline)) __u8 anycast_dns_plan(struct xdp_md *ctx, __u32 msg_of
 }
 
 /* The name hashed backwards (dns_hash.h), one label per BPF loop callback: the callback is
- * verified once, where loops over labels and bytes unrolled in line cost the verifier ~850k
+ * verified once, where loops over labels and words unrolled in line cost the verifier ~850k
  * instructions (docs/dns.md, "XDP"). Each label stores the hash of the suffix it starts. */
 struct ac_dns_hash_walk {
 	struct xdp_md *ctx;
 	struct ac_dns_scratch *s; /* the walk's state (stack is scarce): hash_*, start, hashes */
 };
 
-static long ac_dns_hash_label(__u32 j, void *arg)
+static long ac_dns_hash_label_cb(__u32 j, void *arg)
 {
 	struct ac_dns_hash_walk *w = arg;
 	struct ac_dns_scratch *s = w->s;
@@ -95,20 +97,25 @@ static long ac_dns_hash_label(__u32 j, void *arg)
 	const __u32 end = s->start[k + 1];
 	__u64 len = end - s->start[k]; /* the length byte included */
 	AC_BPF_PIN(len); /* the register checked is the one compared below: see AC_BPF_PIN */
-	if (len > AC_DNS_MAX_LABEL + 1)
+	if (len > AC_DNS_MAX_LABEL + 1 || len == 0)
 		goto fail;
-	const __u64 last = (__u64)s->hash_name + end - 1; /* frame offset of the label's last byte */
+	const __u64 stop = (__u64)s->hash_name + end; /* frame offset just past the label */
+	const __u64 full = (len - 1) / 4; /* words before the first, which holds 1 to 4 bytes */
 	__u64 h = s->hash;
-	for (__u32 b = 0; b <= AC_DNS_MAX_LABEL; b++) {
-		if (b >= len)
+	for (__u32 b = 0; b < (AC_DNS_MAX_LABEL + 1) / 4; b++) {
+		if (b > full)
 			break;
-		__u64 at = last - b;
+		/* The first word starts up to 3 bytes before the label: the message header is there. */
+		__u64 at = stop - 4 * (__u64)(b + 1);
 		AC_BPF_PIN(at);
 		const __u8 *p = (const __u8 *)(long)w->ctx->data + at;
 		if (at > AC_DNS_MSG_MAX_OFFSET + AC_DNS_HEADER_LEN + AC_DNS_MAX_NAME ||
-		    p + 1 > (const __u8 *)(long)w->ctx->data_end)
+		    p + 4 > (const __u8 *)(long)w->ctx->data_end)
 			goto fail;
-		h = ac_dns_hash_step(h, *p);
+		__u32 word = ac_dns_le32(p);
+		if (b == full)
+			word = ac_dns_first_word(word, (__u32)len);
+		h = ac_dns_hash_word(h, word);
 	}
 	s->hash = h;
 	s->hashes[k] = h;
@@ -119,18 +126,18 @@ fail:
 	return 1;
 }
 
-/* The walk of ac_dns_hash_label over the name at frame offset name_off, labels as s->start says
+/* The walk of ac_dns_hash_label_cb over the name at frame offset name_off, labels as s->start says
  * and from s->hash_label down; 0 when every label was hashed into s->hashes. */
 static __always_inline int ac_dns_hash_name(struct ac_env *env, struct ac_dns_scratch *s, __u32 name_off)
 {
 	__u32 n = s->hash_label + 1u;
 	if (n > AC_DNS_MAX_LABELS)
 		return -1;
-	s->hash = ac_dns_hash_step(s->seed, 0); /* the root */
+	s->hash = ac_dns_hash_root(s->seed);
 	s->hash_name = name_off;
 	s->hashes[n] = s->hash;
 	struct ac_dns_hash_walk w = {.ctx = env->ctx, .s = s};
-	bpf_loop(n, ac_dns_hash_label, &w, 0);
+	bpf_loop(n, ac_dns_hash_label_cb, &w, 0);
 	return s->hash_label == ~0u ? 0 : -1;
 }
 

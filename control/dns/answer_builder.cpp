@@ -14,6 +14,24 @@ constexpr std::size_t max_message = 65535;
 constexpr std::uint16_t pointer_limit = 0x3FFF;
 constexpr std::size_t max_list = 255;  // nfixups and ncuts are bytes
 
+// The ones'-complement sum (RFC 1071) of the records up to each cut, as big-endian words from
+// their first byte, folded to 16 bits: abi.h ac_dns_cut.sum; the last is the whole's.
+std::vector<std::uint16_t> cut_sums(std::string_view records, const std::vector<std::uint16_t>& ends)
+{
+  std::vector<std::uint16_t> sums;
+  std::uint64_t sum = 0;
+  std::size_t i = 0;
+  auto fold = [](std::uint64_t s) {
+    while (s >> 16) s = (s & 0xFFFF) + (s >> 16);
+    return static_cast<std::uint16_t>(s);
+  };
+  for (std::uint16_t end : ends) {
+    for (; i < end; i++) sum += static_cast<std::uint64_t>(static_cast<std::uint8_t>(records[i])) << (i % 2 ? 0 : 8);
+    sums.push_back(fold(sum));
+  }
+  return sums;
+}
+
 }  // namespace
 
 AnswerBuilder::AnswerBuilder(std::string_view base_name, Query query)
@@ -145,6 +163,11 @@ std::string AnswerBuilder::finish(std::uint8_t rcode, std::uint8_t flags, std::u
   h.nfixups = static_cast<__u8>(fixups_.size());
   h.ncuts = static_cast<__u8>(cuts_.size());
   h.outcome = outcome;
+  std::vector<std::uint16_t> ends;
+  for (const auto& c : cuts_) ends.push_back(c.end);
+  ends.push_back(h.size);
+  const std::vector<std::uint16_t> sums = cut_sums(records_, ends);
+  h.sum = sums.back();
   std::string out(sizeof h + fixups_.size() * sizeof(__u16) + cuts_.size() * sizeof(ac_dns_cut) + records_.size(),
                   '\0');
   char* p = out.data();
@@ -153,8 +176,9 @@ std::string AnswerBuilder::finish(std::uint8_t rcode, std::uint8_t flags, std::u
   // memcpy from an empty vector's data() (null) is undefined even for 0 bytes.
   if (!fixups_.empty()) std::memcpy(p, fixups_.data(), fixups_.size() * sizeof(__u16));
   p += fixups_.size() * sizeof(__u16);
-  for (const auto& c : cuts_) {
-    ac_dns_cut cut{c.end, c.ancount, c.nscount, c.arcount};
+  for (std::size_t i = 0; i < cuts_.size(); i++) {
+    const Cut& c = cuts_[i];
+    ac_dns_cut cut{c.end, c.ancount, c.nscount, c.arcount, sums[i]};
     std::memcpy(p, &cut, sizeof cut);
     p += sizeof cut;
   }

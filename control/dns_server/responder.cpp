@@ -85,7 +85,8 @@ Verdict answer(const ac_dns_table* table, std::span<const std::uint8_t> msg, con
     spdlog::debug("dns server: the core would not plan a query the slow path accepted ({})", ac_pass_reason_names[pass]);
     return own_reply(msg, q, rcode::servfail, out, kServfail);
   }
-  std::size_t n = core::ac_dns_write(&env, out.data(), out.data() + out.size(), &plan);
+  __u32 moved = 0;  // for a UDP checksum: the socket makes its own
+  std::size_t n = core::ac_dns_write(&env, out.data(), out.data() + out.size(), &plan, &moved);
   if (!n) return own_reply(msg, q, rcode::servfail, out, kServfail);
   // The question as it was asked.
   put16(out, q.qtype_offset, q.qtype);

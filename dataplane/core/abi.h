@@ -217,11 +217,11 @@ struct ac_ntp_state {
  * up, copies and patches: every answer it can send is precomputed as an answer object in the
  * arena, and a hash of (owner name, qtype) leads to it.
  *
- * Names are hashed in wire form, lowercased, from the last byte (the root label) to the first
+ * Names are hashed in wire form, lowercased, from the last label (the root) to the first
  * (dns_hash.h), so the hash of every suffix of a query name falls out of one pass over it.
  */
 #define AC_DNS_TABLE_MAGIC 0x31534e44u /* "DNS1" little-endian */
-#define AC_DNS_TABLE_VERSION 2u
+#define AC_DNS_TABLE_VERSION 3u /* 3: the records' sums (ac_dns_answer.sum, ac_dns_cut.sum), the word-wise name hash */
 #define AC_DNS_CHUNK 4096u      /* arena unit: a BPF array value; a fast answer object never crosses one */
 #define AC_DNS_MAX_LABELS 16u   /* the fast path walks names of at most this many labels (root excluded) */
 #define AC_DNS_UDP_SIZE 1232u   /* our EDNS UDP payload size (RFC 9715), and the largest UDP reply */
@@ -254,6 +254,11 @@ struct ac_dns_entry {
  * referrals): each fixup is the offset, within the records, of a 2-byte pointer to which the
  * packet path adds (query name length - base_qname_len). Pointers to offset 12 (the whole query
  * name) never move and are not listed. 4-byte aligned in the arena.
+ *
+ * `sum` and each cut's `sum` are the ones'-complement sums (RFC 1071) of the records, whole or
+ * up to the cut, as big-endian words from their first byte, folded to 16 bits, with the fixups'
+ * pointers as laid out: the UDP checksum of a reply starts from them (docs/dns.md, "The UDP
+ * checksum"). The zone compiler makes them, and only it.
  */
 struct ac_dns_answer {
 	__u16 size;     /* bytes of records */
@@ -266,7 +271,7 @@ struct ac_dns_answer {
 	__u8 nfixups;
 	__u8 ncuts;
 	__u8 outcome;   /* enum ac_dns_outcome when sent whole */
-	__u16 pad;
+	__u16 sum;      /* of the `size` bytes of records */
 };
 
 /*
@@ -280,6 +285,7 @@ struct ac_dns_cut {
 	__u16 ancount;
 	__u16 nscount;
 	__u16 arcount;
+	__u16 sum;      /* of records [0, end) */
 };
 
 struct ac_dns_zone {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Internet checksum (RFC 1071): over the fixed IPv4 header, verified on the way in, updated for
- * the words a reply changes on the way out (RFC 1624); over a whole UDP datagram whose payload
- * the reply rewrote (DNS).
+ * the words a reply changes on the way out (RFC 1624); over a DNS reply, from the query's bytes
+ * it keeps and the sums the zone compiler made of the records it copies.
  */
 #ifndef ANYCASTD_CORE_CSUM_H
 #define ANYCASTD_CORE_CSUM_H
@@ -58,78 +58,84 @@ static __always_inline void ac_ip4_set_ttl(struct ac_iphdr *ip, __u8 ttl)
 	ip->check = ac_csum_update(ip->check, old_word, new_word);
 }
 
-/* The longest datagram ac_udp_checksum sums: a DNS reply of AC_DNS_UDP_SIZE and its UDP header. */
-#define AC_CSUM_MAX_UDP (8u + AC_DNS_UDP_SIZE)
+/*
+ * A sum folded to 16 bits but not complemented: a part of a larger sum, or the whole before its
+ * complement. A sum of anything but zeros folds to 1..0xFFFF, never 0.
+ */
+static __always_inline __u16 ac_csum_fold16(__u64 sum)
+{
+	sum = (sum & 0xFFFFFFFFu) + (sum >> 32);
+	sum = (sum & 0xFFFFFFFFu) + (sum >> 32);
+	sum = (sum & 0xFFFF) + (sum >> 16);
+	sum = (sum & 0xFFFF) + (sum >> 16);
+	return (__u16)sum;
+}
 
 /*
- * The UDP checksum (RFC 768, RFC 8200 8.1) of the len bytes at udp, its checksum field zero,
- * with `sum` the pseudo-header's addresses, protocol and length already added. Native-order
- * words summed are the network-order sum byte-swapped, and so is the folded result (RFC 1071
- * 2(B)): stored as is, it is right on the wire. 32-bit words into 64 bits leave no carry to fold
- * until the end. len is at most AC_CSUM_MAX_UDP; bound is how far the verifier lets us read.
- * Returns 0xFFFF for a sum of zero: 0 means "no checksum" (RFC 768); 0 when len is too long.
+ * A part summed apart as big-endian words from its own first byte, placed `offset` bytes into
+ * the whole (RFC 1071 2(B), 2(C)): at an odd offset each of its bytes falls in the other half
+ * of a word, which swaps the part's sum.
  */
-static __always_inline __u16 ac_udp_checksum(const __u8 *udp, __u32 len, const __u8 *bound, __u64 sum)
+static __always_inline __u16 ac_csum_shift(__u16 sum, __u32 offset)
+{
+	return (offset & 1) ? (__u16)((sum << 8) | (sum >> 8)) : sum;
+}
+
+/*
+ * The most bytes ac_csum_bytes sums: the part of a DNS reply that is the query's own, its UDP
+ * header, DNS header and the longest question (8 + 12 + 255 + 4). The records after it come
+ * with sums of their own (docs/dns.md, "The UDP checksum").
+ */
+#define AC_CSUM_MAX_BYTES 279u
+
+/*
+ * Adds the len bytes at p to `sum` as native-order 32-bit words, the last odd byte padded with
+ * a zero after it. Native-order words summed are the network-order sum byte-swapped, and so is
+ * the folded result (RFC 1071 2(B)): stored as is, it is right on the wire. Into 64 bits, no
+ * carry needs folding until the end. len is at most AC_CSUM_MAX_BYTES; bound is how far the
+ * verifier lets us read. Returns 0 when len is too long or a byte lies beyond bound: a sum that
+ * starts from a pseudo-header's is never 0.
+ */
+static __always_inline __u64 ac_csum_bytes(const __u8 *p, __u32 len, const __u8 *bound, __u64 sum)
 {
 	/* 64-bit, pinned, then checked: the BPF verifier must see the very register it bounds used
 	 * below (a 32-bit copy would lose the bound). */
 	__u64 n = len;
 	AC_BPF_PIN(n);
-	if (n > AC_CSUM_MAX_UDP)
+	if (n > AC_CSUM_MAX_BYTES)
 		return 0;
-#if defined(__bpf__)
 	/* Loop bounds from constants, and no loop variable outlives the loop: the BPF verifier then
 	 * meets one state after it, whatever len was. */
 	const __u64 words = n / 4;
-	for (__u32 i = 0; i < AC_CSUM_MAX_UDP / 4; i++) {
+	for (__u32 i = 0; i < AC_CSUM_MAX_BYTES / 4; i++) {
 		if (i >= words)
 			break;
-		const __u8 *p = udp + 4 * i;
-		AC_BPF_PIN(p);
-		if (p + 4 > bound)
-			break;
+		const __u8 *q = p + 4 * i;
+		AC_BPF_PIN(q);
+		if (q + 4 > bound)
+			return 0;
 		__u32 word;
-		ac_copy(&word, p, 4);
+		ac_copy(&word, q, 4);
 		sum += word;
 	}
-#else
-	/* Natively 8 bytes at a time with the carry added back (ones'-complement addition modulo
-	 * 2^64 - 1, which 2^32 - 1 and 2^16 - 1 divide: the fold below gives the same sum). */
-	if (udp + n > bound)
-		return 0;
-	const __u64 words = n / 4;
-	const __u8 *p = udp;
-	for (__u64 left = n / 8; left; left--, p += 8) {
-		__u64 word;
-		ac_copy(&word, p, 8);
-		sum += word;
-		sum += sum < word;
-	}
-	if (n & 4) {
-		__u32 word;
-		ac_copy(&word, p, 4);
-		sum += word;
-		sum += sum < word;
-	}
-	sum = (sum & 0xFFFFFFFFu) + (sum >> 32);
-#endif
-	const __u8 *rest = udp + 4 * words;
+	const __u8 *rest = p + 4 * words;
 	AC_BPF_PIN(rest);
-	if ((n & 2) && rest + 2 <= bound) {
+	if (n & 2) {
+		if (rest + 2 > bound)
+			return 0;
 		__u16 half;
 		ac_copy(&half, rest, 2);
 		sum += half;
 		rest += 2;
 	}
-	if ((n & 1) && rest + 1 <= bound) {
-		__u16 last = 0; /* the odd byte, padded with a zero byte after it */
+	if (n & 1) {
+		if (rest + 1 > bound)
+			return 0;
+		__u16 last = 0;
 		ac_copy(&last, rest, 1);
 		sum += last;
 	}
-	sum = (sum & 0xFFFFFFFFu) + (sum >> 32);
-	sum = (sum & 0xFFFFFFFFu) + (sum >> 32);
-	__u16 check = ac_csum_fold((__u32)sum);
-	return check ? check : 0xFFFF;
+	return sum;
 }
 
 #endif /* ANYCASTD_CORE_CSUM_H */

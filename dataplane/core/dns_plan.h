@@ -51,6 +51,7 @@ struct ac_dns_plan {
 	__u32 reply_len;   /* the reply message's length */
 	__u32 records_off; /* object offset of the records (after header, fixups and cuts) */
 	__u16 records;     /* bytes of records sent: the whole object's or a cut's */
+	__u16 records_sum; /* their ones'-complement sum before fixups (abi.h ac_dns_answer.sum, ac_dns_cut.sum) */
 	__u16 ancount;
 	__u16 nscount;
 	__u16 arcount;     /* additional records besides our OPT */

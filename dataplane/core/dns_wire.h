@@ -28,7 +28,7 @@
  *
  * and in the BPF build ac_env_dns_find (ac_dns_find_answer's arguments but `bound`),
  * ac_env_dns_plan_answer (ac_dns_plan_answer's) and ac_env_dns_fixups (ac_dns_fixups' with the
- * env first: each fixup through ac_dns_fix_pointer, dns_answer.h).
+ * env first: each fixup through ac_dns_fix_pointer, dns_answer.h, its sum added up).
  *
  * Reads are checked twice: against the message's length, which is the DNS rule, and against
  * `bound`, the end of what may be read at all. Natively both are the message's end; in XDP the
@@ -110,9 +110,10 @@ static __always_inline __u32 ac_dns_walk_name(const __u8 *msg, __u32 len, const 
 #if !defined(__bpf__)
 /*
  * The name hashed backwards in one pass: hashes[i] is the hash of the suffix starting at label i
- * (hashes[nlabels] the root's). Native only: XDP takes the same steps one byte per BPF loop
- * callback (bpf/anycast_xdp.c, ac_dns_hash_label), which its verifier checks once. The walk
- * proved every byte lies in the message; the one check here is that bound agrees.
+ * (hashes[nlabels] the root's). Native only: XDP takes the same steps one label per BPF loop
+ * callback (bpf/dns_lookup.h, ac_dns_hash_label_cb), which its verifier checks once. The walk
+ * proved every byte lies in the message, and the header before the name is there for the first
+ * label's first word (dns_hash.h); the one check here is that bound agrees.
  */
 static inline int ac_dns_hash_suffixes(const __u8 *name, const __u8 *bound,
 				       const __u8 starts[AC_DNS_WALK_LABELS + 1], __u32 nlabels,
@@ -120,13 +121,10 @@ static inline int ac_dns_hash_suffixes(const __u8 *name, const __u8 *bound,
 {
 	if (nlabels > AC_DNS_WALK_LABELS || name + starts[nlabels] + 1 > bound)
 		return 0;
-	__u64 h = ac_dns_hash_step(seed, 0);
+	__u64 h = ac_dns_hash_root(seed);
 	hashes[nlabels] = h;
-	const __u8 *p = name + starts[nlabels]; /* the root byte, hashed above */
 	for (__u32 k = nlabels; k-- > 0;) {
-		const __u8 *first = name + starts[k];
-		while (p > first)
-			h = ac_dns_hash_step(h, *--p);
+		h = ac_dns_hash_label(h, name + starts[k], (__u32)(starts[k + 1] - starts[k]));
 		hashes[k] = h;
 	}
 	return 1;
@@ -240,6 +238,7 @@ static __always_inline __u8 ac_dns_plan_answer(struct ac_env *env, __u32 at, __u
 	plan->outcome = a->outcome;
 	if (question_end + a->size + opt_len <= limit) {
 		plan->records = a->size;
+		plan->records_sum = a->sum;
 		plan->ancount = a->ancount;
 		plan->nscount = a->nscount;
 		plan->arcount = a->arcount;
@@ -264,6 +263,7 @@ static __always_inline __u8 ac_dns_plan_answer(struct ac_env *env, __u32 at, __u
 			if (!cut)
 				return AC_PASS_DNS_SLOW_ANSWER;
 			plan->records = cut->end;
+			plan->records_sum = cut->sum;
 			plan->ancount = cut->ancount;
 			plan->nscount = cut->nscount;
 			plan->arcount = cut->arcount;
@@ -365,6 +365,7 @@ static __always_inline __u8 ac_dns_plan_bounded(struct ac_env *env, const __u8 *
 	plan->arcount = 0;
 	plan->records_off = 0;
 	plan->records = 0;
+	plan->records_sum = 0;
 	plan->ancount = 0;
 	plan->nscount = 0;
 	plan->aa = 0;
@@ -414,6 +415,7 @@ static __always_inline void ac_dns_slip(struct ac_dns_plan *plan)
 {
 	plan->reply_len -= plan->records;
 	plan->records = 0;
+	plan->records_sum = 0;
 	plan->ancount = 0;
 	plan->nscount = 0;
 	plan->arcount = 0;

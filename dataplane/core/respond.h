@@ -30,9 +30,11 @@
  * The DNS reply of `plan` into the frame data..end, whose network header is at l3: the frame is
  * resized first, the only step that can fail, so that a failure leaves it untouched (the pass
  * reason comes back then, AC_PASS_NONE when the reply is made). The headers are then found again
- * at their offsets, the lengths set before the swap computes the IPv4 header checksum, and the
- * UDP checksum is computed afresh over the new datagram (the payload is new; IPv6 requires a
- * checksum and an IPv4 reply gets one too).
+ * at their offsets, the lengths set before the swap computes the IPv4 header checksum. The UDP
+ * checksum (IPv6 requires one, and an IPv4 reply gets one too) is put together from parts
+ * (docs/dns.md, "The UDP checksum"): the pseudo-header, the query's own bytes up to the end of
+ * the question summed, the records' sum the zone compiler made with the changes of the pointers
+ * that moved, and the OPT's from its fields; no pass over the records.
  */
 static __always_inline __u8 ac_dns_reply_frame(struct ac_env *env, __u8 *data, __u8 *end, __u32 l3, __u8 is_ip6,
 					       const struct ac_dns_plan *plan)
@@ -42,7 +44,7 @@ static __always_inline __u8 ac_dns_reply_frame(struct ac_env *env, __u8 *data, _
 	const __u32 l4 = l3 + (is_ip6 ? sizeof(struct ac_ipv6hdr) : sizeof(struct ac_iphdr));
 	__u64 udp_len = sizeof(struct ac_udphdr) + (__u64)plan->reply_len;
 	AC_BPF_PIN(udp_len);
-	if (udp_len > AC_CSUM_MAX_UDP)
+	if (udp_len > sizeof(struct ac_udphdr) + AC_DNS_UDP_SIZE)
 		return AC_PASS_DNS_NO_ROOM;
 	__s32 delta = (__s32)(l4 + udp_len) - (__s32)(end - data);
 	if (delta && ac_env_resize(env, delta, &data, &end))
@@ -85,10 +87,19 @@ static __always_inline __u8 ac_dns_reply_frame(struct ac_env *env, __u8 *data, _
 	udp->len = ac_htons((__u16)udp_len);
 	ac_reply_swap(&h);
 
-	if (!ac_dns_write(env, (__u8 *)(udp + 1), end, plan))
+	__u32 moved = 0;
+	if (!ac_dns_write(env, (__u8 *)(udp + 1), end, plan, &moved))
 		return AC_PASS_DNS_NO_ROOM;
 	udp->check = 0;
-	udp->check = ac_udp_checksum((const __u8 *)udp, (__u32)udp_len, end, sum);
+	const __u32 records_at = sizeof(struct ac_udphdr) + AC_DNS_HEADER_LEN + plan->qname_len + AC_DNS_QUESTION_TAIL;
+	sum = ac_csum_bytes((const __u8 *)udp, records_at, end, sum);
+	if (!sum) /* as for ac_dns_write: the frame was sized for the reply */
+		return AC_PASS_DNS_NO_ROOM;
+	sum += ac_htons(ac_csum_shift(ac_csum_fold16((__u64)plan->records_sum + moved), records_at));
+	if (plan->edns)
+		sum += ac_htons(ac_csum_shift(ac_dns_opt_sum(plan), records_at + plan->records + 1));
+	__u16 check = (__u16)~ac_csum_fold16(sum);
+	udp->check = check ? check : 0xFFFF; /* 0 would say "no checksum" (RFC 768) */
 	return AC_PASS_NONE;
 }
 

@@ -18,6 +18,8 @@ namespace anycastd::test {
 
 inline constexpr std::uint8_t kDnsTestName[] = {7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'n', 'e', 't', 0};
 inline constexpr std::uint8_t kDnsTestRecords[] = {0xC0, 0x0C, 0, 1, 0, 1, 0, 0, 0x0E, 0x10, 0, 4, 192, 0, 2, 1};
+// Their ones'-complement sum, by hand: 0xC00C + 1 + 1 + 0x0E10 + 4 + 0xC000 + 0x0201, folded.
+inline constexpr std::uint16_t kDnsTestRecordsSum = 0x9024;
 
 // Where things sit: header, 4 slots at 64, the zone after them, the arena in the second page.
 struct DnsTestLayout {
@@ -66,7 +68,8 @@ inline std::vector<std::uint8_t> dns_test_image(std::uint32_t serial, std::uint6
   answer.base_qname_len = sizeof kDnsTestName;
   answer.ncuts = 1;
   answer.outcome = AC_DNS_OUT_NOERROR;
-  ac_dns_cut cut{sizeof kDnsTestRecords, 1, 0, 0};
+  answer.sum = kDnsTestRecordsSum;
+  ac_dns_cut cut{sizeof kDnsTestRecords, 1, 0, 0, kDnsTestRecordsSum};
   std::uint8_t* object = image.data() + L::kArena;
   std::memcpy(object, &answer, sizeof answer);
   std::memcpy(object + sizeof answer, &cut, sizeof cut);

@@ -26,6 +26,7 @@ struct Outcome {
   std::uint8_t outcome;
   Bytes frame;
   std::string outside;
+  struct ac_dns_plan plan;
 };
 
 // The frame in a buffer with `room` bytes to grow into, and a canary after that: a reply must
@@ -44,7 +45,7 @@ Outcome run(const Bytes& request, const ac_dns_table* dns, std::size_t room) {
   ac_headers h;
   ac_verdict v = ac_decide(&env, data, env.frame_end, &h);
   if (v.action == AC_ACT_ANSWER) v = ac_respond(&env, &h, v);
-  Outcome r{v, v.action == AC_ACT_ANSWER ? h.dns.outcome : std::uint8_t{0xFF}, Bytes(data, env.frame_end), {}};
+  Outcome r{v, v.action == AC_ACT_ANSWER ? h.dns.outcome : std::uint8_t{0xFF}, Bytes(data, env.frame_end), {}, h.dns};
   for (std::size_t i = request.size() + room; i < buf.size(); ++i)
     if (buf[i] != kFill) r.outside = "byte " + std::to_string(i) + " past the room written\n";
   return r;
@@ -68,6 +69,64 @@ TEST_P(DnsFrames, Packet) {
 
 INSTANTIATE_TEST_SUITE_P(Rows, DnsFrames, testing::ValuesIn(dns_rows()),
                          [](const testing::TestParamInfo<DnsRow>& i) { return i.param.name; });
+
+// The UDP checksum of a reply frame, checked the plain way (RFC 1071 over the pseudo-header and
+// the datagram, byte by byte as big-endian words: right when it folds to all ones), and where the
+// records start in the datagram. The frame is Ethernet, tags, then IPv4 without options or IPv6.
+struct UdpCheck {
+  bool ok;
+  std::size_t records_at;  // datagram offset of the records
+};
+
+UdpCheck udp_check(const Bytes& f, const struct ac_dns_plan& plan) {
+  std::size_t l3 = 14;
+  while (f.at(l3 - 2) == 0x81 && f.at(l3 - 1) == 0x00) l3 += 4;
+  const bool v6 = f.at(l3 - 2) == 0x86;
+  const std::size_t l4 = l3 + (v6 ? 40 : 20);
+  const std::size_t addrs = v6 ? l3 + 8 : l3 + 12, addr_len = v6 ? 32 : 8;
+  const std::size_t udp_len = static_cast<std::size_t>(f.at(l4 + 4) << 8 | f.at(l4 + 5));
+  std::uint64_t sum = 17 + udp_len;
+  auto add = [&](std::size_t at, std::size_t n) {
+    for (std::size_t i = 0; i < n; i++) sum += i % 2 ? f.at(at + i) : f.at(at + i) << 8;
+  };
+  add(addrs, addr_len);
+  add(l4, udp_len);
+  while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
+  const bool nonzero = f.at(l4 + 6) || f.at(l4 + 7);
+  return {sum == 0xFFFF && nonzero && l4 + udp_len == f.size(), 8u + 12u + plan.qname_len + 4u};
+}
+
+// Every answered row's UDP checksum is right, and the rows have what the checksum's parts must be
+// right for (docs/dns.md, "The UDP checksum") with the records at an odd and at an even offset of
+// the datagram: pointers moved by a fixup, a cut (TC), our OPT, and a cut with our OPT.
+TEST(DnsFrames, UdpChecksumFromParts) {
+  const ac_dns_table* table = dns_test_table().table();
+  std::set<std::string> seen;
+  for (const DnsRow& row : dns_rows()) {
+    if (row.action != "answer") continue;
+    Outcome r = run(row.request, table, 2048);
+    ASSERT_EQ(r.verdict.action, AC_ACT_ANSWER) << row.name;
+    const UdpCheck c = udp_check(r.frame, r.plan);
+    EXPECT_TRUE(c.ok) << row.name << ": the UDP checksum is wrong";
+    const std::string parity = c.records_at % 2 ? "odd" : "even";
+    bool moved = false;
+    if (r.plan.answer_at != AC_DNS_NO_ANSWER) {
+      const auto* a = reinterpret_cast<const ac_dns_answer*>(reinterpret_cast<const std::uint8_t*>(table) +
+                                                             table->arena + r.plan.answer_at);
+      const auto* fixups = reinterpret_cast<const __u16*>(a + 1);
+      for (unsigned i = 0; i < a->nfixups; i++)
+        moved |= r.plan.qname_len != a->base_qname_len && fixups[i] + 2u <= r.plan.records;
+    }
+    if (moved) seen.insert("moved " + parity);
+    if (r.plan.tc && r.plan.records) seen.insert("cut " + parity);
+    if (r.plan.edns) seen.insert("opt " + parity);
+    if (r.plan.edns && r.plan.tc && r.plan.records) seen.insert("cut opt " + parity);
+    if (r.plan.edns && moved) seen.insert("moved opt " + parity);
+  }
+  for (const char* kind : {"moved", "cut", "opt", "cut opt", "moved opt"})
+    for (const char* parity : {"odd", "even"})
+      EXPECT_TRUE(seen.count(std::string(kind) + " " + parity)) << "no row with " << kind << ", records at an " << parity << " offset";
+}
 
 // Every DNS pass reason and outcome has a row, but those the rows cannot show (no table, no room
 // to grow, a slip of rate limiting), which have tests of their own below.
@@ -168,7 +227,8 @@ TEST(DnsMessage, SlowAnswerOverStream) {
   EXPECT_EQ(plan.ancount, 13);
   Bytes out = msg;
   out.resize(plan.reply_len);
-  ASSERT_EQ(ac_dns_write(&env, out.data(), out.data() + out.size(), &plan), plan.reply_len);
+  __u32 moved = 0;
+  ASSERT_EQ(ac_dns_write(&env, out.data(), out.data() + out.size(), &plan, &moved), plan.reply_len);
   EXPECT_EQ(out[7], 13);  // ANCOUNT
   EXPECT_EQ(out[2] & 0x82, 0x80);  // QR, no TC
   // Over UDP the same message, allowed slow, is cut to the client's size.

@@ -59,14 +59,14 @@ def soa():
 
 
 def query(qname, qtype, qid=0x1234, rd=True, edns=None, do=False, options=(), qclass="IN",
-          opcode=0, flags_extra=0):
+          opcode=0, flags_extra=0, payload=4096):
     """A query as dig sends it; edns is the OPT's version (None: no OPT)."""
     m = dns.message.make_query(qname, qtype, qclass, use_edns=False, want_dnssec=False)
     m.id = qid
     m.flags = (dns.flags.RD if rd else 0) | flags_extra
     m.set_opcode(opcode)
     if edns is not None:
-        m.use_edns(edns, dns.flags.DO if do else 0, 4096, options=list(options))
+        m.use_edns(edns, dns.flags.DO if do else 0, payload, options=list(options))
     return m.to_wire()
 
 
@@ -216,6 +216,29 @@ answered("wildcard_16_labels", query(W16, "A"), "noerror", answer=[rrset(W16, 36
 # name; the TXT records' moving pointers lie past the cut and must not be written
 answered("truncated_wildcard", query("x.twild.example.net.", "TXT"), "truncated", tc=True,
          answer=[rrset("x.twild.example.net.", 3600, "CNAME", "long.example.net.")])
+
+# --- the UDP checksum is made of parts (docs/dns.md): the records' sum lands byte-swapped when
+# they start at an odd offset of the datagram, which the query name's length decides (header 8 +
+# 12 + name + 4); moved pointers, cuts and our OPT at both parities
+q = query("hosts.wild.example.net.", "A")  # 24 bytes: the records at an even offset
+answered("wildcard_even", q, "noerror", answer=[rrset("hosts.wild.example.net.", 3600, "A", "198.51.100.7")])
+q = query("host.wild.example.net.", "A", edns=0)
+answered("wildcard_odd_edns", q, "noerror", answer=[rrset("host.wild.example.net.", 3600, "A", "198.51.100.7")])
+q = query("hosts.wild.example.net.", "A", edns=0, do=True)
+answered("wildcard_even_edns_do", q, "noerror", family=6,
+         answer=[rrset("hosts.wild.example.net.", 3600, "A", "198.51.100.7")])
+answered("nxdomain_even_edns", query("nothere2.example.net.", "A", edns=0), "nxdomain", rcode=3,
+         authority=[soa()])
+answered("referral_odd_edns", query("hostx.sub.example.net.", "A", edns=0), "referral", aa=False,
+         authority=[rrset("sub.example.net.", 3600, "NS", "ns.sub.example.net.")],
+         additional=[rrset("ns.sub.example.net.", 3600, "A", "192.0.2.100")])
+answered("truncated_wildcard_even", query("xy.twild.example.net.", "TXT"), "truncated", tc=True,
+         answer=[rrset("xy.twild.example.net.", 3600, "CNAME", "long.example.net.")])
+answered("truncated_edns_512_odd", query("x.twild.example.net.", "TXT", edns=0, payload=512), "truncated",
+         tc=True, answer=[rrset("x.twild.example.net.", 3600, "CNAME", "long.example.net.")])
+answered("truncated_edns_512_even", query("xy.twild.example.net.", "TXT", edns=0, do=True, payload=512),
+         "truncated", family=6, tc=True, answer=[rrset("xy.twild.example.net.", 3600, "CNAME", "long.example.net.")])
+answered("truncated_to_nothing_edns", query("long.example.net.", "TXT", edns=0, payload=512), "truncated", tc=True)
 
 # --- additional records that do not fit: left out without TC, unless they are a referral's glue
 answered("additional_left_out", query("bigmx.example.net.", "MX"), "noerror",

@@ -161,6 +161,16 @@ TEST(ZoneCompiler, ImageInvariants)
     EXPECT_EQ(v.cuts[a->ncuts - 1].ancount, a->ancount);
     EXPECT_EQ(v.cuts[a->ncuts - 1].nscount, a->nscount);
     EXPECT_EQ(v.cuts[a->ncuts - 1].arcount, a->arcount);
+    // The records' sums (RFC 1071, big-endian words from their first byte), whole and per cut,
+    // summed here byte by byte; 0 and 0xFFFF are the same sum.
+    auto sum_mod = [&](unsigned n) {
+      std::uint64_t sum = 0;
+      for (unsigned b = 0; b < n; b++) sum += b % 2 ? v.records[b] : v.records[b] << 8;
+      return sum % 0xFFFF;
+    };
+    EXPECT_EQ(a->sum % 0xFFFFu, sum_mod(a->size)) << "the records' sum";
+    for (unsigned c = 0; c < a->ncuts; c++)
+      EXPECT_EQ(v.cuts[c].sum % 0xFFFFu, sum_mod(v.cuts[c].end)) << "cut " << c << "'s sum";
     for (unsigned f = 0; f < a->nfixups; f++) {
       ASSERT_LT(v.fixups[f] + 1u, a->size);
       EXPECT_EQ(v.records[v.fixups[f]] & 0xC0, 0xC0) << "fixup " << f << " is not a compression pointer";

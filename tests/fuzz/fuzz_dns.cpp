@@ -12,6 +12,9 @@
 //  - the writer produces exactly the planned length, in a buffer of exactly that length;
 //  - the reply keeps the query's ID and its question byte for byte, sets QR, and carries the
 //    planned counts; TC only on UDP;
+//  - the records' sum the plan carries, with what the moved pointers add, and the OPT's sum are
+//    those of the bytes written (RFC 1071, summed here byte by byte): the UDP checksum of the
+//    fast paths is made of them;
 //  - a query the plan refuses gets a dns_* pass reason.
 
 #include <algorithm>
@@ -37,6 +40,14 @@ const anycastd::dns::CompiledTable& table() {
 }
 
 std::uint16_t be16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
+
+// The ones'-complement sum of n bytes as big-endian words from p, modulo 0xFFFF (0 and 0xFFFF
+// are the same sum).
+std::uint32_t sum_mod(const std::uint8_t* p, std::size_t n) {
+  std::uint64_t s = 0;
+  for (std::size_t i = 0; i < n; i++) s += i % 2 ? p[i] : p[i] << 8;
+  return static_cast<std::uint32_t>(s % 0xFFFF);
+}
 
 }  // namespace
 
@@ -67,11 +78,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<std::uint8_t> reply(plan.reply_len);
   std::memcpy(reply.data(), q, std::min<std::size_t>(query.size(), reply.size()));
   std::uint8_t* r = reply.data();
-  if (ac_dns_write(&env, r, r + reply.size(), &plan) != plan.reply_len) fail("the writer's length differs from the plan");
+  __u32 moved = 0;
+  if (ac_dns_write(&env, r, r + reply.size(), &plan, &moved) != plan.reply_len)
+    fail("the writer's length differs from the plan");
   if (be16(r) != be16(q)) fail("the ID changed");
   if (!(r[2] & 0x80)) fail("QR not set");
   if (((r[2] & 0x02) != 0) != (plan.tc != 0)) fail("TC differs from the plan");
   if (be16(r + 4) != 1 || be16(r + 6) != plan.ancount || be16(r + 8) != plan.nscount) fail("counts differ from the plan");
   if (std::memcmp(r + 12, q + 12, question_end - 12) != 0) fail("the question was not echoed byte for byte");
+  if (sum_mod(r + question_end, plan.records) != (plan.records_sum + std::uint64_t{moved}) % 0xFFFF)
+    fail("the records' sum differs from the bytes written");
+  if (plan.edns && sum_mod(r + question_end + plan.records + 1, AC_DNS_OPT_LEN - 1) != ac_dns_opt_sum(&plan) % 0xFFFFu)
+    fail("the OPT's sum differs from the bytes written");
   return 0;
 }
