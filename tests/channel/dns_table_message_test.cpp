@@ -32,7 +32,7 @@ TEST(DnsTableImage, RejectsDamageNamingIt) {
   using V = std::vector<std::uint8_t>;
   EXPECT_NE(problem({1, 2, 3}).find("3 bytes is shorter than its header"), std::string::npos);
   EXPECT_NE(damaged([](H& h, V&) { h.magic = 0x31534e45; }).find("not a DNS table image"), std::string::npos);
-  EXPECT_NE(damaged([](H& h, V&) { h.version = 1; }).find("version 1, this build reads 2"), std::string::npos);
+  EXPECT_NE(damaged([](H& h, V&) { h.version = 1; }).find("version 1, this build reads 3"), std::string::npos);
   EXPECT_NE(damaged([](H& h, V&) { h.slot_count = 3; }).find("slot_count 3 is not a power of two"), std::string::npos);
   EXPECT_NE(damaged([](H& h, V&) { h.slot_count = 0; }).find("slot_count 0"), std::string::npos);
   EXPECT_NE(damaged([](H& h, V&) { h.entry_count = 3; }).find("3 entries in 4 slots"), std::string::npos);
