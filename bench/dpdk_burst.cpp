@@ -5,7 +5,9 @@
 // frames on the port's RX ring, runs one worker poll (RX burst, packet core, TX burst, and the
 // exception side's empty poll) and takes the answers off the TX ring; the answers are the next
 // iteration's requests (bench_frames.h's mirror pairs), so every packet takes the whole answer
-// path. Runs as root (EAL, --no-huge); figures and how to read them: docs/dpdk.md.
+// path. The bench_frames.h cases run on its handful of VIPs; the "exact" cases on 2 or 65,536
+// exact VIPs of one family, the burst's 32 frames each between two of them, spread over the
+// set. Runs as root (EAL, --no-huge); figures and how to read them: docs/dpdk.md.
 
 #include <benchmark/benchmark.h>
 #include <rte_cycles.h>
@@ -35,6 +37,53 @@ namespace ad = anycastd::dpdk;
 namespace {
 
 constexpr std::uint16_t kBurst = 32;
+
+using Frame = std::vector<std::uint8_t>;
+
+// What one benchmark runs: the tables, and the requests of a burst with their mirror answers.
+struct Workload {
+  std::string name;
+  anycastd::FastpathTables tables;
+  std::vector<ab::FrameSpec> requests;
+  std::vector<Frame> frames(bool answers) const {
+    std::vector<Frame> out;
+    for (const ab::FrameSpec& r : requests) out.push_back(ab::build_frame(answers ? ab::mirror(r) : r));
+    return out;
+  }
+};
+
+Workload from_case(const ab::BenchCase& c) { return {c.name, ab::bench_tables(c.restricted), {c.spec}}; }
+
+std::string exact_vip(int family, std::uint32_t i) {
+  char text[48];
+  if (family == 4)
+    std::snprintf(text, sizeof text, "198.18.%u.%u", (i >> 8) & 255, i & 255);  // RFC 2544's benchmarking range
+  else
+    std::snprintf(text, sizeof text, "2001:db8:1::%x", i);
+  return text;
+}
+
+// `n` exact VIPs of one family (n >= 2); frame k of the burst goes from VIP n/2 + k*stride to
+// VIP k*stride, both exact, spread over the set.
+Workload exact_case(int family, std::uint32_t n) {
+  Workload w;
+  w.name = std::string(family == 4 ? "v4" : "v6") + "_exact" + std::to_string(n);
+  for (std::uint32_t i = 0; i < n; ++i)
+    w.tables.vips.push_back({anycastd::parse_prefix(exact_vip(family, i)), {AC_VIP_F_ANSWERING, 1u << AC_SVC_ECHO, 0}});
+  for (std::uint16_t port : {ab::kServerPort, ab::kClientPort}) w.tables.ports[port] = {AC_SVC_F_ENABLED, AC_SVC_ECHO};
+  w.tables.answering = true;
+  const std::uint32_t stride = n / 2 / kBurst ? n / 2 / kBurst : 1;
+  for (std::uint32_t k = 0; k < kBurst; ++k) {
+    ab::FrameSpec s;
+    s.family = family;
+    s.dst = exact_vip(family, (k * stride) % (n / 2));
+    s.src = exact_vip(family, n / 2 + (k * stride) % (n - n / 2));
+    s.sport = ab::kClientPort;
+    s.dport = ab::kServerPort;
+    w.requests.push_back(s);
+  }
+  return w;
+}
 
 struct RingPort {
   rte_ring* rx;
@@ -69,19 +118,21 @@ struct Rig {
     worker.reader_id = 0;
   }
 
-  void load(bool restricted) {
+  void load(const anycastd::FastpathTables& tables) {
     std::string error;
-    auto t = ad::DpdkTables::build(ab::bench_tables(restricted), error);
+    auto t = ad::DpdkTables::build(tables, error);
     if (!t) throw std::runtime_error(error);
     store->publish(std::move(t));
   }
 
-  // One burst of copies of `frame`, owned by the benchmark between iterations. `ol_flags` is what
-  // a NIC would have said (net_ring leaves it as it is, burst after burst).
-  void fill(const std::vector<std::uint8_t>& frame, std::uint64_t ol_flags = 0) {
+  // One burst of `frames` (repeated to fill it), owned by the benchmark between iterations.
+  // `ol_flags` is what a NIC would have said (net_ring leaves it as it is, burst after burst).
+  void fill(const std::vector<Frame>& frames, std::uint64_t ol_flags = 0) {
     for (rte_mbuf* m : mbufs) rte_pktmbuf_free(m);
     mbufs.assign(kBurst, nullptr);
-    for (rte_mbuf*& m : mbufs) {
+    for (std::size_t i = 0; i < kBurst; ++i) {
+      const Frame& frame = frames[i % frames.size()];
+      rte_mbuf*& m = mbufs[i];
       m = rte_pktmbuf_alloc(pool.get());
       char* d = rte_pktmbuf_append(m, static_cast<std::uint16_t>(frame.size()));
       std::memcpy(d, frame.data(), frame.size());
@@ -97,10 +148,13 @@ struct Rig {
     return rte_ring_dequeue_burst(wire.tx, reinterpret_cast<void**>(mbufs.data()), kBurst, nullptr) == kBurst;
   }
 
-  bool all_equal(const std::vector<std::uint8_t>& frame) const {
-    for (rte_mbuf* m : mbufs)
-      if (m->data_len != frame.size() || std::memcmp(rte_pktmbuf_mtod(m, void*), frame.data(), frame.size()) != 0)
+  bool all_equal(const std::vector<Frame>& frames) const {
+    for (std::size_t i = 0; i < kBurst; ++i) {
+      const Frame& frame = frames[i % frames.size()];
+      const rte_mbuf* m = mbufs[i];
+      if (m->data_len != frame.size() || std::memcmp(rte_pktmbuf_mtod(m, const void*), frame.data(), frame.size()) != 0)
         return false;
+    }
     return true;
   }
 };
@@ -122,9 +176,9 @@ void floor_step() {
 void core_step() { ad::worker_poll(rig->worker); }
 
 template <typename Step>
-void BM_loop(benchmark::State& state, const ab::BenchCase& c, Step step, std::uint64_t ol_flags = 0) {
-  rig->load(c.restricted);
-  rig->fill(ab::build_frame(c.spec), ol_flags);
+void BM_loop(benchmark::State& state, const Workload& w, Step step, std::uint64_t ol_flags = 0) {
+  rig->load(w.tables);
+  rig->fill(w.frames(false), ol_flags);
   bool ok = true;
   std::uint64_t cycles = 0;
   for (auto _ : state) {
@@ -141,12 +195,11 @@ void BM_loop(benchmark::State& state, const ab::BenchCase& c, Step step, std::ui
 }
 
 // The datapath's answers must be the mirror frames, or the figures measure something else.
-bool check(const ab::BenchCase& c) {
-  rig->load(c.restricted);
-  const std::vector<std::uint8_t> request = ab::build_frame(c.spec);
-  rig->fill(request);
-  return rig->cycle(core_step) && rig->all_equal(ab::build_frame(ab::mirror(c.spec))) && rig->cycle(core_step) &&
-         rig->all_equal(request);
+bool check(const Workload& w) {
+  rig->load(w.tables);
+  const std::vector<Frame> requests = w.frames(false);
+  rig->fill(requests);
+  return rig->cycle(core_step) && rig->all_equal(w.frames(true)) && rig->cycle(core_step) && rig->all_equal(requests);
 }
 
 }  // namespace
@@ -161,23 +214,28 @@ int main(int argc, char** argv) {
     {
       Rig r;
       rig = &r;
-      for (const ab::BenchCase& c : ab::bench_cases()) {
-        if (!check(c)) {
-          std::fprintf(stderr, "dpdk_burst: %s: the datapath did not answer with the mirror frame\n", c.name);
+      std::vector<Workload> workloads;
+      for (const ab::BenchCase& c : ab::bench_cases()) workloads.push_back(from_case(c));
+      for (int family : {4, 6})
+        for (std::uint32_t n : {2u, 65536u}) workloads.push_back(exact_case(family, n));
+      for (const Workload& w : workloads) {
+        if (!check(w)) {
+          std::fprintf(stderr, "dpdk_burst: %s: the datapath did not answer with the mirror frame\n", w.name.c_str());
           rc = 1;
           break;
         }
-        benchmark::RegisterBenchmark((std::string("dpdk_burst/") + c.name).c_str(),
-                                     [c](benchmark::State& s) { BM_loop(s, c, core_step); });
-        benchmark::RegisterBenchmark((std::string("dpdk_floor/") + c.name).c_str(),
-                                     [c](benchmark::State& s) { BM_loop(s, c, floor_step); });
-        // With a NIC that verified the IPv4 header checksum, the core does not sum it again.
+        benchmark::RegisterBenchmark(("dpdk_burst/" + w.name).c_str(),
+                                     [w](benchmark::State& s) { BM_loop(s, w, core_step); });
+        benchmark::RegisterBenchmark(("dpdk_floor/" + w.name).c_str(),
+                                     [w](benchmark::State& s) { BM_loop(s, w, floor_step); });
+      }
+      // With a NIC that verified the IPv4 header checksum, the core does not sum it again.
+      for (const ab::BenchCase& c : ab::bench_cases())
         if (c.spec.family == 4 && !c.restricted && c.spec.tags.empty())
           benchmark::RegisterBenchmark((std::string("dpdk_burst/") + c.name + "_nic_csum").c_str(),
-                                       [c](benchmark::State& s) {
-                                         BM_loop(s, c, core_step, RTE_MBUF_F_RX_IP_CKSUM_GOOD);
+                                       [w = from_case(c)](benchmark::State& s) {
+                                         BM_loop(s, w, core_step, RTE_MBUF_F_RX_IP_CKSUM_GOOD);
                                        });
-      }
       if (rc == 0) benchmark::RunSpecifiedBenchmarks();
       for (rte_mbuf* m : r.mbufs) rte_pktmbuf_free(m);
       r.mbufs.clear();

@@ -215,7 +215,9 @@ std::string ChannelServer::reply_probe(const channel::Message& m) {
              data + m.payload.size(),
              data + frame.size(),
              nullptr,
-             ac_env_monotonic_now()};
+             ac_env_monotonic_now(),
+             nullptr,
+             nullptr};
   ac_headers h;
   ac_verdict v = ac_decide(&env, data, env.frame_end, &h);
   if (v.action == AC_ACT_ANSWER) v = ac_respond(&env, &h, v);

@@ -35,10 +35,18 @@ struct ac_env {
   __u8* room_end;
   anycastd::dpdk::RateLimitTable* buckets;  // nullptr: no bucket is kept
   __u64 mono_ns;                            // the burst's monotonic time, when a limiter is on
+  // The frame's destination address as the burst's bulk match found it, and the VIP it matched
+  // (burst_match.h); the core's lookup of that very address takes the answer from here.
+  const __u8* matched_daddr;
+  const ac_vip_value* matched_vip;
 };
 
-static inline const ac_vip_value* ac_env_vip4(ac_env* env, const __u8* daddr) { return env->tables->vip4(daddr); }
-static inline const ac_vip_value* ac_env_vip6(ac_env* env, const __u8* daddr) { return env->tables->vip6(daddr); }
+static inline const ac_vip_value* ac_env_vip4(ac_env* env, const __u8* daddr) {
+  return daddr == env->matched_daddr ? env->matched_vip : env->tables->vip4(daddr);
+}
+static inline const ac_vip_value* ac_env_vip6(ac_env* env, const __u8* daddr) {
+  return daddr == env->matched_daddr ? env->matched_vip : env->tables->vip6(daddr);
+}
 static inline const ac_port_value* ac_env_port(ac_env* env, __u16 port) { return env->tables->port(port); }
 static inline int ac_env_allowed4(ac_env* env, __u32 service, const __u8* saddr) {
   return env->tables->allowed4(service, saddr);

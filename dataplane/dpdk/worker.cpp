@@ -4,15 +4,13 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
-#include <rte_prefetch.h>
 
+#include "burst_match.h"
 #include "env.h"
 #include "options.h"
 
 namespace anycastd::dpdk {
 namespace {
-
-constexpr unsigned kPrefetchAhead = 3;
 
 inline int ip4_csum_state(const rte_mbuf* m) {
   switch (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) {
@@ -81,21 +79,25 @@ unsigned worker_poll(Worker& w) {
   rte_mbuf* rx[kMaxBurst];
   rte_mbuf* answers[kMaxBurst];
   rte_mbuf* passed[kMaxBurst];
+  rte_mbuf* dropped[kMaxBurst];
+  BurstMatch match;
 
   // Wire -> core: answers back out of the port, everything else to the kernel, untouched.
   const DpdkTables* tables = w.tables->current();
   const DnsTable* dns = w.tables->dns();
-  ac_env env{tables, 0, w.tables->ntp(), dns ? dns->image() : nullptr, nullptr, nullptr, nullptr, w.buckets.get(), 0};
+  ac_env env{tables,  0,       w.tables->ntp(), dns ? dns->image() : nullptr, nullptr, nullptr, nullptr,
+             w.buckets.get(), 0, nullptr, nullptr};
   const std::uint16_t n = rte_eth_rx_burst(cfg.port, cfg.queue, rx, cfg.burst);
-  std::uint16_t n_answers = 0, n_passed = 0;
+  std::uint16_t n_answers = 0, n_passed = 0, n_dropped = 0;
   if (n && tables->any_ratelimit()) env.mono_ns = ac_env_monotonic_now();
-  for (std::uint16_t i = 0; i < n && i < kPrefetchAhead; ++i) rte_prefetch0(rte_pktmbuf_mtod(rx[i], void*));
+  match_burst(*tables, rx, n, match);
   for (std::uint16_t i = 0; i < n; ++i) {
-    if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(rx[i + kPrefetchAhead], void*));
     rte_mbuf* m = rx[i];
     std::uint8_t* data = rte_pktmbuf_mtod(m, std::uint8_t*);
     env.ip4_csum = ip4_csum_state(m);
     env.mbuf = m;
+    env.matched_daddr = match.daddr[i];
+    env.matched_vip = match.vip[i];
     ac_headers h;
     ac_verdict v = ac_decide(&env, data, data + m->data_len, &h);
     if (v.action == AC_ACT_ANSWER) v = ac_respond(&env, &h, v);  // a reply that cannot be made passes
@@ -103,10 +105,11 @@ unsigned worker_poll(Worker& w) {
     if (v.action == AC_ACT_ANSWER)
       answers[n_answers++] = m;
     else if (v.action == AC_ACT_DROP)
-      rte_pktmbuf_free(m);
+      dropped[n_dropped++] = m;
     else
       passed[n_passed++] = m;
   }
+  if (n_dropped) rte_pktmbuf_free_bulk(dropped, n_dropped);
   bump(c.datapath.rx_packets, n);
   send_all(cfg.port, cfg.queue, answers, n_answers, c.datapath.tx_answers, c.datapath.tx_answers_dropped);
   send_all(cfg.exception_port, cfg.exception_queue, passed, n_passed, c.datapath.to_kernel,

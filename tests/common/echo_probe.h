@@ -19,6 +19,12 @@ inline std::uint16_t fold_complement(std::uint32_t sum) {
   return static_cast<std::uint16_t>(~sum);
 }
 
+inline std::string address_text(int family, const std::uint8_t* bytes) {
+  char text[INET6_ADDRSTRLEN];
+  inet_ntop(family == 4 ? AF_INET : AF_INET6, bytes, text, sizeof text);
+  return text;
+}
+
 inline std::vector<std::uint8_t> echo_probe(const std::string& src, const std::string& dst) {
   std::vector<std::uint8_t> f = {0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2};
   const std::uint8_t payload[] = {'e', 'c', 'h', 'o'};

@@ -359,26 +359,6 @@ TEST(DpdkBurst, EachWorkerOwnsItsQueuePair) {
     }
 }
 
-TEST(DpdkTables, FullLpmIsRefusedWithAReason) {
-  AC_REQUIRE_EAL();
-  FastpathTables t = make_tables("default");
-  // Every /32 in a /24 of its own needs one tbl8 group: one more than there are.
-  for (std::uint32_t i = 0; i <= dpdk::kVip4Tbl8s; ++i) {
-    Prefix p;
-    p.family = 4;
-    p.len = 32;
-    p.addr[0] = 10;
-    p.addr[1] = static_cast<std::uint8_t>(i >> 8);
-    p.addr[2] = static_cast<std::uint8_t>(i);
-    p.addr[3] = 1;
-    t.vips.push_back({p, ac_vip_value{AC_VIP_F_ANSWERING, 1, 0}});
-  }
-  std::string error;
-  EXPECT_EQ(dpdk::DpdkTables::build(t, error), nullptr);
-  EXPECT_NE(error.find("full"), std::string::npos) << error;
-  EXPECT_NE(error.find("vip 10."), std::string::npos) << error;
-}
-
 TEST(DpdkTables, BadRecordIsRefused) {
   AC_REQUIRE_EAL();
   FastpathTables t = make_tables("default");

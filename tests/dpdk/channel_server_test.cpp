@@ -3,6 +3,7 @@
 // it: tables accepted and refused (the old set staying), stats, probes through the same core,
 // unknown requests answered with an error; and the telemetry command on EAL's real socket.
 
+#include <rte_malloc.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include "channel_server.h"
 #include "eal_env.h"
 #include "ring_harness.h"
+#include "table_sizing.h"
 #include "telemetry.h"
 #include "ntp_live.h"
 #include "test_tables.h"
@@ -169,6 +171,50 @@ TEST_F(ChannelServerTest, BadTablesAreRefusedAndTheOldOnesStay) {
   EXPECT_NE(text(m).find("memfd"), std::string::npos) << text(m);
 
   EXPECT_EQ(probe(answer.request).first.action, AC_ACT_ANSWER) << "the accepted set must still be live";
+}
+
+// DPDK memory is what -m or the hugepages give, and the running set keeps its share until a new
+// one replaces it: a set that does not fit beside it is refused naming the memory it needs, the
+// running set keeps answering, and once there is room the same set is taken.
+TEST_F(ChannelServerTest, ASetThatDoesNotFitIsRefusedNamingTheMemoryItNeeds) {
+  const Vector& answer = row(AC_ACT_ANSWER, "default");
+  ASSERT_EQ(send_tables(ch::encode_tables(make_tables("default"))).type, ch::Type::ok);
+  FastpathTables wide = make_tables("default");
+  wide.allow.push_back({AC_SVC_ECHO, parse_prefix("198.51.100.0/24")});
+  wide.allow.push_back({AC_SVC_ECHO, parse_prefix("2001:db8:ffff::/48")});
+  char needs[64];
+  std::snprintf(needs, sizeof needs, "needs %.1f MiB of DPDK memory",
+                static_cast<double>(dpdk::table_set_bytes(dpdk::table_shape(wide))) / (1024.0 * 1024.0));
+
+  struct Ballast {
+    std::vector<void*> blocks;
+    ~Ballast() { release(); }
+    void release() {
+      for (void* b : blocks) rte_free(b);
+      blocks.clear();
+    }
+  } ballast;
+  // All of the heap but less than one 64 MiB tbl24, in blocks as large as it has.
+  for (;;) {
+    std::size_t largest = 0;
+    for (unsigned i = 0; i < rte_socket_count(); ++i) {
+      rte_malloc_socket_stats stats{};
+      if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &stats) == 0)
+        largest = std::max(largest, stats.greatest_free_size);
+    }
+    if (largest < (std::size_t{48} << 20)) break;
+    void* block = rte_malloc("ac_test_ballast", largest - (std::size_t{16} << 20), 0);
+    ASSERT_NE(block, nullptr);
+    ballast.blocks.push_back(block);
+  }
+  ch::Message m = send_tables(ch::encode_tables(wide));
+  EXPECT_EQ(m.type, ch::Type::error);
+  EXPECT_NE(text(m).find(needs), std::string::npos) << text(m) << "\nexpected: " << needs;
+  EXPECT_NE(text(m).find("raise -m"), std::string::npos) << text(m);
+  EXPECT_EQ(probe(answer.request).first.action, AC_ACT_ANSWER) << "the running set must still be live";
+
+  ballast.release();
+  EXPECT_EQ(send_tables(ch::encode_tables(wide)).type, ch::Type::ok) << "with the memory back, the set fits";
 }
 
 // A table swap waits for every worker to pass a quiescent state. Here the worker is a registered
