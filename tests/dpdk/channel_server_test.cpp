@@ -208,6 +208,7 @@ TEST_F(ChannelServerTest, ASetThatDoesNotFitIsRefusedNamingTheMemoryItNeeds) {
     ballast.blocks.push_back(block);
   }
   ch::Message m = send_tables(ch::encode_tables(wide));
+  std::printf("%s\n", text(m).c_str());
   EXPECT_EQ(m.type, ch::Type::error);
   EXPECT_NE(text(m).find(needs), std::string::npos) << text(m) << "\nexpected: " << needs;
   EXPECT_NE(text(m).find("raise -m"), std::string::npos) << text(m);
