@@ -163,7 +163,7 @@ bool DpdkTables::store(const FastpathTables& tables, std::string& error) {
     }
 
   const TableShape shape = table_shape(tables);
-  const Failure failed(table_set_bytes(shape), dpdk_memory_free());
+  const Failure failed(table_set_bytes(shape), dpdk_heap().free);
   if ((shape.exact4 > AC_VIP_SCAN_MAX && !(exact4_ = make_hash("exact4", shape.exact4, 4))) ||
       (shape.exact6 > AC_VIP_SCAN_MAX && !(exact6_ = make_hash("exact6", shape.exact6, 16)))) {
     error = failed("exact VIP hash");

@@ -99,13 +99,15 @@ std::size_t table_set_bytes(const TableShape& s) {
   return bytes;
 }
 
-std::size_t dpdk_memory_free() {
-  std::size_t free = 0;
+HeapBytes dpdk_heap() {
+  HeapBytes bytes;
   for (unsigned i = 0; i < rte_socket_count(); ++i) {
     rte_malloc_socket_stats stats{};
-    if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &stats) == 0) free += stats.heap_freesz_bytes;
+    if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &stats) != 0) continue;
+    bytes.free += stats.heap_freesz_bytes;
+    bytes.used += stats.heap_allocsz_bytes;
   }
-  return free;
+  return bytes;
 }
 
 }  // namespace anycastd::dpdk

@@ -47,7 +47,11 @@ std::size_t lpm4_bytes(std::uint32_t prefixes, std::uint32_t tbl8s);
 std::size_t lpm6_bytes(std::uint32_t prefixes, std::uint32_t tbl8s);
 std::size_t table_set_bytes(const TableShape& shape);
 
-// Bytes the DPDK heaps have free right now, over every socket.
-std::size_t dpdk_memory_free();
+// What the DPDK heaps hold right now, over every socket.
+struct HeapBytes {
+  std::size_t free = 0;
+  std::size_t used = 0;
+};
+HeapBytes dpdk_heap();
 
 }  // namespace anycastd::dpdk

@@ -5,8 +5,6 @@
 // allow lists of several services that nest; the DPDK memory each set takes next to the
 // estimate a refusal names; and the limits a set is refused at.
 
-#include <rte_malloc.h>
-
 #include <cstdio>
 #include <map>
 #include <random>
@@ -167,16 +165,6 @@ TEST(DpdkAllow, AgreesWithTheReferenceOnRandomNestedListsOfSeveralServices) {
   std::printf("%zu checks agreed\n", checks);
 }
 
-// Bytes DPDK's heaps have handed out, over every socket.
-std::size_t dpdk_memory_used() {
-  std::size_t used = 0;
-  for (unsigned i = 0; i < rte_socket_count(); ++i) {
-    rte_malloc_socket_stats stats{};
-    if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &stats) == 0) used += stats.heap_allocsz_bytes;
-  }
-  return used;
-}
-
 // `n` VIPs of one family from `first` on: exact addresses, or prefixes of lengths /27-/32 (IPv4)
 // and /64-/128 (IPv6) one block apart. IPv4 beyond the documentation blocks uses 198.18.0.0/15
 // (RFC 2544's benchmarking range); these tables never see a packet.
@@ -250,11 +238,11 @@ TEST(DpdkTableMemory, EachSetTakesNoMoreThanItsEstimate) {
   };
   std::printf("| set | measured | estimate |\n|---|---:|---:|\n");
   for (const Case& c : cases) {
-    const std::size_t before = dpdk_memory_used();
+    const std::size_t before = dpdk::dpdk_heap().used;
     std::string error;
     auto built = dpdk::DpdkTables::build(c.tables, error);
     ASSERT_NE(built, nullptr) << c.name << ": " << error;
-    const std::size_t used = dpdk_memory_used() - before;
+    const std::size_t used = dpdk::dpdk_heap().used - before;
     const std::size_t estimate = dpdk::table_set_bytes(dpdk::table_shape(c.tables));
     std::printf("| %s | %.2f MiB | %.2f MiB |\n", c.name, used / 1048576.0, estimate / 1048576.0);
     EXPECT_LE(used, estimate) << c.name;
