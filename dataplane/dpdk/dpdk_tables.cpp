@@ -52,13 +52,27 @@ int equal_words(const void* a, const void* b, size_t) {
   return x != y;
 }
 
+// rte_hash_crc, with loads that need no alignment: the keys are addresses inside frames.
+std::uint32_t key_crc(const void* key, std::uint32_t len, std::uint32_t init) {
+  const auto* p = static_cast<const std::uint8_t*>(key);
+  if (len == 16) {
+    std::uint64_t high, low;
+    std::memcpy(&high, p, 8);
+    std::memcpy(&low, p + 8, 8);
+    return rte_hash_crc_8byte(low, rte_hash_crc_8byte(high, init));
+  }
+  std::uint32_t word;
+  std::memcpy(&word, p, 4);
+  return rte_hash_crc_4byte(word, init);
+}
+
 rte_hash* make_hash(const char* kind, std::uint32_t keys, std::uint32_t key_len) {
   const std::string name = unique_name(kind);
   rte_hash_parameters params{};
   params.name = name.c_str();
   params.entries = hash_entries(keys);
   params.key_len = key_len;
-  params.hash_func = rte_hash_crc;
+  params.hash_func = key_crc;
   params.socket_id = SOCKET_ID_ANY;
   rte_hash* hash = rte_hash_create(&params);
   if (hash && key_len == 4) rte_hash_set_cmp_func(hash, equal_words);
@@ -253,7 +267,7 @@ const ac_vip_value* DpdkTables::vip6(const std::uint8_t* daddr) const {
 namespace {
 
 // Exact VIPs in one bulk lookup, then each miss through the prefixes. The keys' hashes are
-// computed here, inline, rather than by rte_hash through its function pointer: the same CRC.
+// computed here, inline, rather than by rte_hash through its function pointer.
 template <std::uint32_t kKeyLen, typename PrefixMatch>
 void match_bulk(const rte_hash* exact, const std::uint8_t* const* daddrs, unsigned n, const ac_vip_value** found,
                 PrefixMatch prefix) {
@@ -261,7 +275,7 @@ void match_bulk(const rte_hash* exact, const std::uint8_t* const* daddrs, unsign
   hash_sig_t sigs[DpdkTables::kMatchMax];
   std::uint64_t hits = 0;
   if (exact) {
-    for (unsigned i = 0; i < n; ++i) sigs[i] = rte_hash_crc(daddrs[i], kKeyLen, 0);
+    for (unsigned i = 0; i < n; ++i) sigs[i] = key_crc(daddrs[i], kKeyLen, 0);
     rte_hash_lookup_with_hash_bulk_data(exact, reinterpret_cast<const void**>(const_cast<const std::uint8_t**>(daddrs)),
                                         sigs, n, &hits, data);
   }
