@@ -44,7 +44,11 @@ static __always_inline __u32 ac_prefix_mask32(__u32 bits)
 	return bits ? bpf_htonl(~0u << (32 - bits)) : 0;
 }
 
-/* A BPF function of its own, checked once: its loop of lookups stays out of the decision's paths. */
+/*
+ * Not inlined (nor ac_vip6_hashed), so that its loop of lookups is walked once, from its one
+ * caller ac_vip4_find: a static subprogram is checked in its caller's context, and that caller is
+ * a global function, which the verifier checks once on its own.
+ */
 static __attribute__((noinline)) int ac_vip4_hashed(__u32 slot, __u32 daddr)
 {
 	const struct ac_vip4_set *set = bpf_map_lookup_elem(&ac_vip4_sets, &slot);

@@ -85,8 +85,17 @@ unsigned worker_poll(Worker& w) {
   // Wire -> core: answers back out of the port, everything else to the kernel, untouched.
   const DpdkTables* tables = w.tables->current();
   const DnsTable* dns = w.tables->dns();
-  ac_env env{tables,  0,       w.tables->ntp(), dns ? dns->image() : nullptr, nullptr, nullptr, nullptr,
-             w.buckets.get(), 0, nullptr, nullptr};
+  ac_env env{.tables = tables,
+             .ip4_csum = 0,
+             .ntp = w.tables->ntp(),
+             .dns = dns ? dns->image() : nullptr,
+             .mbuf = nullptr,
+             .frame_end = nullptr,
+             .room_end = nullptr,
+             .buckets = w.buckets.get(),
+             .mono_ns = 0,
+             .matched_daddr = nullptr,
+             .matched_vip = nullptr};
   const std::uint16_t n = rte_eth_rx_burst(cfg.port, cfg.queue, rx, cfg.burst);
   std::uint16_t n_answers = 0, n_passed = 0, n_dropped = 0;
   if (n && tables->any_ratelimit()) env.mono_ns = ac_env_monotonic_now();
