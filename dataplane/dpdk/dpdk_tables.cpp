@@ -15,6 +15,7 @@ namespace anycastd::dpdk {
 namespace {
 
 static_assert(AC_SVC__COUNT <= 21, "an allow LPM's next hop (21 bits in rte_lpm6) holds a mask of services");
+static_assert(AC_VIP_MAX_DEFAULT <= 1u << 21, "a prefix LPM's next hop (21 bits in rte_lpm6) indexes the VIPs");
 
 // Table names are global to the process (a tailq), and the old set lives while the new one is built.
 std::string unique_name(const char* kind) {
@@ -93,19 +94,22 @@ rte_lpm6* make_lpm6(const char* kind, std::uint32_t prefixes, std::uint32_t tbl8
   return rte_lpm6_create(unique_name(kind).c_str(), SOCKET_ID_ANY, &config);
 }
 
-bool valid(const Prefix& p) { return (p.family == 4 || p.family == 6) && p.len <= p.max_len(); }
-
 Prefix without_host_bits(Prefix p) {
-  for (unsigned bit = p.len; bit < p.addr_bytes() * 8u; ++bit)
-    p.addr[bit / 8] &= static_cast<std::uint8_t>(~(0x80u >> (bit % 8)));
+  for (unsigned bit = p.len; bit < 16 * 8u; ++bit) p.addr[bit / 8] &= static_cast<std::uint8_t>(~(0x80u >> (bit % 8)));
   return p;
+}
+
+// As the configuration requires (parse_prefix): the tables and the reference environment would
+// each read host bits their own way.
+bool valid(const Prefix& p) {
+  return (p.family == 4 || p.family == 6) && p.len <= p.max_len() && p == without_host_bits(p);
 }
 
 // A family's allow prefixes (not /0), each with the services of every entry that holds it.
 std::map<Prefix, std::uint32_t> folded_allow(const std::vector<AllowEntry>& allow, int family) {
   std::map<Prefix, std::uint32_t> own;
   for (const AllowEntry& a : allow)
-    if (a.source.family == family && a.source.len > 0) own[without_host_bits(a.source)] |= 1u << a.service;
+    if (a.source.family == family && a.source.len > 0) own[a.source] |= 1u << a.service;
   std::map<Prefix, std::uint32_t> folded = own;
   for (auto& [prefix, services] : folded)
     for (const auto& [outer, outer_services] : own)
@@ -162,7 +166,7 @@ bool DpdkTables::store(const FastpathTables& tables, std::string& error) {
   for (const VipEntry& v : tables.vips)
     if (!valid(v.prefix)) {
       error = "vip " + std::to_string(&v - tables.vips.data()) + ": bad prefix (family " +
-              std::to_string(v.prefix.family) + ", length " + std::to_string(v.prefix.len) + ")";
+              std::to_string(v.prefix.family) + ", length " + std::to_string(v.prefix.len) + ", or host bits set)";
       return false;
     }
   if (tables.allow.size() > AC_ALLOW_MAX_DEFAULT) {
@@ -172,12 +176,13 @@ bool DpdkTables::store(const FastpathTables& tables, std::string& error) {
   for (const AllowEntry& a : tables.allow)
     if (a.service >= AC_SVC__COUNT || !valid(a.source)) {
       error = "allow " + std::to_string(&a - tables.allow.data()) + ": bad service " + std::to_string(a.service) +
-              " or prefix";
+              " or prefix (length, host bits)";
       return false;
     }
 
   const TableShape shape = table_shape(tables);
   const Failure failed(table_set_bytes(shape), dpdk_heap().free);
+  rte_errno = 0;  // what a failed create sets, read by `failed`
   if ((shape.exact4 > AC_VIP_SCAN_MAX && !(exact4_ = make_hash("exact4", shape.exact4, 4))) ||
       (shape.exact6 > AC_VIP_SCAN_MAX && !(exact6_ = make_hash("exact6", shape.exact6, 16)))) {
     error = failed("exact VIP hash");

@@ -48,6 +48,31 @@ class VipSets {
     return p;
   }
 
+  // Random flags and services; the group is the entry's index, so that no two entries' values are
+  // alike and a match of the wrong entry shows in the value.
+  ac_vip_value random_value(const FastpathTables& t) {
+    const std::uint32_t services[] = {1u << AC_SVC_ECHO, 1u << AC_SVC_NTP, (1u << AC_SVC_ECHO) | (1u << AC_SVC_NTP)};
+    const std::uint32_t flags = rng_() % 5 ? AC_VIP_F_ANSWERING : 0u;
+    return {flags, services[rng_() % 3], static_cast<std::uint32_t>(t.vips.size())};
+  }
+
+  // Exact VIPs (/32, /128) of `family` added until the set has `count` of them.
+  void exact_to(FastpathTables& t, int family, std::size_t count) {
+    std::set<std::string> seen;
+    std::size_t have = 0;
+    for (const VipEntry& v : t.vips) {
+      seen.insert(v.prefix.str());
+      if (v.prefix.family == family && v.prefix.is_host()) ++have;
+    }
+    while (have < count) {
+      Prefix p = random_prefix(family);
+      p.len = p.max_len();
+      if (!seen.insert(p.str()).second) continue;
+      t.vips.push_back({p, random_value(t)});
+      ++have;
+    }
+  }
+
   FastpathTables tables(std::size_t v4, std::size_t v6) {
     FastpathTables t;
     std::set<std::string> seen;
@@ -55,9 +80,7 @@ class VipSets {
       while (count) {
         Prefix p = random_prefix(family);
         if (!seen.insert(p.str()).second) continue;
-        const std::uint32_t services[] = {1u << AC_SVC_ECHO, 1u << AC_SVC_NTP, (1u << AC_SVC_ECHO) | (1u << AC_SVC_NTP)};
-        ac_vip_value value{rng_() % 5 ? AC_VIP_F_ANSWERING : 0u, services[rng_() % 3], static_cast<std::uint32_t>(rng_() % 4)};
-        t.vips.push_back({p, value});
+        t.vips.push_back({p, random_value(t)});
         --count;
       }
     };

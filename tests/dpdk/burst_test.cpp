@@ -366,6 +366,20 @@ TEST(DpdkTables, BadRecordIsRefused) {
   std::string error;
   EXPECT_EQ(dpdk::DpdkTables::build(t, error), nullptr);
   EXPECT_NE(error.find("vip 0"), std::string::npos) << error;
+  // Host bits, which the configuration refuses too: 203.0.113.7/30.
+  t = make_tables("default");
+  Prefix host_bits;
+  host_bits.family = 4;
+  host_bits.len = 30;
+  host_bits.addr = {203, 0, 113, 7};
+  t.vips.push_back({host_bits, ac_vip_value{AC_VIP_F_ANSWERING, 1, 0}});
+  EXPECT_EQ(dpdk::DpdkTables::build(t, error), nullptr);
+  EXPECT_NE(error.find("vip " + std::to_string(t.vips.size() - 1) + ": bad prefix"), std::string::npos) << error;
+  EXPECT_NE(error.find("host bits"), std::string::npos) << error;
+  t = make_tables("default");
+  t.allow.push_back({AC_SVC_ECHO, host_bits});
+  EXPECT_EQ(dpdk::DpdkTables::build(t, error), nullptr);
+  EXPECT_NE(error.find("allow " + std::to_string(t.allow.size() - 1)), std::string::npos) << error;
   t = make_tables("default");
   t.ports[53] = ac_port_value{AC_SVC_F_ENABLED, 77};
   EXPECT_EQ(dpdk::DpdkTables::build(t, error), nullptr);

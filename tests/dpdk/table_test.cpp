@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The DPDK table set against the native reference env (tests/common/native_env.h, a plain
-// longest-prefix scan): random VIP sets (vip_sets.h) matched in bulk as a burst is, one address
+// longest-prefix scan): random VIP sets (vip_sets.h), around the exact VIPs a family is scanned
+// up to, with repeated entries and whole-space VIPs, matched in bulk as a burst is, one address
 // at a time as the probe is, and through the worker's burst loop, verdict and pass reason; random
 // allow lists of several services that nest; the DPDK memory each set takes next to the
 // estimate a refusal names; and the limits a set is refused at.
@@ -13,6 +14,7 @@
 
 #include "eal_env.h"
 #include "native_verdict.h"
+#include "options.h"
 #include "ring_harness.h"
 #include "table_sizing.h"
 #include "vip_sets.h"
@@ -59,18 +61,44 @@ std::string compare_lookups(const dpdk::DpdkTables& built, const FastpathTables&
   return "";
 }
 
+// The same sets, where the reference's rules show most: entries repeated with other values
+// further down (the first one wins), and whole-space VIPs (the fallback when the rest miss).
+FastpathTables with_repeats_and_whole_space(FastpathTables t, VipSets& sets, std::mt19937& rng) {
+  const std::size_t n = t.vips.size();
+  for (std::size_t i = 0; n && i < 3; ++i) t.vips.push_back({t.vips[rng() % n].prefix, sets.random_value(t)});
+  t.vips.push_back({parse_prefix("0.0.0.0/0"), sets.random_value(t)});
+  t.vips.push_back({parse_prefix("::/0"), sets.random_value(t)});
+  t.vips.push_back({parse_prefix("::/0"), sets.random_value(t)});
+  return t;
+}
+
 TEST(DpdkVipMatch, AgreesWithTheReferenceOnRandomSets) {
   AC_REQUIRE_EAL();
-  RingHarness h(2048);
+  // Bursts of up to 256 frames: more than one bulk lookup (64 keys) per family and burst.
+  RingHarness h(2048, dpdk::kMaxBurst);
   const std::size_t sizes[] = {0, 1, 2, 7, 8, 9, 40, 200};
   std::size_t probes = 0;
   for (std::uint32_t seed = 1; seed <= 3; ++seed) {
     VipSets sets(seed);
+    std::mt19937 rng(seed);
+    std::vector<std::pair<std::string, FastpathTables>> cases;
     for (std::size_t v4 : sizes) {
       const std::size_t v6 = sizes[(&v4 - sizes + seed) % (sizeof sizes / sizeof sizes[0])];
-      SCOPED_TRACE("seed " + std::to_string(seed) + ", " + std::to_string(v4) + " IPv4 and " + std::to_string(v6) +
-                   " IPv6 VIPs");
-      const FastpathTables t = sets.tables(v4, v6);
+      const std::string name = std::to_string(v4) + " IPv4 and " + std::to_string(v6) + " IPv6 VIPs";
+      cases.emplace_back(name, sets.tables(v4, v6));
+      cases.emplace_back(name + ", repeats and /0", with_repeats_and_whole_space(cases.back().second, sets, rng));
+    }
+    // Around the number of exact VIPs a family is scanned up to, then hashed.
+    for (std::size_t exact : {AC_VIP_SCAN_MAX - 1, AC_VIP_SCAN_MAX, AC_VIP_SCAN_MAX + 1, 40u}) {
+      FastpathTables t = sets.tables(3, 3);
+      sets.exact_to(t, 4, exact);
+      sets.exact_to(t, 6, exact);
+      cases.emplace_back(std::to_string(exact) + " exact VIPs a family", t);
+      cases.emplace_back(std::to_string(exact) + " exact VIPs a family, repeats and /0",
+                         with_repeats_and_whole_space(t, sets, rng));
+    }
+    for (const auto& [name, t] : cases) {
+      SCOPED_TRACE("seed " + std::to_string(seed) + ", " + name);
       const std::vector<Bytes> frames = sets.probes(t);
       probes += frames.size();
       std::string error;
