@@ -3,8 +3,9 @@
 // AC_VIP_SCAN_MAX) against the native reference env's (tests/common/native_env.h: a plain
 // longest-prefix scan of the tables): random sets of each size around the threshold, nested
 // prefixes and exact VIPs inside them, probed at every VIP, next to it and at random; the verdict
-// and its pass reason must agree for every probe. The VIPs' services and answering flags are
-// random too, so a wrong match shows as another verdict.
+// and its pass reason must agree for every probe, and again with entries listed twice (the first
+// wins). The VIPs' services and answering flags are random too, so a wrong match shows as another
+// verdict.
 
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
@@ -51,11 +52,16 @@ TEST(BpfVipLookup, AgreesWithTheReferenceOnRandomSetsAroundTheScanThreshold) {
       // Each family on either side of the threshold, in the same set: their forms are independent.
       const std::size_t v6 = sizes[(&v4 - sizes + seed) % (sizeof sizes / sizeof sizes[0])];
       FastpathTables t = sets.tables(v4, v6);
-      program.write_tables(t);
-      for (const auto& frame : sets.probes(t)) {
-        ++probes;
-        ASSERT_EQ(bpf_verdict(program, frame), native_verdict(t, frame))
-            << "seed " << seed << ", " << v4 << " IPv4 and " << v6 << " IPv6 VIPs, probe " << probes;
+      // Then the same set with a few entries listed again with other values: the first wins.
+      for (bool repeated : {false, true}) {
+        if (repeated) sets.repeat(t, 3);
+        program.write_tables(t);
+        for (const auto& frame : sets.probes(t)) {
+          ++probes;
+          ASSERT_EQ(bpf_verdict(program, frame), native_verdict(t, frame))
+              << "seed " << seed << ", " << v4 << " IPv4 and " << v6 << " IPv6 VIPs" << (repeated ? ", repeated" : "")
+              << ", probe " << probes;
+        }
       }
     }
   }

@@ -73,6 +73,12 @@ class VipSets {
     }
   }
 
+  // `count` entries listed again further down with other values: the first one must win.
+  void repeat(FastpathTables& t, std::size_t count) {
+    const std::size_t n = t.vips.size();
+    for (std::size_t i = 0; n && i < count; ++i) t.vips.push_back({t.vips[rng_() % n].prefix, random_value(t)});
+  }
+
   FastpathTables tables(std::size_t v4, std::size_t v6) {
     FastpathTables t;
     std::set<std::string> seen;

@@ -61,7 +61,11 @@ FamilySet<Set, Key> build(const std::vector<VipEntry>& vips, int family) {
   }
   out.set.count = AC_VIP_SET_HASHED;
   std::set<unsigned, std::greater<>> lengths;
+  // A prefix listed again keeps its first value, as the scan does: a hash filled in order would
+  // keep the last.
+  std::set<std::pair<unsigned, std::array<std::uint8_t, 16>>> seen;
   for (const VipEntry* v : mine) {
+    if (!seen.insert({v->prefix.len, v->prefix.addr}).second) continue;
     Key key{};
     key.prefixlen = v->prefix.len;
     std::memcpy(key.addr, v->prefix.addr.data(), Bytes);
