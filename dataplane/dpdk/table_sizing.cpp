@@ -23,13 +23,34 @@ std::uint32_t first_24_bits(const Prefix& p) {
   return std::uint32_t{p.addr[0]} << 16 | std::uint32_t{p.addr[1]} << 8 | p.addr[2];
 }
 
+// tbl8 groups an IPv6 prefix of `len` bits can take at most: one per 8 bits past 24 (IPv4's, one
+// per /24 holding longer prefixes, are counted per /24 in table_shape).
+std::uint32_t lpm6_tbl8s(unsigned len) { return len > 24 ? (len - 24 + 7) / 8 : 0; }
+
+std::size_t hash_bytes(std::uint32_t entries, std::uint32_t key_len) {
+  const std::size_t slots = std::size_t{entries} + 1;
+  const std::size_t buckets = rte_align32pow2(entries < 8 ? 8 : entries) / 8;
+  const std::size_t key_entry = RTE_ALIGN(8 + key_len, 16);
+  return buckets * 64 + slots * key_entry + std::size_t{rte_align32pow2(static_cast<std::uint32_t>(slots))} * 4 +
+         kOverhead;
+}
+
+std::size_t lpm4_bytes(std::uint32_t prefixes, std::uint32_t tbl8s) {
+  return kTbl24 * 4 + std::size_t{lpm_rules(prefixes)} * 8 + std::size_t{lpm_groups(tbl8s)} * kTbl8Group + kOverhead;
+}
+
+std::size_t lpm6_bytes(std::uint32_t prefixes, std::uint32_t tbl8s) {
+  // The groups, their free pool and headers (4 + 12 B each), and the rules' hash: 17-byte keys,
+  // made 1.2 times the rules and 64 more.
+  const std::uint32_t rule_slots = lpm_rules(prefixes) + lpm_rules(prefixes) / 5 + 64;
+  return kTbl24 * 4 + std::size_t{lpm_groups(tbl8s)} * (kTbl8Group + 16) + hash_bytes(rule_slots, 17) + kOverhead;
+}
+
 }  // namespace
 
 std::uint32_t hash_entries(std::uint32_t keys) {
   return keys < 8 ? 16 : 2 * rte_align32pow2(keys);
 }
-
-std::uint32_t lpm6_tbl8s(unsigned len) { return len > 24 ? (len - 24 + 7) / 8 : 0; }
 
 TableShape table_shape(const FastpathTables& tables) {
   TableShape s;
@@ -67,25 +88,6 @@ TableShape table_shape(const FastpathTables& tables) {
   s.allow6 = static_cast<std::uint32_t>(allow6.size());
   s.allow_tbl8s4 = static_cast<std::uint32_t>(allow_24s.size());
   return s;
-}
-
-std::size_t hash_bytes(std::uint32_t entries, std::uint32_t key_len) {
-  const std::size_t slots = std::size_t{entries} + 1;
-  const std::size_t buckets = rte_align32pow2(entries < 8 ? 8 : entries) / 8;
-  const std::size_t key_entry = RTE_ALIGN(8 + key_len, 16);
-  return buckets * 64 + slots * key_entry + std::size_t{rte_align32pow2(static_cast<std::uint32_t>(slots))} * 4 +
-         kOverhead;
-}
-
-std::size_t lpm4_bytes(std::uint32_t prefixes, std::uint32_t tbl8s) {
-  return kTbl24 * 4 + std::size_t{lpm_rules(prefixes)} * 8 + std::size_t{lpm_groups(tbl8s)} * kTbl8Group + kOverhead;
-}
-
-std::size_t lpm6_bytes(std::uint32_t prefixes, std::uint32_t tbl8s) {
-  // The groups, their free pool and headers (4 + 12 B each), and the rules' hash: 17-byte keys,
-  // made 1.2 times the rules and 64 more.
-  const std::uint32_t rule_slots = lpm_rules(prefixes) + lpm_rules(prefixes) / 5 + 64;
-  return kTbl24 * 4 + std::size_t{lpm_groups(tbl8s)} * (kTbl8Group + 16) + hash_bytes(rule_slots, 17) + kOverhead;
 }
 
 std::size_t table_set_bytes(const TableShape& s) {

@@ -36,15 +36,9 @@ std::uint32_t hash_entries(std::uint32_t keys);
 // rules in an rte_hash, which wants 8 slots or more; neither takes 0 groups).
 inline std::uint32_t lpm_rules(std::uint32_t prefixes) { return prefixes < 8 ? 8 : prefixes; }
 inline std::uint32_t lpm_groups(std::uint32_t tbl8s) { return tbl8s < 1 ? 1 : tbl8s; }
-// tbl8 groups an IPv4 / IPv6 prefix of `len` bits can take at most: an rte_lpm group per /24
-// holding longer prefixes (counted per /24 in table_shape), an rte_lpm6 group per 8 bits past 24.
-std::uint32_t lpm6_tbl8s(unsigned len);
 
 // Bytes of DPDK memory a set of this shape takes, headers and rounding included (an upper
 // bound: the table test compares it with the heap).
-std::size_t hash_bytes(std::uint32_t entries, std::uint32_t key_len);
-std::size_t lpm4_bytes(std::uint32_t prefixes, std::uint32_t tbl8s);
-std::size_t lpm6_bytes(std::uint32_t prefixes, std::uint32_t tbl8s);
 std::size_t table_set_bytes(const TableShape& shape);
 
 // What the DPDK heaps hold right now, over every socket.
