@@ -304,7 +304,7 @@ TEST_F(XdpChainTest, MapProblemsAreNamed) {
   ASSERT_EQ(bpf_obj_pin(hash, (dir + "/hash").c_str()), 0);
   DatapathConfig wrong = chain(1);
   wrong.chain_map = dir + "/hash";
-  EXPECT_NE(message_of([&] { XdpDatapath d(wrong, false); }).find("is not a prog array (it is a hash map)"),
+  EXPECT_NE(message_of([&] { XdpDatapath d(wrong, false); }).find("is not a prog array (its type is hash)"),
             std::string::npos);
   close(hash);
   // A root program that is not frags-aware owns the array: anycastd's cannot join it.

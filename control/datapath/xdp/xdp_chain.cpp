@@ -40,8 +40,8 @@ ChainMap::ChainMap(const std::string& path, std::uint32_t index) : path_(path), 
                              errno_text(errno) + ")");
   if (info.type != BPF_MAP_TYPE_PROG_ARRAY) {
     const char* type = libbpf_bpf_map_type_str(static_cast<bpf_map_type>(info.type));
-    throw std::runtime_error("datapath.chain_map " + path + " is not a prog array (it is a " +
-                             std::string(type ? type : "map of unknown type") + " map)");
+    throw std::runtime_error("datapath.chain_map " + path + " is not a prog array (its type is " +
+                             std::string(type ? type : "unknown") + ")");
   }
   id_ = info.id;
   slots_ = info.max_entries;
