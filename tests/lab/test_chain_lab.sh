@@ -341,9 +341,17 @@ check_answering "second start (slot adopted)"
 pid=$LAB_ANYCASTD_PID
 start_stream restartstream "$VIP4"
 sleep 0.5
+mark=$(wc -l <"$LAB_ANYCASTD_LOG")
 out=$(ctl restart) || lab_fail "anycastctl restart: expected exit 0, seen $?: $out"
 lab_log "anycastctl restart: $out"
+# restart execs anycastd in place: the new image logs 'anycastd started' again
+deadline=$((SECONDS + 30))
+until tail -n +"$((mark + 1))" "$LAB_ANYCASTD_LOG" | grep -q "anycastd started"; do
+	((SECONDS < deadline)) || { lab_dump_anycastd_log; lab_fail "restart: expected 'anycastd started' again within 30 s"; }
+	sleep 0.1
+done
 sleep 1
+tail -n +"$((mark + 1))" "$LAB_ANYCASTD_LOG" | grep -iE "restart|adopt|chain|slot|started" | sed 's/^/    /' >&2 || true
 stop_probe restartstream
 stream=$(<"$LAB_TMP/restartstream.out")
 lab_log "echo stream across the restart: $stream"
