@@ -29,7 +29,27 @@ static __attribute__((noinline)) __u32 anycast_decide(struct ac_env *env, __u8 *
 	return v.action | (__u32)v.reason << 8 | (__u32)v.service << 16 | (__u32)v.limited << 24;
 }
 
-SEC("xdp")
+/* Chain mode's knobs, set by control before loading (docs/deployment.md). */
+const volatile __u32 ac_chain_on = 0;
+const volatile __u32 ac_chain_next = 0;
+
+/* An interface's first counters, from read-only data: the stack has no room to spare. */
+static const struct ac_iface_stats ac_iface_zero;
+
+static __always_inline void count_interface(struct xdp_md *ctx, __u8 action)
+{
+	__u32 ifindex = ctx->ingress_ifindex;
+	struct ac_iface_stats *s = bpf_map_lookup_elem(&ac_iface_stats, &ifindex);
+	if (!s) {
+		bpf_map_update_elem(&ac_iface_stats, &ifindex, &ac_iface_zero, BPF_NOEXIST);
+		s = bpf_map_lookup_elem(&ac_iface_stats, &ifindex);
+		if (!s)
+			return;
+	}
+	s->action[action < AC_ACT__COUNT ? action : AC_ACT_PASS]++;
+}
+
+SEC("xdp.frags")
 int anycast_xdp(struct xdp_md *ctx)
 {
 	__u8 *data = (__u8 *)(long)ctx->data;
@@ -60,9 +80,15 @@ int anycast_xdp(struct xdp_md *ctx)
 			stats->pass[v.reason]++;
 		}
 	}
+	count_interface(ctx, v.action);
 	if (v.action == AC_ACT_DROP)
 		return XDP_DROP;
-	return v.action == AC_ACT_ANSWER ? XDP_TX : XDP_PASS;
+	if (v.action == AC_ACT_ANSWER)
+		return XDP_TX;
+	/* Returns only when the next slot is empty (or the chain is too deep): then the kernel. */
+	if (ac_chain_on)
+		bpf_tail_call(ctx, &ac_chain, ac_chain_next);
+	return XDP_PASS;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

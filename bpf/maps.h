@@ -119,6 +119,25 @@ struct {
 	__type(value, struct ac_stats);
 } ac_stats SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, AC_IFACE_MAX);
+	__type(key, __u32);
+	__type(value, struct ac_iface_stats);
+} ac_iface_stats SEC(".maps");
+
+/*
+ * Chain mode (docs/deployment.md): what the program does not answer goes on to slot
+ * ac_chain_next of this prog array, which control replaces with the operator's pinned one before
+ * loading. Alone it is an empty placeholder and ac_chain_on is 0, so the call is compiled out.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} ac_chain SEC(".maps");
+
 /* Each service's rate limiter, written by control with the tables (interval_ns 0: none). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

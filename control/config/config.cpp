@@ -33,6 +33,9 @@ constexpr std::uint32_t kVipMaxEntriesLimit = 1u << 24;
 constexpr double kRateMin = 0.001, kRateMax = 1e6;
 constexpr std::uint32_t kBurstMax = 10000;
 constexpr std::uint32_t kAllowMaxEntriesLimit = 1u << 20;
+// A prog array's slots are u32 keys; the last one cannot chain on (chain_index + 1 must exist).
+constexpr std::int64_t kChainIndexLimit = 0xfffffffe;
+constexpr std::int64_t kDispatcherPriorityLimit = 0x7fffffff;
 constexpr std::int64_t kDnsRrlRateMax = 1'000'000;
 constexpr std::int64_t kDnsRrlSlipMax = 100;  // as Knot: 0 (never slip) to 100
 
@@ -94,6 +97,30 @@ DpdkConfig read_dpdk(const Reader& r, const toml::table& t) {
   return d;
 }
 
+// [datapath] interface: one name, or a list of them (every uplink carries the same program).
+std::vector<std::string> read_interfaces(const Reader& r, const toml::table& t) {
+  const toml::node* node = t.get("interface");
+  if (!node) r.fail(t.source(), "datapath.interface", "missing (an interface name, or a list of them)");
+  std::vector<std::string> names;
+  std::vector<Where> where;
+  if (const toml::array* list = node->as_array()) {
+    names = r.strings(*list, "datapath.interface", &where);
+    if (names.empty()) r.fail(node->source(), "datapath.interface", "empty: name one interface at least");
+  } else if (node->is_string()) {
+    names.push_back(node->as_string()->get());
+    where.push_back({"datapath.interface", node->source()});
+  } else {
+    r.wrong_type(*node, "datapath.interface", "a string or an array of strings");
+  }
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (!valid_interface_name(names[i]))
+      r.fail(where[i].region, where[i].path, "\"" + names[i] + "\" is not a valid interface name");
+    for (std::size_t j = 0; j < i; ++j)
+      if (names[j] == names[i]) r.fail(where[i].region, where[i].path, "\"" + names[i] + "\" is listed twice");
+  }
+  return names;
+}
+
 DatapathConfig read_datapath(const Reader& r, const toml::table& root) {
   const toml::table& t = r.required_table(root, "", "datapath");
   r.reject_unknown(t, "datapath");
@@ -105,19 +132,46 @@ DatapathConfig read_datapath(const Reader& r, const toml::table& root) {
       r.fail(t.get("kind")->source(), "datapath.kind", "unknown datapath \"" + *kind + "\" (expected: xdp, dpdk)");
   }
 
+  if (auto attach = r.optional_string(t, "datapath", "attach")) {
+    if (*attach == "dispatcher") d.attach = XdpAttach::dispatcher;
+    else if (*attach == "chain") d.attach = XdpAttach::chain;
+    else if (*attach != "exclusive")
+      r.fail(t.get("attach")->source(), "datapath.attach",
+             "unknown attach mode \"" + *attach + "\" (expected: exclusive, dispatcher, chain)");
+  }
+
   const toml::table* dpdk = r.optional_table(t, "datapath", "dpdk");
   if (d.kind == DatapathKind::dpdk) {
     if (!dpdk) r.fail(t.source(), "datapath.dpdk", "missing: kind = \"dpdk\" needs [datapath.dpdk] (eal_args, lcores)");
     d.dpdk = read_dpdk(r, *dpdk);
-    for (const char* key : {"interface", "xdp_mode"})
+    for (const char* key : {"interface", "xdp_mode", "attach", "chain_map", "chain_index", "dispatcher_priority"})
       if (const toml::node* n = t.get(key))
         r.fail(n->source(), std::string("datapath.") + key,
                "not used with kind = \"dpdk\": the port is the one EAL probes from datapath.dpdk.eal_args");
+  } else if (d.attach == XdpAttach::chain) {
+    if (dpdk) r.fail(dpdk->source(), "datapath.dpdk", "only used with kind = \"dpdk\"");
+    for (const char* key : {"interface", "xdp_mode", "dispatcher_priority"})
+      if (const toml::node* n = t.get(key))
+        r.fail(n->source(), std::string("datapath.") + key,
+               "not used with attach = \"chain\": the operator's root program is what is attached, where and how");
+    d.chain_map = r.optional_path(t, "datapath", "chain_map", false).value_or("");
+    if (d.chain_map.empty())
+      r.fail(t.source(), "datapath.chain_map", "missing: attach = \"chain\" needs the path of the pinned prog array");
+    if (auto n = r.optional_integer(t, "datapath", "chain_index", 0, kChainIndexLimit))
+      d.chain_index = static_cast<std::uint32_t>(*n);
+    else
+      r.fail(t.source(), "datapath.chain_index", "missing: attach = \"chain\" needs anycastd's slot in the prog array");
   } else {
     if (dpdk) r.fail(dpdk->source(), "datapath.dpdk", "only used with kind = \"dpdk\"");
-    d.interface = r.required_string(t, "datapath", "interface");
-    if (!valid_interface_name(d.interface))
-      r.fail(t.get("interface")->source(), "datapath.interface", "\"" + d.interface + "\" is not a valid interface name");
+    for (const char* key : {"chain_map", "chain_index"})
+      if (const toml::node* n = t.get(key))
+        r.fail(n->source(), std::string("datapath.") + key, "only used with attach = \"chain\"");
+    if (d.attach != XdpAttach::dispatcher)
+      if (const toml::node* n = t.get("dispatcher_priority"))
+        r.fail(n->source(), "datapath.dispatcher_priority", "only used with attach = \"dispatcher\"");
+    if (auto n = r.optional_integer(t, "datapath", "dispatcher_priority", 0, kDispatcherPriorityLimit))
+      d.dispatcher_priority = static_cast<std::uint32_t>(*n);
+    d.interfaces = read_interfaces(r, t);
   }
 
   if (auto mode = r.optional_string(t, "datapath", "xdp_mode")) {

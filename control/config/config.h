@@ -57,9 +57,15 @@ std::vector<std::string> dpdk_arguments(const DpdkConfig& config, int channel_fd
 
 struct DatapathConfig {
   DatapathKind kind = DatapathKind::xdp;
-  std::string interface;  // xdp: the NIC the program attaches to
+  // xdp: the interfaces the program is attached to (exclusive, dispatcher); none with chain
+  std::vector<std::string> interfaces;
   DpdkConfig dpdk;
   XdpMode xdp_mode = XdpMode::native;
+  XdpAttach attach = XdpAttach::exclusive;
+  std::string chain_map;          // chain: the pinned BPF_MAP_TYPE_PROG_ARRAY
+  std::uint32_t chain_index = 0;  // chain: anycastd's slot in it; passes go on to chain_index + 1
+  // dispatcher: the run priority in libxdp's dispatcher (lower runs first; libxdp's default 50)
+  std::uint32_t dispatcher_priority = 50;
   std::uint32_t vip_max_entries = AC_VIP_MAX_DEFAULT;
   std::uint32_t allow_max_entries = AC_ALLOW_MAX_DEFAULT;
   bool operator==(const DatapathConfig&) const = default;

@@ -25,8 +25,12 @@ constexpr ConfigKey kKeys[] = {
     {"", "log", per_key},
 
     {"datapath", "kind", restart},
-    {"datapath", "interface", restart},
+    {"datapath", "interface", reload},
     {"datapath", "xdp_mode", restart},
+    {"datapath", "attach", restart},
+    {"datapath", "chain_map", restart},
+    {"datapath", "chain_index", restart},
+    {"datapath", "dispatcher_priority", restart},
     {"datapath", "vip_max_entries", restart},
     {"datapath", "allow_max_entries", restart},
     {"datapath", "dpdk", restart},

@@ -117,4 +117,13 @@ std::string_view to_string(XdpMode mode) {
   return "?";
 }
 
+std::string_view to_string(XdpAttach attach) {
+  switch (attach) {
+    case XdpAttach::exclusive: return "exclusive";
+    case XdpAttach::dispatcher: return "dispatcher";
+    case XdpAttach::chain: return "chain";
+  }
+  return "?";
+}
+
 }  // namespace anycastd

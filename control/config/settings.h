@@ -87,4 +87,12 @@ enum class XdpMode {
 };
 std::string_view to_string(XdpMode mode);
 
+// [datapath] attach: how the XDP program reaches the packets (docs/deployment.md).
+enum class XdpAttach {
+  exclusive,   // attached by anycastd to each interface; never beside another program
+  dispatcher,  // a slot of libxdp's multi-program dispatcher, beside the programs in the others
+  chain,       // a slot of a prog array the operator's root program tail-calls; nothing attached
+};
+std::string_view to_string(XdpAttach attach);
+
 }  // namespace anycastd

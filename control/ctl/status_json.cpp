@@ -164,6 +164,13 @@ json dpdk_json(const DpdkStatus& d) {
 
 }  // namespace
 
+json interface_json(const InterfaceStatus& i) {
+  json out{{"name", i.name},     {"ifindex", i.ifindex}, {"state", i.state},
+           {"detail", i.detail}, {"xdp_mode", i.xdp_mode}, {"prog_id", i.prog_id},
+           {"counters", {{"answered", i.answered}, {"passed", i.passed}, {"dropped", i.dropped}}}};
+  return out;
+}
+
 std::string iso8601_utc(WallClock::time_point t) {
   using namespace std::chrono;
   auto ms = floor<milliseconds>(t);
@@ -198,6 +205,13 @@ json status_to_json(const DaemonStatus& status) {
               {"last_reload_error", status.last_reload_error},
               {"groups", std::move(groups)},
               {"counters", counters_json(status.counters)}};
+  if (status.datapath == "xdp") {
+    out["attach"] = status.attach;
+    json interfaces = json::array();
+    for (const InterfaceStatus& i : status.interfaces) interfaces.push_back(interface_json(i));
+    out["interfaces"] = std::move(interfaces);
+    if (status.attach == "chain") out["chain"] = {{"map", status.chain_map}, {"index", status.chain_index}, {"prog_id", status.prog_id}};
+  }
   if (status.dpdk) out["dpdk"] = dpdk_json(*status.dpdk);
   if (status.dns) out["dns"] = dns_json(*status.dns, now);
   out["running"] = running_json(status.running);

@@ -168,9 +168,13 @@ std::string header(const json& st) {
                        str(d, "exception_interface", "?"));
     path += flag(d, "running") ? fmt::format(", pid {}", count(d, "pid")) : ", DOWN: " + str(d, "down_reason", "?");
     if (auto restarts = count(d, "restarts")) path += fmt::format(", {}", plural(restarts, "restart", "restarts"));
+  } else if (const json& chain = field(st, "chain"); chain.is_object()) {
+    path = fmt::format("xdp chain, slot {} of {}", count(chain, "index"), str(chain, "map", "?"));
+    if (auto id = count(st, "prog_id")) path += fmt::format(", program {}", id);
   } else {
     path = str(st, "interface", "?");
     if (auto mode = str(st, "xdp_mode"); !mode.empty()) path += ", xdp " + mode;
+    if (auto attach = str(st, "attach"); !attach.empty() && attach != "exclusive") path += " (" + attach + ")";
     if (auto id = count(st, "prog_id")) path += fmt::format(", program {}", id);
   }
   path += flag(st, "answering") ? ", answering" : ", NOT answering";
@@ -178,6 +182,21 @@ std::string header(const json& st) {
   out += "config:     " + config + "\n";
   out += "fast path:  " + path + "\n";
   return out;
+}
+
+// XDP's interfaces, when there are several or one is not attached: what each did.
+std::string interfaces_table(const json& interfaces) {
+  Table t("", {"INTERFACE", "STATE", "MODE", "PROGRAM", "ANSWERED", "PASSED", "DROPPED", "DETAIL"},
+          {false, false, false, true, true, true, true, false});
+  for (const auto& i : interfaces) {
+    const json& c = field(i, "counters");
+    auto detail = str(i, "detail");
+    t.row({str(i, "name", "?"), str(i, "state", "?"), str(i, "xdp_mode").empty() ? "-" : str(i, "xdp_mode"),
+           std::to_string(count(i, "prog_id")), std::to_string(count(c, "answered")),
+           std::to_string(count(c, "passed")), std::to_string(count(c, "dropped")),
+           detail.empty() ? "-" : printable(detail)});
+  }
+  return t.str();
 }
 
 std::string groups_table(const json& groups) {
@@ -299,6 +318,7 @@ std::string format_age(double s) {
 
 std::string format_status(const json& status) {
   std::string out = header(status) + "\n";
+  if (const json& interfaces = array(status, "interfaces"); !interfaces.empty()) out += interfaces_table(interfaces) + "\n";
   const json& groups = array(status, "groups");
   if (groups.empty()) {
     out += "no groups\n";

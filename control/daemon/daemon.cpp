@@ -454,12 +454,33 @@ Refusal Daemon::reload() {
         return reject("group " + g.name + ": " + unreachable.why());
     }
     std::optional<CompiledDns> table = compile_zones(next);
+    // The interfaces first (all or none), put back if a later step fails.
+    const bool interfaces_change = next.datapath.interfaces != config_.datapath.interfaces;
+    if (interfaces_change) {
+      try {
+        datapath_->set_interfaces(next.datapath.interfaces);
+      } catch (const std::runtime_error& e) {
+        return reject(std::string("datapath.interface: ") + e.what());
+      }
+    }
+    auto restore_interfaces = [&] {
+      if (!interfaces_change) return;
+      try {
+        datapath_->set_interfaces(config_.datapath.interfaces);
+      } catch (const std::runtime_error& e) {
+        spdlog::error("putting back the interfaces of the running configuration: {}", e.what());
+      }
+    };
     // The server before stays when the new one cannot bind, or when the fast path refuses the table.
     std::optional<DnsSlowPath> slow_before = dns_slow_path_;
-    if (Refusal refused = serve_dns_slow_path(dns_slow_path(next))) return reject(refused.why());
+    if (Refusal refused = serve_dns_slow_path(dns_slow_path(next))) {
+      restore_interfaces();
+      return reject(refused.why());
+    }
     if (table)
       if (Refusal refused = install_dns(std::move(*table))) {
         if (Refusal again = serve_dns_slow_path(slow_before)) spdlog::error("{}", again.why());
+        restore_interfaces();
         return reject(refused.why());
       }
   } catch (const ConfigError& e) {
@@ -499,6 +520,10 @@ DaemonStatus Daemon::snapshot() const {
   s.interface = std::move(datapath.interface);
   s.xdp_mode = std::move(datapath.xdp_mode);
   s.prog_id = datapath.prog_id;
+  s.attach = std::move(datapath.attach);
+  s.interfaces = std::move(datapath.interfaces);
+  s.chain_map = std::move(datapath.chain_map);
+  s.chain_index = datapath.chain_index;
   s.dpdk = std::move(datapath.dpdk);
   s.answering = !stopping_;
   for (const auto& g : groups_.active()) s.groups.push_back(g->status());

@@ -32,12 +32,29 @@ struct DpdkStatus {
   std::vector<std::pair<std::string, std::uint64_t>> xstats;  // the port's extended statistics
 };
 
+// XDP: one interface the program is on (exclusive, dispatcher), or one the operator's root
+// program passed frames from (chain), with what the program did with them.
+struct InterfaceStatus {
+  std::string name;
+  int ifindex = 0;              // 0 while gone
+  std::string state;            // "attached" | "gone" | "failed" | "chained" (chain: seen through the root)
+  std::string detail;           // why failed or gone
+  std::string xdp_mode;         // "native" | "generic" (attached)
+  std::uint32_t prog_id = 0;    // the program on the interface (a dispatcher's copy has its own)
+  std::uint64_t answered = 0, passed = 0, dropped = 0;
+  bool operator==(const InterfaceStatus&) const = default;
+};
+
 // What a datapath says of itself in a status snapshot (status/status.h copies it in).
 struct DatapathStatus {
   std::string kind;       // "xdp" | "dpdk"
-  std::string interface;  // xdp: the NIC; dpdk: the exception interface
+  std::string interface;  // xdp: the interfaces, comma-separated; dpdk: the exception interface
   std::string xdp_mode;   // xdp: "native" | "generic"
   std::uint32_t prog_id = 0;
+  std::string attach;     // xdp: "exclusive" | "dispatcher" | "chain"
+  std::vector<InterfaceStatus> interfaces;
+  std::string chain_map;  // chain: the prog array and anycastd's slot in it
+  std::uint32_t chain_index = 0;
   std::optional<DpdkStatus> dpdk;
 };
 
@@ -69,6 +86,10 @@ class Datapath {
 
   // Start answering on the wire, once the first tables are written (XDP: attach the program).
   virtual void activate() = 0;
+  // A reload's interface list (XDP, [datapath] interface): new ones are attached, all or none
+  // (throws std::runtime_error naming the one that failed, and nothing changed then), then the
+  // ones no longer listed detached. Only a datapath configured with interfaces is asked.
+  virtual void set_interfaces(const std::vector<std::string>& names) = 0;
   // Makes the fast path hold exactly `tables`. Throws std::runtime_error naming what the fast
   // path refused (a full table); a datapath that is down takes them when it is back.
   virtual void write_tables(const FastpathTables& tables) = 0;

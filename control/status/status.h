@@ -104,6 +104,10 @@ struct DaemonStatus {
   std::string interface;  // xdp: the NIC; dpdk: the exception interface
   std::string xdp_mode;   // "native" | "generic"
   std::uint32_t prog_id = 0;
+  std::string attach;  // xdp: "exclusive" | "dispatcher" | "chain"
+  std::vector<InterfaceStatus> interfaces;
+  std::string chain_map;  // chain: the prog array and anycastd's slot in it
+  std::uint32_t chain_index = 0;
   std::optional<DpdkStatus> dpdk;
   bool answering = false;  // the fast path's global switch
   std::vector<GroupStatus> groups;

@@ -96,6 +96,17 @@ struct ac_stats {
 };
 
 /*
+ * XDP only: what the program did on each interface, keyed by the frame's ingress ifindex (an
+ * interface of its own, or any the operator's root program sees in chain mode). The program adds
+ * an interface's entry at its first frame; a full map leaves a new interface out of these counters
+ * and nothing else. Control removes the entries of interfaces that are gone.
+ */
+#define AC_IFACE_MAX 64
+struct ac_iface_stats {
+	__u64 action[AC_ACT__COUNT];
+};
+
+/*
  * A VIP is one address or a whole prefix, matched longest prefix first. The XDP program keeps
  * each family's VIPs as a set (bpf/vip_lookup.h, docs/benchmarks.md "VIP lookups"): up to
  * AC_VIP_SCAN_MAX of them are scanned in the set itself, longest first; a larger set is a hash

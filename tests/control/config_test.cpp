@@ -68,8 +68,9 @@ std::string error_of(const std::string& text) {
 TEST(Config, ContractParses) {
   Config c = parse_config(kContract, "anycastd.toml");
   EXPECT_EQ(c.datapath.kind, DatapathKind::xdp);
-  EXPECT_EQ(c.datapath.interface, "eth0");
+  EXPECT_EQ(c.datapath.interfaces, std::vector<std::string>{"eth0"});
   EXPECT_EQ(c.datapath.xdp_mode, XdpMode::native);
+  EXPECT_EQ(c.datapath.attach, XdpAttach::exclusive) << "the default: nothing else needed on the machine";
   EXPECT_EQ(c.datapath.vip_max_entries, AC_VIP_MAX_DEFAULT);
   EXPECT_EQ(c.datapath.allow_max_entries, AC_ALLOW_MAX_DEFAULT);
   ASSERT_EQ(c.anycast.addresses.size(), 2u);
@@ -104,7 +105,7 @@ addresses = ["192.0.2.10", "2001:db8::10"]
 TEST(Config, DpdkContractParses) {
   Config c = parse_config(kDpdkContract, "anycastd.toml");
   EXPECT_EQ(c.datapath.kind, DatapathKind::dpdk);
-  EXPECT_EQ(c.datapath.interface, "") << "the port comes from eal_args";
+  EXPECT_TRUE(c.datapath.interfaces.empty()) << "the port comes from eal_args";
   const DpdkConfig& d = c.datapath.dpdk;
   EXPECT_EQ(d.eal_args, (std::vector<std::string>{"--no-huge", "-m", "1024", "--no-pci", "--file-prefix=ac",
                                                   "--vdev=net_af_xdp0,iface=veth1"}));
@@ -353,15 +354,37 @@ TEST(ConfigKeys, RestartOnlyChangesAreNamed) {
                              "[control]\nsocket = '/run/a.sock'\n[log]\nlevel = \"debug\"\n",
                              "b.toml");
   EXPECT_FALSE(restart_only_changes(a, same));
-  Config moved = parse_config("[datapath]\ninterface = \"eth1\"\nxdp_mode = \"native\"\n" BASE_ANYCAST_TEXT
+  Config moved = parse_config("[datapath]\ninterface = \"eth1\"\nxdp_mode = \"generic\"\n" BASE_ANYCAST_TEXT
                               "[control]\nsocket = \"/run/b.sock\"\n",
                               "c.toml");
-  EXPECT_EQ(restart_only_changes(a, moved).why(), "control.socket, datapath.interface");
+  EXPECT_EQ(restart_only_changes(a, moved).why(), "control.socket, datapath.xdp_mode");
+  // The interfaces are the reload's to change (attached and detached while running).
+  Config more = parse_config("[datapath]\ninterface = [\"eth0\", \"eth1\"]\nxdp_mode = \"native\"\n" BASE_ANYCAST_TEXT
+                             "[control]\nsocket = \"/run/a.sock\"\n",
+                             "e.toml");
+  EXPECT_FALSE(restart_only_changes(a, more));
   // A key given in one file only counts as changed, whichever way round.
   Config fewer = parse_config("[datapath]\ninterface = \"eth0\"\n" BASE_ANYCAST_TEXT "[control]\nsocket = \"/run/a.sock\"\n",
                               "d.toml");
   EXPECT_EQ(restart_only_changes(a, fewer).why(), "datapath.xdp_mode");
   EXPECT_EQ(restart_only_changes(fewer, a).why(), "datapath.xdp_mode");
+}
+
+TEST(Config, InterfacesAndAttachModes) {
+  Config list = parse_config("[datapath]\ninterface = [\"eth0\", \"eth1\"]\n" BASE_ANYCAST_TEXT, "a.toml");
+  EXPECT_EQ(list.datapath.interfaces, (std::vector<std::string>{"eth0", "eth1"}));
+  Config chain = parse_config("[datapath]\nattach = \"chain\"\nchain_map = \"/sys/fs/bpf/edge/chain\"\nchain_index = 1\n"
+                              BASE_ANYCAST_TEXT, "b.toml");
+  EXPECT_EQ(chain.datapath.attach, XdpAttach::chain);
+  EXPECT_EQ(chain.datapath.chain_map, "/sys/fs/bpf/edge/chain");
+  EXPECT_EQ(chain.datapath.chain_index, 1u);
+  EXPECT_TRUE(chain.datapath.interfaces.empty());
+  Config dispatcher = parse_config("[datapath]\ninterface = \"eth0\"\nattach = \"dispatcher\"\ndispatcher_priority = 10\n"
+                                   BASE_ANYCAST_TEXT, "c.toml");
+  EXPECT_EQ(dispatcher.datapath.attach, XdpAttach::dispatcher);
+  EXPECT_EQ(dispatcher.datapath.dispatcher_priority, 10u);
+  EXPECT_EQ(parse_config(BASE_DATAPATH_TEXT BASE_ANYCAST_TEXT, "d.toml").datapath.dispatcher_priority, 50u)
+      << "libxdp's own default";
 }
 
 TEST(Config, EveryGroupKeyChangesTheGroup) {
@@ -662,8 +685,8 @@ const Bad kBad[] = {
     {"unknown top-level key", "verbose = true\n" BASE_DATAPATH BASE_ANYCAST,
      "anycastd.toml:1: verbose: unknown key"},
     {"unknown datapath key", BASE_DATAPATH "mode = \"native\"\n" BASE_ANYCAST,
-     "anycastd.toml:3: datapath.mode: unknown key (expected: kind, interface, xdp_mode, vip_max_entries, "
-     "allow_max_entries, dpdk)"},
+     "anycastd.toml:3: datapath.mode: unknown key (expected: kind, interface, xdp_mode, attach, chain_map, "
+     "chain_index, dispatcher_priority, vip_max_entries, allow_max_entries, dpdk)"},
     {"unknown anycast key", BASE_DATAPATH BASE_ANYCAST "loopbak = \"lo\"\n",
      "anycastd.toml:5: anycast.loopbak: unknown key (expected: addresses, loopback, host_vips)"},
     {"unknown service key", BASE_DATAPATH BASE_ANYCAST "[services.echo]\nprot = 7\n",
@@ -700,14 +723,39 @@ const Bad kBad[] = {
     {"no datapath", BASE_ANYCAST, "datapath: missing (a required table)"},
     {"no anycast", BASE_DATAPATH, "anycast: missing (a required table, unless [[group]] tables give the addresses)"},
     {"no interface", "[datapath]\nkind = \"xdp\"\n" BASE_ANYCAST,
-     "anycastd.toml:1: datapath.interface: missing (a required string)"},
+     "anycastd.toml:1: datapath.interface: missing (an interface name, or a list of them)"},
     {"no addresses", BASE_DATAPATH "[anycast]\nloopback = \"lo\"\n",
      "anycastd.toml:3: anycast.addresses: missing"},
     {"empty addresses", BASE_DATAPATH "[anycast]\naddresses = []\n",
      "anycastd.toml:4: anycast.addresses: is empty"},
     // types
     {"interface not a string", "[datapath]\ninterface = 3\n" BASE_ANYCAST,
-     "anycastd.toml:2: datapath.interface: expected a string, got an integer"},
+     "anycastd.toml:2: datapath.interface: expected a string or an array of strings, got an integer"},
+    {"empty interface list", "[datapath]\ninterface = []\n" BASE_ANYCAST,
+     "anycastd.toml:2: datapath.interface: empty: name one interface at least"},
+    {"interface listed twice", "[datapath]\ninterface = [\"eth0\", \"eth1\", \"eth0\"]\n" BASE_ANYCAST,
+     "anycastd.toml:2: datapath.interface[2]: \"eth0\" is listed twice"},
+    {"bad name in the interface list", "[datapath]\ninterface = [\"eth0\", \"a/b\"]\n" BASE_ANYCAST,
+     "anycastd.toml:2: datapath.interface[1]: \"a/b\" is not a valid interface name"},
+    {"interface list element not a string", "[datapath]\ninterface = [\"eth0\", 1]\n" BASE_ANYCAST,
+     "anycastd.toml:2: datapath.interface[1]: expected a string, got an integer"},
+    {"unknown attach mode", BASE_DATAPATH "attach = \"shared\"\n" BASE_ANYCAST,
+     "anycastd.toml:3: datapath.attach: unknown attach mode \"shared\" (expected: exclusive, dispatcher, chain)"},
+    {"chain without its map", "[datapath]\nattach = \"chain\"\nchain_index = 1\n" BASE_ANYCAST,
+     "anycastd.toml:1: datapath.chain_map: missing: attach = \"chain\" needs the path of the pinned prog array"},
+    {"chain without its index", "[datapath]\nattach = \"chain\"\nchain_map = \"/sys/fs/bpf/edge/chain\"\n" BASE_ANYCAST,
+     "anycastd.toml:1: datapath.chain_index: missing: attach = \"chain\" needs anycastd's slot in the prog array"},
+    {"chain map relative", "[datapath]\nattach = \"chain\"\nchain_map = \"chain\"\nchain_index = 1\n" BASE_ANYCAST,
+     "anycastd.toml:3: datapath.chain_map: \"chain\" is not an absolute path"},
+    {"chain index negative", "[datapath]\nattach = \"chain\"\nchain_map = \"/b/chain\"\nchain_index = -1\n" BASE_ANYCAST,
+     "anycastd.toml:4: datapath.chain_index: -1 is out of range (0 to 4294967294)"},
+    {"chain with an interface", "[datapath]\nattach = \"chain\"\ninterface = \"eth0\"\nchain_map = \"/b/c\"\nchain_index = 1\n" BASE_ANYCAST,
+     "anycastd.toml:3: datapath.interface: not used with attach = \"chain\": the operator's root program is what is "
+     "attached, where and how"},
+    {"chain_index without chain", BASE_DATAPATH "chain_index = 1\n" BASE_ANYCAST,
+     "anycastd.toml:3: datapath.chain_index: only used with attach = \"chain\""},
+    {"dispatcher_priority without dispatcher", BASE_DATAPATH "dispatcher_priority = 10\n" BASE_ANYCAST,
+     "anycastd.toml:3: datapath.dispatcher_priority: only used with attach = \"dispatcher\""},
     {"addresses not an array", BASE_DATAPATH "[anycast]\naddresses = \"192.0.2.10\"\n",
      "anycastd.toml:4: anycast.addresses: expected an array, got a string"},
     {"address not a string", BASE_DATAPATH "[anycast]\naddresses = [\"192.0.2.10\", 5]\n",

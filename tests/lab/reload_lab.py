@@ -14,7 +14,8 @@ slow-path port already taken), each alongside other changes: refused, and the wh
 configuration as it was. And a group removed by a reload: withdrawn first, answered through its
 drain, then not answered, the other groups untouched.
 
-Environment (from lab.sh): LAB_EDGE, LAB_CLIENT, LAB_EDGE_IF, LAB_TMP. Arguments: ANYCASTD
+Environment (from lab.sh): LAB_EDGE, LAB_CLIENT, LAB_EDGE_IF, LAB_TMP, LAB_EXTRA_IF (a second interface
+in the edge). Arguments: ANYCASTD
 ANYCASTCTL UDP_ECHO. Standard library only.
 """
 
@@ -28,6 +29,7 @@ import time
 
 ANYCASTD, ANYCASTCTL, UDP_ECHO = sys.argv[1:4]
 EDGE, CLIENT, EDGE_IF, TMP = (os.environ[k] for k in ("LAB_EDGE", "LAB_CLIENT", "LAB_EDGE_IF", "LAB_TMP"))
+EXTRA_IF = os.environ["LAB_EXTRA_IF"]
 CONF, SOCK, LOG = f"{TMP}/anycastd.toml", f"{TMP}/anycastd.sock", f"{TMP}/anycastd.log"
 VIP4, VIP6, VIP_EXTRA, VIP_MORE, VIP_EXA = "192.0.2.21", "2001:db8::21", "192.0.2.22", "192.0.2.23", "192.0.2.24"
 DNS_PORT = 5353
@@ -264,6 +266,10 @@ def exabgp_group(pred):  # exa takes [route.exabgp]
 
 
 RELOAD_ROWS = {
+    # a second interface (made by test_reload_lab.sh) attached, and detached when the base comes back
+    "datapath.interface": (lambda c: c["datapath"].update(interface=[EDGE_IF, EXTRA_IF]),
+                           lambda s: [(i["name"], i["state"]) for i in s["interfaces"]]
+                           == [(EDGE_IF, "attached"), (EXTRA_IF, "attached")]),
     "group": (lambda c: c["group"].append({"name": "more", "addresses": [VIP_MORE], "services": ["echo"]}),
               lambda s: group(s, "more") is not None and group(s, "more")["addresses"] == [f"{VIP_MORE}/32"]),
     "anycast.addresses": (lambda c: c["anycast"].update(addresses=[VIP4]),
@@ -390,7 +396,10 @@ def to_dpdk(c, key=None, value=None):
 # key -> change(config); the reload must be refused naming the key.
 RESTART_ROWS = {
     "datapath.kind": lambda c: to_dpdk(c),
-    "datapath.interface": lambda c: c["datapath"].update(interface="veth-other"),
+    "datapath.attach": lambda c: c["datapath"].update(attach="dispatcher"),
+    "datapath.chain_map": lambda c: c.update(datapath={"attach": "chain", "chain_map": f"{TMP}/bpf/chain", "chain_index": 1}),
+    "datapath.chain_index": lambda c: c.update(datapath={"attach": "chain", "chain_map": f"{TMP}/bpf/chain", "chain_index": 1}),
+    "datapath.dispatcher_priority": lambda c: c["datapath"].update(attach="dispatcher", dispatcher_priority=10),
     "datapath.xdp_mode": lambda c: c["datapath"].update(xdp_mode="generic"),
     "datapath.vip_max_entries": lambda c: c["datapath"].update(vip_max_entries=131072),
     "datapath.allow_max_entries": lambda c: c["datapath"].update(allow_max_entries=512),

@@ -32,5 +32,11 @@ done
 ln -s "$LAB_TMP/bird.ctl" "$LAB_TMP/bird2.ctl"
 lab_log "BIRD up in $LAB_EDGE"
 
-export LAB_EDGE LAB_CLIENT LAB_EDGE_IF LAB_TMP
+# A second interface for the reload of datapath.interface: a veth pair inside the edge.
+LAB_EXTRA_IF=rl-extra
+ip -n "$LAB_EDGE" link add "$LAB_EXTRA_IF" type veth peer name "$LAB_EXTRA_IF-p"
+ip -n "$LAB_EDGE" link set "$LAB_EXTRA_IF" up
+ip -n "$LAB_EDGE" link set "$LAB_EXTRA_IF-p" up
+
+export LAB_EDGE LAB_CLIENT LAB_EDGE_IF LAB_TMP LAB_EXTRA_IF
 python3 "$HERE/reload_lab.py" "$ANYCASTD" "$ANYCASTCTL" "$HERE/udp_echo.py"

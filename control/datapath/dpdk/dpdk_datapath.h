@@ -17,6 +17,7 @@
 
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,10 @@ class DpdkDatapath final : public Datapath {
   ~DpdkDatapath() override;
 
   void activate() override {}
+  // The configuration refuses [datapath] interface with kind = "dpdk": its ports come from eal_args.
+  void set_interfaces(const std::vector<std::string>&) override {
+    throw std::logic_error("the DPDK datapath takes no [datapath] interface");
+  }
   void write_tables(const FastpathTables& tables) override;
   void write_ntp_state(const ac_ntp_state& state) override;
   void write_dns_table(std::shared_ptr<const std::vector<std::uint8_t>> image) override;

@@ -15,12 +15,10 @@
 #include <string>
 
 #include "base/posix_io.h"
+#include "datapath/xdp/bpf_info.h"
 
 namespace anycastd {
 namespace {
-
-// The name the kernel keeps for bpf/anycast_xdp.c's program (BPF_OBJ_NAME_LEN limits it to 15).
-constexpr std::string_view kOurProgramName = "anycast_xdp";
 
 std::uint32_t mode_flag(XdpMode mode) {
   return mode == XdpMode::generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
@@ -36,29 +34,9 @@ std::string_view attach_mode_name(std::uint8_t attach_mode) {
   }
 }
 
-struct ProgramInfo {
-  std::uint32_t id = 0;
-  std::string name;
-};
-
 // An owned fd of the program with `id`, -1 if it is gone.
 int program_fd(std::uint32_t id) {
   return bpf_prog_get_fd_by_id(id);
-}
-
-std::string program_name(int fd) {
-  bpf_prog_info info{};
-  std::uint32_t size = sizeof info;
-  if (bpf_obj_get_info_by_fd(fd, &info, &size) != 0) return {};
-  return std::string(info.name, strnlen(info.name, sizeof info.name));
-}
-
-std::uint32_t program_id(int fd) {
-  bpf_prog_info info{};
-  std::uint32_t size = sizeof info;
-  if (bpf_obj_get_info_by_fd(fd, &info, &size) != 0)
-    throw std::runtime_error(std::string("reading the XDP program's id: ") + std::strerror(errno));
-  return info.id;
 }
 
 }  // namespace
@@ -169,6 +147,10 @@ bool XdpAttachment::try_attach(XdpMode mode, int old_prog_fd, int& error) {
 }
 
 XdpAttachment::~XdpAttachment() {
+  if (gone_) {
+    close(prog_fd_);
+    return;
+  }
   std::uint32_t attached = 0;
   std::uint32_t flag = mode_flag(mode_);
   if (int err = bpf_xdp_query_id(interface_.index, static_cast<int>(flag), &attached); err != 0) {

@@ -25,7 +25,18 @@ struct XdpAttached {
 // Throws std::runtime_error naming the interface when the query fails.
 XdpAttached attached_xdp(const Interface& interface);
 
-class XdpAttachment {
+// One interface's hold on anycastd's program, however it got there: attached alone
+// (XdpAttachment) or into libxdp's dispatcher (DispatcherSlot). Letting go detaches.
+class XdpHook {
+ public:
+  virtual ~XdpHook() = default;
+  virtual XdpMode mode() const = 0;          // in effect: native or generic
+  virtual std::uint32_t prog_id() const = 0;  // the program on the interface
+  // The interface is gone (link deleted): nothing to detach from any more.
+  virtual void interface_gone() = 0;
+};
+
+class XdpAttachment final : public XdpHook {
  public:
   // Attaches `prog_fd` (duplicated: the caller's fd may close first). Never replaces someone
   // else's program: throws std::runtime_error naming the interface and the attached program.
@@ -33,12 +44,13 @@ class XdpAttachment {
   // replaced atomically so answering continues without a gap.
   XdpAttachment(const Interface& interface, int prog_fd, XdpMode mode);
   // Detaches, if the program attached is still ours.
-  ~XdpAttachment();
+  ~XdpAttachment() override;
   XdpAttachment(const XdpAttachment&) = delete;
   XdpAttachment& operator=(const XdpAttachment&) = delete;
 
-  XdpMode mode() const { return mode_; }  // what is in effect: native or generic
-  std::uint32_t prog_id() const { return prog_id_; }
+  XdpMode mode() const override { return mode_; }
+  std::uint32_t prog_id() const override { return prog_id_; }
+  void interface_gone() override { gone_ = true; }
   std::uint32_t replaced_prog_id() const { return replaced_prog_id_; }  // 0: nothing was there
 
  private:
@@ -49,6 +61,7 @@ class XdpAttachment {
   std::uint32_t prog_id_ = 0;
   std::uint32_t replaced_prog_id_ = 0;
   XdpMode mode_ = XdpMode::native;
+  bool gone_ = false;
 };
 
 }  // namespace anycastd

@@ -17,6 +17,7 @@
 
 #include "anycast_xdp.skel.h"
 #include "base/posix_io.h"
+#include "datapath/xdp/bpf_info.h"
 
 namespace anycastd {
 namespace {
@@ -118,8 +119,20 @@ XdpProgram::XdpProgram(const XdpLoadOptions& options) : options_(options) {
 
   if (options.reuse_maps_of_prog_id) reused_maps_ = reuse_maps(options.reuse_maps_of_prog_id);
 
-  if (int err = anycast_xdp::load(skeleton_.get()); err != 0)
+  if (options.chain_map_fd >= 0) {
+    if (int err = bpf_map__reuse_fd(skeleton_->maps.ac_chain, options.chain_map_fd); err != 0)
+      fail("sharing the chain's prog array", err);
+    skeleton_->rodata->ac_chain_on = 1;
+    skeleton_->rodata->ac_chain_next = options.chain_next;
+  }
+
+  if (int err = anycast_xdp::load(skeleton_.get()); err != 0) {
+    if (options.chain_map_fd >= 0 && err == -EINVAL)
+      fail("loading the XDP program to tail-call through the chain's prog array (the kernel refuses a program "
+           "unlike those the array already holds: they must be XDP programs from SEC(\"xdp.frags\") as anycastd's; "
+           "the verifier log, if any, is above)", err);
     fail("loading the XDP program (the verifier log, if any, is above)", err);
+  }
   vip_sets_.emplace(XdpVipMaps{bpf_map__fd(skeleton_->maps.ac_vip4_sets), bpf_map__fd(skeleton_->maps.ac_vip6_sets),
                                bpf_map__fd(skeleton_->maps.ac_vip4_hash), bpf_map__fd(skeleton_->maps.ac_vip6_hash)},
                     options.vip_max_entries);
@@ -143,28 +156,14 @@ XdpProgram::XdpProgram(const XdpLoadOptions& options) : options_(options) {
   set_answering(false);
 }
 
-// The DNS maps are made fresh on every start, never shared: the kernel checks a program against
-// an array-of-maps' inner map layout, which an older build's outer maps may not have, and their
-// type and sizes do not show it. Control writes the DNS table before attaching anyway.
+// Maps never taken from the predecessor. The DNS maps are made fresh on every start: the kernel
+// checks a program against an array-of-maps' inner map layout, which an older build's outer maps
+// may not have, and their type and sizes do not show it (control writes the DNS table before
+// attaching anyway). The chain's prog array is the operator's or an empty placeholder, never the
+// predecessor's, and the read-only globals are this start's settings (chain mode).
 static bool fresh_on_every_start(const bpf_map* map) {
-  return std::strncmp(bpf_map__name(map), "ac_dns", 6) == 0;
-}
-
-// The ids of every map a program uses: the kernel says how many first, then fills that many, so
-// a program with more maps than a guess is read whole. A program cannot gain maps once loaded.
-// False with errno set when the kernel refuses.
-static bool map_ids_of(int prog_fd, std::vector<std::uint32_t>& ids) {
-  bpf_prog_info info{};
-  std::uint32_t size = sizeof info;
-  if (bpf_obj_get_info_by_fd(prog_fd, &info, &size) != 0) return false;
-  ids.assign(info.nr_map_ids, 0);
-  info = bpf_prog_info{};
-  info.nr_map_ids = static_cast<std::uint32_t>(ids.size());
-  info.map_ids = reinterpret_cast<std::uintptr_t>(ids.data());
-  size = sizeof info;
-  if (bpf_obj_get_info_by_fd(prog_fd, &info, &size) != 0) return false;
-  ids.resize(std::min<std::size_t>(ids.size(), info.nr_map_ids));
-  return true;
+  return std::strncmp(bpf_map__name(map), "ac_dns", 6) == 0 || std::strcmp(bpf_map__name(map), "ac_chain") == 0 ||
+         bpf_map__is_internal(map);
 }
 
 bool XdpProgram::reuse_maps(std::uint32_t prog_id) {
@@ -175,7 +174,7 @@ bool XdpProgram::reuse_maps(std::uint32_t prog_id) {
     return false;
   }
   std::vector<std::uint32_t> ids;
-  if (!map_ids_of(prog.get(), ids)) {
+  if (!program_map_ids(prog.get(), ids)) {
     spdlog::warn("reading program {}'s maps: {}; starting with fresh maps", prog_id, errno_text(errno));
     return false;
   }
@@ -221,6 +220,11 @@ XdpProgram::~XdpProgram() = default;
 
 int XdpProgram::prog_fd() const {
   return bpf_program__fd(skeleton_->progs.anycast_xdp);
+}
+
+int XdpProgram::map_fd(const char* name) const {
+  const bpf_map* map = bpf_object__find_map_by_name(skeleton_->obj, name);
+  return map ? bpf_map__fd(map) : -1;
 }
 
 std::uint32_t XdpProgram::prog_id() const {
@@ -322,6 +326,34 @@ ac_stats XdpProgram::read_stats() const {
   ac_stats sum{};
   for (const ac_stats& s : per_cpu) ac_stats_add(&sum, &s);
   return sum;
+}
+
+std::vector<XdpInterfaceStats> XdpProgram::read_interface_stats() const {
+  int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) fail("counting possible CPUs", cpus);
+  static_assert(sizeof(ac_iface_stats) % 8 == 0);
+  int fd = bpf_map__fd(skeleton_->maps.ac_iface_stats);
+  std::vector<XdpInterfaceStats> out;
+  std::vector<ac_iface_stats> per_cpu(static_cast<std::size_t>(cpus));
+  std::uint32_t key = 0, next = 0;
+  const std::uint32_t* previous = nullptr;
+  while (bpf_map_get_next_key(fd, previous, &next) == 0) {
+    key = next;
+    previous = &key;
+    // An entry deleted between the two calls is simply not reported.
+    if (bpf_map_lookup_elem(fd, &key, per_cpu.data()) != 0) continue;
+    XdpInterfaceStats s;
+    s.ifindex = key;
+    for (const ac_iface_stats& c : per_cpu)
+      for (int a = 0; a < AC_ACT__COUNT; ++a) s.stats.action[a] += c.action[a];
+    out.push_back(s);
+  }
+  return out;
+}
+
+void XdpProgram::forget_interface(std::uint32_t ifindex) {
+  if (bpf_map_delete_elem(bpf_map__fd(skeleton_->maps.ac_iface_stats), &ifindex) != 0 && errno != ENOENT)
+    spdlog::warn("dropping the counters of interface {}: {}", ifindex, errno_text(errno));
 }
 
 }  // namespace anycastd

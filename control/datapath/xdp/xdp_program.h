@@ -24,6 +24,15 @@ struct XdpLoadOptions {
   // when every map matches in type and size (the same build, or one that kept the ABI);
   // otherwise fresh maps, with a warning. 0: fresh maps.
   std::uint32_t reuse_maps_of_prog_id = 0;
+  // Chain mode: the operator's prog array (its fd; -1 alone) and the slot to go on to.
+  int chain_map_fd = -1;
+  std::uint32_t chain_next = 0;
+};
+
+// What the program did on one interface (abi.h ac_iface_stats), summed over the CPUs.
+struct XdpInterfaceStats {
+  std::uint32_t ifindex = 0;
+  ac_iface_stats stats{};
 };
 
 // The loaded (not attached) XDP program and its maps, owned through the libbpf skeleton.
@@ -58,9 +67,15 @@ class XdpProgram {
 
   // Counters summed over all possible CPUs.
   ac_stats read_stats() const;
+  // Per interface, by ingress ifindex (0: frames of BPF_PROG_TEST_RUN).
+  std::vector<XdpInterfaceStats> read_interface_stats() const;
+  // Drops an interface's counters (it is gone; its ifindex may come back for another one).
+  void forget_interface(std::uint32_t ifindex);
 
   int prog_fd() const;
   std::uint32_t prog_id() const;
+  // The fd of the map named `name`, -1 if there is none (a copy of the program shares them).
+  int map_fd(const char* name) const;
   const XdpLoadOptions& options() const { return options_; }
   // Whether the maps are the predecessor's (reuse_maps_of_prog_id took).
   bool reused_maps() const { return reused_maps_; }
