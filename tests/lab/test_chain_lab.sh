@@ -18,9 +18,10 @@
 #      kernel's UDP counters and the observer's UDP counter do not move), the filtered source gets
 #      nothing; TCP to a socat on the VIP works and went through anycastd's tail call to slot 2
 #      (the observer's TCP counter rises);
-#   4. kill -9: the slot keeps the program and echo is still answered; a new anycastd adopts the
-#      slot (answers go on; the prog id in the slot and in status is the one found);
-#   5. anycastctl restart: an echo stream across it loses nothing, the slot keeps a program;
+#   4. kill -9: the slot keeps the program and echo is still answered; a new anycastd takes the
+#      slot over (its own program found there: the same id, or a new anycast_xdp and a log line
+#      saying it adopted or replaced the old id), status names the slot's id, answers go on;
+#   5. anycastctl restart: an echo stream across it loses nothing, the slot taken over as in 4;
 #   6. SIGTERM: exit 0, slot 1 empty, slots 0 and 2 and the root untouched and working (the filtered
 #      source still dropped), and echo to the VIP reaches the edge kernel (a socat on the VIP,
 #      re-added to lo by the lab, answers; Udp InDatagrams rises).
@@ -316,6 +317,25 @@ t1=$(observed_tcp)
 ((t1 > t0)) || lab_fail "observer's TCP counter: expected to rise (anycastd tail-called slot 2), seen $t0 -> $t1"
 lab_log "ok: observer saw $((t1 - t0)) TCP frames after anycastd"
 
+# expect_own_slot WHAT PREVIOUS_ID LOG_LINE: after a start that found anycastd's own program
+# (PREVIOUS_ID) at the slot, the slot holds anycast_xdp again: the same program, or a new one and
+# anycastd's log (after line LOG_LINE) says it took over PREVIOUS_ID ("adopted" or "replaced the
+# program (id PREVIOUS_ID) left there by an earlier anycastd"); prints the slot's id.
+expect_own_slot() {
+	local what=$1 prev=$2 mark=$3 now name said
+	now=$(slot_id "$INDEX")
+	[[ $now =~ ^[0-9]+$ ]] || lab_fail "$what: expected a program at slot $INDEX, seen: $(chain_state)"
+	name=$(bpftool -j prog show id "$now" | "$LAB_PYTHON" -c 'import json,sys; print(json.load(sys.stdin).get("name"))')
+	lab_expect_eq "$what: name of the program at slot $INDEX" anycast_xdp "$name" >&2
+	said=$(tail -n +"$((mark + 1))" "$LAB_ANYCASTD_LOG" | grep -F "slot $INDEX of $CHAIN" | grep -E "adopt|replac" | grep -F "$prev" || true)
+	lab_log "$what: slot $INDEX held $prev, now $now; anycastd said: ${said:-nothing about $prev}"
+	if [[ $now != "$prev" && -z $said ]]; then
+		lab_dump_anycastd_log
+		lab_fail "$what: slot $INDEX changed from $prev to $now and the log does not say anycastd adopted or replaced its own program $prev"
+	fi
+	echo "$now"
+}
+
 # --- 4. kill -9: the slot keeps the program; a new anycastd adopts it ---
 kill -KILL "$LAB_ANYCASTD_PID"
 wait "$LAB_ANYCASTD_PID" 2>/dev/null || true
@@ -325,17 +345,12 @@ check_answering "after kill -9"
 
 mv "$LAB_TMP/anycastd.log" "$LAB_TMP/anycastd-1.log"
 lab_start_anycastd "$ANYCASTD" "$conf" --log-level debug
-ACID2=$(slot_id "$INDEX")
-lab_log "slot $INDEX after the second start: $ACID2 (before: $ACID); anycastd's words:"
-grep -iE "adopt|chain|slot" "$LAB_ANYCASTD_LOG" | sed 's/^/    /' >&2 || true
-if [[ $ACID2 != "$ACID" ]] && ! grep -qi "adopt" "$LAB_ANYCASTD_LOG"; then
-	lab_fail "second start: slot $INDEX changed from $ACID to $ACID2 and the log does not say it adopted the slot"
-fi
+ACID2=$(expect_own_slot "second start (after kill -9)" "$ACID" 0)
 status_json
 lab_expect_eq "status chain.prog_id after the second start" "$ACID2" \
 	"$(json_find chain | "$LAB_PYTHON" -c 'import json,sys; print(json.load(sys.stdin).get("prog_id"))')"
 expect_state "chain after the second start" "root=$ROOT_ID slot0=$FILTER_ID slot1=$ACID2 slot2=$OBSERVER_ID slot3=empty"
-check_answering "second start (slot adopted)"
+check_answering "second start (slot taken over)"
 
 # --- 5. anycastctl restart: answers go on ---
 pid=$LAB_ANYCASTD_PID
@@ -358,9 +373,7 @@ lab_log "echo stream across the restart: $stream"
 lab_expect_eq "echo stream across anycastctl restart: lost/wrong/refused" "lost=0 wrong=0 refused=0" \
 	"lost=$(lab_field "$stream" lost) wrong=$(lab_field "$stream" wrong) refused=$(lab_field "$stream" refused)"
 kill -0 "$pid" 2>/dev/null || lab_fail "restart: expected anycastd to keep pid $pid, it is gone"
-ACID3=$(slot_id "$INDEX")
-[[ $ACID3 =~ ^[0-9]+$ ]] || lab_fail "expected a program at slot $INDEX after the restart, seen: $(chain_state)"
-lab_log "slot $INDEX after the restart: $ACID3"
+ACID3=$(expect_own_slot "anycastctl restart" "$ACID2" "$mark")
 status_json
 lab_expect_eq "status chain.prog_id after the restart" "$ACID3" \
 	"$(json_find chain | "$LAB_PYTHON" -c 'import json,sys; print(json.load(sys.stdin).get("prog_id"))')"

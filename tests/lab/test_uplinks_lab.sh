@@ -8,6 +8,8 @@
 # Each client routes the VIPs 192.0.2.10 and 2001:db8::10 through its own uplink. Asserted:
 #   1. a start naming an interface that does not exist (["e1", "nosuch0"]) fails, and nothing is
 #      left attached to e1 or e2 (attach is all or nothing);
+#      The same when e1 can be attached and e2 cannot (it carries another program, which
+#      attach = "exclusive" refuses): e1 is left bare, e2's program untouched;
 #   2. with ["e1", "e2"]: one program on both (the same prog id), status lists both "attached",
 #      "native", with that prog_id; echo from each client answered by XDP (the edge kernel's UDP
 #      counters do not move) and counted on its own interface only (answered rises by exactly the
@@ -218,6 +220,36 @@ if grep -qE '\bxdp(generic|drv|offload)?\b|prog/xdp' <<<"$links"; then
 	lab_fail "after the refused start: expected no XDP program in the edge, seen: $links"
 fi
 lab_log "ok: nothing attached in the edge after the refused start"
+
+# --- 1b. e1 attachable, e2 carrying another program (attach = "exclusive", the default, refuses
+# it): the start fails, e1 is left without a program and e2's program is untouched ---
+ip -n "$LAB_EDGE" link set dev e2 xdpdrv obj "$XDP_PASS" sec xdp
+other=$(attached_id e2)
+[[ $other =~ ^[0-9]+$ ]] || lab_fail "expected the lab's pass program on e2, seen: $(ip -n "$LAB_EDGE" link show dev e2)"
+uplinks_config "$conf_bad" e1 e2
+: >"$log_bad"
+ip netns exec "$LAB_EDGE" "$ANYCASTD" --config "$conf_bad" >"$log_bad" 2>&1 &
+pid=$!
+LAB_PIDS+=("$pid")
+deadline=$((SECONDS + 30))
+while kill -0 "$pid" 2>/dev/null; do
+	if grep -q "anycastd started" "$log_bad" || ((SECONDS >= deadline)); then
+		kill -TERM "$pid" 2>/dev/null || true
+		wait "$pid" || true
+		cat "$log_bad" >&2
+		lab_fail "e2 carrying another program: expected anycastd to refuse to start, it started (or hung 30 s)"
+	fi
+	sleep 0.1
+done
+rc=0
+wait "$pid" || rc=$?
+sed 's/^/    /' "$log_bad" >&2
+((rc != 0)) || lab_fail "e2 carrying another program: expected a non-zero exit code, seen 0"
+grep -qw e2 "$log_bad" || lab_fail "e2 carrying another program: expected the error to name e2, not seen"
+lab_log "ok: start with e2 carrying another program refused (exit $rc)"
+lab_expect_eq "XDP program on e1 after the refused start (attach is all or nothing)" none "$(attached_id e1)"
+lab_expect_eq "XDP program on e2 after the refused start (the other program, untouched)" "$other" "$(attached_id e2)"
+ip -n "$LAB_EDGE" link set dev e2 xdpdrv off
 
 # --- 2. both uplinks ---
 conf="$LAB_TMP/anycastd.toml"
