@@ -18,6 +18,8 @@
 #      answered by XDP;
 #   4. the e2/c2 pair re-created with the same names: status shows e2 "attached" again (the same
 #      program as e1's), echo from client2 answered by XDP and counted on e2;
+#   4b. a reload to ["e1"] detaches e2 (status no longer lists it), e1 keeps its program and
+#      answers; a reload back to ["e1", "e2"] attaches e2 again, answering;
 #   5. SIGTERM: exit 0, nothing attached on e1 or e2.
 #
 #   test_uplinks_lab.sh ANYCASTD ANYCASTCTL XDP_PASS_OBJECT
@@ -288,6 +290,24 @@ lab_expect_eq "status e2 xdp_mode/prog_id after re-creation" "native $id1" \
 	"$(iface_field e2 'i["xdp_mode"]') $(iface_field e2 'i["prog_id"]')"
 xdp_echo_over 2 "uplink 2 re-created"
 xdp_echo_over 1 "uplink 1 after e2 came back"
+
+# --- 4b. a reload removes e2, another brings it back ---
+uplinks_config "$conf" e1
+out=$(ctl reload) || lab_fail "reload to [\"e1\"]: expected exit 0, seen $?: $out"
+lab_log "reload to [\"e1\"]: $out"
+status_json
+lab_expect_eq "status e2 after the reload to [\"e1\"]" absent "$(iface_field e2 'i["state"]')"
+lab_expect_eq "XDP program on e2 after the reload to [\"e1\"]" none "$(attached_id e2)"
+lab_expect_eq "XDP program on e1 after the reload to [\"e1\"] (the same)" "$id1" "$(attached_id e1)"
+xdp_echo_over 1 "uplink 1 after the reload to [\"e1\"]"
+uplinks_config "$conf" e1 e2
+out=$(ctl reload) || lab_fail "reload to [\"e1\", \"e2\"]: expected exit 0, seen $?: $out"
+lab_log "reload to [\"e1\", \"e2\"]: $out"
+status_json
+lab_expect_eq "status e2 after the reload to [\"e1\", \"e2\"]" "attached $id1" \
+	"$(iface_field e2 'i["state"]') $(iface_field e2 'i["prog_id"]')"
+lab_expect_eq "XDP program on e2 after the reload to [\"e1\", \"e2\"]" "$id1" "$(attached_id e2)"
+xdp_echo_over 2 "uplink 2 after the reload to [\"e1\", \"e2\"]"
 
 # --- 5. SIGTERM: nothing left attached ---
 lab_stop_anycastd 30
