@@ -17,7 +17,8 @@
 #      map, index and prog_id; echo to the VIPs from 198.51.100.1 answered by XDP (the edge
 #      kernel's UDP counters and the observer's UDP counter do not move), the filtered source gets
 #      nothing; TCP to a socat on the VIP works and went through anycastd's tail call to slot 2
-#      (the observer's TCP counter rises);
+#      (the observer's TCP counter rises); with slot 2 emptied, TCP still works (anycastd passes
+#      when the tail call finds nothing) and echo is still answered;
 #   4. kill -9: the slot keeps the program and echo is still answered; a new anycastd takes the
 #      slot over (its own program found there: the same id, or a new anycast_xdp and a log line
 #      saying it adopted or replaced the old id), status names the slot's id, answers go on;
@@ -316,6 +317,15 @@ lab_expect_eq "TCP to $VIP4:8080 (socat on the edge, bound to the VIP)" "connect
 t1=$(observed_tcp)
 ((t1 > t0)) || lab_fail "observer's TCP counter: expected to rise (anycastd tail-called slot 2), seen $t0 -> $t1"
 lab_log "ok: observer saw $((t1 - t0)) TCP frames after anycastd"
+# slot 2 empty: what anycastd does not answer goes to the kernel (XDP_PASS after the failed tail call)
+bpftool map delete pinned "$CHAIN" key 2 0 0 0
+out=$(lab_client "$LAB_PYTHON" "$LAB_DIR/tcp_probe.py" "$VIP4" 8080) || true
+lab_log "tcp $VIP4 with slot 2 empty: $out"
+lab_expect_eq "TCP to $VIP4:8080 with slot 2 empty" "connected=1 echoed=1" \
+	"connected=$(lab_field "$out" connected) echoed=$(lab_field "$out" echoed)"
+lab_expect_eq "observer's TCP counter with slot 2 empty" "$t1" "$(observed_tcp)"
+echo_from "$LAB_CLIENT_V4" "echo $VIP4:7 with slot 2 empty" "$N" "$VIP4" 7 --count "$N"
+bpftool map update pinned "$CHAIN" key 2 0 0 0 value pinned "$FS/observer"
 
 # expect_own_slot WHAT PREVIOUS_ID LOG_LINE: after a start that found anycastd's own program
 # (PREVIOUS_ID) at the slot, the slot holds anycast_xdp again: the same program, or a new one and
