@@ -168,6 +168,20 @@ std::string render_metrics(const DaemonStatus& st) {
     }
   }
 
+  if (!st.interfaces.empty()) {
+    w.family("anycastd_interface_attached", "gauge",
+             "1 while anycastd's XDP program is on the interface (0: gone or failed; chain: the root's interfaces).");
+    for (const auto& i : st.interfaces)
+      w.sample(Labels{{"interface", i.name}}, std::uint64_t{i.state == "attached" || i.state == "chained" ? 1u : 0u});
+    w.family("anycastd_interface_packets_total", "counter",
+             "Frames the XDP program saw on the interface, by what it did with them (since it was attached there).");
+    for (const auto& i : st.interfaces) {
+      w.sample(Labels{{"interface", i.name}, {"action", "answer"}}, i.answered);
+      w.sample(Labels{{"interface", i.name}, {"action", "pass"}}, i.passed);
+      w.sample(Labels{{"interface", i.name}, {"action", "drop"}}, i.dropped);
+    }
+  }
+
   if (st.dpdk) {
     const DpdkStatus& d = *st.dpdk;
     w.family("anycastd_dpdk_up", "gauge", "1 while the DPDK datapath process runs and answers its supervisor.");

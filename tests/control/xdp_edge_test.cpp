@@ -5,6 +5,7 @@
 // programs. Each test in a network namespace of its own, on veth pairs made there.
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <gtest/gtest.h>
 #include <linux/bpf.h>
 #include <linux/if_link.h>
@@ -31,13 +32,14 @@ namespace {
 
 using testing_support::sh;
 
-// A program of the operator's: `verdict` for every frame, xdp.frags as a chained one must be.
+// A program of the operator's: `verdict` for every frame, loaded as libbpf loads SEC("xdp.frags"),
+// as a chained one must be (the kernel compares the frags flag and the expected attach type).
 int operator_program(int verdict, const char* name = "operator_xdp") {
   struct bpf_insn insns[] = {
       {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, verdict},
       {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
   };
-  LIBBPF_OPTS(bpf_prog_load_opts, opts, .prog_flags = BPF_F_XDP_HAS_FRAGS);
+  LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_XDP, .prog_flags = BPF_F_XDP_HAS_FRAGS);
   return bpf_prog_load(BPF_PROG_TYPE_XDP, name, "GPL", insns, 2, &opts);
 }
 
@@ -308,7 +310,8 @@ TEST_F(XdpChainTest, MapProblemsAreNamed) {
   // A root program that is not frags-aware owns the array: anycastd's cannot join it.
   int plain = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "plain", 4, 4, 4, nullptr);
   struct bpf_insn insns[] = {{BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, XDP_PASS}, {BPF_JMP | BPF_EXIT, 0, 0, 0, 0}};
-  int old_style = bpf_prog_load(BPF_PROG_TYPE_XDP, "plain_xdp", "GPL", insns, 2, nullptr);
+  LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_XDP);
+  int old_style = bpf_prog_load(BPF_PROG_TYPE_XDP, "plain_xdp", "GPL", insns, 2, &opts);
   std::uint32_t zero = 0;
   ASSERT_EQ(bpf_map_update_elem(plain, &zero, &old_style, BPF_ANY), 0);
   ASSERT_EQ(bpf_obj_pin(plain, (dir + "/plain").c_str()), 0);

@@ -164,6 +164,20 @@ TEST(RenderMetrics, DpdkFamilies) {
   EXPECT_EQ(render_metrics(sample_status()).find("anycastd_dpdk_"), std::string::npos) << "XDP: no DPDK families";
 }
 
+TEST(RenderMetrics, InterfaceFamilies) {
+  DaemonStatus st = sample_status();
+  st.interfaces.push_back({"eth0", 2, "attached", "", "native", 42, 7, 5, 1});
+  st.interfaces.push_back({"eth1", 0, "gone", "gone: link deleted", "", 0, 0, 0, 0});
+  std::string text = render_metrics(st);
+  for (const char* line : {"# TYPE anycastd_interface_attached gauge\n", "anycastd_interface_attached{interface=\"eth0\"} 1\n",
+                           "anycastd_interface_attached{interface=\"eth1\"} 0\n",
+                           "# TYPE anycastd_interface_packets_total counter\n",
+                           "anycastd_interface_packets_total{interface=\"eth0\",action=\"answer\"} 7\n",
+                           "anycastd_interface_packets_total{interface=\"eth0\",action=\"pass\"} 5\n",
+                           "anycastd_interface_packets_total{interface=\"eth0\",action=\"drop\"} 1\n"})
+    EXPECT_NE(text.find(line), std::string::npos) << line << " missing from\n" << text;
+}
+
 TEST(RenderMetrics, EscapesLabelValues) {
   EXPECT_EQ(escape_label_value("plain"), "plain");
   EXPECT_EQ(escape_label_value("a\"b"), "a\\\"b");

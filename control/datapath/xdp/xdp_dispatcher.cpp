@@ -5,7 +5,12 @@
 #include <spdlog/spdlog.h>
 #include <xdp/libxdp.h>
 
+#include <algorithm>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
+#include <mutex>
+#include <string_view>
 #include <stdexcept>
 #include <vector>
 
@@ -20,6 +25,21 @@ std::string xdp_error(int err) {
   char text[256];
   libxdp_strerror(err, text, sizeof text);
   return text;
+}
+
+int libxdp_to_spdlog(enum libxdp_print_level level, const char* format, va_list args) {
+  char line[1024];
+  int n = std::vsnprintf(line, sizeof line, format, args);
+  if (n < 0) return n;
+  std::string_view text(line, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof line - 1));
+  while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+  if (level == LIBXDP_WARN)
+    spdlog::warn("libxdp: {}", text);
+  else if (level == LIBXDP_INFO)
+    spdlog::info("libxdp: {}", text);
+  else
+    spdlog::trace("libxdp: {}", text);
+  return n;
 }
 
 xdp_attach_mode attach_mode(XdpMode mode) {
@@ -46,6 +66,8 @@ xdp_multiprog* dispatcher_of(int ifindex, std::string& why) {
 DispatcherSlot::DispatcherSlot(const Interface& interface, const XdpProgram& program, XdpMode mode,
                                std::uint32_t priority)
     : interface_(interface), mode_(mode == XdpMode::generic ? XdpMode::generic : XdpMode::native) {
+  static std::once_flag logs;
+  std::call_once(logs, [] { libxdp_set_print(libxdp_to_spdlog); });
   // A second object from the same ELF, its maps those of the loaded program.
   std::size_t size = 0;
   const void* elf = anycast_xdp::elf_bytes(&size);
