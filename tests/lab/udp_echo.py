@@ -25,12 +25,13 @@ def main() -> int:
     ap.add_argument("--count", type=int, default=20)
     ap.add_argument("--timeout", type=float, default=2.0, help="seconds to wait for each reply")
     ap.add_argument("--sport", type=int, default=0, help="source port (default: ephemeral)")
+    ap.add_argument("--source", default="", help="source address (default: the route's)")
     ap.add_argument("--expect", choices=("all", "none", "any"), default="all")
     args = ap.parse_args()
 
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     s = socket.socket(family, socket.SOCK_DGRAM)
-    s.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", args.sport))
+    s.bind((args.source or ("::" if family == socket.AF_INET6 else "0.0.0.0"), args.sport))
     sport = s.getsockname()[1]
     if args.sport == 0 and sport < 1024:
         print(f"udp_echo: ephemeral source port {sport} is below 1024", file=sys.stderr)
