@@ -23,7 +23,7 @@ class XdpPlacement {
  public:
   struct Uplink {
     std::string name;
-    std::uint32_t prog_id = 0;  // 0: not hooked (gone, or the attach failed)
+    std::uint32_t prog_id = 0;  // the program that should be on it; 0: none known (dispatcher, not hooked)
   };
 
   void set(std::vector<Uplink> uplinks) {
@@ -167,6 +167,7 @@ XdpDatapath::XdpDatapath(const DatapathConfig& config, bool adopt)
   }
   program_ = std::make_shared<XdpProgram>(load);
   probe_ = std::make_shared<XdpProbe>(program_, placement_, config.attach, chain_map_ ? &*chain_map_ : nullptr);
+  publish();
 }
 
 XdpDatapath::~XdpDatapath() {
@@ -283,7 +284,12 @@ void XdpDatapath::follow_links() {
 
 void XdpDatapath::publish() {
   std::vector<XdpPlacement::Uplink> view;
-  for (const Uplink& u : uplinks_) view.push_back({u.name, u.hook ? u.hook->prog_id() : 0});
+  // Attached alone, the program on the interface is the loaded one, hooked or not yet; in a
+  // dispatcher it is libxdp's copy, known once it is there.
+  for (const Uplink& u : uplinks_)
+    view.push_back({u.name, config_.attach != XdpAttach::dispatcher ? program_->prog_id()
+                            : u.hook                                 ? u.hook->prog_id()
+                                                                     : 0});
   placement_->set(std::move(view));
 }
 
