@@ -49,6 +49,20 @@ static __always_inline void count_interface(struct xdp_md *ctx, __u8 action)
 	s->action[action < AC_ACT__COUNT ? action : AC_ACT_PASS]++;
 }
 
+/*
+ * Loaded frags-aware (`xdp.frags`, BPF_F_XDP_HAS_FRAGS): without it the kernel refuses to attach
+ * the program where a frame may not fit one page (veth whose peer's MTU is 9000, several NIC
+ * drivers at jumbo MTUs). Such a program sees [data, data_end) as the frame's first buffer only;
+ * the rest, if any, is in fragments.
+ *
+ * Every frame that spans buffers is passed whole (AC_PASS_MULTI_BUFFER), before any parsing.
+ * The core reads and rewrites only [data, data_end), and a reply is written in place in that one
+ * buffer; the issue's exception, a request provably all in the first buffer, would be a frame
+ * whose IP datagram ends there and whose fragments hold only link-layer padding: no sender does
+ * that, so the rule is one comparison and the kernel answers the rest. Checking first also keeps
+ * the core from mistaking a cut-off datagram for a malformed one (bad_ip_length). The cost is
+ * one helper call a frame (docs/xdp.md).
+ */
 SEC("xdp.frags")
 int anycast_xdp(struct xdp_md *ctx)
 {
@@ -56,11 +70,19 @@ int anycast_xdp(struct xdp_md *ctx)
 	__u8 *end = (__u8 *)(long)ctx->data_end;
 	struct ac_env env = {.ctx = ctx};
 	struct ac_headers h;
+	struct ac_verdict v;
 
-	__u32 packed = anycast_decide(&env, data, end, &h);
-	struct ac_verdict v = {(__u8)packed, (__u8)(packed >> 8), (__u8)(packed >> 16), (__u8)(packed >> 24)};
-	if (v.action == AC_ACT_ANSWER)
-		v = ac_respond(&env, &h, v);
+	if (bpf_xdp_get_buff_len(ctx) > (__u64)(end - data)) {
+		v = ac_pass(AC_PASS_MULTI_BUFFER);
+	} else {
+		__u32 packed = anycast_decide(&env, data, end, &h);
+		v.action = (__u8)packed;
+		v.reason = (__u8)(packed >> 8);
+		v.service = (__u8)(packed >> 16);
+		v.limited = (__u8)(packed >> 24);
+		if (v.action == AC_ACT_ANSWER)
+			v = ac_respond(&env, &h, v);
+	}
 
 	__u32 zero = 0;
 	struct ac_stats *stats = bpf_map_lookup_elem(&ac_stats, &zero);

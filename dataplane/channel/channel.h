@@ -36,7 +36,8 @@
 namespace anycastd::channel {
 
 inline constexpr std::uint32_t kMagic = 0x61634450;  // "acDP"
-inline constexpr std::uint16_t kVersion = 4;
+// 5: ac_stats (in LcoreStats) grew by the pass reason multi_buffer.
+inline constexpr std::uint16_t kVersion = 5;
 // How often the datapath sends `working` while a request is in progress.
 inline constexpr std::chrono::milliseconds kWorkingInterval{100};
 // Large enough for a stats reply with a few hundred port xstats and any probe frame.

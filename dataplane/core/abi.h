@@ -66,6 +66,7 @@ enum ac_pass_reason {
 	AC_PASS_DNS_SLOW_ANSWER,   /* the answer is marked for the slow path (too large to be sent whole on UDP) */
 	AC_PASS_DNS_NO_ROOM,       /* the frame could not grow to the reply's length */
 	AC_PASS_DNS_NO_TABLE,      /* no answer table loaded yet */
+	AC_PASS_MULTI_BUFFER,      /* the frame spans buffers (XDP frags, a chained mbuf): the core sees one */
 	AC_PASS__COUNT,
 };
 
@@ -441,6 +442,7 @@ static const char *const ac_pass_reason_names[AC_PASS__COUNT] = {
 	"dns_slow_answer",
 	"dns_no_room",
 	"dns_no_table",
+	"multi_buffer",
 };
 static const char *const ac_dns_outcome_names[AC_DNS_OUT__COUNT] = {
 	"noerror", "nodata", "nxdomain", "referral", "refused", "truncated", "badvers", "slipped",

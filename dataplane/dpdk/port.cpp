@@ -104,6 +104,9 @@ PortPlan configure_port(std::uint16_t port, const PortRequest& request) {
     conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
     plan.fast_free = true;
   }
+  // No RTE_ETH_RX_OFFLOAD_SCATTER: a request is answered in one mbuf. Some PMDs chain mbufs
+  // regardless (TAP; ixgbe and i40e when the largest frame exceeds the buffer), so the worker
+  // passes any chained mbuf to the kernel as multi_buffer (worker.cpp).
   rc = rte_eth_dev_configure(port, request.queues, request.queues, &conf);
   if (rc != 0) fail("configuring " + port_text(port) + " (" + plan.driver + ")", rc);
   rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &plan.rx_descriptors, &plan.tx_descriptors);

@@ -108,8 +108,18 @@ unsigned worker_poll(Worker& w) {
     env.matched_daddr = match.daddr[i];
     env.matched_vip = match.vip[i];
     ac_headers h;
-    ac_verdict v = ac_decide(&env, data, data + m->data_len, &h);
-    if (v.action == AC_ACT_ANSWER) v = ac_respond(&env, &h, v);  // a reply that cannot be made passes
+    ac_verdict v;
+    if (m->nb_segs > 1) {
+      // A chained mbuf passes whole, as XDP passes a multi-buffer frame: the core sees only the
+      // first segment, a reply is written in place in one buffer, and the port sends single
+      // segments only. The port never asks for scatter (port.cpp), yet chains can still come:
+      // the TAP PMD chains what one mbuf cannot hold, and ixgbe, i40e and others turn scattered
+      // RX on by themselves when the largest frame exceeds the buffer.
+      v = ac_pass(AC_PASS_MULTI_BUFFER);
+    } else {
+      v = ac_decide(&env, data, data + m->data_len, &h);
+      if (v.action == AC_ACT_ANSWER) v = ac_respond(&env, &h, v);  // a reply that cannot be made passes
+    }
     count(c.core, v, h, m->pkt_len);
     if (v.action == AC_ACT_ANSWER)
       answers[n_answers++] = m;

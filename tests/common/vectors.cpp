@@ -72,6 +72,11 @@ const std::vector<Vector>& test_vectors() {
   return rows;
 }
 
+const std::vector<Vector>& frags_vectors() {
+  static const std::vector<Vector> rows = load_vectors(AC_FRAGS_VECTORS);
+  return rows;
+}
+
 std::string describe_verdict(unsigned action, unsigned reason, unsigned service) {
   auto name = [](auto& names, unsigned i, const char* what) {
     return i < std::size(names) ? std::string(names[i]) : what + std::string("#") + std::to_string(i);

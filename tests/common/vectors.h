@@ -32,6 +32,10 @@ std::vector<Vector> load_vectors(const std::string& path);
 // The build's vector file (AC_TEST_VECTORS), loaded once.
 const std::vector<Vector>& test_vectors();
 
+// The frames larger than a page (AC_FRAGS_VECTORS, gen_vectors.py's FRAGS.tsv), loaded once: for
+// a datapath that sees buffers, never for the native core.
+const std::vector<Vector>& frags_vectors();
+
 // "answer echo", "pass not_vip": a verdict in the words of the vector file, so a mismatch reads
 // as two names. Anything inconsistent (an answer with a reason, a number out of range) is spelt
 // out in full rather than hidden.

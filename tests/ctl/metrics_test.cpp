@@ -71,6 +71,7 @@ anycastd_passed_total{reason="dns_long_name"} 0
 anycastd_passed_total{reason="dns_slow_answer"} 0
 anycastd_passed_total{reason="dns_no_room"} 0
 anycastd_passed_total{reason="dns_no_table"} 0
+anycastd_passed_total{reason="multi_buffer"} 0
 # HELP anycastd_answered_total Frames the fast path answered, by service.
 # TYPE anycastd_answered_total counter
 anycastd_answered_total{service="echo"} 12

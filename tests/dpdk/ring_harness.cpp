@@ -5,6 +5,7 @@
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <stdexcept>
@@ -84,6 +85,31 @@ bool RingHarness::put(rte_ring* ring, const Bytes& frame, std::uint64_t ol_flags
 
 bool RingHarness::from_wire(const Bytes& frame, std::uint64_t ol_flags) { return put(wire_->rx(), frame, ol_flags); }
 bool RingHarness::from_kernel(const Bytes& frame) { return put(kernel_->rx(), frame, 0); }
+
+bool RingHarness::from_wire_chained(const Bytes& frame, std::size_t segment) {
+  rte_mbuf* head = nullptr;
+  for (std::size_t at = 0; at < frame.size(); at += segment) {
+    const std::size_t n = std::min(segment, frame.size() - at);
+    rte_mbuf* m = rte_pktmbuf_alloc(pool_->get());
+    if (!m) throw std::runtime_error("test mbuf pool empty");
+    char* data = rte_pktmbuf_append(m, static_cast<std::uint16_t>(n));
+    if (!data) throw std::runtime_error("segment too long for an mbuf");
+    std::memcpy(data, frame.data() + at, n);
+    if (!head) {
+      head = m;
+    } else if (rte_pktmbuf_chain(head, m) != 0) {
+      rte_pktmbuf_free(m);
+      rte_pktmbuf_free(head);
+      throw std::runtime_error("too many segments for one chain");
+    }
+  }
+  if (!head) throw std::runtime_error("an empty frame makes no chain");
+  if (rte_ring_enqueue(wire_->rx(), head) != 0) {
+    rte_pktmbuf_free(head);
+    return false;
+  }
+  return true;
+}
 std::vector<Bytes> RingHarness::to_wire() { return drain(wire_->tx()); }
 std::vector<Bytes> RingHarness::to_kernel() { return drain(kernel_->tx()); }
 
@@ -91,8 +117,12 @@ std::vector<Bytes> RingHarness::drain(rte_ring* ring) {
   std::vector<Bytes> out;
   rte_mbuf* m;
   while (rte_ring_dequeue(ring, reinterpret_cast<void**>(&m)) == 0) {
-    const auto* p = rte_pktmbuf_mtod(m, const std::uint8_t*);
-    out.emplace_back(p, p + m->data_len);
+    Bytes frame;
+    for (const rte_mbuf* seg = m; seg; seg = seg->next) {
+      const auto* p = rte_pktmbuf_mtod(seg, const std::uint8_t*);
+      frame.insert(frame.end(), p, p + seg->data_len);
+    }
+    out.push_back(std::move(frame));
     rte_pktmbuf_free(m);
   }
   return out;

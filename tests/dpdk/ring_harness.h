@@ -47,7 +47,11 @@ class RingHarness {
   // Frames onto the wire's / the kernel's RX ring; false if the ring is full.
   bool from_wire(const Bytes& frame, std::uint64_t ol_flags = 0);
   bool from_kernel(const Bytes& frame);
-  // Everything on the wire's / the kernel's TX ring, in order, freed back to the pool.
+  // A frame onto the wire's RX ring as a chain of mbufs of at most `segment` bytes each, as a
+  // PMD with scattered RX delivers a frame larger than one buffer.
+  bool from_wire_chained(const Bytes& frame, std::size_t segment);
+  // Everything on the wire's / the kernel's TX ring, in order (every segment of a chain), freed
+  // back to the pool.
   std::vector<Bytes> to_wire();
   std::vector<Bytes> to_kernel();
 

@@ -23,7 +23,7 @@
 # Use:
 #   source tests/lab/lab.sh
 #   source tests/lab/probes.sh         # if the script probes or asserts
-#   lab_setup XDP_PASS_OBJECT          # namespaces, veth, addresses, xdp pass on the client
+#   lab_setup XDP_PASS_OBJECT          # namespaces, veth (MTU $LAB_MTU if set), addresses, xdp pass on the client
 #   lab_route_vip 192.0.2.10/32        # client -> edge route per VIP or prefix
 #   lab_write_config FILE ADDR...      # anycastd config for the edge
 #   lab_start_anycastd BIN FILE        # under ip netns exec edge; waits for "anycastd started"
@@ -163,8 +163,16 @@ lab_setup() {
 
 	# veth TX checksum offload leaves a partial UDP checksum that a reflected frame keeps.
 	lab_client ethtool -K "$LAB_CLIENT_IF" tx off >/dev/null
-	# A frame sent with XDP_TX on veth is dropped unless the peer runs XDP.
-	ip -n "$LAB_CLIENT" link set dev "$LAB_CLIENT_IF" xdpdrv obj "$xdp_pass" sec xdp
+	# LAB_MTU (lab.jumbo: 9000) on both ends before anything is attached: the kernel checks a
+	# veth program against the peer's MTU when it attaches.
+	if [[ -n ${LAB_MTU:-} ]]; then
+		ip -n "$LAB_CLIENT" link set dev "$LAB_CLIENT_IF" mtu "$LAB_MTU"
+		ip -n "$LAB_EDGE" link set dev "$LAB_EDGE_IF" mtu "$LAB_MTU"
+	fi
+	# A frame sent with XDP_TX on veth is dropped unless the peer runs XDP. The frags-aware
+	# section, so that the same pass-through attaches at any MTU (a plain `xdp` one is refused
+	# when the peer's MTU exceeds a page).
+	ip -n "$LAB_CLIENT" link set dev "$LAB_CLIENT_IF" xdpdrv obj "$xdp_pass" sec xdp.frags
 
 	ip -n "$LAB_CLIENT" link set "$LAB_CLIENT_IF" up
 	ip -n "$LAB_EDGE" link set "$LAB_EDGE_IF" up

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """UDP echo client for the namespace lab.
 
-Sends COUNT datagrams with distinct payloads, one at a time, and waits up to TIMEOUT seconds
-for each echo. Prints one result line:
+Sends COUNT datagrams with distinct payloads (each --size bytes long, if given), one at a time,
+and waits up to TIMEOUT seconds for each echo. Prints one result line:
 
     target=192.0.2.10:7 sport=40123 sent=20 answered=20 wrong=0 lost=0 refused=0
 
@@ -27,6 +27,8 @@ def main() -> int:
     ap.add_argument("--sport", type=int, default=0, help="source port (default: ephemeral)")
     ap.add_argument("--source", default="", help="source address (default: the route's)")
     ap.add_argument("--expect", choices=("all", "none", "any"), default="all")
+    ap.add_argument("--size", type=int, default=0,
+                    help="every payload exactly this many bytes (default: varied, up to about 1 KB)")
     args = ap.parse_args()
 
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
@@ -46,6 +48,9 @@ def main() -> int:
         # distinct payloads (the index is in the text) of varied lengths, up to about 1 KB
         head = f"anycastd-lab {tag} {i} ".encode()
         payload = head + bytes((i + k) & 0xFF for k in range((i * 97) % 1000))
+        if args.size:
+            # jumbo requests (lab.jumbo): the same distinct head, the filler up to the size asked
+            payload = (head + bytes((i + k) & 0xFF for k in range(args.size)))[:args.size]
         try:
             s.send(payload)
             reply = s.recv(65535)
