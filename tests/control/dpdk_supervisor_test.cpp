@@ -23,7 +23,7 @@ class DpdkSupervisorTest : public ::testing::Test {
     c.kind = DatapathKind::dpdk;
     c.dpdk.binary = binary;
     c.dpdk.lcores = "0-1";
-    c.dpdk.exception_interface = "acsup" + std::to_string(getpid() % 100000);
+    c.dpdk.ports[0].exception_interface = "acsup" + std::to_string(getpid() % 100000);
     c.dpdk.start_timeout = Millis{1500};
     return c;
   }
