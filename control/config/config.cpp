@@ -18,6 +18,7 @@
 #include "base/listen_address.h"
 #include "config/config_reader.h"
 #include "options.h"
+#include "uplinks.h"
 
 namespace anycastd {
 using namespace config_detail;
@@ -38,6 +39,10 @@ constexpr std::int64_t kDnsRrlSlipMax = 100;  // as Knot: 0 (never slip) to 100
 
 bool valid_interface_name(const std::string& name) {
   return !name.empty() && name.size() < IFNAMSIZ && name.find_first_of("/: \t") == std::string::npos;
+}
+
+std::string plural(std::size_t n, const std::string& what) {
+  return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
 }
 
 DpdkConfig read_dpdk(const Reader& r, const toml::table& t) {
@@ -117,6 +122,14 @@ DpdkConfig read_dpdk(const Reader& r, const toml::table& t) {
   if (d.lcores.find_first_of(",-") == std::string::npos)
     r.fail(t.get("lcores")->source(), "datapath.dpdk.lcores",
            "\"" + d.lcores + "\" is one lcore; the datapath needs two at least (the first serves anycastd, each other one polls a queue)");
+  // Workers split evenly over the ports (dataplane/dpdk/uplinks.h); a list EAL reads some other
+  // way is left to EAL and the datapath, which name the problem at start.
+  if (auto n = dpdk::lcore_count(d.lcores); n && !dpdk::workers_fit(*n, static_cast<unsigned>(d.ports.size())))
+    r.fail(t.get("lcores")->source(), "datapath.dpdk.lcores",
+           "\"" + d.lcores + "\" is " + plural(*n, "lcore") + ", " + plural(*n - 1, "worker") + " for " +
+               plural(d.ports.size(), "port") + ": the first lcore serves anycastd and "
+               "every port needs the same number of workers, one per queue; give 1 + a multiple of " +
+               std::to_string(d.ports.size()) + " lcores");
   // The datapath's own rules (names it accepts in devargs, profiles, ranges) decide, not a copy of them.
   try {
     dpdk::parse_options(dpdk_arguments(d, 3));

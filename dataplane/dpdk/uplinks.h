@@ -6,7 +6,10 @@
 // by the port (and queue) its request came in on, as XDP_TX does, and no two lcores share a
 // queue. Worker i polls port i / Q, queue i % Q (Q: queues per port).
 
+#include <cctype>
 #include <cstdint>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,6 +19,53 @@ struct WorkerSlot {
   std::uint16_t port_index;  // into the probed ports, in port id order
   std::uint16_t queue;
 };
+
+// Whether `lcores` (main included) give every one of `ports` ports the same number of workers,
+// at least one each.
+inline bool workers_fit(unsigned lcores, unsigned ports) {
+  return ports > 0 && lcores >= 2 && (lcores - 1) % ports == 0 && lcores - 1 >= ports;
+}
+
+// How many lcores an EAL --lcores list names ("0-2", "2,4,6", "0-1,2@1", "(0-1)@0,2@(0-1)"): the
+// lcores before each '@', distinct. nullopt when the text is not in that form: EAL is the judge.
+inline std::optional<unsigned> lcore_count(const std::string& text) {
+  std::set<unsigned> lcores;
+  std::size_t at = 0;
+  auto number = [&](unsigned& out) {
+    if (at >= text.size() || !std::isdigit(static_cast<unsigned char>(text[at]))) return false;
+    out = 0;
+    while (at < text.size() && std::isdigit(static_cast<unsigned char>(text[at]))) {
+      out = out * 10 + static_cast<unsigned>(text[at++] - '0');
+      if (out > 4096) return false;
+    }
+    return true;
+  };
+  auto range = [&](std::set<unsigned>* into) {  // N or N-M
+    unsigned a, b;
+    if (!number(a)) return false;
+    b = a;
+    if (at < text.size() && text[at] == '-' && (++at, !number(b))) return false;
+    if (b < a) return false;
+    for (unsigned i = a; into && i <= b; ++i) into->insert(i);
+    return true;
+  };
+  auto set = [&](std::set<unsigned>* into) {  // a range, or (range,range...)
+    if (at < text.size() && text[at] == '(') {
+      ++at;
+      do {
+        if (!range(into)) return false;
+      } while (at < text.size() && text[at] == ',' && ++at);
+      return at < text.size() && text[at++] == ')';
+    }
+    return range(into);
+  };
+  do {
+    if (!set(&lcores)) return std::nullopt;
+    if (at < text.size() && text[at] == '@' && (++at, !set(nullptr))) return std::nullopt;
+  } while (at < text.size() && text[at] == ',' && ++at);
+  if (at != text.size()) return std::nullopt;
+  return static_cast<unsigned>(lcores.size());
+}
 
 // "" when `lcores` (main included), the probed `ports` and the exception `interfaces` named fit
 // together; otherwise what is wrong and what to change.
@@ -32,7 +82,7 @@ inline std::string uplink_problem(unsigned lcores, unsigned ports, unsigned inte
            std::to_string(interfaces) + " exception interface" + (interfaces == 1 ? " is" : "s are") +
            " named: each port needs its own (--exception-interface once per port; in anycastd's "
            "configuration, one [[datapath.dpdk.ports]] entry per port)";
-  if (lcores < 2 || (lcores - 1) % ports != 0)
+  if (!workers_fit(lcores, ports))
     return "EAL has " + std::to_string(lcores) + " lcore" + (lcores == 1 ? "" : "s") + " (" + workers +
            " worker" + (workers == "1" ? "" : "s") + ") for " + std::to_string(ports) +
            " port" + (ports == 1 ? "" : "s") +

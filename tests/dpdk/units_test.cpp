@@ -172,6 +172,20 @@ TEST(DpdkUplinks, LcoresSplitEvenlyOverThePorts) {
             std::string::npos);
 }
 
+// What --check counts in datapath.dpdk.lcores, in EAL's --lcores forms.
+TEST(DpdkUplinks, LcoreCountReadsEalLcoreLists) {
+  EXPECT_EQ(lcore_count("0-1"), 2u);
+  EXPECT_EQ(lcore_count("2,4,6"), 3u);
+  EXPECT_EQ(lcore_count("0-1,2@1"), 3u);
+  EXPECT_EQ(lcore_count("(0-2)@0,3@(0-1)"), 4u);
+  EXPECT_EQ(lcore_count("0,0-1"), 2u) << "an lcore named twice counts once";
+  for (const char* bad : {"", "a", "0-", "2-1", "(0-1", "0@", "0,,1", "0-1x"})
+    EXPECT_FALSE(lcore_count(bad)) << bad;
+  EXPECT_TRUE(workers_fit(3, 2));
+  EXPECT_FALSE(workers_fit(2, 2)) << "a worker per port at least";
+  EXPECT_FALSE(workers_fit(4, 2));
+}
+
 // Worker i polls port i / Q, queue i % Q: every (port, queue) exactly once.
 TEST(DpdkUplinks, EveryPortQueueHasOneWorker) {
   std::vector<WorkerSlot> slots = assign_workers(6, 3);
