@@ -17,6 +17,7 @@
 #include <mutex>
 
 #include "datapath/dpdk/exception_interface.h"
+#include "datapath/dpdk/port_links.h"
 
 namespace anycastd {
 namespace {
@@ -144,15 +145,7 @@ class DpdkProbe final : public DatapathProbe {
       }
     }
     if (!stuck.empty()) return {false, "worker lcore " + stuck + " stopped polling"};
-    // One uplink down leaves the others answering (the router stops sending on the dead link):
-    // in place while any port's link is up, as a single-port datapath is while its one is.
-    std::string down;
-    for (const channel::PortLink& l : s.links)
-      if (!l.link_up) down += (down.empty() ? "" : ", ") + std::to_string(l.port);
-    if (s.links.empty() || std::none_of(s.links.begin(), s.links.end(), [](const auto& l) { return l.link_up != 0; }))
-      return {false, s.links.size() == 1 ? "the port's link is down" : "every port's link is down"};
-    return {true, std::to_string(s.lcores.size()) + " DPDK workers polling" +
-                      (down.empty() ? "" : "; link down on port " + down)};
+    return port_links_verdict(s.links, s.lcores.size());
   }
 
   ProbeRun run(const std::vector<std::uint8_t>& frame) override {
