@@ -69,6 +69,8 @@ expect_echo_b() { # as lab_expect_echo, from client B
 
 # Two ports need two worker lcores; this machine may have two CPUs, so lcore 2 shares CPU 1
 # (--lcores syntax; the workers sleep when idle).
+# EAL's runtime directory for this run's file prefix goes with the lab.
+LAB_CLEANUP_HOOKS+=("rm -rf '/var/run/dpdk/aclabp$$'")
 CONF="$LAB_TMP/anycastd.toml"
 cat >"$CONF" <<EOF
 [datapath]
