@@ -18,6 +18,7 @@
 #include "base/listen_address.h"
 #include "config/config_reader.h"
 #include "options.h"
+#include "uplinks.h"
 
 namespace anycastd {
 using namespace config_detail;
@@ -43,6 +44,10 @@ bool valid_interface_name(const std::string& name) {
   return !name.empty() && name.size() < IFNAMSIZ && name.find_first_of("/: \t") == std::string::npos;
 }
 
+std::string plural(std::size_t n, const std::string& what) {
+  return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+}
+
 DpdkConfig read_dpdk(const Reader& r, const toml::table& t) {
   constexpr std::string_view path = "datapath.dpdk";
   r.reject_unknown(t, path);
@@ -66,14 +71,46 @@ DpdkConfig read_dpdk(const Reader& r, const toml::table& t) {
     else r.fail(t.get("exception")->source(), "datapath.dpdk.exception",
                 "unknown exception path \"" + *e + "\" (expected: auto, virtio_user, tap)");
   }
-  if (auto name = r.optional_string(t, path, "exception_interface")) {
-    if (!valid_interface_name(*name))
-      r.fail(t.get("exception_interface")->source(), "datapath.dpdk.exception_interface",
-             "\"" + *name + "\" is not a valid interface name");
-    d.exception_interface = *name;
+  // The flat keys describe the one port of a single-uplink server; [[datapath.dpdk.ports]] one
+  // entry per port, in the order EAL probes them (the datapath refuses a count that differs).
+  auto read_port = [&](const toml::table& pt, const std::string& at, DpdkPort& port) {
+    if (auto name = r.optional_string(pt, at, "exception_interface")) {
+      if (!valid_interface_name(*name))
+        r.fail(pt.get("exception_interface")->source(), at + ".exception_interface",
+               "\"" + *name + "\" is not a valid interface name");
+      port.exception_interface = *name;
+    }
+    if (const toml::array* a = r.optional_array(pt, at, "exception_addresses"))
+      port.exception_addresses = r.prefixes(*a, at + ".exception_addresses", nullptr, parse_interface_address);
+  };
+  read_port(t, std::string(path), d.ports[0]);
+  if (const toml::node* ports = t.get("ports")) {
+    for (const char* flat : {"exception_interface", "exception_addresses"})
+      if (const toml::node* n = t.get(flat))
+        r.fail(n->source(), std::string("datapath.dpdk.") + flat,
+               "not used with datapath.dpdk.ports: give it in each port's entry");
+    const toml::array* list = ports->as_array();
+    if (!list || list->empty() || !list->is_array_of_tables())
+      r.fail(ports->source(), "datapath.dpdk.ports",
+             "expected one [[datapath.dpdk.ports]] table per port (exception_interface, exception_addresses)");
+    if (list->size() > dpdk::kMaxPorts)
+      r.fail(ports->source(), "datapath.dpdk.ports",
+             std::to_string(list->size()) + " ports; one datapath drives at most " + std::to_string(dpdk::kMaxPorts));
+    d.ports.clear();
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const toml::table& pt = *(*list)[i].as_table();
+      const std::string at = "datapath.dpdk.ports[" + std::to_string(i) + "]";
+      r.reject_unknown(pt, at);
+      DpdkPort port;
+      port.exception_interface = "ac" + std::to_string(i);
+      read_port(pt, at, port);
+      for (const DpdkPort& other : d.ports)
+        if (other.exception_interface == port.exception_interface)
+          r.fail(pt.source(), at + ".exception_interface",
+                 "\"" + port.exception_interface + "\" is another port's too: each port needs an interface of its own");
+      d.ports.push_back(std::move(port));
+    }
   }
-  if (const toml::array* a = r.optional_array(t, path, "exception_addresses"))
-    d.exception_addresses = r.prefixes(*a, "datapath.dpdk.exception_addresses", nullptr, parse_interface_address);
   if (auto p = r.optional_string(t, path, "profile")) {
     if (p->empty() || p->find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
       r.fail(t.get("profile")->source(), "datapath.dpdk.profile", "\"" + *p + "\" is not a profile name (auto, or a driver such as net_ice)");
@@ -88,6 +125,14 @@ DpdkConfig read_dpdk(const Reader& r, const toml::table& t) {
   if (d.lcores.find_first_of(",-") == std::string::npos)
     r.fail(t.get("lcores")->source(), "datapath.dpdk.lcores",
            "\"" + d.lcores + "\" is one lcore; the datapath needs two at least (the first serves anycastd, each other one polls a queue)");
+  // Workers split evenly over the ports (dataplane/dpdk/uplinks.h); a list EAL reads some other
+  // way is left to EAL and the datapath, which name the problem at start.
+  if (auto n = dpdk::lcore_count(d.lcores); n && !dpdk::workers_fit(*n, static_cast<unsigned>(d.ports.size())))
+    r.fail(t.get("lcores")->source(), "datapath.dpdk.lcores",
+           "\"" + d.lcores + "\" is " + plural(*n, "lcore") + ", " + plural(*n - 1, "worker") + " for " +
+               plural(d.ports.size(), "port") + ": the first lcore serves anycastd and "
+               "every port needs the same number of workers, one per queue; give 1 + a multiple of " +
+               std::to_string(d.ports.size()) + " lcores");
   // The datapath's own rules (names it accepts in devargs, profiles, ranges) decide, not a copy of them.
   try {
     dpdk::parse_options(dpdk_arguments(d, 3));
@@ -471,8 +516,9 @@ MetricsConfig read_metrics(const Reader& r, const toml::table& root) {
 
 std::vector<std::string> dpdk_arguments(const DpdkConfig& config, int channel_fd) {
   std::vector<std::string> args = {"--channel-fd", std::to_string(channel_fd), "--exception",
-                                   std::string(to_string(config.exception)), "--exception-interface",
-                                   config.exception_interface, "--profile", config.profile};
+                                   std::string(to_string(config.exception))};
+  for (const DpdkPort& port : config.ports) args.insert(args.end(), {"--exception-interface", port.exception_interface});
+  args.insert(args.end(), {"--profile", config.profile});
   auto option = [&](const char* flag, std::uint32_t value) {
     if (value) args.insert(args.end(), {flag, std::to_string(value)});
   };
@@ -482,7 +528,9 @@ std::vector<std::string> dpdk_arguments(const DpdkConfig& config, int channel_fd
   if (config.idle_sleep_us) args.insert(args.end(), {"--idle-sleep-us", std::to_string(*config.idle_sleep_us)});
   args.push_back("--");
   args.insert(args.end(), config.eal_args.begin(), config.eal_args.end());
-  args.insert(args.end(), {"-l", config.lcores});
+  // --lcores, not -l: it takes the plain lists -l takes ("0-2") and also lcores mapped onto
+  // CPUs ("0-1,2@1"), which a machine with fewer CPUs than ports + 1 needs.
+  args.insert(args.end(), {"--lcores", config.lcores});
   return args;
 }
 

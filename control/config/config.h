@@ -36,12 +36,23 @@ enum class ExceptionKind { automatic, virtio_user, tap };
 std::string_view to_string(ExceptionKind kind);
 
 // [datapath.dpdk]: the anycastd-dpdk process anycastd starts and supervises.
+// One uplink of the DPDK datapath, in the order EAL probes the ports (port ids 0, 1, ...): the
+// kernel interface its exception path creates, carrying the port's MAC, and the server's own
+// addresses on that link. Each uplink's interface is its own, so the kernel's replies (ARP, ND,
+// TCP) route out of the link they belong to.
+struct DpdkPort {
+  std::string exception_interface = "ac0";
+  std::vector<Prefix> exception_addresses;  // the server's own addresses, set on the exception interface
+  bool operator==(const DpdkPort&) const = default;
+};
+
 struct DpdkConfig {
   std::vector<std::string> eal_args;  // the port comes from these (--vdev, -a ...); no -l/--lcores
   std::string lcores;                 // EAL's -l: the first is the main lcore, each other one polls a queue
   ExceptionKind exception = ExceptionKind::automatic;
-  std::string exception_interface = "ac0";
-  std::vector<Prefix> exception_addresses;  // the server's own addresses, set on the exception interface
+  // One per port EAL probes ([[datapath.dpdk.ports]]; or the one port of the flat keys
+  // exception_interface / exception_addresses). Never empty.
+  std::vector<DpdkPort> ports{DpdkPort{}};
   std::string profile = "auto";             // a NIC profile name, or auto: by the port's driver
   // Overrides of single profile values; 0: the profile's.
   std::uint32_t rx_descriptors = 0, tx_descriptors = 0, burst = 0;

@@ -149,13 +149,34 @@ json dpdk_json(const DpdkStatus& d) {
   json lcores = json::array();
   for (const auto& l : d.lcores)
     lcores.push_back(json{{"lcore", l.lcore},
+                          {"port", l.port},
                           {"queue", l.queue},
                           {"loops", l.loops},
                           {"counters", counters_json(l.core)},
                           {"datapath", datapath_counters_json(l.datapath)}});
   json xstats = json::object();
   for (const auto& [name, value] : d.xstats) xstats[name] = value;
-  return json{{"running", d.running},   {"down_reason", d.down_reason}, {"pid", d.pid},
+  // Per port: what it is, its link, its workers' datapath counters summed, its xstats.
+  json ports = json::array();
+  for (const DpdkPortStatus& p : d.ports) {
+    channel::DatapathCounters sum{};
+    for (const auto& l : d.lcores)
+      if (l.port == p.port)
+        for (const auto& f : channel::kDatapathCounterFields) sum.*f.field += l.datapath.*f.field;
+    json px = json::object();
+    for (const auto& [name, value] : p.xstats) px[name] = value;
+    ports.push_back(json{{"port", p.port},
+                         {"driver", p.driver},
+                         {"profile", p.profile},
+                         {"exception_interface", p.exception_interface},
+                         {"mac", p.mac},
+                         {"queues", p.queues},
+                         {"link_up", p.link_up},
+                         {"link_speed_mbps", p.link_speed_mbps},
+                         {"datapath", datapath_counters_json(sum)},
+                         {"xstats", std::move(px)}});
+  }
+  return json{{"ports", std::move(ports)},{"running", d.running},   {"down_reason", d.down_reason}, {"pid", d.pid},
               {"restarts", d.restarts}, {"driver", d.driver},           {"profile", d.profile},
               {"exception", d.exception}, {"exception_interface", d.exception_interface},
               {"mac", d.mac},           {"queues", d.queues},           {"link_up", d.link_up},

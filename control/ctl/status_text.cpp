@@ -163,9 +163,17 @@ std::string header(const json& st) {
 
   std::string path;
   if (const json& d = field(st, "dpdk"); d.is_object()) {
+    std::string interfaces;
+    if (const json& ports = field(d, "ports"); ports.is_array() && ports.size() > 1) {
+      for (const json& p : ports)
+        interfaces += (interfaces.empty() ? "" : ", ") + str(p, "exception_interface", "?") +
+                      (flag(p, "link_up") ? "" : " (link down)");
+      interfaces = fmt::format("{} ports: {}", ports.size(), interfaces);
+    } else {
+      interfaces = str(d, "exception_interface", "?");
+    }
     path = fmt::format("dpdk {} (profile {}), {}, exception {} on {}", str(d, "driver", "?"), str(d, "profile", "?"),
-                       plural(count(d, "queues"), "queue", "queues"), str(d, "exception", "?"),
-                       str(d, "exception_interface", "?"));
+                       plural(count(d, "queues"), "queue", "queues"), str(d, "exception", "?"), interfaces);
     path += flag(d, "running") ? fmt::format(", pid {}", count(d, "pid")) : ", DOWN: " + str(d, "down_reason", "?");
     if (auto restarts = count(d, "restarts")) path += fmt::format(", {}", plural(restarts, "restart", "restarts"));
   } else if (const json& chain = field(st, "chain"); chain.is_object()) {

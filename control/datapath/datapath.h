@@ -18,7 +18,18 @@
 
 namespace anycastd {
 
-// The DPDK datapath process, as its supervisor sees it.
+// One port of the DPDK datapath (an uplink) and its exception interface.
+struct DpdkPortStatus {
+  unsigned port = 0;  // the ethdev port id
+  std::string driver, profile, exception_interface, mac;
+  unsigned queues = 0;
+  bool link_up = false;
+  std::uint32_t link_speed_mbps = 0;
+  std::vector<std::pair<std::string, std::uint64_t>> xstats;  // the port's extended statistics
+};
+
+// The DPDK datapath process, as its supervisor sees it. The flat port fields are the first
+// port's (what a single-uplink server has); link_up is true while any port's link is up.
 struct DpdkStatus {
   bool running = false;
   std::string down_reason;  // why it is not running
@@ -29,7 +40,8 @@ struct DpdkStatus {
   bool link_up = false;
   std::uint32_t link_speed_mbps = 0;
   std::vector<channel::LcoreStats> lcores;
-  std::vector<std::pair<std::string, std::uint64_t>> xstats;  // the port's extended statistics
+  std::vector<std::pair<std::string, std::uint64_t>> xstats;  // the first port's extended statistics
+  std::vector<DpdkPortStatus> ports;
 };
 
 // XDP: one interface the program is on (exclusive, dispatcher), or one the operator's root

@@ -188,16 +188,21 @@ std::string render_metrics(const DaemonStatus& st) {
     w.sample(std::uint64_t{d.running ? 1u : 0u});
     w.family("anycastd_dpdk_restarts_total", "counter", "Times the DPDK datapath process died and was started again.");
     w.sample(d.restarts);
-    w.family("anycastd_dpdk_link_up", "gauge", "1 while the DPDK port's link is up.");
-    w.sample(std::uint64_t{d.link_up ? 1u : 0u});
+    w.family("anycastd_dpdk_link_up", "gauge", "1 while the DPDK port's link is up, per port.");
+    for (const DpdkPortStatus& p : d.ports)
+      w.sample(Labels{{"port", std::to_string(p.port)}, {"interface", p.exception_interface}},
+               std::uint64_t{p.link_up ? 1u : 0u});
     for (const auto& k : channel::kDatapathCounterFields) {
       const std::string metric = "anycastd_dpdk_" + std::string(k.name) + "_total";  // outlives its samples
       w.family(metric, "counter", k.help);
       for (const auto& l : d.lcores)
-        w.sample(Labels{{"lcore", std::to_string(l.lcore)}, {"queue", std::to_string(l.queue)}}, l.datapath.*k.field);
+        w.sample(Labels{{"lcore", std::to_string(l.lcore)}, {"port", std::to_string(l.port)},
+                        {"queue", std::to_string(l.queue)}},
+                 l.datapath.*k.field);
     }
-    w.family("anycastd_dpdk_port_xstat", "untyped", "The DPDK port's extended statistics, by DPDK's name.");
-    for (const auto& [name, value] : d.xstats) w.sample(Labels{{"name", name}}, value);
+    w.family("anycastd_dpdk_port_xstat", "untyped", "The DPDK ports' extended statistics, by DPDK's name.");
+    for (const DpdkPortStatus& p : d.ports)
+      for (const auto& [name, value] : p.xstats) w.sample(Labels{{"port", std::to_string(p.port)}, {"name", name}}, value);
   }
 
   w.family("anycastd_group_state", "gauge", "The group's state: 1 for the one it is in, 0 for the others.");

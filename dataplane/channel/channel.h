@@ -36,7 +36,8 @@
 namespace anycastd::channel {
 
 inline constexpr std::uint32_t kMagic = 0x61634450;  // "acDP"
-// 5: ac_stats (in LcoreStats) grew by the pass reason multi_buffer.
+// 5: several ports (Hello::port, per-port stats); ac_stats (in LcoreStats) grew by the pass
+// reason multi_buffer.
 inline constexpr std::uint16_t kVersion = 5;
 // How often the datapath sends `working` while a request is in progress.
 inline constexpr std::chrono::milliseconds kWorkingInterval{100};
@@ -65,16 +66,26 @@ struct Header {
   std::uint32_t length;  // payload bytes after the header
 };
 
-struct Hello {
+// Ports one datapath drives: the hello has room for each (fixed size, so that a restart in place
+// hands it over as it is).
+inline constexpr std::size_t kMaxPorts = 8;
+
+struct HelloPort {
   char driver[32];               // the port's driver, e.g. "net_af_xdp"
-  char profile[32];              // the NIC profile in use
-  char exception[16];            // "tap" or "virtio_user"
-  char exception_interface[16];  // the kernel interface carrying the port's MAC
+  char profile[32];              // the NIC profile in use on it
+  char exception_interface[16];  // the kernel interface carrying this port's MAC
   std::uint8_t mac[6];
   std::uint16_t port_id;
-  std::uint16_t queues;          // RX/TX queue pairs, one per worker lcore
-  std::uint16_t pad;
+  std::uint16_t queues;          // its RX/TX queue pairs, one per worker lcore
+  std::uint16_t pad[3];
+};
+
+struct Hello {
+  char exception[16];  // "tap" or "virtio_user"
   std::uint32_t pid;
+  std::uint16_t ports;   // entries of `port` in use, in port id order
+  std::uint16_t queues;  // worker lcores over all ports
+  HelloPort port[kMaxPorts];
 };
 
 // The datapath's own counters, beside the packet core's ac_stats, per worker lcore.
@@ -113,7 +124,8 @@ static_assert(sizeof kDatapathCounterFields / sizeof kDatapathCounterFields[0] =
 
 struct LcoreStats {
   std::uint32_t lcore;
-  std::uint32_t queue;
+  std::uint16_t port;   // the ethdev port id it polls
+  std::uint16_t queue;
   std::uint64_t loops;  // heartbeat: polling iterations so far
   ac_stats core;
   DatapathCounters datapath;
@@ -134,15 +146,25 @@ struct WorkerBeat {
 
 struct Xstat {
   char name[64];
+  std::uint16_t port;  // whose statistic
+  std::uint16_t pad[3];
   std::uint64_t value;
 };
 
-// Followed by `lcores` LcoreStats, then `xstats` Xstat (the port's extended statistics).
-struct StatsReply {
-  std::uint32_t lcores;
-  std::uint32_t xstats;
+struct PortLink {
+  std::uint16_t port;
+  std::uint16_t pad;
   std::uint32_t link_up;
   std::uint32_t link_speed_mbps;
+};
+
+// Followed by `lcores` LcoreStats, `ports` PortLink, then `xstats` Xstat (the ports' extended
+// statistics).
+struct StatsReply {
+  std::uint32_t lcores;
+  std::uint32_t ports;
+  std::uint32_t xstats;
+  std::uint32_t pad;
 };
 
 // Followed by the frame as the packet core left it (the reply, for an answer).

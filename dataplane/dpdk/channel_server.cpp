@@ -24,8 +24,8 @@ void append(std::vector<std::uint8_t>& out, const T& value) {
 
 }  // namespace
 
-ChannelServer::ChannelServer(int fd, TableStore& tables, std::vector<const Worker*> workers, std::uint16_t port)
-    : fd_(fd), tables_(tables), workers_(std::move(workers)), port_(port), beat_([this] { beat_loop(); }) {}
+ChannelServer::ChannelServer(int fd, TableStore& tables, std::vector<const Worker*> workers, std::vector<std::uint16_t> ports)
+    : fd_(fd), tables_(tables), workers_(std::move(workers)), ports_(std::move(ports)), beat_([this] { beat_loop(); }) {}
 
 ChannelServer::~ChannelServer() {
   {
@@ -155,46 +155,51 @@ std::string ChannelServer::reply_ntp_state(const channel::Message& m) {
 }
 
 std::string ChannelServer::reply_stats(const channel::Message& m) {
-  std::vector<rte_eth_xstat_name> names;
-  std::vector<rte_eth_xstat> values;
-  int n = rte_eth_xstats_get_names(port_, nullptr, 0);
-  if (n > 0) {
-    names.resize(static_cast<std::size_t>(n));
-    values.resize(static_cast<std::size_t>(n));
-    int got_names = rte_eth_xstats_get_names(port_, names.data(), static_cast<unsigned>(n));
-    int got_values = rte_eth_xstats_get(port_, values.data(), static_cast<unsigned>(n));
-    n = got_names == n && got_values == n ? n : 0;
-  } else {
-    n = 0;
-  }
-  // Whatever the device reports, the reply stays one datagram.
+  // Every port's xstats, tagged with the port; whatever the devices report, the reply stays one
+  // datagram (the last port's are cut first).
+  std::vector<channel::Xstat> xstats;
   const std::size_t room = (channel::kMaxMessage - sizeof(channel::Header) - sizeof(channel::StatsReply) -
-                            workers_.size() * sizeof(channel::LcoreStats)) /
+                            workers_.size() * sizeof(channel::LcoreStats) -
+                            ports_.size() * sizeof(channel::PortLink)) /
                            sizeof(channel::Xstat);
-  const std::size_t xstats = std::min(static_cast<std::size_t>(n), room);
+  for (std::uint16_t port : ports_) {
+    int n = rte_eth_xstats_get_names(port, nullptr, 0);
+    if (n <= 0) continue;
+    std::vector<rte_eth_xstat_name> names(static_cast<std::size_t>(n));
+    std::vector<rte_eth_xstat> values(static_cast<std::size_t>(n));
+    if (rte_eth_xstats_get_names(port, names.data(), static_cast<unsigned>(n)) != n ||
+        rte_eth_xstats_get(port, values.data(), static_cast<unsigned>(n)) != n)
+      continue;
+    for (int i = 0; i < n && xstats.size() < room; ++i) {
+      channel::Xstat x{};
+      channel::set_text(x.name, names[static_cast<std::size_t>(i)].name);
+      x.port = port;
+      x.value = values[static_cast<std::size_t>(i)].value;
+      xstats.push_back(x);
+    }
+  }
 
-  rte_eth_link link{};
-  rte_eth_link_get_nowait(port_, &link);
-  channel::StatsReply head{static_cast<std::uint32_t>(workers_.size()), static_cast<std::uint32_t>(xstats),
-                           link.link_status ? 1u : 0u, link.link_speed};
+  channel::StatsReply head{static_cast<std::uint32_t>(workers_.size()), static_cast<std::uint32_t>(ports_.size()),
+                           static_cast<std::uint32_t>(xstats.size()), 0};
   std::vector<std::uint8_t> payload;
   append(payload, head);
   for (const Worker* w : workers_) {
     LcoreCounters c = read_counters(w->counters);
     channel::LcoreStats s{};
     s.lcore = w->config.lcore;
+    s.port = w->config.port;
     s.queue = w->config.queue;
     s.loops = c.loops;
     s.core = c.core;
     s.datapath = c.datapath;
     append(payload, s);
   }
-  for (std::size_t i = 0; i < xstats; ++i) {
-    channel::Xstat x{};
-    channel::set_text(x.name, names[i].name);
-    x.value = values[i].value;
-    append(payload, x);
+  for (std::uint16_t port : ports_) {
+    rte_eth_link link{};
+    rte_eth_link_get_nowait(port, &link);
+    append(payload, channel::PortLink{port, 0, link.link_status ? 1u : 0u, link.link_speed});
   }
+  for (const channel::Xstat& x : xstats) append(payload, x);
   return channel::send_message(fd_, channel::Type::stats_reply, m.sequence, payload.data(), payload.size());
 }
 

@@ -2,8 +2,8 @@
 #pragma once
 
 // The datapath's end of dataplane/channel, served on the main lcore: tables (build, swap, ok or
-// the reason it was refused, the old set staying), stats (per-lcore counters and the port's
-// xstats), probe (a frame through the same core on the live tables). Anything else gets an
+// the reason it was refused, the old set staying), stats (per-lcore counters, each port's link
+// and xstats), probe (a frame through the same core on the live tables). Anything else gets an
 // error reply; nothing a peer sends can stop the datapath except closing the channel. DNS
 // tables (a sealed memfd, mapped read-only) swap in the same way, the old one staying if refused.
 //
@@ -30,7 +30,7 @@ namespace anycastd::dpdk {
 
 class ChannelServer {
  public:
-  ChannelServer(int fd, TableStore& tables, std::vector<const Worker*> workers, std::uint16_t port);
+  ChannelServer(int fd, TableStore& tables, std::vector<const Worker*> workers, std::vector<std::uint16_t> ports);
   ~ChannelServer();
   ChannelServer(const ChannelServer&) = delete;
   ChannelServer& operator=(const ChannelServer&) = delete;
@@ -55,7 +55,7 @@ class ChannelServer {
   int fd_;
   TableStore& tables_;
   std::vector<const Worker*> workers_;
-  std::uint16_t port_;
+  std::vector<std::uint16_t> ports_;
 
   // The request in progress, for the heartbeat thread.
   std::mutex mutex_;

@@ -22,9 +22,11 @@ struct ExceptionDevice {
   std::string devargs;
 };
 
-// queue_size: the virtio-user ring size (TAP sizes its rings at queue setup instead).
+// queue_size: the virtio-user ring size (TAP sizes its rings at queue setup instead). index: the
+// port's, so that each port's device has a vdev name of its own (net_tap0, net_tap1 ...).
 ExceptionDevice exception_device(ExceptionKind requested, bool vhost_net_exists, const std::string& interface,
-                                 const std::uint8_t (&mac)[6], std::uint16_t queues, std::uint16_t queue_size);
+                                 const std::uint8_t (&mac)[6], std::uint16_t queues, std::uint16_t queue_size,
+                                 unsigned index = 0);
 
 bool vhost_net_exists();
 

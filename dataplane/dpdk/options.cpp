@@ -3,6 +3,7 @@
 
 #include "profiles.h"
 
+#include <algorithm>
 #include <charconv>
 #include <stdexcept>
 
@@ -64,10 +65,17 @@ Options parse_options(const std::vector<std::string>& args) {
       else if (v == "virtio_user") o.exception = ExceptionKind::virtio_user;
       else throw std::invalid_argument("--exception: \"" + v + "\" is none of auto, tap, virtio_user");
     } else if (a == "--exception-interface") {
-      o.exception_interface = value(a);
-      if (!valid_interface_name(o.exception_interface))
-        throw std::invalid_argument("--exception-interface: \"" + o.exception_interface +
+      std::string name = value(a);
+      if (!valid_interface_name(name))
+        throw std::invalid_argument("--exception-interface: \"" + name +
                                     "\" is not an interface name (1 to 15 characters, no '/', ',', '=', ':' or spaces)");
+      if (std::find(o.exception_interfaces.begin(), o.exception_interfaces.end(), name) != o.exception_interfaces.end())
+        throw std::invalid_argument("--exception-interface: \"" + name +
+                                    "\" is given twice (each port needs an interface of its own)");
+      if (o.exception_interfaces.size() == kMaxPorts)
+        throw std::invalid_argument("--exception-interface: more than " + std::to_string(kMaxPorts) +
+                                    " given (one per port, at most " + std::to_string(kMaxPorts) + " ports)");
+      o.exception_interfaces.push_back(name);
     } else if (a == "--profile") {
       o.profile = value(a);
       if (o.profile != "auto" && !find_profile(o.profile)) {
@@ -90,6 +98,7 @@ Options parse_options(const std::vector<std::string>& args) {
     }
   }
   if (o.help) return o;
+  if (o.exception_interfaces.empty()) o.exception_interfaces.push_back("ac0");
   if (!have_fd) throw std::invalid_argument("--channel-fd is required (the datapath channel from anycastd)");
   if (o.eal_args.empty())
     throw std::invalid_argument("no EAL arguments after --: the port must be given to EAL (e.g. --vdev=net_af_xdp0,iface=eth0, or a PCI address)");
@@ -100,15 +109,16 @@ std::string usage() {
   return R"(usage: anycastd-dpdk --channel-fd N [options] -- EAL-ARGS...
 
 The DPDK datapath of anycastd, started and supervised by anycastd (datapath.kind = "dpdk"). It
-answers on the one port EAL probes from EAL-ARGS and carries everything else to and from a
-kernel interface (the exception path). The main lcore serves the channel; every other lcore
-polls one RX/TX queue pair.
+answers on the ports EAL probes from EAL-ARGS (up to 8) and carries everything else to and from
+a kernel interface per port (the exception path). The main lcore serves the channel; every other
+lcore polls one RX/TX queue pair of one port, the workers split evenly over the ports.
 
 options:
   --channel-fd N             the SOCK_SEQPACKET channel to anycastd (required)
   --exception KIND           auto (default: virtio_user if /dev/vhost-net exists, else tap), tap,
                              virtio_user
-  --exception-interface NAME the kernel interface carrying the port's MAC (default ac0)
+  --exception-interface NAME the kernel interface carrying the port's MAC (default ac0); once per
+                             port, in the order EAL probes the ports
   --profile NAME             auto (default: by the port's driver) or a profile name: net_mlx5,
                              net_i40e, net_ice, net_ixgbe, net_virtio, net_af_xdp, net_af_packet,
                              default

@@ -4,6 +4,7 @@
 // anycastd-dpdk's command line. Pure parsing, no DPDK: what comes after `--` is handed to EAL
 // untouched.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,7 +20,10 @@ struct Options {
   bool help = false;
   int channel_fd = -1;
   ExceptionKind exception = ExceptionKind::automatic;
-  std::string exception_interface = "ac0";
+  // One per port, in the order EAL probes the ports (port ids 0, 1, ...): each uplink's traffic
+  // reaches the kernel on an interface of its own, so the kernel's replies route out of it.
+  // --exception-interface once per port; none given: {"ac0"}.
+  std::vector<std::string> exception_interfaces;
   std::string profile = "auto";
   // Unset: the NIC profile decides.
   std::optional<std::uint16_t> rx_descriptors;
@@ -32,6 +36,8 @@ struct Options {
 
 inline constexpr std::uint16_t kMaxBurst = 256;
 inline constexpr std::uint32_t kMaxIdleSleepUs = 100000;
+// Ports one datapath drives (channel::kMaxPorts: the hello carries each).
+inline constexpr std::size_t kMaxPorts = 8;
 
 // Throws std::invalid_argument with a message naming the flag and what is wrong with it.
 Options parse_options(const std::vector<std::string>& args);  // args without argv[0]

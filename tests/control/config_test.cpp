@@ -111,9 +111,10 @@ TEST(Config, DpdkContractParses) {
                                                   "--vdev=net_af_xdp0,iface=veth1"}));
   EXPECT_EQ(d.lcores, "0-1");
   EXPECT_EQ(d.exception, ExceptionKind::automatic);
-  EXPECT_EQ(d.exception_interface, "ac0");
+  ASSERT_EQ(d.ports.size(), 1u) << "the flat keys: one port";
+  EXPECT_EQ(d.ports[0].exception_interface, "ac0");
   EXPECT_EQ(d.profile, "auto");
-  EXPECT_TRUE(d.exception_addresses.empty());
+  EXPECT_TRUE(d.ports[0].exception_addresses.empty());
   EXPECT_EQ(d.rx_descriptors, 0u) << "0: the profile's";
   EXPECT_FALSE(d.idle_sleep_us);
   EXPECT_EQ(d.start_timeout, Millis(30000));
@@ -140,9 +141,10 @@ addresses = ["192.0.2.10"]
                           "anycastd.toml");
   const DpdkConfig& d = c.datapath.dpdk;
   EXPECT_EQ(d.exception, ExceptionKind::tap);
-  ASSERT_EQ(d.exception_addresses.size(), 2u);
-  EXPECT_EQ(d.exception_addresses[0].str(), "192.0.2.1/24") << "an interface address keeps its host bits";
-  EXPECT_EQ(d.exception_addresses[1].str(), "2001:db8::1/64");
+  ASSERT_EQ(d.ports.size(), 1u);
+  ASSERT_EQ(d.ports[0].exception_addresses.size(), 2u);
+  EXPECT_EQ(d.ports[0].exception_addresses[0].str(), "192.0.2.1/24") << "an interface address keeps its host bits";
+  EXPECT_EQ(d.ports[0].exception_addresses[1].str(), "2001:db8::1/64");
   EXPECT_EQ(d.profile, "net_af_xdp");
   EXPECT_EQ(d.rx_descriptors, 512u);
   EXPECT_EQ(d.tx_descriptors, 1024u);
@@ -150,6 +152,39 @@ addresses = ["192.0.2.10"]
   EXPECT_EQ(d.idle_sleep_us, 0u);
   EXPECT_EQ(d.binary, "/usr/local/sbin/anycastd-dpdk");
   EXPECT_EQ(d.start_timeout, Millis(5000));
+}
+
+// Several uplinks: one [[datapath.dpdk.ports]] entry per port EAL probes, each with its own
+// exception interface (default acN) and addresses, passed to the datapath in that order.
+TEST(Config, DpdkSeveralPorts) {
+  Config c = parse_config(R"([datapath]
+kind = "dpdk"
+[datapath.dpdk]
+eal_args = ["--no-huge", "--vdev=net_af_xdp0,iface=up0", "--vdev=net_af_xdp1,iface=up1"]
+lcores = "0-1,2@1"
+[[datapath.dpdk.ports]]
+exception_interface = "up0k"
+exception_addresses = ["198.51.100.2/24"]
+[[datapath.dpdk.ports]]
+exception_addresses = ["203.0.113.2/24", "2001:db8:2::2/64"]
+[anycast]
+addresses = ["192.0.2.10"]
+)",
+                          "anycastd.toml");
+  const DpdkConfig& d = c.datapath.dpdk;
+  ASSERT_EQ(d.ports.size(), 2u);
+  EXPECT_EQ(d.ports[0].exception_interface, "up0k");
+  ASSERT_EQ(d.ports[0].exception_addresses.size(), 1u);
+  EXPECT_EQ(d.ports[1].exception_interface, "ac1") << "default: ac and the port's index";
+  ASSERT_EQ(d.ports[1].exception_addresses.size(), 2u);
+  EXPECT_EQ(d.ports[1].exception_addresses[1].str(), "2001:db8:2::2/64");
+  std::vector<std::string> args = dpdk_arguments(d, 3);
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i + 1 < args.size() && args[i] != "--"; ++i)
+    if (args[i] == "--exception-interface") names.push_back(args[i + 1]);
+  EXPECT_EQ(names, (std::vector<std::string>{"up0k", "ac1"})) << "one --exception-interface per port, in order";
+  EXPECT_EQ(args[args.size() - 2], "--lcores") << "--lcores takes lcores mapped onto CPUs";
+  EXPECT_EQ(args.back(), "0-1,2@1");
 }
 
 TEST(Config, ControlPlaneContractParses) {
@@ -799,6 +834,18 @@ const Bad kBad[] = {
      "anycastd.toml:6: datapath.dpdk.burst: 300 is out of range (1 to 256)"},
     {"dpdk unknown profile", "[datapath]\nkind = \"dpdk\"\n[datapath.dpdk]\neal_args = []\nlcores = \"0-1\"\nprofile = \"net_e1000\"\n" BASE_ANYCAST,
      "anycastd.toml:3: datapath.dpdk: anycastd-dpdk would refuse it: --profile: no profile named \"net_e1000\""},
+    {"dpdk ports beside the flat exception keys", "[datapath]\nkind = \"dpdk\"\n[datapath.dpdk]\neal_args = []\nlcores = \"0-2\"\nexception_interface = \"ac0\"\n[[datapath.dpdk.ports]]\n[[datapath.dpdk.ports]]\n" BASE_ANYCAST,
+     "datapath.dpdk.exception_interface: not used with datapath.dpdk.ports: give it in each port's entry"},
+    {"dpdk two ports one worker", "[datapath]\nkind = \"dpdk\"\n[datapath.dpdk]\neal_args = []\nlcores = \"0-1\"\n[[datapath.dpdk.ports]]\n[[datapath.dpdk.ports]]\n" BASE_ANYCAST,
+     "datapath.dpdk.lcores: \"0-1\" is 2 lcores, 1 worker for 2 ports: the first lcore serves anycastd"},
+    {"dpdk two ports three workers", "[datapath]\nkind = \"dpdk\"\n[datapath.dpdk]\neal_args = []\nlcores = \"0-1,2-3@1\"\n[[datapath.dpdk.ports]]\n[[datapath.dpdk.ports]]\n" BASE_ANYCAST,
+     "give 1 + a multiple of 2 lcores"},
+    {"dpdk ports not tables", "[datapath]\nkind = \"dpdk\"\n[datapath.dpdk]\neal_args = []\nlcores = \"0-2\"\nports = [\"ac0\", \"ac1\"]\n" BASE_ANYCAST,
+     "datapath.dpdk.ports: expected one [[datapath.dpdk.ports]] table per port"},
+    {"dpdk two ports one interface", "[datapath]\nkind = \"dpdk\"\n[datapath.dpdk]\neal_args = []\nlcores = \"0-2\"\n[[datapath.dpdk.ports]]\nexception_interface = \"up\"\n[[datapath.dpdk.ports]]\nexception_interface = \"up\"\n" BASE_ANYCAST,
+     "datapath.dpdk.ports[1].exception_interface: \"up\" is another port's too"},
+    {"dpdk port unknown key", "[datapath]\nkind = \"dpdk\"\n[datapath.dpdk]\neal_args = []\nlcores = \"0-1\"\n[[datapath.dpdk.ports]]\niface = \"up\"\n" BASE_ANYCAST,
+     "datapath.dpdk.ports[0].iface: unknown key (expected: exception_interface, exception_addresses)"},
     {"dpdk interface name with a devargs separator", "[datapath]\nkind = \"dpdk\"\n[datapath.dpdk]\neal_args = []\nlcores = \"0-1\"\nexception_interface = \"ac,0\"\n" BASE_ANYCAST,
      "anycastd.toml:3: datapath.dpdk: anycastd-dpdk would refuse it: --exception-interface"},
     {"dpdk table with xdp", BASE_DATAPATH "[datapath.dpdk]\nlcores = \"0\"\n" BASE_ANYCAST,

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "datapath/dpdk/dpdk_datapath.h"
+#include "datapath/dpdk/port_links.h"
 
 namespace anycastd {
 namespace {
@@ -23,7 +24,7 @@ class DpdkSupervisorTest : public ::testing::Test {
     c.kind = DatapathKind::dpdk;
     c.dpdk.binary = binary;
     c.dpdk.lcores = "0-1";
-    c.dpdk.exception_interface = "acsup" + std::to_string(getpid() % 100000);
+    c.dpdk.ports[0].exception_interface = "acsup" + std::to_string(getpid() % 100000);
     c.dpdk.start_timeout = Millis{1500};
     return c;
   }
@@ -69,6 +70,24 @@ TEST_F(DpdkSupervisorTest, SilentDatapathTimesOutAndIsKilled) {
   EXPECT_NE(kill(pid, 0), 0) << "the silent datapath (pid " << pid << ") is still running";
   std::remove(binary.c_str());
   std::remove((binary + ".pid").c_str());
+}
+
+// The link part of the datapath check: in place while any uplink's link is up, naming the ones down.
+TEST(DpdkPortLinks, InPlaceWhileAnyLinkIsUp) {
+  using channel::PortLink;
+  InPlace one_up = port_links_verdict({PortLink{0, 0, 1, 10000}}, 1);
+  EXPECT_TRUE(one_up.ok);
+  EXPECT_EQ(one_up.detail, "1 DPDK workers polling");
+  InPlace one_down = port_links_verdict({PortLink{0, 0, 0, 0}}, 1);
+  EXPECT_FALSE(one_down.ok);
+  EXPECT_EQ(one_down.detail, "the port's link is down");
+  InPlace b_down = port_links_verdict({PortLink{0, 0, 1, 10000}, PortLink{1, 0, 0, 0}}, 2);
+  EXPECT_TRUE(b_down.ok) << "uplink A still answers";
+  EXPECT_EQ(b_down.detail, "2 DPDK workers polling; link down on port 1");
+  InPlace both_down = port_links_verdict({PortLink{0, 0, 0, 0}, PortLink{1, 0, 0, 0}}, 2);
+  EXPECT_FALSE(both_down.ok);
+  EXPECT_EQ(both_down.detail, "every port's link is down");
+  EXPECT_FALSE(port_links_verdict({}, 1).ok) << "no link reported: not in place";
 }
 
 }  // namespace

@@ -156,11 +156,11 @@ TEST(RenderMetrics, Golden) { EXPECT_EQ(render_metrics(sample_status()), kGolden
 
 TEST(RenderMetrics, DpdkFamilies) {
   std::string text = render_metrics(ctl_test::sample_dpdk_status());
-  for (const char* line : {"anycastd_dpdk_up 1\n", "anycastd_dpdk_restarts_total 1\n", "anycastd_dpdk_link_up 1\n",
-                           "anycastd_dpdk_rx_packets_total{lcore=\"1\",queue=\"0\"} 9\n",
-                           "anycastd_dpdk_from_kernel_total{lcore=\"1\",queue=\"0\"} 3\n",
+  for (const char* line : {"anycastd_dpdk_up 1\n", "anycastd_dpdk_restarts_total 1\n", "anycastd_dpdk_link_up{port=\"0\",interface=\"ac0\"} 1\n",
+                           "anycastd_dpdk_rx_packets_total{lcore=\"1\",port=\"0\",queue=\"0\"} 9\n",
+                           "anycastd_dpdk_from_kernel_total{lcore=\"1\",port=\"0\",queue=\"0\"} 3\n",
                            "# TYPE anycastd_dpdk_port_xstat untyped\n",
-                           "anycastd_dpdk_port_xstat{name=\"tx_good_packets\"} 10\n"})
+                           "anycastd_dpdk_port_xstat{port=\"0\",name=\"tx_good_packets\"} 10\n"})
     EXPECT_NE(text.find(line), std::string::npos) << line << " missing from\n" << text;
   EXPECT_EQ(render_metrics(sample_status()).find("anycastd_dpdk_"), std::string::npos) << "XDP: no DPDK families";
 }

@@ -142,6 +142,17 @@ inline DaemonStatus sample_dpdk_status() {
   l.datapath.from_kernel = 3;
   d.lcores = {l};
   d.xstats = {{"rx_good_packets", 9}, {"tx_good_packets", 10}};
+  DpdkPortStatus p;
+  p.port = 0;
+  p.driver = d.driver;
+  p.profile = d.profile;
+  p.exception_interface = d.exception_interface;
+  p.mac = d.mac;
+  p.queues = 1;
+  p.link_up = true;
+  p.link_speed_mbps = 10000;
+  p.xstats = d.xstats;
+  d.ports = {p};
   st.dpdk = d;
   return st;
 }

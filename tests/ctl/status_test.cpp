@@ -169,7 +169,39 @@ TEST(StatusJson, DpdkDatapath) {
   EXPECT_EQ(d["lcores"][0]["counters"]["packets"]["answer"], 7);
   EXPECT_EQ(d["lcores"][0]["datapath"]["from_kernel"], 3);
   EXPECT_EQ(d["xstats"]["tx_good_packets"], 10);
+  EXPECT_EQ(d["lcores"][0]["port"], 0);
+  ASSERT_EQ(d["ports"].size(), 1u);
+  EXPECT_EQ(d["ports"][0]["exception_interface"], "ac0");
+  EXPECT_EQ(d["ports"][0]["link_up"], true);
+  EXPECT_EQ(d["ports"][0]["datapath"]["rx_packets"], 9) << "the port's workers' counters, summed";
+  EXPECT_EQ(d["ports"][0]["xstats"]["tx_good_packets"], 10);
   EXPECT_FALSE(status_to_json(sample_status()).contains("dpdk")) << "an XDP daemon has no dpdk section";
+}
+
+// Two uplinks: per-port counters are the sums of that port's own workers, and the text names
+// every exception interface with a link that is down.
+TEST(StatusJson, DpdkTwoPorts) {
+  DaemonStatus st = ctl_test::sample_dpdk_status();
+  DpdkStatus& d = *st.dpdk;
+  channel::LcoreStats second = d.lcores[0];
+  second.lcore = 2;
+  second.port = 1;
+  second.datapath.rx_packets = 5;
+  d.lcores.push_back(second);
+  DpdkPortStatus p = d.ports[0];
+  p.port = 1;
+  p.exception_interface = "ac1";
+  p.link_up = false;
+  d.ports.push_back(p);
+  d.queues = 2;
+  json j = status_to_json(st);
+  ASSERT_EQ(j["dpdk"]["ports"].size(), 2u);
+  EXPECT_EQ(j["dpdk"]["ports"][0]["datapath"]["rx_packets"], 9);
+  EXPECT_EQ(j["dpdk"]["ports"][1]["datapath"]["rx_packets"], 5);
+  EXPECT_EQ(j["dpdk"]["ports"][1]["link_up"], false);
+  EXPECT_EQ(j["dpdk"]["lcores"][1]["port"], 1);
+  std::string text = format_status(j);
+  EXPECT_NE(text.find("exception tap on 2 ports: ac0, ac1 (link down)"), std::string::npos) << text;
 }
 
 TEST(StatusText, DpdkFastPathLine) {

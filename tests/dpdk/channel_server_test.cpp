@@ -40,7 +40,7 @@ class ChannelServerTest : public testing::Test {
     harness_ = std::make_unique<RingHarness>();
     server_ = std::make_unique<dpdk::ChannelServer>(datapath_.get(), harness_->store(),
                                                     std::vector<const dpdk::Worker*>{&harness_->worker()},
-                                                    harness_->wire_port());
+                                                    std::vector<std::uint16_t>{harness_->wire_port()});
   }
 
   // Sends a request, lets the server answer it, returns the reply.
@@ -98,7 +98,8 @@ std::string text(const ch::Message& m) { return std::string(m.payload.begin(), m
 
 TEST_F(ChannelServerTest, HelloGoesOutFirst) {
   ch::Hello hello{};
-  ch::set_text(hello.driver, "net_ring");
+  ch::set_text(hello.port[0].driver, "net_ring");
+  hello.ports = 1;
   hello.queues = 1;
   ASSERT_EQ(server_->send_hello(hello), "");
   std::string error;
@@ -278,9 +279,15 @@ TEST_F(ChannelServerTest, StatsCarryLcoresAndXstats) {
   ASSERT_GE(m.payload.size(), sizeof head);
   std::memcpy(&head, m.payload.data(), sizeof head);
   ASSERT_EQ(head.lcores, 1u);
-  ASSERT_EQ(m.payload.size(), sizeof head + sizeof(ch::LcoreStats) + head.xstats * sizeof(ch::Xstat));
+  ASSERT_EQ(head.ports, 1u);
+  ASSERT_EQ(m.payload.size(),
+            sizeof head + sizeof(ch::LcoreStats) + sizeof(ch::PortLink) + head.xstats * sizeof(ch::Xstat));
   ch::LcoreStats l{};
   std::memcpy(&l, m.payload.data() + sizeof head, sizeof l);
+  EXPECT_EQ(l.port, harness_->wire_port());
+  ch::PortLink link{};
+  std::memcpy(&link, m.payload.data() + sizeof head + sizeof l, sizeof link);
+  EXPECT_EQ(link.port, harness_->wire_port());
   EXPECT_EQ(l.core.action[AC_ACT_ANSWER], 1u);
   EXPECT_EQ(l.core.pass[pass.reason], 1u);
   EXPECT_EQ(l.datapath.rx_packets, 2u);
@@ -288,7 +295,8 @@ TEST_F(ChannelServerTest, StatsCarryLcoresAndXstats) {
   bool found = false;
   for (std::uint32_t i = 0; i < head.xstats; ++i) {
     ch::Xstat x{};
-    std::memcpy(&x, m.payload.data() + sizeof head + sizeof l + i * sizeof x, sizeof x);
+    std::memcpy(&x, m.payload.data() + sizeof head + sizeof l + sizeof link + i * sizeof x, sizeof x);
+    EXPECT_EQ(x.port, harness_->wire_port());
     if (ch::text_of(x.name) == "rx_good_packets") {
       found = true;
       EXPECT_EQ(x.value, 2u);

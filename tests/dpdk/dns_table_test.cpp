@@ -37,7 +37,7 @@ class DpdkDnsTableTest : public testing::Test {
     harness_ = std::make_unique<RingHarness>();
     server_ = std::make_unique<dpdk::ChannelServer>(datapath_.get(), harness_->store(),
                                                     std::vector<const dpdk::Worker*>{&harness_->worker()},
-                                                    harness_->wire_port());
+                                                    std::vector<std::uint16_t>{harness_->wire_port()});
   }
 
   ch::Message send_dns(int fd) {

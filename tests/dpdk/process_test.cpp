@@ -214,16 +214,19 @@ std::string telemetry(const std::string& prefix, const std::string& command) {
 
 TEST_F(DpdkProcess, AnswersPassesStatsTelemetryAndStopsOnSigterm) {
   ASSERT_NO_FATAL_FAILURE(start());
-  EXPECT_EQ(ch::text_of(hello_.driver), "net_af_xdp");
-  EXPECT_EQ(ch::text_of(hello_.profile), "net_af_xdp");
+  ASSERT_EQ(hello_.ports, 1);
+  const ch::HelloPort& port = hello_.port[0];
+  EXPECT_EQ(ch::text_of(port.driver), "net_af_xdp");
+  EXPECT_EQ(ch::text_of(port.profile), "net_af_xdp");
   EXPECT_EQ(ch::text_of(hello_.exception), "tap");
-  EXPECT_EQ(ch::text_of(hello_.exception_interface), "acdp0");
+  EXPECT_EQ(ch::text_of(port.exception_interface), "acdp0");
+  EXPECT_EQ(port.queues, 1);
   EXPECT_EQ(hello_.queues, 1);
 
   // The TAP interface: up (the PMD brings it up with the port), carrying the port's MAC.
   char mac[18];
-  std::snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", hello_.mac[0], hello_.mac[1], hello_.mac[2],
-                hello_.mac[3], hello_.mac[4], hello_.mac[5]);
+  std::snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", port.mac[0], port.mac[1], port.mac[2],
+                port.mac[3], port.mac[4], port.mac[5]);
   std::string veth_mac = capture("ip -n " + edge_ + " -br link show veth-e");
   EXPECT_NE(veth_mac.find(mac), std::string::npos) << "the port's MAC is veth-e's: " << veth_mac;
   std::string tap = capture("ip -n " + edge_ + " link show acdp0");
@@ -307,14 +310,21 @@ TEST_F(DpdkProcess, ExitsWhenTheChannelCloses) {
 }
 
 TEST_F(DpdkProcess, BadSetupIsFatalAndClear) {
-  // Two ports: which one is the datapath's is not for it to guess.
+  // Two ports and one exception interface: which port's traffic the kernel should see on it is
+  // not for the datapath to guess.
   int fds[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds), 0);
   posix_io::UniqueFd a(fds[0]), b(fds[1]);
   std::string out = capture(edge(std::string(AC_DPDK_BINARY) + " --channel-fd " + std::to_string(b.get()) +
                                  " -- --no-huge -m 512 --no-pci --file-prefix=" + prefix_ +
-                                 " -l 0-1 --vdev=net_null0 --vdev=net_null1 --log-level=lib.eal:error; echo rc=$?"));
-  EXPECT_NE(out.find("probed 2 ethdev ports"), std::string::npos) << out;
+                                 " --lcores 0-1,2@1 --vdev=net_null0 --vdev=net_null1 --log-level=lib.eal:error; echo rc=$?"));
+  EXPECT_NE(out.find("probed 2 ethdev ports but 1 exception interface is named"), std::string::npos) << out;
+  EXPECT_NE(out.find("rc=1"), std::string::npos) << out;
+  // Two ports and one worker: each port needs workers of its own.
+  out = capture(edge(std::string(AC_DPDK_BINARY) + " --channel-fd " + std::to_string(b.get()) +
+                     " --exception-interface acx0 --exception-interface acx1 -- --no-huge -m 512 --no-pci --file-prefix=" +
+                     prefix_ + " -l 0-1 --vdev=net_null0 --vdev=net_null1 --log-level=lib.eal:error; echo rc=$?"));
+  EXPECT_NE(out.find("EAL has 2 lcores (1 worker) for 2 ports"), std::string::npos) << out;
   EXPECT_NE(out.find("rc=1"), std::string::npos) << out;
   out = capture(std::string(AC_DPDK_BINARY) + " --channel-fd 3 -- --no-such-eal-flag; echo rc=$?");
   EXPECT_NE(out.find("EAL initialisation failed"), std::string::npos) << out;

@@ -9,6 +9,7 @@
 #include "profiles.h"
 #include "ratelimit_table.h"
 #include "sizing.h"
+#include "uplinks.h"
 
 namespace anycastd::dpdk {
 namespace {
@@ -30,7 +31,7 @@ TEST(DpdkOptions, FullCommandLine) {
                      "--idle-sleep-us", "0", "--no-rss", "--", "--no-huge", "-l", "0-1"});
   EXPECT_EQ(o.channel_fd, 3);
   EXPECT_EQ(o.exception, ExceptionKind::tap);
-  EXPECT_EQ(o.exception_interface, "ac7");
+  EXPECT_EQ(o.exception_interfaces, (std::vector<std::string>{"ac7"}));
   EXPECT_EQ(o.profile, "net_ice");
   EXPECT_EQ(o.rx_descriptors, 512);
   EXPECT_EQ(o.tx_descriptors, 2048);
@@ -43,7 +44,7 @@ TEST(DpdkOptions, FullCommandLine) {
 TEST(DpdkOptions, Defaults) {
   Options o = parse({"--channel-fd", "5", "--", "--no-huge"});
   EXPECT_EQ(o.exception, ExceptionKind::automatic);
-  EXPECT_EQ(o.exception_interface, "ac0");
+  EXPECT_EQ(o.exception_interfaces, (std::vector<std::string>{"ac0"}));
   EXPECT_EQ(o.profile, "auto");
   EXPECT_FALSE(o.burst);
   EXPECT_EQ(o.idle_sleep_us, 100u);
@@ -142,6 +143,74 @@ TEST(DpdkException, AutoPicksVirtioUserOnlyWithVhostNet) {
   EXPECT_EQ(vu.devargs, "path=/dev/vhost-net,queues=2,queue_size=1024,iface=ac0,mac=02:00:00:00:00:01");
   EXPECT_EQ(exception_device(ExceptionKind::tap, true, "ac0", mac, 1, 256).kind, ExceptionKind::tap);
   EXPECT_EQ(exception_device(ExceptionKind::virtio_user, false, "ac0", mac, 1, 256).kind, ExceptionKind::virtio_user);
+}
+
+// Each port's exception device is a vdev of its own: the same name twice would be refused by EAL.
+TEST(DpdkException, EachPortGetsADeviceOfItsOwn) {
+  const std::uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x02};
+  ExceptionDevice tap = exception_device(ExceptionKind::tap, false, "ac1", mac, 1, 1024, 1);
+  EXPECT_EQ(tap.name, "net_tap1");
+  EXPECT_EQ(tap.devargs, "iface=ac1,mac=02:00:00:00:00:02");
+  ExceptionDevice vu = exception_device(ExceptionKind::virtio_user, false, "ac2", mac, 1, 512, 2);
+  EXPECT_EQ(vu.name, "virtio_user2");
+  EXPECT_EQ(vu.devargs, "path=/dev/vhost-net,queues=1,queue_size=512,iface=ac2,mac=02:00:00:00:00:02");
+}
+
+TEST(DpdkUplinks, LcoresSplitEvenlyOverThePorts) {
+  EXPECT_EQ(uplink_problem(2, 1, 1, 8), "");
+  EXPECT_EQ(uplink_problem(3, 2, 2, 8), "");
+  EXPECT_EQ(uplink_problem(5, 2, 2, 8), "");
+  EXPECT_EQ(uplink_problem(9, 8, 8, 8), "");
+  EXPECT_NE(uplink_problem(1, 1, 1, 8).find("EAL has 1 lcore (0 workers) for 1 port"), std::string::npos);
+  EXPECT_NE(uplink_problem(4, 2, 2, 8).find("EAL has 4 lcores (3 workers) for 2 ports"), std::string::npos);
+  EXPECT_NE(uplink_problem(4, 2, 2, 8).find("1 + a multiple of 2"), std::string::npos);
+  EXPECT_NE(uplink_problem(3, 0, 1, 8).find("EAL probed no ethdev port"), std::string::npos);
+  EXPECT_NE(uplink_problem(10, 9, 9, 8).find("at most 8"), std::string::npos);
+  EXPECT_NE(uplink_problem(3, 2, 1, 8).find("EAL probed 2 ethdev ports but 1 exception interface is named"),
+            std::string::npos);
+  EXPECT_NE(uplink_problem(3, 1, 2, 8).find("EAL probed 1 ethdev port but 2 exception interfaces are named"),
+            std::string::npos);
+}
+
+// What --check counts in datapath.dpdk.lcores, in EAL's --lcores forms.
+TEST(DpdkUplinks, LcoreCountReadsEalLcoreLists) {
+  EXPECT_EQ(lcore_count("0-1"), 2u);
+  EXPECT_EQ(lcore_count("2,4,6"), 3u);
+  EXPECT_EQ(lcore_count("0-1,2@1"), 3u);
+  EXPECT_EQ(lcore_count("(0-2)@0,3@(0-1)"), 4u);
+  EXPECT_EQ(lcore_count("0,0-1"), 2u) << "an lcore named twice counts once";
+  for (const char* bad : {"", "a", "0-", "2-1", "(0-1", "0@", "0,,1", "0-1x"})
+    EXPECT_FALSE(lcore_count(bad)) << bad;
+  EXPECT_TRUE(workers_fit(3, 2));
+  EXPECT_FALSE(workers_fit(2, 2)) << "a worker per port at least";
+  EXPECT_FALSE(workers_fit(4, 2));
+}
+
+// Worker i polls port i / Q, queue i % Q: every (port, queue) exactly once.
+TEST(DpdkUplinks, EveryPortQueueHasOneWorker) {
+  std::vector<WorkerSlot> slots = assign_workers(6, 3);
+  ASSERT_EQ(slots.size(), 6u);
+  const std::pair<int, int> want[] = {{0, 0}, {0, 1}, {1, 0}, {1, 1}, {2, 0}, {2, 1}};
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    EXPECT_EQ(slots[i].port_index, want[i].first) << i;
+    EXPECT_EQ(slots[i].queue, want[i].second) << i;
+  }
+  slots = assign_workers(1, 1);
+  ASSERT_EQ(slots.size(), 1u);
+  EXPECT_EQ(slots[0].port_index, 0);
+  EXPECT_EQ(slots[0].queue, 0);
+}
+
+TEST(DpdkOptions, OneExceptionInterfacePerPort) {
+  Options o = parse({"--channel-fd", "3", "--exception-interface", "up0", "--exception-interface", "up1", "--", "x"});
+  EXPECT_EQ(o.exception_interfaces, (std::vector<std::string>{"up0", "up1"}));
+  EXPECT_NE(parse_error({"--channel-fd", "3", "--exception-interface", "up0", "--exception-interface", "up0", "--", "x"})
+                .find("\"up0\" is given twice"),
+            std::string::npos);
+  std::vector<std::string> nine{"--channel-fd", "3"};
+  for (int i = 0; i < 9; ++i) nine.insert(nine.end(), {"--exception-interface", "ac" + std::to_string(i)});
+  nine.insert(nine.end(), {"--", "x"});
+  EXPECT_NE(parse_error(nine).find("more than 8 given"), std::string::npos);
 }
 
 }  // namespace

@@ -22,6 +22,7 @@ ANYCASTCTL UDP_ECHO. Standard library only.
 import copy
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -409,6 +410,10 @@ RESTART_ROWS = {
     "datapath.dpdk.exception": lambda c: to_dpdk(c, "exception", "tap"),
     "datapath.dpdk.exception_interface": lambda c: to_dpdk(c, "exception_interface", "ac1"),
     "datapath.dpdk.exception_addresses": lambda c: to_dpdk(c, "exception_addresses", ["198.51.100.2/24"]),
+    "datapath.dpdk.ports": lambda c: to_dpdk(c, "ports", [{"exception_interface": "ac1"}]),
+    "datapath.dpdk.ports[].exception_interface": lambda c: to_dpdk(c, "ports", [{"exception_interface": "ac1"}]),
+    "datapath.dpdk.ports[].exception_addresses":
+        lambda c: to_dpdk(c, "ports", [{"exception_addresses": ["198.51.100.2/24"]}]),
     "datapath.dpdk.profile": lambda c: to_dpdk(c, "profile", "net_af_xdp"),
     "datapath.dpdk.rx_descriptors": lambda c: to_dpdk(c, "rx_descriptors", 512),
     "datapath.dpdk.tx_descriptors": lambda c: to_dpdk(c, "tx_descriptors", 512),
@@ -450,6 +455,8 @@ def run_restart_row(key, change):
         return
     said = r.stderr.strip()
     named = said.split(" changed: that takes a restart")[0].rsplit(": ", 1)[-1].split(", ")
+    # A key inside an array of tables is named with its index (datapath.dpdk.ports[0].exception_interface).
+    named = [re.sub(r"\[\d+\]", "[]", n) for n in named]
     # A table key (datapath.dpdk) is named through the keys inside it.
     if not any(n == key or n.startswith(key + ".") for n in named) or "takes a restart" not in said:
         fail(f"{key}: expected the refusal to name it as needing a restart, seen: {said}")

@@ -17,6 +17,7 @@
 #include <mutex>
 
 #include "datapath/dpdk/exception_interface.h"
+#include "datapath/dpdk/port_links.h"
 
 namespace anycastd {
 namespace {
@@ -87,7 +88,8 @@ std::string mac_text(const std::uint8_t* mac) {
 struct StatsSnapshot {
   channel::StatsReply head{};
   std::vector<channel::LcoreStats> lcores;
-  std::vector<std::pair<std::string, std::uint64_t>> xstats;
+  std::vector<channel::PortLink> links;
+  std::vector<channel::Xstat> xstats;
 };
 
 enum class Patience { reply_soon, while_alive };
@@ -102,17 +104,18 @@ StatsSnapshot fetch_stats(ChannelClient& channel, Patience patience = Patience::
     throw ChannelError("the datapath answered a stats request with something else");
   std::memcpy(&s.head, p.data(), sizeof s.head);
   std::size_t expected = sizeof s.head + std::size_t{s.head.lcores} * sizeof(channel::LcoreStats) +
+                         std::size_t{s.head.ports} * sizeof(channel::PortLink) +
                          std::size_t{s.head.xstats} * sizeof(channel::Xstat);
   if (p.size() != expected) throw ChannelError("stats reply of " + std::to_string(p.size()) + " bytes, expected " + std::to_string(expected));
   const std::uint8_t* at = p.data() + sizeof s.head;
   s.lcores.resize(s.head.lcores);
   std::memcpy(s.lcores.data(), at, s.lcores.size() * sizeof(channel::LcoreStats));
   at += s.lcores.size() * sizeof(channel::LcoreStats);
-  for (std::uint32_t i = 0; i < s.head.xstats; ++i, at += sizeof(channel::Xstat)) {
-    channel::Xstat x;
-    std::memcpy(&x, at, sizeof x);
-    s.xstats.emplace_back(channel::text_of(x.name), x.value);
-  }
+  s.links.resize(s.head.ports);
+  std::memcpy(s.links.data(), at, s.links.size() * sizeof(channel::PortLink));
+  at += s.links.size() * sizeof(channel::PortLink);
+  s.xstats.resize(s.head.xstats);
+  std::memcpy(s.xstats.data(), at, s.xstats.size() * sizeof(channel::Xstat));
   return s;
 }
 
@@ -142,8 +145,7 @@ class DpdkProbe final : public DatapathProbe {
       }
     }
     if (!stuck.empty()) return {false, "worker lcore " + stuck + " stopped polling"};
-    if (!s.head.link_up) return {false, "the port's link is down"};
-    return {true, std::to_string(s.lcores.size()) + " DPDK workers polling"};
+    return port_links_verdict(s.links, s.lcores.size());
   }
 
   ProbeRun run(const std::vector<std::uint8_t>& frame) override {
@@ -193,6 +195,8 @@ struct Handover {
   std::string fingerprint;
 };
 
+void end_handover(Handover& h, const char* why);
+
 std::optional<Handover> take_handover() {
   const char* value = std::getenv(DpdkDatapath::kHandoverEnv);
   if (!value) return std::nullopt;
@@ -200,7 +204,7 @@ std::optional<Handover> take_handover() {
   unsetenv(DpdkDatapath::kHandoverEnv);  // not for exec checks, nor for a later image
   Handover h;
   std::size_t a = text.find(':'), b = text.find(':', a + 1), c = text.find(':', b + 1);
-  if (c == std::string::npos || !unhex(text.substr(b + 1, c - b - 1), &h.hello, sizeof h.hello)) {
+  if (c == std::string::npos) {
     spdlog::warn("{} is malformed ({}): ignored", DpdkDatapath::kHandoverEnv, text);
     return std::nullopt;
   }
@@ -209,6 +213,12 @@ std::optional<Handover> take_handover() {
   h.fingerprint = text.substr(c + 1);
   if (h.pid <= 0 || h.fd < 0) return std::nullopt;
   fcntl(h.fd, F_SETFD, FD_CLOEXEC);
+  // A hello of another size comes from an image of another channel version (an upgrade): that
+  // datapath cannot be spoken to, and left running it would hold the ports.
+  if (!unhex(text.substr(b + 1, c - b - 1), &h.hello, sizeof h.hello)) {
+    end_handover(h, "it speaks another channel version");
+    return std::nullopt;
+  }
   return h;
 }
 
@@ -239,7 +249,7 @@ std::string default_binary() {
 
 DpdkDatapath::DpdkDatapath(const DatapathConfig& config, NetlinkSocket& netlink, bool adopt)
     : config_(config.dpdk), netlink_(&netlink) {
-  lock_.emplace("dpdk", config_.exception_interface);
+  lock_.emplace("dpdk", config_.ports.front().exception_interface);
   probe_ = std::make_shared<DpdkProbe>(channel_);
   if (adopt && adopt_handover()) return;
 
@@ -354,14 +364,17 @@ void DpdkDatapath::on_hello(const channel::Message& hello) {
   if (hello.type != channel::Type::hello || hello.payload.size() != sizeof hello_)
     throw std::runtime_error("anycastd-dpdk spoke first with something other than its hello");
   std::memcpy(&hello_, hello.payload.data(), sizeof hello_);
-  configure_exception_interface(*netlink_, channel::text_of(hello_.exception_interface), hello_.mac,
-                                config_.exception_addresses);
+  configure_exception_interfaces();
   channel_->attach(std::move(hello_socket_));
   state_ = State::running;
-  spdlog::info("DPDK datapath up: pid {}, port {} ({}, profile {}, MAC {}), {} queue{}, exception {} on {}", pid_,
-               hello_.port_id, channel::text_of(hello_.driver), channel::text_of(hello_.profile), mac_text(hello_.mac),
-               hello_.queues, hello_.queues == 1 ? "" : "s", channel::text_of(hello_.exception),
-               channel::text_of(hello_.exception_interface));
+  for (unsigned i = 0; i < hello_.ports; ++i) {
+    const channel::HelloPort& p = hello_.port[i];
+    spdlog::info("DPDK port {} ({}, profile {}, MAC {}), {} queue{}, exception {} on {}", p.port_id,
+                 channel::text_of(p.driver), channel::text_of(p.profile), mac_text(p.mac), p.queues,
+                 p.queues == 1 ? "" : "s", channel::text_of(hello_.exception), channel::text_of(p.exception_interface));
+  }
+  spdlog::info("DPDK datapath up: pid {}, {} port{}, {} worker{}", pid_, hello_.ports, hello_.ports == 1 ? "" : "s",
+               hello_.queues, hello_.queues == 1 ? "" : "s");
   if (tables_) write_tables(*tables_);
   if (ntp_) write_ntp_state(*ntp_);
   if (dns_) {
@@ -460,36 +473,72 @@ ac_stats DpdkDatapath::read_stats() {
   return total;
 }
 
+void DpdkDatapath::configure_exception_interfaces() {
+  // The datapath made one interface per name it was given, and it was given config_.ports.
+  if (hello_.ports != config_.ports.size() || hello_.ports > channel::kMaxPorts)
+    throw std::runtime_error("the DPDK datapath reports " + std::to_string(hello_.ports) + " ports, the configuration has " +
+                             std::to_string(config_.ports.size()));
+  for (unsigned i = 0; i < hello_.ports; ++i)
+    configure_exception_interface(*netlink_, channel::text_of(hello_.port[i].exception_interface), hello_.port[i].mac,
+                                  config_.ports[i].exception_addresses);
+}
+
 std::string DpdkDatapath::summary() {
-  return fmt::format("dpdk (pid {}, {}, exception {} on {})", pid_ > 0 ? pid_ : 0, channel::text_of(hello_.driver),
-                     channel::text_of(hello_.exception), channel::text_of(hello_.exception_interface));
+  std::string interfaces;
+  for (unsigned i = 0; i < hello_.ports && i < channel::kMaxPorts; ++i)
+    interfaces += (i ? ", " : "") + channel::text_of(hello_.port[i].exception_interface);
+  return fmt::format("dpdk (pid {}, {}, exception {} on {})", pid_ > 0 ? pid_ : 0, channel::text_of(hello_.port[0].driver),
+                     channel::text_of(hello_.exception), interfaces);
 }
 
 DatapathStatus DpdkDatapath::describe() {
   DatapathStatus status;
   status.kind = "dpdk";
-  status.interface = channel::text_of(hello_.exception_interface);
+  status.interface = channel::text_of(hello_.port[0].exception_interface);
   DpdkStatus d;
   d.running = state_ == State::running;
   d.down_reason = down_reason().why();
   d.pid = pid_ > 0 ? pid_ : 0;
   d.restarts = restarts_;
-  d.driver = channel::text_of(hello_.driver);
-  d.profile = channel::text_of(hello_.profile);
   d.exception = channel::text_of(hello_.exception);
-  d.exception_interface = status.interface;
-  d.mac = mac_text(hello_.mac);
   d.queues = hello_.queues;
+  for (unsigned i = 0; i < hello_.ports && i < channel::kMaxPorts; ++i) {
+    const channel::HelloPort& h = hello_.port[i];
+    DpdkPortStatus p;
+    p.port = h.port_id;
+    p.driver = channel::text_of(h.driver);
+    p.profile = channel::text_of(h.profile);
+    p.exception_interface = channel::text_of(h.exception_interface);
+    p.mac = mac_text(h.mac);
+    p.queues = h.queues;
+    d.ports.push_back(std::move(p));
+  }
   if (d.running) {
     try {
       StatsSnapshot s = fetch_stats(*channel_);
-      d.link_up = s.head.link_up != 0;
-      d.link_speed_mbps = s.head.link_speed_mbps;
+      for (DpdkPortStatus& p : d.ports) {
+        for (const channel::PortLink& l : s.links)
+          if (l.port == p.port) {
+            p.link_up = l.link_up != 0;
+            p.link_speed_mbps = l.link_speed_mbps;
+          }
+        for (const channel::Xstat& x : s.xstats)
+          if (x.port == p.port) p.xstats.emplace_back(channel::text_of(x.name), x.value);
+        d.link_up = d.link_up || p.link_up;
+      }
       d.lcores = std::move(s.lcores);
-      d.xstats = std::move(s.xstats);
     } catch (const ChannelError& e) {
       d.down_reason = e.what();
     }
+  }
+  if (!d.ports.empty()) {
+    const DpdkPortStatus& first = d.ports.front();
+    d.driver = first.driver;
+    d.profile = first.profile;
+    d.exception_interface = first.exception_interface;
+    d.mac = first.mac;
+    d.link_speed_mbps = first.link_speed_mbps;
+    d.xstats = first.xstats;
   }
   status.dpdk = std::move(d);
   return status;
@@ -586,9 +635,8 @@ bool DpdkDatapath::adopt_handover() {
     // Alive and speaking this channel's version; judged by its heartbeat, as a table write is:
     // a loaded machine must not turn a restart in place into a withdrawal.
     fetch_stats(*channel_, Patience::while_alive);
-    // The file may give the interface other addresses now.
-    configure_exception_interface(*netlink_, channel::text_of(hello_.exception_interface), hello_.mac,
-                                  config_.exception_addresses);
+    // The file may give the interfaces other addresses now.
+    configure_exception_interfaces();
   } catch (const std::exception& e) {
     spdlog::warn("the DPDK datapath handed over (pid {}) cannot be adopted ({}): replacing it", pid_, e.what());
     channel_->detach("replaced");

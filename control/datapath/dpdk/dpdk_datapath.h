@@ -70,6 +70,8 @@ class DpdkDatapath final : public Datapath {
 
   void spawn();
   void on_hello(const channel::Message& hello);
+  // Each port's exception interface: the port's MAC, up, its configured addresses.
+  void configure_exception_interfaces();
   void on_exit(const std::string& how, Clock::time_point now);
   bool adopt_handover();
   std::vector<std::string> command() const;
