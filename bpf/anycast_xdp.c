@@ -29,6 +29,9 @@ static __attribute__((noinline)) __u32 anycast_decide(struct ac_env *env, __u8 *
 	return v.action | (__u32)v.reason << 8 | (__u32)v.service << 16 | (__u32)v.limited << 24;
 }
 
+/* The loopback's ifindex in every network namespace (the kernel's LOOPBACK_IFINDEX). */
+#define AC_LOOPBACK_IFINDEX 1
+
 /* Chain mode's knobs, set by control before loading (docs/deployment.md). */
 const volatile __u32 ac_chain_on = 0;
 const volatile __u32 ac_chain_next = 0;
@@ -102,13 +105,20 @@ int anycast_xdp(struct xdp_md *ctx)
 			stats->pass[v.reason]++;
 		}
 	}
-	count_interface(ctx, v.action);
+	/*
+	 * BPF_PROG_TEST_RUN gives its frames the loopback's ifindex, and nothing else reaches an XDP
+	 * program on lo: control's probes are counted in the totals only, and never run the operator's
+	 * programs in the chain.
+	 */
+	const int probe = ctx->ingress_ifindex == AC_LOOPBACK_IFINDEX;
+	if (!probe)
+		count_interface(ctx, v.action);
 	if (v.action == AC_ACT_DROP)
 		return XDP_DROP;
 	if (v.action == AC_ACT_ANSWER)
 		return XDP_TX;
 	/* Returns only when the next slot is empty (or the chain is too deep): then the kernel. */
-	if (ac_chain_on)
+	if (ac_chain_on && !probe)
 		bpf_tail_call(ctx, &ac_chain, ac_chain_next);
 	return XDP_PASS;
 }

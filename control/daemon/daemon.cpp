@@ -454,22 +454,22 @@ Refusal Daemon::reload() {
         return reject("group " + g.name + ": " + unreachable.why());
     }
     std::optional<CompiledDns> table = compile_zones(next);
-    // The interfaces first (all or none), put back if a later step fails.
+    // The interfaces first: the new ones attached, all or none, beside the running ones; those no
+    // longer listed leave only once the reload is done, so a later step that fails takes back
+    // just what was added (a removal cannot fail).
     const bool interfaces_change = next.datapath.interfaces != config_.datapath.interfaces;
+    std::vector<std::string> both = config_.datapath.interfaces;
+    for (const std::string& name : next.datapath.interfaces)
+      if (std::find(both.begin(), both.end(), name) == both.end()) both.push_back(name);
     if (interfaces_change) {
       try {
-        datapath_->set_interfaces(next.datapath.interfaces);
+        datapath_->set_interfaces(both);
       } catch (const std::runtime_error& e) {
         return reject(std::string("datapath.interface: ") + e.what());
       }
     }
     auto restore_interfaces = [&] {
-      if (!interfaces_change) return;
-      try {
-        datapath_->set_interfaces(config_.datapath.interfaces);
-      } catch (const std::runtime_error& e) {
-        spdlog::error("putting back the interfaces of the running configuration: {}", e.what());
-      }
+      if (interfaces_change) datapath_->set_interfaces(config_.datapath.interfaces);
     };
     // The server before stays when the new one cannot bind, or when the fast path refuses the table.
     std::optional<DnsSlowPath> slow_before = dns_slow_path_;
@@ -491,6 +491,7 @@ Refusal Daemon::reload() {
     return reject(e.what());
   }
 
+  if (next.datapath.interfaces != config_.datapath.interfaces) datapath_->set_interfaces(next.datapath.interfaces);
   Clock::time_point now = Clock::now();
   config_ = std::move(next);
   // [log] takes effect too: the level (unless --log-level overrides it) and the stats interval.

@@ -100,7 +100,8 @@ class Datapath {
   virtual void activate() = 0;
   // A reload's interface list (XDP, [datapath] interface): new ones are attached, all or none
   // (throws std::runtime_error naming the one that failed, and nothing changed then), then the
-  // ones no longer listed detached. Only a datapath configured with interfaces is asked.
+  // ones no longer listed detached. A list that only drops interfaces never fails, which is how
+  // the daemon takes back what a failed reload added. Only a datapath with interfaces is asked.
   virtual void set_interfaces(const std::vector<std::string>& names) = 0;
   // Makes the fast path hold exactly `tables`. Throws std::runtime_error naming what the fast
   // path refused (a full table); a datapath that is down takes them when it is back.

@@ -170,7 +170,7 @@ std::string render_metrics(const DaemonStatus& st) {
 
   if (!st.interfaces.empty()) {
     w.family("anycastd_interface_attached", "gauge",
-             "1 while anycastd's XDP program is on the interface (0: gone or failed; chain: the root's interfaces).");
+             "1 while anycastd's XDP program is on the interface (0: gone or failed; chain: interfaces frames came from).");
     for (const auto& i : st.interfaces)
       w.sample(Labels{{"interface", i.name}}, std::uint64_t{i.state == "attached" || i.state == "chained" ? 1u : 0u});
     w.family("anycastd_interface_packets_total", "counter",

@@ -61,10 +61,16 @@ std::vector<std::uint8_t> stranger_frame() {
   return f;
 }
 
-std::uint32_t verdict(int prog_fd, std::vector<std::uint8_t> frame) {
+// The program's verdict on `frame`, as if it came in on `ifindex`; 0: as control's probes run it
+// (BPF_PROG_TEST_RUN's own, the loopback).
+std::uint32_t verdict(int prog_fd, std::vector<std::uint8_t> frame, int ifindex = 0) {
   std::vector<std::uint8_t> out(frame.size() + 256);
+  xdp_md ctx{};
+  ctx.data_end = static_cast<__u32>(frame.size());
+  ctx.ingress_ifindex = static_cast<__u32>(ifindex);
   LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_out = out.data(),
-              .data_size_in = static_cast<__u32>(frame.size()), .data_size_out = static_cast<__u32>(out.size()));
+              .data_size_in = static_cast<__u32>(frame.size()), .data_size_out = static_cast<__u32>(out.size()),
+              .ctx_in = ifindex ? &ctx : nullptr, .ctx_size_in = ifindex ? static_cast<__u32>(sizeof ctx) : 0u);
   EXPECT_EQ(bpf_prog_test_run_opts(prog_fd, &opts), 0) << std::strerror(errno);
   return opts.retval;
 }
@@ -256,9 +262,12 @@ TEST_F(XdpChainTest, TakesItsSlotPassesOnToTheNextAndEmptiesItsSlotOnly) {
 
     // Not anycastd's: on to slot 2, and to the kernel when slot 2 is empty.
     int prog = bpf_prog_get_fd_by_id(ours);
-    EXPECT_EQ(verdict(prog, stranger_frame()), static_cast<std::uint32_t>(XDP_PASS));
+    const int e1 = find_interface("e1").index;
+    EXPECT_EQ(verdict(prog, stranger_frame(), e1), static_cast<std::uint32_t>(XDP_PASS));
     put(2, observer);
-    EXPECT_EQ(verdict(prog, stranger_frame()), static_cast<std::uint32_t>(XDP_DROP)) << "the tail call to slot 2";
+    EXPECT_EQ(verdict(prog, stranger_frame(), e1), static_cast<std::uint32_t>(XDP_DROP)) << "the tail call to slot 2";
+    EXPECT_EQ(verdict(prog, stranger_frame()), static_cast<std::uint32_t>(XDP_PASS))
+        << "control's probes never run the operator's programs";
     close(prog);
   }
   EXPECT_EQ(slot(1), 0u) << "emptied on stop";

@@ -133,6 +133,7 @@ std::uint32_t predecessor(const DatapathConfig& config, const std::optional<Chai
     return id && chain->is_ours(id) ? id : 0;
   }
   for (const std::string& name : config.interfaces) {
+    if (if_nametoindex(name.c_str()) == 0) continue;  // gone while the predecessor ran
     Interface nic = find_interface(name);
     std::uint32_t id = config.attach == XdpAttach::dispatcher ? anycastd_in_dispatcher(nic.index)
                                                               : attached_xdp(nic).prog_id;
@@ -156,8 +157,9 @@ XdpDatapath::XdpDatapath(const DatapathConfig& config, bool adopt)
     load.chain_map_fd = chain_map_->fd();
     load.chain_next = config.chain_index + 1;
   } else {
-    for (const std::string& name : config.interfaces) uplinks_.push_back(lock_uplink(name));
+    for (const std::string& name : config.interfaces) uplinks_.push_back(lock_uplink(name, adopt));
   }
+  adopting_ = adopt;
   if (adopt) {
     try {
       load.reuse_maps_of_prog_id = predecessor(config, chain_map_);
@@ -176,10 +178,15 @@ XdpDatapath::~XdpDatapath() {
   uplinks_.clear();
 }
 
-XdpDatapath::Uplink XdpDatapath::lock_uplink(const std::string& name) const {
+XdpDatapath::Uplink XdpDatapath::lock_uplink(const std::string& name, bool may_be_gone) const {
   Uplink u;
   u.name = name;
-  find_interface(name);  // a listed interface must exist at start and when a reload adds it
+  // A listed interface must exist at start and when a reload adds it; a restart in place takes
+  // over a running one, which may have lost an uplink meanwhile and goes on without it.
+  if (may_be_gone && if_nametoindex(name.c_str()) == 0)
+    u.problem = "gone: not there when anycastd restarted in place";
+  else
+    find_interface(name);
   u.lock = std::make_unique<InstanceLock>("xdp", name);
   return u;
 }
@@ -202,7 +209,8 @@ void XdpDatapath::activate() {
   }
   links_.emplace();  // before attaching: a link deleted meanwhile is then seen
   try {
-    for (Uplink& u : uplinks_) hook(u);
+    for (Uplink& u : uplinks_)
+      if (!adopting_ || if_nametoindex(u.name.c_str()) != 0) hook(u);
   } catch (...) {
     for (Uplink& u : uplinks_) u.hook.reset();  // all or nothing
     throw;
@@ -217,7 +225,7 @@ void XdpDatapath::set_interfaces(const std::vector<std::string>& names) {
   for (const std::string& name : names) {
     auto kept = std::find_if(uplinks_.begin(), uplinks_.end(), [&](const Uplink& u) { return u.name == name; });
     if (kept != uplinks_.end()) continue;
-    next.push_back(lock_uplink(name));  // throws before anything changed
+    next.push_back(lock_uplink(name, false));  // throws before anything changed
     added.insert(name);
   }
   // The new ones first, all or none: `next` lets go of those done when one fails.
@@ -229,9 +237,10 @@ void XdpDatapath::set_interfaces(const std::vector<std::string>& names) {
     next.push_back(std::move(*kept));
     uplinks_.erase(kept);
   }
+  std::vector<std::uint32_t> dropped;
   for (const Uplink& u : uplinks_) {
     spdlog::info("{}: no longer listed in [datapath] interface: the program leaves it", u.name);
-    if (u.ifindex) program_->forget_interface(static_cast<std::uint32_t>(u.ifindex));
+    if (u.ifindex) dropped.push_back(static_cast<std::uint32_t>(u.ifindex));
   }
   for (const std::string& name : added) spdlog::info("{}: listed in [datapath] interface: the program is on it", name);
   // Configured order, so status lists them as the file does.
@@ -240,6 +249,7 @@ void XdpDatapath::set_interfaces(const std::vector<std::string>& names) {
     for (Uplink& u : next)
       if (u.name == name) ordered.push_back(std::move(u));
   uplinks_ = std::move(ordered);  // the ones no longer listed are detached here
+  for (std::uint32_t ifindex : dropped) program_->forget_interface(ifindex);  // after: no frame re-adds them
   publish();
 }
 
@@ -256,11 +266,14 @@ void XdpDatapath::follow_links() {
   for (Uplink& u : uplinks_) {
     int index = static_cast<int>(if_nametoindex(u.name.c_str()));
     if (u.hook && index != u.ifindex) {
-      // Deleted, or deleted and made again under the same name: the old one is gone either way.
-      spdlog::error("{}: the interface is gone (link deleted) while anycastd's program was on it; the other "
-                    "interfaces keep answering, and it is attached again when it comes back",
-                    u.name);
-      u.hook->interface_gone();
+      // Deleted (and maybe made again under the same name), or renamed: either way the name no
+      // longer leads to it. A renamed one still exists and gets the program off it.
+      char old_name[IF_NAMESIZE] = {};
+      const bool deleted = !if_indextoname(static_cast<unsigned>(u.ifindex), old_name);
+      spdlog::error("{}: the interface is gone ({}) while anycastd's program was on it; the other interfaces keep "
+                    "answering, and it is attached again when an interface of this name comes back",
+                    u.name, deleted ? "link deleted" : std::string("renamed to ") + old_name);
+      if (deleted) u.hook->interface_gone();
       u.hook.reset();
       program_->forget_interface(static_cast<std::uint32_t>(u.ifindex));
       u.ifindex = 0;
@@ -336,7 +349,6 @@ DatapathStatus XdpDatapath::describe() {
     // What the root passed on, per interface; an interface deleted since leaves with its counters.
     for (const XdpInterfaceStats& c : counters) {
       char name[IF_NAMESIZE] = {};
-      if (c.ifindex == 0) continue;  // BPF_PROG_TEST_RUN: the probes
       if (!if_indextoname(c.ifindex, name)) {
         program_->forget_interface(c.ifindex);
         continue;

@@ -54,7 +54,7 @@ class XdpDatapath final : public Datapath {
     std::string problem;  // why there is no hook: gone, or the attach that failed
   };
 
-  Uplink lock_uplink(const std::string& name) const;
+  Uplink lock_uplink(const std::string& name, bool may_be_gone) const;
   void hook(Uplink& uplink);
   void follow_links();
   void publish();  // tells the probe what to check
@@ -69,6 +69,7 @@ class XdpDatapath final : public Datapath {
   std::shared_ptr<XdpPlacement> placement_;
   std::shared_ptr<DatapathProbe> probe_;
   bool active_ = false;
+  bool adopting_ = false;  // a restart in place: an uplink gone meanwhile is no reason to fail
 };
 
 }  // namespace anycastd

@@ -76,9 +76,11 @@ DispatcherSlot::DispatcherSlot(const Interface& interface, const XdpProgram& pro
   try {
     bpf_map* map;
     bpf_object__for_each_map(map, object_) {
-      if (bpf_map__is_internal(map)) continue;
+      // The chain's placeholder stays the copy's own: a prog array takes only programs like its
+      // owner, and an extension is not like the XDP program that owns the loaded one's.
+      if (bpf_map__is_internal(map) || std::strcmp(bpf_map__name(map), "ac_chain") == 0) continue;
       int fd = program.map_fd(bpf_map__name(map));
-      if (fd < 0) continue;  // the chain placeholder: unused outside chain mode
+      if (fd < 0) continue;
       if (int err = bpf_map__reuse_fd(map, fd); err != 0)
         throw std::runtime_error("sharing map " + std::string(bpf_map__name(map)) + " with libxdp's copy: " +
                                  std::strerror(-err));

@@ -128,9 +128,9 @@ XdpProgram::XdpProgram(const XdpLoadOptions& options) : options_(options) {
 
   if (int err = anycast_xdp::load(skeleton_.get()); err != 0) {
     if (options.chain_map_fd >= 0 && err == -EINVAL)
-      fail("loading the XDP program to tail-call through the chain's prog array (the kernel refuses a program "
-           "unlike those the array already holds: they must be XDP programs from SEC(\"xdp.frags\") as anycastd's; "
-           "the verifier log, if any, is above)", err);
+      fail("loading the XDP program to tail-call through the chain's prog array (the verifier log, if any, is "
+           "above; with none, the kernel refused a program unlike those the array already holds: they must be XDP "
+           "programs from SEC(\"xdp.frags\") as anycastd's)", err);
     fail("loading the XDP program (the verifier log, if any, is above)", err);
   }
   vip_sets_.emplace(XdpVipMaps{bpf_map__fd(skeleton_->maps.ac_vip4_sets), bpf_map__fd(skeleton_->maps.ac_vip6_sets),

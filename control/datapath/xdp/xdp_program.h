@@ -67,7 +67,7 @@ class XdpProgram {
 
   // Counters summed over all possible CPUs.
   ac_stats read_stats() const;
-  // Per interface, by ingress ifindex (0: frames of BPF_PROG_TEST_RUN).
+  // Per interface, by ingress ifindex (control's probes, BPF_PROG_TEST_RUN, are not counted here).
   std::vector<XdpInterfaceStats> read_interface_stats() const;
   // Drops an interface's counters (it is gone; its ifindex may come back for another one).
   void forget_interface(std::uint32_t ifindex);
