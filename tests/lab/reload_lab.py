@@ -189,7 +189,8 @@ def settings(s):
     return {"groups": sorted((g["name"], json.dumps(g["config"], sort_keys=True)) for g in s["groups"]),
             "running": json.dumps(s["running"], sort_keys=True),
             "zones": [(z["origin"], z["file"], z["serial"]) for z in s.get("dns", {}).get("zones", [])],
-            "slow_path": (s.get("dns") or {}).get("slow_path", {}).get("port")}
+            "slow_path": (s.get("dns") or {}).get("slow_path", {}).get("port"),
+            "interfaces": [(i["name"], i["state"]) for i in s.get("interfaces", [])]}
 
 
 def reload(c):
@@ -481,6 +482,7 @@ def refused_whole(what, change, expect_in_error):
     c["group"].append({"name": "more", "addresses": ["192.0.2.25"], "services": ["echo"]})
     c["services"]["echo"]["port"] = 7007
     c["services"]["dns"]["zone"].append({"origin": "example.org", "file": write_zone("b.zone", 2)})
+    c["datapath"]["interface"] = [EDGE_IF, EXTRA_IF]  # attached by the reload, and taken back
     change(c)
     r = reload(c)
     if r.returncode == 0:
