@@ -337,7 +337,7 @@ ntp_clients() {
 # The floor: bench/xdp_floor.c, the bare reflector every ratio is taken against.
 sys_floor_start() {
 	[[ $SERVICE == echo ]] || lab_fail "the floor reflects requests: it answers echo only"
-	edge_xdp obj "$FLOOR_OBJ" sec xdp
+	edge_xdp obj "$FLOOR_OBJ" sec xdp.frags
 	edge_isolate
 }
 sys_floor_stop() { edge_xdp off; }

@@ -29,7 +29,8 @@
 		*(type *)(b) = t_;                \
 	} while (0)
 
-SEC("xdp")
+/* xdp.frags, as anycast_xdp: xdp_growth puts both behind the same generator's tail call. */
+SEC("xdp.frags")
 int xdp_floor(struct xdp_md *ctx)
 {
 	__u8 *data = (__u8 *)(long)ctx->data;

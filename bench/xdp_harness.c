@@ -8,7 +8,8 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
-SEC("xdp")
+/* xdp.frags, as anycast_xdp: xdp_growth puts both behind the same generator's tail call. */
+SEC("xdp.frags")
 int xdp_harness(struct xdp_md *ctx)
 {
 	return XDP_TX;

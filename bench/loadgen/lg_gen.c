@@ -41,7 +41,8 @@ struct {
 	__type(value, __u32);
 } lg_next SEC(".maps");
 
-SEC("xdp")
+/* xdp.frags: it tail-calls anycast_xdp, and a prog array holds programs of one frags setting. */
+SEC("xdp.frags")
 int lg_gen(struct xdp_md *ctx)
 {
 	__u32 zero = 0;

@@ -16,7 +16,7 @@ LOADGEN="$BUILD/bench/loadgen"
 lab_setup "$BUILD/tests/lab/lab_xdp_pass.bpf.o"
 EDGE_MAC=$(lab_edge cat "/sys/class/net/$LAB_EDGE_IF/address")
 # The floor reflector answers on the edge, so a run that works is seen to work.
-ip -n "$LAB_EDGE" link set dev "$LAB_EDGE_IF" xdpdrv obj "$BUILD/bench/xdp_floor.bpf.o" sec xdp
+ip -n "$LAB_EDGE" link set dev "$LAB_EDGE_IF" xdpdrv obj "$BUILD/bench/xdp_floor.bpf.o" sec xdp.frags
 
 # expect_error NAME PATTERN CMD...: CMD fails (exit 1) and its stderr holds PATTERN.
 expect_error() {
