@@ -92,8 +92,14 @@ lab_expect_echo() {
 	lab_expect_eq "$what" "answered=$want wrong=0 refused=0" "$seen"
 }
 
-# jq-like access to STATUS_JSON (what `anycastctl status --json` printed): json_get 'EXPR' with d
-# the parsed reply, g(name) a group, check(group, prefix) a group's check.
+# STATUS_JSON: what `anycastctl status --json` prints now, for json_get (each lab defines ctl).
+STATUS_JSON=""
+status_json() {
+	STATUS_JSON=$(ctl status --json) || lab_fail "anycastctl status --json failed (exit $?): $STATUS_JSON"
+}
+
+# jq-like access to STATUS_JSON: json_get 'EXPR' with d the parsed reply, g(name) a group,
+# check(group, prefix) a group's check, iface(name) an XDP interface's entry (None if not listed).
 json_get() {
 	/usr/bin/python3 -c '
 import json, sys
@@ -102,8 +108,20 @@ def g(name):
     return next(x for x in d["status"]["groups"] if x["name"] == name)
 def check(group, prefix):
     return next(c for c in g(group)["checks"] if c["name"].startswith(prefix))
+def iface(name):
+    return next((i for i in d["status"].get("interfaces", []) if i["name"] == name), None)
 v = eval(sys.argv[1])
 print(json.dumps(v) if isinstance(v, (list, dict, bool)) or v is None else v)' "$1" <<<"$STATUS_JSON"
+}
+
+# lab_xdp_id NS DEV: the id of the XDP program attached to DEV in NS, "none", or "absent" without DEV.
+lab_xdp_id() {
+	local j
+	j=$(ip -j -n "$1" link show dev "$2" 2>/dev/null) || { echo absent; return 0; }
+	/usr/bin/python3 -c '
+import json, sys
+x = json.load(sys.stdin)[0].get("xdp")
+print(x["prog"]["id"] if x and "prog" in x else "none")' <<<"$j"
 }
 
 # Background echo streams from the client (ctl_lab.py stream, one datagram every 20 ms), for what

@@ -126,45 +126,14 @@ print(v if isinstance(v, int) else int.from_bytes(bytes(int(b, 16) for b in v), 
 filter_drops() { counter "$FS/filter_maps/filter_drops" 0; }
 observed_udp() { counter "$FS/observer_maps/observed" 0; }
 observed_tcp() { counter "$FS/observer_maps/observed" 1; }
-# attached_id NS DEV: the id of the XDP program attached to DEV, or "none".
-attached_id() {
-	ip -j -n "$1" link show dev "$2" | "$LAB_PYTHON" -c '
-import json, sys
-l = json.load(sys.stdin)[0]
-x = l.get("xdp")
-print(x["prog"]["id"] if x and "prog" in x else "none")'
-}
 # chain_state: root, the slots; what must stay as it is across refusals and after SIGTERM.
 chain_state() {
 	local s i
-	s="root=$(attached_id "$LAB_EDGE" "$LAB_EDGE_IF")"
+	s="root=$(lab_xdp_id "$LAB_EDGE" "$LAB_EDGE_IF")"
 	for ((i = 0; i < SLOTS; i++)); do s+=" slot$i=$(slot_id "$i")"; done
 	echo "$s"
 }
 ctl() { "$ANYCASTCTL" --socket "$LAB_TMP/anycastd.sock" "$@"; }
-STATUS_JSON=""
-status_json() {
-	STATUS_JSON=$(ctl status --json) || lab_fail "anycastctl status --json failed (exit $?): $STATUS_JSON"
-}
-# json_find KEY: the first value under KEY anywhere in STATUS_JSON (where status puts the
-# datapath's fields is the implementation's choice).
-json_find() {
-	"$LAB_PYTHON" -c '
-import json, sys
-def find(o, k):
-    if isinstance(o, dict):
-        if k in o:
-            return o[k]
-        o = list(o.values())
-    if isinstance(o, list):
-        for v in o:
-            r = find(v, k)
-            if r is not None:
-                return r
-    return None
-v = find(json.loads(sys.stdin.read()), sys.argv[1])
-print(json.dumps(v) if isinstance(v, (list, dict, bool)) or v is None else v)' "$1" <<<"$STATUS_JSON"
-}
 # echo_from SOURCE WHAT EXPECTED ECHO_ARGS...: the echo client bound to SOURCE.
 echo_from() {
 	local src=$1 what=$2 want=$3
@@ -278,9 +247,9 @@ acname=$(bpftool -j prog show id "$ACID" | "$LAB_PYTHON" -c 'import json,sys; pr
 lab_expect_eq "name of the program at slot $INDEX" anycast_xdp "$acname"
 expect_state "chain with anycastd" "root=$ROOT_ID slot0=$FILTER_ID slot1=$ACID slot2=$OBSERVER_ID slot3=empty"
 status_json
-lab_expect_eq "status attach" chain "$(json_find attach)"
-lab_expect_eq "status chain" "{\"map\": \"$CHAIN\", \"index\": $INDEX, \"prog_id\": $ACID}" \
-	"$(json_find chain | "$LAB_PYTHON" -c 'import json,sys; c=json.load(sys.stdin); print(json.dumps({k: c.get(k) for k in ("map","index","prog_id")}))')"
+lab_expect_eq "status attach" chain "$(json_get 'd["status"]["attach"]')"
+lab_expect_eq "status chain" "$CHAIN $INDEX $ACID" \
+	"$(json_get '" ".join(str(d["status"]["chain"][k]) for k in ("map", "index", "prog_id"))')"
 
 # check_answering WHAT: echo from the client's own address answered by XDP at slot 1 (the edge
 # kernel's UDP counters and the observer's UDP counter do not move); from the filtered source,
@@ -358,7 +327,7 @@ lab_start_anycastd "$ANYCASTD" "$conf" --log-level debug
 ACID2=$(expect_own_slot "second start (after kill -9)" "$ACID" 0)
 status_json
 lab_expect_eq "status chain.prog_id after the second start" "$ACID2" \
-	"$(json_find chain | "$LAB_PYTHON" -c 'import json,sys; print(json.load(sys.stdin).get("prog_id"))')"
+	"$(json_get 'd["status"]["chain"]["prog_id"]')"
 expect_state "chain after the second start" "root=$ROOT_ID slot0=$FILTER_ID slot1=$ACID2 slot2=$OBSERVER_ID slot3=empty"
 check_answering "second start (slot taken over)"
 
@@ -386,7 +355,7 @@ kill -0 "$pid" 2>/dev/null || lab_fail "restart: expected anycastd to keep pid $
 ACID3=$(expect_own_slot "anycastctl restart" "$ACID2" "$mark")
 status_json
 lab_expect_eq "status chain.prog_id after the restart" "$ACID3" \
-	"$(json_find chain | "$LAB_PYTHON" -c 'import json,sys; print(json.load(sys.stdin).get("prog_id"))')"
+	"$(json_get 'd["status"]["chain"]["prog_id"]')"
 check_answering "after anycastctl restart"
 
 # --- 6. SIGTERM: slot 1 emptied, nothing else touched, the VIP's UDP reaches the kernel ---

@@ -169,10 +169,6 @@ expect_alias() { # expect_alias WHAT ADDR present|absent
 	lab_expect_eq "$1" "$3" "$seen"
 }
 
-STATUS_JSON=""
-status_json() {
-	STATUS_JSON=$(ctl status --json) || lab_fail "anycastctl status --json failed (exit $?): $STATUS_JSON"
-}
 metrics_get() {
 	lab_edge "$LAB_PYTHON" "$HELPER" http-get "http://$METRICS/metrics"
 }

@@ -84,44 +84,10 @@ uplink_up 2
 lab_log "namespaces ${UP_NS[1]}, ${UP_NS[2]} and $LAB_EDGE up"
 
 ctl() { "$ANYCASTCTL" --socket "$LAB_TMP/anycastd.sock" "$@"; }
-STATUS_JSON=""
-status_json() {
-	STATUS_JSON=$(ctl status --json) || lab_fail "anycastctl status --json failed (exit $?): $STATUS_JSON"
-}
 # iface_field NAME EXPR: EXPR (python, over i, the interface's entry in status "interfaces") of
 # interface NAME in STATUS_JSON; "absent" when status does not list it.
-iface_field() {
-	"$LAB_PYTHON" -c '
-import json, sys
-def find(o, k):
-    if isinstance(o, dict):
-        if k in o and isinstance(o[k], list):
-            return o[k]
-        o = list(o.values())
-    if isinstance(o, list):
-        for v in o:
-            r = find(v, k)
-            if r is not None:
-                return r
-    return None
-ifs = find(json.loads(sys.stdin.read()), "interfaces") or []
-i = next((x for x in ifs if isinstance(x, dict) and x.get("name") == sys.argv[1]), None)
-if i is None:
-    print("absent")
-else:
-    v = eval(sys.argv[2])
-    print(json.dumps(v) if isinstance(v, (list, dict, bool)) or v is None else v)' "$1" "$2" <<<"$STATUS_JSON"
-}
+iface_field() { json_get "(lambda i: 'absent' if i is None else $2)(iface('$1'))"; }
 answered() { iface_field "$1" 'i["counters"]["answered"]'; }
-# attached_id DEV: the id of the XDP program attached to DEV in the edge, "none" or "absent".
-attached_id() {
-	local j
-	j=$(ip -j -n "$LAB_EDGE" link show dev "$1" 2>/dev/null) || { echo absent; return 0; }
-	"$LAB_PYTHON" -c '
-import json, sys
-x = json.load(sys.stdin)[0].get("xdp")
-print(x["prog"]["id"] if x and "prog" in x else "none")' <<<"$j"
-}
 # echo_over I WHAT EXPECTED ECHO_ARGS...: the echo client in client I's namespace.
 echo_over() {
 	local i=$1 what=$2 want=$3 out seen
@@ -226,7 +192,7 @@ lab_log "ok: nothing attached in the edge after the refused start"
 # --- 1b. e1 attachable, e2 carrying another program (attach = "exclusive", the default, refuses
 # it): the start fails, e1 is left without a program and e2's program is untouched ---
 ip -n "$LAB_EDGE" link set dev e2 xdpdrv obj "$XDP_PASS" sec xdp
-other=$(attached_id e2)
+other=$(lab_xdp_id "$LAB_EDGE" e2)
 [[ $other =~ ^[0-9]+$ ]] || lab_fail "expected the lab's pass program on e2, seen: $(ip -n "$LAB_EDGE" link show dev e2)"
 uplinks_config "$conf_bad" e1 e2
 : >"$log_bad"
@@ -249,16 +215,16 @@ sed 's/^/    /' "$log_bad" >&2
 ((rc != 0)) || lab_fail "e2 carrying another program: expected a non-zero exit code, seen 0"
 grep -qw e2 "$log_bad" || lab_fail "e2 carrying another program: expected the error to name e2, not seen"
 lab_log "ok: start with e2 carrying another program refused (exit $rc)"
-lab_expect_eq "XDP program on e1 after the refused start (attach is all or nothing)" none "$(attached_id e1)"
-lab_expect_eq "XDP program on e2 after the refused start (the other program, untouched)" "$other" "$(attached_id e2)"
+lab_expect_eq "XDP program on e1 after the refused start (attach is all or nothing)" none "$(lab_xdp_id "$LAB_EDGE" e1)"
+lab_expect_eq "XDP program on e2 after the refused start (the other program, untouched)" "$other" "$(lab_xdp_id "$LAB_EDGE" e2)"
 ip -n "$LAB_EDGE" link set dev e2 xdpdrv off
 
 # --- 2. both uplinks ---
 conf="$LAB_TMP/anycastd.toml"
 uplinks_config "$conf" e1 e2
 lab_start_anycastd "$ANYCASTD" "$conf" --log-level debug
-id1=$(attached_id e1)
-id2=$(attached_id e2)
+id1=$(lab_xdp_id "$LAB_EDGE" e1)
+id2=$(lab_xdp_id "$LAB_EDGE" e2)
 [[ $id1 =~ ^[0-9]+$ ]] || lab_fail "expected an XDP program on e1, seen: $(ip -n "$LAB_EDGE" link show dev e1)"
 lab_expect_eq "XDP program on e2 (the one on e1)" "$id1" "$id2"
 status_json
@@ -285,7 +251,7 @@ lines=$(wc -l <"$LAB_ANYCASTD_LOG")
 uplink_up 2
 wait_state e2 attached 30
 tail -n +$((lines + 1)) "$LAB_ANYCASTD_LOG" | sed 's/^/    /' >&2
-lab_expect_eq "XDP program on the re-created e2 (the one on e1)" "$id1" "$(attached_id e2)"
+lab_expect_eq "XDP program on the re-created e2 (the one on e1)" "$id1" "$(lab_xdp_id "$LAB_EDGE" e2)"
 lab_expect_eq "status e2 xdp_mode/prog_id after re-creation" "native $id1" \
 	"$(iface_field e2 'i["xdp_mode"]') $(iface_field e2 'i["prog_id"]')"
 xdp_echo_over 2 "uplink 2 re-created"
@@ -297,8 +263,8 @@ out=$(ctl reload) || lab_fail "reload to [\"e1\"]: expected exit 0, seen $?: $ou
 lab_log "reload to [\"e1\"]: $out"
 status_json
 lab_expect_eq "status e2 after the reload to [\"e1\"]" absent "$(iface_field e2 'i["state"]')"
-lab_expect_eq "XDP program on e2 after the reload to [\"e1\"]" none "$(attached_id e2)"
-lab_expect_eq "XDP program on e1 after the reload to [\"e1\"] (the same)" "$id1" "$(attached_id e1)"
+lab_expect_eq "XDP program on e2 after the reload to [\"e1\"]" none "$(lab_xdp_id "$LAB_EDGE" e2)"
+lab_expect_eq "XDP program on e1 after the reload to [\"e1\"] (the same)" "$id1" "$(lab_xdp_id "$LAB_EDGE" e1)"
 xdp_echo_over 1 "uplink 1 after the reload to [\"e1\"]"
 uplinks_config "$conf" e1 e2
 out=$(ctl reload) || lab_fail "reload to [\"e1\", \"e2\"]: expected exit 0, seen $?: $out"
@@ -306,14 +272,14 @@ lab_log "reload to [\"e1\", \"e2\"]: $out"
 status_json
 lab_expect_eq "status e2 after the reload to [\"e1\", \"e2\"]" "attached $id1" \
 	"$(iface_field e2 'i["state"]') $(iface_field e2 'i["prog_id"]')"
-lab_expect_eq "XDP program on e2 after the reload to [\"e1\", \"e2\"]" "$id1" "$(attached_id e2)"
+lab_expect_eq "XDP program on e2 after the reload to [\"e1\", \"e2\"]" "$id1" "$(lab_xdp_id "$LAB_EDGE" e2)"
 xdp_echo_over 2 "uplink 2 after the reload to [\"e1\", \"e2\"]"
 
 # --- 5. SIGTERM: nothing left attached ---
 lab_stop_anycastd 30
 lab_expect_eq "anycastd exit code after SIGTERM (deadline 30 s)" 0 "$LAB_ANYCASTD_RC"
 for dev in e1 e2; do
-	lab_expect_eq "XDP program on $dev after SIGTERM" none "$(attached_id "$dev")"
+	lab_expect_eq "XDP program on $dev after SIGTERM" none "$(lab_xdp_id "$LAB_EDGE" "$dev")"
 done
 
 lab_log "PASS"
