@@ -31,7 +31,6 @@ lab_route_vip "$VIP4/32"
 lab_route_vip "$VIP6/128"
 
 ctl() { "$ANYCASTCTL" --socket "$LAB_TMP/anycastd.sock" "$@"; }
-status_json() { STATUS_JSON=$(ctl status --json) || lab_fail "anycastctl status --json failed: $STATUS_JSON"; }
 wait_alias() { # wait_alias ADDR present|absent DEADLINE_S
 	local deadline=$((SECONDS + $3))
 	while :; do

@@ -54,7 +54,6 @@ MAC_A=$(lab_edge cat "/sys/class/net/$LAB_EDGE_IF/address")
 MAC_B=$(lab_edge cat "/sys/class/net/$B_EDGE_IF/address")
 
 ctl() { "$ANYCASTCTL" --socket "$LAB_TMP/anycastd.sock" "$@"; }
-status_json() { STATUS_JSON=$(ctl status --json) || lab_fail "anycastctl status --json failed: $STATUS_JSON"; }
 # port_counter PORT FIELD: a per-port datapath counter from status
 port_counter() { status_json; json_get "d['status']['dpdk']['ports'][$1]['datapath']['$2']"; }
 echo_b() { client_b "$LAB_PYTHON" "$LAB_DIR/udp_echo.py" "$@"; }

@@ -43,8 +43,6 @@ fi
 lab_append_health_route "$CONF"
 
 ctl() { "$ANYCASTCTL" --socket "$LAB_TMP/anycastd.sock" "$@"; }
-STATUS_JSON=""
-status_json() { STATUS_JSON=$(ctl status --json) || lab_fail "anycastctl status --json failed: $STATUS_JSON"; }
 now() { date +%s%N; }
 ms_since() { echo $((($(now) - $1) / 1000000)); }
 count_log() { grep -cE "$1" "$LAB_ANYCASTD_LOG" || true; }
