@@ -36,20 +36,12 @@ static __attribute__((noinline)) __u32 anycast_decide(struct ac_env *env, __u8 *
 const volatile __u32 ac_chain_on = 0;
 const volatile __u32 ac_chain_next = 0;
 
-/* An interface's first counters, from read-only data: the stack has no room to spare. */
-static const struct ac_iface_stats ac_iface_zero;
-
 static __always_inline void count_interface(struct xdp_md *ctx, __u8 action)
 {
 	__u32 ifindex = ctx->ingress_ifindex;
 	struct ac_iface_stats *s = bpf_map_lookup_elem(&ac_iface_stats, &ifindex);
-	if (!s) {
-		bpf_map_update_elem(&ac_iface_stats, &ifindex, &ac_iface_zero, BPF_NOEXIST);
-		s = bpf_map_lookup_elem(&ac_iface_stats, &ifindex);
-		if (!s)
-			return;
-	}
-	s->action[action < AC_ACT__COUNT ? action : AC_ACT_PASS]++;
+	if (s)
+		s->action[action < AC_ACT__COUNT ? action : AC_ACT_PASS]++;
 }
 
 /*

@@ -120,7 +120,7 @@ struct {
 } ac_stats SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, AC_IFACE_MAX);
 	__type(key, __u32);
 	__type(value, struct ac_iface_stats);

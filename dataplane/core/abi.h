@@ -97,12 +97,12 @@ struct ac_stats {
 };
 
 /*
- * XDP only: what the program did on each interface, keyed by the frame's ingress ifindex (an
- * interface of its own, or any the operator's root program sees in chain mode). The program adds
- * an interface's entry at its first frame; a full map leaves a new interface out of these counters
- * and nothing else. Control removes the entries of interfaces that are gone.
+ * XDP only: what the program did on each interface, at the index of the frame's ingress ifindex
+ * (an interface of its own, or any the operator's root program sees in chain mode). An array,
+ * so counting costs one inlined lookup; an ifindex from AC_IFACE_MAX up is counted only in the
+ * totals. Control zeroes an interface's entry when it is gone (its ifindex is not reused).
  */
-#define AC_IFACE_MAX 64
+#define AC_IFACE_MAX 1024
 struct ac_iface_stats {
 	__u64 action[AC_ACT__COUNT];
 };

@@ -249,7 +249,7 @@ void XdpDatapath::set_interfaces(const std::vector<std::string>& names) {
     for (Uplink& u : next)
       if (u.name == name) ordered.push_back(std::move(u));
   uplinks_ = std::move(ordered);  // the ones no longer listed are detached here
-  for (std::uint32_t ifindex : dropped) program_->forget_interface(ifindex);  // after: no frame re-adds them
+  for (std::uint32_t ifindex : dropped) program_->forget_interface(ifindex);  // detached: nothing counts there now
   publish();
 }
 
@@ -374,6 +374,9 @@ DatapathStatus XdpDatapath::describe() {
       if (status.xdp_mode.empty()) status.xdp_mode = s.xdp_mode;
       for (const XdpInterfaceStats& c : counters)
         if (c.ifindex == static_cast<std::uint32_t>(u.ifindex)) fill(s, c.stats);
+      if (u.ifindex >= static_cast<int>(AC_IFACE_MAX))
+        s.detail = fmt::format("ifindex {} is beyond the per-interface counters (below {}): counted in the totals only",
+                               u.ifindex, AC_IFACE_MAX);
     } else {
       s.state = !active_ ? "not attached" : u.problem.rfind("gone", 0) == 0 ? "gone" : "failed";
       s.detail = u.problem;

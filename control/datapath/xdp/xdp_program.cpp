@@ -332,27 +332,33 @@ std::vector<XdpInterfaceStats> XdpProgram::read_interface_stats() const {
   int cpus = libbpf_num_possible_cpus();
   if (cpus <= 0) fail("counting possible CPUs", cpus);
   static_assert(sizeof(ac_iface_stats) % 8 == 0);
-  int fd = bpf_map__fd(skeleton_->maps.ac_iface_stats);
+  const std::size_t per_key = static_cast<std::size_t>(cpus);
+  // The whole array in one call: every ifindex below AC_IFACE_MAX has its entry, most of them zero.
+  std::vector<std::uint32_t> keys(AC_IFACE_MAX);
+  std::vector<ac_iface_stats> values(AC_IFACE_MAX * per_key);
+  std::uint32_t count = AC_IFACE_MAX, out_batch = 0;
+  LIBBPF_OPTS(bpf_map_batch_opts, opts);
+  int err = bpf_map_lookup_batch(bpf_map__fd(skeleton_->maps.ac_iface_stats), nullptr, &out_batch, keys.data(),
+                                 values.data(), &count, &opts);
+  if (err != 0 && errno != ENOENT) fail("reading ac_iface_stats", errno);  // ENOENT: the last batch
   std::vector<XdpInterfaceStats> out;
-  std::vector<ac_iface_stats> per_cpu(static_cast<std::size_t>(cpus));
-  std::uint32_t key = 0, next = 0;
-  const std::uint32_t* previous = nullptr;
-  while (bpf_map_get_next_key(fd, previous, &next) == 0) {
-    key = next;
-    previous = &key;
-    // An entry deleted between the two calls is simply not reported.
-    if (bpf_map_lookup_elem(fd, &key, per_cpu.data()) != 0) continue;
+  for (std::uint32_t k = 0; k < count; ++k) {
     XdpInterfaceStats s;
-    s.ifindex = key;
-    for (const ac_iface_stats& c : per_cpu)
-      for (int a = 0; a < AC_ACT__COUNT; ++a) s.stats.action[a] += c.action[a];
-    out.push_back(s);
+    s.ifindex = keys[k];
+    for (std::size_t cpu = 0; cpu < per_key; ++cpu)
+      for (int a = 0; a < AC_ACT__COUNT; ++a) s.stats.action[a] += values[k * per_key + cpu].action[a];
+    if (std::any_of(std::begin(s.stats.action), std::end(s.stats.action), [](std::uint64_t n) { return n != 0; }))
+      out.push_back(s);
   }
   return out;
 }
 
 void XdpProgram::forget_interface(std::uint32_t ifindex) {
-  if (bpf_map_delete_elem(bpf_map__fd(skeleton_->maps.ac_iface_stats), &ifindex) != 0 && errno != ENOENT)
+  if (ifindex >= AC_IFACE_MAX) return;
+  int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) return;
+  std::vector<ac_iface_stats> zero(static_cast<std::size_t>(cpus));
+  if (bpf_map_update_elem(bpf_map__fd(skeleton_->maps.ac_iface_stats), &ifindex, zero.data(), BPF_ANY) != 0)
     spdlog::warn("dropping the counters of interface {}: {}", ifindex, errno_text(errno));
 }
 

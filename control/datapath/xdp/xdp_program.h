@@ -67,9 +67,10 @@ class XdpProgram {
 
   // Counters summed over all possible CPUs.
   ac_stats read_stats() const;
-  // Per interface, by ingress ifindex (control's probes, BPF_PROG_TEST_RUN, are not counted here).
+  // Per interface that saw frames, by ingress ifindex (below AC_IFACE_MAX; control's probes,
+  // BPF_PROG_TEST_RUN, are not counted here).
   std::vector<XdpInterfaceStats> read_interface_stats() const;
-  // Drops an interface's counters (it is gone; its ifindex may come back for another one).
+  // Zeroes an interface's counters (it is gone, or no longer ours).
   void forget_interface(std::uint32_t ifindex);
 
   int prog_fd() const;
