@@ -25,6 +25,7 @@
 #include "datapath/xdp/xdp_attach.h"
 #include "datapath/xdp/xdp_datapath.h"
 #include "datapath/xdp/xdp_program.h"
+#include "echo_probe.h"
 #include "private_netns.h"
 
 namespace anycastd {
@@ -47,19 +48,8 @@ std::uint32_t attached(const char* name) {
   return attached_xdp(find_interface(name)).prog_id;
 }
 
-// Ethernet + IPv4 + UDP from 198.51.100.1:40000 to 203.0.113.9:9: no VIP of anycastd's.
-std::vector<std::uint8_t> stranger_frame() {
-  std::vector<std::uint8_t> f = {
-      0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0x00,                                      // Ethernet
-      0x45, 0, 0, 32, 0, 1, 0x40, 0, 64, 17, 0, 0, 198, 51, 100, 1, 203, 0, 113, 9,              // IPv4
-      0x9c, 0x40, 0, 9, 0, 12, 0, 0, 'p', 'i', 'n', 'g'};                                          // UDP
-  std::uint32_t sum = 0;
-  for (int i = 14; i < 34; i += 2) sum += (f[i] << 8) | f[i + 1];
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  f[24] = static_cast<std::uint8_t>(~sum >> 8);
-  f[25] = static_cast<std::uint8_t>(~sum);
-  return f;
-}
+// An echo request to an address that is no VIP of anycastd's: passed.
+std::vector<std::uint8_t> stranger_frame() { return test::echo_probe("198.51.100.1", "203.0.113.9"); }
 
 // The program's verdict on `frame`, as if it came in on `ifindex`; 0: as control's probes run it
 // (BPF_PROG_TEST_RUN's own, the loopback).
