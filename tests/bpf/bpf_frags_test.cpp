@@ -12,71 +12,17 @@
 
 #include <cerrno>
 #include <cstring>
-#include <map>
 #include <memory>
 #include <string>
 
 #include <gtest/gtest.h>
 
-#include "test_tables.h"
-#include "vectors.h"
-#include "datapath/xdp/xdp_program.h"
+#include "bpf_program_test.h"
 
 namespace anycastd::test {
 namespace {
 
-// Every counter as "group.name" -> value, so that a row's expectation is the whole difference.
-std::map<std::string, std::uint64_t> flatten(const ac_stats& s) {
-  std::map<std::string, std::uint64_t> out;
-  for (unsigned i = 0; i < AC_ACT__COUNT; ++i) out[std::string("action.") + ac_action_names[i]] = s.action[i];
-  for (unsigned i = 0; i < AC_PASS__COUNT; ++i) out[std::string("pass.") + ac_pass_reason_names[i]] = s.pass[i];
-  for (unsigned i = 0; i < AC_SVC__COUNT; ++i) {
-    out[std::string("answered.") + ac_service_names[i]] = s.answered[i];
-    out[std::string("answered_bytes.") + ac_service_names[i]] = s.answered_bytes[i];
-    out[std::string("rate_limited.") + ac_service_names[i]] = s.rate_limited[i];
-  }
-  for (unsigned i = 0; i < AC_DNS_OUT__COUNT; ++i) out[std::string("dns.") + ac_dns_outcome_names[i]] = s.dns[i];
-  return out;
-}
-
-std::map<std::string, std::uint64_t> moved(const ac_stats& after, const ac_stats& before) {
-  std::map<std::string, std::uint64_t> out;
-  auto a = flatten(after), b = flatten(before);
-  for (const auto& [name, value] : a)
-    if (value != b[name]) out[name] = value - b[name];
-  return out;
-}
-
-std::string text(const std::map<std::string, std::uint64_t>& m) {
-  std::string out;
-  for (const auto& [name, value] : m) out += (out.empty() ? "" : " ") + name + "+" + std::to_string(value);
-  return out.empty() ? "nothing" : out;
-}
-
-class BpfFrags : public testing::TestWithParam<Vector> {
- protected:
-  static void SetUpTestSuite() {
-    if (geteuid() != 0) return;
-    try {
-      program_ = std::make_unique<XdpProgram>();
-    } catch (const std::exception& e) {
-      load_error_ = e.what();
-    }
-  }
-  static void TearDownTestSuite() { program_.reset(); }
-
-  void SetUp() override {
-    ASSERT_EQ(geteuid(), 0u) << "the BPF tests load an XDP program and run it with BPF_PROG_TEST_RUN: "
-                                "they need root (CAP_BPF, CAP_NET_ADMIN); run ctest as root";
-    ASSERT_TRUE(program_) << "loading the XDP program failed: " << load_error_;
-  }
-
-  static std::unique_ptr<XdpProgram> program_;
-  static std::string load_error_;
-};
-
-std::unique_ptr<XdpProgram> BpfFrags::program_;
-std::string BpfFrags::load_error_;
+class BpfFrags : public LoadedXdpProgram {};
 
 TEST_P(BpfFrags, Frame) {
   const Vector& row = GetParam();
@@ -104,15 +50,7 @@ TEST_P(BpfFrags, Frame) {
   const Bytes& expected = answer ? row.reply : row.request;
   EXPECT_TRUE(out == expected) << (answer ? "reply" : "passed frame") << " differs:\n" << hex_diff(expected, out);
 
-  std::map<std::string, std::uint64_t> want;
-  want[std::string("action.") + ac_action_names[row.action]] = 1;
-  if (answer) {
-    want[std::string("answered.") + ac_service_names[row.service]] = 1;
-    want[std::string("answered_bytes.") + ac_service_names[row.service]] = row.reply.size();
-  } else {
-    want[std::string("pass.") + ac_pass_reason_names[row.reason]] = 1;
-  }
-  EXPECT_EQ(text(moved(program_->read_stats(), before)), text(want));
+  EXPECT_EQ(moved(program_->read_stats(), before), expected_moves(row));
 }
 
 INSTANTIATE_TEST_SUITE_P(Vectors, BpfFrags, testing::ValuesIn(frags_vectors()), VectorName());
