@@ -114,6 +114,33 @@ v = eval(sys.argv[1])
 print(json.dumps(v) if isinstance(v, (list, dict, bool)) or v is None else v)' "$1" <<<"$STATUS_JSON"
 }
 
+# lab_expect_start_fails WHAT CONFIG SUBSTRING: $ANYCASTD in the edge exits non-zero before
+# 'anycastd started', saying SUBSTRING; its output is shown indented.
+LAB_REFUSALS=0
+lab_expect_start_fails() {
+	local what=$1 conf=$2 want=$3 log pid rc=0
+	LAB_REFUSALS=$((LAB_REFUSALS + 1))
+	log="$LAB_TMP/refused-$LAB_REFUSALS.log"
+	ip netns exec "$LAB_EDGE" "$ANYCASTD" --config "$conf" >"$log" 2>&1 &
+	pid=$!
+	LAB_PIDS+=("$pid")
+	local deadline=$((SECONDS + 30))
+	while kill -0 "$pid" 2>/dev/null; do
+		if grep -q "anycastd started" "$log" || ((SECONDS >= deadline)); then
+			kill -TERM "$pid" 2>/dev/null || true
+			wait "$pid" || true
+			cat "$log" >&2
+			lab_fail "$what: expected anycastd to refuse to start, it started (or hung 30 s)"
+		fi
+		sleep 0.1
+	done
+	wait "$pid" || rc=$?
+	sed 's/^/    /' "$log" >&2
+	((rc != 0)) || lab_fail "$what: expected a non-zero exit code, seen 0"
+	grep -qF -- "$want" "$log" || lab_fail "$what: expected '$want' in anycastd's output, not seen"
+	lab_log "ok: $what: exit $rc, '$want'"
+}
+
 # lab_xdp_id NS DEV: the id of the XDP program attached to DEV in NS, "none", or "absent" without DEV.
 lab_xdp_id() {
 	local j

@@ -185,52 +185,26 @@ drops1=$(filter_drops)
 lab_log "ok: filter dropped $((drops1 - drops0)) frames from $FILTERED"
 
 # --- 2. start-up refusals: each leaves the chain as it was ---
-ERRN=0
-# expect_start_fails WHAT CONFIG SUBSTRING: anycastd exits non-zero before 'anycastd started',
-# saying SUBSTRING.
-expect_start_fails() {
-	local what=$1 conf=$2 want=$3 log pid rc=0
-	ERRN=$((ERRN + 1))
-	log="$LAB_TMP/refused-$ERRN.log"
-	ip netns exec "$LAB_EDGE" "$ANYCASTD" --config "$conf" >"$log" 2>&1 &
-	pid=$!
-	LAB_PIDS+=("$pid")
-	local deadline=$((SECONDS + 30))
-	while kill -0 "$pid" 2>/dev/null; do
-		if grep -q "anycastd started" "$log" || ((SECONDS >= deadline)); then
-			kill -TERM "$pid" 2>/dev/null || true
-			wait "$pid" || true
-			cat "$log" >&2
-			lab_fail "$what: expected anycastd to refuse to start, it started (or hung 30 s)"
-		fi
-		sleep 0.1
-	done
-	wait "$pid" || rc=$?
-	sed 's/^/    /' "$log" >&2
-	((rc != 0)) || lab_fail "$what: expected a non-zero exit code, seen 0"
-	grep -qF -- "$want" "$log" || lab_fail "$what: expected '$want' in anycastd's output, not seen"
-	lab_log "ok: $what: exit $rc, '$want'"
-}
 conf_bad="$LAB_TMP/bad.toml"
 chain_config "$conf_bad" "$FS/no_such_map" "$INDEX"
-expect_start_fails "chain_map missing" "$conf_bad" "does not exist"
+lab_expect_start_fails "chain_map missing" "$conf_bad" "does not exist"
 expect_state "chain after the refusal (chain_map missing)" "$STATE0"
 
 chain_config "$conf_bad" "$FS/filter_maps/filter_drops" "$INDEX"
-expect_start_fails "chain_map an array map, not a prog array" "$conf_bad" "not a prog array"
+lab_expect_start_fails "chain_map an array map, not a prog array" "$conf_bad" "not a prog array"
 expect_state "chain after the refusal (not a prog array)" "$STATE0"
 
 bpftool map update pinned "$CHAIN" key "$INDEX" 0 0 0 value pinned "$FS/observer"
 STATE_TAKEN="root=$ROOT_ID slot0=$FILTER_ID slot1=$OBSERVER_ID slot2=$OBSERVER_ID slot3=empty"
 expect_state "chain with the observer put at slot 1" "$STATE_TAKEN"
 chain_config "$conf_bad" "$CHAIN" "$INDEX"
-expect_start_fails "slot $INDEX holding another program" "$conf_bad" "holds another program"
+lab_expect_start_fails "slot $INDEX holding another program" "$conf_bad" "holds another program"
 expect_state "chain after the refusal (slot taken)" "$STATE_TAKEN"
 bpftool map delete pinned "$CHAIN" key "$INDEX" 0 0 0
 expect_state "chain with slot 1 emptied by the lab" "$STATE0"
 
 chain_config "$conf_bad" "$CHAIN" "$SLOTS"
-expect_start_fails "chain_index $SLOTS with max_entries $SLOTS" "$conf_bad" "out of range"
+lab_expect_start_fails "chain_index $SLOTS with max_entries $SLOTS" "$conf_bad" "out of range"
 expect_state "chain after the refusal (index out of range)" "$STATE0"
 if alias_present "$VIP4" || alias_present "$VIP6"; then
 	lab_fail "expected no VIP alias on the edge's lo after the refused starts, seen: $(ip -n "$LAB_EDGE" addr show dev lo)"

@@ -163,26 +163,7 @@ uplinks_config() { # uplinks_config FILE INTERFACE...
 # --- 1. an interface that does not exist: the start fails, nothing stays attached ---
 conf_bad="$LAB_TMP/bad.toml"
 uplinks_config "$conf_bad" e1 nosuch0
-log_bad="$LAB_TMP/refused.log"
-ip netns exec "$LAB_EDGE" "$ANYCASTD" --config "$conf_bad" >"$log_bad" 2>&1 &
-pid=$!
-LAB_PIDS+=("$pid")
-deadline=$((SECONDS + 30))
-while kill -0 "$pid" 2>/dev/null; do
-	if grep -q "anycastd started" "$log_bad" || ((SECONDS >= deadline)); then
-		kill -TERM "$pid" 2>/dev/null || true
-		wait "$pid" || true
-		cat "$log_bad" >&2
-		lab_fail "interface list with nosuch0: expected anycastd to refuse to start, it started (or hung 30 s)"
-	fi
-	sleep 0.1
-done
-rc=0
-wait "$pid" || rc=$?
-sed 's/^/    /' "$log_bad" >&2
-((rc != 0)) || lab_fail "interface list with nosuch0: expected a non-zero exit code, seen 0"
-grep -qF nosuch0 "$log_bad" || lab_fail "interface list with nosuch0: expected the error to name nosuch0, not seen"
-lab_log "ok: start with [\"e1\", \"nosuch0\"] refused (exit $rc)"
+lab_expect_start_fails "start with [\"e1\", \"nosuch0\"]" "$conf_bad" nosuch0
 links=$(ip -n "$LAB_EDGE" link show)
 if grep -qE '\bxdp(generic|drv|offload)?\b|prog/xdp' <<<"$links"; then
 	lab_fail "after the refused start: expected no XDP program in the edge, seen: $links"
@@ -195,26 +176,7 @@ ip -n "$LAB_EDGE" link set dev e2 xdpdrv obj "$XDP_PASS" sec xdp
 other=$(lab_xdp_id "$LAB_EDGE" e2)
 [[ $other =~ ^[0-9]+$ ]] || lab_fail "expected the lab's pass program on e2, seen: $(ip -n "$LAB_EDGE" link show dev e2)"
 uplinks_config "$conf_bad" e1 e2
-: >"$log_bad"
-ip netns exec "$LAB_EDGE" "$ANYCASTD" --config "$conf_bad" >"$log_bad" 2>&1 &
-pid=$!
-LAB_PIDS+=("$pid")
-deadline=$((SECONDS + 30))
-while kill -0 "$pid" 2>/dev/null; do
-	if grep -q "anycastd started" "$log_bad" || ((SECONDS >= deadline)); then
-		kill -TERM "$pid" 2>/dev/null || true
-		wait "$pid" || true
-		cat "$log_bad" >&2
-		lab_fail "e2 carrying another program: expected anycastd to refuse to start, it started (or hung 30 s)"
-	fi
-	sleep 0.1
-done
-rc=0
-wait "$pid" || rc=$?
-sed 's/^/    /' "$log_bad" >&2
-((rc != 0)) || lab_fail "e2 carrying another program: expected a non-zero exit code, seen 0"
-grep -qw e2 "$log_bad" || lab_fail "e2 carrying another program: expected the error to name e2, not seen"
-lab_log "ok: start with e2 carrying another program refused (exit $rc)"
+lab_expect_start_fails "start with e2 carrying another program" "$conf_bad" "e2 already has an XDP program attached"
 lab_expect_eq "XDP program on e1 after the refused start (attach is all or nothing)" none "$(lab_xdp_id "$LAB_EDGE" e1)"
 lab_expect_eq "XDP program on e2 after the refused start (the other program, untouched)" "$other" "$(lab_xdp_id "$LAB_EDGE" e2)"
 ip -n "$LAB_EDGE" link set dev e2 xdpdrv off
