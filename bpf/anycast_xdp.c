@@ -16,6 +16,7 @@
 #include "dns_env.h"
 #include "respond.h"
 #include "dns_lookup.h"
+#include "capture.h"
 
 /*
  * The decision as a BPF function of its own: its spills then take no room from the replies'
@@ -75,8 +76,16 @@ int anycast_xdp(struct xdp_md *ctx)
 		v.reason = (__u8)(packed >> 8);
 		v.service = (__u8)(packed >> 16);
 		v.limited = (__u8)(packed >> 24);
-		if (v.action == AC_ACT_ANSWER)
+		if (v.action == AC_ACT_ANSWER) {
+			/* control's probes (below) are never captured */
+			const int captured = ac_capture_on() && ctx->ingress_ifindex != AC_LOOPBACK_IFINDEX &&
+					     ac_capture_wanted(&h);
+			if (captured)
+				ac_capture_copy(ctx, AC_CAPTURE_REQUEST, v.service);
 			v = ac_respond(&env, &h, v);
+			if (captured && v.action == AC_ACT_ANSWER)
+				ac_capture_copy(ctx, AC_CAPTURE_ANSWER, v.service);
+		}
 	}
 
 	__u32 zero = 0;

@@ -127,6 +127,31 @@ struct {
 } ac_iface_stats SEC(".maps");
 
 /*
+ * Packet capture (abi.h, bpf/capture.h). ac_capture is shared across a restart in place like the
+ * other maps, so a capture left on by a daemon that died is switched off by the next one.
+ * libbpf sizes the perf event array to the possible CPUs.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ac_capture_config);
+} ac_capture SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} ac_capture_ring SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ac_capture_counts);
+} ac_capture_cnt SEC(".maps");
+
+/*
  * Chain mode (docs/deployment.md): what the program does not answer goes on to slot
  * ac_chain_next of this prog array, which control replaces with the operator's pinned one before
  * loading. Alone it is an empty placeholder and ac_chain_on is 0, so the call is compiled out.

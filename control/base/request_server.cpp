@@ -86,6 +86,7 @@ struct RequestServer::Connection {
   std::size_t sent = 0;
   std::size_t discarded = 0;
   std::uint64_t id = 0;
+  std::function<void(posix_io::UniqueFd)> handoff;
 };
 
 RequestServer::RequestServer(posix_io::UniqueFd listener, RequestProtocol protocol, ServerLimits limits,
@@ -222,15 +223,15 @@ void RequestServer::read_request(Connection& c, Clock::time_point now) {
     if (n > 0) {
       c.in.append(buf, static_cast<std::size_t>(n));
       if (auto end = protocol_.find_end(c.in); end && *end <= limits_.max_request) {
-        std::string reply;
+        std::optional<Response> reply;
         try {
-          reply = protocol_.respond(std::string_view(c.in).substr(0, *end), c.peer);
+          reply.emplace(protocol_.respond(std::string_view(c.in).substr(0, *end), c.peer));
         } catch (const std::exception& e) {
           spdlog::error("{}: request from {}: {}", name_, c.peer.describe(), e.what());
           close(c.id);
           return;
         }
-        start_reply(c, std::move(reply), Clock::now());
+        start_reply(c, std::move(*reply), Clock::now());
         return;
       }
       if (c.in.size() > limits_.max_request) {
@@ -245,15 +246,15 @@ void RequestServer::read_request(Connection& c, Clock::time_point now) {
       if (c.in.empty()) {
         close(c.id);  // connected and went away: nothing to answer
       } else if (protocol_.eof_ends_request) {
-        std::string reply;
+        std::optional<Response> reply;
         try {
-          reply = protocol_.respond(c.in, c.peer);
+          reply.emplace(protocol_.respond(c.in, c.peer));
         } catch (const std::exception& e) {
           spdlog::error("{}: request from {}: {}", name_, c.peer.describe(), e.what());
           close(c.id);
           return;
         }
-        start_reply(c, std::move(reply), Clock::now());
+        start_reply(c, std::move(*reply), Clock::now());
       } else {
         start_reply(c, protocol_.fail(RequestFailure::incomplete, c.peer), now);
       }
@@ -265,9 +266,10 @@ void RequestServer::read_request(Connection& c, Clock::time_point now) {
   }
 }
 
-void RequestServer::start_reply(Connection& c, std::string reply, Clock::time_point now) {
+void RequestServer::start_reply(Connection& c, Response reply, Clock::time_point now) {
   c.phase = Connection::Phase::writing;
-  c.out = std::move(reply);
+  c.out = std::move(reply.text);
+  c.handoff = std::move(reply.handoff);
   c.sent = 0;
   c.in.clear();
   c.in.shrink_to_fit();
@@ -289,6 +291,14 @@ void RequestServer::write_reply(Connection& c, Clock::time_point now) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;  // EPOLLOUT brings us back
     close(c.id);  // EPIPE, ECONNRESET: the client is gone
+    return;
+  }
+  if (c.handoff) {
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, c.fd.get(), nullptr);
+    auto handoff = std::move(c.handoff);
+    c.handoff = nullptr;
+    handoff(std::move(c.fd));
+    closing_.push_back(c.id);
     return;
   }
   // Everything is in the kernel's hands. Tell the client there is no more, and read what it may
@@ -348,6 +358,10 @@ void RequestServer::close(std::uint64_t id) {
   if (std::find(closing_.begin(), closing_.end(), id) != closing_.end()) return;
   ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, it->second->fd.get(), nullptr);
   closing_.push_back(id);
+  if (auto handoff = std::move(it->second->handoff)) {
+    it->second->handoff = nullptr;
+    handoff(posix_io::UniqueFd{});  // the client went before its reply was written
+  }
 }
 
 void RequestServer::rearm_timer() {

@@ -15,7 +15,7 @@
 // A connection: reading (until the protocol sees a whole request, the size limit, or the
 // deadline) -> writing the reply (with a fresh deadline) -> shut down for writing and drained for
 // a moment before close, so that a client still sending does not get a reset that would destroy
-// the reply in flight -> closed.
+// the reply in flight -> closed. Or, with a handoff, once the reply is written: handed over.
 
 #include <chrono>
 #include <cstddef>
@@ -47,6 +47,19 @@ struct ServerLimits {
   std::size_t max_connections = 16;
 };
 
+// What respond() sends back. A command that goes on talking on its connection (a capture's
+// stream) gives a handoff: once the reply is wholly in the client's socket, the connection leaves
+// the server and the handoff takes it; if the client goes before that, the handoff gets an
+// empty descriptor, so that whatever it reserved is let go.
+struct Response {
+  std::string text;
+  std::function<void(posix_io::UniqueFd)> handoff;
+
+  Response(std::string reply) : text(std::move(reply)) {}  // NOLINT: a plain reply is the common case
+  Response(std::string reply, std::function<void(posix_io::UniqueFd)> then)
+      : text(std::move(reply)), handoff(std::move(then)) {}
+};
+
 struct RequestProtocol {
   // How many bytes at the start of `received` make up the request, once all of it is there;
   // nullopt while more is needed.
@@ -56,7 +69,7 @@ struct RequestProtocol {
   bool eof_ends_request = false;
   // The reply to a whole request. Runs on the caller of on_readable(). An exception is logged and
   // the connection closed without a reply.
-  std::function<std::string(std::string_view request, const Peer& peer)> respond;
+  std::function<Response(std::string_view request, const Peer& peer)> respond;
   // The reply when there will be no whole request.
   std::function<std::string(RequestFailure why, const Peer& peer)> fail;
 };
@@ -89,7 +102,7 @@ class RequestServer {
   void accept_some(Clock::time_point now);
   void serve(std::uint64_t id, std::uint32_t events, Clock::time_point now);
   void read_request(Connection& c, Clock::time_point now);
-  void start_reply(Connection& c, std::string reply, Clock::time_point now);
+  void start_reply(Connection& c, Response reply, Clock::time_point now);
   void write_reply(Connection& c, Clock::time_point now);
   void linger(Connection& c);
   void expire(Clock::time_point now);

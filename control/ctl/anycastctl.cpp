@@ -3,6 +3,7 @@
 // docs/anycastctl.md is the manual.
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -13,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/capture_filter.h"
+#include "ctl/capture_client.h"
 #include "ctl/client.h"
 #include "ctl/protocol.h"
 #include "ctl/status_text.h"
@@ -42,12 +45,22 @@ commands:
   check GROUP|all        run the group(s)' health checks now
   reload                 re-read the configuration (as SIGHUP does); a bad file is refused
   restart                re-execute anycastd, re-adopting the running fast path and routes
+  capture -w FILE|- [--filter EXPR] [--count N] [--seconds S]
+                         copy the requests the fast path answers, and its answers, into a
+                         pcap file (- for stdout: anycastctl capture -w - | tcpdump -r -)
 
 options:
   --socket PATH          the control socket (default /run/anycastd/anycastd.sock)
   --timeout SECONDS      how long to wait for the reply (default 10)
   --json                 print the daemon's JSON reply as it came
   --help, --version
+
+capture options (docs/capture.md):
+  -w FILE                the pcap file to write (- for stdout)
+  --filter EXPR          which requests: vip PREFIX, src PREFIX, port N, joined by and
+                         (default: every answered request)
+  --count N              stop after N frames, requests and answers (default 1000, at most 1000000)
+  --seconds S            stop after S seconds (default 60, at most 3600)
 
 exit status: 0 done, 1 anycastd refused or failed (the reason is printed), 2 usage error,
 3 anycastd could not be reached (or gave no usable reply).
@@ -59,6 +72,9 @@ struct Options {
   bool json = false;
   ctl::Command command = ctl::Command::status;
   std::string group;
+  ctl::CaptureOptions capture;
+  std::optional<std::string> capture_file;  // -w
+  bool capture_options = false;              // --filter, --count or --seconds given
 };
 
 struct UsageError {
@@ -73,6 +89,29 @@ std::chrono::milliseconds parse_timeout(const std::string& text) {
   } catch (const std::exception&) {
   }
   throw UsageError{"--timeout wants a number of seconds from 0.001 to 3600, not \"" + text + "\""};
+}
+
+std::uint64_t parse_count(const std::string& text) {
+  std::uint64_t value = 0;
+  bool ok = !text.empty() && text.size() <= 7;
+  for (char ch : text) {
+    if (ch < '0' || ch > '9') ok = false;
+    if (ok) value = value * 10 + static_cast<unsigned>(ch - '0');
+  }
+  if (!ok || value < 1 || value > ctl::kCaptureCountMax)
+    throw UsageError{"--count wants a number of frames from 1 to " + std::to_string(ctl::kCaptureCountMax) +
+                     ", not \"" + text + "\""};
+  return value;
+}
+
+double parse_seconds(const std::string& text) {
+  try {
+    std::size_t used = 0;
+    double s = std::stod(text, &used);
+    if (used == text.size() && s > 0 && s <= ctl::kCaptureSecondsMax) return s;
+  } catch (const std::exception&) {
+  }
+  throw UsageError{"--seconds wants a number of seconds above 0 and at most 3600, not \"" + text + "\""};
 }
 
 // Returns nullopt when --help or --version was handled.
@@ -108,6 +147,18 @@ std::optional<Options> parse_args(int argc, char** argv) {
       if (opt.socket.empty()) throw UsageError{"--socket needs a path"};
     } else if (is("--timeout")) {
       opt.timeout = parse_timeout(value("--timeout"));
+    } else if (arg == "-w" || is("--write")) {
+      opt.capture_file = value(arg == "-w" ? "-w" : "--write");
+      if (opt.capture_file->empty()) throw UsageError{"-w needs a file name, or - for stdout"};
+    } else if (is("--filter")) {
+      opt.capture.filter = value("--filter");
+      opt.capture_options = true;
+    } else if (is("--count")) {
+      opt.capture.count = parse_count(value("--count"));
+      opt.capture_options = true;
+    } else if (is("--seconds")) {
+      opt.capture.seconds = parse_seconds(value("--seconds"));
+      opt.capture_options = true;
     } else {
       throw UsageError{"unknown option " + arg};
     }
@@ -125,10 +176,41 @@ std::optional<Options> parse_args(int argc, char** argv) {
   } else if (words.size() > 1) {
     throw UsageError{name + " takes no argument (got \"" + words[1] + "\")"};
   }
+  if (opt.command == ctl::Command::capture) {
+    if (!opt.capture_file) throw UsageError{"capture needs -w FILE (or -w - for stdout)"};
+    try {
+      parse_capture_filter(opt.capture.filter);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError{e.what()};
+    }
+  } else if (opt.capture_file || opt.capture_options) {
+    throw UsageError{"-w, --filter, --count and --seconds are for capture only"};
+  }
   return opt;
 }
 
+// The summary goes to stderr: stdout may be the pcap.
+int run_capture(const Options& opt) {
+  nlohmann::json summary;
+  try {
+    summary = ctl::capture_to_file(opt.socket, opt.capture, *opt.capture_file, opt.timeout);
+  } catch (const ctl::CaptureFailure& e) {
+    std::cerr << "anycastctl: capture: " << e.what() << "\n";
+    using Kind = ctl::CaptureFailure::Kind;
+    return e.kind() == Kind::unreachable ? kUnreachable : kDaemonError;
+  }
+  auto number = [&](const char* key) {
+    return summary.contains(key) && summary[key].is_number_unsigned() ? summary[key].get<std::uint64_t>() : 0;
+  };
+  std::cerr << "capture: " << number("frames") << " frames (" << number("requests") << " requests, "
+            << number("answers") << " answers), " << number("lost") << " lost; ended: "
+            << (summary.contains("ended") && summary["ended"].is_string() ? summary["ended"].get<std::string>() : "?")
+            << "\n";
+  return kOk;
+}
+
 int run(const Options& opt) {
+  if (opt.command == ctl::Command::capture) return run_capture(opt);
   std::string reply_text;
   try {
     reply_text = ctl::exchange(opt.socket, ctl::request_line(opt.command, opt.group), opt.timeout);

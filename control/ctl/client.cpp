@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <utility>
 
 namespace anycastd::ctl {
 
@@ -31,6 +32,11 @@ class Socket {
   Socket(const Socket&) = delete;
   Socket& operator=(const Socket&) = delete;
   int get() const { return fd_; }
+  void reset(int fd) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+  int release() { return std::exchange(fd_, -1); }
 
  private:
   int fd_;
@@ -52,7 +58,35 @@ bool wait_for(int fd, short events, SteadyClock::time_point deadline) {
 
 }  // namespace
 
+Stream::~Stream() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+namespace {
+
+// Connects, sends the request and reads up to the reply's newline; `after` gets what came after.
+std::string exchange_on(Socket& sock, const std::string& socket_path, std::string_view request,
+                        std::chrono::milliseconds timeout, std::string* after);
+
+}  // namespace
+
 std::string exchange(const std::string& socket_path, std::string_view request, std::chrono::milliseconds timeout) {
+  Socket sock(-1);
+  return exchange_on(sock, socket_path, request, timeout, nullptr);
+}
+
+std::unique_ptr<Stream> open_stream(const std::string& socket_path, std::string_view request,
+                                    std::chrono::milliseconds timeout) {
+  Socket sock(-1);
+  std::string rest;
+  std::string reply = exchange_on(sock, socket_path, request, timeout, &rest);
+  return std::make_unique<Stream>(sock.release(), std::move(reply), std::move(rest));
+}
+
+namespace {
+
+std::string exchange_on(Socket& owner, const std::string& socket_path, std::string_view request,
+                        std::chrono::milliseconds timeout, std::string* after) {
   const auto deadline = SteadyClock::now() + timeout;
   const std::string where = "anycastd on " + socket_path;
 
@@ -64,7 +98,8 @@ std::string exchange(const std::string& socket_path, std::string_view request, s
                        ENAMETOOLONG);
   std::memcpy(addr.sun_path, socket_path.data(), socket_path.size());
 
-  Socket sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  owner.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  Socket& sock = owner;
   if (sock.get() < 0) throw ConnectError("cannot create a socket: " + errno_text(errno), errno);
   // A unix stream connect either completes or fails at once (a full backlog is EAGAIN only for
   // non-blocking sockets), so it can stay blocking; the reads below are bounded by poll.
@@ -95,6 +130,7 @@ std::string exchange(const std::string& socket_path, std::string_view request, s
   char buf[16384];
   for (;;) {
     if (auto nl = reply.find('\n'); nl != std::string::npos) {
+      if (after) *after = reply.substr(nl + 1);
       reply.resize(nl);
       return reply;
     }
@@ -115,5 +151,7 @@ std::string exchange(const std::string& socket_path, std::string_view request, s
   if (reply.empty()) throw ConnectError(where + " closed the connection without a reply", 0);
   return reply;
 }
+
+}  // namespace
 
 }  // namespace anycastd::ctl

@@ -229,7 +229,7 @@ void ControlServer::finish(std::chrono::steady_clock::time_point until) { server
 
 void ControlServer::on_readable() { server_->on_readable(); }
 
-std::string ControlServer::respond(std::string_view text, const Peer& peer) {
+Response ControlServer::respond(std::string_view text, const Peer& peer) {
   if (!permitted(peer)) {
     spdlog::warn("control socket {}: refused {}: only root may use it", path_, peer.describe());
     return reply_line(error_reply(fmt::format("permission denied: uid {} may not use the control socket (root only)",
@@ -249,8 +249,11 @@ std::string ControlServer::respond(std::string_view text, const Peer& peer) {
   if (!request.group.empty()) what += " " + request.group;
 
   nlohmann::json reply;
+  std::function<void(UniqueFd)> handoff;
   try {
-    reply = handler_(request);
+    Reply answer = handler_(request);
+    reply = std::move(answer.body);
+    handoff = std::move(answer.handoff);
   } catch (const std::exception& e) {
     reply = error_reply(e.what());
   }
@@ -267,7 +270,11 @@ std::string ControlServer::respond(std::string_view text, const Peer& peer) {
   std::string outcome = "ok";
   if (!ok) outcome = reply.contains("error") && reply["error"].is_string() ? reply["error"].get<std::string>() : "failed";
   spdlog::log(level, "control socket: {} from {}: {}", what, peer.describe(), outcome);
-  return reply_line(reply);
+  if (!ok && handoff) {
+    handoff(UniqueFd{});
+    handoff = nullptr;
+  }
+  return Response(reply_line(reply), std::move(handoff));
 }
 
 }  // namespace anycastd::ctl

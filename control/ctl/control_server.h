@@ -27,11 +27,8 @@
 #include <nlohmann/json.hpp>
 
 #include "base/posix_io.h"
+#include "base/request_server.h"
 #include "ctl/protocol.h"
-
-namespace anycastd {
-class RequestServer;
-}
 
 namespace anycastd::ctl {
 
@@ -44,12 +41,23 @@ struct ControlServerOptions {
   std::size_t max_connections = 8;
 };
 
+// A handler's reply; a command that streams on after it (capture) names who takes the connection
+// once the reply line is written (base/request_server.h Response).
+struct Reply {
+  nlohmann::json body;
+  std::function<void(posix_io::UniqueFd)> handoff;
+
+  Reply(nlohmann::json reply) : body(std::move(reply)) {}  // NOLINT: most commands only answer
+  Reply(nlohmann::json reply, std::function<void(posix_io::UniqueFd)> then)
+      : body(std::move(reply)), handoff(std::move(then)) {}
+};
+
 class ControlServer {
  public:
   // Returns the reply: ok_reply()/error_reply() plus whatever the command reports; "ok":true is
   // added to an object that has no "ok". May throw: RequestError or any std::exception becomes
-  // {"ok":false,"error":what()}.
-  using Handler = std::function<nlohmann::json(const Request&)>;
+  // {"ok":false,"error":what()}. A handoff is dropped from a reply that is not ok.
+  using Handler = std::function<Reply(const Request&)>;
 
   // Creates the parent directory (mode 0700) if missing, removes a socket file left by a dead
   // daemon, binds and listens. Throws std::runtime_error naming the path: "another anycastd is
@@ -75,7 +83,7 @@ class ControlServer {
 
  private:
   posix_io::UniqueFd bind_listener();  // creates, binds (mode 0600) and listens on path_
-  std::string respond(std::string_view text, const Peer& peer);
+  Response respond(std::string_view text, const Peer& peer);
 
   std::string path_;
   Handler handler_;

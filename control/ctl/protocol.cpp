@@ -2,13 +2,15 @@
 #include "ctl/protocol.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace anycastd::ctl {
 
 namespace {
 
-constexpr Command kCommands[] = {Command::status,  Command::drain, Command::undrain,
-                                 Command::reload,  Command::restart, Command::check};
+constexpr Command kCommands[] = {Command::status, Command::drain,   Command::undrain, Command::reload,
+                                 Command::restart, Command::check, Command::capture};
 
 std::string command_list() {
   std::string out;
@@ -38,6 +40,7 @@ std::string_view to_string(Command c) {
     case Command::reload: return "reload";
     case Command::restart: return "restart";
     case Command::check: return "check";
+    case Command::capture: return "capture";
   }
   return "?";
 }
@@ -70,6 +73,7 @@ Request parse_request(std::string_view line) {
     throw RequestError("malformed request: expected a JSON object such as {\"command\":\"status\"}");
 
   Request request;
+  std::vector<std::pair<std::string, nlohmann::json>> capture_fields;
   bool has_command = false;
   bool has_group = false;
   for (const auto& [key, value] : doc.items()) {
@@ -84,8 +88,11 @@ Request parse_request(std::string_view line) {
       if (!value.is_string()) throw RequestError("malformed request: \"group\" must be a string");
       request.group = value.get<std::string>();
       has_group = true;
+    } else if (key == "filter" || key == "count" || key == "seconds") {
+      capture_fields.emplace_back(key, value);
     } else {
-      throw RequestError("malformed request: unknown field " + quote_text(key) + " (fields: command, group)");
+      throw RequestError("malformed request: unknown field " + quote_text(key) +
+                         " (fields: command, group; and filter, count, seconds for capture)");
     }
   }
   if (!has_command) throw RequestError("malformed request: no \"command\" (commands: " + command_list() + ")");
@@ -99,12 +106,36 @@ Request parse_request(std::string_view line) {
   } else if (has_group) {
     throw RequestError(name + " takes no group");
   }
+  if (!capture_fields.empty() && request.command != Command::capture)
+    throw RequestError(name + " takes no field \"" + capture_fields.front().first + "\"");
+  for (const auto& [key, value] : capture_fields) {
+    CaptureOptions& c = request.capture;
+    if (key == "filter") {
+      if (!value.is_string()) throw RequestError("malformed request: \"filter\" must be a string");
+      c.filter = value.get<std::string>();
+    } else if (key == "count") {
+      if (!value.is_number_unsigned() || value.get<std::uint64_t>() < 1 || value.get<std::uint64_t>() > kCaptureCountMax)
+        throw RequestError("capture: \"count\" must be a whole number from 1 to " + std::to_string(kCaptureCountMax));
+      c.count = value.get<std::uint64_t>();
+    } else {
+      if (!value.is_number() || !(value.get<double>() > 0) || value.get<double>() > kCaptureSecondsMax)
+        throw RequestError("capture: \"seconds\" must be a number above 0 and at most " +
+                           std::to_string(static_cast<int>(kCaptureSecondsMax)));
+      c.seconds = value.get<double>();
+    }
+  }
   return request;
 }
 
 std::string request_line(Command command, std::string_view group) {
   nlohmann::json doc{{"command", std::string(to_string(command))}};
   if (takes_group(command)) doc["group"] = std::string(group);
+  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+std::string capture_request_line(const CaptureOptions& options) {
+  nlohmann::json doc{{"command", "capture"}, {"count", options.count}, {"seconds", options.seconds}};
+  if (!options.filter.empty()) doc["filter"] = options.filter;
   return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 

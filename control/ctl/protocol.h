@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -30,15 +31,28 @@ inline constexpr const char* kDefaultSocket = "/run/anycastd/anycastd.sock";
 // A request is a command and a group name: anything near this size is a mistake or an attack.
 inline constexpr std::size_t kMaxRequestBytes = 64 * 1024;
 
-enum class Command { status, drain, undrain, reload, restart, check };
+enum class Command { status, drain, undrain, reload, restart, check, capture };
 std::string_view to_string(Command c);
 std::optional<Command> parse_command(std::string_view name);
 // drain, undrain and check name a group (or "all"); the others take nothing.
 bool takes_group(Command c);
 
+// A capture's bounds (docs/capture.md): it ends at whichever comes first.
+inline constexpr std::uint64_t kCaptureCountDefault = 1000;
+inline constexpr std::uint64_t kCaptureCountMax = 1'000'000;
+inline constexpr double kCaptureSecondsDefault = 60;
+inline constexpr double kCaptureSecondsMax = 3600;
+
+struct CaptureOptions {
+  std::string filter;  // base/capture_filter.h's grammar; "" captures every answer
+  std::uint64_t count = kCaptureCountDefault;  // frames: requests and answers
+  double seconds = kCaptureSecondsDefault;
+};
+
 struct Request {
   Command command = Command::status;
   std::string group;  // drain/undrain/check: a group's name or "all"; "" otherwise
+  CaptureOptions capture;  // capture: its filter and bounds (fields "filter", "count", "seconds")
   Peer peer;          // filled in by the server
 
   bool all_groups() const { return group == "all"; }
@@ -59,6 +73,7 @@ Request parse_request(std::string_view line);
 
 // The line a client sends, newline included.
 std::string request_line(Command command, std::string_view group = {});
+std::string capture_request_line(const CaptureOptions& options);
 
 // The groups a drain/undrain/check names, as indices into `group_names`: all of them for "all",
 // else the one named. Throws RequestError ("no group named \"x\" (groups: a, b)") otherwise.

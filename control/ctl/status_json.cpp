@@ -235,6 +235,10 @@ json status_to_json(const DaemonStatus& status) {
   }
   if (status.dpdk) out["dpdk"] = dpdk_json(*status.dpdk);
   if (status.dns) out["dns"] = dns_json(*status.dns, now);
+  out["capture"] = status.capture ? json{{"filter", status.capture->filter},
+                                         {"client", status.capture->client},
+                                         {"frames", status.capture->frames}}
+                                  : json(nullptr);
   out["running"] = running_json(status.running);
   return out;
 }

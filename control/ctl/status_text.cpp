@@ -189,6 +189,9 @@ std::string header(const json& st) {
 
   out += "config:     " + config + "\n";
   out += "fast path:  " + path + "\n";
+  if (const json& c = field(st, "capture"); c.is_object())
+    out += fmt::format("capture:    running for {}, filter {}, {} so far\n", str(c, "client", "?"),
+                       str(c, "filter", "?"), plural(count(c, "frames"), "frame", "frames"));
   return out;
 }
 

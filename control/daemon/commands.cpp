@@ -67,7 +67,7 @@ nlohmann::json restart(CommandTarget& daemon) {
 
 }  // namespace
 
-nlohmann::json handle_command(CommandTarget& daemon, const ctl::Request& request) {
+ctl::Reply handle_command(CommandTarget& daemon, const ctl::Request& request) {
   switch (request.command) {
     case ctl::Command::status: return status(daemon);
     case ctl::Command::drain:
@@ -75,6 +75,7 @@ nlohmann::json handle_command(CommandTarget& daemon, const ctl::Request& request
     case ctl::Command::check: return on_groups(daemon, request);
     case ctl::Command::reload: return reload(daemon);
     case ctl::Command::restart: return restart(daemon);
+    case ctl::Command::capture: return daemon.capture(request);
   }
   throw ctl::RequestError("unhandled command");
 }

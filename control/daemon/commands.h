@@ -2,7 +2,7 @@
 #pragma once
 
 // The anycastctl commands as the control socket hands them to the daemon: status, drain,
-// undrain, check, reload and restart. What each means and says back lives here; what it acts on
+// undrain, check, reload, restart and capture. What each means and says back lives here; what it acts on
 // is the daemon's, reached through CommandTarget. The reply texts are the protocol's
 // (docs/anycastctl.md); anycastctl and the labs read them.
 
@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/refusal.h"
+#include "ctl/control_server.h"
 #include "ctl/protocol.h"
 #include "status/status.h"
 
@@ -36,9 +37,12 @@ class CommandTarget {
   virtual Refusal reload() = 0;
   // Execs in place once the loop has sent the replies; the file was checked before.
   virtual void request_restart() = 0;
+  // Starts the capture the request asks for (one at a time): its reply hands the connection to
+  // the capture's stream. Throws ctl::RequestError (or std::runtime_error) with why it cannot.
+  virtual ctl::Reply capture(const ctl::Request& request) = 0;
 };
 
 // The reply to `request`; throws ctl::RequestError with the operator's message when it is refused.
-nlohmann::json handle_command(CommandTarget& daemon, const ctl::Request& request);
+ctl::Reply handle_command(CommandTarget& daemon, const ctl::Request& request);
 
 }  // namespace anycastd

@@ -23,6 +23,8 @@
 #include "base/signals.h"
 #include "clock/clock_refresher.h"
 #include "ctl/control_server.h"
+#include "base/capture_filter.h"
+#include "daemon/capture_session.h"
 #include "daemon/commands.h"
 #include "daemon/dns_table_loader.h"
 #include "daemon/group_set.h"
@@ -136,6 +138,7 @@ class Daemon : public CommandTarget {
   const std::string& config_path() const override { return options_.config_path; }
   Refusal reload() override;
   void request_restart() override { restart_requested_ = true; }
+  ctl::Reply capture(const ctl::Request& request) override;
 
  private:
   void start();
@@ -185,6 +188,9 @@ class Daemon : public CommandTarget {
   DnsTableLoader dns_;
   std::optional<DnsSlowPath> dns_slow_path_;                 // what dns_server_ serves
   std::unique_ptr<dns_server::DnsServerThread> dns_server_;  // with slow_path = true
+  // The capture running (one at a time), and one between its reply and its handoff.
+  std::unique_ptr<CaptureSession> capture_;
+  bool capture_pending_ = false;
   std::optional<ctl::ControlServer> control_;
   std::optional<metrics::MetricsServer> metrics_;
   // Declared after what they use, so they go first: a group withdraws before the fast path goes.
@@ -351,6 +357,7 @@ int Daemon::timeout_ms(Clock::time_point now) const {
   groups_.for_each([&](const Group& g) { next = std::min(next, g.next_wakeup()); });
   if (notifier_.watchdog_interval()) next = std::min(next, next_watchdog_);
   next = std::min(next, datapath_->next_wakeup());
+  if (capture_) next = std::min(next, capture_->next_wakeup());
   auto ms = std::chrono::duration_cast<Millis>(next - now).count();
   return static_cast<int>(std::clamp<long long>(ms, 0, kHousekeeping.count()));
 }
@@ -516,6 +523,7 @@ DaemonStatus Daemon::snapshot() const {
   s.pid = getpid();
   s.config_path = options_.config_path;
   s.started = started_;
+  if (capture_) s.capture = CaptureStatus{capture_->filter(), capture_->client_name(), capture_->frames()};
   DatapathStatus datapath = datapath_->describe();
   s.datapath = std::move(datapath.kind);
   s.interface = std::move(datapath.interface);
@@ -570,6 +578,34 @@ void Daemon::check_now(const std::string& group) {
     if (g->name() == group) g->check_now();
 }
 
+ctl::Reply Daemon::capture(const ctl::Request& request) {
+  if (stopping_) throw ctl::RequestError("stopping: no capture");
+  if (capture_ || capture_pending_)
+    throw ctl::RequestError(capture_ ? "a capture is already running (for " + capture_->client_name() +
+                                           ", filter " + capture_->filter() + "): one at a time"
+                                     : "a capture is already starting: one at a time");
+  CaptureFilter filter;
+  try {
+    filter = parse_capture_filter(request.capture.filter);
+  } catch (const std::invalid_argument& e) {
+    throw ctl::RequestError(e.what());
+  }
+  // Started before the reply goes: frames of the moment in between wait in the rings.
+  std::shared_ptr<CaptureTap> tap = datapath_->start_capture(filter);
+  capture_pending_ = true;
+  const ctl::CaptureOptions options = request.capture;
+  const std::string client = request.peer.describe();
+  nlohmann::json reply = ctl::ok_reply(fmt::format("capturing: filter {}, up to {} frames or {} s", filter.str(),
+                                                   options.count, options.seconds));
+  reply["filter"] = filter.str();
+  return ctl::Reply(std::move(reply), [this, tap, options, client, text = filter.str()](posix_io::UniqueFd fd) mutable {
+    capture_pending_ = false;
+    if (!fd) return;  // the client went before its reply: the tap goes with this closure
+    // Moved out: the session is its only owner, and ending the session switches the copy off.
+    capture_ = std::make_unique<CaptureSession>(std::move(fd), std::move(tap), options, text, client, Clock::now());
+  });
+}
+
 void Daemon::restart() {
   spdlog::info("restarting in place: the fast path, aliases and routes stay as they are");
   groups_.for_each([](Group& g) { g.finish_checks(); });
@@ -578,6 +614,9 @@ void Daemon::restart() {
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
   control_->finish(until);
   if (metrics_) metrics_->finish(until);
+  // The next image switches any capture off anyway; this one tells its client why it ended.
+  if (capture_) capture_->finish_now("daemon restarting", until);
+  capture_.reset();
   datapath_->prepare_exec();
   spdlog::default_logger()->flush();
   std::string why = exec_in_place(options_.argv, drained_, control_->listener_fd(), metrics_ ? metrics_->listener_fd() : -1);
@@ -600,10 +639,17 @@ void Daemon::serve() {
                                {control_->fd(), POLLIN, 0},
                                {metrics_ ? metrics_->fd() : -1, POLLIN, 0}};
     for (int fd : datapath_->poll_fds()) fds.push_back({fd, POLLIN, 0});
+    if (capture_)
+      for (const pollfd& fd : capture_->poll_fds()) fds.push_back(fd);
     if (poll(fds.data(), fds.size(), timeout_ms(now)) < 0 && errno != EINTR)
       throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
     now = Clock::now();
     datapath_->poll(now);
+    if (capture_) {
+      if (stopping_) capture_->end("daemon stopping", now);
+      capture_->poll(now);
+      if (capture_->done()) capture_.reset();
+    }
 
     if (fds[1].revents & POLLIN) wake_->drain();
     if (fds[2].revents & POLLIN) control_->on_readable();

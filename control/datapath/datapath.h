@@ -5,12 +5,15 @@
 // DPDK datapath process anycastd supervises. The daemon and the groups see only this.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "abi.h"
+#include "base/capture_filter.h"
 #include "base/refusal.h"
 #include "base/time.h"
 #include "channel.h"
@@ -92,6 +95,28 @@ class DatapathProbe {
   virtual ProbeRun run(const std::vector<std::uint8_t>& frame) = 0;
 };
 
+// A frame the fast path copied out during a capture (abi.h struct ac_capture_meta).
+struct CapturedFrame {
+  std::uint64_t mono_ns = 0;  // CLOCK_MONOTONIC
+  std::uint8_t kind = 0;      // enum ac_capture_kind
+  std::uint8_t service = 0;   // enum ac_service
+  std::span<const std::uint8_t> bytes;
+};
+
+// A capture running on the fast path (docs/capture.md): the program copies what the filter
+// matches while this lives; destroying it switches the copy off.
+class CaptureTap {
+ public:
+  virtual ~CaptureTap() = default;
+  // Readable while copied frames wait.
+  virtual int fd() const = 0;
+  // Hands the frames waiting in one of the rings (the next, round robin) to `sink`: one call
+  // takes at most a ring's worth. Returns how many.
+  virtual std::size_t read_some(const std::function<void(const CapturedFrame&)>& sink) = 0;
+  // Frames the filter matched that were lost to a full ring since the capture started.
+  virtual std::uint64_t lost() const = 0;
+};
+
 class Datapath {
  public:
   virtual ~Datapath() = default;
@@ -120,6 +145,11 @@ class Datapath {
   virtual DatapathStatus describe() = 0;
   // What the start-up line says of it: "interface eth0 (xdp native, prog id 42)".
   virtual std::string summary() = 0;
+
+  // Starts copying out what the fast path answers and `filter` matches. Throws std::runtime_error
+  // with the operator's message when it cannot (the datapath has no capture, the ring cannot be
+  // made).
+  virtual std::unique_ptr<CaptureTap> start_capture(const CaptureFilter& filter) = 0;
 
   // Supervision, for a datapath that can die under us: descriptors the daemon polls, the work
   // to do when one is ready or next_wakeup() comes, and why the fast path is gone (refused while

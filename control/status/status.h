@@ -90,6 +90,13 @@ struct DnsStatus {
   std::optional<DnsSlowPathStatus> slow_path;  // none with slow_path = false
 };
 
+// The capture running now (anycastctl capture, docs/capture.md).
+struct CaptureStatus {
+  std::string filter;  // as the grammar writes it, "all" without one
+  std::string client;  // who asked: "uid 0 pid 4242"
+  std::uint64_t frames = 0;
+};
+
 struct DaemonStatus {
   // When the snapshot was taken, on both clocks: the reports give ages ("12 s ago") relative to
   // it, and place the route signals' steady_clock times on the wall clock through it. Left at
@@ -116,6 +123,7 @@ struct DaemonStatus {
   std::uint64_t reload_failures = 0;
   std::string last_reload_error;
   std::optional<DnsStatus> dns;  // with [services.dns]
+  std::optional<CaptureStatus> capture;
   RunningSettings running;
 };
 

@@ -108,6 +108,53 @@ struct ac_iface_stats {
 };
 
 /*
+ * Packet capture (docs/capture.md): while a capture runs, the XDP program copies each request it
+ * answers that the filter matches, and the answer it sent, into the perf event array ac_capture_ring
+ * (a struct ac_capture_meta, then the frame). Control writes the filter into the single entry of
+ * ac_capture and clears AC_CAPTURE_F_ON when the capture ends, when it starts and when it adopts
+ * a running program: with the flag clear the program's whole cost is one load and one branch.
+ */
+#define AC_CAPTURE_F_ON 0x1u
+#define AC_CAPTURE_F_VIP 0x2u  /* the request's destination in vip */
+#define AC_CAPTURE_F_SRC 0x4u  /* the request's source (the client) in src */
+#define AC_CAPTURE_F_PORT 0x8u /* the request's source or destination port is port */
+
+/* A prefix as the frame's bytes, read as words: a match is (addr & mask) == net, word by word. */
+struct ac_capture_prefix {
+	__u32 is_ip6;
+	__u32 net[4];
+	__u32 mask[4];
+};
+
+struct ac_capture_config {
+	__u32 flags; /* AC_CAPTURE_F_* */
+	__u16 port;  /* network byte order */
+	__u16 pad;
+	struct ac_capture_prefix vip;
+	struct ac_capture_prefix src;
+};
+
+enum ac_capture_kind {
+	AC_CAPTURE_REQUEST = 0,
+	AC_CAPTURE_ANSWER,
+};
+
+/* Ahead of each copied frame in the ring; the perf sample's raw size may add padding after it. */
+struct ac_capture_meta {
+	__u64 mono_ns; /* CLOCK_MONOTONIC when copied */
+	__u32 len;     /* bytes of frame that follow: the whole frame */
+	__u8 kind;     /* enum ac_capture_kind */
+	__u8 service;  /* enum ac_service */
+	__u16 pad;
+};
+
+/* Per CPU, zeroed by control when a capture starts. */
+struct ac_capture_counts {
+	__u64 copied; /* frames put into the ring */
+	__u64 lost;   /* frames that matched but found the ring full (or no reader on the CPU) */
+};
+
+/*
  * A VIP is one address or a whole prefix, matched longest prefix first. The XDP program keeps
  * each family's VIPs as a set (bpf/vip_lookup.h, docs/benchmarks.md "VIP lookups"): up to
  * AC_VIP_SCAN_MAX of them are scanned in the set itself, longest first; a larger set is a hash

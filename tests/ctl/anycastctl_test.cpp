@@ -3,6 +3,10 @@
 // the exit statuses scripts branch on.
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+
+#include <fstream>
+#include <iterator>
 #include <mutex>
 
 #include "ctl/control_server.h"
@@ -24,7 +28,11 @@ struct AnycastctlFixture : ::testing::Test {
   std::mutex mutex;
   std::vector<std::string> log;
 
-  json handle(const Request& r) {
+  // capture: a daemon's stream as ctl/capture_stream.h says, written here by hand: one frame,
+  // then the end record unless the test wants the stream cut.
+  bool cut_capture = false;
+
+  Reply handle(const Request& r) {
     {
       std::lock_guard lock(mutex);
       log.push_back(std::string(to_string(r.command)) + (r.group.empty() ? "" : " " + r.group));
@@ -44,6 +52,20 @@ struct AnycastctlFixture : ::testing::Test {
       case Command::check: select_groups(r, groups); return ok_reply();
       case Command::reload: return error_reply("/etc/anycastd/anycastd.toml:3: unknown key \"x\"; the old configuration stays");
       case Command::restart: return ok_reply("re-executing /usr/sbin/anycastd");
+      case Command::capture: {
+        if (r.capture.filter == "port 9") return error_reply("a capture is already running: one at a time");
+        return Reply(ok_reply("capturing"), [this](posix_io::UniqueFd fd) {
+          if (!fd) return;
+          // length 20 = type + 14 fixed bytes + 5 frame bytes; 3 s + 7 ns; wire length 60; answer, echo
+          std::string stream("\x14\0\0\0" "F" "\x07\x5e\xd0\xb2\0\0\0\0" "\x3c\0\0\0" "\x01\x00" "hello", 24);
+          if (!cut_capture) {
+            const std::string end = R"({"ended":"count","frames":1,"requests":0,"answers":1,"lost":2})";
+            stream += std::string("\0\0\0\0", 4) + "E" + end;
+            stream[stream.size() - end.size() - 5] = static_cast<char>(end.size() + 1);
+          }
+          ::send(fd.get(), stream.data(), stream.size(), MSG_NOSIGNAL);
+        });
+      }
     }
     return error_reply("?");
   }
@@ -133,6 +155,48 @@ TEST_F(AnycastctlFixture, UsageErrorsExit2) {
     EXPECT_EQ(r.out, "");
   }
   EXPECT_TRUE(seen().empty()) << "a usage error reached the daemon";
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST_F(AnycastctlFixture, CaptureWritesThePcapTcpdumpReads) {
+  const std::string file = dir / "out.pcap";
+  auto r = ctl({"--socket", path, "capture", "-w", file, "--filter", "vip 192.0.2.1 and port 7", "--count", "4"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "capture: 1 frames (0 requests, 1 answers), 2 lost; ended: count\n");
+  // The pcap file header (nanosecond magic, 2.4, snaplen 16384, Ethernet), then the record:
+  // 3 s, 7 ns, 5 bytes captured of 60 on the wire, the bytes.
+  const std::string want(
+      "\x4d\x3c\xb2\xa1\x02\x00\x04\x00\0\0\0\0\0\0\0\0\x00\x40\0\0\x01\0\0\0"
+      "\x03\0\0\0\x07\0\0\0\x05\0\0\0\x3c\0\0\0hello",
+      45);
+  EXPECT_EQ(file_bytes(file), want);
+  EXPECT_EQ(seen().back(), "capture");
+}
+
+TEST_F(AnycastctlFixture, CaptureCutOrRefused) {
+  cut_capture = true;
+  const std::string file = dir / "cut.pcap";
+  auto r = ctl({"--socket", path, "capture", "-w", file});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("closed the capture without its summary"), std::string::npos) << r.err;
+  EXPECT_EQ(file_bytes(file).size(), 24u + 16u + 5u) << "the frames that came are kept, whole";
+
+  const std::string refused = dir / "refused.pcap";
+  r = ctl({"--socket", path, "capture", "-w", refused, "--filter", "port 9"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "anycastctl: capture: a capture is already running: one at a time\n");
+  EXPECT_FALSE(std::ifstream(refused).good()) << "a refused capture leaves no file";
+  r = ctl({"--socket", path, "capture", "-w", refused, "--filter", "vip nope"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("capture filter: vip:"), std::string::npos) << r.err;
+  r = ctl({"--socket", dir / "nobody.sock", "capture", "-w", refused});
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("is anycastd running?"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::ifstream(refused).good());
 }
 
 TEST(Anycastctl, HelpAndVersion) {

@@ -45,16 +45,16 @@ TEST(Protocol, NamesEachMistake) {
   EXPECT_EQ(error_of("status\n").rfind("malformed request, not JSON: parse error at line 1, column 1: syntax error", 0), 0u)
       << error_of("status\n");
   EXPECT_EQ(error_of("[1,2]"), "malformed request: expected a JSON object such as {\"command\":\"status\"}");
-  EXPECT_EQ(error_of("{}"), "malformed request: no \"command\" (commands: status, drain, undrain, reload, restart, check)");
+  EXPECT_EQ(error_of("{}"), "malformed request: no \"command\" (commands: status, drain, undrain, reload, restart, check, capture)");
   EXPECT_EQ(error_of(R"({"command":"explode"})"),
-            "unknown command \"explode\" (commands: status, drain, undrain, reload, restart, check)");
+            "unknown command \"explode\" (commands: status, drain, undrain, reload, restart, check, capture)");
   EXPECT_EQ(error_of(R"({"command":7})"), "malformed request: \"command\" must be a string");
   EXPECT_EQ(error_of(R"({"command":"drain"})"), "drain needs a group: a group's name or \"all\"");
   EXPECT_EQ(error_of(R"({"command":"check","group":""})"), "check needs a group: a group's name or \"all\"");
   EXPECT_EQ(error_of(R"({"command":"drain","group":["a"]})"), "malformed request: \"group\" must be a string");
   EXPECT_EQ(error_of(R"({"command":"status","group":"dns"})"), "status takes no group");
   EXPECT_EQ(error_of(R"({"command":"status","force":true})"),
-            "malformed request: unknown field \"force\" (fields: command, group)");
+            "malformed request: unknown field \"force\" (fields: command, group; and filter, count, seconds for capture)");
   EXPECT_EQ(error_of(R"({"command":"drain","group":"a\nb"})"), "group name \"a\\nb\" has control characters");
   // Invalid UTF-8 is a JSON error, not a crash.
   EXPECT_EQ(error_of("{\"command\":\"\xff\"}").rfind("malformed request, not JSON", 0), 0u);

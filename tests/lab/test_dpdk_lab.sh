@@ -103,6 +103,11 @@ metrics=$(lab_edge "$LAB_PYTHON" "$HELPER" http-get "http://$METRICS/metrics")
 grep -q '^anycastd_dpdk_up 1$' <<<"$metrics" || lab_fail "metrics: anycastd_dpdk_up 1 missing"
 grep -qE '^anycastd_answered_total\{service="echo"\} [1-9]' <<<"$metrics" || lab_fail "metrics: no answered echo"
 lab_log "ok: metrics show the DPDK datapath"
+rc=0
+out=$(ctl capture -w "$LAB_TMP/dpdk.pcap" --count 2 2>&1) || rc=$?
+lab_expect_eq "anycastctl capture on DPDK: exit status" 1 "$rc"
+grep -q "capture needs the XDP datapath" <<<"$out" || lab_fail "anycastctl capture on DPDK: expected the refusal, seen: $out"
+[[ ! -e "$LAB_TMP/dpdk.pcap" ]] || lab_fail "the refused capture left its file behind"
 
 # --- 6. anycastctl restart hands the running datapath to the new image: no answer lost ---
 ANYCASTD_PID=$LAB_ANYCASTD_PID

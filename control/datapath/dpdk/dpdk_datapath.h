@@ -48,6 +48,10 @@ class DpdkDatapath final : public Datapath {
   void write_ntp_state(const ac_ntp_state& state) override;
   void write_dns_table(std::shared_ptr<const std::vector<std::uint8_t>> image) override;
   ac_stats read_stats() override;
+  std::unique_ptr<CaptureTap> start_capture(const CaptureFilter&) override {
+    throw std::runtime_error(
+        "anycastctl capture needs the XDP datapath: the DPDK datapath has no capture channel yet (docs/capture.md)");
+  }
   std::shared_ptr<DatapathProbe> probe() override { return probe_; }
   std::string summary() override;
   DatapathStatus describe() override;

@@ -253,6 +253,10 @@ void XdpDatapath::set_interfaces(const std::vector<std::string>& names) {
   publish();
 }
 
+std::unique_ptr<CaptureTap> XdpDatapath::start_capture(const CaptureFilter& filter) {
+  return std::make_unique<XdpCapture>(program_->capture_maps(), filter);
+}
+
 std::vector<int> XdpDatapath::poll_fds() const {
   if (!links_) return {};
   return {links_->fd()};

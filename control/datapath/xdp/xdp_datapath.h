@@ -37,6 +37,7 @@ class XdpDatapath final : public Datapath {
   void write_ntp_state(const ac_ntp_state& state) override { program_->write_ntp_state(state); }
   void write_dns_table(std::shared_ptr<const std::vector<std::uint8_t>> image) override;
   ac_stats read_stats() override { return program_->read_stats(); }
+  std::unique_ptr<CaptureTap> start_capture(const CaptureFilter& filter) override;
   std::shared_ptr<DatapathProbe> probe() override { return probe_; }
   std::string summary() override;
   DatapathStatus describe() override;

@@ -106,12 +106,17 @@ XdpProgram::XdpProgram(const XdpLoadOptions& options) : options_(options) {
   skeleton_.reset(anycast_xdp::open());
   if (!skeleton_) fail("opening the XDP program", errno);
 
+  // The capture's perf event array has a slot per possible CPU. libbpf would size it at load,
+  // but only then: sized here, it compares with the predecessor's when the maps are shared.
+  const int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) fail("counting the possible CPUs", cpus);
   struct Sizing {
     bpf_map* map;
     std::uint32_t entries;
   } sizes[] = {
       {skeleton_->maps.ac_allow4, options.allow_max_entries},
       {skeleton_->maps.ac_allow6, options.allow_max_entries},
+      {skeleton_->maps.ac_capture_ring, static_cast<std::uint32_t>(cpus)},
   };
   for (const auto& s : sizes)
     if (int err = bpf_map__set_max_entries(s.map, s.entries); err != 0)
@@ -136,6 +141,11 @@ XdpProgram::XdpProgram(const XdpLoadOptions& options) : options_(options) {
   vip_sets_.emplace(XdpVipMaps{bpf_map__fd(skeleton_->maps.ac_vip4_sets), bpf_map__fd(skeleton_->maps.ac_vip6_sets),
                                bpf_map__fd(skeleton_->maps.ac_vip4_hash), bpf_map__fd(skeleton_->maps.ac_vip6_hash)},
                     options.vip_max_entries);
+
+  // Nobody reads a capture this image did not start: one a predecessor left on when it died
+  // (kill -9 in the middle of a capture) would go on copying into rings without readers.
+  if (switch_capture_off(bpf_map__fd(skeleton_->maps.ac_capture)))
+    spdlog::warn("packet capture was left on by the previous instance: switched off");
 
   if (reused_maps_) {
     // The ports array has no "present" entries to iterate: learn which ones the predecessor set,
@@ -220,6 +230,11 @@ XdpProgram::~XdpProgram() = default;
 
 int XdpProgram::prog_fd() const {
   return bpf_program__fd(skeleton_->progs.anycast_xdp);
+}
+
+XdpCaptureMaps XdpProgram::capture_maps() const {
+  return {bpf_map__fd(skeleton_->maps.ac_capture), bpf_map__fd(skeleton_->maps.ac_capture_ring),
+          bpf_map__fd(skeleton_->maps.ac_capture_cnt)};
 }
 
 int XdpProgram::map_fd(const char* name) const {

@@ -9,6 +9,7 @@
 
 #include "abi.h"
 #include "tables/fastpath_tables.h"
+#include "datapath/xdp/xdp_capture.h"
 #include "datapath/xdp/xdp_dns_maps.h"
 #include "datapath/xdp/xdp_vip_sets.h"
 
@@ -72,6 +73,9 @@ class XdpProgram {
   std::vector<XdpInterfaceStats> read_interface_stats() const;
   // Zeroes an interface's counters (it is gone, or no longer ours).
   void forget_interface(std::uint32_t ifindex);
+
+  // The capture's maps (datapath/xdp/xdp_capture.h).
+  XdpCaptureMaps capture_maps() const;
 
   int prog_fd() const;
   std::uint32_t prog_id() const;
