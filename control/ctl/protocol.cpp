@@ -7,8 +7,8 @@ namespace anycastd::ctl {
 
 namespace {
 
-constexpr Command kCommands[] = {Command::status,  Command::drain, Command::undrain,
-                                 Command::reload,  Command::restart, Command::check};
+constexpr Command kCommands[] = {Command::status, Command::drain,   Command::undrain, Command::reload,
+                                 Command::restart, Command::check, Command::nic};
 
 std::string command_list() {
   std::string out;
@@ -38,6 +38,7 @@ std::string_view to_string(Command c) {
     case Command::reload: return "reload";
     case Command::restart: return "restart";
     case Command::check: return "check";
+    case Command::nic: return "nic";
   }
   return "?";
 }
