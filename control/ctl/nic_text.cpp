@@ -95,7 +95,8 @@ std::string format_nic(const nlohmann::json& nic) {
     std::string state = text(i, "state");
     out += fmt::format("{} ({}{})\n", text(i, "name"), text(i, "role").empty() ? "uplink" : text(i, "role"),
                        state.empty() ? "" : ", " + state);
-    if (i.contains("dpdk") && i["dpdk"].is_object()) {
+    const bool dpdk = i.contains("dpdk") && i["dpdk"].is_object();
+    if (dpdk) {
       const nlohmann::json& d = i["dpdk"];
       bool up = d.contains("link_up") && d["link_up"] == true;
       out += fmt::format("  dpdk:          port {}, driver {}, {} queues, link {} {} Mb/s, mac {}\n", number(d, "port"),
@@ -107,7 +108,7 @@ std::string format_nic(const nlohmann::json& nic) {
     out += fmt::format("  mtu:           {}\n", mtu_line(i));
     out += fmt::format("  queues:        {}\n", queues_line(i));
     out += fmt::format("  rings:         {}\n", rings_line(i));
-    out += fmt::format("  xdp mode:      {}\n", mode.empty() ? "not attached" : mode);
+    out += fmt::format("  xdp mode:      {}\n", !mode.empty() ? mode : dpdk ? "none (DPDK port)" : "not attached");
     out += fmt::format("  xdp features:  {}\n", features_line(i));
     out += fmt::format("  irqs:          {}\n", irqs_line(i));
     if (i.contains("tune") && i["tune"].is_array() && !i["tune"].empty()) {

@@ -178,6 +178,29 @@ TEST(NicText, OneBlockPerInterface) {
             "  irqs:          none: a virtual device (no device behind it)\n");
 }
 
+TEST(NicText, ADpdkPort) {
+  DpdkPort port;
+  port.port = 1;
+  port.driver = "net_ice";
+  port.mac = "02:00:00:00:00:01";
+  port.queues = 4;
+  port.link_up = true;
+  port.link_speed_mbps = 25000;
+  std::string text = ctl::format_nic(to_json(std::vector<NicReport>{report_dpdk_port(port, "port 1")}));
+  EXPECT_EQ(text,
+            "port 1 (uplink, link up)\n"
+            "  dpdk:          port 1, driver net_ice, 4 queues, link up 25000 Mb/s, mac 02:00:00:00:00:01\n"
+            "  driver:        not a kernel interface (DPDK port)\n"
+            "  mtu:           not a kernel interface (DPDK port)\n"
+            "  queues:        not a kernel interface (DPDK port)\n"
+            "  rings:         not a kernel interface (DPDK port)\n"
+            "  xdp mode:      none (DPDK port)\n"
+            "  xdp features:  not a kernel interface (DPDK port)\n"
+            "  irqs:          not a kernel interface (DPDK port)\n"
+            "  tune:\n"
+            "    - DPDK port: queues and descriptors are anycastd's [datapath] DPDK settings, not ethtool's\n");
+}
+
 TEST(NicText, ToleratesWhatAnOtherDaemonSends) {
   EXPECT_EQ(ctl::format_nic(nlohmann::json::array()), "no interfaces\n");
   EXPECT_EQ(ctl::format_nic(nlohmann::json{{"x", 1}}), "no interfaces\n");
