@@ -17,6 +17,7 @@
 #include "base/capture_filter.h"
 #include "ctl/capture_client.h"
 #include "ctl/client.h"
+#include "ctl/nic_text.h"
 #include "ctl/protocol.h"
 #include "ctl/status_text.h"
 
@@ -45,6 +46,8 @@ commands:
   check GROUP|all        run the group(s)' health checks now
   reload                 re-read the configuration (as SIGHUP does); a bad file is refused
   restart                re-execute anycastd, re-adopting the running fast path and routes
+  nic [--json]           per interface: driver, firmware, queues, rings, MTU, XDP mode and the
+                         kernel's XDP features, IRQs, and what to tune (docs/tuning.md)
   capture -w FILE|- [--filter EXPR] [--count N] [--seconds S]
                          copy the requests the fast path answers, and its answers, into a
                          pcap file (- for stdout: anycastctl capture -w - | tcpdump -r -)
@@ -249,6 +252,15 @@ int run(const Options& opt) {
       return kUnreachable;
     }
     std::cout << ctl::format_status(reply["status"]);
+    return kOk;
+  }
+  if (opt.command == ctl::Command::nic) {
+    if (!reply.contains("nic") || !reply["nic"].is_array()) {
+      std::cerr << "anycastctl: anycastd's nic reply has no report in it (an anycastd older than the nic command?): "
+                << reply_text << "\n";
+      return kUnreachable;
+    }
+    std::cout << ctl::format_nic(reply["nic"]);
     return kOk;
   }
   if (reply.contains("message") && reply["message"].is_string()) {

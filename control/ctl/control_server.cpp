@@ -264,9 +264,10 @@ Response ControlServer::respond(std::string_view text, const Peer& peer) {
     reply["ok"] = true;
   }
 
-  // Every change an operator makes is in the log with who made it; status polls are not.
+  // Every change an operator makes is in the log with who made it; reports (status, nic) are not.
   bool ok = reply["ok"] == true;
-  auto level = request.command == Command::status && ok ? spdlog::level::debug : spdlog::level::info;
+  bool report = request.command == Command::status || request.command == Command::nic;
+  auto level = report && ok ? spdlog::level::debug : spdlog::level::info;
   std::string outcome = "ok";
   if (!ok) outcome = reply.contains("error") && reply["error"].is_string() ? reply["error"].get<std::string>() : "failed";
   spdlog::log(level, "control socket: {} from {}: {}", what, peer.describe(), outcome);

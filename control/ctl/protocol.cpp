@@ -10,7 +10,7 @@ namespace anycastd::ctl {
 namespace {
 
 constexpr Command kCommands[] = {Command::status, Command::drain,   Command::undrain, Command::reload,
-                                 Command::restart, Command::check, Command::capture};
+                                 Command::restart, Command::check, Command::nic, Command::capture};
 
 std::string command_list() {
   std::string out;
@@ -40,6 +40,7 @@ std::string_view to_string(Command c) {
     case Command::reload: return "reload";
     case Command::restart: return "restart";
     case Command::check: return "check";
+    case Command::nic: return "nic";
     case Command::capture: return "capture";
   }
   return "?";

@@ -31,7 +31,7 @@ inline constexpr const char* kDefaultSocket = "/run/anycastd/anycastd.sock";
 // A request is a command and a group name: anything near this size is a mistake or an attack.
 inline constexpr std::size_t kMaxRequestBytes = 64 * 1024;
 
-enum class Command { status, drain, undrain, reload, restart, check, capture };
+enum class Command { status, drain, undrain, reload, restart, check, nic, capture };
 std::string_view to_string(Command c);
 std::optional<Command> parse_command(std::string_view name);
 // drain, undrain and check name a group (or "all"); the others take nothing.

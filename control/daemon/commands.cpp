@@ -9,13 +9,24 @@
 #include "config/config.h"
 #include "ctl/status_json.h"
 #include "daemon/dns_table_loader.h"
+#include "daemon/nic_reports.h"
+#include "nic/nic_json.h"
 
 namespace anycastd {
 namespace {
 
+// The NIC report rides along in the status: a few ioctls and one netlink exchange per interface.
 nlohmann::json status(const CommandTarget& daemon) {
+  DaemonStatus snapshot = daemon.snapshot();
   nlohmann::json reply = ctl::ok_reply();
-  reply["status"] = ctl::status_to_json(daemon.snapshot());
+  reply["status"] = ctl::status_to_json(snapshot);
+  reply["status"]["nic"] = nic::to_json(nic_reports(snapshot));
+  return reply;
+}
+
+nlohmann::json nic_report(const CommandTarget& daemon) {
+  nlohmann::json reply = ctl::ok_reply();
+  reply["nic"] = nic::to_json(nic_reports(daemon.snapshot()));
   return reply;
 }
 
@@ -75,6 +86,7 @@ ctl::Reply handle_command(CommandTarget& daemon, const ctl::Request& request) {
     case ctl::Command::check: return on_groups(daemon, request);
     case ctl::Command::reload: return reload(daemon);
     case ctl::Command::restart: return restart(daemon);
+    case ctl::Command::nic: return nic_report(daemon);
     case ctl::Command::capture: return daemon.capture(request);
   }
   throw ctl::RequestError("unhandled command");

@@ -56,7 +56,7 @@ nlmsghdr* NetlinkBatch::at(std::size_t i) {
   return reinterpret_cast<nlmsghdr*>(bytes_.data() + offsets_[i]);
 }
 
-NetlinkSocket::NetlinkSocket() : socket_(mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) {
+NetlinkSocket::NetlinkSocket(int bus) : socket_(mnl_socket_open2(bus, SOCK_CLOEXEC)) {
   if (!socket_) throw std::runtime_error(std::string("opening a netlink socket: ") + std::strerror(errno));
   int on = 1;
   // Best effort: without them errors still arrive, only with less detail.
@@ -76,6 +76,11 @@ NetlinkSocket::~NetlinkSocket() {
 }
 
 int NetlinkSocket::request(nlmsghdr* nlh, std::string* kernel_message) {
+  return query(nlh, {}, kernel_message);
+}
+
+int NetlinkSocket::query(nlmsghdr* nlh, const std::function<void(const nlmsghdr*)>& each,
+                         std::string* kernel_message) {
   nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
   nlh->nlmsg_seq = ++seq_;
   if (mnl_socket_sendto(socket_, nlh, nlh->nlmsg_len) < 0) return -errno;
@@ -88,7 +93,11 @@ int NetlinkSocket::request(nlmsghdr* nlh, std::string* kernel_message) {
     for (auto* reply = reinterpret_cast<const nlmsghdr*>(buffer.data()); mnl_nlmsg_ok(reply, len);
          reply = mnl_nlmsg_next(reply, &len)) {
       // Answers to earlier requests that were abandoned (none today) are not ours to read.
-      if (reply->nlmsg_seq != seq_ || reply->nlmsg_type != NLMSG_ERROR) continue;
+      if (reply->nlmsg_seq != seq_) continue;
+      if (reply->nlmsg_type != NLMSG_ERROR) {
+        if (each && reply->nlmsg_type != NLMSG_NOOP && reply->nlmsg_type != NLMSG_DONE) each(reply);
+        continue;
+      }
       auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(reply));
       if (kernel_message) *kernel_message = ext_ack_message(reply);
       return err->error;

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <linux/netlink.h>
+
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
 struct mnl_socket;
-struct nlmsghdr;
 
 namespace anycastd {
 
@@ -29,10 +30,11 @@ class NetlinkBatch {
   std::vector<std::size_t> offsets_;
 };
 
-// A NETLINK_ROUTE socket (libmnl): one request at a time, or many pipelined.
+// A netlink socket (libmnl), NETLINK_ROUTE unless told another bus (NETLINK_GENERIC for the
+// generic netlink families): one request at a time, or many pipelined.
 class NetlinkSocket {
  public:
-  NetlinkSocket();  // throws std::runtime_error
+  explicit NetlinkSocket(int bus = NETLINK_ROUTE);  // throws std::runtime_error
   ~NetlinkSocket();
   NetlinkSocket(const NetlinkSocket&) = delete;
   NetlinkSocket& operator=(const NetlinkSocket&) = delete;
@@ -49,6 +51,12 @@ class NetlinkSocket {
   // request's answer (0 or a negative errno) in order, and each one's extended-ack text in
   // `kernel_messages`. Between windows `keep_going` is asked; when it says no, the requests not
   // yet sent are answered -ECANCELED. A socket error answers the rest of the window with it.
+  // A request whose answer is data, not only an acknowledgement (a generic netlink GET): sends it
+  // as request() does and calls `each` for every answer message before the acknowledgement.
+  // Returns 0 or a negative errno, with the extended-ack text in `kernel_message`.
+  int query(nlmsghdr* request, const std::function<void(const nlmsghdr*)>& each,
+            std::string* kernel_message = nullptr);
+
   std::vector<int> request_all(NetlinkBatch& batch, std::vector<std::string>* kernel_messages = nullptr,
                                const std::function<bool()>& keep_going = {});
   static constexpr std::size_t kWindow = 64;

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <fstream>
+#include <atomic>
 #include <iterator>
 #include <mutex>
 
@@ -27,6 +28,7 @@ struct AnycastctlFixture : ::testing::Test {
   std::string path = dir / "anycastd.sock";
   std::mutex mutex;
   std::vector<std::string> log;
+  std::atomic<bool> nic_without_report{false};  // as a daemon older than the nic command would answer
 
   // capture: a daemon's stream as ctl/capture_stream.h says, written here by hand: one frame,
   // then the end record unless the test wants the stream cut.
@@ -52,6 +54,15 @@ struct AnycastctlFixture : ::testing::Test {
       case Command::check: select_groups(r, groups); return ok_reply();
       case Command::reload: return error_reply("/etc/anycastd/anycastd.toml:3: unknown key \"x\"; the old configuration stays");
       case Command::restart: return ok_reply("re-executing /usr/sbin/anycastd");
+      case Command::nic: {
+        auto reply = ok_reply();
+        if (!nic_without_report)
+          reply["nic"] = json::parse(R"([{"name":"eth0","role":"uplink","state":"attached","xdp_mode":"native",
+            "driver":{"driver":"ice","version":"6.18","firmware":"4.40","bus":"0000:3b:00.0"},"mtu":1500,
+            "channels":{"not_reported":"not reported by the driver"},"xdp_features":{"flags":9,"names":["basic","xsk-zerocopy"]},
+            "irqs":[{"irq":40,"cpus":"0"},{"irq":41,"cpus":"1"}],"tune":["see https://docs.kernel.org/"]}])");
+        return reply;
+      }
       case Command::capture: {
         if (r.capture.filter == "port 9") return error_reply("a capture is already running: one at a time");
         return Reply(ok_reply("capturing"), [this](posix_io::UniqueFd fd) {
@@ -132,6 +143,32 @@ TEST_F(AnycastctlFixture, DaemonErrorsExit1WithTheReason) {
   EXPECT_EQ(json::parse(r.out)["ok"], false);
 }
 
+TEST_F(AnycastctlFixture, NicForPeopleAndAsJson) {
+  auto r = ctl({"--socket", path, "nic"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "eth0 (uplink, attached)\n"
+            "  driver:        ice 6.18, firmware 4.40, bus 0000:3b:00.0\n"
+            "  mtu:           1500\n"
+            "  queues:        not reported by the driver\n"
+            "  rings:         not reported\n"
+            "  xdp mode:      native\n"
+            "  xdp features:  basic xsk-zerocopy\n"
+            "  irqs:          40->0 41->1\n"
+            "  tune:\n"
+            "    - see https://docs.kernel.org/\n");
+  r = ctl({"--socket", path, "nic", "--json"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out)["nic"][0]["driver"]["driver"], "ice");
+}
+
+TEST_F(AnycastctlFixture, NicReplyWithoutAReportExits3) {
+  nic_without_report = true;
+  auto r = ctl({"--socket", path, "nic"});
+  EXPECT_EQ(r.status, 3);
+  EXPECT_EQ(r.err.rfind("anycastctl: anycastd's nic reply has no report in it", 0), 0u) << r.err;
+}
+
 TEST_F(AnycastctlFixture, UsageErrorsExit2) {
   struct Case {
     std::vector<std::string> args;
@@ -143,6 +180,7 @@ TEST_F(AnycastctlFixture, UsageErrorsExit2) {
            {{"drain"}, "drain needs a group: a group's name or \"all\""},
            {{"drain", "a", "b"}, "drain takes one group, not 2"},
            {{"status", "dns"}, "status takes no argument (got \"dns\")"},
+           {{"nic", "eth0"}, "nic takes no argument (got \"eth0\")"},
            {{"--frobnicate", "status"}, "unknown option --frobnicate"},
            {{"status", "--socket"}, "--socket needs a value"},
            {{"--timeout", "soon", "status"}, "--timeout wants a number of seconds from 0.001 to 3600, not \"soon\""},

@@ -110,7 +110,7 @@ TEST_F(Fixture, UnknownCommandAndMalformedLinesAreRefusedAndTheServerGoesOn) {
 
   auto unknown = parse(exchange(path, "{\"command\":\"explode\"}\n", 5000ms));
   EXPECT_EQ(unknown["ok"], false);
-  EXPECT_EQ(unknown["error"], "unknown command \"explode\" (commands: status, drain, undrain, reload, restart, check, capture)");
+  EXPECT_EQ(unknown["error"], "unknown command \"explode\" (commands: status, drain, undrain, reload, restart, check, nic, capture)");
 
   auto words = parse(exchange(path, "drain dns\n", 5000ms));
   EXPECT_EQ(words["ok"], false);

@@ -33,7 +33,8 @@ TEST(Protocol, ParsesEveryCommand) {
 TEST(Protocol, RequestLineRoundTrips) {
   EXPECT_EQ(request_line(Command::status), "{\"command\":\"status\"}\n");
   EXPECT_EQ(request_line(Command::drain, "dns"), "{\"command\":\"drain\",\"group\":\"dns\"}\n");
-  for (auto c : {Command::status, Command::drain, Command::undrain, Command::reload, Command::restart, Command::check}) {
+  for (auto c : {Command::status, Command::drain, Command::undrain, Command::reload, Command::restart, Command::check,
+                 Command::nic}) {
     auto r = parse_request(request_line(c, "g \"1\""));
     EXPECT_EQ(r.command, c);
     EXPECT_EQ(r.group, takes_group(c) ? "g \"1\"" : "");
@@ -45,9 +46,9 @@ TEST(Protocol, NamesEachMistake) {
   EXPECT_EQ(error_of("status\n").rfind("malformed request, not JSON: parse error at line 1, column 1: syntax error", 0), 0u)
       << error_of("status\n");
   EXPECT_EQ(error_of("[1,2]"), "malformed request: expected a JSON object such as {\"command\":\"status\"}");
-  EXPECT_EQ(error_of("{}"), "malformed request: no \"command\" (commands: status, drain, undrain, reload, restart, check, capture)");
+  EXPECT_EQ(error_of("{}"), "malformed request: no \"command\" (commands: status, drain, undrain, reload, restart, check, nic, capture)");
   EXPECT_EQ(error_of(R"({"command":"explode"})"),
-            "unknown command \"explode\" (commands: status, drain, undrain, reload, restart, check, capture)");
+            "unknown command \"explode\" (commands: status, drain, undrain, reload, restart, check, nic, capture)");
   EXPECT_EQ(error_of(R"({"command":7})"), "malformed request: \"command\" must be a string");
   EXPECT_EQ(error_of(R"({"command":"drain"})"), "drain needs a group: a group's name or \"all\"");
   EXPECT_EQ(error_of(R"({"command":"check","group":""})"), "check needs a group: a group's name or \"all\"");

@@ -4,7 +4,7 @@
 # exception path carrying the edge's own addresses. Shows: UDP echo to the v4 and v6 VIPs is
 # answered by DPDK while the edge's kernel UDP counters stay still; ARP and ND from the client
 # are answered by the kernel through the exception path; TCP to a server on the VIP alias works
-# both ways; status and metrics show the datapath; a killed datapath withdraws the route (the
+# both ways; status and metrics show the datapath, anycastctl nic the port and ac0; a killed datapath withdraws the route (the
 # alias goes) and comes back; anycastctl restart (ten times) hands the running datapath over
 # without losing an answer or refusing a control client; SIGTERM withdraws and everything stops
 # cleanly.
@@ -60,6 +60,19 @@ lab_expect_eq "status: exception path" tap "$(json_get 'd["status"]["dpdk"]["exc
 lab_expect_eq "status: port MAC is the veth's" "$PORT_MAC" "$(json_get 'd["status"]["dpdk"]["mac"]')"
 lab_expect_eq "exception interface carries the port's MAC" "$PORT_MAC" "$(lab_edge cat /sys/class/net/ac0/address)"
 DPDK_PID=$(json_get 'd["status"]["dpdk"]["pid"]')
+
+# --- 1b. the NIC report (issue 22): the port as DPDK reports it, the exception interface as the
+# kernel does (the TAP driver is "tun") ---
+lab_expect_eq "status.nic: port 0's name, driver (status.dpdk's), MAC, kernel figures" \
+	"port 0|$(json_get 'd["status"]["dpdk"]["driver"]')|$PORT_MAC|not a kernel interface (DPDK port)" \
+	"$(json_get '"|".join([d["status"]["nic"][0]["name"], d["status"]["nic"][0]["dpdk"]["driver"], d["status"]["nic"][0]["dpdk"]["mac"], d["status"]["nic"][0]["channels"]["not_reported"]])')"
+lab_expect_eq "status.nic: the exception interface" "ac0 exception tun" \
+	"$(json_get 'd["status"]["nic"][1]["name"]') $(json_get 'd["status"]["nic"][1]["role"]') $(json_get 'd["status"]["nic"][1]["driver"]["driver"]')"
+nic_text=$(ctl nic) || lab_fail "anycastctl nic failed: $nic_text"
+grep -qE '^port 0 \(uplink, link (up|down)\)$' <<<"$nic_text" || lab_fail "anycastctl nic: expected a block for port 0, seen: $nic_text"
+grep -qxF "  xdp features:  not a kernel interface (DPDK port)" <<<"$nic_text" ||
+	lab_fail "anycastctl nic: expected port 0's XDP features as not a kernel interface, seen: $nic_text"
+lab_log "ok: anycastctl nic reports port 0 and ac0"
 
 # --- 2. ARP and ND through the exception path: the kernel on ac0 answers for the edge ---
 lab_expect_eq "ping the edge over IPv4 (ARP, ICMP via the exception path)" 0 \
@@ -158,6 +171,19 @@ status_json
 lab_expect_eq "status: restarts" 1 "$(json_get 'd["status"]["dpdk"]["restarts"]')"
 lab_expect_echo "echo to $VIP4 after the restart" 10 "$VIP4" 7 --count 10
 DPDK_PID=$(json_get 'd["status"]["dpdk"]["pid"]')
+
+# --- 1b. the NIC report (issue 22): the port as DPDK reports it, the exception interface as the
+# kernel does (the TAP driver is "tun") ---
+lab_expect_eq "status.nic: port 0's name, driver (status.dpdk's), MAC, kernel figures" \
+	"port 0|$(json_get 'd["status"]["dpdk"]["driver"]')|$PORT_MAC|not a kernel interface (DPDK port)" \
+	"$(json_get '"|".join([d["status"]["nic"][0]["name"], d["status"]["nic"][0]["dpdk"]["driver"], d["status"]["nic"][0]["dpdk"]["mac"], d["status"]["nic"][0]["channels"]["not_reported"]])')"
+lab_expect_eq "status.nic: the exception interface" "ac0 exception tun" \
+	"$(json_get 'd["status"]["nic"][1]["name"]') $(json_get 'd["status"]["nic"][1]["role"]') $(json_get 'd["status"]["nic"][1]["driver"]["driver"]')"
+nic_text=$(ctl nic) || lab_fail "anycastctl nic failed: $nic_text"
+grep -qE '^port 0 \(uplink, link (up|down)\)$' <<<"$nic_text" || lab_fail "anycastctl nic: expected a block for port 0, seen: $nic_text"
+grep -qxF "  xdp features:  not a kernel interface (DPDK port)" <<<"$nic_text" ||
+	lab_fail "anycastctl nic: expected port 0's XDP features as not a kernel interface, seen: $nic_text"
+lab_log "ok: anycastctl nic reports port 0 and ac0"
 
 # --- 8. SIGTERM: withdraw, drain, stop the datapath, exit 0 ---
 lab_stop_anycastd 30
