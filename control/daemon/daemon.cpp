@@ -702,6 +702,9 @@ int Daemon::run() {
     return 1;
   }
   serve();
+  // A capture's client gets its end record before the fast path goes.
+  if (capture_) capture_->finish_now("daemon stopping", Clock::now() + std::chrono::seconds(1));
+  capture_.reset();
   // Every group is down: withdrawn, drained, not answering, aliases gone. Now the fast path.
   groups_.clear();
   log_stats(datapath_->read_stats(), "final counters");
