@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <csignal>
@@ -110,7 +111,8 @@ nlohmann::json capture_to_file(const std::string& socket, const CaptureOptions& 
   reader.feed(rest.data(), rest.size());
   std::uint64_t frames = 0;
   // The daemon ends the capture itself at its deadline; this one is for a daemon that hangs.
-  const auto give_up = std::chrono::steady_clock::now() +
+  bool asked_end = false;
+  auto give_up = std::chrono::steady_clock::now() +
                        std::chrono::milliseconds(static_cast<long long>(std::ceil(options.seconds * 1000))) + timeout;
   char buf[65536];
   for (;;) {
@@ -120,17 +122,27 @@ nlohmann::json capture_to_file(const std::string& socket, const CaptureOptions& 
           out.write(pcap_record(frame->realtime_ns, frame->wire_len, frame->bytes));
           ++frames;
         } else {
-          return std::get<CaptureEndRecord>(*record).summary;
+          nlohmann::json summary = std::get<CaptureEndRecord>(*record).summary;
+          if (asked_end) summary["ended"] = "interrupted";
+          return summary;
         }
       }
     } catch (const CaptureStreamError& e) {
       throw CaptureFailure(Kind::unreachable, std::string(e.what()) + " (the file holds the frames before it)");
     }
-    if (interrupted) return {{"ended", "interrupted"}, {"frames", frames}};
+    if (interrupted && !asked_end) {
+      // The daemon ends the capture at the end of our side and still sends its summary: the
+      // lost count is its to give. A daemon that does not within the timeout leaves ours.
+      ::shutdown(stream->fd(), SHUT_WR);
+      asked_end = true;
+      give_up = std::min(give_up, std::chrono::steady_clock::now() + timeout);
+    }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(give_up - std::chrono::steady_clock::now());
-    if (left.count() <= 0)
+    if (left.count() <= 0) {
+      if (asked_end) return {{"ended", "interrupted"}, {"frames", frames}};
       throw CaptureFailure(Kind::cut, "anycastd did not end the capture in time; the file holds " +
                                           std::to_string(frames) + " frames");
+    }
     pollfd p{stream->fd(), POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 1000))) < 0 && errno != EINTR)
       throw CaptureFailure(Kind::unreachable, std::string("poll: ") + std::strerror(errno));

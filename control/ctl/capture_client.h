@@ -31,7 +31,8 @@ class CaptureFailure : public std::runtime_error {
 
 // Runs the capture `options` asks for on the daemon at `socket` into `path` ("-": stdout) and
 // returns the daemon's summary ("ended", "frames", "requests", "answers", "lost"). SIGINT and
-// SIGTERM end it early, the file whole ("ended": "interrupted"). A file this call created is
+// SIGTERM end it early, the file whole ("ended": "interrupted"): the daemon is asked to end it
+// and still gives its summary. A file this call created is
 // removed when the daemon refuses the capture. Throws CaptureFailure.
 nlohmann::json capture_to_file(const std::string& socket, const CaptureOptions& options, const std::string& path,
                                std::chrono::milliseconds timeout);

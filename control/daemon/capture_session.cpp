@@ -51,7 +51,7 @@ std::vector<pollfd> CaptureSession::poll_fds() const {
   std::vector<pollfd> fds;
   if (!client_) return fds;
   const bool backlog = sent_ < out_.size();
-  fds.push_back({client_.get(), static_cast<short>(POLLIN | (backlog ? POLLOUT : 0)), 0});
+  fds.push_back({client_.get(), static_cast<short>((client_closed_ ? 0 : POLLIN) | (backlog ? POLLOUT : 0)), 0});
   if (tap_ && out_.size() - sent_ < kBacklog) fds.push_back({tap_->fd(), POLLIN, 0});
   return fds;
 }
@@ -71,17 +71,20 @@ void CaptureSession::client_gone() {
 
 void CaptureSession::poll(Clock::time_point now) {
   if (!client_) return;
-  // The client sends nothing after its request: readable means it closed (or broke the protocol).
+  // The client sends nothing after its request: the end of its side asks for the end (anycastctl
+  // interrupted), and the end record is tried; a client that is gone fails that write.
   char scratch[256];
-  for (;;) {
+  while (!client_closed_) {
     ssize_t n = ::recv(client_.get(), scratch, sizeof scratch, MSG_DONTWAIT);
     if (n > 0) continue;
     if (n < 0 && errno == EINTR) continue;
-    if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+    if (n < 0) {
       client_gone();
       return;
     }
-    break;
+    client_closed_ = true;
+    end("client ended", now);
   }
   if (tap_) {
     take_frames(now);

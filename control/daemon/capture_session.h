@@ -6,8 +6,9 @@
 // never blocking it: frames are taken from the rings only while the client keeps up, so a slow
 // client fills the rings and the program counts what it loses, instead of the daemon buffering.
 //
-// It ends at the count, at the deadline, when the client goes, or when the daemon stops or
-// restarts; the tap goes first (the copy switched off), then the end record says why.
+// It ends at the count, at the deadline, when the client ends its side or goes, or when the
+// daemon stops or restarts; the tap goes first (the copy switched off), then the end record says
+// why.
 
 #include <poll.h>
 
@@ -64,6 +65,7 @@ class CaptureSession {
   std::string out_;
   std::size_t sent_ = 0;
   std::uint64_t requests_ = 0, answers_ = 0;
+  bool client_closed_ = false;  // its side ended: no more reads, the end record still goes
 };
 
 }  // namespace anycastd

@@ -10,7 +10,9 @@
 #      copied exactly those frames (ac_capture_cnt) and lost none; the switch is off after it.
 #   2. -w - | tcpdump -r -, filtered on the client's IPv6 address: tcpdump reads its frames.
 #   3. one at a time: a second capture is refused while one runs; the client killed: the capture
-#      ends and the switch goes off.
+#      ends and the switch goes off. A client stopped (SIGSTOP) under 20,000 requests: answers and
+#      status go on, frames are lost to the full rings and counted; SIGTERM to the client ends it
+#      with a file tcpdump reads.
 #   4. bad input: a filter that does not parse (anycastctl, and the daemon sent it raw), a file
 #      that cannot be written, capture options on another command.
 #   5. anycastctl restart in the middle of a capture: the client gets the end ("daemon
@@ -105,6 +107,9 @@ ctl capture -w "$LAB_TMP/edge.pcap" --filter "vip $VIP4 and port 7" --count 10 -
 CAPTURE_PID=$!
 wait_capture_running
 lab_expect_eq "status shows the filter" "vip $VIP4/32 and port 7" "$(json_get 'd["status"]["capture"]["filter"]')"
+lab_expect_echo "echo to the other VIP only" 3 "$VIP4_OTHER" 7 --count 3
+lab_expect_eq "traffic the filter does not match: nothing copied, nothing lost" "copied=0 lost=0" \
+	"$(capture_map ac_capture_cnt)"
 for i in 1 2 3 4 5; do
 	lab_expect_echo "echo to the other VIP ($i)" 1 "$VIP4_OTHER" 7 --count 1
 	lab_expect_echo "echo to the captured VIP ($i)" 1 "$VIP4" 7 --count 1
@@ -158,7 +163,45 @@ until [[ $(capture_map ac_capture) == "flags=0" ]]; do
 	sleep 0.1
 done
 lab_log "ok: the killed client's capture switched off"
-lab_wait_log "the client went away" 10
+lab_wait_log "ended .client ended.: 0 frames" 10
+
+# --- 3b. a client that does not read: the rings fill, frames are lost and counted, answers go on
+"$ANYCASTCTL" --socket "$SOCK" capture -w "$LAB_TMP/slow.pcap" --count 1000000 --seconds 60 \
+	2>"$LAB_TMP/slow.err" &
+CAPTURE_PID=$!
+LAB_PIDS+=("$CAPTURE_PID")
+wait_capture_running
+kill -STOP "$CAPTURE_PID"
+# 20,000 requests without waiting for the answers: about 4 MB of frames, more than the socket, the
+# daemon's 1 MiB backlog and the rings hold while nobody reads.
+lab_client "$LAB_PYTHON" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 16)
+for i in range(20000):
+    s.sendto(b"capture-load-%06d" % i, (sys.argv[1], 7))
+' "$VIP4"
+lab_expect_echo "answered while the capture's client is stopped" 3 "$VIP4" 7 --count 3
+status_json
+lab_log "ok: status answered while the capture's client is stopped ($(json_get 'd["status"]["capture"]["frames"]') frames so far)"
+lost=$(capture_map ac_capture_cnt)
+lost=${lost##*lost=}
+((lost > 0)) || lab_fail "expected frames lost to full rings while the client was stopped, seen lost=$lost"
+kill -CONT "$CAPTURE_PID"
+kill -TERM "$CAPTURE_PID"
+rc=0
+wait "$CAPTURE_PID" || rc=$?
+cat "$LAB_TMP/slow.err" >&2
+lab_expect_eq "the stopped client ends cleanly on SIGTERM" 0 "$rc"
+grep -q "ended: interrupted" "$LAB_TMP/slow.err" || lab_fail "expected 'ended: interrupted'"
+frames=$(python3 "$FRAMES" count "$LAB_TMP/slow.pcap")
+((frames > 0)) || lab_fail "the slow client's file holds no frame tcpdump reads"
+lab_log "ok: $frames frames in the slow client's file, $lost lost to full rings"
+deadline=$((SECONDS + 10))
+until [[ $(capture_map ac_capture) == "flags=0" ]]; do
+	((SECONDS >= deadline)) && lab_fail "the switch is still on 10 s after the slow client ended"
+	sleep 0.1
+done
 
 # --- 4. bad input ------------------------------------------------------------------------------
 expect_ctl_fails() { # WHAT EXIT SUBSTRING ARGS...
