@@ -48,6 +48,7 @@ class DpdkDatapath final : public Datapath {
   void write_ntp_state(const ac_ntp_state& state) override;
   void write_dns_table(std::shared_ptr<const std::vector<std::uint8_t>> image) override;
   ac_stats read_stats() override;
+  std::vector<ac_vip_stats> read_vip_stats() override;
   std::shared_ptr<DatapathProbe> probe() override { return probe_; }
   std::string summary() override;
   DatapathStatus describe() override;
@@ -95,6 +96,10 @@ class DpdkDatapath final : public Datapath {
   std::shared_ptr<const std::vector<std::uint8_t>> dns_;  // likewise: the DNS table image
   ac_stats carried_{};                    // counters of earlier processes, as last read
   ac_stats last_{};                       // the current process's, as last read
+  // The per-VIP counters likewise (AC_VIP_STATS_ENTRIES each). A restart in place takes over the
+  // process without its VIP set (held_vips() is empty): every VIP's entry is fresh then, zeroed.
+  std::vector<ac_vip_stats> carried_vips_ = std::vector<ac_vip_stats>(AC_VIP_STATS_ENTRIES);
+  std::vector<ac_vip_stats> last_vips_ = std::vector<ac_vip_stats>(AC_VIP_STATS_ENTRIES);
 };
 
 }  // namespace anycastd
