@@ -220,6 +220,13 @@ GroupEnvironment Daemon::environment() {
   return env;
 }
 
+// Every group's VIPs in configuration order: the order the per-VIP series are given in.
+static std::vector<Prefix> configured_vips(const Config& config) {
+  std::vector<Prefix> out;
+  for (const GroupConfig& g : config.groups) out.insert(out.end(), g.addresses.begin(), g.addresses.end());
+  return out;
+}
+
 // The fast path answers a group's VIPs while the group says so; the tables are rewritten only
 // when that changes (write_tables itself touches only entries that differ).
 void Daemon::sync_tables() {
@@ -241,7 +248,8 @@ void Daemon::sync_tables() {
     ++index;
   });
   // Against the set the fast path holds (written_: the last one taken, or the predecessor's).
-  tables.vip_stats_fresh = assign_vip_series(tables.vips, written_.vips, config_.metrics.vip_series);
+  tables.vip_stats_fresh =
+      assign_vip_series(tables.vips, written_.vips, config_.metrics.vip_series, configured_vips(config_));
   // Marked written either way: a refused set is not retried on every turn of the loop, only
   // when what the groups want changes again (or a reload brings other tables).
   written_answering_ = std::move(answering);
@@ -543,7 +551,8 @@ DaemonStatus Daemon::snapshot() const {
   groups_.for_each([&](const Group& g) { group_names.push_back(g.name()); });
   std::vector<ac_vip_stats> vip_stats = datapath_->read_vip_stats();
   s.vip_counters = !vip_stats.empty();
-  s.vips = vip_counter_status(written_.vips, vip_stats, group_names, s.vips_over_cap);
+  s.vips = vip_counter_status(in_config_order(written_.vips, configured_vips(config_)), vip_stats, group_names,
+                              s.vips_over_cap);
   s.vip_series = config_.metrics.vip_series;
   s.reloads = reloads_;
   s.reload_failures = reload_failures_;

@@ -17,10 +17,17 @@
 
 namespace anycastd {
 
-// Sets .stats of every VIP in `vips` (in order) given `held`, the set the fast path holds now
-// (its .stats as written then; a restart in place reads them back from the fast path), and
-// returns the entries newly taken. `cap` is at most AC_VIP_SERIES_MAX.
+// `vips` stably sorted into `order` (the configured prefixes, in configuration order): listed
+// ones by their first place there, the others (a group draining after a reload removed it) after
+// them, as they were. The table set's own order follows the groups as they run, which a reload
+// changes (a changed group starts anew, last).
+std::vector<VipEntry> in_config_order(const std::vector<VipEntry>& vips, const std::vector<Prefix>& order);
+
+// Sets .stats of every VIP in `vips`, the first `cap` of them in `order` (as in_config_order)
+// their own, given `held`, the set the fast path holds now (its .stats as written then; a restart
+// in place reads them back from the fast path), and returns the entries newly taken. `cap` is at
+// most AC_VIP_SERIES_MAX.
 std::vector<std::uint32_t> assign_vip_series(std::vector<VipEntry>& vips, const std::vector<VipEntry>& held,
-                                             std::uint32_t cap);
+                                             std::uint32_t cap, const std::vector<Prefix>& order);
 
 }  // namespace anycastd
