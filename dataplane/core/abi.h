@@ -139,7 +139,7 @@ struct ac_vip_value {
  * the first `[metrics] vip_series` VIPs (at most AC_VIP_SERIES_MAX) an entry of its own and the
  * rest AC_VIP_STATS_OTHER, one shared series. There are twice as many entries as series, so that
  * a reload can give a new VIP an entry that neither the set packets read now nor the new one
- * uses: zeroed, then published, while no packet counts into it (control/tables/vip_series.h).
+ * uses: zeroed, then published, while no packet counts into it (control/datapath/vip_series.h).
  */
 #define AC_VIP_SERIES_MAX 1024u
 #define AC_VIP_STATS_OTHER (2u * AC_VIP_SERIES_MAX)
