@@ -97,8 +97,12 @@ inline FastpathTables bench_tables(bool restricted) {
       "203.0.113.0/24", "2001:db8::10", "2001:db8::53", "2001:db8:ffff::/48",
       "2001:db8:100::/40",
   };
+  // Each VIP in a group and a per-VIP counter series of its own.
   std::uint32_t group = 0;
-  for (const char* v : vips) t.vips.push_back({parse_prefix(v), {AC_VIP_F_ANSWERING, echo, group++}});
+  for (const char* v : vips) {
+    t.vips.push_back({parse_prefix(v), {AC_VIP_F_ANSWERING, echo, group, group}});
+    ++group;
+  }
 
   std::uint32_t flags = AC_SVC_F_ENABLED | (restricted ? AC_SVC_F_RESTRICTED : 0u);
   for (std::uint16_t port : {std::uint16_t{7}, kServerPort, kClientPort})

@@ -68,8 +68,11 @@ std::string exact_vip(int family, std::uint32_t i) {
 Workload exact_case(int family, std::uint32_t n) {
   Workload w;
   w.name = std::string(family == 4 ? "v4" : "v6") + "_exact" + std::to_string(n);
+  // Per-VIP counter series as the default [metrics] vip_series (256) gives them: the first 256
+  // VIPs their own, the rest the shared one.
   for (std::uint32_t i = 0; i < n; ++i)
-    w.tables.vips.push_back({anycastd::parse_prefix(exact_vip(family, i)), {AC_VIP_F_ANSWERING, 1u << AC_SVC_ECHO, 0}});
+    w.tables.vips.push_back({anycastd::parse_prefix(exact_vip(family, i)),
+                             {AC_VIP_F_ANSWERING, 1u << AC_SVC_ECHO, 0, i < 256 ? i : AC_VIP_STATS_OTHER}});
   for (std::uint16_t port : {ab::kServerPort, ab::kClientPort}) w.tables.ports[port] = {AC_SVC_F_ENABLED, AC_SVC_ECHO};
   w.tables.answering = true;
   const std::uint32_t stride = n / 2 / kBurst ? n / 2 / kBurst : 1;

@@ -21,13 +21,15 @@
 /*
  * The decision as a BPF function of its own: its spills then take no room from the replies'
  * (the program has 512 bytes of stack for a whole call chain, and NTP's reply wants ~380). A
- * BPF function returns one register, so the verdict comes back packed.
+ * BPF function returns one register, so the verdict comes back packed, the VIP's series in the
+ * upper half.
  */
-static __attribute__((noinline)) __u32 anycast_decide(struct ac_env *env, __u8 *data, __u8 *end,
+static __attribute__((noinline)) __u64 anycast_decide(struct ac_env *env, __u8 *data, __u8 *end,
 						      struct ac_headers *h)
 {
 	struct ac_verdict v = ac_decide(env, data, end, h);
-	return v.action | (__u32)v.reason << 8 | (__u32)v.service << 16 | (__u32)v.limited << 24;
+	return v.action | (__u32)v.reason << 8 | (__u32)v.service << 16 | (__u32)v.limited << 24 |
+	       (__u64)v.vip << 32;
 }
 
 /* The loopback's ifindex in every network namespace (the kernel's LOOPBACK_IFINDEX). */
@@ -41,6 +43,14 @@ static __always_inline void count_interface(struct xdp_md *ctx, __u8 action)
 {
 	__u32 ifindex = ctx->ingress_ifindex;
 	struct ac_iface_stats *s = bpf_map_lookup_elem(&ac_iface_stats, &ifindex);
+	if (s)
+		s->action[action < AC_ACT__COUNT ? action : AC_ACT_PASS]++;
+}
+
+/* A frame that matched no VIP (AC_VIP_STATS_NONE) is beyond the array: no lookup succeeds. */
+static __always_inline void count_vip(__u32 vip, __u8 action)
+{
+	struct ac_vip_stats *s = bpf_map_lookup_elem(&ac_vip_stats, &vip);
 	if (s)
 		s->action[action < AC_ACT__COUNT ? action : AC_ACT_PASS]++;
 }
@@ -71,11 +81,12 @@ int anycast_xdp(struct xdp_md *ctx)
 	if (bpf_xdp_get_buff_len(ctx) > (__u64)(end - data)) {
 		v = ac_pass(AC_PASS_MULTI_BUFFER);
 	} else {
-		__u32 packed = anycast_decide(&env, data, end, &h);
+		__u64 packed = anycast_decide(&env, data, end, &h);
 		v.action = (__u8)packed;
 		v.reason = (__u8)(packed >> 8);
 		v.service = (__u8)(packed >> 16);
 		v.limited = (__u8)(packed >> 24);
+		v.vip = (__u16)(packed >> 32);
 		if (v.action == AC_ACT_ANSWER) {
 			/* control's probes (below) are never captured */
 			const int captured = ac_capture_on() && ctx->ingress_ifindex != AC_LOOPBACK_IFINDEX &&
@@ -108,12 +119,14 @@ int anycast_xdp(struct xdp_md *ctx)
 	}
 	/*
 	 * BPF_PROG_TEST_RUN gives its frames the loopback's ifindex, and nothing else reaches an XDP
-	 * program on lo: control's probes are counted in the totals only, and never run the operator's
-	 * programs in the chain.
+	 * program on lo: control's probes are counted in the totals only (a VIP's health check would
+	 * otherwise add to its series), and never run the operator's programs in the chain.
 	 */
 	const int probe = ctx->ingress_ifindex == AC_LOOPBACK_IFINDEX;
-	if (!probe)
+	if (!probe) {
 		count_interface(ctx, v.action);
+		count_vip(v.vip, v.action);
+	}
 	if (v.action == AC_ACT_DROP)
 		return XDP_DROP;
 	if (v.action == AC_ACT_ANSWER)

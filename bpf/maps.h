@@ -126,6 +126,14 @@ struct {
 	__type(value, struct ac_iface_stats);
 } ac_iface_stats SEC(".maps");
 
+/* Per VIP, at ac_vip_value.stats (abi.h); control sums the CPUs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, AC_VIP_STATS_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct ac_vip_stats);
+} ac_vip_stats SEC(".maps");
+
 /*
  * Packet capture (abi.h, bpf/capture.h). ac_capture is shared across a restart in place like the
  * other maps, so a capture left on by a daemon that died is switched off by the next one.

@@ -509,6 +509,8 @@ MetricsConfig read_metrics(const Reader& r, const toml::table& root) {
     }
     m.listen = *listen;
   }
+  if (auto n = r.optional_integer(*t, "metrics", "vip_series", 0, AC_VIP_SERIES_MAX))
+    m.vip_series = static_cast<std::uint32_t>(*n);
   return m;
 }
 

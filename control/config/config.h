@@ -203,6 +203,9 @@ struct ControlConfig {
 // [metrics]: Prometheus text on an HTTP listener; "" turns it off.
 struct MetricsConfig {
   std::string listen = "127.0.0.1:9187";  // checked with parse_listen_address (base/listen_address.h), port 0 refused
+  // Per-VIP counter series: the first this many VIPs (configuration order) have their own, the
+  // rest share one ("other"); 0 to AC_VIP_SERIES_MAX.
+  std::uint32_t vip_series = 256;
   bool operator==(const MetricsConfig&) const = default;
 };
 

@@ -116,6 +116,7 @@ constexpr ConfigKey kKeys[] = {
 
     {"control", "socket", restart},
     {"metrics", "listen", restart},
+    {"metrics", "vip_series", reload},
     {"log", "level", reload},
     {"log", "stats_interval_s", reload},
 };

@@ -233,6 +233,15 @@ json status_to_json(const DaemonStatus& status) {
     out["interfaces"] = std::move(interfaces);
     if (status.attach == "chain") out["chain"] = {{"map", status.chain_map}, {"index", status.chain_index}, {"prog_id", status.prog_id}};
   }
+  if (status.vip_counters) {
+    json vips = json::array();
+    for (const VipCounterStatus& v : status.vips)
+      vips.push_back({{"vip", v.vip},
+                      {"group", v.group},
+                      {"counters", {{"answered", v.answered}, {"passed", v.passed}, {"dropped", v.dropped}}}});
+    out["vips"] = std::move(vips);
+    out["vip_series"] = {{"limit", status.vip_series}, {"over_limit", status.vips_over_cap}};
+  }
   if (status.dpdk) out["dpdk"] = dpdk_json(*status.dpdk);
   if (status.dns) out["dns"] = dns_json(*status.dns, now);
   out["capture"] = status.capture ? json{{"filter", status.capture->filter},

@@ -210,6 +210,22 @@ std::string interfaces_table(const json& interfaces) {
   return t.str();
 }
 
+// What the fast path did per VIP, and whether [metrics] vip_series left VIPs to "other".
+std::string vip_counters_table(const json& vips, const json& series) {
+  Table t("", {"VIP", "GROUP", "ANSWERED", "PASSED", "DROPPED"}, {false, false, true, true, true});
+  for (const auto& v : vips) {
+    const json& c = field(v, "counters");
+    auto group = str(v, "group");
+    t.row({printable(str(v, "vip", "?")), group.empty() ? "-" : printable(group), std::to_string(count(c, "answered")),
+           std::to_string(count(c, "passed")), std::to_string(count(c, "dropped"))});
+  }
+  std::string out = "per VIP\n" + t.str();
+  if (std::uint64_t over = count(series, "over_limit"))
+    out += fmt::format("  {} above the limit of {} series ([metrics] vip_series): counted together as \"other\"\n",
+                       plural(over, "VIP", "VIPs"), count(series, "limit"));
+  return out;
+}
+
 std::string groups_table(const json& groups) {
   Table t("", {"GROUP", "STATE", "SINCE", "FLAPS", "HELD OUT", "ROUTE"}, {false, false, false, true, false, false});
   for (const auto& g : groups) {
@@ -339,6 +355,8 @@ std::string format_status(const json& status) {
   }
   if (const json& dns = field(status, "dns"); dns.is_object()) out += "\n" + dns_section(dns);
   out += "\n" + counters(field(status, "counters"));
+  if (const json& vips = array(status, "vips"); !vips.empty())
+    out += "\n" + vip_counters_table(vips, field(status, "vip_series"));
   return out;
 }
 

@@ -30,6 +30,7 @@
 #include "daemon/group_set.h"
 #include "daemon/handover.h"
 #include "datapath/config_tables.h"
+#include "datapath/vip_series.h"
 #include "datapath/dpdk/dpdk_datapath.h"
 #include "datapath/xdp/xdp_datapath.h"
 #include "dns_server/server_thread.h"
@@ -225,6 +226,13 @@ GroupEnvironment Daemon::environment() {
   return env;
 }
 
+// Every group's VIPs in configuration order: the order the per-VIP series are given in.
+static std::vector<Prefix> configured_vips(const Config& config) {
+  std::vector<Prefix> out;
+  for (const GroupConfig& g : config.groups) out.insert(out.end(), g.addresses.begin(), g.addresses.end());
+  return out;
+}
+
 // The fast path answers a group's VIPs while the group says so; the tables are rewritten only
 // when that changes (write_tables itself touches only entries that differ).
 void Daemon::sync_tables() {
@@ -245,6 +253,9 @@ void Daemon::sync_tables() {
     }
     ++index;
   });
+  // Against the set the fast path holds (written_: the last one taken, or the predecessor's).
+  tables.vip_stats_fresh =
+      assign_vip_series(tables.vips, written_.vips, config_.metrics.vip_series, configured_vips(config_));
   // Marked written either way: a refused set is not retried on every turn of the loop, only
   // when what the groups want changes again (or a reload brings other tables).
   written_answering_ = std::move(answering);
@@ -327,6 +338,9 @@ void Daemon::start() {
     DpdkDatapath::discard_handover();
     datapath_ = std::make_unique<XdpDatapath>(config_.datapath, options_.adopt);
   }
+  // A restart in place goes on from the VIP set in the fast path, so that each VIP keeps its
+  // counter entry (datapath/vip_series.h).
+  written_.vips = datapath_->held_vips();
   report_leftovers(LoopbackSnapshot::take(*netlink_, loopback_), config_, loopback_);
   update_clock();
   // A zone that does not compile stops the start, as a bad configuration does. A fast path that
@@ -541,6 +555,13 @@ DaemonStatus Daemon::snapshot() const {
     s.groups.back().retiring = true;
   }
   s.counters = datapath_->read_stats();
+  std::vector<std::string> group_names;  // by value.group, as sync_tables numbers them
+  groups_.for_each([&](const Group& g) { group_names.push_back(g.name()); });
+  std::vector<ac_vip_stats> vip_stats = datapath_->read_vip_stats();
+  s.vip_counters = !vip_stats.empty();
+  s.vips = vip_counter_status(in_config_order(written_.vips, configured_vips(config_)), vip_stats, group_names,
+                              s.vips_over_cap);
+  s.vip_series = config_.metrics.vip_series;
   s.reloads = reloads_;
   s.reload_failures = reload_failures_;
   s.last_reload_error = last_reload_error_;

@@ -140,6 +140,12 @@ class Datapath {
   // keeps the table it had. A datapath that is down takes the table when it is back.
   virtual void write_dns_table(std::shared_ptr<const std::vector<std::uint8_t>> image) = 0;
   virtual ac_stats read_stats() = 0;
+  // The per-VIP counters, AC_VIP_STATS_ENTRIES of them by ac_vip_value.stats; empty from a
+  // datapath that keeps none.
+  virtual std::vector<ac_vip_stats> read_vip_stats() { return {}; }
+  // The VIP set the fast path holds, with each VIP's counter entry, before this daemon wrote any
+  // (restart in place: the predecessor's, so counts stay with their VIPs); empty when fresh.
+  virtual std::vector<VipEntry> held_vips() { return {}; }
   virtual std::shared_ptr<DatapathProbe> probe() = 0;
   // The datapath's part of a status snapshot.
   virtual DatapathStatus describe() = 0;

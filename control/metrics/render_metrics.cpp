@@ -168,6 +168,21 @@ std::string render_metrics(const DaemonStatus& st) {
     }
   }
 
+  if (st.vip_counters) {
+    w.family("anycastd_vip_packets_total", "counter",
+             "Frames to each VIP (address or prefix as configured), by what the fast path did with them; the VIPs "
+             "above [metrics] vip_series share vip=\"other\". Since the VIP was added.");
+    for (const VipCounterStatus& v : st.vips) {
+      w.sample(Labels{{"vip", v.vip}, {"action", "answer"}}, v.answered);
+      w.sample(Labels{{"vip", v.vip}, {"action", "pass"}}, v.passed);
+      w.sample(Labels{{"vip", v.vip}, {"action", "drop"}}, v.dropped);
+    }
+    w.family("anycastd_vip_series_limit", "gauge", "[metrics] vip_series: VIPs with a series of their own, at most.");
+    w.sample(st.vip_series);
+    w.family("anycastd_vips_over_series_limit", "gauge", "VIPs counted together in vip=\"other\" (above vip_series).");
+    w.sample(st.vips_over_cap);
+  }
+
   if (!st.interfaces.empty()) {
     w.family("anycastd_interface_attached", "gauge",
              "1 while anycastd's XDP program is on the interface (0: gone or failed; chain: interfaces frames came from).");

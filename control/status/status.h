@@ -97,6 +97,24 @@ struct CaptureStatus {
   std::uint64_t frames = 0;
 };
 
+// One per-VIP counter series (datapath/vip_series.h): a VIP with its own, or "other", the VIPs
+// above [metrics] vip_series together.
+struct VipCounterStatus {
+  std::string vip;    // "192.0.2.1/32", or "other"
+  std::string group;  // its group ("" for "other")
+  std::uint64_t answered = 0, passed = 0, dropped = 0;
+  bool operator==(const VipCounterStatus&) const = default;
+};
+
+// The series of `vips` (as written to the fast path, their .stats set) from the fast path's
+// counters (`stats`, AC_VIP_STATS_ENTRIES of them; empty: the datapath keeps none, and so are
+// the series), in the VIPs' order, "other" last when any VIP is above the cap; each VIP's group
+// name is its value.group's entry of `group_names` (none past its end). `over_cap` is set to the
+// number of VIPs in "other".
+std::vector<VipCounterStatus> vip_counter_status(const std::vector<VipEntry>& vips,
+                                                 const std::vector<ac_vip_stats>& stats,
+                                                 const std::vector<std::string>& group_names, std::uint32_t& over_cap);
+
 struct DaemonStatus {
   // When the snapshot was taken, on both clocks: the reports give ages ("12 s ago") relative to
   // it, and place the route signals' steady_clock times on the wall clock through it. Left at
@@ -119,6 +137,10 @@ struct DaemonStatus {
   bool answering = false;  // the fast path's global switch
   std::vector<GroupStatus> groups;
   ac_stats counters{};
+  std::vector<VipCounterStatus> vips;  // per-VIP series; empty where the datapath keeps none
+  std::uint32_t vip_series = 0;        // [metrics] vip_series in force
+  std::uint32_t vips_over_cap = 0;     // VIPs counted in "other"
+  bool vip_counters = false;           // whether the datapath counts per VIP
   std::uint64_t reloads = 0;
   std::uint64_t reload_failures = 0;
   std::string last_reload_error;

@@ -33,6 +33,9 @@ struct FastpathTables {
   std::vector<AllowEntry> allow;
   bool answering = true;
   std::array<ac_ratelimit_config, AC_SVC__COUNT> ratelimit{};  // per service; interval_ns 0: not limited
+  // Per-VIP counter entries (ac_vip_value.stats) that VIPs take anew with this set: the datapath
+  // zeroes them before packets match the set (datapath/vip_series.h).
+  std::vector<std::uint32_t> vip_stats_fresh;
 };
 
 inline ac_allow4_key allow4_key(const AllowEntry& a) {

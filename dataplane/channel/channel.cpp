@@ -17,11 +17,13 @@ namespace anycastd::channel {
 namespace {
 
 constexpr std::uint32_t kTablesMagic = 0x61635442;  // "acTB"
-constexpr std::uint32_t kTablesVersion = 2;
+// 3: ac_vip_value grew its per-VIP counter entry (stats).
+constexpr std::uint32_t kTablesVersion = 3;
 
-// The header, then each service's rate limiter (AC_SVC__COUNT of them), then the records.
+// The header, then each service's rate limiter (AC_SVC__COUNT of them), then the records, then
+// `fresh` __u32: the per-VIP counter entries the set's VIPs take anew (vip_stats_fresh).
 struct TablesImage {
-  std::uint32_t magic, version, answering, vips, ports, allow;
+  std::uint32_t magic, version, answering, vips, ports, allow, fresh;
 };
 using RateLimits = std::array<ac_ratelimit_config, AC_SVC__COUNT>;
 struct VipRecord {
@@ -141,7 +143,8 @@ std::vector<std::uint8_t> encode_tables(const FastpathTables& tables) {
   std::vector<std::uint8_t> out;
   append(out, TablesImage{kTablesMagic, kTablesVersion, tables.answering ? 1u : 0u,
                           static_cast<std::uint32_t>(tables.vips.size()), static_cast<std::uint32_t>(tables.ports.size()),
-                          static_cast<std::uint32_t>(tables.allow.size())});
+                          static_cast<std::uint32_t>(tables.allow.size()),
+                          static_cast<std::uint32_t>(tables.vip_stats_fresh.size())});
   append(out, tables.ratelimit);
   for (const VipEntry& v : tables.vips) {
     VipRecord r{};
@@ -160,6 +163,7 @@ std::vector<std::uint8_t> encode_tables(const FastpathTables& tables) {
     std::memcpy(r.addr, a.source.addr.data(), sizeof r.addr);
     append(out, r);
   }
+  for (std::uint32_t entry : tables.vip_stats_fresh) append(out, entry);
   return out;
 }
 
@@ -170,7 +174,8 @@ FastpathTables decode_tables(const std::uint8_t* data, std::size_t size) {
   if (image.magic != kTablesMagic || image.version != kTablesVersion)
     throw std::runtime_error("not a table image of version " + std::to_string(kTablesVersion));
   std::size_t expected = sizeof image + sizeof(RateLimits) + std::size_t{image.vips} * sizeof(VipRecord) +
-                         std::size_t{image.ports} * sizeof(PortRecord) + std::size_t{image.allow} * sizeof(AllowRecord);
+                         std::size_t{image.ports} * sizeof(PortRecord) + std::size_t{image.allow} * sizeof(AllowRecord) +
+                         std::size_t{image.fresh} * sizeof(std::uint32_t);
   if (size != expected)
     throw std::runtime_error("table image is " + std::to_string(size) + " bytes, its counts say " + std::to_string(expected));
 
@@ -197,6 +202,12 @@ FastpathTables decode_tables(const std::uint8_t* data, std::size_t size) {
     if (r.service >= AC_SVC__COUNT)
       throw std::runtime_error("allow " + std::to_string(i) + ": service " + std::to_string(r.service));
     t.allow.push_back({r.service, prefix_of(r.family, r.len, r.addr, "allow", i)});
+  }
+  for (std::uint32_t i = 0; i < image.fresh; ++i, at += sizeof(std::uint32_t)) {
+    std::uint32_t entry;
+    std::memcpy(&entry, at, sizeof entry);
+    if (entry >= AC_VIP_STATS_OTHER) throw std::runtime_error("fresh VIP counter entry " + std::to_string(entry));
+    t.vip_stats_fresh.push_back(entry);
   }
   return t;
 }

@@ -37,8 +37,8 @@ namespace anycastd::channel {
 
 inline constexpr std::uint32_t kMagic = 0x61634450;  // "acDP"
 // 5: several ports (Hello::port, per-port stats); ac_stats (in LcoreStats) grew by the pass
-// reason multi_buffer.
-inline constexpr std::uint16_t kVersion = 5;
+// reason multi_buffer. 6: the per-VIP counters in the stats reply (StatsReply::vips).
+inline constexpr std::uint16_t kVersion = 6;
 // How often the datapath sends `working` while a request is in progress.
 inline constexpr std::chrono::milliseconds kWorkingInterval{100};
 // Large enough for a stats reply with a few hundred port xstats and any probe frame.
@@ -158,13 +158,21 @@ struct PortLink {
   std::uint32_t link_speed_mbps;
 };
 
-// Followed by `lcores` LcoreStats, `ports` PortLink, then `xstats` Xstat (the ports' extended
-// statistics).
+// One per-VIP counter entry (abi.h ac_vip_stats) summed over the workers; only entries that
+// counted something are sent.
+struct VipStats {
+  std::uint32_t entry;  // ac_vip_value.stats
+  std::uint32_t pad;
+  ac_vip_stats stats;
+};
+
+// Followed by `lcores` LcoreStats, `ports` PortLink, `xstats` Xstat (the ports' extended
+// statistics), then `vips` VipStats.
 struct StatsReply {
   std::uint32_t lcores;
   std::uint32_t ports;
   std::uint32_t xstats;
-  std::uint32_t pad;
+  std::uint32_t vips;
 };
 
 // Followed by the frame as the packet core left it (the reply, for an answer).

@@ -177,6 +177,24 @@ struct ac_vip_value {
 	__u32 flags;    /* AC_VIP_F_* */
 	__u32 services; /* bit (1 << enum ac_service) set for each service this VIP carries */
 	__u32 group;    /* index of the control group that owns the VIP */
+	__u32 stats;    /* its entry of the per-VIP counters (below), so counting needs no second lookup */
+};
+
+/*
+ * Per-VIP counters: what the fast path did with the frames addressed to each VIP, at the index
+ * ac_vip_value.stats (a per-CPU array in XDP, per-lcore arrays in DPDK). Control gives each of
+ * the first `[metrics] vip_series` VIPs (at most AC_VIP_SERIES_MAX) an entry of its own and the
+ * rest AC_VIP_STATS_OTHER, one shared series. There are twice as many entries as series, so that
+ * a reload can give a new VIP an entry that neither the set packets read now nor the new one
+ * uses: zeroed, then published, while no packet counts into it (control/datapath/vip_series.h).
+ */
+#define AC_VIP_SERIES_MAX 1024u
+#define AC_VIP_STATS_OTHER (2u * AC_VIP_SERIES_MAX)
+#define AC_VIP_STATS_ENTRIES (AC_VIP_STATS_OTHER + 1u)
+#define AC_VIP_STATS_NONE 0xffffu /* ac_verdict.vip of a frame that matched no VIP */
+
+struct ac_vip_stats {
+	__u64 action[AC_ACT__COUNT];
 };
 
 /* Above this many VIPs of a family, the hash: a scan of more costs more than a lookup. */

@@ -35,12 +35,19 @@ struct ac_verdict {
 	__u8 reason;  /* enum ac_pass_reason, AC_PASS_NONE when answered */
 	__u8 service; /* enum ac_service, meaningful when answered */
 	__u8 limited; /* enum ac_ratelimit_result: the source is over its rate limit (NTP: a kiss-o'-death) */
+	__u16 vip;    /* the matched VIP's ac_vip_value.stats, AC_VIP_STATS_NONE before a VIP matched */
 };
+
+/* A pass once the VIP is known: counted in that VIP's series too. */
+static __always_inline struct ac_verdict ac_vip_pass(__u8 reason, __u16 vip)
+{
+	struct ac_verdict v = {AC_ACT_PASS, reason, 0, 0, vip};
+	return v;
+}
 
 static __always_inline struct ac_verdict ac_pass(__u8 reason)
 {
-	struct ac_verdict v = {AC_ACT_PASS, reason, 0, 0};
-	return v;
+	return ac_vip_pass(reason, AC_VIP_STATS_NONE);
 }
 
 /* Replying to these would hit nobody, or everybody. */
@@ -94,6 +101,7 @@ static __always_inline struct ac_verdict ac_decide(struct ac_env *env, __u8 *dat
 	const __u8 *saddr;
 	__u32 ip_payload;
 	__u8 reason = AC_PASS_NONE;
+	__u16 vs = AC_VIP_STATS_NONE; /* the matched VIP's series, once one matched */
 
 	h->ip4 = 0;
 	h->ip6 = 0;
@@ -111,9 +119,10 @@ static __always_inline struct ac_verdict ac_decide(struct ac_env *env, __u8 *dat
 		vip = ac_env_vip4(env, (const __u8 *)&ip->daddr);
 		if (!vip)
 			return ac_pass(AC_PASS_NOT_VIP);
+		vs = (__u16)vip->stats;
 		reason = ac_check_ip4(&cur, ip, ac_env_ip4_csum_verified(env));
 		if (reason)
-			return ac_pass(reason);
+			return ac_vip_pass(reason, vs);
 		h->ip4 = ip;
 		ip_payload = ac_ntohs(ip->tot_len) - sizeof(struct ac_iphdr);
 		saddr = (const __u8 *)&ip->saddr;
@@ -126,9 +135,10 @@ static __always_inline struct ac_verdict ac_decide(struct ac_env *env, __u8 *dat
 		vip = ac_env_vip6(env, ip6->daddr);
 		if (!vip)
 			return ac_pass(AC_PASS_NOT_VIP);
+		vs = (__u16)vip->stats;
 		reason = ac_check_ip6(&cur, ip6);
 		if (reason)
-			return ac_pass(reason);
+			return ac_vip_pass(reason, vs);
 		h->ip6 = ip6;
 		ip_payload = ac_ntohs(ip6->payload_len);
 		saddr = ip6->saddr;
@@ -140,21 +150,21 @@ static __always_inline struct ac_verdict ac_decide(struct ac_env *env, __u8 *dat
 	__u8 udp_reason = AC_PASS_NONE;
 	struct ac_udphdr *udp = ac_parse_udp(&cur, ip_payload, &udp_reason);
 	if (!udp)
-		return ac_pass(udp_reason);
+		return ac_vip_pass(udp_reason, vs);
 	if (h->is_ip6 && udp->check == 0)
-		return ac_pass(AC_PASS_BAD_UDP_CHECKSUM);
+		return ac_vip_pass(AC_PASS_BAD_UDP_CHECKSUM, vs);
 	h->udp = udp;
 
 	const struct ac_port_value *port = ac_env_port(env, ac_ntohs(udp->dest));
 	if (!port || !(port->flags & AC_SVC_F_ENABLED) || port->service >= AC_SVC__COUNT)
-		return ac_pass(AC_PASS_PORT_UNKNOWN);
+		return ac_vip_pass(AC_PASS_PORT_UNKNOWN, vs);
 	__u32 service = port->service;
 	if (!(vip->services & (1u << service)))
-		return ac_pass(AC_PASS_SERVICE_OFF);
+		return ac_vip_pass(AC_PASS_SERVICE_OFF, vs);
 	if (!(vip->flags & AC_VIP_F_ANSWERING) || !ac_env_answering(env))
-		return ac_pass(AC_PASS_NOT_ANSWERING);
+		return ac_vip_pass(AC_PASS_NOT_ANSWERING, vs);
 	if (reason)
-		return ac_pass(reason);
+		return ac_vip_pass(reason, vs);
 	/*
 	 * One branch per family, not one call behind ?:, which clang merges into a single lookup
 	 * through a selected map pointer: the verifier can then not turn it into a direct call of
@@ -162,10 +172,10 @@ static __always_inline struct ac_verdict ac_decide(struct ac_env *env, __u8 *dat
 	 */
 	if ((port->flags & AC_SVC_F_RESTRICTED) && h->is_ip6) {
 		if (!ac_env_allowed6(env, service, saddr))
-			return ac_pass(AC_PASS_SRC_NOT_ALLOWED);
+			return ac_vip_pass(AC_PASS_SRC_NOT_ALLOWED, vs);
 	} else if (port->flags & AC_SVC_F_RESTRICTED) {
 		if (!ac_env_allowed4(env, service, saddr))
-			return ac_pass(AC_PASS_SRC_NOT_ALLOWED);
+			return ac_vip_pass(AC_PASS_SRC_NOT_ALLOWED, vs);
 	}
 	if (service == AC_SVC_ECHO)
 		reason = ac_echo_accepts(udp);
@@ -174,11 +184,11 @@ static __always_inline struct ac_verdict ac_decide(struct ac_env *env, __u8 *dat
 	else if (service == AC_SVC_DNS)
 		reason = ac_dns_accepts(env, data, udp, end, &h->dns);
 	if (reason)
-		return ac_pass(reason);
+		return ac_vip_pass(reason, vs);
 
 	/* Last, so that only requests the fast path would answer spend tokens. */
 	__u8 limited = ac_ratelimit(env, service, h->is_ip6, saddr);
-	struct ac_verdict v = {AC_ACT_ANSWER, AC_PASS_NONE, (__u8)service, limited};
+	struct ac_verdict v = {AC_ACT_ANSWER, AC_PASS_NONE, (__u8)service, limited, vs};
 	/* DNS RRL: a query over the limit is dropped, unless it is the slip-th, answered with TC=1
 	 * and no records (ac_dns_slip): a spoofed victim gets little, a real client retries on TCP. */
 	if (service == AC_SVC_DNS && limited == AC_RL_OVER)

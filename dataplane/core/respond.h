@@ -154,7 +154,7 @@ static __always_inline struct ac_verdict ac_respond(struct ac_env *env, struct a
 		break;
 	case AC_SVC_NTP: {
 		if (!ac_ntp_request(h) || !h->ntp) /* see ac_ntp_request */
-			return ac_pass(AC_PASS_NTP_LENGTH);
+			return ac_vip_pass(AC_PASS_NTP_LENGTH, v.vip);
 		if (v.limited) {
 			ac_reply_swap(h);
 			ac_ntp_kiss(h);
@@ -168,7 +168,7 @@ static __always_inline struct ac_verdict ac_respond(struct ac_env *env, struct a
 	case AC_SVC_DNS: {
 		__u8 reason = ac_dns_respond(env, h);
 		if (reason)
-			return ac_pass(reason);
+			return ac_vip_pass(reason, v.vip);
 		break;
 	}
 	default:

@@ -160,7 +160,7 @@ std::string ChannelServer::reply_stats(const channel::Message& m) {
   std::vector<channel::Xstat> xstats;
   const std::size_t room = (channel::kMaxMessage - sizeof(channel::Header) - sizeof(channel::StatsReply) -
                             workers_.size() * sizeof(channel::LcoreStats) -
-                            ports_.size() * sizeof(channel::PortLink)) /
+                            ports_.size() * sizeof(channel::PortLink) - AC_VIP_STATS_ENTRIES * sizeof(channel::VipStats)) /
                            sizeof(channel::Xstat);
   for (std::uint16_t port : ports_) {
     int n = rte_eth_xstats_get_names(port, nullptr, 0);
@@ -179,8 +179,15 @@ std::string ChannelServer::reply_stats(const channel::Message& m) {
     }
   }
 
+  std::vector<ac_vip_stats> vip_sum;
+  for (const Worker* w : workers_) add_vip_counters(*w->vips, vip_sum);
+  std::vector<channel::VipStats> vips;
+  for (std::uint32_t e = 0; e < vip_sum.size(); ++e) {
+    const ac_vip_stats& v = vip_sum[e];
+    if (v.action[AC_ACT_ANSWER] || v.action[AC_ACT_PASS] || v.action[AC_ACT_DROP]) vips.push_back({e, 0, v});
+  }
   channel::StatsReply head{static_cast<std::uint32_t>(workers_.size()), static_cast<std::uint32_t>(ports_.size()),
-                           static_cast<std::uint32_t>(xstats.size()), 0};
+                           static_cast<std::uint32_t>(xstats.size()), static_cast<std::uint32_t>(vips.size())};
   std::vector<std::uint8_t> payload;
   append(payload, head);
   for (const Worker* w : workers_) {
@@ -200,6 +207,7 @@ std::string ChannelServer::reply_stats(const channel::Message& m) {
     append(payload, channel::PortLink{port, 0, link.link_status ? 1u : 0u, link.link_speed});
   }
   for (const channel::Xstat& x : xstats) append(payload, x);
+  for (const channel::VipStats& v : vips) append(payload, v);
   return channel::send_message(fd_, channel::Type::stats_reply, m.sequence, payload.data(), payload.size());
 }
 

@@ -123,7 +123,10 @@ std::string refused(int rc, const std::string& what) {
 
 }  // namespace
 
-DpdkTables::DpdkTables() : ports_(new ac_port_value[AC_PORTS]()) {}
+DpdkTables::DpdkTables() : ports_(new ac_port_value[AC_PORTS]()) {
+  static std::atomic<std::uint64_t> sets{0};
+  generation_ = ++sets;
+}
 
 DpdkTables::~DpdkTables() {
   rte_hash_free(exact4_);
@@ -142,6 +145,7 @@ std::unique_ptr<DpdkTables> DpdkTables::build(const FastpathTables& tables, std:
 
 bool DpdkTables::store(const FastpathTables& tables, std::string& error) {
   answering_ = tables.answering;
+  vip_stats_fresh_ = tables.vip_stats_fresh;
   for (std::uint32_t service = 0; service < AC_SVC__COUNT; ++service) {
     const ac_ratelimit_config& c = tables.ratelimit[service];
     // The core's bucket arithmetic wants burst * interval_ns well inside 64 bits.

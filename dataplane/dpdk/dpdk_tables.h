@@ -69,6 +69,12 @@ class DpdkTables {
     return service < AC_SVC__COUNT ? &ratelimit_[service] : nullptr;
   }
   bool any_ratelimit() const { return any_ratelimit_; }
+  // The per-VIP counter entries this set's VIPs take anew: each worker zeroes its own when it
+  // first polls with the set (worker.cpp), before it counts anything there.
+  const std::vector<std::uint32_t>& vip_stats_fresh() const { return vip_stats_fresh_; }
+  // Which set this is, counting from 1 in the process: what a worker compares, as a freed set's
+  // address may come back.
+  std::uint64_t generation() const { return generation_; }
 
  private:
   DpdkTables();
@@ -127,6 +133,8 @@ class DpdkTables {
   bool answering_ = true;
   std::array<ac_ratelimit_config, AC_SVC__COUNT> ratelimit_{};
   bool any_ratelimit_ = false;
+  std::vector<std::uint32_t> vip_stats_fresh_;
+  std::uint64_t generation_;
 };
 
 }  // namespace anycastd::dpdk

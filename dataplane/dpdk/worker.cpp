@@ -41,8 +41,10 @@ inline void send_all(std::uint16_t port, std::uint16_t queue, rte_mbuf** pkts, s
 }
 
 // Answers are counted once written, with the reply's length (a DNS reply is seldom the query's).
-inline void count(ac_stats& s, ac_verdict v, const ac_headers& h, std::uint32_t bytes) {
+// A frame that matched no VIP (AC_VIP_STATS_NONE) is beyond the per-VIP entries.
+inline void count(ac_stats& s, VipCounters& vips, ac_verdict v, const ac_headers& h, std::uint32_t bytes) {
   bump(s.action[v.action]);
+  if (v.vip < AC_VIP_STATS_ENTRIES) bump(vips.entry[v.vip].action[v.action]);
   if (v.action == AC_ACT_ANSWER) {
     bump(s.answered[v.service]);
     bump(s.answered_bytes[v.service], bytes);
@@ -84,6 +86,14 @@ unsigned worker_poll(Worker& w) {
 
   // Wire -> core: answers back out of the port, everything else to the kernel, untouched.
   const DpdkTables* tables = w.tables->current();
+  if (tables->generation() != w.counted_with) {
+    // A new set: the entries its new VIPs take start from zero. This worker is their only
+    // writer, and no VIP of the set before counted there (control/datapath/vip_series.h).
+    for (std::uint32_t e : tables->vip_stats_fresh())
+      if (e < AC_VIP_STATS_ENTRIES)
+        for (auto& n : w.vips->entry[e].action) __atomic_store_n(&n, 0, __ATOMIC_RELAXED);
+    w.counted_with = tables->generation();
+  }
   const DnsTable* dns = w.tables->dns();
   ac_env env{.tables = tables,
              .ip4_csum = 0,
@@ -120,7 +130,7 @@ unsigned worker_poll(Worker& w) {
       v = ac_decide(&env, data, data + m->data_len, &h);
       if (v.action == AC_ACT_ANSWER) v = ac_respond(&env, &h, v);  // a reply that cannot be made passes
     }
-    count(c.core, v, h, m->pkt_len);
+    count(c.core, *w.vips, v, h, m->pkt_len);
     if (v.action == AC_ACT_ANSWER)
       answers[n_answers++] = m;
     else if (v.action == AC_ACT_DROP)
@@ -173,6 +183,12 @@ LcoreCounters read_counters(const LcoreCounters& c) {
   for (std::size_t i = 0; i < sizeof(LcoreCounters) / sizeof(std::uint64_t); ++i)
     to[i] = __atomic_load_n(&from[i], __ATOMIC_RELAXED);
   return out;
+}
+
+void add_vip_counters(const VipCounters& c, std::vector<ac_vip_stats>& sum) {
+  sum.resize(AC_VIP_STATS_ENTRIES);
+  for (std::size_t e = 0; e < AC_VIP_STATS_ENTRIES; ++e)
+    for (int a = 0; a < AC_ACT__COUNT; ++a) sum[e].action[a] += __atomic_load_n(&c.entry[e].action[a], __ATOMIC_RELAXED);
 }
 
 }  // namespace anycastd::dpdk

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "abi.h"
 #include "channel.h"
@@ -21,6 +22,12 @@ struct alignas(64) LcoreCounters {
   std::uint64_t loops;  // heartbeat: polling iterations so far
   ac_stats core;
   channel::DatapathCounters datapath;
+};
+
+// The worker's per-VIP counters (abi.h ac_vip_stats, at ac_verdict.vip), apart from
+// LcoreCounters, which is copied whole for every stats request: this is 49 KiB.
+struct alignas(64) VipCounters {
+  ac_vip_stats entry[AC_VIP_STATS_ENTRIES];
 };
 
 struct WorkerConfig {
@@ -38,6 +45,8 @@ struct Worker {
   TableStore* tables;
   unsigned reader_id;  // TableStore reader id
   LcoreCounters counters{};
+  std::unique_ptr<VipCounters> vips = std::make_unique<VipCounters>();
+  std::uint64_t counted_with = 0;  // DpdkTables::generation() of the set the last burst ran with
   // This worker's rate-limit buckets: limits are per lcore (ratelimit_table.h). They outlive
   // table swaps, so a reload does not hand every source a fresh burst.
   std::unique_ptr<RateLimitTable> buckets = std::make_unique<RateLimitTable>();
@@ -59,5 +68,7 @@ void worker_loop(Worker& w, const std::atomic<bool>& stop);
 
 // A consistent-enough copy of a worker's counters from another thread.
 LcoreCounters read_counters(const LcoreCounters& c);
+// Adds a worker's per-VIP counters to `sum` (AC_VIP_STATS_ENTRIES entries), loaded relaxed.
+void add_vip_counters(const VipCounters& c, std::vector<ac_vip_stats>& sum);
 
 }  // namespace anycastd::dpdk

@@ -69,9 +69,25 @@ TEST(TableImage, RejectsDamage) {
   short_by_one.pop_back();
   EXPECT_NE(error_of(short_by_one).find("its counts say"), std::string::npos);
   auto bad_family = image;
-  // The first VIP record's family, after the six-word header and the services' rate limiters.
-  bad_family[24 + AC_SVC__COUNT * sizeof(ac_ratelimit_config)] = 5;
+  // The first VIP record's family, after the seven-word header and the services' rate limiters.
+  bad_family[28 + AC_SVC__COUNT * sizeof(ac_ratelimit_config)] = 5;
   EXPECT_NE(error_of(bad_family).find("vip 0: family 5"), std::string::npos) << error_of(bad_family);
+  // A fresh per-VIP counter entry must be one a VIP can have (the last word of the image).
+  FastpathTables fresh = test::make_tables("default");
+  fresh.vip_stats_fresh = {3};
+  auto bad_fresh = channel::encode_tables(fresh);
+  const std::uint32_t other = AC_VIP_STATS_OTHER;
+  std::memcpy(bad_fresh.data() + bad_fresh.size() - 4, &other, 4);
+  EXPECT_NE(error_of(bad_fresh).find("fresh VIP counter entry 2048"), std::string::npos) << error_of(bad_fresh);
+}
+
+TEST(TableImage, CarriesTheFreshVipCounterEntries) {
+  FastpathTables t = test::make_tables("default");
+  t.vip_stats_fresh = {0, 7, 1500};
+  std::vector<std::uint8_t> image = channel::encode_tables(t);
+  FastpathTables back = channel::decode_tables(image.data(), image.size());
+  EXPECT_TRUE(same_tables(back, t));
+  EXPECT_EQ(back.vip_stats_fresh, (std::vector<std::uint32_t>{0, 7, 1500}));
 }
 
 TEST(TableImage, TravelsInASealedMemfd) {

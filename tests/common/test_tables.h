@@ -74,23 +74,24 @@ inline ac_ntp_state make_ntp_state(std::string_view name) {
 inline FastpathTables make_tables(std::string_view name) {
   constexpr std::uint32_t echo = 1u << AC_SVC_ECHO;
   constexpr std::uint32_t echo_ntp = echo | 1u << AC_SVC_NTP;
-  auto vip = [](std::string_view prefix, std::uint32_t flags, std::uint32_t services) {
-    return VipEntry{parse_prefix(prefix), ac_vip_value{flags, services, 0}};
+  // Each VIP counts into the per-VIP entry given here (kVipSeries below).
+  auto vip = [](std::string_view prefix, std::uint32_t flags, std::uint32_t services, std::uint32_t series) {
+    return VipEntry{parse_prefix(prefix), ac_vip_value{flags, services, 0, series}};
   };
 
   FastpathTables t;
   t.vips = {
-      vip("192.0.2.10", AC_VIP_F_ANSWERING, echo_ntp),
-      vip("203.0.113.0/24", AC_VIP_F_ANSWERING, echo_ntp),
-      vip("2001:db8::10", AC_VIP_F_ANSWERING, echo_ntp),
-      vip("2001:db8:1::/48", AC_VIP_F_ANSWERING, echo_ntp),
-      vip("192.0.2.11", 0, echo),                   // switched off by control
-      vip("2001:db8::11", 0, echo),
-      vip("192.0.2.12", AC_VIP_F_ANSWERING, 0),     // a VIP of a group with no UDP service
-      vip("2001:db8::12", AC_VIP_F_ANSWERING, 0),
+      vip("192.0.2.10", AC_VIP_F_ANSWERING, echo_ntp, 0),
+      vip("203.0.113.0/24", AC_VIP_F_ANSWERING, echo_ntp, 1),
+      vip("2001:db8::10", AC_VIP_F_ANSWERING, echo_ntp, 2),
+      vip("2001:db8:1::/48", AC_VIP_F_ANSWERING, echo_ntp, 3),
+      vip("192.0.2.11", 0, echo, 4),                   // switched off by control
+      vip("2001:db8::11", 0, echo, 5),
+      vip("192.0.2.12", AC_VIP_F_ANSWERING, 0, 6),     // a VIP of a group with no UDP service
+      vip("2001:db8::12", AC_VIP_F_ANSWERING, 0, 7),
       // More specific entries inside the answering prefixes: only longest-prefix match finds them.
-      vip("203.0.113.99", 0, echo),
-      vip("2001:db8:1:ff::/64", 0, echo),
+      vip("203.0.113.99", 0, echo, 8),
+      vip("2001:db8:1:ff::/64", 0, echo, 9),
   };
   t.ports[kEchoPort] = ac_port_value{AC_SVC_F_ENABLED, AC_SVC_ECHO};
   t.ports[kNtpPort] = ac_port_value{AC_SVC_F_ENABLED, AC_SVC_NTP};

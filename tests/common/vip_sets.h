@@ -53,7 +53,8 @@ class VipSets {
   ac_vip_value random_value(const FastpathTables& t) {
     const std::uint32_t services[] = {1u << AC_SVC_ECHO, 1u << AC_SVC_NTP, (1u << AC_SVC_ECHO) | (1u << AC_SVC_NTP)};
     const std::uint32_t flags = rng_() % 5 ? AC_VIP_F_ANSWERING : 0u;
-    return {flags, services[rng_() % 3], static_cast<std::uint32_t>(t.vips.size())};
+    const auto index = static_cast<std::uint32_t>(t.vips.size());
+    return {flags, services[rng_() % 3], index, index % AC_VIP_STATS_ENTRIES};
   }
 
   // Exact VIPs (/32, /128) of `family` added until the set has `count` of them.

@@ -247,6 +247,7 @@ addresses = ["203.0.113.0/24"]
   EXPECT_FALSE(c.route.graceful_shutdown);
   EXPECT_EQ(c.control.socket, "/run/anycastd/anycastd.sock");
   EXPECT_EQ(c.metrics.listen, "127.0.0.1:9187");
+  EXPECT_EQ(c.metrics.vip_series, 256u);
   ASSERT_EQ(c.groups.size(), 1u);
   EXPECT_EQ(c.groups[0].name, "default");
   EXPECT_EQ(c.groups[0].addresses, std::vector<Prefix>{parse_prefix("203.0.113.0/24")});
@@ -334,6 +335,10 @@ listen = "[::1]:9100"
   EXPECT_EQ(
       parse_config(BASE_DATAPATH_TEXT BASE_ANYCAST_TEXT "[metrics]\nlisten = \"0.0.0.0:80\"\n", "x").metrics.listen,
       "0.0.0.0:80");
+  EXPECT_EQ(parse_config(BASE_DATAPATH_TEXT BASE_ANYCAST_TEXT "[metrics]\nvip_series = 0\n", "x").metrics.vip_series, 0u)
+      << "0: every VIP in \"other\"";
+  EXPECT_EQ(parse_config(BASE_DATAPATH_TEXT BASE_ANYCAST_TEXT "[metrics]\nvip_series = 1024\n", "x").metrics.vip_series,
+            1024u);
   ASSERT_EQ(c.groups.size(), 1u);
   EXPECT_EQ(c.groups[0].checks.size(), 3u);
   EXPECT_EQ(c.groups[0].timing.drain, Millis(0));
@@ -899,6 +904,10 @@ const Bad kBad[] = {
      "anycastd.toml:6: log.level: unknown level \"verbose\""},
     {"stats interval negative", BASE_DATAPATH BASE_ANYCAST "[log]\nstats_interval_s = -1\n",
      "anycastd.toml:6: log.stats_interval_s: -1 is out of range (0 to 86400)"},
+    {"vip_series above the hard maximum", BASE_DATAPATH BASE_ANYCAST "[metrics]\nvip_series = 1025\n",
+     "anycastd.toml:6: metrics.vip_series: 1025 is out of range (0 to 1024)"},
+    {"vip_series not an integer", BASE_DATAPATH BASE_ANYCAST "[metrics]\nvip_series = \"all\"\n",
+     "metrics.vip_series"},
     // [health]
     {"unknown health key", BASE_DATAPATH BASE_ANYCAST "[health]\ninterval = 5\n",
      "anycastd.toml:6: health.interval: unknown key (expected: interval_ms, fast_interval_ms, rise, fall, "
@@ -1145,7 +1154,7 @@ const Bad kBad[] = {
     {"control socket too long", BASE_DATAPATH BASE_ANYCAST "[control]\nsocket = \"/run/" LONG_NAME "\"\n",
      "anycastd.toml:6: control.socket: \"/run/" LONG_NAME "\" is longer than a unix socket path may be (107 bytes)"},
     {"unknown metrics key", BASE_DATAPATH BASE_ANYCAST "[metrics]\nport = 9187\n",
-     "anycastd.toml:6: metrics.port: unknown key (expected: listen)"},
+     "anycastd.toml:6: metrics.port: unknown key (expected: listen, vip_series)"},
     {"metrics listen a host name", BASE_DATAPATH BASE_ANYCAST "[metrics]\nlisten = \"localhost:9187\"\n",
      "anycastd.toml:6: metrics.listen: \"localhost:9187\": not a numeric IPv4 or IPv6 address (\"\" turns metrics "
      "off)"},

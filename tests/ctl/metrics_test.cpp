@@ -179,6 +179,26 @@ TEST(RenderMetrics, InterfaceFamilies) {
     EXPECT_NE(text.find(line), std::string::npos) << line << " missing from\n" << text;
 }
 
+TEST(RenderMetrics, VipFamilies) {
+  DaemonStatus st = sample_status();
+  EXPECT_EQ(render_metrics(st).find("anycastd_vip_"), std::string::npos) << "no per-VIP counters: no family";
+  st.vip_counters = true;
+  st.vip_series = 1;
+  st.vips_over_cap = 2;
+  st.vips.push_back({"192.0.2.1/32", "web", 7, 5, 1});
+  st.vips.push_back({"other", "", 4, 3, 0});
+  std::string text = render_metrics(st);
+  for (const char* line : {"# TYPE anycastd_vip_packets_total counter\n",
+                           "anycastd_vip_packets_total{vip=\"192.0.2.1/32\",action=\"answer\"} 7\n",
+                           "anycastd_vip_packets_total{vip=\"192.0.2.1/32\",action=\"pass\"} 5\n",
+                           "anycastd_vip_packets_total{vip=\"192.0.2.1/32\",action=\"drop\"} 1\n",
+                           "anycastd_vip_packets_total{vip=\"other\",action=\"answer\"} 4\n",
+                           "anycastd_vip_packets_total{vip=\"other\",action=\"pass\"} 3\n",
+                           "anycastd_vip_packets_total{vip=\"other\",action=\"drop\"} 0\n",
+                           "anycastd_vip_series_limit 1\n", "anycastd_vips_over_series_limit 2\n"})
+    EXPECT_NE(text.find(line), std::string::npos) << line << " missing from\n" << text;
+}
+
 TEST(RenderMetrics, EscapesLabelValues) {
   EXPECT_EQ(escape_label_value("plain"), "plain");
   EXPECT_EQ(escape_label_value("a\"b"), "a\\\"b");

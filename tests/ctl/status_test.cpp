@@ -155,6 +155,53 @@ TEST(StatusText, TablesPerGroupAndVip) {
   EXPECT_TRUE(has_line(text, "  passed:    not_udp 2, port_unknown 1"));
 }
 
+TEST(StatusJson, PerVipCounters) {
+  DaemonStatus st = sample_status();
+  EXPECT_FALSE(status_to_json(st).contains("vips")) << "a datapath without per-VIP counters: no vips[]";
+  st.vip_counters = true;
+  st.vip_series = 1;
+  st.vips_over_cap = 1;
+  st.vips.push_back({"192.0.2.53/32", "dns", 12, 3, 2});
+  st.vips.push_back({"other", "", 1, 0, 0});
+  json j = status_to_json(st);
+  ASSERT_EQ(j["vips"].size(), 2u);
+  EXPECT_EQ(j["vips"][0], json::parse(R"({"vip": "192.0.2.53/32", "group": "dns",
+                                           "counters": {"answered": 12, "passed": 3, "dropped": 2}})"));
+  EXPECT_EQ(j["vips"][1]["vip"], "other");
+  EXPECT_EQ(j["vip_series"], json::parse(R"({"limit": 1, "over_limit": 1})"));
+
+  std::string text = format_status(j);
+  SCOPED_TRACE(text);
+  EXPECT_TRUE(has_line(text, "per VIP"));
+  EXPECT_TRUE(has_line(text, "VIP            GROUP  ANSWERED  PASSED  DROPPED"));
+  EXPECT_TRUE(has_line(text, "192.0.2.53/32  dns          12       3        2"));
+  EXPECT_TRUE(has_line(text, "other          -             1       0        0"));
+  EXPECT_TRUE(has_line(text, "  1 VIP above the limit of 1 series ([metrics] vip_series): counted together as \"other\""));
+}
+
+TEST(VipCounterStatus, SeriesInOrderOtherLastWithGroups) {
+  std::vector<VipEntry> vips = {
+      {parse_prefix("192.0.2.1"), ac_vip_value{AC_VIP_F_ANSWERING, 1, 1, 5}},
+      {parse_prefix("192.0.2.0/24"), ac_vip_value{AC_VIP_F_ANSWERING, 1, 0, 0}},
+      {parse_prefix("2001:db8::1"), ac_vip_value{AC_VIP_F_ANSWERING, 1, 0, AC_VIP_STATS_OTHER}},
+      {parse_prefix("2001:db8::2"), ac_vip_value{AC_VIP_F_ANSWERING, 1, 7, AC_VIP_STATS_OTHER}},
+  };
+  std::vector<ac_vip_stats> stats(AC_VIP_STATS_ENTRIES);
+  stats[5] = {{10, 2, 1}};
+  stats[0] = {{3, 4, 0}};
+  stats[AC_VIP_STATS_OTHER] = {{6, 0, 9}};
+  std::uint32_t over = 0;
+  std::vector<VipCounterStatus> out = vip_counter_status(vips, stats, {"dns", "web"}, over);
+  EXPECT_EQ(over, 2u);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0], (VipCounterStatus{"192.0.2.1/32", "web", 10, 2, 1}));
+  EXPECT_EQ(out[1], (VipCounterStatus{"192.0.2.0/24", "dns", 3, 4, 0}));
+  EXPECT_EQ(out[2], (VipCounterStatus{"other", "", 6, 0, 9}));
+  // No counters from the datapath: no series.
+  EXPECT_TRUE(vip_counter_status(vips, {}, {"dns", "web"}, over).empty());
+  EXPECT_EQ(over, 0u);
+}
+
 TEST(StatusJson, DpdkDatapath) {
   json j = status_to_json(ctl_test::sample_dpdk_status());
   EXPECT_EQ(j["datapath"], "dpdk");

@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "eal_env.h"
+#include "echo_probe.h"
 #include "ring_harness.h"
 #include "stats.h"
 #include "ntp_live.h"
@@ -188,6 +189,56 @@ TEST(DpdkBurst, KernelFramesGoOutOfThePortUntouched) {
   EXPECT_EQ(c.datapath.from_kernel, frames.size());
   EXPECT_EQ(c.datapath.rx_packets, 0u);
   EXPECT_EQ(c.core.action[AC_ACT_ANSWER] + c.core.action[AC_ACT_PASS], 0u) << "kernel frames never see the core";
+}
+
+// Per-VIP counters (abi.h ac_vip_stats) through real bursts: an answer and a pass on a VIP move
+// its entry (test_tables.h gives each VIP one), a frame to no VIP moves none, the VIPs above the
+// cap count in the shared entry, and an entry listed as fresh with a new set starts from zero.
+TEST(DpdkBurst, PerVipCounters) {
+  AC_REQUIRE_EAL();
+  RingHarness h;
+  h.load(make_tables("default"));
+  auto vip_moves = [&](const std::vector<Bytes>& frames) {
+    std::vector<ac_vip_stats> before, after;
+    dpdk::add_vip_counters(*h.worker().vips, before);
+    for (const Bytes& f : frames) EXPECT_TRUE(h.from_wire(f));
+    dpdk::worker_poll(h.worker());
+    h.to_wire();
+    h.to_kernel();
+    dpdk::add_vip_counters(*h.worker().vips, after);
+    std::string out;
+    for (std::size_t e = 0; e < after.size(); ++e)
+      for (unsigned a = 0; a < AC_ACT__COUNT; ++a)
+        if (after[e].action[a] != before[e].action[a])
+          out += (out.empty() ? "" : " ") + std::to_string(e) + "." + ac_action_names[a] + "+" +
+                 std::to_string(after[e].action[a] - before[e].action[a]);
+    return out.empty() ? std::string("nothing") : out;
+  };
+  Bytes to_vip = echo_probe("198.51.100.7", "192.0.2.10");
+  Bytes port_9 = to_vip;
+  port_9[14 + 20 + 3] = 9;  // nothing serves port 9: passed (port_unknown); IPv4 UDP checksum 0
+  EXPECT_EQ(vip_moves({to_vip, to_vip, port_9}), "0.answer+2 0.pass+1");
+  EXPECT_EQ(vip_moves({echo_probe("2001:db8:c::7", "2001:db8::10")}), "2.answer+1");
+  EXPECT_EQ(vip_moves({echo_probe("198.51.100.7", "203.0.113.99")}), "8.pass+1");
+  EXPECT_EQ(vip_moves({echo_probe("198.51.100.7", "192.0.2.99")}), "nothing");
+
+  FastpathTables capped = make_tables("default");
+  capped.vips[0].value.stats = AC_VIP_STATS_OTHER;
+  h.load(capped);
+  EXPECT_EQ(vip_moves({to_vip}), std::to_string(AC_VIP_STATS_OTHER) + ".answer+1");
+
+  // 192.0.2.10 takes entry 0 again, fresh (it held 2 answers and a pass): it starts from zero,
+  // before this burst counts.
+  FastpathTables fresh = make_tables("default");
+  fresh.vip_stats_fresh = {0};
+  h.load(fresh);
+  ASSERT_TRUE(h.from_wire(to_vip));
+  dpdk::worker_poll(h.worker());
+  h.to_wire();
+  std::vector<ac_vip_stats> now;
+  dpdk::add_vip_counters(*h.worker().vips, now);
+  EXPECT_EQ(now[0].action[AC_ACT_ANSWER], 1u);
+  EXPECT_EQ(now[0].action[AC_ACT_PASS], 0u);
 }
 
 TEST(DpdkBurst, PartialTxIsRetriedThenFreedAndCounted) {
@@ -423,7 +474,7 @@ TEST(DpdkTables, BadRecordIsRefused) {
   host_bits.family = 4;
   host_bits.len = 30;
   host_bits.addr = {203, 0, 113, 7};
-  t.vips.push_back({host_bits, ac_vip_value{AC_VIP_F_ANSWERING, 1, 0}});
+  t.vips.push_back({host_bits, ac_vip_value{AC_VIP_F_ANSWERING, 1, 0, 0}});
   EXPECT_EQ(dpdk::DpdkTables::build(t, error), nullptr);
   EXPECT_NE(error.find("vip " + std::to_string(t.vips.size() - 1) + ": bad prefix"), std::string::npos) << error;
   EXPECT_NE(error.find("host bits"), std::string::npos) << error;
@@ -440,8 +491,8 @@ TEST(DpdkTables, BadRecordIsRefused) {
 TEST(DpdkTables, WholeSpacePrefixesMatch) {
   AC_REQUIRE_EAL();
   FastpathTables t;
-  t.vips.push_back({parse_prefix("0.0.0.0/0"), ac_vip_value{AC_VIP_F_ANSWERING, 1, 7}});
-  t.vips.push_back({parse_prefix("192.0.2.0/24"), ac_vip_value{0, 1, 8}});
+  t.vips.push_back({parse_prefix("0.0.0.0/0"), ac_vip_value{AC_VIP_F_ANSWERING, 1, 7, 0}});
+  t.vips.push_back({parse_prefix("192.0.2.0/24"), ac_vip_value{0, 1, 8, 1}});
   t.allow.push_back({AC_SVC_ECHO, parse_prefix("::/0")});
   std::string error;
   auto built = dpdk::DpdkTables::build(t, error);

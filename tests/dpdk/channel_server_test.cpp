@@ -280,8 +280,8 @@ TEST_F(ChannelServerTest, StatsCarryLcoresAndXstats) {
   std::memcpy(&head, m.payload.data(), sizeof head);
   ASSERT_EQ(head.lcores, 1u);
   ASSERT_EQ(head.ports, 1u);
-  ASSERT_EQ(m.payload.size(),
-            sizeof head + sizeof(ch::LcoreStats) + sizeof(ch::PortLink) + head.xstats * sizeof(ch::Xstat));
+  ASSERT_EQ(m.payload.size(), sizeof head + sizeof(ch::LcoreStats) + sizeof(ch::PortLink) +
+                                  head.xstats * sizeof(ch::Xstat) + head.vips * sizeof(ch::VipStats));
   ch::LcoreStats l{};
   std::memcpy(&l, m.payload.data() + sizeof head, sizeof l);
   EXPECT_EQ(l.port, harness_->wire_port());
@@ -303,6 +303,18 @@ TEST_F(ChannelServerTest, StatsCarryLcoresAndXstats) {
     }
   }
   EXPECT_TRUE(found) << "the port's xstats carry rx_good_packets";
+  // The per-VIP counters, only entries that counted: the answer's VIP has one answer.
+  std::uint64_t answers = 0;
+  for (std::uint32_t i = 0; i < head.vips; ++i) {
+    ch::VipStats v{};
+    std::memcpy(&v, m.payload.data() + m.payload.size() - (head.vips - i) * sizeof v, sizeof v);
+    EXPECT_LT(v.entry, AC_VIP_STATS_ENTRIES);
+    EXPECT_NE(v.stats.action[AC_ACT_ANSWER] + v.stats.action[AC_ACT_PASS] + v.stats.action[AC_ACT_DROP], 0u)
+        << "entry " << v.entry << " counted nothing, yet is sent";
+    answers += v.stats.action[AC_ACT_ANSWER];
+  }
+  EXPECT_GE(head.vips, 1u);
+  EXPECT_EQ(answers, 1u);
   harness_->to_wire();
   harness_->to_kernel();
 }

@@ -131,7 +131,7 @@ FastpathTables client_tables(const std::uint8_t* req, const Layout& l) {
   p.len = l.ip6 ? 128 : 32;
   std::memcpy(p.addr.data(), req + l.l3 + (l.ip6 ? 8 : 12), l.ip6 ? 16 : 4);
   FastpathTables t;
-  t.vips = {VipEntry{p, ac_vip_value{AC_VIP_F_ANSWERING, 1u << AC_SVC_ECHO, 0}}};
+  t.vips = {VipEntry{p, ac_vip_value{AC_VIP_F_ANSWERING, 1u << AC_SVC_ECHO, 0, 0}}};
   // Echo on the reply's destination port: what comes back is a well-formed UDP datagram.
   t.ports[be16(req + l.l4)] = ac_port_value{AC_SVC_F_ENABLED, AC_SVC_ECHO};
   return t;

@@ -384,6 +384,8 @@ RELOAD_ROWS = {
                       lambda s: group(s, "default")["route"]["drain_ms"] == 100),
     "log.level": (lambda c: c["log"].update(level="warn"), lambda s: s["running"]["log"]["level"] == "warning"),
     "log.stats_interval_s": (lambda c: c["log"].update(stats_interval_s=60), lambda s: s["running"]["log"]["stats_interval_s"] == 60),
+    "metrics.vip_series": (lambda c: c["metrics"].update(vip_series=1),
+                           lambda s: s["vip_series"]["limit"] == 1 and s["vips"][-1]["vip"] == "other"),
 }
 
 DPDK = {"eal_args": ["--no-huge", "--vdev=net_null0"], "lcores": "0-1"}

@@ -90,6 +90,7 @@ struct StatsSnapshot {
   std::vector<channel::LcoreStats> lcores;
   std::vector<channel::PortLink> links;
   std::vector<channel::Xstat> xstats;
+  std::vector<channel::VipStats> vips;
 };
 
 enum class Patience { reply_soon, while_alive };
@@ -105,7 +106,8 @@ StatsSnapshot fetch_stats(ChannelClient& channel, Patience patience = Patience::
   std::memcpy(&s.head, p.data(), sizeof s.head);
   std::size_t expected = sizeof s.head + std::size_t{s.head.lcores} * sizeof(channel::LcoreStats) +
                          std::size_t{s.head.ports} * sizeof(channel::PortLink) +
-                         std::size_t{s.head.xstats} * sizeof(channel::Xstat);
+                         std::size_t{s.head.xstats} * sizeof(channel::Xstat) +
+                         std::size_t{s.head.vips} * sizeof(channel::VipStats);
   if (p.size() != expected) throw ChannelError("stats reply of " + std::to_string(p.size()) + " bytes, expected " + std::to_string(expected));
   const std::uint8_t* at = p.data() + sizeof s.head;
   s.lcores.resize(s.head.lcores);
@@ -116,6 +118,9 @@ StatsSnapshot fetch_stats(ChannelClient& channel, Patience patience = Patience::
   at += s.links.size() * sizeof(channel::PortLink);
   s.xstats.resize(s.head.xstats);
   std::memcpy(s.xstats.data(), at, s.xstats.size() * sizeof(channel::Xstat));
+  at += s.xstats.size() * sizeof(channel::Xstat);
+  s.vips.resize(s.head.vips);
+  std::memcpy(s.vips.data(), at, s.vips.size() * sizeof(channel::VipStats));
   return s;
 }
 
@@ -394,6 +399,9 @@ void DpdkDatapath::on_exit(const std::string& how, Clock::time_point now) {
   pid_ = -1;
   ac_stats_add(&carried_, &last_);
   last_ = {};
+  for (std::size_t e = 0; e < AC_VIP_STATS_ENTRIES; ++e)
+    for (int a = 0; a < AC_ACT__COUNT; ++a) carried_vips_[e].action[a] += last_vips_[e].action[a];
+  last_vips_.assign(AC_VIP_STATS_ENTRIES, ac_vip_stats{});
   if (state_ == State::running && now - started_at_ >= kStableAfter) backoff_ = Millis{1000};
   state_ = State::down;
   down_reason_ = "the DPDK datapath " + how;
@@ -405,6 +413,9 @@ void DpdkDatapath::on_exit(const std::string& how, Clock::time_point now) {
 }
 
 void DpdkDatapath::write_tables(const FastpathTables& tables) {
+  // What earlier processes counted in an entry a new VIP takes is not that VIP's.
+  for (std::uint32_t e : tables.vip_stats_fresh)
+    if (e < AC_VIP_STATS_ENTRIES) carried_vips_[e] = {};
   if (state_ != State::running) {
     tables_ = tables;  // sent once the datapath is back
     return;
@@ -456,6 +467,23 @@ void DpdkDatapath::write_ntp_state(const ac_ntp_state& state) {
     // The next refresh tries again; a dead datapath is supervision's business.
     spdlog::warn("DPDK datapath: writing the NTP state: {}", e.what());
   }
+}
+
+std::vector<ac_vip_stats> DpdkDatapath::read_vip_stats() {
+  if (state_ == State::running) {
+    try {
+      StatsSnapshot s = fetch_stats(*channel_);
+      last_vips_.assign(AC_VIP_STATS_ENTRIES, ac_vip_stats{});
+      for (const channel::VipStats& v : s.vips)
+        if (v.entry < AC_VIP_STATS_ENTRIES) last_vips_[v.entry] = v.stats;
+    } catch (const ChannelError& e) {
+      spdlog::debug("DPDK datapath stats: {}", e.what());
+    }
+  }
+  std::vector<ac_vip_stats> total = carried_vips_;
+  for (std::size_t e = 0; e < AC_VIP_STATS_ENTRIES; ++e)
+    for (int a = 0; a < AC_ACT__COUNT; ++a) total[e].action[a] += last_vips_[e].action[a];
+  return total;
 }
 
 ac_stats DpdkDatapath::read_stats() {

@@ -52,6 +52,7 @@ class DpdkDatapath final : public Datapath {
     throw std::runtime_error(
         "anycastctl capture needs the XDP datapath: the DPDK datapath has no capture channel yet (docs/capture.md)");
   }
+  std::vector<ac_vip_stats> read_vip_stats() override;
   std::shared_ptr<DatapathProbe> probe() override { return probe_; }
   std::string summary() override;
   DatapathStatus describe() override;
@@ -99,6 +100,10 @@ class DpdkDatapath final : public Datapath {
   std::shared_ptr<const std::vector<std::uint8_t>> dns_;  // likewise: the DNS table image
   ac_stats carried_{};                    // counters of earlier processes, as last read
   ac_stats last_{};                       // the current process's, as last read
+  // The per-VIP counters likewise (AC_VIP_STATS_ENTRIES each). A restart in place takes over the
+  // process without its VIP set (held_vips() is empty): every VIP's entry is fresh then, zeroed.
+  std::vector<ac_vip_stats> carried_vips_ = std::vector<ac_vip_stats>(AC_VIP_STATS_ENTRIES);
+  std::vector<ac_vip_stats> last_vips_ = std::vector<ac_vip_stats>(AC_VIP_STATS_ENTRIES);
 };
 
 }  // namespace anycastd

@@ -38,6 +38,10 @@ class XdpDatapath final : public Datapath {
   void write_dns_table(std::shared_ptr<const std::vector<std::uint8_t>> image) override;
   ac_stats read_stats() override { return program_->read_stats(); }
   std::unique_ptr<CaptureTap> start_capture(const CaptureFilter& filter) override;
+  std::vector<ac_vip_stats> read_vip_stats() override { return program_->read_vip_stats(); }
+  std::vector<VipEntry> held_vips() override {
+    return program_->reused_maps() ? program_->held_vips() : std::vector<VipEntry>{};
+  }
   std::shared_ptr<DatapathProbe> probe() override { return probe_; }
   std::string summary() override;
   DatapathStatus describe() override;

@@ -302,6 +302,15 @@ void XdpProgram::write_tables(const FastpathTables& tables) {
     update(ratelimit_fd, &service, &tables.ratelimit[service], "ac_ratelimit_cfg",
            std::string(ac_service_names[service]) + " rate limit");
 
+  // The counter entries VIPs take anew: no packet counts there (datapath/vip_series.h), so a
+  // zero written now is what the new VIP starts from.
+  int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) fail("counting possible CPUs", cpus);
+  const std::vector<ac_vip_stats> zero_stats(static_cast<std::size_t>(cpus));
+  for (std::uint32_t entry : tables.vip_stats_fresh)
+    update(bpf_map__fd(skeleton_->maps.ac_vip_stats), &entry, zero_stats.data(), "ac_vip_stats",
+           "the counters of entry " + std::to_string(entry));
+
   // The whole VIP set at once, both families: staged in the slot packets do not read, then
   // published by one write of the slot number.
   const std::uint32_t next = control_.vip_slot ^ 1u;
@@ -366,6 +375,31 @@ std::vector<XdpInterfaceStats> XdpProgram::read_interface_stats() const {
       out.push_back(s);
   }
   return out;
+}
+
+std::vector<ac_vip_stats> XdpProgram::read_vip_stats() const {
+  int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) fail("counting possible CPUs", cpus);
+  static_assert(sizeof(ac_vip_stats) % 8 == 0);
+  const std::size_t per_key = static_cast<std::size_t>(cpus);
+  std::vector<std::uint32_t> keys(AC_VIP_STATS_ENTRIES);
+  std::vector<ac_vip_stats> values(AC_VIP_STATS_ENTRIES * per_key);
+  std::uint32_t count = AC_VIP_STATS_ENTRIES, out_batch = 0;
+  LIBBPF_OPTS(bpf_map_batch_opts, opts);
+  int err = bpf_map_lookup_batch(bpf_map__fd(skeleton_->maps.ac_vip_stats), nullptr, &out_batch, keys.data(),
+                                 values.data(), &count, &opts);
+  if (err != 0 && errno != ENOENT) fail("reading ac_vip_stats", errno);  // ENOENT: the last batch
+  std::vector<ac_vip_stats> out(AC_VIP_STATS_ENTRIES);
+  for (std::uint32_t k = 0; k < count; ++k) {
+    if (keys[k] >= AC_VIP_STATS_ENTRIES) continue;
+    for (std::size_t cpu = 0; cpu < per_key; ++cpu)
+      for (int a = 0; a < AC_ACT__COUNT; ++a) out[keys[k]].action[a] += values[k * per_key + cpu].action[a];
+  }
+  return out;
+}
+
+std::vector<VipEntry> XdpProgram::held_vips() const {
+  return vip_sets_->read(control_.vip_slot & 1u);
 }
 
 void XdpProgram::forget_interface(std::uint32_t ifindex) {

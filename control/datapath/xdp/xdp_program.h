@@ -73,6 +73,11 @@ class XdpProgram {
   std::vector<XdpInterfaceStats> read_interface_stats() const;
   // Zeroes an interface's counters (it is gone, or no longer ours).
   void forget_interface(std::uint32_t ifindex);
+  // The per-VIP counters (ac_vip_stats), all AC_VIP_STATS_ENTRIES entries, summed over the CPUs.
+  std::vector<ac_vip_stats> read_vip_stats() const;
+  // The VIP set packets match now, with each VIP's counter entry: with reused maps, the
+  // predecessor's (restart in place); else the last write_tables' (or none).
+  std::vector<VipEntry> held_vips() const;
 
   // The capture's maps (datapath/xdp/xdp_capture.h).
   XdpCaptureMaps capture_maps() const;

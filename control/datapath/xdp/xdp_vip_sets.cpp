@@ -122,7 +122,52 @@ posix_io::UniqueFd stage_family(const std::vector<VipEntry>& vips, int family, i
   return hash;
 }
 
+// One family's set in `slot` as VipEntry (addresses and values; longest first).
+template <typename Set, typename Key, std::size_t Bytes>
+void read_family(int family, int sets, int outer, std::uint32_t slot, std::vector<VipEntry>& out) {
+  Set set{};
+  if (bpf_map_lookup_elem(sets, &slot, &set) != 0)
+    fail("reading the IPv" + std::to_string(family) + " VIP set of slot " + std::to_string(slot), errno);
+  auto add = [&](const std::uint8_t* addr, unsigned len, const ac_vip_value& value) {
+    VipEntry v{};
+    v.prefix.family = family;
+    v.prefix.len = static_cast<std::uint8_t>(len);
+    std::memcpy(v.prefix.addr.data(), addr, Bytes);
+    v.value = value;
+    out.push_back(v);
+  };
+  if (set.count != AC_VIP_SET_HASHED) {
+    for (std::uint32_t i = 0; i < set.count && i < AC_VIP_SCAN_MAX; ++i) {
+      std::uint8_t mask[Bytes];
+      std::memcpy(mask, &set.scan[i].mask, Bytes);
+      unsigned len = 0;
+      for (std::uint8_t b : mask) len += static_cast<unsigned>(__builtin_popcount(b));
+      add(reinterpret_cast<const std::uint8_t*>(&set.scan[i].addr), len, set.scan[i].value);
+    }
+    return;
+  }
+  std::uint32_t id = 0;
+  if (bpf_map_lookup_elem(outer, &slot, &id) != 0) fail("reading the VIP hash of slot " + std::to_string(slot), errno);
+  posix_io::UniqueFd hash(bpf_map_get_fd_by_id(id));
+  if (!hash) fail("opening VIP hash map id " + std::to_string(id), errno);
+  Key key{}, next{};
+  const Key* previous = nullptr;
+  while (bpf_map_get_next_key(hash.get(), previous, &next) == 0) {
+    ac_vip_value value{};
+    if (bpf_map_lookup_elem(hash.get(), &next, &value) == 0) add(next.addr, next.prefixlen, value);
+    key = next;
+    previous = &key;
+  }
+}
+
 }  // namespace
+
+std::vector<VipEntry> XdpVipSets::read(std::uint32_t slot) const {
+  std::vector<VipEntry> out;
+  read_family<ac_vip4_set, ac_vip4_key, 4>(4, maps_.sets4, maps_.hash4, slot, out);
+  read_family<ac_vip6_set, ac_vip6_key, 16>(6, maps_.sets6, maps_.hash6, slot, out);
+  return out;
+}
 
 XdpVipSets::XdpVipSets(const XdpVipMaps& maps, std::uint32_t max_entries) : maps_(maps), max_entries_(max_entries) {}
 

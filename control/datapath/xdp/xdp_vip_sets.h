@@ -36,6 +36,10 @@ class XdpVipSets {
   // other slot, whose hashes are freed then, so that the next stage may overwrite it.
   void settle(std::uint32_t active);
 
+  // The set in `slot` as the maps hold it (the order aside): what a restart in place takes over,
+  // with each VIP's counter entry. Throws std::runtime_error when a map cannot be read.
+  std::vector<VipEntry> read(std::uint32_t slot) const;
+
  private:
   XdpVipMaps maps_;
   std::uint32_t max_entries_;
