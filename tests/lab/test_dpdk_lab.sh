@@ -172,19 +172,6 @@ lab_expect_eq "status: restarts" 1 "$(json_get 'd["status"]["dpdk"]["restarts"]'
 lab_expect_echo "echo to $VIP4 after the restart" 10 "$VIP4" 7 --count 10
 DPDK_PID=$(json_get 'd["status"]["dpdk"]["pid"]')
 
-# --- 1b. the NIC report (issue 22): the port as DPDK reports it, the exception interface as the
-# kernel does (the TAP driver is "tun") ---
-lab_expect_eq "status.nic: port 0's name, driver (status.dpdk's), MAC, kernel figures" \
-	"port 0|$(json_get 'd["status"]["dpdk"]["driver"]')|$PORT_MAC|not a kernel interface (DPDK port)" \
-	"$(json_get '"|".join([d["status"]["nic"][0]["name"], d["status"]["nic"][0]["dpdk"]["driver"], d["status"]["nic"][0]["dpdk"]["mac"], d["status"]["nic"][0]["channels"]["not_reported"]])')"
-lab_expect_eq "status.nic: the exception interface" "ac0 exception tun" \
-	"$(json_get 'd["status"]["nic"][1]["name"]') $(json_get 'd["status"]["nic"][1]["role"]') $(json_get 'd["status"]["nic"][1]["driver"]["driver"]')"
-nic_text=$(ctl nic) || lab_fail "anycastctl nic failed: $nic_text"
-grep -qE '^port 0 \(uplink, link (up|down)\)$' <<<"$nic_text" || lab_fail "anycastctl nic: expected a block for port 0, seen: $nic_text"
-grep -qxF "  xdp features:  not a kernel interface (DPDK port)" <<<"$nic_text" ||
-	lab_fail "anycastctl nic: expected port 0's XDP features as not a kernel interface, seen: $nic_text"
-lab_log "ok: anycastctl nic reports port 0 and ac0"
-
 # --- 8. SIGTERM: withdraw, drain, stop the datapath, exit 0 ---
 lab_stop_anycastd 30
 lab_expect_eq "anycastd exit code after SIGTERM" 0 "$LAB_ANYCASTD_RC"
