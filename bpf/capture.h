@@ -3,7 +3,8 @@
  * Packet capture at the fast path (abi.h, docs/capture.md): what the program answered, copied
  * into a perf event ring with the frame appended, while control has a capture on. The filter is
  * applied here, before anything is copied, so traffic it does not match costs nothing more and
- * moves neither the ring nor the lost counter. Included by anycast_xdp.c, after maps.h.
+ * moves neither the ring nor the lost counter (the match is the packet core's, shared with the
+ * DPDK worker: capture_match.h). Included by anycast_xdp.c, after maps.h.
  *
  * Both steps are BPF functions of their own: their stack (the meta, the filter's words) is not
  * added to the answer chain's, which nearly fills the 512 bytes BPF gives a whole call chain.
@@ -12,19 +13,7 @@
 #define AC_BPF_CAPTURE_H
 
 #include "maps.h"
-
-static __always_inline int ac_capture_prefix_match(const struct ac_capture_prefix *p, __u8 is_ip6, const __u8 *addr)
-{
-	if (p->is_ip6 != is_ip6)
-		return 0;
-	__u32 differ = (ac_even_word32(addr) & p->mask[0]) ^ p->net[0];
-	if (is_ip6) {
-		AC_UNROLL
-		for (int w = 1; w < 4; w++)
-			differ |= (ac_even_word32(addr + 4 * w) & p->mask[w]) ^ p->net[w];
-	}
-	return differ == 0;
-}
+#include "capture_match.h"
 
 /* The switch: read on every answered frame, the only cost of capture while none runs. */
 static __always_inline int ac_capture_on(void)
@@ -40,19 +29,7 @@ static __attribute__((noinline)) int ac_capture_wanted(const struct ac_headers *
 {
 	__u32 zero = 0;
 	const struct ac_capture_config *c = bpf_map_lookup_elem(&ac_capture, &zero);
-	if (!c || !(c->flags & AC_CAPTURE_F_ON))
-		return 0;
-	if (!h->udp || (h->is_ip6 ? !h->ip6 : !h->ip4))
-		return 0;
-	const __u8 *saddr = h->is_ip6 ? (const __u8 *)&h->ip6->saddr : (const __u8 *)&h->ip4->saddr;
-	const __u8 *daddr = h->is_ip6 ? (const __u8 *)&h->ip6->daddr : (const __u8 *)&h->ip4->daddr;
-	if ((c->flags & AC_CAPTURE_F_VIP) && !ac_capture_prefix_match(&c->vip, h->is_ip6, daddr))
-		return 0;
-	if ((c->flags & AC_CAPTURE_F_SRC) && !ac_capture_prefix_match(&c->src, h->is_ip6, saddr))
-		return 0;
-	if ((c->flags & AC_CAPTURE_F_PORT) && h->udp->source != c->port && h->udp->dest != c->port)
-		return 0;
-	return 1;
+	return c && ac_capture_match(c, h);
 }
 
 /* Copies the frame as it is now. A full ring (or a CPU without a reader) loses the frame and

@@ -104,7 +104,10 @@ void CaptureSession::take_frames(Clock::time_point now) {
   };
   while (tap_ && out_.size() - sent_ < kBacklog && frames() < count_)
     if (tap_->read_some(sink) == 0) break;
-  if (frames() >= count_) end("count", now);
+  if (frames() >= count_)
+    end("count", now);
+  else if (std::string why = tap_->ended(); !why.empty())
+    end(why, now);
 }
 
 void CaptureSession::end(const std::string& why, Clock::time_point now) {

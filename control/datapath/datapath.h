@@ -115,6 +115,9 @@ class CaptureTap {
   virtual std::size_t read_some(const std::function<void(const CapturedFrame&)>& sink) = 0;
   // Frames the filter matched that were lost to a full ring since the capture started.
   virtual std::uint64_t lost() const = 0;
+  // Why the fast path stopped copying for this capture on its own ("" while it copies): the
+  // datapath process went away or was restarted (DPDK). The capture then ends with this reason.
+  virtual std::string ended() const = 0;
 };
 
 class Datapath {

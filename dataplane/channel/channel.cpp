@@ -139,6 +139,48 @@ std::optional<Message> receive_message(int socket, posix_io::Deadline deadline, 
   return m;
 }
 
+CaptureFramesWriter::CaptureFramesWriter() : payload_(sizeof(CaptureFramesHead)) {}
+
+bool CaptureFramesWriter::add(const ac_capture_meta& meta, const std::uint8_t* frame) {
+  if (sizeof(Header) + payload_.size() + sizeof meta + meta.len > kMaxMessage) return false;
+  append(payload_, meta);
+  payload_.insert(payload_.end(), frame, frame + meta.len);
+  ++frames_;
+  return true;
+}
+
+std::vector<std::uint8_t> CaptureFramesWriter::finish(std::uint64_t lost, bool on, bool more) {
+  const CaptureFramesHead head{lost, frames_, static_cast<std::uint8_t>(on), static_cast<std::uint8_t>(more), 0};
+  std::memcpy(payload_.data(), &head, sizeof head);
+  return std::move(payload_);
+}
+
+CaptureFrames decode_capture_frames(const std::vector<std::uint8_t>& payload) {
+  CaptureFrames out{};
+  if (payload.size() < sizeof out.head)
+    throw std::runtime_error("capture_frames of " + std::to_string(payload.size()) + " bytes is shorter than its head");
+  std::memcpy(&out.head, payload.data(), sizeof out.head);
+  std::size_t at = sizeof out.head;
+  for (std::uint32_t i = 0; i < out.head.frames; ++i) {
+    CaptureFrame f{};
+    if (payload.size() - at < sizeof f.meta)
+      throw std::runtime_error("capture_frames: frame " + std::to_string(i) + " of " + std::to_string(out.head.frames) +
+                               " is cut short");
+    std::memcpy(&f.meta, payload.data() + at, sizeof f.meta);
+    at += sizeof f.meta;
+    if (payload.size() - at < f.meta.len)
+      throw std::runtime_error("capture_frames: frame " + std::to_string(i) + " says " + std::to_string(f.meta.len) +
+                               " bytes, " + std::to_string(payload.size() - at) + " are left");
+    f.bytes = payload.data() + at;
+    at += f.meta.len;
+    out.frames.push_back(f);
+  }
+  if (at != payload.size())
+    throw std::runtime_error("capture_frames: " + std::to_string(payload.size() - at) + " bytes after its " +
+                             std::to_string(out.head.frames) + " frames");
+  return out;
+}
+
 std::vector<std::uint8_t> encode_tables(const FastpathTables& tables) {
   std::vector<std::uint8_t> out;
   append(out, TablesImage{kTablesMagic, kTablesVersion, tables.answering ? 1u : 0u,

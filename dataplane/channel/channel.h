@@ -15,6 +15,9 @@
 //   probe (+ frame)            probe_reply (+ frame as the core left it)
 //   ntp_state (ac_ntp_state)   ok | error
 //   dns_table (+ memfd)        ok | error
+//   capture_start (config)     ok | error
+//   capture_stop               capture_stopped
+//   capture_read               capture_frames
 //
 // While it serves a request, the datapath also sends `working` messages with the request's
 // sequence number every kWorkingInterval (its heartbeat, see Working): a request that takes long
@@ -37,8 +40,9 @@ namespace anycastd::channel {
 
 inline constexpr std::uint32_t kMagic = 0x61634450;  // "acDP"
 // 5: several ports (Hello::port, per-port stats); ac_stats (in LcoreStats) grew by the pass
-// reason multi_buffer. 6: the per-VIP counters in the stats reply (StatsReply::vips).
-inline constexpr std::uint16_t kVersion = 6;
+// reason multi_buffer. 6: the per-VIP counters in the stats reply (StatsReply::vips). 7: packet capture
+// (capture_start, capture_stop, capture_read).
+inline constexpr std::uint16_t kVersion = 7;
 // How often the datapath sends `working` while a request is in progress.
 inline constexpr std::chrono::milliseconds kWorkingInterval{100};
 // Large enough for a stats reply with a few hundred port xstats and any probe frame.
@@ -56,6 +60,11 @@ enum class Type : std::uint16_t {
   ntp_state = 9,  // payload: one ac_ntp_state, about once a second
   dns_table = 10, // carries a sealed memfd holding a DNS answer table image (abi.h ac_dns_table); no payload
   working = 11,   // datapath -> control, with a request's sequence while it is served; payload: Working
+  capture_start = 12,    // payload: one ac_capture_config (AC_CAPTURE_F_ON set); replaces any capture
+  capture_stop = 13,     // no payload; answered even when none runs
+  capture_read = 14,     // no payload: the frames the workers copied since the last read
+  capture_stopped = 15,  // payload: CaptureStopped
+  capture_frames = 16,   // payload: CaptureFramesHead, then its frames (see CaptureFramesWriter)
 };
 
 struct Header {
@@ -183,6 +192,49 @@ struct ProbeReply {
   std::uint8_t pad;
   std::uint32_t length;
 };
+
+// Whether a capture was running when capture_stop came: a predecessor that died in the middle of
+// one (and handed the process over) left it on.
+struct CaptureStopped {
+  std::uint32_t was_on;
+  std::uint32_t pad;
+};
+
+// A capture_frames reply: this head, then `frames` times an ac_capture_meta followed by its
+// meta.len bytes of frame. `on` is 0 when no capture runs (the datapath was restarted, or it was
+// stopped): the frames then are none, and a reader's capture is over.
+struct CaptureFramesHead {
+  std::uint64_t lost;  // frames the filter wanted that found a worker's ring full, since capture_start
+  std::uint32_t frames;
+  std::uint8_t on;
+  std::uint8_t more;   // frames still wait: the reply was full
+  std::uint16_t pad;
+};
+
+// Builds a capture_frames payload no larger than one message.
+class CaptureFramesWriter {
+ public:
+  CaptureFramesWriter();
+  // Appends a frame; false, appending nothing, when it does not fit.
+  bool add(const ac_capture_meta& meta, const std::uint8_t* frame);
+  // The payload with its head filled in; the writer is spent.
+  std::vector<std::uint8_t> finish(std::uint64_t lost, bool on, bool more);
+
+ private:
+  std::vector<std::uint8_t> payload_;
+  std::uint32_t frames_ = 0;
+};
+
+struct CaptureFrame {
+  ac_capture_meta meta;
+  const std::uint8_t* bytes;  // meta.len of them, inside the payload decoded
+};
+struct CaptureFrames {
+  CaptureFramesHead head;
+  std::vector<CaptureFrame> frames;
+};
+// Reads a capture_frames payload; throws std::runtime_error naming what does not add up.
+CaptureFrames decode_capture_frames(const std::vector<std::uint8_t>& payload);
 
 struct Message {
   Type type{};

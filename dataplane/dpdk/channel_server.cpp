@@ -102,6 +102,9 @@ std::string ChannelServer::answer(const channel::Message& m, std::string& note) 
     case channel::Type::probe: return reply_probe(m);
     case channel::Type::ntp_state: return reply_ntp_state(m);
     case channel::Type::dns_table: return reply_dns_table(m, note);
+    case channel::Type::capture_start: return reply_capture_start(m);
+    case channel::Type::capture_stop: return reply_capture_stop(m);
+    case channel::Type::capture_read: return reply_capture_read(m);
     default:
       note = "unknown request type " + std::to_string(static_cast<unsigned>(m.type));
       return reply_error(m.sequence, note);
@@ -152,6 +155,60 @@ std::string ChannelServer::reply_ntp_state(const channel::Message& m) {
   std::memcpy(&state, m.payload.data(), sizeof state);
   tables_.set_ntp(state);
   return channel::send_message(fd_, channel::Type::ok, m.sequence, nullptr, 0);
+}
+
+std::string ChannelServer::reply_capture_start(const channel::Message& m) {
+  ac_capture_config config;
+  if (m.payload.size() != sizeof config)
+    return reply_error(m.sequence, "capture_start: " + std::to_string(m.payload.size()) + " bytes, expected " +
+                                       std::to_string(sizeof config));
+  std::memcpy(&config, m.payload.data(), sizeof config);
+  if (!(config.flags & AC_CAPTURE_F_ON)) return reply_error(m.sequence, "capture_start: the filter is not switched on");
+  // Off first: once that returns no worker copies any more, so what waits in the rings is the
+  // last capture's, dropped here, and the lost counts start from where they stand.
+  tables_.publish_capture(nullptr);
+  capture_lost_base_.clear();
+  for (const Worker* w : workers_) {
+    w->capture->clear();
+    capture_lost_base_.push_back(w->capture->lost());
+  }
+  tables_.publish_capture(std::make_unique<ac_capture_config>(config));
+  return channel::send_message(fd_, channel::Type::ok, m.sequence, nullptr, 0);
+}
+
+std::string ChannelServer::reply_capture_stop(const channel::Message& m) {
+  const channel::CaptureStopped stopped{tables_.capture() ? 1u : 0u, 0};
+  tables_.publish_capture(nullptr);
+  return channel::send_message(fd_, channel::Type::capture_stopped, m.sequence, &stopped, sizeof stopped);
+}
+
+std::uint64_t ChannelServer::capture_lost() const {
+  std::uint64_t lost = 0;
+  for (std::size_t i = 0; i < workers_.size() && i < capture_lost_base_.size(); ++i)
+    lost += workers_[i]->capture->lost() - capture_lost_base_[i];
+  return lost;
+}
+
+std::string ChannelServer::reply_capture_read(const channel::Message& m) {
+  channel::CaptureFramesWriter writer;
+  const bool on = tables_.capture() != nullptr;
+  bool more = false;
+  if (on && !workers_.empty()) {
+    // Whole rings in turn, from the one after where the last read stopped, until the reply is full.
+    for (std::size_t turn = 0; turn < workers_.size() && !more; ++turn) {
+      CaptureRing& ring = *workers_[capture_next_]->capture;
+      while (const CaptureSlot* slot = ring.front()) {
+        if (!writer.add(slot->meta, slot->frame)) {
+          more = true;
+          break;
+        }
+        ring.pop();
+      }
+      if (!more) capture_next_ = (capture_next_ + 1) % workers_.size();
+    }
+  }
+  std::vector<std::uint8_t> payload = writer.finish(on ? capture_lost() : 0, on, more);
+  return channel::send_message(fd_, channel::Type::capture_frames, m.sequence, payload.data(), payload.size());
 }
 
 std::string ChannelServer::reply_stats(const channel::Message& m) {

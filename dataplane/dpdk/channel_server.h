@@ -6,6 +6,8 @@
 // and xstats), probe (a frame through the same core on the live tables). Anything else gets an
 // error reply; nothing a peer sends can stop the datapath except closing the channel. DNS
 // tables (a sealed memfd, mapped read-only) swap in the same way, the old one staying if refused.
+// Captures (docs/capture.md): capture_start publishes the filter to the workers, capture_read
+// drains their rings into one reply, capture_stop takes the filter back; at most one runs.
 //
 // While a request is served, a thread of its own sends `working` heartbeats (channel.h): the
 // serving thread's CPU time and every worker's poll counter. Building a table set reserves tens
@@ -48,6 +50,10 @@ class ChannelServer {
   std::string reply_probe(const channel::Message& m);
   std::string reply_ntp_state(const channel::Message& m);
   std::string reply_dns_table(const channel::Message& m, std::string& note);
+  std::string reply_capture_start(const channel::Message& m);
+  std::string reply_capture_stop(const channel::Message& m);
+  std::string reply_capture_read(const channel::Message& m);
+  std::uint64_t capture_lost() const;
   std::string reply_error(std::uint32_t sequence, const std::string& text);
   std::string answer(const channel::Message& m, std::string& note);
   void beat_loop();
@@ -56,6 +62,10 @@ class ChannelServer {
   TableStore& tables_;
   std::vector<const Worker*> workers_;
   std::vector<std::uint16_t> ports_;
+  // The running capture's bookkeeping: each worker's ring lost count when it started, and the
+  // ring the next read begins with (round robin, so one busy worker cannot starve the others).
+  std::vector<std::uint64_t> capture_lost_base_;
+  std::size_t capture_next_ = 0;
 
   // The request in progress, for the heartbeat thread.
   std::mutex mutex_;

@@ -50,4 +50,12 @@ void TableStore::publish_dns(std::unique_ptr<DnsTable> next) {
   // `old` is unmapped here: no registered reader can still hold it.
 }
 
+void TableStore::publish_capture(std::unique_ptr<ac_capture_config> next) {
+  std::unique_ptr<ac_capture_config> old = std::move(capture_owned_);
+  capture_owned_ = std::move(next);
+  capture_.store(capture_owned_.get(), std::memory_order_release);
+  rte_rcu_qsbr_synchronize(qsbr_, RTE_QSBR_THRID_INVALID);
+  // `old` goes here: no burst still filters with it, nor copies for its capture.
+}
+
 }  // namespace anycastd::dpdk

@@ -77,6 +77,12 @@ class TableStore {
   const DnsTable* dns() const { return dns_.load(std::memory_order_acquire); }
   void publish_dns(std::unique_ptr<DnsTable> next);
 
+  // The capture running (docs/capture.md): its filter, nullptr while none runs. Readers take it
+  // once per burst, as current(); one writer, which blocks like publish(), so that once it
+  // returns no worker copies for the capture it replaced.
+  const ac_capture_config* capture() const { return capture_.load(std::memory_order_acquire); }
+  void publish_capture(std::unique_ptr<ac_capture_config> next);
+
   // The NTP clock state, apart from the tables: it changes every second, the tables seldom.
   void set_ntp(const ac_ntp_state& state) { ntp_.store(state); }
   ac_ntp_state ntp() const { return ntp_.load(); }
@@ -87,6 +93,8 @@ class TableStore {
   std::unique_ptr<DpdkTables> owned_;
   std::atomic<const DnsTable*> dns_{nullptr};
   std::unique_ptr<DnsTable> dns_owned_;
+  std::atomic<const ac_capture_config*> capture_{nullptr};
+  std::unique_ptr<ac_capture_config> capture_owned_;
   NtpStateCell ntp_;
 };
 

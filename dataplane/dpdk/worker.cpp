@@ -6,11 +6,14 @@
 #include <rte_mbuf.h>
 
 #include "burst_match.h"
+#include "capture_match.h"
 #include "env.h"
 #include "options.h"
 
 namespace anycastd::dpdk {
 namespace {
+
+static_assert(RTE_MBUF_DEFAULT_DATAROOM <= kCaptureFrameMax, "a frame of one mbuf must fit a capture slot");
 
 inline int ip4_csum_state(const rte_mbuf* m) {
   switch (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) {
@@ -73,6 +76,11 @@ inline std::uint16_t keep_single_segment(rte_mbuf** pkts, std::uint16_t n, std::
   return kept;
 }
 
+// A frame as it is now, into the worker's capture ring.
+inline void capture_copy(Worker& w, const rte_mbuf* m, std::uint8_t kind, std::uint8_t service) {
+  w.capture->push(rte_pktmbuf_mtod(m, const std::uint8_t*), m->data_len, kind, service, ac_env_monotonic_now());
+}
+
 }  // namespace
 
 unsigned worker_poll(Worker& w) {
@@ -95,6 +103,9 @@ unsigned worker_poll(Worker& w) {
     w.counted_with = tables->generation();
   }
   const DnsTable* dns = w.tables->dns();
+  // The capture's switch, read once per burst: while none runs, its whole cost is this load and
+  // a branch per answered frame.
+  const ac_capture_config* capture = w.tables->capture();
   ac_env env{.tables = tables,
              .ip4_csum = 0,
              .ntp = w.tables->ntp(),
@@ -128,7 +139,13 @@ unsigned worker_poll(Worker& w) {
       v = ac_pass(AC_PASS_MULTI_BUFFER);
     } else {
       v = ac_decide(&env, data, data + m->data_len, &h);
-      if (v.action == AC_ACT_ANSWER) v = ac_respond(&env, &h, v);  // a reply that cannot be made passes
+      if (v.action == AC_ACT_ANSWER) {
+        // The request as it came, then the answer as it leaves; the filter sees the request.
+        const bool captured = capture && ac_capture_match(capture, &h);
+        if (captured) capture_copy(w, m, AC_CAPTURE_REQUEST, v.service);
+        v = ac_respond(&env, &h, v);  // a reply that cannot be made passes
+        if (captured && v.action == AC_ACT_ANSWER) capture_copy(w, m, AC_CAPTURE_ANSWER, v.service);
+      }
     }
     count(c.core, *w.vips, v, h, m->pkt_len);
     if (v.action == AC_ACT_ANSWER)

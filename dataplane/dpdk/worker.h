@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "abi.h"
+#include "capture_ring.h"
 #include "channel.h"
 #include "ratelimit_table.h"
 #include "table_store.h"
@@ -50,6 +51,9 @@ struct Worker {
   // This worker's rate-limit buckets: limits are per lcore (ratelimit_table.h). They outlive
   // table swaps, so a reload does not hand every source a fresh burst.
   std::unique_ptr<RateLimitTable> buckets = std::make_unique<RateLimitTable>();
+  // Where this worker copies what a capture wants (TableStore::capture()). Shared on purpose:
+  // the worker pushes, the main lcore (ChannelServer) drains, through a const Worker too.
+  std::unique_ptr<CaptureRing> capture = std::make_unique<CaptureRing>();
 };
 
 // Bounded retries of a partial TX before the rest is freed and counted as dropped.

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The datapath's end of the channel, over a real socket pair, with a worker on net_ring behind
 // it: tables accepted and refused (the old set staying), stats, probes through the same core,
-// unknown requests answered with an error; and the telemetry command on EAL's real socket.
+// captures started, read and stopped, unknown requests answered with an error; and the telemetry
+// command on EAL's real socket.
 
 #include <rte_malloc.h>
 #include <sys/socket.h>
@@ -92,6 +93,7 @@ class ChannelServerTest : public testing::Test {
   std::unique_ptr<dpdk::ChannelServer> server_;
   std::uint32_t sequence_ = 0;
   std::string last_note_;
+  std::vector<std::uint8_t> payload_;  // the last capture_frames, which decoded frames point into
 };
 
 std::string text(const ch::Message& m) { return std::string(m.payload.begin(), m.payload.end()); }
@@ -327,6 +329,68 @@ TEST_F(ChannelServerTest, UnknownAndMisdirectedRequestsGetAnError) {
   EXPECT_EQ(m.type, ch::Type::error);
   // Still serving.
   EXPECT_EQ(ask(ch::Type::stats, nullptr, 0).type, ch::Type::stats_reply);
+}
+
+// Captures (docs/capture.md): stop says whether one ran (what an adopting anycastd asks), start
+// switches the workers' copy on, read hands over the worker's frames byte for byte with the
+// count it lost since the start, and after stop a read says no capture runs.
+TEST_F(ChannelServerTest, CaptureStartReadStop) {
+  auto stopped = [this] {
+    ch::Message m = ask(ch::Type::capture_stop, nullptr, 0);
+    EXPECT_EQ(m.type, ch::Type::capture_stopped);
+    ch::CaptureStopped s{};
+    EXPECT_EQ(m.payload.size(), sizeof s);
+    std::memcpy(&s, m.payload.data(), std::min(sizeof s, m.payload.size()));
+    return s.was_on;
+  };
+  auto read = [this] {
+    ch::Message m = ask(ch::Type::capture_read, nullptr, 0);
+    EXPECT_EQ(m.type, ch::Type::capture_frames);
+    payload_ = m.payload;
+    return ch::decode_capture_frames(payload_);
+  };
+  EXPECT_EQ(stopped(), 0u);
+  EXPECT_EQ(read().head.on, 0u);
+  ASSERT_EQ(send_tables(ch::encode_tables(make_tables("default"))).type, ch::Type::ok);
+  const Vector& answer = row(AC_ACT_ANSWER, "default");
+
+  // A frame copied before the capture starts is not the capture's: the ring is emptied.
+  ac_capture_config on{};
+  on.flags = AC_CAPTURE_F_ON;
+  EXPECT_EQ(ask(ch::Type::capture_start, &on, sizeof on).type, ch::Type::ok);
+  ASSERT_TRUE(harness_->from_wire(answer.request));
+  dpdk::worker_poll(harness_->worker());
+  EXPECT_EQ(ask(ch::Type::capture_start, &on, sizeof on).type, ch::Type::ok);
+  EXPECT_EQ(read().frames.size(), 0u);
+
+  for (unsigned i = 0; i < dpdk::kCaptureSlots; ++i) {  // 2 frames each: half of them lost
+    ASSERT_TRUE(harness_->from_wire(answer.request));
+    dpdk::worker_poll(harness_->worker());
+    harness_->to_wire();
+  }
+  ch::CaptureFrames got = read();
+  EXPECT_EQ(got.head.on, 1u);
+  EXPECT_EQ(got.head.lost, dpdk::kCaptureSlots);
+  ASSERT_EQ(got.frames.size(), dpdk::kCaptureSlots) << "one reply holds a whole ring of small frames";
+  EXPECT_EQ(got.frames[0].meta.kind, AC_CAPTURE_REQUEST);
+  EXPECT_TRUE(Bytes(got.frames[0].bytes, got.frames[0].bytes + got.frames[0].meta.len) == answer.request);
+  EXPECT_EQ(got.frames[1].meta.kind, AC_CAPTURE_ANSWER);
+  EXPECT_TRUE(Bytes(got.frames[1].bytes, got.frames[1].bytes + got.frames[1].meta.len) == answer.reply);
+  EXPECT_EQ(read().frames.size(), 0u) << "read once";
+
+  EXPECT_EQ(stopped(), 1u);
+  ASSERT_TRUE(harness_->from_wire(answer.request));
+  dpdk::worker_poll(harness_->worker());
+  EXPECT_EQ(harness_->worker().capture->front(), nullptr) << "stopped: nothing copied";
+  EXPECT_EQ(read().head.on, 0u);
+
+  // A new capture counts its own losses only.
+  EXPECT_EQ(ask(ch::Type::capture_start, &on, sizeof on).type, ch::Type::ok);
+  EXPECT_EQ(read().head.lost, 0u);
+  EXPECT_EQ(ask(ch::Type::capture_start, "x", 1).type, ch::Type::error);
+  ac_capture_config off{};
+  EXPECT_EQ(ask(ch::Type::capture_start, &off, sizeof off).type, ch::Type::error);
+  harness_->to_wire();
 }
 
 TEST_F(ChannelServerTest, ClosedPeerEndsServing) {

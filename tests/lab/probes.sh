@@ -98,6 +98,17 @@ status_json() {
 	STATUS_JSON=$(ctl status --json) || lab_fail "anycastctl status --json failed (exit $?): $STATUS_JSON"
 }
 
+# wait_capture_running: until the status shows a capture (anycastctl capture's handoff happened).
+wait_capture_running() {
+	local deadline=$((SECONDS + 10))
+	while :; do
+		status_json
+		[[ $(json_get 'd["status"]["capture"] is not None') == true ]] && return 0
+		((SECONDS >= deadline)) && lab_fail "expected a capture in anycastctl status within 10 s"
+		sleep 0.1
+	done
+}
+
 # jq-like access to STATUS_JSON: json_get 'EXPR' with d the parsed reply, g(name) a group,
 # check(group, prefix) a group's check, iface(name) an XDP interface's entry (None if not listed).
 json_get() {

@@ -78,17 +78,6 @@ capture_map() {
 	PY
 }
 
-# wait_capture_running: until the status shows a capture (the client's handoff happened).
-wait_capture_running() {
-	local deadline=$((SECONDS + 10))
-	while :; do
-		status_json
-		[[ $(json_get 'd["status"]["capture"] is not None') == true ]] && return 0
-		((SECONDS >= deadline)) && lab_fail "expected a capture in anycastctl status within 10 s"
-		sleep 0.1
-	done
-}
-
 lab_start_anycastd "$ANYCASTD" "$CONF"
 lab_expect_echo "echo before any capture" 3 "$VIP4" 7 --count 3
 lab_expect_eq "switch at start" "flags=0" "$(capture_map ac_capture)"

@@ -6,7 +6,9 @@
 # are answered by the kernel through the exception path; TCP to a server on the VIP alias works
 # both ways; status and metrics show the datapath, anycastctl nic the port and ac0; a killed datapath withdraws the route (the
 # alias goes) and comes back; anycastctl restart (ten times) hands the running datapath over
-# without losing an answer or refusing a control client; SIGTERM withdraws and everything stops
+# without losing an answer or refusing a control client; anycastctl capture copies through the
+# channel what DPDK answers, byte for byte what tcpdump on the client sees, and ends with its
+# client, at a restart in place and with the datapath; SIGTERM withdraws and everything stops
 # cleanly.
 #
 # Usage: test_dpdk_lab.sh ANYCASTD ANYCASTCTL ANYCASTD_DPDK XDP_PASS_OBJECT
@@ -116,13 +118,74 @@ metrics=$(lab_edge "$LAB_PYTHON" "$HELPER" http-get "http://$METRICS/metrics")
 grep -q '^anycastd_dpdk_up 1$' <<<"$metrics" || lab_fail "metrics: anycastd_dpdk_up 1 missing"
 grep -qE '^anycastd_answered_total\{service="echo"\} [1-9]' <<<"$metrics" || lab_fail "metrics: no answered echo"
 lab_log "ok: metrics show the DPDK datapath"
-rc=0
-out=$(ctl capture -w "$LAB_TMP/dpdk.pcap" --count 2 2>&1) || rc=$?
-lab_expect_eq "anycastctl capture on DPDK: exit status" 1 "$rc"
-grep -q "capture needs the XDP datapath" <<<"$out" || lab_fail "anycastctl capture on DPDK: expected the refusal, seen: $out"
-[[ ! -e "$LAB_TMP/dpdk.pcap" ]] || lab_fail "the refused capture left its file behind"
 
-# --- 6. anycastctl restart hands the running datapath to the new image: no answer lost ---
+# --- 6. anycastctl capture through the channel, byte for byte against tcpdump on the client ---
+lab_client tcpdump -i "$LAB_CLIENT_IF" -nn -U -w "$LAB_TMP/client.pcap" udp port 7 2>"$LAB_TMP/tcpdump.err" &
+TCPDUMP_PID=$!
+LAB_PIDS+=("$TCPDUMP_PID")
+deadline=$((SECONDS + 10))
+until grep -q "listening on" "$LAB_TMP/tcpdump.err"; do
+	((SECONDS >= deadline)) && lab_fail "tcpdump on the client did not start: $(cat "$LAB_TMP/tcpdump.err")"
+	sleep 0.1
+done
+ctl capture -w "$LAB_TMP/dpdk.pcap" --filter "vip $VIP4 and port 7" --count 10 --seconds 30 2>"$LAB_TMP/capture.err" &
+CAPTURE_PID=$!
+wait_capture_running
+for i in 1 2 3 4 5; do
+	lab_expect_echo "echo to the other VIP during the capture ($i)" 1 "$VIP6" 7 --count 1
+	lab_expect_echo "echo to the captured VIP ($i)" 1 "$VIP4" 7 --count 1
+done
+rc=0
+wait "$CAPTURE_PID" || rc=$?
+cat "$LAB_TMP/capture.err" >&2
+lab_expect_eq "capture on DPDK: exit status" 0 "$rc"
+grep -q "10 frames (5 requests, 5 answers), 0 lost; ended: count" "$LAB_TMP/capture.err" ||
+	lab_fail "capture on DPDK: expected its summary '10 frames (5 requests, 5 answers), 0 lost; ended: count'"
+sleep 0.5
+kill -TERM "$TCPDUMP_PID" # background jobs ignore SIGINT
+wait "$TCPDUMP_PID" || true
+lab_expect_eq "hosts in the capture" "$VIP4 $LAB_CLIENT_V4" "$(python3 "$LAB_DIR/pcap_frames.py" hosts "$LAB_TMP/dpdk.pcap")"
+same=$(python3 "$LAB_DIR/pcap_frames.py" same "$LAB_TMP/dpdk.pcap" "$LAB_TMP/client.pcap" "$VIP4") ||
+	lab_fail "capture on DPDK against the client's tcpdump: $same"
+lab_expect_eq "capture on DPDK is byte for byte what the client saw" "same=10" "$same"
+status_json
+lab_expect_eq "no capture in the status after it" null "$(json_get 'd["status"]["capture"]')"
+
+# A killed client ends its capture: the daemon switches the datapath's copy off.
+"$ANYCASTCTL" --socket "$LAB_TMP/anycastd.sock" capture -w "$LAB_TMP/long.pcap" --seconds 60 2>/dev/null &
+CAPTURE_PID=$!
+LAB_PIDS+=("$CAPTURE_PID")
+wait_capture_running
+lab_expect_echo "echo during the killed client's capture" 3 "$VIP4" 7 --count 3
+kill -KILL "$CAPTURE_PID"
+wait "$CAPTURE_PID" 2>/dev/null || true
+lab_wait_log "the client went away" 10
+status_json
+lab_expect_eq "no capture in the status after the client was killed" null "$(json_get 'd["status"]["capture"]')"
+
+# anycastctl restart in the middle of a capture: the client gets its end, and the next image,
+# asking the datapath itself when it adopts it, finds the copy off (it says so when not).
+ctl capture -w "$LAB_TMP/restart.pcap" --seconds 60 2>"$LAB_TMP/restart.err" &
+CAPTURE_PID=$!
+LAB_PIDS+=("$CAPTURE_PID")
+wait_capture_running
+adopted=$(grep -c "adopted the running DPDK datapath (pid $DPDK_PID)" "$LAB_ANYCASTD_LOG" || true)
+ctl restart >/dev/null
+rc=0
+wait "$CAPTURE_PID" || rc=$?
+cat "$LAB_TMP/restart.err" >&2
+lab_expect_eq "the capture's client exits cleanly at the restart" 0 "$rc"
+grep -q "ended: daemon restarting" "$LAB_TMP/restart.err" || lab_fail "expected 'ended: daemon restarting'"
+deadline=$((SECONDS + 20))
+until (($(grep -c "adopted the running DPDK datapath (pid $DPDK_PID)" "$LAB_ANYCASTD_LOG") > adopted)); do
+	((SECONDS < deadline)) || { lab_dump_anycastd_log; lab_fail "the datapath was not adopted within 20 s of the restart"; }
+	sleep 0.05
+done
+grep -q "packet capture was left on" "$LAB_ANYCASTD_LOG" &&
+	lab_fail "the restarted image found the capture still on in the datapath"
+lab_log "ok: captures on DPDK (byte for byte, killed client, restart in place)"
+
+# --- 7. anycastctl restart hands the running datapath to the new image: no answer lost ---
 ANYCASTD_PID=$LAB_ANYCASTD_PID
 start_stream restartstream "$VIP4"
 start_ctl_stream restartctl "$LAB_TMP/anycastd.sock"
@@ -154,7 +217,11 @@ status_json
 lab_expect_eq "restart: anycastd's pid (exec in place)" "$ANYCASTD_PID" "$(json_get 'd["status"]["pid"]')"
 lab_expect_eq "restart: the same anycastd-dpdk process" "$DPDK_PID" "$(json_get 'd["status"]["dpdk"]["pid"]')"
 
-# --- 7. a killed datapath withdraws the route, then comes back ---
+# --- 8. a killed datapath withdraws the route, then comes back; a capture running ends ---
+ctl capture -w "$LAB_TMP/killed.pcap" --seconds 60 2>"$LAB_TMP/killed.err" &
+CAPTURE_PID=$!
+LAB_PIDS+=("$CAPTURE_PID")
+wait_capture_running
 killed_at=$(date +%s%N)
 kill -KILL "$DPDK_PID"
 wait_alias "$VIP4" absent 5
@@ -167,12 +234,17 @@ until (($(grep -c "DPDK datapath up: pid" "$LAB_ANYCASTD_LOG") >= 2)); do
 done
 wait_alias "$VIP4" present 30
 lab_log "ok: datapath restarted, group announced again"
+rc=0
+wait "$CAPTURE_PID" || rc=$?
+cat "$LAB_TMP/killed.err" >&2
+lab_expect_eq "the capture's client exits cleanly when the datapath dies" 0 "$rc"
+grep -q "ended: datapath: " "$LAB_TMP/killed.err" || lab_fail "expected the capture to end naming the datapath"
 status_json
 lab_expect_eq "status: restarts" 1 "$(json_get 'd["status"]["dpdk"]["restarts"]')"
 lab_expect_echo "echo to $VIP4 after the restart" 10 "$VIP4" 7 --count 10
 DPDK_PID=$(json_get 'd["status"]["dpdk"]["pid"]')
 
-# --- 8. SIGTERM: withdraw, drain, stop the datapath, exit 0 ---
+# --- 9. SIGTERM: withdraw, drain, stop the datapath, exit 0 ---
 lab_stop_anycastd 30
 lab_expect_eq "anycastd exit code after SIGTERM" 0 "$LAB_ANYCASTD_RC"
 alias_present "$VIP4" && lab_fail "alias $VIP4 still on lo after SIGTERM"

@@ -16,6 +16,8 @@
 #include <limits>
 #include <mutex>
 
+#include "datapath/capture_config.h"
+#include "datapath/dpdk/dpdk_capture.h"
 #include "datapath/dpdk/exception_interface.h"
 #include "datapath/dpdk/port_links.h"
 
@@ -501,6 +503,12 @@ ac_stats DpdkDatapath::read_stats() {
   return total;
 }
 
+std::unique_ptr<CaptureTap> DpdkDatapath::start_capture(const CaptureFilter& filter) {
+  // A process that is (re)starting has no capture to give; a new one starts with none running.
+  if (state_ != State::running) throw std::runtime_error("no capture: " + down_reason_);
+  return std::make_unique<DpdkCapture>(channel_, capture_config(filter));
+}
+
 void DpdkDatapath::configure_exception_interfaces() {
   // The datapath made one interface per name it was given, and it was given config_.ports.
   if (hello_.ports != config_.ports.size() || hello_.ports > channel::kMaxPorts)
@@ -663,6 +671,10 @@ bool DpdkDatapath::adopt_handover() {
     // Alive and speaking this channel's version; judged by its heartbeat, as a table write is:
     // a loaded machine must not turn a restart in place into a withdrawal.
     fetch_stats(*channel_, Patience::while_alive);
+    // Nobody reads a capture this image did not start (docs/capture.md): one the previous image
+    // left on, dying before its tap went, would go on copying for no reader.
+    if (switch_dpdk_capture_off(*channel_, kRequestTimeout))
+      spdlog::warn("packet capture was left on by the previous instance: switched off");
     // The file may give the interfaces other addresses now.
     configure_exception_interfaces();
   } catch (const std::exception& e) {

@@ -9,7 +9,7 @@
 // with back-off. The datapath also must not outlive its supervisor: it stops when the channel
 // closes, so a killed anycastd never leaves a port answering with nothing checking it.
 //
-// Tables, DNS answer tables, counters and probes travel over the channel (dataplane/channel). Restart in place
+// Tables, DNS answer tables, counters, probes and captures travel over the channel (dataplane/channel). Restart in place
 // (anycastctl restart) hands the running process and its channel to the new image, so the port
 // keeps answering across it.
 
@@ -48,10 +48,7 @@ class DpdkDatapath final : public Datapath {
   void write_ntp_state(const ac_ntp_state& state) override;
   void write_dns_table(std::shared_ptr<const std::vector<std::uint8_t>> image) override;
   ac_stats read_stats() override;
-  std::unique_ptr<CaptureTap> start_capture(const CaptureFilter&) override {
-    throw std::runtime_error(
-        "anycastctl capture needs the XDP datapath: the DPDK datapath has no capture channel yet (docs/capture.md)");
-  }
+  std::unique_ptr<CaptureTap> start_capture(const CaptureFilter& filter) override;
   std::vector<ac_vip_stats> read_vip_stats() override;
   std::shared_ptr<DatapathProbe> probe() override { return probe_; }
   std::string summary() override;

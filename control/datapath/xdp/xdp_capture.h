@@ -8,17 +8,16 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "abi.h"
 #include "base/capture_filter.h"
+#include "datapath/capture_config.h"
 #include "datapath/datapath.h"
 
 struct perf_buffer;
 
 namespace anycastd {
-
-// The filter as the program reads it (abi.h struct ac_capture_config), with the switch on.
-ac_capture_config capture_config(const CaptureFilter& filter);
 
 struct XdpCaptureMaps {
   int config = -1;  // ac_capture
@@ -39,6 +38,8 @@ class XdpCapture final : public CaptureTap {
   int fd() const override;
   std::size_t read_some(const std::function<void(const CapturedFrame&)>& sink) override;
   std::uint64_t lost() const override;
+  // The program and its rings live as long as the tap: it copies until the tap goes.
+  std::string ended() const override { return {}; }
 
  private:
   struct PerfBufferDeleter {
