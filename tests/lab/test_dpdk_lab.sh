@@ -159,7 +159,7 @@ wait_capture_running
 lab_expect_echo "echo during the killed client's capture" 3 "$VIP4" 7 --count 3
 kill -KILL "$CAPTURE_PID"
 wait "$CAPTURE_PID" 2>/dev/null || true
-lab_wait_log "the client went away" 10
+lab_wait_log "ended .client ended.:" 10
 status_json
 lab_expect_eq "no capture in the status after the client was killed" null "$(json_get 'd["status"]["capture"]')"
 
