@@ -112,17 +112,17 @@ StatsSnapshot fetch_stats(ChannelClient& channel, Patience patience = Patience::
                          std::size_t{s.head.vips} * sizeof(channel::VipStats);
   if (p.size() != expected) throw ChannelError("stats reply of " + std::to_string(p.size()) + " bytes, expected " + std::to_string(expected));
   const std::uint8_t* at = p.data() + sizeof s.head;
-  s.lcores.resize(s.head.lcores);
-  std::memcpy(s.lcores.data(), at, s.lcores.size() * sizeof(channel::LcoreStats));
-  at += s.lcores.size() * sizeof(channel::LcoreStats);
-  s.links.resize(s.head.ports);
-  std::memcpy(s.links.data(), at, s.links.size() * sizeof(channel::PortLink));
-  at += s.links.size() * sizeof(channel::PortLink);
-  s.xstats.resize(s.head.xstats);
-  std::memcpy(s.xstats.data(), at, s.xstats.size() * sizeof(channel::Xstat));
-  at += s.xstats.size() * sizeof(channel::Xstat);
-  s.vips.resize(s.head.vips);
-  std::memcpy(s.vips.data(), at, s.vips.size() * sizeof(channel::VipStats));
+  // An empty vector's data() may be null, which memcpy must not get even for no bytes.
+  auto take = [&at](auto& records, std::size_t count) {
+    records.resize(count);
+    if (count == 0) return;
+    std::memcpy(records.data(), at, count * sizeof records[0]);
+    at += count * sizeof records[0];
+  };
+  take(s.lcores, s.head.lcores);
+  take(s.links, s.head.ports);
+  take(s.xstats, s.head.xstats);
+  take(s.vips, s.head.vips);
   return s;
 }
 
