@@ -109,6 +109,34 @@ wait_capture_running() {
 	done
 }
 
+# The client's side of a capture check: tcpdump on the client's veth writing $LAB_TMP/client.pcap
+# (echo on port 7), started until it listens, and stopped once the capture is over.
+start_client_tcpdump() {
+	lab_client tcpdump -i "$LAB_CLIENT_IF" -nn -U -w "$LAB_TMP/client.pcap" udp port 7 2>"$LAB_TMP/tcpdump.err" &
+	TCPDUMP_PID=$!
+	LAB_PIDS+=("$TCPDUMP_PID")
+	local deadline=$((SECONDS + 10))
+	until grep -q "listening on" "$LAB_TMP/tcpdump.err"; do
+		((SECONDS >= deadline)) && lab_fail "tcpdump on the client did not start: $(cat "$LAB_TMP/tcpdump.err")"
+		sleep 0.1
+	done
+}
+stop_client_tcpdump() {
+	sleep 0.5 # the last answers into the file
+	kill -TERM "$TCPDUMP_PID" # background jobs ignore SIGINT
+	wait "$TCPDUMP_PID" || true
+}
+
+# expect_capture_summary WHAT PID ERRFILE SUMMARY: the anycastctl capture PID exits 0 and its
+# stderr (ERRFILE) holds SUMMARY.
+expect_capture_summary() {
+	local rc=0
+	wait "$2" || rc=$?
+	cat "$3" >&2
+	lab_expect_eq "$1: exit status" 0 "$rc"
+	grep -qF "$4" "$3" || lab_fail "$1: expected its summary '$4'"
+}
+
 # jq-like access to STATUS_JSON: json_get 'EXPR' with d the parsed reply, g(name) a group,
 # check(group, prefix) a group's check, iface(name) an XDP interface's entry (None if not listed).
 json_get() {

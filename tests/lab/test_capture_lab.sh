@@ -83,14 +83,7 @@ lab_expect_echo "echo before any capture" 3 "$VIP4" 7 --count 3
 lab_expect_eq "switch at start" "flags=0" "$(capture_map ac_capture)"
 
 # --- 1. filtered capture, byte for byte against tcpdump on the client -------------------------
-lab_client tcpdump -i "$LAB_CLIENT_IF" -nn -U -w "$LAB_TMP/client.pcap" udp port 7 2>"$LAB_TMP/tcpdump.err" &
-TCPDUMP_PID=$!
-LAB_PIDS+=("$TCPDUMP_PID")
-deadline=$((SECONDS + 10))
-until grep -q "listening on" "$LAB_TMP/tcpdump.err"; do
-	((SECONDS >= deadline)) && lab_fail "tcpdump on the client did not start: $(cat "$LAB_TMP/tcpdump.err")"
-	sleep 0.1
-done
+start_client_tcpdump
 ctl capture -w "$LAB_TMP/edge.pcap" --filter "vip $VIP4 and port 7" --count 10 --seconds 30 \
 	2>"$LAB_TMP/capture1.err" &
 CAPTURE_PID=$!
@@ -103,15 +96,8 @@ for i in 1 2 3 4 5; do
 	lab_expect_echo "echo to the other VIP ($i)" 1 "$VIP4_OTHER" 7 --count 1
 	lab_expect_echo "echo to the captured VIP ($i)" 1 "$VIP4" 7 --count 1
 done
-rc=0
-wait "$CAPTURE_PID" || rc=$?
-cat "$LAB_TMP/capture1.err" >&2
-lab_expect_eq "capture 1 exit status" 0 "$rc"
-grep -q "10 frames (5 requests, 5 answers), 0 lost; ended: count" "$LAB_TMP/capture1.err" ||
-	lab_fail "capture 1: expected its summary '10 frames (5 requests, 5 answers), 0 lost; ended: count'"
-sleep 0.5
-kill -TERM "$TCPDUMP_PID"  # background jobs ignore SIGINT
-wait "$TCPDUMP_PID" || true
+expect_capture_summary "capture 1" "$CAPTURE_PID" "$LAB_TMP/capture1.err" "10 frames (5 requests, 5 answers), 0 lost; ended: count"
+stop_client_tcpdump
 lab_expect_eq "frames tcpdump reads in the capture" 10 "$(python3 "$FRAMES" count "$LAB_TMP/edge.pcap")"
 lab_expect_eq "hosts in the capture" "$VIP4 $LAB_CLIENT_V4" "$(python3 "$FRAMES" hosts "$LAB_TMP/edge.pcap")"
 same=$(python3 "$FRAMES" same "$LAB_TMP/edge.pcap" "$LAB_TMP/client.pcap" "$VIP4") ||

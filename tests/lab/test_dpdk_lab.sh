@@ -120,14 +120,7 @@ grep -qE '^anycastd_answered_total\{service="echo"\} [1-9]' <<<"$metrics" || lab
 lab_log "ok: metrics show the DPDK datapath"
 
 # --- 6. anycastctl capture through the channel, byte for byte against tcpdump on the client ---
-lab_client tcpdump -i "$LAB_CLIENT_IF" -nn -U -w "$LAB_TMP/client.pcap" udp port 7 2>"$LAB_TMP/tcpdump.err" &
-TCPDUMP_PID=$!
-LAB_PIDS+=("$TCPDUMP_PID")
-deadline=$((SECONDS + 10))
-until grep -q "listening on" "$LAB_TMP/tcpdump.err"; do
-	((SECONDS >= deadline)) && lab_fail "tcpdump on the client did not start: $(cat "$LAB_TMP/tcpdump.err")"
-	sleep 0.1
-done
+start_client_tcpdump
 ctl capture -w "$LAB_TMP/dpdk.pcap" --filter "vip $VIP4 and port 7" --count 10 --seconds 30 2>"$LAB_TMP/capture.err" &
 CAPTURE_PID=$!
 wait_capture_running
@@ -135,15 +128,8 @@ for i in 1 2 3 4 5; do
 	lab_expect_echo "echo to the other VIP during the capture ($i)" 1 "$VIP6" 7 --count 1
 	lab_expect_echo "echo to the captured VIP ($i)" 1 "$VIP4" 7 --count 1
 done
-rc=0
-wait "$CAPTURE_PID" || rc=$?
-cat "$LAB_TMP/capture.err" >&2
-lab_expect_eq "capture on DPDK: exit status" 0 "$rc"
-grep -q "10 frames (5 requests, 5 answers), 0 lost; ended: count" "$LAB_TMP/capture.err" ||
-	lab_fail "capture on DPDK: expected its summary '10 frames (5 requests, 5 answers), 0 lost; ended: count'"
-sleep 0.5
-kill -TERM "$TCPDUMP_PID" # background jobs ignore SIGINT
-wait "$TCPDUMP_PID" || true
+expect_capture_summary "capture on DPDK" "$CAPTURE_PID" "$LAB_TMP/capture.err" "10 frames (5 requests, 5 answers), 0 lost; ended: count"
+stop_client_tcpdump
 lab_expect_eq "hosts in the capture" "$VIP4 $LAB_CLIENT_V4" "$(python3 "$LAB_DIR/pcap_frames.py" hosts "$LAB_TMP/dpdk.pcap")"
 same=$(python3 "$LAB_DIR/pcap_frames.py" same "$LAB_TMP/dpdk.pcap" "$LAB_TMP/client.pcap" "$VIP4") ||
 	lab_fail "capture on DPDK against the client's tcpdump: $same"
