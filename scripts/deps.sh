@@ -34,6 +34,12 @@ PACKAGES=(
 	knot knot-dnsutils nsd bind9-dnsutils python3-dnspython python3-yaml
 	# routing daemons for the route-signal labs
 	bird2 exabgp
+	# man pages: pandoc builds them from the Markdown of docs/ (docs/man/README.md); man-db
+	# (with groff) renders them in dist.man_pages
+	pandoc man-db
+	# bash-completion loads anycastctl's completion on demand; dist.bash_completion checks that
+	# its loader finds the file where the package puts it
+	bash-completion
 )
 
 missing=()
