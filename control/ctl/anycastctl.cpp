@@ -51,6 +51,7 @@ commands:
   capture -w FILE|- [--filter EXPR] [--count N] [--seconds S]
                          copy the requests the fast path answers, and its answers, into a
                          pcap file (- for stdout: anycastctl capture -w - | tcpdump -r -)
+  groups                 the daemon's group names, one per line (what shell completion offers)
 
 options:
   --socket PATH          the control socket (default /run/anycastd/anycastd.sock)
@@ -74,6 +75,7 @@ struct Options {
   std::chrono::milliseconds timeout{10'000};
   bool json = false;
   ctl::Command command = ctl::Command::status;
+  bool groups = false;  // "groups": a status request, of which only the group names are printed
   std::string group;
   ctl::CaptureOptions capture;
   std::optional<std::string> capture_file;  // -w
@@ -168,7 +170,9 @@ std::optional<Options> parse_args(int argc, char** argv) {
   }
 
   if (words.empty()) throw UsageError{"no command given"};
-  auto command = ctl::parse_command(words[0]);
+  // "groups" is anycastctl's own: the daemon knows no such command, its status has the names.
+  opt.groups = words[0] == "groups";
+  auto command = opt.groups ? ctl::Command::status : ctl::parse_command(words[0]);
   if (!command) throw UsageError{"unknown command \"" + words[0] + "\""};
   opt.command = *command;
   std::string name = words[0];
@@ -212,6 +216,19 @@ int run_capture(const Options& opt) {
   return kOk;
 }
 
+// A group a reload removed or changed is listed while it drains (retiring); only the groups that
+// stay can be named to drain, undrain or check, and a changed one is listed once under its name.
+std::string group_names(const nlohmann::json& status) {
+  std::string out;
+  if (!status.contains("groups") || !status["groups"].is_array()) return out;
+  for (const auto& g : status["groups"]) {
+    if (!g.is_object() || !g.contains("name") || !g["name"].is_string()) continue;
+    if (g.contains("retiring") && g["retiring"].is_boolean() && g["retiring"].get<bool>()) continue;
+    out += g["name"].get<std::string>() + "\n";
+  }
+  return out;
+}
+
 int run(const Options& opt) {
   if (opt.command == ctl::Command::capture) return run_capture(opt);
   std::string reply_text;
@@ -250,6 +267,10 @@ int run(const Options& opt) {
     if (!reply.contains("status") || !reply["status"].is_object()) {
       std::cerr << "anycastctl: anycastd's status reply has no status in it: " << reply_text << "\n";
       return kUnreachable;
+    }
+    if (opt.groups) {
+      std::cout << group_names(reply["status"]);
+      return kOk;
     }
     std::cout << ctl::format_status(reply["status"]);
     return kOk;

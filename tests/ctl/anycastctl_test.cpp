@@ -29,6 +29,7 @@ struct AnycastctlFixture : ::testing::Test {
   std::mutex mutex;
   std::vector<std::string> log;
   std::atomic<bool> nic_without_report{false};  // as a daemon older than the nic command would answer
+  std::atomic<bool> odd_group_retiring{false};  // as after a reload that removed it, while it drains
 
   // capture: a daemon's stream as ctl/capture_stream.h says, written here by hand: one frame,
   // then the end record unless the test wants the stream cut.
@@ -42,8 +43,11 @@ struct AnycastctlFixture : ::testing::Test {
     static const std::vector<std::string> groups{"dns", "ntp"};
     switch (r.command) {
       case Command::status: {
+        auto status = sample_status();
+        for (auto& g : status.groups)
+          if (g.name == kOddName) g.retiring = odd_group_retiring;
         auto reply = ok_reply();
-        reply["status"] = status_to_json(sample_status());
+        reply["status"] = status_to_json(status);
         return reply;
       }
       case Command::drain:
@@ -109,6 +113,21 @@ TEST_F(AnycastctlFixture, StatusJsonIsPassedThrough) {
   EXPECT_EQ(r.out.back(), '\n');
   EXPECT_EQ(r.out.find('\n'), r.out.size() - 1) << "one line, as the daemon sent it";
   EXPECT_EQ(json::parse(r.out), expected);
+}
+
+// What the bash completion offers after drain, undrain and check.
+TEST_F(AnycastctlFixture, GroupsOnePerLine) {
+  auto r = ctl({"--socket", path, "groups"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(r.out, std::string("dns\n") + kOddName + "\n");
+  odd_group_retiring = true;
+  r = ctl({"--socket", path, "groups"});
+  EXPECT_EQ(r.out, "dns\n") << "a retiring group cannot be drained: not offered";
+  r = ctl({"--socket", path, "groups", "dns"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "anycastctl: groups takes no argument (got \"dns\")\nTry 'anycastctl --help'.\n");
+  EXPECT_EQ(seen(), (std::vector<std::string>{"status", "status"}));
 }
 
 TEST_F(AnycastctlFixture, Commands) {
