@@ -2,13 +2,14 @@
 # dist.man_pages: the built man pages render with man(1) without a groff warning, each has NAME
 # and SYNOPSIS, anycastd.toml(5) has a row "KEY reload|restart" for every key `anycastd
 # --list-keys` prints (a key added without its row in docs/configuration.md fails here), and
-# anycastctl(8) lists every command `anycastctl --help` lists.
+# anycastctl(8) has every command's line of `anycastctl --help`; anycastd(8) and
+# anycastd-zone-check(8) have every option their program's --help lists.
 #
-#   man_check.sh MAN_DIR ANYCASTD ANYCASTCTL
+#   man_check.sh MAN_DIR ANYCASTD ANYCASTCTL ANYCASTD_ZONE_CHECK
 set -euo pipefail
 
-usage="usage: man_check.sh MAN_DIR ANYCASTD ANYCASTCTL"
-man_dir=${1:?$usage} anycastd=${2:?$usage} anycastctl=${3:?$usage}
+usage="usage: man_check.sh MAN_DIR ANYCASTD ANYCASTCTL ANYCASTD_ZONE_CHECK"
+man_dir=${1:?$usage} anycastd=${2:?$usage} anycastctl=${3:?$usage} zone_check=${4:?$usage}
 pages=(anycastd.8 anycastctl.8 anycastd-zone-check.8 anycastd.toml.5)
 
 tmp=$(mktemp -d)
@@ -53,10 +54,26 @@ if [[ -n $missing ]]; then
 fi
 echo "ok: anycastd.toml(5) has a row for each of the $(wc -l <<<"$keys") keys of anycastd --list-keys"
 
-commands=$("$anycastctl" --help | awk '/^commands:$/ { on = 1; next } on && /^$/ { exit } on && /^  [a-z]/ { print $1 }')
-[[ -n $commands ]] || fail "no commands found in anycastctl --help"
-for command in $commands; do
-	grep -qE "^ +$command( |$)" "$tmp/anycastctl.8.txt" ||
-		fail "anycastctl(8) does not list the command $command (anycastctl --help does): docs/anycastctl.md"
+# Each command's line of --help (the command, its arguments, what it does) is in the page as it is
+# (docs/anycastctl.md's usage block): a command missing or described otherwise fails.
+usage=$("$anycastctl" --help | awk '/^commands:$/ { on = 1; next } on && /^$/ { exit } on && /^  [a-z]/ { sub(/^ +/, ""); print }')
+[[ -n $usage ]] || fail "no commands found in anycastctl --help"
+sed 's/^ *//' "$tmp/anycastctl.8.txt" >"$tmp/anycastctl.8.lines"
+while IFS= read -r line; do
+	grep -qxF -- "$line" "$tmp/anycastctl.8.lines" ||
+		fail "anycastctl(8) does not have this line of anycastctl --help: \"$line\" (docs/anycastctl.md's usage)"
+done <<<"$usage"
+commands=$(awk '{ print $1 }' <<<"$usage")
+echo "ok: anycastctl(8) lists every command of anycastctl --help as it does: ${commands//$'\n'/ }"
+
+# Options: each one --help lists, as an option item of the page (at the start of its line).
+for program in "$anycastd" "$zone_check"; do
+	page=$(basename "$program").8
+	options=$("$program" --help | grep -oE '(^|[ ,|])--?[a-zA-Z][-a-z]*' | sed 's/^[ ,|]*//' | sort -u)
+	[[ -n $options ]] || fail "no options found in $program --help"
+	for option in $options; do
+		grep -qE -- "^ +(-[a-zA-Z], )?$option( |,|$)" "$tmp/$page.txt" ||
+			fail "$page has no item for the option $option ($(basename "$program") --help lists it)"
+	done
+	echo "ok: $page has an item for each option of $(basename "$program") --help: ${options//$'\n'/ }"
 done
-echo "ok: anycastctl(8) lists every command of anycastctl --help: ${commands//$'\n'/ }"
