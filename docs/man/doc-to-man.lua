@@ -53,9 +53,10 @@ function Pandoc(doc)
     ::next::
   end
   -- Ragged right: a justified narrow table column with a long word in it cannot be adjusted
-  -- (groff warns), and ragged text reads as well on a terminal. No hyphenation: the words here
-  -- are paths, keys and commands, which a hyphen would misspell.
-  table.insert(out, 1, pandoc.RawBlock('man', '.ad l\n.nh'))
+  -- (groff warns), and ragged text reads as well on a terminal. No hyphenation, and no line
+  -- break after a "-": the words here are options, paths, keys and commands (--list-keys), which
+  -- a break would misspell.
+  table.insert(out, 1, pandoc.RawBlock('man', '.ad l\n.nh\n.cflags 0 -'))
   doc.blocks = out
   return doc
 end
