@@ -130,7 +130,9 @@ expect_completion "" status --co
 LAB_WAIT_UP=0 lab_start_anycastd "$ANYCASTD" "$CONF"
 
 # 5. The daemon's groups.
+start=$(date +%s%N)
 expect_completion "all edge-dns edge_ntp.b" --socket "$SOCK" drain ""
+lab_log "completing a group from the running daemon took $((($(date +%s%N) - start) / 1000000)) ms"
 expect_completion "edge_ntp.b" --socket "$SOCK" undrain edge_
 expect_completion "all edge-dns edge_ntp.b" --socket "$SOCK" --json check ""
 expect_completion "all edge-dns edge_ntp.b" --socket = "$SOCK" drain ""
