@@ -70,8 +70,9 @@ function Image()
   return {}
 end
 
--- pandoc writes a column's width as its fraction of 70 characters (tbl's w(N n)); at 80 columns a
--- man page's text has 71 (man-db leaves a margin), and tbl puts 3 between columns.
+-- pandoc writes a column's width as its fraction of 70 characters (tbl's w(N n)). At 80 columns
+-- a man page's text has 71 (man-db leaves a margin); tables get 70 of them, tbl puts 3 between
+-- columns. Lengths are counted in bytes: a cell with a few UTF-8 quotes gets a little more room.
 local kPandocLine = 70
 local kLine = 70
 local kGap = 3
