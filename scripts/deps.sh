@@ -40,6 +40,9 @@ PACKAGES=(
 	# bash-completion loads anycastctl's completion on demand; dist.bash_completion checks that
 	# its loader finds the file where the package puts it
 	bash-completion
+	# promtool, to check the packaged alert rules and test them on series recorded from the real
+	# metrics endpoint (tests/dist); the package's own prometheus service must not start: see below
+	prometheus
 )
 
 missing=()
@@ -52,9 +55,10 @@ done
 if ((${#missing[@]})); then
 	echo "deps.sh: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	# The packages' own services must not start: chronyd would discipline the host clock, and
-	# bird and exabgp would run beside the labs' own instances. policy-rc.d answering 101 is
-	# Debian's switch for that (invoke-rc.d, deb-systemd-invoke); one already there is respected.
+	# The packages' own services must not start: chronyd would discipline the host clock, bird
+	# and exabgp would run beside the labs' own instances, prometheus would listen on :9090.
+	# policy-rc.d answering 101 is Debian's switch for that (invoke-rc.d, deb-systemd-invoke);
+	# one already there is respected.
 	policy=/usr/sbin/policy-rc.d
 	if [[ ! -e $policy ]]; then
 		printf '#!/bin/sh\n# anycastd deps.sh: no service starts during this install\nexit 101\n' >"$policy"

@@ -24,6 +24,11 @@ ClockRefresher::~ClockRefresher() {
   thread_.join();
 }
 
+ServedClock ClockRefresher::latest() const {
+  std::lock_guard lock(mutex_);
+  return latest_;
+}
+
 std::optional<ac_ntp_state> ClockRefresher::take() {
   std::lock_guard lock(mutex_);
   std::optional<ac_ntp_state> out = fresh_;
@@ -47,6 +52,8 @@ void ClockRefresher::refresh() {
   }
   std::lock_guard lock(mutex_);
   fresh_ = state;
+  latest_ = ServedClock{source_->describe(), reading.reachable, reading.reachable && reading.synchronised, state,
+                        std::chrono::system_clock::now()};
 }
 
 void ClockRefresher::loop() {

@@ -570,6 +570,10 @@ DaemonStatus Daemon::snapshot() const {
   s.running.disable_file = config_.health.disable_file;
   s.running.tables = written_;
   s.running.clock = clock_config_;
+  if (clock_) {
+    ServedClock c = clock_->latest();
+    s.ntp = NtpClockStatus{std::move(c.source), c.reachable, c.synchronised, c.state, c.read_at};
+  }
   s.running.control_socket = control_->path();
   s.running.metrics_listen = metrics_ ? metrics_->address().str() : "";
   if (dns_service(config_)) {

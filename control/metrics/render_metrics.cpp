@@ -89,6 +89,24 @@ std::vector<std::string> unique_check_names(const GroupStatus& g) {
   return out;
 }
 
+// As NTP tools print a reference ID: the source's own name in ASCII at stratum 1 (we answer 2),
+// a server's IPv4 address (or IPv6 hash) above it; "" while there is none (unsynchronised).
+std::string refid_text(const ac_ntp_state& s) {
+  if (s.refid == 0) return "";
+  if (s.stratum == 2) {
+    std::string out;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      char ch = static_cast<char>((s.refid >> shift) & 0xFF);
+      if (ch == 0) break;
+      out += (ch >= 0x20 && ch < 0x7F) ? ch : '?';
+    }
+    return out;
+  }
+  return fmt::format("{}.{}.{}.{}", s.refid >> 24, (s.refid >> 16) & 0xFF, (s.refid >> 8) & 0xFF, s.refid & 0xFF);
+}
+
+double ntp_short_seconds(std::uint32_t v) { return v / 65536.0; }
+
 }  // namespace
 
 std::string escape_label_value(std::string_view value) {
@@ -166,6 +184,30 @@ std::string render_metrics(const DaemonStatus& st) {
       w.family("anycastd_dns_slow_path_tcp_open", "gauge", "TCP connections open to anycastd's own DNS server.");
       w.sample(d.slow_path->tcp_open);
     }
+  }
+
+  if (st.ntp) {
+    const NtpClockStatus& n = *st.ntp;
+    w.family("anycastd_ntp_info", "gauge",
+             "The NTP service's clock source and the reference ID its answers carry, as labels; always 1.");
+    w.sample(Labels{{"source", n.source}, {"refid", refid_text(n.served)}}, std::uint64_t{1});
+    w.family("anycastd_ntp_source_reachable", "gauge", "1 if the clock source (chronyd, the kernel) answered the last reading.");
+    w.sample(std::uint64_t{n.reachable ? 1u : 0u});
+    w.family("anycastd_ntp_synchronised", "gauge",
+             "1 if the clock source says it is synchronised; 0: the NTP answers say stratum 16, leap 3, and clients ignore them.");
+    w.sample(std::uint64_t{n.synchronised ? 1u : 0u});
+    w.family("anycastd_ntp_stratum", "gauge", "The stratum the NTP answers carry (the source's + 1; 16: unsynchronised).");
+    w.sample(std::uint64_t{n.served.stratum});
+    w.family("anycastd_ntp_leap", "gauge",
+             "The leap indicator the NTP answers carry: 0 none, 1 a second inserted, 2 deleted at the end of the UTC day, 3 unsynchronised.");
+    w.sample(std::uint64_t{n.served.leap});
+    w.family("anycastd_ntp_root_delay_seconds", "gauge", "The root delay the NTP answers carry.");
+    w.sample(ntp_short_seconds(n.served.root_delay));
+    w.family("anycastd_ntp_root_dispersion_seconds", "gauge", "The root dispersion the NTP answers carry.");
+    w.sample(ntp_short_seconds(n.served.root_dispersion));
+    w.family("anycastd_ntp_last_read_seconds", "gauge",
+             "When the clock source was last read (every second), in seconds since the Unix epoch; 0 before the first.");
+    w.sample(n.read_at == WallClock::time_point{} ? 0.0 : unix_seconds(n.read_at));
   }
 
   if (st.vip_counters) {

@@ -115,6 +115,15 @@ std::vector<VipCounterStatus> vip_counter_status(const std::vector<VipEntry>& vi
                                                  const std::vector<ac_vip_stats>& stats,
                                                  const std::vector<std::string>& group_names, std::uint32_t& over_cap);
 
+// The clock state the NTP answers carry (with [services.ntp]), from the last reading of the source.
+struct NtpClockStatus {
+  std::string source;         // "chrony /run/chrony/chronyd.sock", "kernel"
+  bool reachable = false;     // the source answered the last reading
+  bool synchronised = false;  // and said synchronised: the answers carry its stratum, not 16
+  ac_ntp_state served{};      // what the answers carry
+  WallClock::time_point read_at{};
+};
+
 struct DaemonStatus {
   // When the snapshot was taken, on both clocks: the reports give ages ("12 s ago") relative to
   // it, and place the route signals' steady_clock times on the wall clock through it. Left at
@@ -145,6 +154,7 @@ struct DaemonStatus {
   std::uint64_t reload_failures = 0;
   std::string last_reload_error;
   std::optional<DnsStatus> dns;  // with [services.dns]
+  std::optional<NtpClockStatus> ntp;  // with [services.ntp]
   std::optional<CaptureStatus> capture;
   RunningSettings running;
 };

@@ -199,6 +199,47 @@ TEST(RenderMetrics, VipFamilies) {
     EXPECT_NE(text.find(line), std::string::npos) << line << " missing from\n" << text;
 }
 
+TEST(RenderMetrics, NtpFamilies) {
+  DaemonStatus st = sample_status();
+  EXPECT_EQ(render_metrics(st).find("anycastd_ntp_"), std::string::npos) << "no NTP service: no family";
+  NtpClockStatus n;
+  n.source = "chrony /run/chrony/chronyd.sock";
+  n.reachable = true;
+  n.synchronised = true;
+  n.served.leap = 1;
+  n.served.stratum = 3;
+  n.served.refid = 0xC0000201;  // 192.0.2.1
+  n.served.root_delay = 0x00008000;       // 0.5 s in NTP short format
+  n.served.root_dispersion = 0x00000400;  // 1/64 s
+  n.read_at = WallClock::time_point(std::chrono::milliseconds(1764100801500));
+  st.ntp = n;
+  std::string text = render_metrics(st);
+  for (const char* line : {"anycastd_ntp_info{source=\"chrony /run/chrony/chronyd.sock\",refid=\"192.0.2.1\"} 1\n",
+                           "anycastd_ntp_source_reachable 1\n", "anycastd_ntp_synchronised 1\n",
+                           "anycastd_ntp_stratum 3\n", "anycastd_ntp_leap 1\n",
+                           "anycastd_ntp_root_delay_seconds 0.5\n", "anycastd_ntp_root_dispersion_seconds 0.015625\n",
+                           "anycastd_ntp_last_read_seconds 1764100801.5\n", "# TYPE anycastd_ntp_stratum gauge\n"})
+    EXPECT_NE(text.find(line), std::string::npos) << line << " missing from\n" << text;
+
+  // A stratum 1 source's reference ID is its name (we answer stratum 2).
+  st.ntp->served.stratum = 2;
+  st.ntp->served.refid = 0x47505300;  // "GPS\0"
+  EXPECT_NE(render_metrics(st).find("refid=\"GPS\"} 1\n"), std::string::npos);
+
+  // Unsynchronised: what clients are told, and no reference.
+  st.ntp->synchronised = false;
+  st.ntp->served = ac_ntp_state{};
+  st.ntp->served.leap = 3;
+  st.ntp->served.stratum = 16;
+  text = render_metrics(st);
+  for (const char* line : {"anycastd_ntp_synchronised 0\n", "anycastd_ntp_stratum 16\n", "anycastd_ntp_leap 3\n",
+                           "refid=\"\"} 1\n"})
+    EXPECT_NE(text.find(line), std::string::npos) << line << " missing from\n" << text;
+
+  st.ntp->read_at = {};
+  EXPECT_NE(render_metrics(st).find("anycastd_ntp_last_read_seconds 0\n"), std::string::npos) << "before the first reading";
+}
+
 TEST(RenderMetrics, EscapesLabelValues) {
   EXPECT_EQ(escape_label_value("plain"), "plain");
   EXPECT_EQ(escape_label_value("a\"b"), "a\\\"b");
