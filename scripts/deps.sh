@@ -67,6 +67,14 @@ if ((${#missing[@]})); then
 	fi
 	apt-get update
 	apt-get install -y --no-install-recommends "${PACKAGES[@]}" </dev/null
+	# Nor at the next boot of a machine that runs systemd: the packages enable their units. Only
+	# the ones this run installed are disabled, so a service the operator enabled stays as it was.
+	declare -A unit_of=([chrony]=chrony [bird2]=bird [exabgp]=exabgp [knot]=knot [nsd]=nsd [prometheus]=prometheus)
+	if command -v systemctl >/dev/null; then
+		for p in "${missing[@]}"; do
+			if [[ -n ${unit_of[$p]:-} ]]; then systemctl disable --quiet "${unit_of[$p]}.service"; fi
+		done
+	fi
 else
 	echo "deps.sh: all ${#PACKAGES[@]} packages installed"
 fi
