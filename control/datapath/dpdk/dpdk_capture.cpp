@@ -29,7 +29,7 @@ DpdkCapture::DpdkCapture(std::shared_ptr<ChannelClient> channel, const ac_captur
 DpdkCapture::~DpdkCapture() {
   if (!ended_.empty()) return;  // nothing of it runs in the datapath any more
   try {
-    switch_dpdk_capture_off(*channel_, kReadTimeout);
+    switch_dpdk_capture_off(*channel_, kStopStuckAfter);
   } catch (const ChannelError& e) {
     // A datapath that does not answer is supervision's business; a new process starts with no
     // capture, and so does an adopting image (switch_dpdk_capture_off on adoption).
@@ -72,8 +72,8 @@ std::size_t DpdkCapture::read_some(const std::function<void(const CapturedFrame&
   return frames.frames.size();
 }
 
-bool switch_dpdk_capture_off(ChannelClient& channel, Millis timeout) {
-  channel::Message reply = channel.request(channel::Type::capture_stop, nullptr, 0, timeout);
+bool switch_dpdk_capture_off(ChannelClient& channel, Millis stuck_after) {
+  channel::Message reply = channel.request_while_alive(channel::Type::capture_stop, nullptr, 0, stuck_after);
   channel::CaptureStopped stopped;
   if (reply.type != channel::Type::capture_stopped || reply.payload.size() != sizeof stopped)
     throw ChannelError("the datapath answered capture_stop with something else");

@@ -26,6 +26,8 @@ class DpdkCapture final : public CaptureTap {
   static constexpr Millis kReadInterval{25};
   // A read is a small request on the main lcore: due at once, and the daemon's loop waits for it.
   static constexpr Millis kReadTimeout{1000};
+  // Stopping waits for every worker to let the filter go (switch_dpdk_capture_off).
+  static constexpr Millis kStopStuckAfter{5000};
 
   // Starts the capture in the datapath. Throws std::runtime_error with what the datapath said.
   DpdkCapture(std::shared_ptr<ChannelClient> channel, const ac_capture_config& config);
@@ -48,8 +50,11 @@ class DpdkCapture final : public CaptureTap {
   std::string ended_;
 };
 
-// Switches a capture off in a datapath just adopted, where the previous image may have left one
-// running (it died before its tap went). Returns whether one was on. Throws ChannelError.
-bool switch_dpdk_capture_off(ChannelClient& channel, Millis timeout);
+// Switches a capture off: at the tap's end, and in a datapath just adopted, where the previous
+// image may have left one running (it died before its tap went). Returns whether one was on.
+// Patient as a table write is (ChannelClient::request_while_alive): taking the filter back waits
+// for every worker, and on a loaded machine a deadline would leave the copy on for nobody.
+// Throws ChannelError once the datapath stands still for `stuck_after`.
+bool switch_dpdk_capture_off(ChannelClient& channel, Millis stuck_after);
 
 }  // namespace anycastd

@@ -673,7 +673,7 @@ bool DpdkDatapath::adopt_handover() {
     fetch_stats(*channel_, Patience::while_alive);
     // Nobody reads a capture this image did not start (docs/capture.md): one the previous image
     // left on, dying before its tap went, would go on copying for no reader.
-    if (switch_dpdk_capture_off(*channel_, kRequestTimeout))
+    if (switch_dpdk_capture_off(*channel_, kNoProgressLimit))
       spdlog::warn("packet capture was left on by the previous instance: switched off");
     // The file may give the interfaces other addresses now.
     configure_exception_interfaces();
