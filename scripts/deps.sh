@@ -34,6 +34,10 @@ PACKAGES=(
 	knot knot-dnsutils nsd bind9-dnsutils python3-dnspython python3-yaml
 	# routing daemons for the route-signal labs
 	bird2 exabgp
+	# the Debian packages (scripts/package.sh: dpkg-buildpackage, debhelper) and their tests
+	# (tests/dist: lintian; systemd-analyze verify and security on the unit; objcopy, from
+	# binutils, for the upgrade test's second package)
+	dpkg-dev debhelper lintian systemd binutils
 )
 
 missing=()
