@@ -67,6 +67,15 @@ dist_deb() {
 	echo "${debs[0]}"
 }
 
+# dist_query PACKAGE FIELD...: dpkg-query's fields of PACKAGE in the root, space-separated.
+dist_query() {
+	local package=$1 format="" field
+	shift
+	# shellcheck disable=SC2016 # dpkg-query's own ${Field} syntax
+	for field in "$@"; do format+="${format:+ }\${$field}"; done
+	dist_in_root dpkg-query -W -f="$format" "$package"
+}
+
 # dist_install DEB...: dpkg -i in the root (the .debs copied in first), output indented.
 dist_install() {
 	local deb names=()

@@ -7,7 +7,8 @@
 #      process runs the installed binary); each installed binary's --version; each installed
 #      man page renders with `man -l`;
 #   2. kind = "dpdk" with anycastd alone: the installed --check names the missing anycastd-dpdk
-#      package; with anycastd-dpdk installed it passes, and anycastd-dpdk --version answers.
+#      package; with anycastd-dpdk installed it passes, and anycastd-dpdk --version answers;
+#   3. removal keeps the configuration, purge removes it and the unit's enablement.
 #
 #   test_install.sh PACKAGES_DIR
 set -euo pipefail
@@ -34,9 +35,9 @@ dist_root_setup
 # --- 1. anycastd alone ---
 dist_install "$anycastd_deb"
 dist_expect_eq "dpkg's status of anycastd" "install ok installed $version" \
-	"$(dist_in_root dpkg-query -W -f='${Status} ${Version}' anycastd)"
+	"$(dist_query anycastd Status Version)"
 
-conffiles=$(dist_in_root dpkg-query -W -f='${Conffiles}' anycastd)
+conffiles=$(dist_query anycastd Conffiles)
 grep -q '^ /etc/anycastd/anycastd.toml ' <<<"$conffiles" ||
 	dist_fail "/etc/anycastd/anycastd.toml is not a conffile of anycastd; its conffiles: $conffiles"
 dist_log "ok: /etc/anycastd/anycastd.toml is a conffile"
@@ -92,4 +93,13 @@ out=$(dist_in_root /usr/sbin/anycastd --check --config "$dpdk_example" 2>&1) ||
 dist_log "ok: with anycastd-dpdk installed: $out"
 dist_expect_eq "installed anycastd-dpdk --version" "anycastd-dpdk ${version%-*}" \
 	"$(dist_in_root /usr/sbin/anycastd-dpdk --version 2>&1 | sed -n 1p)"
+# --- 3. remove, purge ---
+dist_in_root dpkg -r anycastd-dpdk anycastd 2>&1 | sed 's/^/    /' >&2
+[[ ! -e $DIST_ROOT/usr/sbin/anycastd && -f $DIST_ROOT/etc/anycastd/anycastd.toml ]] ||
+	dist_fail "after dpkg -r: expected the binaries gone and /etc/anycastd/anycastd.toml kept"
+dist_log "ok: dpkg -r removed the binaries and kept the configuration"
+dist_in_root dpkg -P anycastd 2>&1 | sed 's/^/    /' >&2
+[[ ! -e $DIST_ROOT/etc/anycastd/anycastd.toml && ! -L $DIST_ROOT$wants ]] ||
+	dist_fail "after dpkg -P: expected /etc/anycastd/anycastd.toml and $wants gone"
+dist_log "ok: dpkg -P removed the configuration and the unit's enablement"
 echo "dist.install: ok"

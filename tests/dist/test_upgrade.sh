@@ -91,6 +91,7 @@ rm -f "$LAB_TMP/watch.ready"
 "$LAB_PYTHON" "$LAB_DIR/ctl_lab.py" watch "$LAB_EDGE" lo "$VIP4" --interval 0.05 --ready-file "$LAB_TMP/watch.ready" \
 	>"$LAB_TMP/watch.out" &
 LAB_PIDS+=("$!")
+# shellcheck disable=SC2034 # stop_probe reads it as PID_<name>
 PID_watch=$!
 wait_file "$LAB_TMP/watch.ready"
 start_stream stream "$VIP4"
@@ -103,7 +104,7 @@ stop_probe watch
 
 # --- 3. after ---
 dist_expect_eq "dpkg's status of anycastd" "install ok installed $B_VERSION" \
-	"$(dist_in_root dpkg-query -W -f='${Status} ${Version}' anycastd)"
+	"$(dist_query anycastd Status Version)"
 dist_expect_eq "the edited conffile after the upgrade (md5)" "$edited" "$(md5sum <"$conf")"
 leftovers=$(find "$DIST_ROOT/etc/anycastd" -name '*.dpkg-*')
 [[ -z $leftovers ]] || dist_fail "dpkg left beside the conffile: $leftovers"
@@ -122,6 +123,6 @@ dist_expect_eq "echo stream (every 20 ms) lost/wrong/refused during the upgrade"
 (($(lab_field "$stream" sent) > 0)) || dist_fail "the echo stream sent nothing: $stream"
 lab_expect_echo "B answers on $VIP4" 3 "$VIP4" 7 --count 3
 grep -E "restarting in place|restarted in place" "$LAB_ANYCASTD_LOG" | sed 's/^/    /' >&2
-lab_stop_anycastd
+lab_stop_anycastd 20
 dist_expect_eq "anycastd's exit status at SIGTERM" 0 "$LAB_ANYCASTD_RC"
 echo "dist.upgrade: ok"
