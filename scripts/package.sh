@@ -43,7 +43,8 @@ cp -a "$root/debian" "$stage/anycastd/"
 }
 mkdir -p "$out"
 shopt -s nullglob
-# The .ddeb are the -dbgsym packages: the binaries' debug information, for crash reports.
-results=("$stage"/*.deb "$stage"/*.ddeb "$stage"/*.buildinfo "$stage"/*.changes)
+# With the two packages come anycastd-dbgsym and anycastd-dpdk-dbgsym: the binaries' debug
+# information, for reading a crash report.
+results=("$stage"/*.deb "$stage"/*.buildinfo "$stage"/*.changes)
 mv "${results[@]}" "$out"/
 printf '%s\n' "$out"/*.deb
