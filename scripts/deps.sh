@@ -43,6 +43,10 @@ PACKAGES=(
 	# promtool, to check the packaged alert rules and test them on series recorded from the real
 	# metrics endpoint (tests/dist); the package's own prometheus service must not start: see below
 	prometheus
+	# the Debian packages (scripts/package.sh: dpkg-buildpackage, debhelper) and their tests
+	# (tests/dist: lintian; systemd-analyze verify and security on the unit; objcopy, from
+	# binutils, for the upgrade test's second package)
+	dpkg-dev debhelper lintian systemd binutils
 )
 
 missing=()

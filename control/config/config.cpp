@@ -573,6 +573,7 @@ Config parse_config(std::string_view text, const std::string& source_name) {
   Reader r(source_name);
   r.reject_unknown(root, "");
   Config c;
+  if (auto marker = r.optional_bool(root, "", "shipped_default")) c.shipped_default = *marker;
   c.datapath = read_datapath(r, root);
   c.anycast = read_anycast(r, root);
   c.services = read_services(r, root, c.datapath);
@@ -583,6 +584,13 @@ Config parse_config(std::string_view text, const std::string& source_name) {
   c.log = read_log(r, root);
   c.restart_values = r.take_restart_values();
   return c;
+}
+
+std::string shipped_default_refusal(const Config& config, const std::string& path) {
+  if (!config.shipped_default) return "";
+  return path + ": shipped_default = true: this is the configuration the package ships, with example "
+         "addresses; edit it for this edge ([datapath] interface, [anycast] addresses, the groups and the "
+         "route signal), remove the line \"shipped_default = true\", and start anycastd again";
 }
 
 Config load_config(const std::string& path) {

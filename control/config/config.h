@@ -216,6 +216,9 @@ struct LogConfig {
 };
 
 struct Config {
+  // shipped_default = true: the file is the packaged default (dist/anycastd.toml), not yet
+  // edited for this edge. It checks, but nothing starts from it (shipped_default_refusal).
+  bool shipped_default = false;
   DatapathConfig datapath;
   AnycastConfig anycast;                // addresses: every group's VIPs together, in file order
   std::vector<ServiceConfig> services;  // ordered by service id
@@ -247,6 +250,11 @@ ac_ratelimit_config dns_rrl_limiter(const DnsRrlConfig& rrl);
 
 // Both throw ConfigError. `source_name` is what error messages call the text (the file's path).
 Config load_config(const std::string& path);
+// Why anycastd must not start from `config` read from `path`: it is the packaged default that
+// the unit would otherwise start at the next boot, announcing and answering for the example's
+// addresses. "" when it may start.
+std::string shipped_default_refusal(const Config& config, const std::string& path);
+
 Config parse_config(std::string_view text, const std::string& source_name);
 
 // Parses a log level name as the config file and --log-level spell it; false if unknown.

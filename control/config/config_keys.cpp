@@ -23,6 +23,7 @@ constexpr ConfigKey kKeys[] = {
     {"", "control", per_key},
     {"", "metrics", per_key},
     {"", "log", per_key},
+    {"", "shipped_default", restart},
 
     {"datapath", "kind", restart},
     {"datapath", "interface", reload},

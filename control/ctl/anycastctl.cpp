@@ -15,15 +15,12 @@
 #include <nlohmann/json.hpp>
 
 #include "base/capture_filter.h"
+#include "base/version.h"
 #include "ctl/capture_client.h"
 #include "ctl/client.h"
 #include "ctl/nic_text.h"
 #include "ctl/protocol.h"
 #include "ctl/status_text.h"
-
-#ifndef ANYCASTD_VERSION
-#define ANYCASTD_VERSION "unknown"
-#endif
 
 namespace {
 
@@ -143,7 +140,7 @@ std::optional<Options> parse_args(int argc, char** argv) {
       std::cout << kUsageText;
       return std::nullopt;
     } else if (arg == "--version") {
-      std::cout << "anycastctl " << ANYCASTD_VERSION << "\n";
+      std::cout << "anycastctl " << anycastd::version() << "\n";
       return std::nullopt;
     } else if (arg == "--json") {
       opt.json = true;

@@ -67,6 +67,8 @@ nlohmann::json restart(CommandTarget& daemon) {
   // leave the routes and answers out with nothing checking them.
   try {
     Config next = load_config(daemon.config_path());
+    if (std::string refusal = shipped_default_refusal(next, daemon.config_path()); !refusal.empty())
+      throw ConfigError(refusal);
     if (const ServiceConfig* dns = dns_service(next); dns && !dns->dns.zones.empty()) compile_dns(dns->dns.zones);
   } catch (const std::runtime_error& e) {  // ConfigError, dns::ZoneError
     spdlog::error("restart refused, the running instance stays: {}", e.what());

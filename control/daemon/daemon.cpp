@@ -20,7 +20,9 @@
 
 #include "base/capabilities.h"
 #include "base/instance_lock.h"
+#include "base/own_binary.h"
 #include "base/signals.h"
+#include "base/version.h"
 #include "clock/clock_refresher.h"
 #include "ctl/control_server.h"
 #include "base/capture_filter.h"
@@ -323,6 +325,9 @@ std::unique_ptr<Group> Daemon::start_group(const GroupConfig& config, Clock::tim
 
 void Daemon::start() {
   Handover handed = take_handover(options_.adopt);
+  if (!handed.previous_version.empty())
+    spdlog::info("restarted in place from anycastd {} into anycastd {} ({})", handed.previous_version, version(),
+                 own_binary());
   drained_ = std::move(handed.drained);
   loopback_ = find_interface(config_.anycast.loopback);
   host_vips_ = host_vips_as_routes(config_) ? HostVipForm::local_route : HostVipForm::address;
@@ -533,7 +538,7 @@ DaemonStatus Daemon::snapshot() const {
   DaemonStatus s;
   s.taken = WallClock::now();
   s.taken_steady = std::chrono::steady_clock::now();
-  s.version = ANYCASTD_VERSION;
+  s.version = std::string(version());
   s.pid = getpid();
   s.config_path = options_.config_path;
   s.started = started_;

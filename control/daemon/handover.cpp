@@ -10,12 +10,16 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/own_binary.h"
+#include "base/version.h"
+
 namespace anycastd {
 namespace {
 
 constexpr const char* kDrainedEnv = "ANYCASTD_DRAINED";
 constexpr const char* kControlFdEnv = "ANYCASTD_CONTROL_FD";
 constexpr const char* kMetricsFdEnv = "ANYCASTD_METRICS_FD";
+constexpr const char* kPreviousVersionEnv = "ANYCASTD_PREVIOUS_VERSION";
 
 posix_io::UniqueFd take_fd(const char* env, bool adopt) {
   const char* text = std::getenv(env);
@@ -46,6 +50,8 @@ Handover take_handover(bool adopt) {
     if (!list.empty()) spdlog::info("drained by anycastctl before the restart, still drained: {}", list);
   }
   unsetenv(kDrainedEnv);
+  if (const char* previous = std::getenv(kPreviousVersionEnv); previous && adopt) h.previous_version = previous;
+  unsetenv(kPreviousVersionEnv);
   h.control = take_fd(kControlFdEnv, adopt);
   h.metrics = take_fd(kMetricsFdEnv, adopt);
   return h;
@@ -71,19 +77,27 @@ std::string exec_in_place(const std::vector<std::string>& argv_in, const std::se
   hand(kMetricsFdEnv, metrics_listener);
   std::vector<char*> envp;
   auto ours = [](const char* e) {
-    for (const char* name : {kDrainedEnv, kControlFdEnv, kMetricsFdEnv})
+    for (const char* name : {kDrainedEnv, kControlFdEnv, kMetricsFdEnv, kPreviousVersionEnv})
       if (std::strncmp(e, name, std::strlen(name)) == 0 && e[std::strlen(name)] == '=') return true;
     return false;
   };
   for (char** e = environ; *e; ++e)
     if (!ours(*e)) envp.push_back(*e);
   envp.push_back(drained_env.data());
+  std::string version_env = std::string(kPreviousVersionEnv) + "=" + std::string(version());
+  envp.push_back(version_env.data());
   for (std::string& h : handed) envp.push_back(h.data());
   envp.push_back(nullptr);
   // No destructor runs across exec: nothing is withdrawn, removed or detached. Every other fd
   // held is close-on-exec, so the successor re-creates its locks and sockets.
-  execve("/proc/self/exe", argv.data(), envp.data());
-  return std::strerror(errno);
+  // The path resolved at start, not /proc/self/exe: after a package upgrade that is the old,
+  // deleted image, and the restart would bring the old version back.
+  const std::string& binary = own_binary();
+  if (binary.empty()) return "the path of anycastd's binary is unknown (/proc was not mounted at start)";
+  spdlog::info("restarting in place: exec {} (this image: anycastd {})", binary, version());
+  spdlog::default_logger()->flush();
+  execve(binary.c_str(), argv.data(), envp.data());
+  return binary + ": " + std::strerror(errno);
 }
 
 }  // namespace anycastd

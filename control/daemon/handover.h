@@ -10,6 +10,10 @@
 //   ANYCASTD_CONTROL_FD   the control socket's listening descriptor, and
 //   ANYCASTD_METRICS_FD   the metrics listener's: clients connecting during the exec wait in
 //                         their backlogs, none is refused
+//   ANYCASTD_PREVIOUS_VERSION the version of the image that execs, for the next one to log
+//                         "from A to B" (a restart after a package upgrade changes it)
+// The next image is the binary at the path this one was started from (base/own_binary.h), so
+// that after an upgrade the restart runs the new version.
 
 #include <set>
 #include <string>
@@ -21,6 +25,7 @@ namespace anycastd {
 
 struct Handover {
   std::set<std::string> drained;
+  std::string previous_version;  // empty: not a restart in place
   posix_io::UniqueFd control, metrics;
 };
 
@@ -30,7 +35,7 @@ struct Handover {
 // (the server then listens anew).
 Handover take_handover(bool adopt);
 
-// Execs this binary again with --adopt, handing `drained` and the two listeners (-1: none) to
+// Execs the binary anycastd was started from (own_binary()) with --adopt, handing `drained` and the two listeners (-1: none) to
 // it. Returns only if the exec failed, with why. The environment is built here, not with
 // setenv: exec checks may be starting on other threads at this very moment.
 std::string exec_in_place(const std::vector<std::string>& argv, const std::set<std::string>& drained,

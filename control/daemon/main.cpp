@@ -7,21 +7,29 @@
 #include <cstdio>
 #include <string>
 
+#include "base/own_binary.h"
+#include "base/version.h"
 #include "config/config.h"
 #include "config/config_keys.h"
 #include "daemon/daemon.h"
 #include "daemon/dns_table_loader.h"
+#include "datapath/dpdk/dpdk_binary.h"
 #include "dns/zone.h"
 
 namespace {
+
+// EX_CONFIG of sysexits.h: the unit lists it in RestartPreventExitStatus=, so systemd does not
+// start again and again from a file that will refuse every time.
+constexpr int kExitNotConfigured = 78;
 
 constexpr const char* kUsage =
     "usage: anycastd --config FILE [--check] [--log-level LEVEL] [--adopt]\n"
     "       anycastd --list-keys | --help | --version\n"
     "\n"
     "  -c, --config FILE      the configuration (TOML), see docs/configuration.md\n"
-    "      --check            validate FILE and the zone files it names, print \"FILE: ok\" or the\n"
-    "                         error, and exit (needs no root)\n"
+    "      --check            validate FILE, the zone files it names and that the datapath's\n"
+    "                         binary is installed, print \"FILE: ok\" or the error, and exit\n"
+    "                         (needs no root)\n"
     "  -l, --log-level LEVEL  trace, debug, info, warn, error, critical or off; overrides [log] level\n"
     "      --adopt            take over from a running instance (what `anycastctl restart` does):\n"
     "                         the fast path is swapped without a gap, announced groups stay up\n"
@@ -48,6 +56,7 @@ int usage_error(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  anycastd::own_binary();  // resolved now, before an upgrade can replace the file (own_binary.h)
   static const option kOptions[] = {
       {"config", required_argument, nullptr, 'c'}, {"check", no_argument, nullptr, 'k'},
       {"log-level", required_argument, nullptr, 'l'}, {"help", no_argument, nullptr, 'h'},
@@ -65,7 +74,7 @@ int main(int argc, char** argv) {
       case 'l': log_level = optarg; break;
       case 'h': std::fputs(kUsage, stdout); return 0;
       case 'K': list_keys(); return 0;
-      case 'V': std::printf("anycastd %s\n", ANYCASTD_VERSION); return 0;
+      case 'V': std::printf("anycastd %s\n", std::string(anycastd::version()).c_str()); return 0;
       case ':': return usage_error(std::string(argv[optind - 1]) + " needs a value");
       default: return usage_error(std::string("unknown option ") + argv[optind - 1]);
     }
@@ -94,8 +103,23 @@ int main(int argc, char** argv) {
         return 1;
       }
     }
+    if (config.datapath.kind == anycastd::DatapathKind::dpdk)
+      if (std::string problem = anycastd::dpdk_binary_problem(config.datapath.dpdk); !problem.empty()) {
+        std::fprintf(stderr, "%s: %s\n", config_path.c_str(), problem.c_str());
+        return 1;
+      }
+    // Valid as it stands, which the unit's ExecStartPre asks; the start itself is what refuses.
+    if (config.shipped_default)
+      std::fprintf(stderr,
+                   "%s: note: shipped_default = true: anycastd will not start from this file until that line "
+                   "is removed\n",
+                   config_path.c_str());
     std::printf("%s: ok\n", config_path.c_str());
     return 0;
+  }
+  if (std::string refusal = anycastd::shipped_default_refusal(config, config_path); !refusal.empty()) {
+    std::fprintf(stderr, "anycastd: %s\n", refusal.c_str());
+    return kExitNotConfigured;
   }
 
   spdlog::set_default_logger(spdlog::stderr_color_mt("anycastd"));

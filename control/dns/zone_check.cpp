@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/version.h"
 #include "dns/zone_compiler.h"
 
 namespace {
@@ -35,7 +36,7 @@ int main(int argc, char** argv)
       return 0;
     }
     if (a == "-V" || a == "--version") {
-      std::printf("anycastd-zone-check %s\n", ANYCASTD_VERSION);
+      std::printf("anycastd-zone-check %s\n", std::string(anycastd::version()).c_str());
       return 0;
     }
     if (a.size() > 1 && a[0] == '-') {

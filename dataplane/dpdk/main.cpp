@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "base/version.h"
 #include "process.h"
 #include "options.h"
 
@@ -20,6 +21,10 @@ int main(int argc, char** argv) {
   }
   if (options.help) {
     std::fputs(ad::usage().c_str(), stdout);
+    return 0;
+  }
+  if (options.version) {
+    std::printf("anycastd-dpdk %s\n", std::string(anycastd::version()).c_str());
     return 0;
   }
   return ad::run_datapath(options);

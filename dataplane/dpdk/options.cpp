@@ -55,6 +55,8 @@ Options parse_options(const std::vector<std::string>& args) {
     }
     if (a == "-h" || a == "--help") {
       o.help = true;
+    } else if (a == "-V" || a == "--version") {
+      o.version = true;
     } else if (a == "--channel-fd") {
       o.channel_fd = static_cast<int>(number(a, value(a), 0, 1 << 20));
       have_fd = true;
@@ -97,7 +99,7 @@ Options parse_options(const std::vector<std::string>& args) {
       throw std::invalid_argument("unknown argument \"" + a + "\" (EAL arguments go after --; see --help)");
     }
   }
-  if (o.help) return o;
+  if (o.help || o.version) return o;
   if (o.exception_interfaces.empty()) o.exception_interfaces.push_back("ac0");
   if (!have_fd) throw std::invalid_argument("--channel-fd is required (the datapath channel from anycastd)");
   if (o.eal_args.empty())
@@ -128,6 +130,7 @@ options:
   --idle-sleep-us N          longest back-off sleep after empty polls (default 100; 0: busy poll)
   --no-rss                   no RSS even with several queues
   -h, --help                 this text
+  -V, --version              the version
 
 EAL-ARGS example (no hugepages, an AF_XDP port on eth0, two lcores):
   --no-huge -m 1024 --no-pci --file-prefix=ac --vdev=net_af_xdp0,iface=eth0 -l 0-1

@@ -18,6 +18,7 @@ const char* exception_kind_name(ExceptionKind kind);
 
 struct Options {
   bool help = false;
+  bool version = false;
   int channel_fd = -1;
   ExceptionKind exception = ExceptionKind::automatic;
   // One per port, in the order EAL probes the ports (port ids 0, 1, ...): each uplink's traffic

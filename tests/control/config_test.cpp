@@ -86,6 +86,18 @@ TEST(Config, ContractParses) {
   EXPECT_EQ(c.log.stats_interval_s, 0u);
 }
 
+// The packaged default's marker (dist/anycastd.toml): parsed, and the start refusal names the
+// file and the line to remove; absent or false, nothing is refused.
+TEST(Config, ShippedDefaultMarker) {
+  Config marked = parse_config("shipped_default = true\n" BASE_DATAPATH_TEXT BASE_ANYCAST_TEXT, "/etc/anycastd/anycastd.toml");
+  EXPECT_TRUE(marked.shipped_default);
+  std::string refusal = shipped_default_refusal(marked, "/etc/anycastd/anycastd.toml");
+  EXPECT_EQ(refusal.rfind("/etc/anycastd/anycastd.toml: shipped_default = true: ", 0), 0u) << refusal;
+  EXPECT_NE(refusal.find("remove the line \"shipped_default = true\""), std::string::npos) << refusal;
+  EXPECT_EQ(shipped_default_refusal(parse_config("shipped_default = false\n" BASE_DATAPATH_TEXT BASE_ANYCAST_TEXT, "x"), "x"), "");
+  EXPECT_EQ(shipped_default_refusal(parse_config(BASE_DATAPATH_TEXT BASE_ANYCAST_TEXT, "x"), "x"), "");
+}
+
 // The DPDK datapath's contract (issue 4), exactly as written.
 constexpr const char* kDpdkContract = R"(
 [datapath]
@@ -721,7 +733,7 @@ const Bad kBad[] = {
     // unknown keys at every level
     {"unknown top-level table", BASE_DATAPATH BASE_ANYCAST "[servces.echo]\nport = 7\n",
      "anycastd.toml:5: servces: unknown key (expected: datapath, anycast, services, health, route, group, control, "
-     "metrics, log)"},
+     "metrics, log, shipped_default)"},
     {"unknown top-level key", "verbose = true\n" BASE_DATAPATH BASE_ANYCAST,
      "anycastd.toml:1: verbose: unknown key"},
     {"unknown datapath key", BASE_DATAPATH "mode = \"native\"\n" BASE_ANYCAST,

@@ -50,6 +50,7 @@ TEST(DpdkOptions, Defaults) {
   EXPECT_EQ(o.idle_sleep_us, 100u);
   EXPECT_FALSE(o.no_rss);
   EXPECT_TRUE(parse({"--help"}).help);
+  EXPECT_TRUE(parse({"--version"}).version);
   EXPECT_NE(usage().find("--channel-fd"), std::string::npos);
 }
 

@@ -428,6 +428,7 @@ RESTART_ROWS = {
     "anycast.host_vips": lambda c: c["anycast"].update(host_vips="local_routes"),
     "control.socket": lambda c: c["control"].update(socket=f"{TMP}/other.sock"),
     "metrics.listen": lambda c: c["metrics"].update(listen="127.0.0.1:9188"),
+    "shipped_default": lambda c: c.update(shipped_default=True),
 }
 
 

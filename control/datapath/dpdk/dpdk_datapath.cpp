@@ -17,6 +17,7 @@
 #include <mutex>
 
 #include "datapath/capture_config.h"
+#include "datapath/dpdk/dpdk_binary.h"
 #include "datapath/dpdk/dpdk_capture.h"
 #include "datapath/dpdk/exception_interface.h"
 #include "datapath/dpdk/port_links.h"
@@ -244,14 +245,6 @@ void end_handover(Handover& h, const char* why) {
   spdlog::info("anycastd-dpdk (pid {}) {}", h.pid, how.value_or("did not stop"));
 }
 
-std::string default_binary() {
-  char self[4096];
-  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) return "anycastd-dpdk";
-  std::string path(self, static_cast<std::size_t>(n));
-  return path.substr(0, path.rfind('/') + 1) + "anycastd-dpdk";
-}
-
 }  // namespace
 
 DpdkDatapath::DpdkDatapath(const DatapathConfig& config, NetlinkSocket& netlink, bool adopt)
@@ -260,6 +253,7 @@ DpdkDatapath::DpdkDatapath(const DatapathConfig& config, NetlinkSocket& netlink,
   probe_ = std::make_shared<DpdkProbe>(channel_);
   if (adopt && adopt_handover()) return;
 
+  if (std::string problem = dpdk_binary_problem(config_); !problem.empty()) throw std::runtime_error(problem);
   spawn();
   for (;;) {
     long long left = std::chrono::duration_cast<Millis>(hello_deadline_ - Clock::now()).count();
@@ -315,7 +309,7 @@ DpdkDatapath::~DpdkDatapath() {
 }
 
 std::vector<std::string> DpdkDatapath::command() const {
-  std::vector<std::string> args = {config_.binary.empty() ? default_binary() : config_.binary};
+  std::vector<std::string> args = {dpdk_binary(config_)};
   std::vector<std::string> rest = dpdk_arguments(config_, kChildChannelFd);
   args.insert(args.end(), rest.begin(), rest.end());
   return args;
