@@ -32,20 +32,8 @@ lab_setup "$XDP_PASS"
 
 SOCK="$LAB_TMP/anycastd.sock"
 CONF="$LAB_TMP/anycastd.toml"
-cat >"$CONF" <<EOF
-[datapath]
-kind = "xdp"
-interface = "$LAB_EDGE_IF"
-xdp_mode = "native"
-
-[anycast]
-loopback = "lo"
-
-[services.echo]
-port = 7
-
-[control]
-socket = "$SOCK"
+lab_write_config "$CONF"
+cat >>"$CONF" <<EOF
 
 [[group]]
 name = "edge-dns"

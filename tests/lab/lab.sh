@@ -188,7 +188,8 @@ lab_route_vip() {
 	fi
 }
 
-# lab_write_config FILE ADDRESS... : an anycastd config for the edge, echo on port 7, open to all.
+# lab_write_config FILE [ADDRESS...] : an anycastd config for the edge, echo on port 7, open to all,
+# the control socket $LAB_TMP/anycastd.sock. Without addresses, the caller appends its groups.
 lab_write_config() {
 	local file=$1
 	shift
@@ -200,8 +201,8 @@ lab_write_config() {
 		interface = "$LAB_EDGE_IF"
 		xdp_mode = "native"
 
-		[anycast]
-		addresses = [$list]
+		[anycast]${list:+
+		addresses = [$list]}
 		loopback = "lo"
 
 		[services.echo]

@@ -76,17 +76,8 @@ done
 start_chronyd synced
 
 CONF="$LAB_TMP/anycastd.toml"
-cat >"$CONF" <<-EOF
-	[datapath]
-	kind = "xdp"
-	interface = "$LAB_EDGE_IF"
-	xdp_mode = "native"
-
-	[anycast]
-	loopback = "lo"
-
-	[services.echo]
-	port = 7
+lab_write_config "$CONF"
+cat >>"$CONF" <<-EOF
 
 	[services.dns]
 	port = 53
@@ -102,9 +93,6 @@ cat >"$CONF" <<-EOF
 	port = 123
 	clock = "chrony"
 	chrony_socket = "$CHRONY_SOCK"
-
-	[control]
-	socket = "$LAB_TMP/anycastd.sock"
 
 	[metrics]
 	listen = "$METRICS"
