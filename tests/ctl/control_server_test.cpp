@@ -46,7 +46,7 @@ json small_daemon(const Request& r, Seen& seen) {
       reply["groups"] = picked.size();
       return reply;
     }
-    case Command::reload: throw std::runtime_error("/etc/anycastd.toml:3: unknown key \"x\"");
+    case Command::reload: throw std::runtime_error("/etc/anycastd/anycastd.toml:3: unknown key \"x\"");
     default: return ok_reply();
   }
 }
@@ -91,7 +91,7 @@ TEST_F(Fixture, HandlerErrorsBecomeErrorReplies) {
   EXPECT_EQ(parse(exchange(path, request_line(Command::drain, "dsn"), 5000ms)),
             (json{{"ok", false}, {"error", "no group named \"dsn\" (groups: dns, ntp)"}}));
   EXPECT_EQ(parse(exchange(path, request_line(Command::reload), 5000ms)),
-            (json{{"ok", false}, {"error", "/etc/anycastd.toml:3: unknown key \"x\""}}));
+            (json{{"ok", false}, {"error", "/etc/anycastd/anycastd.toml:3: unknown key \"x\""}}));
   // A reply without "ok" is a success.
   EXPECT_EQ(parse(exchange(path, request_line(Command::restart), 5000ms)), (json{{"ok", true}}));
 }
