@@ -24,6 +24,7 @@
 #include "echo_probe.h"
 #include "private_netns.h"
 #include "test_tables.h"
+#include "xdp_run.h"
 
 namespace anycastd::test {
 namespace {
@@ -46,15 +47,9 @@ int g_ifindex = 0;
 // Runs `frame` once, as if it came in on the veth (`ifindex` 0: as control's probes run it);
 // returns what moved in the per-VIP counters.
 std::string run(const XdpProgram& program, std::vector<std::uint8_t> frame, int ifindex = g_ifindex) {
-  std::vector<std::uint8_t> out(frame.size() + 256);
-  xdp_md ctx{};
-  ctx.data_end = static_cast<__u32>(frame.size());
-  ctx.ingress_ifindex = static_cast<__u32>(ifindex);
-  LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_out = out.data(),
-              .data_size_in = static_cast<__u32>(frame.size()), .data_size_out = static_cast<__u32>(out.size()),
-              .ctx_in = ifindex ? &ctx : nullptr, .ctx_size_in = ifindex ? static_cast<__u32>(sizeof ctx) : 0u);
   const std::vector<ac_vip_stats> before = program.read_vip_stats();
-  if (bpf_prog_test_run_opts(program.prog_fd(), &opts) != 0) return std::string("run failed: ") + std::strerror(errno);
+  if (const XdpRun r = xdp_run_on(program.prog_fd(), std::move(frame), ifindex); r.error)
+    return std::string("run failed: ") + std::strerror(r.error);
   return moved(program.read_vip_stats(), before);
 }
 

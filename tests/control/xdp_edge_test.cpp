@@ -27,6 +27,7 @@
 #include "datapath/xdp/xdp_program.h"
 #include "echo_probe.h"
 #include "private_netns.h"
+#include "xdp_run.h"
 
 namespace anycastd {
 namespace {
@@ -54,15 +55,9 @@ std::vector<std::uint8_t> stranger_frame() { return test::echo_probe("198.51.100
 // The program's verdict on `frame`, as if it came in on `ifindex`; 0: as control's probes run it
 // (BPF_PROG_TEST_RUN's own, the loopback).
 std::uint32_t verdict(int prog_fd, std::vector<std::uint8_t> frame, int ifindex = 0) {
-  std::vector<std::uint8_t> out(frame.size() + 256);
-  xdp_md ctx{};
-  ctx.data_end = static_cast<__u32>(frame.size());
-  ctx.ingress_ifindex = static_cast<__u32>(ifindex);
-  LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_out = out.data(),
-              .data_size_in = static_cast<__u32>(frame.size()), .data_size_out = static_cast<__u32>(out.size()),
-              .ctx_in = ifindex ? &ctx : nullptr, .ctx_size_in = ifindex ? static_cast<__u32>(sizeof ctx) : 0u);
-  EXPECT_EQ(bpf_prog_test_run_opts(prog_fd, &opts), 0) << std::strerror(errno);
-  return opts.retval;
+  const test::XdpRun r = test::xdp_run_on(prog_fd, std::move(frame), ifindex);
+  EXPECT_EQ(r.error, 0) << std::strerror(r.error);
+  return r.verdict;
 }
 
 const InterfaceStatus* uplink(const DatapathStatus& s, const std::string& name) {
