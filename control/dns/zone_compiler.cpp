@@ -358,7 +358,7 @@ class ZoneCompiler {
     auto n = static_cast<std::uint32_t>(names_.size() - 1);
     entries_.push_back(Entry{n, qtype, index_, placed.offset,
                              static_cast<std::uint16_t>(flags | (placed.slow ? AC_DNS_E_SLOW : 0) |
-                                                        (placed_do.slow ? AC_DNS_E_DO_SLOW : 0)),
+                                                        (placed_do.slow && placed_do.offset != placed.offset ? AC_DNS_E_DO_SLOW : 0)),
                              placed_do.offset});
   }
 

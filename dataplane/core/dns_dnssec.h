@@ -14,11 +14,12 @@
 #include "abi.h"
 
 /* The entry's answer for the query: its DO variant when the query set DO; *entry_flags gets the
- * flags that apply to that object (the DO variant's slowness as AC_DNS_E_SLOW). */
+ * flags that apply to that object (the DO variant's slowness as AC_DNS_E_SLOW). An entry with one
+ * object for both keeps its flags as they are (AC_DNS_E_DO_* are then never set). */
 static __always_inline __u32 ac_dns_entry_answer(const struct ac_dns_entry *e, __u32 dnssec, __u16 *entry_flags)
 {
 	__u16 f = e->flags;
-	if (!dnssec) {
+	if (!dnssec || e->answer_do == e->answer) { /* an unsigned zone's entries have one object */
 		*entry_flags = (__u16)(f & ~(AC_DNS_E_DO_SLOW | AC_DNS_E_DO_PROOF));
 		return e->answer;
 	}
