@@ -71,6 +71,7 @@ anycastd_passed_total{reason="dns_long_name"} 0
 anycastd_passed_total{reason="dns_slow_answer"} 0
 anycastd_passed_total{reason="dns_no_room"} 0
 anycastd_passed_total{reason="dns_no_table"} 0
+anycastd_passed_total{reason="dns_signed_proof"} 0
 anycastd_passed_total{reason="multi_buffer"} 0
 # HELP anycastd_answered_total Frames the fast path answered, by service.
 # TYPE anycastd_answered_total counter
@@ -97,6 +98,9 @@ anycastd_dns_answers_total{outcome="refused"} 0
 anycastd_dns_answers_total{outcome="truncated"} 0
 anycastd_dns_answers_total{outcome="badvers"} 0
 anycastd_dns_answers_total{outcome="slipped"} 0
+# HELP anycastd_dns_do_answers_total Of those, answers to queries with the DO bit (signed zones: with RRSIGs and proofs).
+# TYPE anycastd_dns_do_answers_total counter
+anycastd_dns_do_answers_total 0
 # HELP anycastd_group_state The group's state: 1 for the one it is in, 0 for the others.
 # TYPE anycastd_group_state gauge
 anycastd_group_state{group="dns",state="down"} 0
