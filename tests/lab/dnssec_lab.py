@@ -206,20 +206,32 @@ def dig(server, case):
     return r, None
 
 
-def do_counters(counters):
-    """The DO answers per path and dns_no_room, from anycastctl status --json: every counter of
-    counters.dns whose name speaks of DO or DNSSEC, and the pass reason."""
-    snap = counters.snapshot()
-    return {k: v for k, v in snap.items() if ("do_" in k or "dnssec" in k or k.endswith("no_room"))}
+class DoCounters(Counters):
+    """dns_lab's counters and the DO answers per path: counters.dns.do (the fast path's answers
+    to DO queries) and the slow path's answer_do; each case says how they move."""
+
+    def extra(self, status):
+        slow = ((status.get("dns") or {}).get("slow_path") or {}).get("counters") or {}
+        return {"dns.do": status["counters"]["dns"]["do"], "slow.answer_do": slow.get("answer_do", 0)}
+
+
+# The cases whose DO answer needs a denial proof that depends on where the query name sorts:
+# the fast path passes them as dns_signed_proof and the slow path builds the proof.
+PROOF = {"NXDOMAIN", "wildcard answer", "wildcard NODATA", "NXDOMAIN, buffer 512"}
+PRINTED = ("dns.do", "slow.answer_do", "passed.dns_no_room", "passed.dns_signed_proof", "passed.dns_slow_answer")
 
 
 def case_alternatives(case, fam, growth, growth_limited):
-    fast = {"answered.dns": 1, "dns." + case.counter: 1} if case.counter else None
-    slow = [{"passed.dns_no_room": 1, f"kernel.udp{fam}": 1}, {"passed.dns_slow_answer": 1, f"kernel.udp{fam}": 1}]
-    if fast is None:
-        return [], slow
-    must_fast = not growth_limited and growth is not None and growth <= GENERIC_ROOM
-    return [fast], ([] if must_fast else slow)
+    """(fast, slow): the counter moves allowed for the case, as dns_lab.expect_deltas takes them.
+    A case whose reply grows the frame by at most GENERIC_ROOM must be fast unless native XDP
+    on veth (growth_limited) or a name-dependent proof sends it to the slow path."""
+    do = 1 if case.do else 0
+    fast = [{"answered.dns": 1, "dns." + case.counter: 1, "dns.do": do}] if case.counter else []
+    reasons = ["dns_no_room", "dns_slow_answer"] + (["dns_signed_proof"] if case.do and case.name in PROOF else [])
+    slow = [{"passed." + r: 1, f"kernel.udp{fam}": 1, "slow.answer_do": do} for r in reasons]
+    must_fast = fast and not growth_limited and growth <= GENERIC_ROOM \
+        and not (case.do and case.name in PROOF)
+    return fast, ([] if must_fast else slow)
 
 
 def main():
@@ -242,10 +254,10 @@ def main():
     args = p.parse_args()
     if not args.knot_only and not all((args.edge_ns, args.anycastctl, args.socket)):
         p.error("--edge-ns, --anycastctl and --socket are needed unless --knot-only")
-    counters = None if args.knot_only else Counters(args)
+    counters = None if args.knot_only else DoCounters(args)
     variants = ["nsec", "nsec3", "nsec3-optout", "nsec3-iter"]
     per_path = {"fast": 0, "slow": 0, "fast_required": 0}
-    first = do_counters(counters) if counters else {}
+    first = counters.snapshot() if counters else {}
 
     for variant, origin in zip(variants, args.zones):
         cases = zone_cases(origin, BASE + SIZES + ([] if args.do_only else NO_DO))
@@ -272,8 +284,11 @@ def main():
                     good = False
                 path = "as knotd"
                 if counters:
-                    qsize = len(case.qname) + 1 + 4 + 12 + 11 + 16  # header, question, OPT, dig's cookie
-                    growth = None if a.size is None else int(str(a.size).rstrip("b")) - qsize
+                    qsize = 12 + len(case.qname) + 1 + 4 + 11 + 12  # header, question, OPT, dig's cookie option
+                    if a.size is None:
+                        fail(f"{case.name} ({case.qname}) over IPv{fam}: dig printed no message size")
+                        continue
+                    growth = int(str(a.size).rstrip("b")) - qsize
                     fast, slow = case_alternatives(case, fam, growth, args.growth_limited)
                     held = expect_deltas(f"{case.name} ({case.qname}) over IPv{fam}", before, after, fast + slow)
                     if held is None:
@@ -294,9 +309,9 @@ def main():
             resolve(args, origin, variant)
 
     if counters:
-        last = do_counters(counters)
-        print("dnssec_lab: per path: " + ", ".join(f"{k} {v}" for k, v in per_path.items()), flush=True)
-        print("dnssec_lab: counters moved: " + ", ".join(f"{k} +{last[k] - first.get(k, 0)}" for k in sorted(last)),
+        last = counters.snapshot()
+        print("dnssec_lab: cases per path: " + ", ".join(f"{k} {v}" for k, v in per_path.items()), flush=True)
+        print("dnssec_lab: counters moved: " + ", ".join(f"{k} +{last.get(k, 0) - first.get(k, 0)}" for k in PRINTED),
               flush=True)
         if per_path["fast"] == 0 and not args.growth_limited:
             fail("the fast path answered none of the DNSSEC cases")
