@@ -249,6 +249,8 @@ def main():
     p.add_argument("--growth-limited", action="store_true",
                    help="native XDP on veth: any case may pass as dns_no_room")
     p.add_argument("--do-only", action="store_true", help="only the DO cases (the native XDP run)")
+    p.add_argument("--only", choices=["nsec", "nsec3", "nsec3-optout", "nsec3-iter"],
+                   help="only this zone (the native XDP run)")
     p.add_argument("--resolver4")
     p.add_argument("--resolver6")
     args = p.parse_args()
@@ -260,6 +262,8 @@ def main():
     first = counters.snapshot() if counters else {}
 
     for variant, origin in zip(variants, args.zones):
+        if args.only and variant != args.only:
+            continue
         cases = zone_cases(origin, BASE + SIZES + ([] if args.do_only else NO_DO))
         for fam, knot, vip in ((4, args.knot4, args.vip4), (6, args.knot6, args.vip6)):
             for case in cases:
