@@ -15,10 +15,12 @@ test on the VIPs (anycastd, or a second knotd with --knot-only):
     back as knotd returns it; a truncated reply (TC) must have knotd's rcode and flags and no
     record knotd did not keep: Knot 3.2 keeps an RRset whose RRSIGs did not fit, which the
     invariant above refuses from the server under test;
-  - on anycastd, the fast path's counters must show the path: a DO answer whose reply grows the
-    frame by at most GENERIC_ROOM bytes must come from the fast path (XDP generic mode), others
-    may pass as dns_no_room or dns_slow_answer to the slow path; with --growth-limited (native
-    XDP on veth) any case may pass as dns_no_room. The per-path counts are printed.
+  - on anycastd, the counters must show the path each answer took: the fast path's (answered.dns,
+    the outcome, counters.dns.do for a DO query, the edge kernel saw nothing), or the slow
+    path's (the pass reason: dns_no_room, dns_slow_answer, and dns_signed_proof for the cases
+    whose proof depends on the query name; the edge kernel saw the datagram; the slow path's
+    answer_do for a DO query). The counts per path are printed, and unless --growth-limited
+    (native XDP on veth) the fast path must have given some DO answers.
 Then, with --resolver4/--resolver6, unbound (validating, the zones' KSKs as trust anchors, stub
 zones to the VIPs) is asked every case: AD set, never SERVFAIL (resolve(); the opt-out zone's
 NXDOMAIN and wildcard answers validate as insecure, RFC 5155 9.2: no AD there).
@@ -37,9 +39,6 @@ import dns_lab
 from dns_lab import Counters, compare, expect_deltas, fail, ok
 
 DNSSEC_TYPES = {"RRSIG", "NSEC", "NSEC3"}
-# XDP generic mode grew an 80-byte query frame by 364 bytes here (docs/dns.md, "Frame growth"):
-# a DO answer that needs no more than this must be given by the fast path there.
-GENERIC_ROOM = 256
 
 
 @dataclass
@@ -187,7 +186,7 @@ def compare_truncated(case, fam, a, k):
 
 
 def dig(server, case):
-    """dns_lab.dig, plus the reply's DO bit and size (dig +yaml's message)."""
+    """dns_lab.dig, plus the reply's DO bit."""
     cmd = ["dig", "+yaml", "+tries=1", "+timeout=3", f"@{server}", case.qname, case.qtype] + case.opts
     out = subprocess.run(cmd, capture_output=True, text=True, check=False)
     try:
@@ -202,7 +201,6 @@ def dig(server, case):
     r = dns_lab.Reply(data, m.get("socket_protocol"))
     opt = (data.get("OPT_PSEUDOSECTION") or {}).get("EDNS") or {}
     r.do = "do" in str(opt.get("flags") or "").split()
-    r.size = m.get("response_message_size") or m.get("message_size")
     return r, None
 
 
@@ -212,7 +210,10 @@ class DoCounters(Counters):
 
     def extra(self, status):
         slow = ((status.get("dns") or {}).get("slow_path") or {}).get("counters") or {}
-        return {"dns.do": status["counters"]["dns"]["do"], "slow.answer_do": slow.get("answer_do", 0)}
+        if "do" not in status["counters"]["dns"] or "answer_do" not in slow:
+            raise SystemExit("dnssec_lab: anycastctl status --json has no counters.dns.do or "
+                             "dns.slow_path.counters.answer_do (the DO answers per path)")
+        return {"dns.do": status["counters"]["dns"]["do"], "slow.answer_do": slow["answer_do"]}
 
 
 # The cases whose DO answer needs a denial proof that depends on where the query name sorts:
@@ -221,17 +222,12 @@ PROOF = {"NXDOMAIN", "wildcard answer", "wildcard NODATA", "NXDOMAIN, buffer 512
 PRINTED = ("dns.do", "slow.answer_do", "passed.dns_no_room", "passed.dns_signed_proof", "passed.dns_slow_answer")
 
 
-def case_alternatives(case, fam, growth, growth_limited):
-    """(fast, slow): the counter moves allowed for the case, as dns_lab.expect_deltas takes them.
-    A case whose reply grows the frame by at most GENERIC_ROOM must be fast unless native XDP
-    on veth (growth_limited) or a name-dependent proof sends it to the slow path."""
+def case_alternatives(case, fam):
+    """(fast, slow): the counter moves allowed for the case, as dns_lab.expect_deltas takes them."""
     do = 1 if case.do else 0
     fast = [{"answered.dns": 1, "dns." + case.counter: 1, "dns.do": do}] if case.counter else []
     reasons = ["dns_no_room", "dns_slow_answer"] + (["dns_signed_proof"] if case.do and case.name in PROOF else [])
-    slow = [{"passed." + r: 1, f"kernel.udp{fam}": 1, "slow.answer_do": do} for r in reasons]
-    must_fast = fast and not growth_limited and growth <= GENERIC_ROOM \
-        and not (case.do and case.name in PROOF)
-    return fast, ([] if must_fast else slow)
+    return fast, [{"passed." + r: 1, f"kernel.udp{fam}": 1, "slow.answer_do": do} for r in reasons]
 
 
 def main():
@@ -247,7 +243,7 @@ def main():
     p.add_argument("--anycastctl")
     p.add_argument("--socket")
     p.add_argument("--growth-limited", action="store_true",
-                   help="native XDP on veth: any case may pass as dns_no_room")
+                   help="native XDP on veth (about 48 bytes of room): no DO answer needed from the fast path")
     p.add_argument("--do-only", action="store_true", help="only the DO cases (the native XDP run)")
     p.add_argument("--only", choices=["nsec", "nsec3", "nsec3-optout", "nsec3-iter"],
                    help="only this zone (the native XDP run)")
@@ -258,7 +254,8 @@ def main():
         p.error("--edge-ns, --anycastctl and --socket are needed unless --knot-only")
     counters = None if args.knot_only else DoCounters(args)
     variants = ["nsec", "nsec3", "nsec3-optout", "nsec3-iter"]
-    per_path = {"fast": 0, "slow": 0, "fast_required": 0}
+    per_path = {"fast": 0, "slow": 0}
+    fast_do = 0
     first = counters.snapshot() if counters else {}
 
     for variant, origin in zip(variants, args.zones):
@@ -288,24 +285,18 @@ def main():
                     good = False
                 path = "as knotd"
                 if counters:
-                    qsize = 12 + len(case.qname) + 1 + 4 + 11 + 12  # header, question, OPT, dig's cookie option
-                    if a.size is None:
-                        fail(f"{case.name} ({case.qname}) over IPv{fam}: dig printed no message size")
-                        continue
-                    growth = int(str(a.size).rstrip("b")) - qsize
-                    fast, slow = case_alternatives(case, fam, growth, args.growth_limited)
+                    fast, slow = case_alternatives(case, fam)
                     held = expect_deltas(f"{case.name} ({case.qname}) over IPv{fam}", before, after, fast + slow)
                     if held is None:
                         good = False
                     elif fast and held == 0:
                         path = "fast path"
                         per_path["fast"] += 1
+                        fast_do += case.do
                     else:
                         path = "slow path (" + ", ".join(k for k, v in (fast + slow)[held].items()
                                                           if k.startswith("passed.") and v) + ")"
                         per_path["slow"] += 1
-                    if fast and not slow:
-                        per_path["fast_required"] += 1
                 if good:
                     ok(f"{origin} {case.name} over IPv{fam}: {path}, same as knotd: {a.summary()}")
 
@@ -317,8 +308,8 @@ def main():
         print("dnssec_lab: cases per path: " + ", ".join(f"{k} {v}" for k, v in per_path.items()), flush=True)
         print("dnssec_lab: counters moved: " + ", ".join(f"{k} +{last.get(k, 0) - first.get(k, 0)}" for k in PRINTED),
               flush=True)
-        if per_path["fast"] == 0 and not args.growth_limited:
-            fail("the fast path answered none of the DNSSEC cases")
+        if fast_do == 0 and not args.growth_limited:
+            fail("the fast path gave none of the DO answers")
     if dns_lab.failures:
         print(f"dnssec_lab: {len(dns_lab.failures)} check(s) failed", flush=True)
         return 1
