@@ -109,8 +109,11 @@ int anycast_xdp(struct xdp_md *ctx)
 			stats->answered_bytes[v.service] += ctx->data_end - ctx->data;
 			if (v.limited)
 				stats->rate_limited[v.service]++;
-			if (v.service == AC_SVC_DNS && h.dns.outcome < AC_DNS_OUT__COUNT)
+			if (v.service == AC_SVC_DNS && h.dns.outcome < AC_DNS_OUT__COUNT) {
 				stats->dns[h.dns.outcome]++;
+				if (h.dns.edns_flags & AC_DNS_EDNS_DO)
+					stats->dns_do++;
+			}
 		} else if (v.action == AC_ACT_DROP && v.service < AC_SVC__COUNT) {
 			stats->rate_limited[v.service]++;
 		} else if (v.reason < AC_PASS__COUNT) {

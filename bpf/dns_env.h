@@ -143,7 +143,7 @@ static __always_inline int ac_env_dns_copy(struct ac_env *env, __u8 *dst, const 
 /* What passes in and out of anycast_dns_find (a BPF function takes five arguments at most). */
 struct ac_dns_find {
 	__u8 name_len;
-	__u8 pad;
+	__u8 dnssec; /* the query set DO: the entries' DO variants (dns_dnssec.h) */
 	__u16 qtype;
 	__u16 entry_flags; /* out */
 	__u16 pad2;
@@ -156,7 +156,7 @@ static __always_inline int ac_dns_hash_name(struct ac_env *env, struct ac_dns_sc
  * checks once (docs/dns.md, "XDP"): apart, each call chain keeps within BPF's 512-byte stack. */
 static __always_inline __u32 ac_env_dns_find(struct ac_env *env, const __u8 *name,
 					     const __u8 starts[AC_DNS_MAX_LABELS + 1], __u32 nlabels, __u32 name_len,
-					     __u16 qtype, __u16 *entry_flags)
+					     __u16 qtype, __u32 dnssec, __u16 *entry_flags)
 {
 	struct ac_dns_scratch *s = ac_dns_scratch_get();
 	if (!s || nlabels > AC_DNS_MAX_LABELS)
@@ -165,7 +165,7 @@ static __always_inline __u32 ac_env_dns_find(struct ac_env *env, const __u8 *nam
 	s->hash_label = nlabels - 1u;
 	if (ac_dns_hash_name(env, s, (__u32)(name - (const __u8 *)(long)env->ctx->data)))
 		return AC_DNS_BAD_NAME;
-	struct ac_dns_find find = {.name_len = (__u8)name_len, .qtype = qtype};
+	struct ac_dns_find find = {.name_len = (__u8)name_len, .dnssec = dnssec ? 1 : 0, .qtype = qtype};
 	__u32 at = anycast_dns_find(env->ctx, nlabels, &find);
 	*entry_flags = find.entry_flags;
 	return at;

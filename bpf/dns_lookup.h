@@ -149,7 +149,8 @@ __attribute__((noinline)) __u32 anycast_dns_find(struct xdp_md *ctx, __u32 nlabe
 	AC_BPF_PIN(n); /* the register checked is the one used: see AC_BPF_PIN */
 	if (!find || !s || n > AC_DNS_MAX_LABELS)
 		return AC_DNS_BAD_NAME;
-	return ac_dns_lookup(&env, find->qtype, find->name_len, s->start, (__u32)n, s->hashes, &find->entry_flags);
+	return ac_dns_lookup(&env, find->qtype, find->name_len, s->start, (__u32)n, s->hashes, find->dnssec,
+			     &find->entry_flags);
 }
 
 __attribute__((noinline)) __u8 anycast_dns_answer(const struct ac_dns_fit *fit, struct ac_dns_plan *plan)

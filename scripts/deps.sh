@@ -21,6 +21,8 @@ PACKAGES=(
 	libdpdk-dev dpdk-dev
 	# DNS zone files are read with Knot's zone scanner (libzscanner, shipped in libknot-dev)
 	libknot-dev
+	# NSEC3 hashing (SHA-1, RFC 5155) for signed zones
+	nettle-dev
 	# labs, demo and tests
 	iproute2 iputils-ping ethtool python3 python3-scapy socat tcpdump procps util-linux
 	# benchmark report (bench/lab/report.py: the answered-rate plot)

@@ -109,6 +109,7 @@ json counters_json(const ac_stats& s) {
   }
   json dns = json::object();
   for (unsigned i = 0; i < AC_DNS_OUT__COUNT; ++i) dns[ac_dns_outcome_names[i]] = s.dns[i];
+  dns["do"] = s.dns_do;  // of the answers above, those to DO queries
   return json{{"packets", std::move(packets)},
               {"passed", std::move(passed)},
               {"answered", std::move(answered)},

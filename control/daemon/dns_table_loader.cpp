@@ -3,6 +3,8 @@
 
 #include <utility>
 
+#include <spdlog/spdlog.h>
+
 #include "dns/zone_compiler.h"
 
 namespace anycastd {
@@ -14,7 +16,11 @@ CompiledDns compile_dns(const std::vector<DnsZoneConfig>& zones) {
   CompiledDns out;
   out.at = WallClock::now();
   out.entries = table.entries;
-  for (const dns::ZoneStats& z : table.zones) out.zones.push_back({z.origin, z.file, z.serial, z.records});
+  for (const dns::ZoneStats& z : table.zones) {
+    out.zones.push_back({z.origin, z.file, z.serial, z.records});
+    // A signer's mistakes: the zone is still served, as knotd serves it (docs/dns.md).
+    for (const std::string& w : z.warnings) spdlog::warn("dns: zone {}: {}", z.origin, w);
+  }
   out.image = std::make_shared<const std::vector<std::uint8_t>>(std::move(table.image));
   return out;
 }

@@ -105,6 +105,22 @@ void AnswerBuilder::add(Section section, std::string_view owner, bool owner_is_q
 void AnswerBuilder::add(Section section, std::string_view owner, bool owner_is_query, const RRset& rrset,
                         std::uint32_t ttl)
 {
+  write(section, owner, owner_is_query, rrset, ttl);
+  cut();
+}
+
+void AnswerBuilder::add_signed(Section section, std::string_view owner, bool owner_is_query, const RRset& rrset,
+                               std::uint32_t ttl, const RRset* sigs)
+{
+  write(section, owner, owner_is_query, rrset, ttl);
+  if (sigs)
+    write(section, owner, owner_is_query, *sigs, ttl);
+  cut();
+}
+
+void AnswerBuilder::write(Section section, std::string_view owner, bool owner_is_query, const RRset& rrset,
+                          std::uint32_t ttl)
+{
   for (const auto& rdata : rrset.rdata) {
     if (owner_is_query)
       put16(0xC000 | header_len);
@@ -145,6 +161,10 @@ void AnswerBuilder::add(Section section, std::string_view owner, bool owner_is_q
     records_[rdlength_at + 1] = static_cast<char>(rdlength & 0xff);
     (section == Section::answer ? ancount_ : section == Section::authority ? nscount_ : arcount_)++;
   }
+}
+
+void AnswerBuilder::cut()
+{
   if (cuts_.size() == max_list)
     throw AnswerTooLarge("the answer has more than 255 RRsets");
   cuts_.push_back(Cut{static_cast<std::uint16_t>(records_.size()), ancount_, nscount_, arcount_});

@@ -52,6 +52,12 @@ class AnswerBuilder {
   // The same with a TTL other than the RRset's (the SOA of negative answers, RFC 2308).
   void add(Section section, std::string_view owner, bool owner_is_query, const RRset& rrset, std::uint32_t ttl);
 
+  // An RRset and its RRSIGs (sigs may be null) with one cut after both: a truncated reply never
+  // keeps an RRset without its signatures. The RRSIGs take the RRset's TTL as sent (RFC 4035 3.1.3's
+  // negative answers shorten the SOA's).
+  void add_signed(Section section, std::string_view owner, bool owner_is_query, const RRset& rrset,
+                  std::uint32_t ttl, const RRset* sigs);
+
   // The whole object: header, fixups, cuts, records.
   std::string finish(std::uint8_t rcode, std::uint8_t flags, std::uint8_t outcome) const;
 
@@ -62,6 +68,8 @@ class AnswerBuilder {
     bool moves;
   };
 
+  void write(Section section, std::string_view owner, bool owner_is_query, const RRset& rrset, std::uint32_t ttl);
+  void cut();
   void write_name(std::string_view name, bool compress);
   void put16(std::uint16_t v);
   void put32(std::uint32_t v);

@@ -28,13 +28,17 @@ struct ZoneSource {
 
 namespace rrtype {
 inline constexpr std::uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, PTR = 12, MX = 15, TXT = 16,
-                               AAAA = 28, SRV = 33, DS = 43, RRSIG = 46, NSEC = 47;
+                               AAAA = 28, SRV = 33, DS = 43, RRSIG = 46, NSEC = 47,
+                               DNSKEY = 48, NSEC3 = 50, NSEC3PARAM = 51;
 }
 // "A", "MX", ... or "TYPE65280".
 std::string type_to_text(std::uint16_t type);
 
 struct RRset {
   std::uint16_t type = 0;
+  // RRSIG only: the type the signatures cover. A node's RRSIGs are one RRset per covered type,
+  // each with its own TTL (that of the RRset it covers), as a signer writes them (RFC 4034 3).
+  std::uint16_t covered = 0;
   std::uint32_t ttl = 0;   // of the last record read: an RRset has one TTL (RFC 2181 5.2), as in Knot 3.2
   std::uint32_t line = 0;  // where its first record is
   std::vector<std::string> rdata;  // uncompressed wire RDATA, duplicates dropped, file order
@@ -45,7 +49,10 @@ struct Node {
   std::uint32_t line = 0;
   std::vector<RRset> rrsets;
 
+  // The RRset of that type (for RRSIG, the first covered type's).
   const RRset* find(std::uint16_t type) const;
+  // The RRSIGs covering that type, or null.
+  const RRset* sigs(std::uint16_t covered) const;
   bool empty_non_terminal() const { return rrsets.empty(); }
 };
 

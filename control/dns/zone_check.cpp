@@ -55,6 +55,9 @@ int main(int argc, char** argv)
     for (const auto& z : table.zones)
       std::printf("%s: zone %s serial %u, %zu records, %zu names\n", z.file.c_str(), z.origin.c_str(), z.serial,
                   z.records, z.names);
+    for (const auto& z : table.zones)
+      for (const auto& w : z.warnings)
+        std::fprintf(stderr, "anycastd-zone-check: warning: %s\n", w.c_str());
     std::printf("answer table: %zu entries, %zu answers (%zu for the slow path only), %zu bytes\n", table.entries,
                 table.answers, table.slow_answers, table.memory());
     return 0;

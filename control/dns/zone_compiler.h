@@ -25,6 +25,9 @@ struct ZoneStats {
   std::uint32_t serial = 0;
   std::size_t records = 0;  // distinct records read
   std::size_t names = 0;    // owner names with records (empty non-terminals not counted)
+  bool signed_zone = false;  // has RRSIGs: DO queries get them (docs/dns.md, "Signed zones")
+  // Served, but the operator should know (dnssec.h dnssec_warnings): "FILE:LINE: what".
+  std::vector<std::string> warnings;
 };
 
 struct CompiledTable {

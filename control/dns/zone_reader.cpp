@@ -21,6 +21,15 @@ const RRset* Node::find(std::uint16_t type) const
   return nullptr;
 }
 
+const RRset* Node::sigs(std::uint16_t covered) const
+{
+  for (const auto& r : rrsets) {
+    if (r.type == rrtype::RRSIG && r.covered == covered)
+      return &r;
+  }
+  return nullptr;
+}
+
 namespace {
 
 constexpr std::uint16_t class_in = 1;
@@ -95,6 +104,11 @@ std::string type_to_text(std::uint16_t type)
   case rrtype::PTR: return "PTR";
   case rrtype::SRV: return "SRV";
   case rrtype::DS: return "DS";
+  case rrtype::RRSIG: return "RRSIG";
+  case rrtype::NSEC: return "NSEC";
+  case rrtype::DNSKEY: return "DNSKEY";
+  case rrtype::NSEC3: return "NSEC3";
+  case rrtype::NSEC3PARAM: return "NSEC3PARAM";
   default: return "TYPE" + std::to_string(type);
   }
 }
@@ -131,9 +145,16 @@ void on_record(zs_scanner_t* s)
     node.owner = std::string(owner);
     node.line = line;
   }
+  // An RRSIG's RDATA starts with the type it covers (RFC 4034 3.1).
+  std::uint16_t covered = 0;
+  if (s->r_type == rrtype::RRSIG) {
+    if (s->r_data_length < 2)
+      return st->fail(s, "RRSIG at " + name_to_text(owner) + " without the type it covers");
+    covered = static_cast<std::uint16_t>((s->r_data[0] << 8) | s->r_data[1]);
+  }
   RRset* set = nullptr;
   for (auto& r : node.rrsets) {
-    if (r.type == s->r_type)
+    if (r.type == s->r_type && r.covered == covered)
       set = &r;
   }
   if (!set) {
@@ -148,7 +169,7 @@ void on_record(zs_scanner_t* s)
         return st->fail(s, type_to_text(s->r_type) + " at " + name_to_text(owner) + " beside its CNAME (line " +
                                std::to_string(c->line) + "): a CNAME must be alone at its name");
     }
-    node.rrsets.push_back(RRset{s->r_type, s->r_ttl, line, {}});
+    node.rrsets.push_back(RRset{s->r_type, covered, s->r_ttl, line, {}});
     set = &node.rrsets.back();
   }
   set->ttl = s->r_ttl;  // an RRset has one TTL (RFC 2181 5.2): the last record's, as Knot 3.2

@@ -236,6 +236,8 @@ void DnsServer::serve_udp(Socket& s) {
     Verdict v = respond(table.get(), {in_.data(), static_cast<std::size_t>(n)}, Transport::udp, out_);
     count(v.counter);
     if (v.any_minimal) count(kAnyMinimal);
+    if (v.dnssec_ok) count(kAnswerDo);
+    if (v.proof) count(kSignedProof);
     if (!v.length) continue;
 
     iovec reply{out_.data(), v.length};
@@ -327,6 +329,8 @@ void DnsServer::serve_tcp(Connection& c, Clock::time_point now) {
       Verdict v = respond(table.get(), {c.in.data() + at + 2, length}, Transport::tcp, out_);
       count(v.counter);
       if (v.any_minimal) count(kAnyMinimal);
+      if (v.dnssec_ok) count(kAnswerDo);
+      if (v.proof) count(kSignedProof);
       if (v.length) {
         c.out.push_back(static_cast<std::uint8_t>(v.length >> 8));
         c.out.push_back(static_cast<std::uint8_t>(v.length));

@@ -3,12 +3,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 #include <vector>
 
 #include "dns_server/core_env.h"
 #include "dns_server/message.h"
+#include "dns_server/proof.h"
 
 namespace anycastd::dns_server {
 
@@ -45,7 +47,17 @@ std::uint8_t plan_as(core::ac_env& env, std::span<std::uint8_t> out, std::size_t
   put16(out, q.qtype_offset, type);
   bool tcp = transport == Transport::tcp;
   return core::ac_dns_plan(&env, out.data(), out.data() + length, tcp ? kMaxMessage : AC_DNS_UDP_SIZE,
-                           AC_DNS_F_ALLOW_SLOW | (tcp ? AC_DNS_F_STREAM : 0), &plan);
+                           AC_DNS_F_ALLOW_SLOW | AC_DNS_F_PROOF | (tcp ? AC_DNS_F_STREAM : 0), &plan);
+}
+
+// The most bytes the reply may take, as the core limits it: on UDP the client's size (RFC 6891
+// 6.2.5: at least 512, 512 without EDNS), at most ours.
+std::size_t reply_limit(std::span<const std::uint8_t> msg, const Query& q, Transport transport) {
+  if (transport == Transport::tcp) return kMaxMessage;
+  std::size_t size = AC_DNS_MIN_UDP;
+  if (q.has_opt && q.opt_offset + 5 <= msg.size())
+    size = std::max<std::size_t>(size, (msg[q.opt_offset + 3] << 8) | msg[q.opt_offset + 4]);
+  return std::min<std::size_t>(size, AC_DNS_UDP_SIZE);
 }
 
 Verdict answer(const ac_dns_table* table, std::span<const std::uint8_t> msg, const Query& q, Transport transport,
@@ -88,10 +100,12 @@ Verdict answer(const ac_dns_table* table, std::span<const std::uint8_t> msg, con
   __u32 moved = 0;  // for a UDP checksum: the socket makes its own
   std::size_t n = core::ac_dns_write(&env, out.data(), out.data() + out.size(), &plan, &moved);
   if (!n) return own_reply(msg, q, rcode::servfail, out, kServfail);
+  if (plan.proof) n = add_proof(table, plan, out, n, reply_limit(msg, q, transport));
   // The question as it was asked.
   put16(out, q.qtype_offset, q.qtype);
   put16(out, q.qtype_offset + 2, q.qclass);
-  return {n, answer_counter(plan.outcome), any && plan.answer_at != AC_DNS_NO_ANSWER && plan.ancount};
+  return {n, answer_counter(plan.outcome), any && plan.answer_at != AC_DNS_NO_ANSWER && plan.ancount,
+          (plan.edns_flags & AC_DNS_EDNS_DO) != 0, plan.proof != 0};
 }
 
 }  // namespace

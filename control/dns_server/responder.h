@@ -25,6 +25,8 @@ struct Verdict {
   std::size_t length = 0;   // of the reply in `out`; 0: no reply
   DnsSlowCounter counter;   // what happened, for the server's counters
   bool any_minimal = false; // an ANY answered with one RRset
+  bool dnssec_ok = false;   // the query set DO
+  bool proof = false;       // a denial proof was built here (proof.h)
 };
 
 // `table` may be null (none loaded yet). `out` holds at least kMaxMessage bytes. UDP replies keep

@@ -23,6 +23,8 @@ enum DnsSlowCounter : unsigned {
   kAnswerTruncated,
   kAnswerBadvers,
   kAnyMinimal,     // of those, ANY answered with one RRset (RFC 8482)
+  kAnswerDo,       // of those, answers to queries with DO (signed zones: RRSIGs and proofs)
+  kSignedProof,    // of those, with a denial proof built here (NXDOMAIN, wildcard: dns_signed_proof)
   // The slow path's own replies.
   kFormerr,        // QDCOUNT != 1, a malformed question or record, trailing bytes
   kNotimp,         // an opcode we do not serve (IQUERY, STATUS, ...), QTYPE 0, AXFR over UDP
@@ -44,6 +46,7 @@ enum DnsSlowCounter : unsigned {
 inline constexpr std::array<const char*, kDnsSlowCounterCount> kDnsSlowCounterNames = {
     "udp_queries",      "tcp_queries",   "answer_noerror", "answer_nodata",  "answer_nxdomain",
     "answer_referral",  "answer_refused", "answer_truncated", "answer_badvers", "any_minimal",
+    "answer_do",        "signed_proof",
     "formerr",          "notimp",        "notauth",        "refused_class",  "refused_no_table",
     "servfail",
     "drop_short",       "drop_response", "drop_foreign",   "send_errors",    "tcp_accepted",

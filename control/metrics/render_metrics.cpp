@@ -157,6 +157,9 @@ std::string render_metrics(const DaemonStatus& st) {
   w.family("anycastd_dns_answers_total", "counter",
            "DNS queries the fast path answered, by outcome (their sum is answered_total{service=\"dns\"}).");
   for (unsigned i = 0; i < AC_DNS_OUT__COUNT; ++i) w.sample(Labels{{"outcome", ac_dns_outcome_names[i]}}, c.dns[i]);
+  w.family("anycastd_dns_do_answers_total", "counter",
+           "Of those, answers to queries with the DO bit (signed zones: with RRSIGs and proofs).");
+  w.sample(Labels{}, c.dns_do);
 
   if (st.dns) {
     const DnsStatus& d = *st.dns;

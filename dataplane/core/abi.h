@@ -66,6 +66,7 @@ enum ac_pass_reason {
 	AC_PASS_DNS_SLOW_ANSWER,   /* the answer is marked for the slow path (too large to be sent whole on UDP) */
 	AC_PASS_DNS_NO_ROOM,       /* the frame could not grow to the reply's length */
 	AC_PASS_DNS_NO_TABLE,      /* no answer table loaded yet */
+	AC_PASS_DNS_SIGNED_PROOF,  /* DO set, and the denial proof depends on where the name sorts (NXDOMAIN, wildcard): the slow path builds it */
 	AC_PASS_MULTI_BUFFER,      /* the frame spans buffers (XDP frags, a chained mbuf): the core sees one */
 	AC_PASS__COUNT,
 };
@@ -90,6 +91,7 @@ struct ac_stats {
 	__u64 answered[AC_SVC__COUNT];
 	__u64 answered_bytes[AC_SVC__COUNT];
 	__u64 dns[AC_DNS_OUT__COUNT];
+	__u64 dns_do; /* of those, answers to queries with DO set (from a signed zone's DO variant when signed) */
 	/* Requests over their source's rate limit (ratelimit.h); NTP answered them with a RATE
 	 * kiss-o'-death, so they are in answered[] too; DNS dropped them (action[AC_ACT_DROP]) or,
 	 * every slip-th, answered them truncated (dns[AC_DNS_OUT_SLIPPED]). */
@@ -298,7 +300,7 @@ struct ac_ntp_state {
  * (dns_hash.h), so the hash of every suffix of a query name falls out of one pass over it.
  */
 #define AC_DNS_TABLE_MAGIC 0x31534e44u /* "DNS1" little-endian */
-#define AC_DNS_TABLE_VERSION 3u /* 3: the records' sums (ac_dns_answer.sum, ac_dns_cut.sum), the word-wise name hash */
+#define AC_DNS_TABLE_VERSION 4u /* 4: DNSSEC, the entries' DO variants (answer_do) and the zones' signed answers */
 #define AC_DNS_CHUNK 4096u      /* arena unit: a BPF array value; a fast answer object never crosses one */
 #define AC_DNS_MAX_LABELS 16u   /* the fast path walks names of at most this many labels (root excluded) */
 #define AC_DNS_UDP_SIZE 1232u   /* our EDNS UDP payload size (RFC 9715), and the largest UDP reply */
@@ -313,11 +315,20 @@ struct ac_dns_key {
 
 #define AC_DNS_E_DELEGATION 0x1u /* node entry of a zone cut: names at and below get its referral */
 #define AC_DNS_E_SLOW 0x2u       /* the answer object is not fast (AC_DNS_FAST_MAX): slow path only */
+#define AC_DNS_E_DO_SLOW 0x4u    /* the same for answer_do */
+#define AC_DNS_E_DO_PROOF 0x8u   /* with DO, the answer needs a denial proof that depends on the query name
+				  * (a wildcard's next closer name): AC_PASS_DNS_SIGNED_PROOF, the slow path adds it */
 
+/*
+ * answer_do is the answer to a query with the DO bit (RFC 3225) from a signed zone: the RRsets
+ * with their RRSIGs and the NSEC/NSEC3 proofs that do not depend on the query name
+ * (dataplane/core/dns_dnssec.h). In an unsigned zone it equals answer.
+ */
 struct ac_dns_entry {
-	__u32 answer; /* arena offset of the answer object */
-	__u16 zone;   /* index into the zone array: NXDOMAIN below this node comes from there */
-	__u16 flags;  /* AC_DNS_E_* */
+	__u32 answer;    /* arena offset of the answer object */
+	__u16 zone;      /* index into the zone array: NXDOMAIN below this node comes from there */
+	__u16 flags;     /* AC_DNS_E_* */
+	__u32 answer_do; /* arena offset of the answer object for DO queries */
 };
 
 #define AC_DNS_A_AA 0x1u   /* authoritative answer (clear for referrals) */
@@ -365,9 +376,42 @@ struct ac_dns_cut {
 	__u16 sum;      /* of records [0, end) */
 };
 
+#define AC_DNS_Z_SIGNED 0x1u /* the zone has RRSIGs: a DO query's NXDOMAIN needs its proof (AC_PASS_DNS_SIGNED_PROOF) */
+#define AC_DNS_Z_NSEC3 0x2u  /* its denials are NSEC3 (proofs: hashes), else NSEC (proofs: names in canonical order) */
+
 struct ac_dns_zone {
 	__u32 nxdomain; /* arena offset of the zone's NXDOMAIN answer object (SOA in authority) */
 	__u32 serial;
+	__u32 nxdomain_do; /* the same for DO queries: SOA and its RRSIGs (the slow path adds the NSEC/NSEC3 proof) */
+	__u32 flags;       /* AC_DNS_Z_* */
+	__u32 proofs;      /* signed: arena offset of its struct ac_dns_proofs (slow path only) */
+	__u32 pad;
+};
+
+/*
+ * A signed zone's denial chain, read by the slow path alone (control/dns_server/proof.cpp) to add
+ * the proofs that depend on where a query name sorts: this header, then `count` links in
+ * order (NSEC: owners in canonical order, RFC 4034 6.1; NSEC3: hashes ascending), each a struct
+ * ac_dns_proof_link, its key, and its records (the NSEC or NSEC3 record and its RRSIGs, names
+ * uncompressed, ready for the wire). Host byte order but the records.
+ */
+struct ac_dns_proofs {
+	__u32 size;       /* bytes of the whole object */
+	__u32 count;      /* links */
+	__u16 iterations; /* NSEC3 hash parameters (RFC 5155 5) */
+	__u8 salt_len;
+	__u8 origin_len;
+	__u8 salt[255];
+	__u8 origin[255]; /* the zone's origin, lowercased wire form */
+	__u16 pad;
+};
+
+struct ac_dns_proof_link {
+	__u16 size;      /* bytes of the link: this header, the key, the records */
+	__u8 key_len;    /* NSEC: the owner, lowercased wire form; NSEC3: the raw hash */
+	__u8 records;    /* how many records follow the key */
+	__u16 records_len;
+	__u16 pad;
 };
 
 /*
@@ -507,6 +551,7 @@ static const char *const ac_pass_reason_names[AC_PASS__COUNT] = {
 	"dns_slow_answer",
 	"dns_no_room",
 	"dns_no_table",
+	"dns_signed_proof",
 	"multi_buffer",
 };
 static const char *const ac_dns_outcome_names[AC_DNS_OUT__COUNT] = {
@@ -528,6 +573,7 @@ static inline void ac_stats_add(struct ac_stats *into, const struct ac_stats *mo
 	}
 	for (int i = 0; i < AC_DNS_OUT__COUNT; i++)
 		into->dns[i] += more->dns[i];
+	into->dns_do += more->dns_do;
 }
 #endif
 

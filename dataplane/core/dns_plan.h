@@ -35,6 +35,8 @@
 /* ac_dns_plan flags */
 #define AC_DNS_F_ALLOW_SLOW 0x1u /* the slow path: answer objects marked AC_DNS_E_SLOW too */
 #define AC_DNS_F_STREAM 0x2u     /* a TCP message: max_reply alone limits the reply, no UDP size */
+#define AC_DNS_F_PROOF 0x4u      /* the slow path: plan a DO answer that needs a denial proof (AC_DNS_E_DO_PROOF) and
+				  * say so in plan->proof; without it such a query is AC_PASS_DNS_SIGNED_PROOF */
 
 #define AC_DNS_NO_ANSWER 0xFFFFFFFFu /* ac_dns_plan.answer_at of a reply without records */
 #define AC_DNS_BAD_NAME 0xFFFFFFFEu  /* the name pass could not read the name (ac_dns_find_answer, XDP's ac_env_dns_find) */
@@ -63,7 +65,8 @@ struct ac_dns_plan {
 	__u8 tc;
 	__u8 edns;         /* the query had an OPT: the reply carries ours */
 	__u8 outcome;      /* enum ac_dns_outcome */
-	__u8 pad[3];
+	__u8 proof;        /* AC_DNS_F_PROOF: the answer object lacks its denial proof, the caller adds it */
+	__u8 pad[2];
 };
 
 #endif /* ANYCASTD_CORE_DNS_PLAN_H */

@@ -38,6 +38,7 @@
 #ifndef ANYCASTD_CORE_DNS_WIRE_H
 #define ANYCASTD_CORE_DNS_WIRE_H
 
+#include "dns_dnssec.h"
 #include "dns_hash.h"
 #include "dns_plan.h"
 
@@ -149,17 +150,16 @@ static __always_inline const struct ac_dns_entry *ac_dns_find(struct ac_env *env
  */
 static __always_inline __u32 ac_dns_lookup(struct ac_env *env, __u16 qtype, __u32 name_len,
 					   const __u8 starts[AC_DNS_WALK_LABELS + 1], __u32 nlabels,
-					   const __u64 hashes[AC_DNS_WALK_LABELS + 1], __u16 *entry_flags)
+					   const __u64 hashes[AC_DNS_WALK_LABELS + 1], __u32 dnssec,
+					   __u16 *entry_flags)
 {
 	struct ac_dns_key key;
 	__builtin_memset(&key, 0, sizeof key); /* the padding is part of the hashed map key */
 	const struct ac_dns_entry *e = ac_dns_find(env, &key, hashes[0], qtype, name_len);
 	if (!e)
 		e = ac_dns_find(env, &key, hashes[0], 0, name_len);
-	if (e) {
-		*entry_flags = e->flags;
-		return e->answer;
-	}
+	if (e)
+		return ac_dns_entry_answer(e, dnssec, entry_flags);
 
 	__u32 k = 1;
 	for (; k <= AC_DNS_WALK_LABELS; k++) {
@@ -171,10 +171,8 @@ static __always_inline __u32 ac_dns_lookup(struct ac_env *env, __u16 qtype, __u3
 	}
 	if (!e)
 		return AC_DNS_NO_ANSWER;
-	if (e->flags & AC_DNS_E_DELEGATION) {
-		*entry_flags = e->flags;
-		return e->answer;
-	}
+	if (e->flags & AC_DNS_E_DELEGATION)
+		return ac_dns_entry_answer(e, dnssec, entry_flags);
 	if (k > AC_DNS_WALK_LABELS) /* the loop made it so; the bound before indexing is the verifier's */
 		return AC_DNS_NO_ANSWER;
 	const __u32 zone_index = e->zone;
@@ -183,15 +181,12 @@ static __always_inline __u32 ac_dns_lookup(struct ac_env *env, __u16 qtype, __u3
 	e = ac_dns_find(env, &key, wild, qtype, wild_len);
 	if (!e)
 		e = ac_dns_find(env, &key, wild, 0, wild_len);
-	if (e) {
-		*entry_flags = e->flags;
-		return e->answer;
-	}
+	if (e)
+		return ac_dns_entry_answer(e, dnssec, entry_flags);
 	const struct ac_dns_zone *zone = ac_env_dns_zone(env, zone_index);
 	if (!zone)
 		return AC_DNS_NO_ANSWER;
-	*entry_flags = 0;
-	return zone->nxdomain;
+	return ac_dns_zone_nxdomain(zone, dnssec, entry_flags);
 }
 
 #if !defined(__bpf__)
@@ -199,12 +194,12 @@ static __always_inline __u32 ac_dns_lookup(struct ac_env *env, __u16 qtype, __u3
  * zones, AC_DNS_BAD_NAME when the name could not be read. */
 static __always_inline __u32 ac_dns_find_answer(struct ac_env *env, const __u8 *name, const __u8 *bound,
 						const __u8 starts[AC_DNS_WALK_LABELS + 1], __u32 nlabels,
-						__u32 name_len, __u16 qtype, __u16 *entry_flags)
+						__u32 name_len, __u16 qtype, __u32 dnssec, __u16 *entry_flags)
 {
 	__u64 hashes[AC_DNS_WALK_LABELS + 1];
 	if (!ac_dns_hash_suffixes(name, bound, starts, nlabels, ac_env_dns_seed(env), hashes))
 		return AC_DNS_BAD_NAME;
-	return ac_dns_lookup(env, qtype, name_len, starts, nlabels, hashes, entry_flags);
+	return ac_dns_lookup(env, qtype, name_len, starts, nlabels, hashes, dnssec, entry_flags);
 }
 #endif
 
@@ -217,6 +212,8 @@ static __always_inline __u8 ac_dns_plan_answer(struct ac_env *env, __u32 at, __u
 					       __u32 question_end, __u32 opt_len, __u32 limit,
 					       struct ac_dns_plan *plan)
 {
+	if ((entry_flags & AC_DNS_E_DO_PROOF) && !(flags & AC_DNS_F_PROOF))
+		return AC_PASS_DNS_SIGNED_PROOF;
 	if ((entry_flags & AC_DNS_E_SLOW) && !(flags & AC_DNS_F_ALLOW_SLOW))
 		return AC_PASS_DNS_SLOW_ANSWER;
 
@@ -232,6 +229,7 @@ static __always_inline __u8 ac_dns_plan_answer(struct ac_env *env, __u32 at, __u
 		return AC_PASS_DNS_SLOW_ANSWER;
 
 	plan->answer_at = at;
+	plan->proof = (entry_flags & AC_DNS_E_DO_PROOF) ? 1 : 0;
 	plan->records_off = records_off;
 	plan->aa = a->flags & AC_DNS_A_AA;
 	plan->rcode = a->rcode & 0x0F;
@@ -361,7 +359,8 @@ static __always_inline __u8 ac_dns_plan_bounded(struct ac_env *env, const __u8 *
 
 	plan->qname_len = (__u8)name_len;
 	plan->answer_at = AC_DNS_NO_ANSWER;
-	plan->pad[0] = plan->pad[1] = plan->pad[2] = 0;
+	plan->proof = 0;
+	plan->pad[0] = plan->pad[1] = 0;
 	plan->arcount = 0;
 	plan->records_off = 0;
 	plan->records = 0;
@@ -384,10 +383,11 @@ static __always_inline __u8 ac_dns_plan_bounded(struct ac_env *env, const __u8 *
 #if defined(__bpf__)
 	/* A function of its own in BPF, that the verifier checks once: its loops, followed for each
 	 * way the walk could end, multiply past the verifier's limit. */
-	__u32 at = ac_env_dns_find(env, msg + AC_DNS_HEADER_LEN, starts, nlabels, name_len, qtype, &entry_flags);
+	__u32 at = ac_env_dns_find(env, msg + AC_DNS_HEADER_LEN, starts, nlabels, name_len, qtype,
+				   plan->edns_flags & AC_DNS_EDNS_DO, &entry_flags);
 #else
 	__u32 at = ac_dns_find_answer(env, msg + AC_DNS_HEADER_LEN, bound, starts, nlabels, name_len, qtype,
-				      &entry_flags);
+				      plan->edns_flags & AC_DNS_EDNS_DO, &entry_flags);
 #endif
 	if (at == AC_DNS_BAD_NAME)
 		return AC_PASS_DNS_MALFORMED;

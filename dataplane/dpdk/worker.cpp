@@ -52,7 +52,10 @@ inline void count(ac_stats& s, VipCounters& vips, ac_verdict v, const ac_headers
     bump(s.answered[v.service]);
     bump(s.answered_bytes[v.service], bytes);
     if (v.limited) bump(s.rate_limited[v.service]);
-    if (v.service == AC_SVC_DNS && h.dns.outcome < AC_DNS_OUT__COUNT) bump(s.dns[h.dns.outcome]);
+    if (v.service == AC_SVC_DNS && h.dns.outcome < AC_DNS_OUT__COUNT) {
+      bump(s.dns[h.dns.outcome]);
+      if (h.dns.edns_flags & AC_DNS_EDNS_DO) bump(s.dns_do);
+    }
   } else if (v.action == AC_ACT_DROP) {
     bump(s.rate_limited[v.service]);
   } else {

@@ -41,7 +41,10 @@ const DnsRow& dns_row_named(const std::string& name) {
 }
 
 const dns::CompiledTable& dns_test_table() {
-  static const dns::CompiledTable t = dns::compile_zones({{"example.net.", AC_DNS_ZONE}});
+  // dnscore.zone and two signed zones (the DO rows): NSEC, NSEC3 with opt-out.
+  static const dns::CompiledTable t = dns::compile_zones({{"example.net.", AC_DNS_ZONE},
+                                                          {"nsec.test.", AC_DNS_DATA "/nsec.test.signed"},
+                                                          {"nsec3.test.", AC_DNS_DATA "/nsec3.test.signed"}});
   return t;
 }
 

@@ -3,10 +3,13 @@
 """Writes the DNS packet path's test frames: a query frame per row, the verdict, the DNS outcome
 and, when answered, the reply frame.
 
-Nothing here reads the zone file or runs the code under test: the records of
+Nothing here reads dnscore.zone or runs the code under test: the records of
 tests/core/data/dnscore.zone are written again below, the reply messages are built from them
 with dnspython (whose name compression is the one the zone compiler follows: the longest known
 suffix, first occurrence) and the frames around them with scapy (lengths and checksums its own).
+The DNSSEC rows (DO set) take their records from the signed zones tests/core/data/nsec.test.signed
+and nsec3.test.signed, read with dnspython, and pick the proofs by the RFCs' rules with dnspython's
+own canonical order and NSEC3 hash (RFC 4035 3.1.3, RFC 5155 7.2).
 
 Usage: gen_dns_frames.py OUTPUT.tsv
 
@@ -30,7 +33,9 @@ try:
     import dns.rdata
     import dns.rdataclass
     import dns.rdatatype
+    import dns.dnssec
     import dns.rrset
+    import dns.zone
     from scapy.all import IP, UDP, Dot1Q, Ether, IPv6, Raw
 except ImportError as e:
     sys.exit(f"gen_dns_frames.py: {e}; install Debian's python3-dnspython and python3-scapy and "
@@ -245,6 +250,88 @@ answered("additional_left_out", query("bigmx.example.net.", "MX"), "noerror",
          answer=[rrset("bigmx.example.net.", 3600, "MX", "10 many.example.net.")])
 answered("glue_truncated", query("www.bigsub.example.net.", "A"), "truncated", aa=False, tc=True,
          authority=[rrset("bigsub.example.net.", 3600, "NS", "ns.bigsub.example.net.")])
+
+# --- DNSSEC: pre-signed zones (issue 24), asked with DO: every RRset with its RRSIGs, NODATA and
+# referrals with their NSEC/NSEC3 proofs; NXDOMAIN and wildcards pass (their proofs depend on the
+# name). Without DO a signed zone answers as an unsigned one.
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+SIGNED = {o: dns.zone.from_file(os.path.join(DATA, o + "signed"), o, relativize=False)
+          for o in ("nsec.test.", "nsec3.test.")}
+IN = dns.rdataclass.IN
+
+
+def rr(origin, owner, rtype, ttl=None, covers=dns.rdatatype.NONE):
+    """The owner's RRset of rtype (RRSIG: those covering `covers`) from the signed file."""
+    z = SIGNED[origin]
+    rtype = dns.rdatatype.from_text(rtype) if isinstance(rtype, str) else rtype
+    rds = z.find_node(dns.name.from_text(owner)).find_rdataset(IN, rtype, covers)
+    rs = dns.rrset.RRset(dns.name.from_text(owner), IN, rtype, covers)
+    rs.update(rds)
+    rs.update_ttl(rds.ttl if ttl is None else ttl)
+    return rs
+
+
+def signed(origin, owner, rtype, ttl=None):
+    """An RRset and its RRSIGs, the RRSIGs with the RRset's TTL as sent."""
+    covered = dns.rdatatype.from_text(rtype)
+    data = rr(origin, owner, covered, ttl)
+    return [data, rr(origin, owner, dns.rdatatype.RRSIG, data.ttl, covers=covered)]
+
+
+def neg_soa(origin):
+    return signed(origin, origin, "SOA", NEG_TTL)
+
+
+def nsec_denial(origin, name):
+    """RFC 4035 3.1.3.1, 3.1.3.2: the NSEC at the name, or the one covering it (canonical order)."""
+    z = SIGNED[origin]
+    name = dns.name.from_text(name)
+    owners = sorted(n for n, node in z.nodes.items() if node.get_rdataset(IN, dns.rdatatype.NSEC))
+    before = [n for n in owners if n <= name]
+    return signed(origin, (before[-1] if before else owners[-1]).to_text(), "NSEC")
+
+
+def nsec3_match(origin, name):
+    """RFC 5155 7.2.3: the NSEC3 whose owner is the name's hash."""
+    h = dns.dnssec.nsec3_hash(name, "", 0, 1).lower()
+    return signed(origin, h + "." + origin, "NSEC3")
+
+
+S, S3 = "nsec.test.", "nsec3.test."
+answered("do_a", query("www." + S, "A", edns=0, do=True), "noerror", answer=signed(S, "www." + S, "A"))
+answered("do_aaaa_v6", query("WWW.Nsec.Test.", "AAAA", edns=0, do=True), "noerror", family=6,
+         answer=[r for r in signed(S, "www." + S, "AAAA")])
+answered("signed_without_do", query("www." + S, "A", edns=0), "noerror", answer=[rr(S, "www." + S, "A")])
+answered("signed_nxdomain_without_do", query("nope." + S, "A"), "nxdomain", rcode=3,
+         authority=[rr(S, S, "SOA", NEG_TTL)])
+answered("do_mx_additional", query(S, "MX", edns=0, do=True), "noerror", answer=signed(S, S, "MX"),
+         additional=signed(S, "mail." + S, "A"))
+answered("do_cname", query("alias." + S, "A", edns=0, do=True), "noerror",
+         answer=signed(S, "alias." + S, "CNAME") + signed(S, "www." + S, "A"))
+answered("do_nodata", query("www." + S, "MX", edns=0, do=True), "nodata",
+         authority=neg_soa(S) + nsec_denial(S, "www." + S))
+answered("do_empty_non_terminal", query("b.ent." + S, "TXT", edns=0, do=True), "nodata",
+         authority=neg_soa(S) + nsec_denial(S, "b.ent." + S))
+answered("do_referral_ds", query("host.secure." + S, "A", edns=0, do=True), "referral", aa=False,
+         authority=[rr(S, "secure." + S, "NS")] + signed(S, "secure." + S, "DS"),
+         additional=[rr(S, "ns.secure." + S, "A")])
+answered("do_referral_no_ds", query("host.insecure." + S, "A", edns=0, do=True), "referral", aa=False,
+         authority=[rr(S, "insecure." + S, "NS")] + nsec_denial(S, "insecure." + S),
+         additional=[rr(S, "ns.insecure." + S, "A")])
+answered("do_ds", query("secure." + S, "DS", edns=0, do=True), "noerror", answer=signed(S, "secure." + S, "DS"))
+answered("do_ds_none", query("insecure." + S, "DS", edns=0, do=True), "nodata",
+         authority=neg_soa(S) + nsec_denial(S, "insecure." + S))
+answered("do_nsec3_nodata", query("www." + S3, "MX", edns=0, do=True), "nodata",
+         authority=neg_soa(S3) + nsec3_match(S3, "www." + S3))
+answered("do_nsec3_empty_non_terminal", query("b.ent." + S3, "A", edns=0, do=True), "nodata", family=6,
+         authority=neg_soa(S3) + nsec3_match(S3, "b.ent." + S3))
+answered("do_nsec3_referral_no_ds", query("host.insecure." + S3, "A", edns=0, do=True), "referral", aa=False,
+         authority=[rr(S3, "insecure." + S3, "NS")] + nsec3_match(S3, "insecure." + S3),
+         additional=[rr(S3, "ns.insecure." + S3, "A")])
+answered("do_nsec3_a", query("www." + S3, "A", edns=0, do=True), "noerror", answer=signed(S3, "www." + S3, "A"))
+passed("do_nxdomain", query("nope." + S, "A", edns=0, do=True), "dns_signed_proof")
+passed("do_wildcard", query("x.wild." + S, "A", edns=0, do=True), "dns_signed_proof")
+passed("do_nsec3_nxdomain", query("nope." + S3, "A", edns=0, do=True), "dns_signed_proof", family=6)
 
 # --- passed to the slow path, untouched
 WWW = query("www.example.net.", "A")
