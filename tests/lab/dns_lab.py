@@ -240,7 +240,8 @@ class Counters:
                              capture_output=True, text=True, check=False)
         if out.returncode != 0:
             raise SystemExit(f"dns_lab: anycastctl status --json failed (exit {out.returncode}): {out.stderr.strip()}")
-        c = json.loads(out.stdout)["status"]["counters"]
+        status = json.loads(out.stdout)["status"]
+        c = status["counters"]
         snap = {"answered.dns": c["answered"]["dns"]}
         if "dns" not in c:
             raise SystemExit("dns_lab: anycastctl status --json has no counters.dns (the DNS outcome counters)")
@@ -249,8 +250,13 @@ class Counters:
         for reason, v in c["passed"].items():
             if reason.startswith("dns_"):
                 snap["passed." + reason] = v
+        snap.update(self.extra(status))
         snap.update(self.kernel())
         return snap
+
+    def extra(self, status):
+        """More counters from the same status (a subclass's: lab.dnssec's DO answers per path)."""
+        return {}
 
     def kernel(self):
         def read(path):

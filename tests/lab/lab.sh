@@ -86,7 +86,7 @@ _lab_del_ns() {
 # namespaces behind; their names carry the owner's pid, so remove those whose owner is gone.
 # Roles: client and edge here (client1, client2: a lab with two uplinks), client, router, edge1,
 # edge2 in the BGP labs (bgp/topology.sh),
-# knot in the DNS lab.
+# knot in the DNS labs, resolver in lab.dnssec.
 # A zombie counts as gone: a script killed a moment ago may not have been reaped yet.
 _lab_pid_alive() {
 	local stat
@@ -97,7 +97,7 @@ _lab_pid_alive() {
 
 _lab_reap_stale() {
 	local ns pid
-	for ns in $(ip netns list | awk '{print $1}' | grep -E '^aclab-[0-9]+-[0-9]+-(client[0-9]*|edge|router|edge[0-9]+|knot)$' || true); do
+	for ns in $(ip netns list | awk '{print $1}' | grep -E '^aclab-[0-9]+-[0-9]+-(client[0-9]*|edge|router|edge[0-9]+|knot|resolver)$' || true); do
 		pid=${ns#aclab-}
 		pid=${pid%%-*}
 		if ! _lab_pid_alive "$pid"; then
