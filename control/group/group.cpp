@@ -75,7 +75,7 @@ std::vector<std::unique_ptr<Check>> make_checks(const GroupConfig& g, const Grou
 Group::Group(const GroupConfig& config, const GroupEnvironment& env)
     : config_(config), env_(env), machine_(config.timing), aliases_(*env.netlink, env.loopback, env.host_vips, env.keep_going),
       signal_(make_signal(config.route, aliases_)),
-      hooks_(config.name, env.hooks ? *env.hooks : std::vector<HookConfig>{}) {
+      hooks_(config.name, env.hooks ? *env.hooks : std::vector<HookConfig>{}, env.wake_fd) {
   auto checks = make_checks(config_, env_);
   for (const auto& c : checks) {
     CheckStatus s;

@@ -61,7 +61,8 @@ class Group {
   // without touching them; otherwise start normally. Returns whether it adopted.
   bool adopt(Clock::time_point now);
   void stop(Clock::time_point now);
-  bool done() const { return machine_.done(); }
+  // Down, and its hooks have run for the changes that took it there.
+  bool done() const { return machine_.done() && hooks_.idle(); }
 
   // Operator drain (anycastctl) and maintenance files, combined by the daemon into one reason.
   void set_held_out(const Refusal& reason, Clock::time_point now);

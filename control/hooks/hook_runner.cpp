@@ -46,7 +46,8 @@ std::string command_line(const HookConfig& hook) {
 
 }  // namespace
 
-HookRunner::HookRunner(std::string group, const std::vector<HookConfig>& hooks) : group_(std::move(group)) {
+HookRunner::HookRunner(std::string group, const std::vector<HookConfig>& hooks, int wake_fd)
+    : group_(std::move(group)), wake_fd_(wake_fd) {
   for (char** e = environ; e && *e; ++e)
     if (std::string_view(*e).substr(0, 9) != "ANYCASTD_") base_env_.emplace_back(*e);
   set_hooks(hooks);
@@ -116,10 +117,18 @@ std::vector<std::string> HookRunner::environment(const HookChange& change) const
 void HookRunner::loop() {
   std::unique_lock lock(mutex_);
   for (;;) {
+    if (busy_) {
+      busy_ = false;
+      if (wake_fd_ >= 0) {
+        std::uint64_t one = 1;
+        [[maybe_unused]] ssize_t written = write(wake_fd_, &one, sizeof one);
+      }
+    }
     cv_.wait(lock, [this] { return quit_ || !queue_.empty(); });
     if (queue_.empty()) return;  // quit_, and nothing left to run
     HookChange change = std::move(queue_.front());
     queue_.pop_front();
+    busy_ = true;
     const std::vector<std::string> env = environment(change);
     // By position: a reload between two runs may change the list under us.
     for (std::size_t i = 0; i < hooks_.size(); ++i) {
@@ -150,6 +159,11 @@ void HookRunner::loop() {
                      change.new_state, s.last_result);
     }
   }
+}
+
+bool HookRunner::idle() const {
+  std::lock_guard lock(mutex_);
+  return queue_.empty() && !busy_;
 }
 
 GroupHooksStatus HookRunner::status() const {

@@ -58,8 +58,9 @@ struct GroupHooksStatus {
 
 class HookRunner {
  public:
-  // `hooks`: every [[hook]] of the configuration; those for `group` are kept.
-  HookRunner(std::string group, const std::vector<HookConfig>& hooks);
+  // `hooks`: every [[hook]] of the configuration; those for `group` are kept. `wake_fd` (an
+  // eventfd, or -1) is written when the runs for a change are over: idle() may have changed.
+  HookRunner(std::string group, const std::vector<HookConfig>& hooks, int wake_fd = -1);
   ~HookRunner();  // finish()
   HookRunner(const HookRunner&) = delete;
   HookRunner& operator=(const HookRunner&) = delete;
@@ -72,6 +73,10 @@ class HookRunner {
   // run out, each within its timeout, then the thread ends. Later changes are counted, not run.
   void finish();
 
+  // Nothing running and nothing waiting: a group that is done with its hooks too can go
+  // without its destructor waiting for a run (which would hold up the daemon's loop).
+  bool idle() const;
+
   GroupHooksStatus status() const;
 
  private:
@@ -79,6 +84,7 @@ class HookRunner {
   std::vector<std::string> environment(const HookChange& change) const;
 
   const std::string group_;
+  const int wake_fd_;
   std::vector<std::string> base_env_;  // the daemon's environment at start, ANYCASTD_* left out
   mutable std::mutex mutex_;
   std::condition_variable cv_;
@@ -86,6 +92,7 @@ class HookRunner {
   std::deque<HookChange> queue_;
   std::uint64_t coalesced_ = 0, dropped_ = 0;
   bool quit_ = false;
+  bool busy_ = false;  // the runs for a change taken off the queue are under way
   std::thread thread_;  // started at the first change with a hook to run
 };
 

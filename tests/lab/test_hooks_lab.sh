@@ -7,6 +7,8 @@
 #
 #   1. start: the recording hook writes "default down ready" and "default ready up" with a
 #      timestamp; status (text and --json) and the metrics show its runs.
+#      A hook that does not exist is refused by --check and by a reload (naming it); a reload
+#      that changes a hook's timeout takes effect without a state change.
 #   2. an exec check failing: the hook records up -> draining -> ready; passing again: ready ->
 #      up.
 #   3. a hook that ignores SIGTERM and leaves a child, both hanging, running when `anycastctl
@@ -116,7 +118,7 @@ no_hook_processes() {
 	if [[ -n ${1:-} ]] && ps -eo ppid=,stat= | awk -v p="$1" '$1 == p && $2 ~ /^Z/ { found = 1 } END { exit !found }'; then
 		lab_fail "$2: anycastd has a zombie child"
 	fi
-	lab_log "$2: $(wc -l <"$LAB_TMP/hang.pids") hook processes recorded, none runs"
+	lab_log "$2: $(wc -w <"$LAB_TMP/hang.pids") hook processes recorded, none runs"
 }
 
 # --- 1. start ---
@@ -149,6 +151,22 @@ EOF
 text=$(ctl status)
 grep -q "hook\[0\]: *$LAB_TMP/record.sh: 2 runs, 0 failures" <<<"$text" || { echo "$text" >&2; lab_fail "status text: expected hook[0]'s runs"; }
 grep -q "output:  recorded up" <<<"$text" || { echo "$text" >&2; lab_fail "status text: expected the last output"; }
+
+# A hook that is not there: refused by --check and by a reload, naming it; the running hooks stay.
+cp "$CONF" "$LAB_TMP/good.toml"
+sed -i "s|\"$LAB_TMP/record.sh\"|\"$LAB_TMP/missing.sh\"|" "$CONF"
+want="hook[0].command[0]: \"$LAB_TMP/missing.sh\": No such file or directory"
+out=$("$ANYCASTD" --check --config "$CONF" 2>&1) && lab_fail "--check accepted a missing hook: $out"
+grep -qF "$want" <<<"$out" || lab_fail "--check: expected '$want', seen: $out"
+out=$(ctl reload 2>&1) && lab_fail "reload accepted a missing hook: $out"
+grep -qF "$want" <<<"$out" || lab_fail "reload: expected '$want', seen: $out"
+lab_log "missing hook refused: $out"
+# A reload that changes a hook's timeout: taken without restarting the group.
+sed "s|timeout_ms = 5000|timeout_ms = 4000|" "$LAB_TMP/good.toml" >"$CONF"
+ctl reload >/dev/null || lab_fail "reload with a changed hook timeout failed"
+lab_expect_eq "reloaded hook timeout" 4000 \
+	"$(ctl status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"]["groups"][0]["hooks"]["hooks"][0]["timeout_ms"])')"
+lab_expect_eq "the group stays up across the hook reload" "default ready up" "$(tail -n 1 "$STATES" | cut -d' ' -f1-3)"
 
 # --- 2. a failing health check ---
 seen=$(wc -l <"$STATES")
