@@ -578,6 +578,7 @@ Config parse_config(std::string_view text, const std::string& source_name) {
   c.anycast = read_anycast(r, root);
   c.services = read_services(r, root, c.datapath);
   read_groups(r, root, c);
+  c.hooks = read_hooks(r, root, c);
   check_dns_zones(r, root, c);
   c.control = read_control(r, root);
   c.metrics = read_metrics(r, root);

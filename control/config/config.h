@@ -194,6 +194,15 @@ struct GroupConfig {
   bool operator==(const GroupConfig&) const = default;
 };
 
+// [[hook]]: a command run on each state change of the groups it names (control/hooks,
+// docs/hooks.md). The argv is executed as written, no shell.
+struct HookConfig {
+  std::vector<std::string> command;  // command[0]: an absolute path to an executable file
+  Millis timeout{5000};              // past it the hook's process group is killed
+  std::vector<std::string> groups;   // the groups it runs for; empty: every group
+  bool operator==(const HookConfig&) const = default;
+};
+
 // [control]: anycastctl's unix socket (mode 0600).
 struct ControlConfig {
   std::string socket = "/run/anycastd/anycastd.sock";
@@ -225,6 +234,7 @@ struct Config {
   HealthConfig health;
   RouteConfig route;                    // the defaults groups start from
   std::vector<GroupConfig> groups;      // at least one; the flat form makes "default"
+  std::vector<HookConfig> hooks;        // [[hook]], in file order
   ControlConfig control;
   MetricsConfig metrics;
   LogConfig log;

@@ -20,6 +20,7 @@ constexpr ConfigKey kKeys[] = {
     {"", "health", per_key},
     {"", "route", per_key},
     {"", "group", reload},
+    {"", "hook", reload},
     {"", "control", per_key},
     {"", "metrics", per_key},
     {"", "log", per_key},
@@ -114,6 +115,10 @@ constexpr ConfigKey kKeys[] = {
     {"group[]", "disable_file", reload},
     {"group[]", "check", reload},
     {"group[]", "route", reload},
+
+    {"hook[]", "command", reload},
+    {"hook[]", "timeout_ms", reload},
+    {"hook[]", "groups", reload},
 
     {"control", "socket", restart},
     {"metrics", "listen", restart},

@@ -218,4 +218,7 @@ class Reader {
 // needs .datapath, .services and .anycast.loopback read already.
 void read_groups(const Reader& r, const toml::table& root, Config& config);
 
+// config_hooks.cpp: [[hook]]. Needs .groups read already (a hook names the groups it runs for).
+std::vector<HookConfig> read_hooks(const Reader& r, const toml::table& root, const Config& config);
+
 }  // namespace anycastd::config_detail

@@ -77,6 +77,32 @@ json signal_json(const SignalStatus& s, const Now& now) {
               {"summary", s.summary()}};
 }
 
+json hooks_json(const GroupHooksStatus& h, const Now& now) {
+  json hooks = json::array();
+  for (const HookStatus& k : h.hooks) {
+    json last = nullptr;
+    if (k.ran)
+      last = json{{"old_state", k.last_change.old_state},
+                  {"new_state", k.last_change.new_state},
+                  {"changes", k.last_change.changes},
+                  {"changed_at", time_json(k.last_change.at, now)},
+                  {"ended_at", time_json(k.last_at, now)},
+                  {"ok", k.last_ok},
+                  {"result", k.last_result},
+                  {"output", k.last_output},
+                  {"output_dropped_bytes", k.last_output_dropped}};
+    hooks.push_back(json{{"hook", k.index},
+                         {"command", k.config.command},
+                         {"timeout_ms", k.config.timeout.count()},
+                         {"runs", k.runs},
+                         {"failures", k.failures},
+                         {"timeouts", k.timeouts},
+                         {"running", k.running},
+                         {"last", std::move(last)}});
+  }
+  return json{{"hooks", std::move(hooks)}, {"queued", h.queued}, {"coalesced", h.coalesced}, {"dropped", h.dropped}};
+}
+
 json group_json(const GroupStatus& g, const Now& now) {
   json vips = json::array();
   for (const auto& vip : g.vips) vips.push_back(vip.str());
@@ -94,6 +120,7 @@ json group_json(const GroupStatus& g, const Now& now) {
               {"retiring", g.retiring},
               {"checks", std::move(checks)},
               {"route", signal_json(g.signal, now)},
+              {"hooks", hooks_json(g.hooks, now)},
               {"config", group_config_json(g.config)}};
 }
 

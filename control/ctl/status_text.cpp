@@ -245,6 +245,35 @@ std::string vips_table(const json& groups) {
   return t.str();
 }
 
+// A group's hooks: counters, the last run and the first line of its output.
+std::string hooks_detail(const json& h) {
+  const json& hooks = array(h, "hooks");
+  if (hooks.empty()) return "";
+  std::string out;
+  for (const auto& k : hooks) {
+    out += fmt::format("  hook[{}]:   {}: {}, {} ({} timed out){}\n", count(k, "hook"), join(array(k, "command"), " "),
+                       plural(count(k, "runs"), "run", "runs"), plural(count(k, "failures"), "failure", "failures"),
+                       count(k, "timeouts"), flag(k, "running") ? ", running now" : "");
+    const json& last = field(k, "last");
+    if (!last.is_object()) continue;
+    out += fmt::format("    last:    {} -> {}{}, {}, ended {}\n", str(last, "old_state", "?"), str(last, "new_state", "?"),
+                       count(last, "changes") > 1 ? fmt::format(" ({} changes)", count(last, "changes")) : "",
+                       str(last, "result"), ago(field(last, "ended_at")));
+    std::string output = str(last, "output");
+    std::string first = output.substr(0, output.find('\n'));
+    if (first.size() > 120) first = first.substr(0, 120) + "...";
+    if (!output.empty() || count(last, "output_dropped_bytes"))
+      out += fmt::format("    output:  {}{}\n", printable(first),
+                         count(last, "output_dropped_bytes")
+                             ? fmt::format(" ({} bytes more dropped)", count(last, "output_dropped_bytes"))
+                             : "");
+  }
+  if (count(h, "queued") || count(h, "coalesced") || count(h, "dropped"))
+    out += fmt::format("  hooks:     {} change(s) waiting, {} coalesced, {} not run (after finish)\n", count(h, "queued"),
+                       count(h, "coalesced"), count(h, "dropped"));
+  return out;
+}
+
 std::string group_detail(const json& g) {
   std::string out = fmt::format("group {}: {} since {}, {}\n", str(g, "name", "?"), str(g, "state", "?"),
                                 when(field(g, "since")), plural(count(g, "flaps"), "flap", "flaps"));
@@ -263,6 +292,7 @@ std::string group_detail(const json& g) {
   }
   const json& route = field(g, "route");
   out += "  route:     " + str(route, "summary", route_brief(route)) + "\n";
+  out += hooks_detail(field(g, "hooks"));
   return out;
 }
 

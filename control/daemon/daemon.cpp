@@ -225,6 +225,7 @@ GroupEnvironment Daemon::environment() {
   env.services = &config_.services;
   env.host_vips = host_vips_;
   env.keep_going = [this] { return keep_going(); };
+  env.hooks = &config_.hooks;
   return env;
 }
 
@@ -525,6 +526,7 @@ Refusal Daemon::reload() {
   next_stats_ = now + stats_interval();
   update_clock();
   groups_.reconcile(config_.groups, now);
+  groups_.for_each([&](Group& g) { g.set_hooks(config_.hooks); });
   tables_written_ = false;  // services and allow lists may have changed
   sync_tables();
   spdlog::info("configuration reloaded from {}", options_.config_path);
@@ -638,7 +640,10 @@ ctl::Reply Daemon::capture(const ctl::Request& request) {
 
 void Daemon::restart() {
   spdlog::info("restarting in place: the fast path, aliases and routes stay as they are");
-  groups_.for_each([](Group& g) { g.finish_checks(); });
+  groups_.for_each([](Group& g) {
+    g.finish_checks();
+    g.finish_hooks();
+  });
   // The clients already accepted get their replies from this image (the restart's own among
   // them); the ones still connecting wait in the listeners' backlogs for the next.
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);

@@ -74,7 +74,8 @@ std::vector<std::unique_ptr<Check>> make_checks(const GroupConfig& g, const Grou
 
 Group::Group(const GroupConfig& config, const GroupEnvironment& env)
     : config_(config), env_(env), machine_(config.timing), aliases_(*env.netlink, env.loopback, env.host_vips, env.keep_going),
-      signal_(make_signal(config.route, aliases_)) {
+      signal_(make_signal(config.route, aliases_)),
+      hooks_(config.name, env.hooks ? *env.hooks : std::vector<HookConfig>{}, env.wake_fd) {
   auto checks = make_checks(config_, env_);
   for (const auto& c : checks) {
     CheckStatus s;
@@ -203,6 +204,7 @@ void Group::apply() {
   if (machine_.state() != reported_state_) {
     since_wall_ = WallClock::now();
     spdlog::info("group {}: {} -> {}", name(), to_string(reported_state_), to_string(machine_.state()));
+    hooks_.changed(to_string(reported_state_), to_string(machine_.state()), since_wall_);
     reported_state_ = machine_.state();
   }
 }
@@ -284,6 +286,7 @@ GroupStatus Group::status() const {
   s.held_out = held_out_.why();
   s.checks = check_status_;
   s.signal = signal_->status();
+  s.hooks = hooks_.status();
   s.config = config_;
   return s;
 }

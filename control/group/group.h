@@ -27,6 +27,7 @@
 #include "datapath/datapath.h"
 #include "health/check_worker.h"
 #include "health/group_machine.h"
+#include "hooks/hook_runner.h"
 #include "route/route_signal.h"
 #include "status/status.h"
 
@@ -43,6 +44,7 @@ struct GroupEnvironment {
   // Asked between windows of netlink requests while aliases go on (AliasSet): the daemon serves
   // its signals and control socket there, and says stop when it is stopping.
   std::function<bool()> keep_going;
+  const std::vector<HookConfig>* hooks = nullptr;  // every [[hook]]; the group runs those for it
 };
 
 class Group {
@@ -59,7 +61,8 @@ class Group {
   // without touching them; otherwise start normally. Returns whether it adopted.
   bool adopt(Clock::time_point now);
   void stop(Clock::time_point now);
-  bool done() const { return machine_.done(); }
+  // Down, and its hooks have run for the changes that took it there.
+  bool done() const { return machine_.done() && hooks_.idle(); }
 
   // Operator drain (anycastctl) and maintenance files, combined by the daemon into one reason.
   void set_held_out(const Refusal& reason, Clock::time_point now);
@@ -67,6 +70,11 @@ class Group {
   // Before exec'ing a successor: waits for a round in flight, so no check's child process is
   // left for an image that does not know it (bounded by the checks' timeouts).
   void finish_checks() { worker_.reset(); }
+  // Likewise for its hooks: the runs under way and waiting end (each within its timeout) before
+  // the exec, so no hook process outlives the image that started it.
+  void finish_hooks() { hooks_.finish(); }
+  // A reload's [[hook]] list.
+  void set_hooks(const std::vector<HookConfig>& hooks) { hooks_.set_hooks(hooks); }
 
   // Everything timed: check rounds, their results, drains, route retries. The daemon compares
   // answering() before and after and rewrites the fast path's tables when it changed.
@@ -88,6 +96,7 @@ class Group {
   AliasSet aliases_;
   std::unique_ptr<RouteSignal> signal_;
   std::unique_ptr<CheckWorker> worker_;
+  HookRunner hooks_;
   std::vector<CheckStatus> check_status_;
   Refusal held_out_ = Refusal::none();
   bool answering_ = false;

@@ -296,6 +296,22 @@ std::string render_metrics(const DaemonStatus& st) {
   w.family("anycastd_check_failures_total", "counter", "Runs of the check that failed.");
   each_check([&](const Labels& l, const CheckStatus& k) { w.sample(l, k.failures); });
 
+  auto each_hook = [&](auto emit) {
+    for (const auto& g : st.groups)
+      for (const HookStatus& h : g.hooks.hooks) emit(Labels{{"group", g.name}, {"hook", std::to_string(h.index)}}, h);
+  };
+  w.family("anycastd_hook_runs_total", "counter", "Runs of the hook ([[hook]] number `hook`) for the group.");
+  each_hook([&](const Labels& l, const HookStatus& h) { w.sample(l, h.runs); });
+  w.family("anycastd_hook_failures_total", "counter",
+           "Runs of the hook that did not exit 0 (timeouts and programs that did not start included).");
+  each_hook([&](const Labels& l, const HookStatus& h) { w.sample(l, h.failures); });
+  w.family("anycastd_hook_timeouts_total", "counter", "Runs of the hook killed at its timeout.");
+  each_hook([&](const Labels& l, const HookStatus& h) { w.sample(l, h.timeouts); });
+  w.family("anycastd_hook_coalesced_total", "counter",
+           "State changes of the group absorbed by one already waiting for its hooks (queue full).");
+  for (const auto& g : st.groups)
+    if (!g.hooks.hooks.empty()) w.sample(Labels{{"group", g.name}}, g.hooks.coalesced);
+
   auto signal_labels = [](const GroupStatus& g) {
     return Labels{{"group", g.name}, {"signal", std::string(to_string(g.signal.kind))}};
   };

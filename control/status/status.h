@@ -16,6 +16,7 @@
 #include "config/config.h"
 #include "datapath/datapath.h"
 #include "health/group_machine.h"
+#include "hooks/hook_runner.h"
 #include "base/prefix.h"
 #include "route/route_signal.h"
 
@@ -47,6 +48,7 @@ struct GroupStatus {
   bool retiring = false;  // removed or changed by a reload: draining, then gone (or started anew)
   std::vector<CheckStatus> checks;
   SignalStatus signal;
+  GroupHooksStatus hooks;
   GroupConfig config;  // what this group runs with: a reload that changes it starts the group anew
 };
 

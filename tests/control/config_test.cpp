@@ -732,7 +732,7 @@ struct Bad {
 const Bad kBad[] = {
     // unknown keys at every level
     {"unknown top-level table", BASE_DATAPATH BASE_ANYCAST "[servces.echo]\nport = 7\n",
-     "anycastd.toml:5: servces: unknown key (expected: datapath, anycast, services, health, route, group, control, "
+     "anycastd.toml:5: servces: unknown key (expected: datapath, anycast, services, health, route, group, hook, control, "
      "metrics, log, shipped_default)"},
     {"unknown top-level key", "verbose = true\n" BASE_DATAPATH BASE_ANYCAST,
      "anycastd.toml:1: verbose: unknown key"},

@@ -142,6 +142,14 @@ anycastd_check_runs_total{group="we\"ird\\name\nx",check="exec /usr/local/bin/pr
 anycastd_check_failures_total{group="dns",check="tcp 192.0.2.53:53"} 1
 anycastd_check_failures_total{group="dns",check="datapath"} 0
 anycastd_check_failures_total{group="we\"ird\\name\nx",check="exec /usr/local/bin/probe \"x\""} 3
+# HELP anycastd_hook_runs_total Runs of the hook ([[hook]] number `hook`) for the group.
+# TYPE anycastd_hook_runs_total counter
+# HELP anycastd_hook_failures_total Runs of the hook that did not exit 0 (timeouts and programs that did not start included).
+# TYPE anycastd_hook_failures_total counter
+# HELP anycastd_hook_timeouts_total Runs of the hook killed at its timeout.
+# TYPE anycastd_hook_timeouts_total counter
+# HELP anycastd_hook_coalesced_total State changes of the group absorbed by one already waiting for its hooks (queue full).
+# TYPE anycastd_hook_coalesced_total counter
 # HELP anycastd_route_signal_up 1 if the routing daemon (or the loopback) answered the last exchange and took the last command.
 # TYPE anycastd_route_signal_up gauge
 anycastd_route_signal_up{group="dns",signal="bird"} 1
@@ -157,6 +165,25 @@ anycastd_route_command_failures_total{group="we\"ird\\name\nx",signal="alias"} 1
 )";
 
 TEST(RenderMetrics, Golden) { EXPECT_EQ(render_metrics(sample_status()), kGolden); }
+
+// A group's hooks (docs/hooks.md): a series per group and hook, by the hook's position in the file.
+TEST(RenderMetrics, HookSeries) {
+  DaemonStatus st = sample_status();
+  HookStatus h;
+  h.index = 2;
+  h.runs = 7;
+  h.failures = 3;
+  h.timeouts = 1;
+  st.groups[0].hooks.hooks = {h};
+  st.groups[0].hooks.coalesced = 4;
+  std::string text = render_metrics(st);
+  for (const char* line : {"anycastd_hook_runs_total{group=\"dns\",hook=\"2\"} 7\n",
+                           "anycastd_hook_failures_total{group=\"dns\",hook=\"2\"} 3\n",
+                           "anycastd_hook_timeouts_total{group=\"dns\",hook=\"2\"} 1\n",
+                           "anycastd_hook_coalesced_total{group=\"dns\"} 4\n"})
+    EXPECT_NE(text.find(line), std::string::npos) << line;
+  EXPECT_EQ(text.find("hook=\"0\""), std::string::npos) << "the other group has no hooks: no series";
+}
 
 TEST(RenderMetrics, DpdkFamilies) {
   std::string text = render_metrics(ctl_test::sample_dpdk_status());

@@ -177,6 +177,11 @@ def group(s, name):
     return None
 
 
+def hooks_of(s, name):
+    """The group's hooks as status shows them (not part of its config: a reload changes them in place)."""
+    return next(g["hooks"]["hooks"] for g in s["groups"] if g["name"] == name)
+
+
 def service(s, name):
     for x in s["running"]["services"]:
         if x["name"] == name:
@@ -382,6 +387,15 @@ RELOAD_ROWS = {
                       lambda s: any(k.get("command") == "exit 0" for k in group(s, "default")["checks"])),
     "group[].route": (lambda c: g_of(c, "default").pop("route"),  # its drain_ms 150 -> [route]'s 100
                       lambda s: group(s, "default")["route"]["drain_ms"] == 100),
+    # [[hook]] (docs/hooks.md): the base has none; each row adds one and reads it back per group.
+    "hook": (lambda c: c.update(hook=[{"command": ["/bin/true"]}]),
+             lambda s: all([h["command"] for h in hooks_of(s, n)] == [["/bin/true"]] for n in ("default", "extra"))),
+    "hook[].command": (lambda c: c.update(hook=[{"command": ["/bin/echo", "edge"]}]),
+                       lambda s: [h["command"] for h in hooks_of(s, "default")] == [["/bin/echo", "edge"]]),
+    "hook[].timeout_ms": (lambda c: c.update(hook=[{"command": ["/bin/true"], "timeout_ms": 1234}]),
+                          lambda s: [h["timeout_ms"] for h in hooks_of(s, "default")] == [1234]),
+    "hook[].groups": (lambda c: c.update(hook=[{"command": ["/bin/true"], "groups": ["extra"]}]),
+                      lambda s: len(hooks_of(s, "extra")) == 1 and not hooks_of(s, "default")),
     "log.level": (lambda c: c["log"].update(level="warn"), lambda s: s["running"]["log"]["level"] == "warning"),
     "log.stats_interval_s": (lambda c: c["log"].update(stats_interval_s=60), lambda s: s["running"]["log"]["stats_interval_s"] == 60),
     "metrics.vip_series": (lambda c: c["metrics"].update(vip_series=1),
