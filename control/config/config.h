@@ -174,6 +174,10 @@ struct RouteConfig {
   Millis drain{2000};
   // RFC 8326: before withdrawing, keep the routes announced with GRACEFUL_SHUTDOWN for drain_ms.
   bool graceful_shutdown = false;
+  // [route.up], [route.degraded], [route.draining]: the BGP attributes of each state, for the
+  // signals that take them from here (route_attributes_problem refuses the rest).
+  RouteStateAttributes attributes;
+  bool ibgp = false;  // the peers are iBGP: local_preference may be sent
   BirdSignalConfig bird;      // socket, protocol(s), gshut protocol(s)
   ExabgpSignalConfig exabgp;  // pipe, next hops, communities
   bool operator==(const RouteConfig&) const = default;

@@ -145,7 +145,7 @@ void Group::route(bool announce) {
   RouteGroup rg = route_group();
   try {
     if (announce)
-      signal_->announce(rg);
+      signal_->announce(rg, RouteState::up, config_.route.attributes.up);
     else
       signal_->withdraw(rg);
     route_pending_.reset();
@@ -177,9 +177,10 @@ void Group::apply() {
         next_probe_ = Clock::now() + kProbeInterval;
         break;
       case GroupAction::withdraw:
-        if (config_.route.graceful_shutdown && signal_->can_graceful_shutdown()) {
+        if (config_.route.graceful_shutdown && signal_->carries(RouteState::draining)) {
           try {
-            signal_->graceful_shutdown(route_group());
+            signal_->announce(route_group(), RouteState::draining,
+                              with_graceful_shutdown(config_.route.attributes.draining));
             graceful_ = true;
             spdlog::info("group {}: tagged GRACEFUL_SHUTDOWN for {} ms before the withdrawal", name(),
                          config_.timing.drain.count());

@@ -214,7 +214,7 @@ class RouteLab : public ::testing::Test {
   // Announce, wait for the routes at the router, withdraw, wait for them to go; timed.
   void cycle(RouteSignal& signal, const RouteGroup& group, const std::string& label) {
     auto t0 = steady::now();
-    signal.announce(group);
+    signal.announce(group, RouteState::up, {});
     double call = ms_since(t0);
     ASSERT_TRUE(wait_routes(group.vips, true, t0, "announced (ms):")) << "routes never reached the router";
     measure(label + " announce -> routes at router", ms_since(t0));
@@ -230,13 +230,13 @@ class RouteLab : public ::testing::Test {
 
   // The whole RFC 8326 sequence: announced, tagged (the router lowers the preference), withdrawn.
   void graceful_sequence(RouteSignal& signal, const RouteGroup& group, const std::string& label) {
-    ASSERT_TRUE(signal.can_graceful_shutdown());
-    signal.announce(group);
+    ASSERT_TRUE(signal.carries(RouteState::draining));
+    signal.announce(group, RouteState::up, {});
     ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
     EXPECT_THAT(lab_->router_route(kVip4), Not(HasSubstr("(65535,0)")));
 
     auto t0 = steady::now();
-    signal.graceful_shutdown(group);
+    signal.announce(group, RouteState::draining, with_graceful_shutdown({}));
     bool tagged = wait_until(
         [&] {
           for (const Prefix& p : group.vips)
@@ -259,7 +259,7 @@ class RouteLab : public ::testing::Test {
     measure(label + " withdraw (tagged) -> routes gone", ms_since(t1));
 
     // Back up: announced untagged again.
-    signal.announce(group);
+    signal.announce(group, RouteState::up, {});
     ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
     EXPECT_TRUE(wait_until([&] { return lab_->router_route(kVip4).find("(65535,0)") == std::string::npos; }, 5s, 5ms));
     p = signal.probe(group);
@@ -326,7 +326,7 @@ TEST_F(BirdLab, AnnounceAndWithdrawReachTheRouter) {
     cycle(signal, group, "bird #" + std::to_string(i) + ":");
     if (HasFatalFailure()) return;
   }
-  signal.announce(group);
+  signal.announce(group, RouteState::up, {});
   SignalProbe up = signal.probe(group);
   EXPECT_EQ(up.announced, Announced::yes) << up.detail;
   std::printf("  probe: %s\n  status: %s\n", up.detail.c_str(), signal.status().summary().c_str());
@@ -345,7 +345,7 @@ TEST_F(BirdLab, GracefulShutdownTagsBeforeTheWithdrawal) {
 TEST_F(BirdLab, UnknownProtocolCarriesBirdsReply) {
   BirdSignal signal({lab_->edge_socket(), {"anycast_vips4", "no_such_protocol"}, {}, 2000ms});
   try {
-    signal.announce(lab_group());
+    signal.announce(lab_group(), RouteState::up, {});
     FAIL() << "no error";
   } catch (const RouteSignalRefused& e) {
     std::printf("  error: %s\n", e.what());
@@ -370,7 +370,7 @@ TEST_F(BirdLab, UnknownProtocolCarriesBirdsReply) {
 TEST_F(BirdLab, ProbeSeesReconfigureAndMismatchedVips) {
   BirdSignal signal(config());
   RouteGroup group = lab_group();
-  signal.announce(group);
+  signal.announce(group, RouteState::up, {});
   ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
 
   // An operator's `birdc configure` applies `disabled;` again: the group is withdrawn behind
@@ -384,7 +384,7 @@ TEST_F(BirdLab, ProbeSeesReconfigureAndMismatchedVips) {
       << "BIRD kept the protocols enabled across configure: docs/route-signals.md is wrong";
   SignalProbe after = signal.probe(group);
   EXPECT_EQ(after.announced, Announced::no) << after.detail;
-  signal.announce(group);
+  signal.announce(group, RouteState::up, {});
   EXPECT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
 
   RouteGroup more = group;
@@ -413,7 +413,7 @@ TEST_F(ExabgpLab, AnnounceAndWithdrawReachTheRouter) {
     cycle(signal, group, "exabgp #" + std::to_string(i) + ":");
     if (HasFatalFailure()) return;
   }
-  signal.announce(group);
+  signal.announce(group, RouteState::up, {});
   ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
   EXPECT_THAT(lab_->router_route(kVip4), HasSubstr("(65001,100)")) << "the configured community";
   EXPECT_THAT(lab_->router_route(kVip6), HasSubstr("2001:db8:100::2")) << "the IPv6 next hop";
@@ -433,10 +433,10 @@ TEST_F(ExabgpLab, VipLeavingTheGroupIsWithdrawnOnReannounce) {
   ExabgpSignal signal(config());
   RouteGroup group{"lab", {kVip4, kVip4b, kVip6}};
   ASSERT_TRUE(wait_until([&] { return signal.probe(group).reachable; }, 15s, 50ms));
-  signal.announce(group);
+  signal.announce(group, RouteState::up, {});
   ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
   group.vips = {kVip4, kVip6};
-  signal.announce(group);
+  signal.announce(group, RouteState::up, {});
   EXPECT_TRUE(wait_until([&] { return !lab_->router_has(kVip4b); }, 15s, 1ms));
   EXPECT_TRUE(lab_->router_has_all(group.vips));
   signal.withdraw(group);
@@ -448,7 +448,7 @@ TEST_F(ExabgpLab, VipLeavingTheGroupIsWithdrawnOnReannounce) {
 TEST_F(BirdLab, RestartedBirdComesBackWithdrawn) {
   BirdSignal signal(config());
   RouteGroup group = lab_group();
-  signal.announce(group);
+  signal.announce(group, RouteState::up, {});
   ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
 
   auto t0 = steady::now();
@@ -465,7 +465,7 @@ TEST_F(BirdLab, RestartedBirdComesBackWithdrawn) {
   EXPECT_TRUE(back.reachable) << back.detail;
   EXPECT_EQ(back.announced, Announced::no) << back.detail;
   EXPECT_TRUE(lab_->router_has_none(group.vips));
-  signal.announce(group);
+  signal.announce(group, RouteState::up, {});
   EXPECT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
 }
 
@@ -473,7 +473,7 @@ TEST_F(ExabgpLab, RestartedExabgpComesBackWithdrawn) {
   ExabgpSignal signal(config());
   RouteGroup group = lab_group();
   ASSERT_TRUE(wait_until([&] { return signal.probe(group).reachable; }, 15s, 50ms));
-  signal.announce(group);
+  signal.announce(group, RouteState::up, {});
   ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
 
   auto t0 = steady::now();
@@ -481,7 +481,7 @@ TEST_F(ExabgpLab, RestartedExabgpComesBackWithdrawn) {
   ASSERT_TRUE(wait_until([&] { return lab_->router_has_none(group.vips); }, 15s, 1ms));
   measure("exabgp: edge ExaBGP stopped (SIGTERM) -> routes gone", ms_since(t0));
   try {
-    signal.announce(group);
+    signal.announce(group, RouteState::up, {});
     ADD_FAILURE() << "announce with ExaBGP stopped did not fail";
   } catch (const RouteSignalError& e) {
     std::printf("  error with ExaBGP down: %s\n", e.what());
@@ -494,6 +494,6 @@ TEST_F(ExabgpLab, RestartedExabgpComesBackWithdrawn) {
   ASSERT_TRUE(wait_until([&] { return (back = signal.probe(group)).reachable; }, 15s, 50ms)) << back.detail;
   EXPECT_EQ(back.announced, Announced::no) << back.detail;
   EXPECT_TRUE(lab_->router_has_none(group.vips));
-  signal.announce(group);
+  signal.announce(group, RouteState::up, {});
   EXPECT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
 }

@@ -126,28 +126,28 @@ TEST(ExabgpCommands, OneLinePerFamilyWithItsOwnNextHop) {
   c.next_hop6 = "2001:db8:100::2";
   c.communities = {"65001:100", "no-export"};
   auto vips = dual_group().vips;
-  auto announce = exabgp_commands(ExabgpVerb::announce, vips, c);
+  auto announce = exabgp_commands(ExabgpVerb::announce, vips, c, {});
   ASSERT_EQ(announce.size(), 2u);
   EXPECT_EQ(announce[0],
             "announce attributes next-hop 198.51.100.2 community [65001:100 no-export] nlri 192.0.2.10/32 192.0.2.11/32");
   EXPECT_EQ(announce[1], "announce attributes next-hop 2001:db8:100::2 community [65001:100 no-export] nlri 2001:db8::10/128");
 
-  auto tagged = exabgp_commands(ExabgpVerb::announce, vips, c, true);
+  auto tagged = exabgp_commands(ExabgpVerb::announce, vips, c, with_graceful_shutdown({}));
   EXPECT_THAT(tagged[0], HasSubstr("community [65001:100 no-export 65535:0] nlri"));
 
-  auto withdraw = exabgp_commands(ExabgpVerb::withdraw, vips, c);
+  auto withdraw = exabgp_commands(ExabgpVerb::withdraw, vips, c, {});
   ASSERT_EQ(withdraw.size(), 2u);
   EXPECT_EQ(withdraw[0], "withdraw attributes next-hop 198.51.100.2 nlri 192.0.2.10/32 192.0.2.11/32");
   EXPECT_EQ(withdraw[1], "withdraw attributes next-hop 2001:db8:100::2 nlri 2001:db8::10/128");
 
-  EXPECT_TRUE(exabgp_commands(ExabgpVerb::announce, {}, c).empty());
+  EXPECT_TRUE(exabgp_commands(ExabgpVerb::announce, {}, c, {}).empty());
 }
 
 TEST(ExabgpCommands, MissingNextHopIsAnError) {
   ExabgpSignalConfig c;
   c.next_hop4 = "198.51.100.2";
   try {
-    exabgp_commands(ExabgpVerb::announce, dual_group().vips, c);
+    exabgp_commands(ExabgpVerb::announce, dual_group().vips, c, {});
     FAIL() << "no error";
   } catch (const RouteSignalError& e) {
     EXPECT_THAT(e.what(), HasSubstr("next_hop6"));
@@ -215,7 +215,7 @@ TEST(BirdSignalErrors, MissingSocketNamesThePath) {
   std::string path = dir / "no-bird.ctl";
   BirdSignal signal({path, {"anycast_vips4"}, {}, 1000ms});
   try {
-    signal.announce(dual_group());
+    signal.announce(dual_group(), RouteState::up, {});
     FAIL() << "no error";
   } catch (const RouteSignalRefused&) {
     FAIL() << "a missing socket is not a refusal";
@@ -321,7 +321,7 @@ TEST(BirdSignalErrors, RefusalCarriesBirdsText) {
   FakeBird fake(path, FakeBird::Mode::refuse);
   BirdSignal signal({path, {"anycast_vips4"}, {}, 1000ms});
   try {
-    signal.announce(dual_group());
+    signal.announce(dual_group(), RouteState::up, {});
     FAIL() << "no error";
   } catch (const RouteSignalRefused& e) {
     EXPECT_THAT(e.what(), HasSubstr("enable \"anycast_vips4\""));
@@ -338,7 +338,7 @@ TEST(BirdSignalErrors, HangUpIsReported) {
   EXPECT_THROW(
       {
         try {
-          signal.announce(dual_group());
+          signal.announce(dual_group(), RouteState::up, {});
         } catch (const RouteSignalError& e) {
           EXPECT_THAT(e.what(), HasSubstr("closed the connection"));
           throw;
@@ -355,7 +355,7 @@ TEST(BirdSignalErrors, LeftOverSocketFileIsConnectionRefused) {
   }
   BirdSignal signal({path, {"anycast_vips4"}, {}, 1000ms});
   try {
-    signal.announce(dual_group());
+    signal.announce(dual_group(), RouteState::up, {});
     FAIL() << "no error";
   } catch (const RouteSignalError& e) {
     std::printf("  error: %s\n", e.what());
@@ -382,7 +382,7 @@ TEST(BirdSignalErrors, FullListenQueueTimesOut) {
   BirdSignal signal({path, {"anycast_vips4"}, {}, 300ms});
   auto t0 = std::chrono::steady_clock::now();
   try {
-    signal.announce(dual_group());
+    signal.announce(dual_group(), RouteState::up, {});
     ADD_FAILURE() << "no error";
   } catch (const RouteSignalError& e) {
     std::printf("  error after %.0f ms (timeout 300 ms): %s\n", ms_since(t0), e.what());
@@ -479,7 +479,7 @@ TEST(ExabgpSignalErrors, MissingPipesAreNamed) {
   std::string base = dir / "exabgp";
   ExabgpSignal signal(fake_exabgp_config(base));
   try {
-    signal.announce(dual_group());
+    signal.announce(dual_group(), RouteState::up, {});
     FAIL() << "no error";
   } catch (const RouteSignalError& e) {
     std::printf("  error: %s\n", e.what());
@@ -513,7 +513,7 @@ TEST(ExabgpSignalErrors, RegularFileIsNotAPipe) {
   EXPECT_THROW(
       {
         try {
-          signal.announce(dual_group());
+          signal.announce(dual_group(), RouteState::up, {});
         } catch (const RouteSignalError& e) {
           EXPECT_THAT(e.what(), HasSubstr("is not a named pipe"));
           throw;
@@ -529,7 +529,7 @@ TEST(ExabgpSignalErrors, ErrorAnswerIsARefusalNamingTheCommands) {
   FakeExabgp fake(base, "error");
   ExabgpSignal signal(fake_exabgp_config(base));
   try {
-    signal.announce(dual_group());
+    signal.announce(dual_group(), RouteState::up, {});
     FAIL() << "no error";
   } catch (const RouteSignalRefused& e) {
     std::printf("  error: %s\n", e.what());
@@ -551,7 +551,7 @@ TEST(ExabgpSignalErrors, SilentExabgpTimesOut) {
   ExabgpSignal signal(fake_exabgp_config(base, 300ms));
   auto t0 = std::chrono::steady_clock::now();
   try {
-    signal.announce(dual_group());
+    signal.announce(dual_group(), RouteState::up, {});
     FAIL() << "no error";
   } catch (const RouteSignalError& e) {
     std::printf("  error after %.0f ms (timeout 300 ms): %s\n", ms_since(t0), e.what());
@@ -566,7 +566,7 @@ TEST(ExabgpSignalErrors, AcknowledgementsOffIsRecognised) {
   FakeExabgp fake(base, "", false);  // what exabgp.api.ack = false looks like: output, no verdicts
   ExabgpSignal signal(fake_exabgp_config(base, 300ms));
   try {
-    signal.announce(dual_group());
+    signal.announce(dual_group(), RouteState::up, {});
     FAIL() << "no error";
   } catch (const RouteSignalError& e) {
     std::printf("  error: %s\n", e.what());
@@ -581,9 +581,9 @@ TEST(ExabgpSignal, ReannounceWithdrawsVipsThatLeftTheGroup) {
   FakeExabgp fake(base, "done");
   ExabgpSignal signal(fake_exabgp_config(base));
   RouteGroup g = dual_group();
-  signal.announce(g);
+  signal.announce(g, RouteState::up, {});
   g.vips = {parse_prefix("192.0.2.10/32")};
-  signal.announce(g);
+  signal.announce(g, RouteState::up, {});
   signal.withdraw(g);
   auto lines = fake.received();
   std::vector<std::string> expected = {
