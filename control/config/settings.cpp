@@ -76,6 +76,21 @@ std::string_view to_string(SignalKind kind) {
   return "?";
 }
 
+Refusal dampening_problem(const Dampening& d) {
+  if (!d.on()) return d.penalty < 0 ? Refusal::because("health.dampening: penalty must not be negative") : Refusal::none();
+  if (d.half_life.count() <= 0) return Refusal::because("health.dampening: half_life_ms must be positive");
+  if (d.reuse <= 0) return Refusal::because("health.dampening: reuse must be positive");
+  if (d.reuse >= d.suppress)
+    return Refusal::because(fmt::format(
+        "health.dampening: reuse ({}) must be below suppress ({}): a suppressed group would never be let back", d.reuse,
+        d.suppress));
+  if (d.suppress > d.max_penalty)
+    return Refusal::because(fmt::format(
+        "health.dampening: suppress ({}) is above max_penalty ({}): the penalty could never reach it", d.suppress,
+        d.max_penalty));
+  return Refusal::none();
+}
+
 std::string_view to_string(RouteState state) {
   switch (state) {
     case RouteState::up: return "up";
@@ -109,14 +124,14 @@ Refusal route_attributes_problem(SignalKind kind, RouteState state, const RouteA
   if (a.empty()) return Refusal::none();
   SignalCarries carries = signal_carries(kind);
   auto refuse = [&](std::string_view why) {
-    return Refusal::because(fmt::format("{} route signal: {}: {}", to_string(kind), to_string(state), why));
+    return Refusal::because(fmt::format("{} ({} signal): {}", to_string(state), to_string(kind), why));
   };
   if (kind == SignalKind::bird)
     return refuse(fmt::format("BIRD takes the attributes from the static protocols announcing this state "
                               "([route.bird] {}), set them in their import filter in BIRD's config",
-                              state == RouteState::up        ? "protocols"
-                              : state == RouteState::degraded ? "degraded_protocols"
-                                                              : "draining_protocols"));
+                              state == RouteState::up        ? "protocol"
+                              : state == RouteState::degraded ? "degraded_protocol"
+                                                              : "draining_protocol"));
   auto missing = [&](bool has, std::string_view what) { return !has ? refuse(fmt::format("cannot carry {}", what)) : Refusal::none(); };
   if (a.med) if (Refusal r = missing(carries.med, "med")) return r;
   if (a.prepend) if (Refusal r = missing(carries.prepend, "prepend")) return r;

@@ -18,7 +18,24 @@
 
 namespace anycastd {
 
-// [health] timing, with the group's route.drain_ms.
+// [health.dampening] (RFC 2439 in spirit): each withdrawal for failing health adds `penalty`,
+// which halves every `half_life`; past `suppress` the group stays withdrawn until the penalty
+// has decayed under `reuse`. Never above `max_penalty`. Off while penalty is 0.
+struct Dampening {
+  double penalty = 0;
+  double suppress = 2000;
+  double reuse = 750;
+  Millis half_life{std::chrono::minutes(15)};
+  double max_penalty = 12000;
+  bool on() const { return penalty > 0; }
+  bool operator==(const Dampening&) const = default;
+};
+
+// "health.dampening: ..." for reuse not below suppress, suppress above max_penalty, a zero
+// half-life, a negative value.
+Refusal dampening_problem(const Dampening& d);
+
+// [health] timing, with the group's route.drain_ms and route.soft_drain_ms.
 struct GroupTiming {
   unsigned rise = 3;
   unsigned fall = 2;
@@ -26,6 +43,10 @@ struct GroupTiming {
   Millis fast_interval{200};  // while a rise or fall is under way
   Millis drain{2000};
   Millis hold_down{0};  // minimum time from a withdrawal to the next announcement
+  // A soft drain keeps the routes announced with the draining attributes this long before the
+  // withdrawal (and the drain_ms after it).
+  Millis soft_drain{0};
+  Dampening dampening;
   bool operator==(const GroupTiming&) const = default;
 };
 
@@ -81,7 +102,7 @@ struct SignalCarries {
 };
 SignalCarries signal_carries(SignalKind kind);
 
-// What `kind` cannot carry of `attributes` for `state`, as "<kind> route signal: <state>: ...":
+// What `kind` cannot carry of `attributes` for `state`, as "<state> (<kind> signal): ...":
 // an attribute it does not take, local_preference without ibgp (a local preference is not sent
 // to an eBGP peer, RFC 4271 5.1.5), a community or large community that is none. The parser
 // reports it at the key.

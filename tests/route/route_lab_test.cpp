@@ -282,7 +282,8 @@ class BirdLab : public RouteLab {
     return {lab_->edge_socket(),
             {"anycast_vips4", "anycast_vips6"},
             {"anycast_vips4_gshut", "anycast_vips6_gshut"},
-            2000ms};
+            2000ms,
+            {}};
   }
 };
 
@@ -343,7 +344,7 @@ TEST_F(BirdLab, GracefulShutdownTagsBeforeTheWithdrawal) {
 }
 
 TEST_F(BirdLab, UnknownProtocolCarriesBirdsReply) {
-  BirdSignal signal({lab_->edge_socket(), {"anycast_vips4", "no_such_protocol"}, {}, 2000ms});
+  BirdSignal signal({lab_->edge_socket(), {"anycast_vips4", "no_such_protocol"}, {}, 2000ms, {}});
   try {
     signal.announce(lab_group(), RouteState::up, {});
     FAIL() << "no error";
