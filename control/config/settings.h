@@ -147,8 +147,8 @@ struct ExabgpSignalConfig {
   // no-export-subconfed, no-peer.
   std::vector<std::string> communities;
   std::chrono::milliseconds timeout{2000};
-  // This edge's AS, repeated in the AS path for a state's prepend (ExaBGP prepends it once
-  // more itself towards an eBGP peer). 0: not given; required when a state prepends.
+  // This edge's AS, sent as the AS path once plus once per prepend when a state prepends
+  // (ExaBGP sends a given AS path as it is). 0: not given; required when a state prepends.
   std::uint32_t local_as = 0;
   bool operator==(const ExabgpSignalConfig&) const = default;
 };

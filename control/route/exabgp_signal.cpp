@@ -43,11 +43,13 @@ std::vector<std::string> exabgp_commands(ExabgpVerb verb, const std::vector<Pref
       if (attributes.local_preference) line += fmt::format(" local-preference {}", *attributes.local_preference);
       if (attributes.med) line += fmt::format(" med {}", *attributes.med);
       if (attributes.prepend) {
-        // ExaBGP sends the AS_PATH it is given, with its own AS put in front towards an eBGP
-        // peer: the prepends are the own AS repeated (local_as, required by the config check).
+        // ExaBGP 4.2.21 sends an AS_PATH it is given as it is, without its own AS in front (seen
+        // at the lab's router): the path is the own AS (local_as, required by the config check)
+        // once, plus once per prepend.
         if (config.local_as == 0)
           throw RouteSignalError("prepend without local_as for ExaBGP");
-        line += fmt::format(" as-path [{}]", fmt::join(std::vector<std::uint32_t>(attributes.prepend, config.local_as), " "));
+        line += fmt::format(" as-path [{}]",
+                            fmt::join(std::vector<std::uint32_t>(attributes.prepend + 1, config.local_as), " "));
       }
       std::vector<std::string> communities = config.communities;
       for (const std::string& c : attributes.communities)

@@ -36,6 +36,7 @@ using namespace route_lab;
 using namespace std::chrono_literals;
 using testing::HasSubstr;
 using testing::Not;
+using testing::ContainsRegex;
 
 namespace {
 
@@ -428,6 +429,40 @@ TEST_F(ExabgpLab, GracefulShutdownTagsBeforeTheWithdrawal) {
   ExabgpSignal signal(config());
   ASSERT_TRUE(wait_until([&] { return signal.probe(lab_group()).reachable; }, 15s, 50ms));
   graceful_sequence(signal, lab_group(), "exabgp:");
+}
+
+// Each attribute of a state arrives at the router (eBGP: no local preference, which the config
+// check refuses without ibgp), and moving back to up takes them off again without a withdrawal.
+TEST_F(ExabgpLab, DegradedAttributesArriveAtTheRouter) {
+  ExabgpSignalConfig c = config();
+  c.local_as = 65001;  // examples/exabgp/exabgp.conf's local-as
+  ExabgpSignal signal(c);
+  RouteGroup group = lab_group();
+  ASSERT_TRUE(wait_until([&] { return signal.probe(group).reachable; }, 15s, 50ms));
+  signal.announce(group, RouteState::up, {});
+  ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
+
+  RouteAttributes degraded;
+  degraded.med = 500;
+  degraded.prepend = 2;
+  degraded.communities = {"64512:666"};
+  degraded.large_communities = {"64512:1:2"};
+  signal.announce(group, RouteState::degraded, degraded);
+  ASSERT_TRUE(wait_until([&] { return lab_->router_route(kVip4).find("BGP.med: 500") != std::string::npos; }, 15s, 5ms))
+      << lab_->router_route(kVip4);
+  for (const Prefix& vip : group.vips) {
+    std::string route = lab_->router_route(vip);
+    EXPECT_THAT(route, HasSubstr("BGP.med: 500")) << route;
+    EXPECT_THAT(route, HasSubstr("BGP.as_path: 65001 65001 65001;")) << "the own AS and two prepends: " << route;
+    EXPECT_THAT(route, HasSubstr("(65001,100)")) << "the signal's own community stays: " << route;
+    EXPECT_THAT(route, HasSubstr("(64512,666)")) << route;
+    EXPECT_THAT(route, ContainsRegex("BGP.large_community: \\(64512, ?1, ?2\\)")) << route;
+  }
+  signal.announce(group, RouteState::up, {});
+  ASSERT_TRUE(wait_until([&] { return lab_->router_route(kVip4).find("BGP.med: 500") == std::string::npos; }, 15s, 5ms));
+  EXPECT_TRUE(lab_->router_has_all(group.vips));
+  EXPECT_THAT(lab_->router_route(kVip4), Not(HasSubstr("(64512,666)")));
+  signal.withdraw(group);
 }
 
 TEST_F(ExabgpLab, VipLeavingTheGroupIsWithdrawnOnReannounce) {

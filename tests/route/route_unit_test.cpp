@@ -157,7 +157,7 @@ TEST(ExabgpCommands, EveryAttributeOfAState) {
   auto lines = exabgp_commands(ExabgpVerb::announce, {parse_prefix("192.0.2.10/32")}, c, with_graceful_shutdown(a));
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0],
-            "announce attributes next-hop 198.51.100.2 local-preference 50 med 200 as-path [64512 64512] "
+            "announce attributes next-hop 198.51.100.2 local-preference 50 med 200 as-path [64512 64512 64512] "
             "community [65001:100 64512:666 65535:0] large-community [64512:1:2] nlri 192.0.2.10/32");
   // A withdrawal carries none of them.
   EXPECT_EQ(exabgp_commands(ExabgpVerb::withdraw, {parse_prefix("192.0.2.10/32")}, c, a)[0],
