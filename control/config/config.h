@@ -156,6 +156,7 @@ struct CheckConfig {
   std::string command;            // exec: run by /bin/sh -c, exit 0 = healthy
   Millis max_error{50};           // clock: the largest error bound that passes
   Millis timeout{1000};           // every kind: a check that takes longer has failed
+  bool soft = false;              // a failure degrades the group (still announced), never withdraws it
   bool operator==(const CheckConfig&) const = default;
 };
 
@@ -174,6 +175,13 @@ struct RouteConfig {
   Millis drain{2000};
   // RFC 8326: before withdrawing, keep the routes announced with GRACEFUL_SHUTDOWN for drain_ms.
   bool graceful_shutdown = false;
+  // [route.up], [route.degraded], [route.draining]: the BGP attributes of each state, for the
+  // signals that take them from here (route_attributes_problem refuses the rest).
+  RouteStateAttributes attributes;
+  bool ibgp = false;  // the peers are iBGP: local_preference may be sent
+  // A soft drain (anycastctl drain --soft, the soft maintenance file): the draining attributes
+  // this long before the withdrawal. 0: a soft drain is a drain.
+  Millis soft_drain{0};
   BirdSignalConfig bird;      // socket, protocol(s), gshut protocol(s)
   ExabgpSignalConfig exabgp;  // pipe, next hops, communities
   bool operator==(const RouteConfig&) const = default;

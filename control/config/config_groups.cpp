@@ -59,7 +59,8 @@ std::string reason(std::string_view what, std::string_view key = {}) {
 // Where the settings that are checked across keys or groups came from (the last [route] or
 // [group.route] that gave them); unset: the built-in default.
 struct RouteOrigins {
-  std::optional<Where> graceful_shutdown, bird, bird_protocol, bird_gshut, exabgp;
+  std::optional<Where> graceful_shutdown, bird, bird_protocol, bird_gshut, bird_degraded, exabgp;
+  std::optional<Where> states[3];  // [route.up], [route.degraded], [route.draining]
 };
 
 struct Route {
@@ -179,6 +180,7 @@ std::vector<Check> read_checks(const Reader& r, const toml::table& parent, const
                                        "): a check must be over before the next round is due");
     }
     check.config.timeout = Millis(timeout);
+    if (auto soft = r.optional_bool(t, at, "soft")) check.config.soft = *soft;
     out.push_back(std::move(check));
   }
   return out;
@@ -205,6 +207,18 @@ std::pair<HealthConfig, std::vector<Check>> read_health(const Reader& r, const t
   if (auto v = r.optional_integer(*t, "health", "fall", 1, kMaxCount)) h.timing.fall = static_cast<unsigned>(*v);
   if (auto v = r.optional_integer(*t, "health", "hold_down_ms", 0, kMaxIntervalMs)) h.timing.hold_down = Millis(*v);
   if (auto file = r.optional_path(*t, "health", "disable_file", true)) h.disable_file = *file;
+  if (const toml::table* d = r.optional_table(*t, "health", "dampening")) {
+    r.reject_unknown(*d, "health.dampening");
+    Dampening& damp = h.timing.dampening;
+    constexpr std::int64_t kMaxPenalty = 1000000;
+    if (auto v = r.optional_integer(*d, "health.dampening", "penalty", 0, kMaxPenalty)) damp.penalty = double(*v);
+    if (auto v = r.optional_integer(*d, "health.dampening", "suppress", 1, kMaxPenalty)) damp.suppress = double(*v);
+    if (auto v = r.optional_integer(*d, "health.dampening", "reuse", 1, kMaxPenalty)) damp.reuse = double(*v);
+    if (auto v = r.optional_integer(*d, "health.dampening", "max_penalty", 1, kMaxPenalty)) damp.max_penalty = double(*v);
+    if (auto v = r.optional_integer(*d, "health.dampening", "half_life_ms", 0, std::int64_t{24} * 3600 * 1000))
+      damp.half_life = Millis(*v);
+    if (Refusal problem = dampening_problem(damp)) r.fail(d->source(), "health.dampening", reason(problem.why(), "health.dampening"));
+  }
 
   std::vector<Check> checks = read_checks(r, *t, "health", h.timing.interval, services);
   for (const Check& c : checks) h.checks.push_back(c.config);
@@ -254,10 +268,18 @@ void read_bird(const Reader& r, const toml::table& t, const std::string& path, R
     bird.protocols = bird_protocols(r, t, path, "protocol", false);
     into.from.bird_protocol = here("protocol");
   }
-  // [] is allowed: a group's way of turning off graceful-shutdown protocols given in [route.bird].
-  if (t.get("gshut_protocol")) {
-    bird.gshut_protocols = bird_protocols(r, t, path, "gshut_protocol", true);
-    into.from.bird_gshut = here("gshut_protocol");
+  // [] is allowed: a group's way of turning off the state protocols given in [route.bird].
+  // draining_protocol is gshut_protocol's newer name (the draining state carries GRACEFUL_SHUTDOWN).
+  if (t.get("gshut_protocol") && t.get("draining_protocol"))
+    r.fail(here("draining_protocol"), "given with gshut_protocol, its old name: keep one");
+  for (const char* key : {"gshut_protocol", "draining_protocol"})
+    if (t.get(key)) {
+      bird.gshut_protocols = bird_protocols(r, t, path, key, true);
+      into.from.bird_gshut = here(key);
+    }
+  if (t.get("degraded_protocol")) {
+    bird.degraded_protocols = bird_protocols(r, t, path, "degraded_protocol", true);
+    into.from.bird_degraded = here("degraded_protocol");
   }
   if (auto v = r.optional_integer(t, path, "timeout_ms", 1, kMaxSignalTimeoutMs)) bird.timeout = Millis(*v);
 }
@@ -291,6 +313,22 @@ void read_exabgp(const Reader& r, const toml::table& t, const std::string& path,
     x.communities = std::move(list);
   }
   if (auto v = r.optional_integer(t, path, "timeout_ms", 1, kMaxSignalTimeoutMs)) x.timeout = Millis(*v);
+  if (auto v = r.optional_integer(t, path, "local_as", 1, 4294967295)) x.local_as = static_cast<std::uint32_t>(*v);
+}
+
+// [route.up], [route.degraded], [route.draining]: a state's attributes, replacing the inherited
+// ones as a whole (a group's table says everything about its state).
+RouteAttributes read_attributes(const Reader& r, const toml::table& t, const std::string& path) {
+  r.reject_unknown(t, path);
+  RouteAttributes a;
+  if (auto v = r.optional_integer(t, path, "med", 0, 4294967295)) a.med = static_cast<std::uint32_t>(*v);
+  if (auto v = r.optional_integer(t, path, "prepend", 0, 32)) a.prepend = static_cast<unsigned>(*v);
+  if (auto v = r.optional_integer(t, path, "local_preference", 0, 4294967295))
+    a.local_preference = static_cast<std::uint32_t>(*v);
+  if (const toml::array* c = r.optional_array(t, path, "communities")) a.communities = r.strings(*c, join(path, "communities"));
+  if (const toml::array* c = r.optional_array(t, path, "large_communities"))
+    a.large_communities = r.strings(*c, join(path, "large_communities"));
+  return a;
 }
 
 // Applies the keys `t` gives over `into`: [route] over the defaults, [group.route] over [route].
@@ -304,6 +342,17 @@ void read_route(const Reader& r, const toml::table& t, const std::string& path, 
     else r.fail(here("signal"), "unknown signal " + quote(*signal) + " (expected: alias, bird, exabgp)");
   }
   if (auto v = r.optional_integer(t, path, "drain_ms", 0, kMaxDrainMs)) into.config.drain = Millis(*v);
+  if (auto v = r.optional_integer(t, path, "soft_drain_ms", 0, kMaxDrainMs)) into.config.soft_drain = Millis(*v);
+  if (auto v = r.optional_bool(t, path, "ibgp")) into.config.ibgp = *v;
+  for (RouteState state : {RouteState::up, RouteState::degraded, RouteState::draining}) {
+    std::string key(to_string(state));
+    if (const toml::table* a = r.optional_table(t, path, key)) {
+      RouteStateAttributes& all = into.config.attributes;
+      (state == RouteState::up ? all.up : state == RouteState::degraded ? all.degraded : all.draining) =
+          read_attributes(r, *a, join(path, key));
+      into.from.states[static_cast<int>(state)] = Where{join(path, key), a->source()};
+    }
+  }
   if (auto v = r.optional_bool(t, path, "graceful_shutdown")) {
     into.config.graceful_shutdown = *v;
     into.from.graceful_shutdown = here("graceful_shutdown");
@@ -504,6 +553,15 @@ void check_route(const Reader& r, const Group& g) {
   if (route.signal != SignalKind::exabgp && g.own_exabgp)
     r.fail(*g.own_exabgp, "given, but this group's signal is " + signal + " (set signal = \"exabgp\" to use it)");
 
+  for (RouteState state : {RouteState::up, RouteState::degraded, RouteState::draining})
+    if (Refusal problem = route_attributes_problem(route.signal, state, route.attributes.of(state), route.ibgp))
+      r.fail(from.states[static_cast<int>(state)].value_or(missing(to_string(state))), reason(problem.why()));
+  if (route.signal == SignalKind::exabgp && route.exabgp.local_as == 0)
+    for (RouteState state : {RouteState::up, RouteState::degraded, RouteState::draining})
+      if (route.attributes.of(state).prepend)
+        r.fail(from.states[static_cast<int>(state)].value_or(missing(to_string(state))),
+               "prepend needs exabgp.local_as: the AS repeated in the AS path" + elsewhere_exabgp);
+
   switch (route.signal) {
     case SignalKind::alias:
       if (route.graceful_shutdown)
@@ -653,6 +711,7 @@ void read_groups(const Reader& r, const toml::table& root, Config& config) {
     g.config.route = g.route.config;
     g.config.timing = config.health.timing;
     g.config.timing.drain = g.config.route.drain;
+    g.config.timing.soft_drain = g.config.route.soft_drain;
     resolve_checks(r, g);
     check_route(r, g);
   }

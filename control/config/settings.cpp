@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <stdexcept>
 
@@ -34,6 +35,22 @@ bool valid_community(std::string_view c) {
   return half(c.substr(0, colon)) && half(c.substr(colon + 1));
 }
 
+bool valid_large_community(std::string_view c) {
+  // Three 32-bit decimal fields (RFC 8092 section 3; the text form of RFC 8195).
+  for (int field = 0; field < 3; ++field) {
+    auto colon = field < 2 ? c.find(':') : c.size();
+    if (colon == std::string_view::npos) return false;
+    std::string_view digits = c.substr(0, colon);
+    std::uint32_t value = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) return false;
+    c = field < 2 ? c.substr(colon + 1) : std::string_view{};
+  }
+  return true;
+}
+
+constexpr std::string_view kGracefulShutdown = "65535:0";
+
 Refusal next_hop_problem(const std::string& text, int family) {
   if (text.empty()) return Refusal::none();
   Prefix p;
@@ -59,11 +76,96 @@ std::string_view to_string(SignalKind kind) {
   return "?";
 }
 
+Refusal dampening_problem(const Dampening& d) {
+  if (!d.on()) return d.penalty < 0 ? Refusal::because("health.dampening: penalty must not be negative") : Refusal::none();
+  if (d.half_life.count() <= 0) return Refusal::because("health.dampening: half_life_ms must be positive");
+  if (d.reuse <= 0) return Refusal::because("health.dampening: reuse must be positive");
+  if (d.reuse >= d.suppress)
+    return Refusal::because(fmt::format(
+        "health.dampening: reuse ({}) must be below suppress ({}): a suppressed group would never be let back", d.reuse,
+        d.suppress));
+  if (d.suppress > d.max_penalty)
+    return Refusal::because(fmt::format(
+        "health.dampening: suppress ({}) is above max_penalty ({}): the penalty could never reach it", d.suppress,
+        d.max_penalty));
+  return Refusal::none();
+}
+
+std::string_view to_string(RouteState state) {
+  switch (state) {
+    case RouteState::up: return "up";
+    case RouteState::degraded: return "degraded";
+    case RouteState::draining: return "draining";
+  }
+  return "?";
+}
+
+const RouteAttributes& RouteStateAttributes::of(RouteState state) const {
+  switch (state) {
+    case RouteState::degraded: return degraded;
+    case RouteState::draining: return draining;
+    case RouteState::up: break;
+  }
+  return up;
+}
+
+SignalCarries signal_carries(SignalKind kind) {
+  switch (kind) {
+    case SignalKind::alias: return {};
+    case SignalKind::bird: return {.states = true};
+    case SignalKind::exabgp:
+      return {.states = true, .med = true, .prepend = true, .communities = true, .large_communities = true,
+              .local_preference = true};
+  }
+  return {};
+}
+
+Refusal route_attributes_problem(SignalKind kind, RouteState state, const RouteAttributes& a, bool ibgp) {
+  if (a.empty()) return Refusal::none();
+  SignalCarries carries = signal_carries(kind);
+  auto refuse = [&](std::string_view why) {
+    return Refusal::because(fmt::format("{} ({} signal): {}", to_string(state), to_string(kind), why));
+  };
+  if (kind == SignalKind::bird)
+    return refuse(fmt::format("BIRD takes the attributes from the static protocols announcing this state "
+                              "([route.bird] {}), set them in their import filter in BIRD's config",
+                              state == RouteState::up        ? "protocol"
+                              : state == RouteState::degraded ? "degraded_protocol"
+                                                              : "draining_protocol"));
+  auto missing = [&](bool has, std::string_view what) { return !has ? refuse(fmt::format("cannot carry {}", what)) : Refusal::none(); };
+  if (a.med) if (Refusal r = missing(carries.med, "med")) return r;
+  if (a.prepend) if (Refusal r = missing(carries.prepend, "prepend")) return r;
+  if (!a.communities.empty()) if (Refusal r = missing(carries.communities, "communities")) return r;
+  if (!a.large_communities.empty()) if (Refusal r = missing(carries.large_communities, "large_communities")) return r;
+  if (a.local_preference) {
+    if (Refusal r = missing(carries.local_preference, "local_preference")) return r;
+    if (!ibgp)
+      return refuse("local_preference is sent to iBGP peers only (RFC 4271 5.1.5): set ibgp = true in [route] "
+                    "if the peers are iBGP, or remove it");
+  }
+  if (a.prepend > 32) return refuse(fmt::format("prepend {} is more than 32", a.prepend));
+  for (const std::string& c : a.communities)
+    if (!valid_community(c))
+      return refuse(fmt::format("community \"{}\" is not ASN:VALUE (0-65535 each) or no-export, no-advertise, "
+                                "no-export-subconfed, no-peer",
+                                c));
+  for (const std::string& c : a.large_communities)
+    if (!valid_large_community(c))
+      return refuse(fmt::format("large community \"{}\" is not GA:LD1:LD2 (0-4294967295 each, RFC 8092)", c));
+  return Refusal::none();
+}
+
+RouteAttributes with_graceful_shutdown(RouteAttributes draining) {
+  auto& c = draining.communities;
+  if (std::find(c.begin(), c.end(), kGracefulShutdown) == c.end()) c.emplace_back(kGracefulShutdown);
+  return draining;
+}
+
 Refusal bird_signal_problem(const BirdSignalConfig& config) {
   if (config.protocols.empty())
     return Refusal::because(
         "bird route signal: no protocol given (the static protocol(s) carrying the group's routes)");
-  for (const auto* list : {&config.protocols, &config.gshut_protocols})
+  for (const auto* list : {&config.protocols, &config.degraded_protocols, &config.gshut_protocols})
     for (const std::string& p : *list)
       if (!valid_protocol_text(p))
         return Refusal::because(fmt::format(

@@ -7,6 +7,8 @@
 // configuration depends on no room and each room on configuration.
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,7 +18,24 @@
 
 namespace anycastd {
 
-// [health] timing, with the group's route.drain_ms.
+// [health.dampening] (RFC 2439 in spirit): each withdrawal for failing health adds `penalty`,
+// which halves every `half_life`; past `suppress` the group stays withdrawn until the penalty
+// has decayed under `reuse`. Never above `max_penalty`. Off while penalty is 0.
+struct Dampening {
+  double penalty = 0;
+  double suppress = 2000;
+  double reuse = 750;
+  Millis half_life{std::chrono::minutes(15)};
+  double max_penalty = 12000;
+  bool on() const { return penalty > 0; }
+  bool operator==(const Dampening&) const = default;
+};
+
+// "health.dampening: ..." for reuse not below suppress, suppress above max_penalty, a zero
+// half-life, a negative value.
+Refusal dampening_problem(const Dampening& d);
+
+// [health] timing, with the group's route.drain_ms and route.soft_drain_ms.
 struct GroupTiming {
   unsigned rise = 3;
   unsigned fall = 2;
@@ -24,6 +43,10 @@ struct GroupTiming {
   Millis fast_interval{200};  // while a rise or fall is under way
   Millis drain{2000};
   Millis hold_down{0};  // minimum time from a withdrawal to the next announcement
+  // A soft drain keeps the routes announced with the draining attributes this long before the
+  // withdrawal (and the drain_ms after it).
+  Millis soft_drain{0};
+  Dampening dampening;
   bool operator==(const GroupTiming&) const = default;
 };
 
@@ -40,17 +63,69 @@ struct NtpServiceClock {
 enum class SignalKind { alias, bird, exabgp };
 std::string_view to_string(SignalKind kind);
 
+// How an announced group's routes are announced. The names are stable (status, metrics, hooks):
+//   up        healthy: the up attributes
+//   degraded  only checks marked soft fail: still announced, with the degraded attributes
+//   draining  before the withdrawal (graceful_shutdown, soft drain): the draining attributes,
+//             which always carry GRACEFUL_SHUTDOWN (65535:0, RFC 8326)
+enum class RouteState { up, degraded, draining };
+std::string_view to_string(RouteState state);
+
+// The BGP attributes of one state ([route.up], [route.degraded], [route.draining]). Unset or
+// empty: not sent (the routing daemon's own default applies).
+struct RouteAttributes {
+  std::optional<std::uint32_t> med;               // MULTI_EXIT_DISC
+  unsigned prepend = 0;                           // times the own AS is prepended to the AS path
+  std::vector<std::string> communities;           // "ASN:VALUE" (each 0-65535) or a well-known name
+  std::vector<std::string> large_communities;     // "GA:LD1:LD2" (each 0-4294967295), RFC 8092
+  std::optional<std::uint32_t> local_preference;  // iBGP only
+  bool empty() const {
+    return !med && prepend == 0 && communities.empty() && large_communities.empty() && !local_preference;
+  }
+  bool operator==(const RouteAttributes&) const = default;
+};
+
+// The attributes of every state of one group.
+struct RouteStateAttributes {
+  RouteAttributes up, degraded, draining;
+  const RouteAttributes& of(RouteState state) const;
+  bool operator==(const RouteStateAttributes&) const = default;
+};
+
+// What a route signal can carry of the above (docs/route-signals.md has the table). `states`:
+// it can announce degraded and draining differently from up at all; the attribute flags: it
+// takes that attribute from anycastd's config. BIRD carries states through protocols the
+// operator writes (the attributes are in BIRD's config, none in anycastd's).
+struct SignalCarries {
+  bool states = false;
+  bool med = false, prepend = false, communities = false, large_communities = false, local_preference = false;
+};
+SignalCarries signal_carries(SignalKind kind);
+
+// What `kind` cannot carry of `attributes` for `state`, as "<state> (<kind> signal): ...":
+// an attribute it does not take, local_preference without ibgp (a local preference is not sent
+// to an eBGP peer, RFC 4271 5.1.5), a community or large community that is none. The parser
+// reports it at the key.
+Refusal route_attributes_problem(SignalKind kind, RouteState state, const RouteAttributes& attributes, bool ibgp);
+
+// The draining attributes as sent: `draining` with GRACEFUL_SHUTDOWN (65535:0) added once.
+RouteAttributes with_graceful_shutdown(RouteAttributes draining);
+
 // [route.bird]: route/bird_signal.h says how it is used.
 struct BirdSignalConfig {
   std::string socket = "/run/bird/bird.ctl";
   // Static protocols carrying the group's routes. A name, or a BIRD pattern with * and ?;
   // always sent quoted, so a name that matches nothing is "8003 No protocols match".
   std::vector<std::string> protocols;
-  // Optional (RFC 8326): static protocols with the same routes, an import filter adding
-  // (65535, 0) and a higher preference. Empty: no graceful shutdown.
+  // Optional, the draining state (RFC 8326; key draining_protocol, gshut_protocol its old name):
+  // the same routes, an import filter adding (65535, 0) and the draining attributes, and a
+  // higher preference than the degraded ones. Empty: no graceful shutdown, no soft drain.
   std::vector<std::string> gshut_protocols;
   // For a whole call: connect, greeting and every command.
   std::chrono::milliseconds timeout{2000};
+  // Optional, the degraded state: static protocols with the same routes, an import filter
+  // setting the degraded attributes and a higher preference. Empty: degraded is announced as up.
+  std::vector<std::string> degraded_protocols;
   bool operator==(const BirdSignalConfig&) const = default;
 };
 
@@ -72,6 +147,9 @@ struct ExabgpSignalConfig {
   // no-export-subconfed, no-peer.
   std::vector<std::string> communities;
   std::chrono::milliseconds timeout{2000};
+  // This edge's AS, sent as the AS path once plus once per prepend when a state prepends
+  // (ExaBGP sends a given AS path as it is). 0: not given; required when a state prepends.
+  std::uint32_t local_as = 0;
   bool operator==(const ExabgpSignalConfig&) const = default;
 };
 

@@ -38,7 +38,9 @@ Talks to a running anycastd over its control socket.
 
 commands:
   status [--json]        state of every group and VIP, checks, route signals, counters
-  drain GROUP|all        withdraw the group(s) and hold them out until undrain
+  drain [--soft] GROUP|all
+                         withdraw the group(s) and hold them out until undrain; --soft: the
+                         draining attributes for route.soft_drain_ms first (route-signals.md)
   undrain GROUP|all      let the group(s) back in; they rise after `rise` passing checks
   check GROUP|all        run the group(s)' health checks now
   reload                 re-read the configuration (as SIGHUP does); a bad file is refused
@@ -74,6 +76,7 @@ struct Options {
   ctl::Command command = ctl::Command::status;
   bool groups = false;  // "groups": a status request, of which only the group names are printed
   std::string group;
+  bool soft = false;  // drain --soft
   ctl::CaptureOptions capture;
   std::optional<std::string> capture_file;  // -w
   bool capture_options = false;              // --filter, --count or --seconds given
@@ -144,6 +147,8 @@ std::optional<Options> parse_args(int argc, char** argv) {
       return std::nullopt;
     } else if (arg == "--json") {
       opt.json = true;
+    } else if (arg == "--soft") {
+      opt.soft = true;
     } else if (is("--socket")) {
       opt.socket = value("--socket");
       if (opt.socket.empty()) throw UsageError{"--socket needs a path"};
@@ -180,6 +185,7 @@ std::optional<Options> parse_args(int argc, char** argv) {
   } else if (words.size() > 1) {
     throw UsageError{name + " takes no argument (got \"" + words[1] + "\")"};
   }
+  if (opt.soft && opt.command != ctl::Command::drain) throw UsageError{"--soft is for drain only"};
   if (opt.command == ctl::Command::capture) {
     if (!opt.capture_file) throw UsageError{"capture needs -w FILE (or -w - for stdout)"};
     try {
@@ -230,7 +236,7 @@ int run(const Options& opt) {
   if (opt.command == ctl::Command::capture) return run_capture(opt);
   std::string reply_text;
   try {
-    reply_text = ctl::exchange(opt.socket, ctl::request_line(opt.command, opt.group), opt.timeout);
+    reply_text = ctl::exchange(opt.socket, ctl::request_line(opt.command, opt.group, opt.soft), opt.timeout);
   } catch (const ctl::ConnectError& e) {
     std::cerr << "anycastctl: " << e.what() << "\n";
     return kUnreachable;

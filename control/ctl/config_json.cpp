@@ -23,23 +23,40 @@ json check_config_json(const CheckConfig& c) {
   }
   if (c.kind == CheckKind::exec) out["command"] = c.command;
   if (c.kind == CheckKind::clock) out["max_error_ms"] = c.max_error.count();
+  out["soft"] = c.soft;
   return out;
+}
+
+// Unset attributes are null, so that "not sent" and 0 differ.
+json attributes_json(const RouteAttributes& a) {
+  return json{{"med", a.med ? json(*a.med) : json()},
+              {"prepend", a.prepend},
+              {"communities", a.communities},
+              {"large_communities", a.large_communities},
+              {"local_preference", a.local_preference ? json(*a.local_preference) : json()}};
 }
 
 json route_config_json(const RouteConfig& r) {
   return json{{"signal", std::string(to_string(r.signal))},
               {"drain_ms", r.drain.count()},
               {"graceful_shutdown", r.graceful_shutdown},
+              {"soft_drain_ms", r.soft_drain.count()},
+              {"ibgp", r.ibgp},
+              {"up", attributes_json(r.attributes.up)},
+              {"degraded", attributes_json(r.attributes.degraded)},
+              {"draining", attributes_json(r.attributes.draining)},
               {"bird",
                {{"socket", r.bird.socket},
                 {"protocol", r.bird.protocols},
-                {"gshut_protocol", r.bird.gshut_protocols},
+                {"degraded_protocol", r.bird.degraded_protocols},
+                {"draining_protocol", r.bird.gshut_protocols},
                 {"timeout_ms", r.bird.timeout.count()}}},
               {"exabgp",
                {{"pipe", r.exabgp.pipe},
                 {"next_hop4", r.exabgp.next_hop4},
                 {"next_hop6", r.exabgp.next_hop6},
                 {"communities", r.exabgp.communities},
+                {"local_as", r.exabgp.local_as},
                 {"timeout_ms", r.exabgp.timeout.count()}}}};
 }
 
@@ -62,7 +79,13 @@ json group_config_json(const GroupConfig& g) {
                 {"interval_ms", g.timing.interval.count()},
                 {"fast_interval_ms", g.timing.fast_interval.count()},
                 {"drain_ms", g.timing.drain.count()},
-                {"hold_down_ms", g.timing.hold_down.count()}}},
+                {"hold_down_ms", g.timing.hold_down.count()},
+                {"dampening",
+                 {{"penalty", g.timing.dampening.penalty},
+                  {"suppress", g.timing.dampening.suppress},
+                  {"reuse", g.timing.dampening.reuse},
+                  {"half_life_ms", g.timing.dampening.half_life.count()},
+                  {"max_penalty", g.timing.dampening.max_penalty}}}}},
               {"route", route_config_json(g.route)}};
 }
 

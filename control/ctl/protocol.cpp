@@ -77,6 +77,7 @@ Request parse_request(std::string_view line) {
   std::vector<std::pair<std::string, nlohmann::json>> capture_fields;
   bool has_command = false;
   bool has_group = false;
+  bool has_soft = false;
   for (const auto& [key, value] : doc.items()) {
     if (key == "command") {
       if (!value.is_string()) throw RequestError("malformed request: \"command\" must be a string");
@@ -89,11 +90,15 @@ Request parse_request(std::string_view line) {
       if (!value.is_string()) throw RequestError("malformed request: \"group\" must be a string");
       request.group = value.get<std::string>();
       has_group = true;
+    } else if (key == "soft") {
+      if (!value.is_boolean()) throw RequestError("malformed request: \"soft\" must be true or false");
+      request.soft = value.get<bool>();
+      has_soft = true;
     } else if (key == "filter" || key == "count" || key == "seconds") {
       capture_fields.emplace_back(key, value);
     } else {
       throw RequestError("malformed request: unknown field " + quote_text(key) +
-                         " (fields: command, group; and filter, count, seconds for capture)");
+                         " (fields: command, group; soft for drain; and filter, count, seconds for capture)");
     }
   }
   if (!has_command) throw RequestError("malformed request: no \"command\" (commands: " + command_list() + ")");
@@ -107,6 +112,7 @@ Request parse_request(std::string_view line) {
   } else if (has_group) {
     throw RequestError(name + " takes no group");
   }
+  if (has_soft && request.command != Command::drain) throw RequestError(name + " takes no field \"soft\"");
   if (!capture_fields.empty() && request.command != Command::capture)
     throw RequestError(name + " takes no field \"" + capture_fields.front().first + "\"");
   for (const auto& [key, value] : capture_fields) {
@@ -128,9 +134,10 @@ Request parse_request(std::string_view line) {
   return request;
 }
 
-std::string request_line(Command command, std::string_view group) {
+std::string request_line(Command command, std::string_view group, bool soft) {
   nlohmann::json doc{{"command", std::string(to_string(command))}};
   if (takes_group(command)) doc["group"] = std::string(group);
+  if (soft && command == Command::drain) doc["soft"] = true;
   return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 

@@ -52,6 +52,7 @@ struct CaptureOptions {
 struct Request {
   Command command = Command::status;
   std::string group;  // drain/undrain/check: a group's name or "all"; "" otherwise
+  bool soft = false;  // drain: the draining attributes for route.soft_drain_ms before the withdrawal
   CaptureOptions capture;  // capture: its filter and bounds (fields "filter", "count", "seconds")
   Peer peer;          // filled in by the server
 
@@ -72,7 +73,7 @@ class RequestError : public std::runtime_error {
 Request parse_request(std::string_view line);
 
 // The line a client sends, newline included.
-std::string request_line(Command command, std::string_view group = {});
+std::string request_line(Command command, std::string_view group = {}, bool soft = false);
 std::string capture_request_line(const CaptureOptions& options);
 
 // The groups a drain/undrain/check names, as indices into `group_names`: all of them for "all",

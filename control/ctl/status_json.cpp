@@ -114,6 +114,8 @@ json group_json(const GroupStatus& g, const Now& now) {
               {"state", std::string(to_string(g.state))},
               {"since", time_json(g.since, now)},
               {"flaps", g.flaps},
+              {"penalty", g.penalty},
+              {"suppressed", g.suppressed},
               {"passes", g.passes},
               {"failures", g.failures},
               {"held_out", g.held_out},

@@ -278,6 +278,9 @@ std::string group_detail(const json& g) {
   std::string out = fmt::format("group {}: {} since {}, {}\n", str(g, "name", "?"), str(g, "state", "?"),
                                 when(field(g, "since")), plural(count(g, "flaps"), "flap", "flaps"));
   if (auto held = str(g, "held_out"); !held.empty()) out += "  held out:  " + held + "\n";
+  if (const json& p = field(g, "penalty"); p.is_number() && p.get<double>() > 0)
+    out += fmt::format("  dampening: penalty {:.0f}{}\n", p.get<double>(),
+                       field(g, "suppressed").is_boolean() && field(g, "suppressed").get<bool>() ? ", suppressed" : "");
   out += fmt::format("  health:    {} passing, {} failing in a row\n", count(g, "passes"), count(g, "failures"));
   const json& checks = array(g, "checks");
   if (checks.empty()) {

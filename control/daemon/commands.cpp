@@ -39,13 +39,19 @@ nlohmann::json on_groups(CommandTarget& daemon, const ctl::Request& request) {
   if (request.command == ctl::Command::check) {
     for (const std::string& name : chosen) daemon.check_now(name);
   } else if (request.command == ctl::Command::drain) {
-    // "all" is kept as such: it drains the groups a later reload adds too.
-    if (request.all_groups()) drained.insert("all");
-    drained.insert(chosen.begin(), chosen.end());
+    // "all" is kept as such: it drains the groups a later reload adds too. A soft drain is
+    // kept as "NAME:soft" (a group name has no colon), so it crosses a restart like the others;
+    // a hard drain of a softly drained group replaces it (the routes go now).
+    std::string suffix = request.soft ? ":soft" : "";
+    if (request.all_groups()) drained.insert("all" + suffix);
+    for (const auto& n : chosen) drained.insert(n + suffix);
   } else {
     if (request.all_groups()) drained.clear();
-    for (const auto& n : chosen) drained.erase(n);
-    if (!request.all_groups() && drained.count("all"))
+    for (const auto& n : chosen) {
+      drained.erase(n);
+      drained.erase(n + ":soft");
+    }
+    if (!request.all_groups() && (drained.count("all") || drained.count("all:soft")))
       throw ctl::RequestError("every group is drained (drain all): undrain all first");
   }
   nlohmann::json reply = ctl::ok_reply(request.group + ": " + std::string(ctl::to_string(request.command)) +

@@ -150,7 +150,8 @@ class Daemon : public CommandTarget {
   [[noreturn]] void restart();
   void update_held_out(Clock::time_point now);
   // Refused while `g` must stay withdrawn, with why: the datapath gone, a drain, a file.
-  Refusal held_out_reason(const Group& g) const;
+  // `soft`: set when every reason present is a soft one (the maintenance file's .soft variant).
+  Refusal held_out_reason(const Group& g, bool* soft) const;
   // Makes a group and starts it, or with `adopt` takes it over from the previous image as it is.
   std::unique_ptr<Group> start_group(const GroupConfig& config, Clock::time_point now, bool adopt);
   void sync_tables();
@@ -199,6 +200,7 @@ class Daemon : public CommandTarget {
   // Declared after what they use, so they go first: a group withdraws before the fast path goes.
   GroupSet groups_{[this](const GroupConfig& c, Clock::time_point now) { return start_group(c, now, false); }};
   std::set<std::string> drained_;                 // by anycastctl drain
+  std::map<std::string, HandedPenalty> handed_penalties_;  // from the previous image (restart)
   std::vector<bool> written_answering_;
   FastpathTables written_;  // the last set the datapath took
   bool tables_written_ = false;
@@ -272,12 +274,25 @@ void Daemon::sync_tables() {
   }
 }
 
-Refusal Daemon::held_out_reason(const Group& g) const {
+Refusal Daemon::held_out_reason(const Group& g, bool* soft) const {
+  *soft = false;
   if (Refusal down = datapath_->down_reason()) return down;
   if (drained_.count("all") || drained_.count(g.name())) return Refusal::because("drained by anycastctl");
+  bool soft_drained = drained_.count("all:soft") || drained_.count(g.name() + ":soft");
   if (file_exists(config_.health.disable_file))
     return Refusal::because("maintenance file " + config_.health.disable_file);
   if (file_exists(g.config().disable_file)) return Refusal::because("maintenance file " + g.config().disable_file);
+  if (soft_drained) {
+    *soft = true;
+    return Refusal::because("drained softly by anycastctl");
+  }
+  // The soft variant, FILE.soft beside each maintenance file: the draining attributes for
+  // route.soft_drain_ms, then the withdrawal (docs/route-signals.md).
+  for (const std::string& file : {config_.health.disable_file, g.config().disable_file})
+    if (!file.empty() && file_exists(file + ".soft")) {
+      *soft = true;
+      return Refusal::because("soft maintenance file " + file + ".soft");
+    }
   return Refusal::none();
 }
 
@@ -311,14 +326,23 @@ void Daemon::take_signals() {
 }
 
 void Daemon::update_held_out(Clock::time_point now) {
-  for (const auto& g : groups_.active()) g->set_held_out(held_out_reason(*g), now);
+  for (const auto& g : groups_.active()) {
+    bool soft = false;
+    Refusal reason = held_out_reason(*g, &soft);
+    g->set_held_out(reason, now, soft);
+  }
 }
 
 std::unique_ptr<Group> Daemon::start_group(const GroupConfig& config, Clock::time_point now, bool adopt) {
   auto g = std::make_unique<Group>(config, environment());
-  g->set_held_out(held_out_reason(*g), now);
-  if (adopt)
+  bool soft = false;
+  Refusal reason = held_out_reason(*g, &soft);
+  g->set_held_out(reason, now, soft);
+  if (adopt) {
     g->adopt(now);
+    if (auto handed = handed_penalties_.find(config.name); handed != handed_penalties_.end())
+      g->restore_penalty(handed->second.penalty, handed->second.suppressed, now);
+  }
   else
     g->start(now);
   return g;
@@ -330,6 +354,7 @@ void Daemon::start() {
     spdlog::info("restarted in place from anycastd {} into anycastd {} ({})", handed.previous_version, version(),
                  own_binary());
   drained_ = std::move(handed.drained);
+  handed_penalties_ = std::move(handed.penalties);
   loopback_ = find_interface(config_.anycast.loopback);
   host_vips_ = host_vips_as_routes(config_) ? HostVipForm::local_route : HostVipForm::address;
   spdlog::info("host VIPs go on {} as {} ([anycast] host_vips = \"{}\")", loopback_.name,
@@ -654,7 +679,13 @@ void Daemon::restart() {
   capture_.reset();
   datapath_->prepare_exec();
   spdlog::default_logger()->flush();
-  std::string why = exec_in_place(options_.argv, drained_, control_->listener_fd(), metrics_ ? metrics_->listener_fd() : -1);
+  std::map<std::string, HandedPenalty> penalties;
+  groups_.for_each([&](Group& g) {
+    GroupStatus s = g.status();
+    if (s.penalty > 0) penalties[g.name()] = {s.penalty, s.suppressed};
+  });
+  std::string why = exec_in_place(options_.argv, drained_, penalties, control_->listener_fd(),
+                                  metrics_ ? metrics_->listener_fd() : -1);
   spdlog::critical("restart: exec failed: {}; stopping", why);
   std::_Exit(1);  // the routes and answers stay; a supervisor's restart re-adopts them
 }

@@ -2,11 +2,13 @@
 #include "daemon/handover.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 
@@ -20,6 +22,7 @@ constexpr const char* kDrainedEnv = "ANYCASTD_DRAINED";
 constexpr const char* kControlFdEnv = "ANYCASTD_CONTROL_FD";
 constexpr const char* kMetricsFdEnv = "ANYCASTD_METRICS_FD";
 constexpr const char* kPreviousVersionEnv = "ANYCASTD_PREVIOUS_VERSION";
+constexpr const char* kDampeningEnv = "ANYCASTD_DAMPENING";
 
 posix_io::UniqueFd take_fd(const char* env, bool adopt) {
   const char* text = std::getenv(env);
@@ -38,6 +41,39 @@ posix_io::UniqueFd take_fd(const char* env, bool adopt) {
 
 }  // namespace
 
+std::string penalties_text(const std::map<std::string, HandedPenalty>& penalties) {
+  std::string out;
+  for (const auto& [name, p] : penalties)
+    out += fmt::format("{}{}={:.3f}:{}", out.empty() ? "" : ",", name, p.penalty, p.suppressed ? 1 : 0);
+  return out;
+}
+
+std::map<std::string, HandedPenalty> parse_penalties(std::string_view text) {
+  std::map<std::string, HandedPenalty> out;
+  while (!text.empty()) {
+    std::size_t comma = std::min(text.find(','), text.size());
+    std::string_view entry = text.substr(0, comma);
+    text.remove_prefix(std::min(comma + 1, text.size()));
+    std::size_t eq = entry.find('='), colon = entry.rfind(':');
+    HandedPenalty p;
+    bool ok = eq != std::string_view::npos && eq > 0 && colon != std::string_view::npos && colon > eq;
+    if (ok) {
+      std::string number(entry.substr(eq + 1, colon - eq - 1));
+      char* end = nullptr;
+      p.penalty = std::strtod(number.c_str(), &end);
+      std::string_view flag = entry.substr(colon + 1);
+      ok = !number.empty() && *end == 0 && std::isfinite(p.penalty) && p.penalty >= 0 && (flag == "0" || flag == "1");
+      p.suppressed = flag == "1";
+    }
+    if (!ok) {
+      spdlog::warn("{}: \"{}\" is not NAME=PENALTY:0|1; that group starts without a penalty", kDampeningEnv, entry);
+      continue;
+    }
+    out[std::string(entry.substr(0, eq))] = p;
+  }
+  return out;
+}
+
 Handover take_handover(bool adopt) {
   Handover h;
   if (const char* carried = std::getenv(kDrainedEnv); carried && adopt) {
@@ -50,6 +86,11 @@ Handover take_handover(bool adopt) {
     if (!list.empty()) spdlog::info("drained by anycastctl before the restart, still drained: {}", list);
   }
   unsetenv(kDrainedEnv);
+  if (const char* carried = std::getenv(kDampeningEnv); carried && adopt) {
+    h.penalties = parse_penalties(carried);
+    if (!h.penalties.empty()) spdlog::info("dampening penalties from before the restart: {}", carried);
+  }
+  unsetenv(kDampeningEnv);
   if (const char* previous = std::getenv(kPreviousVersionEnv); previous && adopt) h.previous_version = previous;
   unsetenv(kPreviousVersionEnv);
   h.control = take_fd(kControlFdEnv, adopt);
@@ -58,7 +99,8 @@ Handover take_handover(bool adopt) {
 }
 
 std::string exec_in_place(const std::vector<std::string>& argv_in, const std::set<std::string>& drained,
-                          int control_listener, int metrics_listener) {
+                          const std::map<std::string, HandedPenalty>& penalties, int control_listener,
+                          int metrics_listener) {
   std::vector<std::string> args = argv_in;
   if (std::find(args.begin(), args.end(), "--adopt") == args.end()) args.push_back("--adopt");
   std::vector<char*> argv;
@@ -77,13 +119,15 @@ std::string exec_in_place(const std::vector<std::string>& argv_in, const std::se
   hand(kMetricsFdEnv, metrics_listener);
   std::vector<char*> envp;
   auto ours = [](const char* e) {
-    for (const char* name : {kDrainedEnv, kControlFdEnv, kMetricsFdEnv, kPreviousVersionEnv})
+    for (const char* name : {kDrainedEnv, kDampeningEnv, kControlFdEnv, kMetricsFdEnv, kPreviousVersionEnv})
       if (std::strncmp(e, name, std::strlen(name)) == 0 && e[std::strlen(name)] == '=') return true;
     return false;
   };
   for (char** e = environ; *e; ++e)
     if (!ours(*e)) envp.push_back(*e);
   envp.push_back(drained_env.data());
+  std::string dampening_env = std::string(kDampeningEnv) + "=" + penalties_text(penalties);
+  envp.push_back(dampening_env.data());
   std::string version_env = std::string(kPreviousVersionEnv) + "=" + std::string(version());
   envp.push_back(version_env.data());
   for (std::string& h : handed) envp.push_back(h.data());

@@ -7,6 +7,8 @@
 // own handover, datapath/dpdk). What does cross:
 //   ANYCASTD_DRAINED      the groups drained by anycastctl (names, or "all", comma-separated):
 //                         an operator's drain lasts until undrain, not until a restart
+//   ANYCASTD_DAMPENING    the groups' dampening penalties ("NAME=PENALTY:SUPPRESSED,...", the
+//                         penalty as it was at the exec): a flapping group stays damped
 //   ANYCASTD_CONTROL_FD   the control socket's listening descriptor, and
 //   ANYCASTD_METRICS_FD   the metrics listener's: clients connecting during the exec wait in
 //                         their backlogs, none is refused
@@ -15,6 +17,7 @@
 // The next image is the binary at the path this one was started from (base/own_binary.h), so
 // that after an upgrade the restart runs the new version.
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -23,8 +26,15 @@
 
 namespace anycastd {
 
+// One group's dampening state across the exec.
+struct HandedPenalty {
+  double penalty = 0;
+  bool suppressed = false;
+};
+
 struct Handover {
   std::set<std::string> drained;
+  std::map<std::string, HandedPenalty> penalties;  // groups with a penalty above 0
   std::string previous_version;  // empty: not a restart in place
   posix_io::UniqueFd control, metrics;
 };
@@ -39,6 +49,12 @@ Handover take_handover(bool adopt);
 // it. Returns only if the exec failed, with why. The environment is built here, not with
 // setenv: exec checks may be starting on other threads at this very moment.
 std::string exec_in_place(const std::vector<std::string>& argv, const std::set<std::string>& drained,
-                          int control_listener, int metrics_listener);
+                          const std::map<std::string, HandedPenalty>& penalties, int control_listener,
+                          int metrics_listener);
+
+// The ANYCASTD_DAMPENING text and back (exposed for tests). A malformed entry is skipped with
+// a warning: it costs that group its penalty, never the restart.
+std::string penalties_text(const std::map<std::string, HandedPenalty>& penalties);
+std::map<std::string, HandedPenalty> parse_penalties(std::string_view text);
 
 }  // namespace anycastd

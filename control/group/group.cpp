@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "group/group.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -90,7 +91,8 @@ Group::~Group() {
   worker_.reset();
   // Torn down while still announced (start-up failed further on, or an error while running):
   // the routes must not outlive the answers.
-  if (machine_.state() == GroupState::up || machine_.state() == GroupState::draining) {
+  if (machine_.state() == GroupState::up || machine_.state() == GroupState::degraded ||
+      machine_.state() == GroupState::draining) {
     try {
       signal_->withdraw(route_group());
       spdlog::warn("group {}: withdrawn on teardown", name());
@@ -132,25 +134,30 @@ void Group::stop(Clock::time_point now) {
   apply();
 }
 
-void Group::set_held_out(const Refusal& reason, Clock::time_point now) {
-  if (reason == held_out_) return;
+void Group::set_held_out(const Refusal& reason, Clock::time_point now, bool soft) {
+  if (reason == held_out_ && soft == soft_held_out_) return;
+  soft_held_out_ = soft;
   if (reason)
     spdlog::warn("group {}: held out: {}", name(), reason.why());
   else
     spdlog::info("group {}: no longer held out ({})", name(), held_out_.why());
   held_out_ = reason;
-  machine_.set_held_out(static_cast<bool>(reason), now);
+  machine_.set_held_out(static_cast<bool>(reason), now, soft);
 }
 
 void Group::route(bool announce) {
   RouteGroup rg = route_group();
   try {
     if (announce)
-      signal_->announce(rg);
+      signal_->announce(rg, route_state_,
+                        route_state_ == RouteState::draining
+                            ? with_graceful_shutdown(config_.route.attributes.draining)
+                            : config_.route.attributes.of(route_state_));
     else
       signal_->withdraw(rg);
     route_pending_.reset();
-    spdlog::info("group {}: {} ({})", name(), announce ? "announced" : "withdrawn", signal_->status().summary());
+    spdlog::info("group {}: {} ({})", name(), announce ? fmt::format("announced {}", to_string(route_state_)) : "withdrawn",
+                 signal_->status().summary());
   } catch (const RouteSignalError& e) {
     spdlog::error("group {}: {} failed, retrying: {}", name(), announce ? "announcement" : "withdrawal", e.what());
     route_pending_ = announce;
@@ -173,14 +180,34 @@ void Group::apply() {
         answering_ = true;
         break;
       case GroupAction::announce:
+      case GroupAction::announce_degraded:
         graceful_ = false;
+        // A signal without a degraded form announces degraded as up (the config check refused
+        // degraded attributes for it, so nothing configured is lost).
+        route_state_ = action == GroupAction::announce_degraded && signal_->carries(RouteState::degraded)
+                           ? RouteState::degraded
+                           : RouteState::up;
         route(true);
         next_probe_ = Clock::now() + kProbeInterval;
         break;
+      case GroupAction::announce_draining:
+        // A soft drain's start. Without a draining form the signal withdraws now instead: the
+        // answers still run to the end of the drain.
+        if (signal_->carries(RouteState::draining)) {
+          route_state_ = RouteState::draining;
+          graceful_ = true;
+          route(true);
+        } else {
+          route(false);
+        }
+        break;
       case GroupAction::withdraw:
-        if (config_.route.graceful_shutdown && signal_->can_graceful_shutdown()) {
+        // After a soft drain's announced phase the routes are tagged already: withdraw now.
+        if (config_.route.graceful_shutdown && signal_->carries(RouteState::draining) && !graceful_) {
           try {
-            signal_->graceful_shutdown(route_group());
+            route_state_ = RouteState::draining;
+            signal_->announce(route_group(), RouteState::draining,
+                              with_graceful_shutdown(config_.route.attributes.draining));
             graceful_ = true;
             spdlog::info("group {}: tagged GRACEFUL_SHUTDOWN for {} ms before the withdrawal", name(),
                          config_.timing.drain.count());
@@ -189,6 +216,7 @@ void Group::apply() {
             spdlog::error("group {}: graceful shutdown failed, withdrawing at once: {}", name(), e.what());
           }
         }
+        graceful_ = false;
         route(false);
         break;
       case GroupAction::stop_answering:
@@ -212,7 +240,7 @@ void Group::apply() {
 void Group::poll(Clock::time_point now) {
   if (!worker_) return;  // finish_checks(): about to be replaced by a successor
   if (auto results = worker_->take_results()) {
-    bool healthy = true;
+    bool healthy = true, soft_healthy = true;
     for (std::size_t i = 0; i < results->size() && i < check_status_.size(); ++i) {
       const CheckResult& r = (*results)[i];
       CheckStatus& s = check_status_[i];
@@ -227,9 +255,9 @@ void Group::poll(Clock::time_point now) {
       s.at = WallClock::now();
       ++s.runs;
       if (!r.ok) ++s.failures;
-      healthy = healthy && r.ok;
+      (config_.checks[i].soft ? soft_healthy : healthy) &= r.ok;
     }
-    machine_.check_result(healthy, now);
+    machine_.check_result(healthy, now, soft_healthy);
     next_check_ = now + machine_.check_interval();
   }
   if (now >= next_check_ && worker_->request_round()) next_check_ = Clock::time_point::max();
@@ -243,7 +271,7 @@ void Group::poll(Clock::time_point now) {
   // its predecessor announced: withdrawing them there would flap a route that is about to be
   // announced again. Draining too: it may be announced with GRACEFUL_SHUTDOWN on purpose.
   const GroupState state = machine_.state();
-  const bool want_up = state == GroupState::up;
+  const bool want_up = state == GroupState::up || state == GroupState::degraded;
   const bool want_down = state == GroupState::down;
   if ((want_up || want_down) && !route_pending_ && now >= next_probe_) {
     next_probe_ = now + kProbeInterval;
@@ -281,6 +309,8 @@ GroupStatus Group::status() const {
   s.state = machine_.state();
   s.since = since_wall_;
   s.flaps = machine_.flaps();
+  s.penalty = machine_.penalty(Clock::now());
+  s.suppressed = machine_.suppressed();
   s.passes = machine_.passes();
   s.failures = machine_.failures();
   s.held_out = held_out_.why();

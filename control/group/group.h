@@ -10,7 +10,10 @@
 //   exabgp   fast path on           announce        tag] / withdraw       aliases removed
 //
 // With graceful_shutdown the routes stay announced, tagged, for the drain and are withdrawn as
-// the drain ends. A route command that fails (routing daemon down) is retried every fast check
+// the drain ends. Degraded and a soft drain's start are announcements in that state
+// (announce_degraded, announce_draining); a signal that cannot carry the state announces up
+// instead of degraded and withdraws instead of draining announced. Every state change is
+// logged in one place, the end of apply(). A route command that fails (routing daemon down) is retried every fast check
 // interval until it goes through; status shows it meanwhile. While up, the signal is probed
 // every few seconds: a routing daemon that restarted or was reconfigured (both forget what they
 // were told) or an alias removed behind our back is re-announced.
@@ -65,7 +68,12 @@ class Group {
   bool done() const { return machine_.done() && hooks_.idle(); }
 
   // Operator drain (anycastctl) and maintenance files, combined by the daemon into one reason.
-  void set_held_out(const Refusal& reason, Clock::time_point now);
+  // `soft`: every reason is a soft one (drain --soft): the draining attributes first.
+  void set_held_out(const Refusal& reason, Clock::time_point now, bool soft = false);
+  // A predecessor's dampening penalty (anycastctl restart).
+  void restore_penalty(double penalty, bool suppressed, Clock::time_point now) {
+    machine_.restore_penalty(penalty, suppressed, now);
+  }
   void check_now() { next_check_ = Clock::time_point{}; }
   // Before exec'ing a successor: waits for a round in flight, so no check's child process is
   // left for an image that does not know it (bounded by the checks' timeouts).
@@ -101,6 +109,8 @@ class Group {
   Refusal held_out_ = Refusal::none();
   bool answering_ = false;
   bool graceful_ = false;       // routes tagged GRACEFUL_SHUTDOWN, the withdrawal still to come
+  bool soft_held_out_ = false;
+  RouteState route_state_ = RouteState::up;  // how route(true) announces
   std::optional<bool> route_pending_;  // announce (true) or withdraw (false) still to go through
   Clock::time_point next_check_{};
   Clock::time_point next_route_retry_{};

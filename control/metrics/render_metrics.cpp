@@ -19,7 +19,8 @@ using Labels = std::vector<std::pair<std::string_view, std::string>>;
 
 // Every state a group can be in, for the one-hot anycastd_group_state; keep in step with
 // GroupState.
-constexpr GroupState kStates[] = {GroupState::down, GroupState::ready, GroupState::up, GroupState::draining};
+constexpr GroupState kStates[] = {GroupState::down, GroupState::ready, GroupState::up, GroupState::degraded,
+                                  GroupState::draining};
 
 class Writer {
  public:
@@ -277,6 +278,11 @@ std::string render_metrics(const DaemonStatus& st) {
   for (const auto& g : st.groups) w.sample(Labels{{"group", g.name}}, std::uint64_t{g.held_out.empty() ? 0u : 1u});
   w.family("anycastd_group_flaps_total", "counter", "Withdrawals of the group's route since the daemon started.");
   for (const auto& g : st.groups) w.sample(Labels{{"group", g.name}}, std::uint64_t{g.flaps});
+  w.family("anycastd_group_dampening_penalty", "gauge",
+           "The group's dampening penalty now ([health.dampening]; 0 when off).");
+  for (const auto& g : st.groups) w.sample(Labels{{"group", g.name}}, g.penalty);
+  w.family("anycastd_group_suppressed", "gauge", "1 while dampening holds the group withdrawn.");
+  for (const auto& g : st.groups) w.sample(Labels{{"group", g.name}}, std::uint64_t{g.suppressed ? 1u : 0u});
 
   std::vector<std::vector<std::string>> check_names;
   for (const auto& g : st.groups) check_names.push_back(unique_check_names(g));

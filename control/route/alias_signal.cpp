@@ -7,8 +7,10 @@ namespace anycastd {
 
 AliasSignal::AliasSignal(AliasSet& aliases) : RouteSignal(SignalKind::alias, aliases.loopback().name), aliases_(&aliases) {}
 
-void AliasSignal::announce(const RouteGroup& group) {
-  run_recorded("announce", [&] {
+// Only up is asked of it (carries() says so) and there are no attributes (the config check
+// refuses them for alias).
+void AliasSignal::announce(const RouteGroup& group, RouteState, const RouteAttributes&) {
+  run_recorded("announce up", [&] {
     try {
       aliases_->set(group.vips);
     } catch (const std::runtime_error& e) {

@@ -18,7 +18,7 @@ class AliasSignal final : public RouteSignal {
 
   SignalKind kind() const override { return SignalKind::alias; }
   bool carries_alias() const override { return true; }
-  void announce(const RouteGroup& group) override;
+  void announce(const RouteGroup& group, RouteState state, const RouteAttributes& attributes) override;
   void withdraw(const RouteGroup& group) override;
   SignalProbe probe(const RouteGroup& group) override;
 

@@ -85,12 +85,33 @@ std::string BirdSignal::run(const RouteGroup& group, std::string_view action, co
   return detail;
 }
 
-void BirdSignal::announce(const RouteGroup& group) {
-  run_recorded("announce", [&] {
+bool BirdSignal::carries(RouteState state) const {
+  switch (state) {
+    case RouteState::up: return true;
+    case RouteState::degraded: return !config_.degraded_protocols.empty();
+    case RouteState::draining: return !config_.gshut_protocols.empty();
+  }
+  return false;
+}
+
+// The attributes are in BIRD's config (the config check refuses them here for bird).
+void BirdSignal::announce(const RouteGroup& group, RouteState state, const RouteAttributes&) {
+  std::string name = fmt::format("announce {}", to_string(state));
+  if (!carries(state))
+    throw RouteSignalError(fmt::format("group {}: {}: the bird route signal has no {} protocols configured",
+                                       group.name, name, to_string(state)));
+  run_recorded(name, [&] {
     std::vector<Step> steps;
     for (const std::string& p : config_.protocols) steps.push_back({"enable", &p});
-    for (const std::string& g : config_.gshut_protocols) steps.push_back({"disable", &g});
-    return run(group, "announce", steps);
+    const auto& on = state == RouteState::degraded   ? config_.degraded_protocols
+                     : state == RouteState::draining ? config_.gshut_protocols
+                                                     : config_.protocols;
+    if (&on != &config_.protocols)
+      for (const std::string& p : on) steps.push_back({"enable", &p});
+    for (const auto* off : {&config_.degraded_protocols, &config_.gshut_protocols})
+      if (off != &on)
+        for (const std::string& p : *off) steps.push_back({"disable", &p});
+    return run(group, name, steps);
   });
 }
 
@@ -98,17 +119,9 @@ void BirdSignal::withdraw(const RouteGroup& group) {
   run_recorded("withdraw", [&] {
     std::vector<Step> steps;
     for (const std::string& p : config_.protocols) steps.push_back({"disable", &p});
+    for (const std::string& p : config_.degraded_protocols) steps.push_back({"disable", &p});
     for (const std::string& g : config_.gshut_protocols) steps.push_back({"disable", &g});
     return run(group, "withdraw", steps);
-  });
-}
-
-void BirdSignal::graceful_shutdown(const RouteGroup& group) {
-  if (!can_graceful_shutdown()) RouteSignal::graceful_shutdown(group);
-  run_recorded("graceful_shutdown", [&] {
-    std::vector<Step> steps;
-    for (const std::string& g : config_.gshut_protocols) steps.push_back({"enable", &g});
-    return run(group, "graceful shutdown", steps);
   });
 }
 
@@ -136,7 +149,9 @@ SignalProbe BirdSignal::probe(const RouteGroup& group) {
     std::vector<std::string> parts;
     std::vector<const BirdProtocolRow*> ours;
     bool missing = false;
-    auto collect = [&](const std::vector<std::string>& patterns, bool main) {
+    bool degraded = false;
+    // `state_up`: set when one of the protocols is up (for a state's protocols).
+    auto collect = [&](const std::vector<std::string>& patterns, bool main, bool* state_up) {
       for (const std::string& pattern : patterns) {
         bool any = false;
         for (const BirdProtocolRow& r : rows) {
@@ -150,7 +165,7 @@ SignalProbe BirdSignal::probe(const RouteGroup& group) {
             ours.push_back(&r);
             parts.push_back(fmt::format("{} {}", r.name, r.state));
           } else if (r.state == "up") {
-            out.graceful_shutdown = true;
+            *state_up = true;
           }
         }
         if (!any) {
@@ -159,8 +174,9 @@ SignalProbe BirdSignal::probe(const RouteGroup& group) {
         }
       }
     };
-    collect(config_.protocols, true);
-    collect(config_.gshut_protocols, false);
+    collect(config_.protocols, true, nullptr);
+    collect(config_.degraded_protocols, false, &degraded);
+    collect(config_.gshut_protocols, false, &out.graceful_shutdown);
 
     std::size_t up = std::count_if(ours.begin(), ours.end(), [](auto* r) { return r->state == "up"; });
     if (missing || ours.empty())
@@ -178,7 +194,8 @@ SignalProbe BirdSignal::probe(const RouteGroup& group) {
       ++bgp;
       if (r.state == "up") ++established;
     }
-    out.detail = fmt::format("{}{}; BGP sessions established {}/{}", fmt::join(parts, ", "),
+    out.detail = fmt::format("{}{}{}; BGP sessions established {}/{}", fmt::join(parts, ", "),
+                             degraded ? " (degraded protocols up)" : "",
                              out.graceful_shutdown ? " (tagged GRACEFUL_SHUTDOWN)" : "", established, bgp);
 
     // The routes of the group's protocols against the group's VIPs: a VIP in no protocol is

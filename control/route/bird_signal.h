@@ -4,11 +4,17 @@
 // The `bird` route signal: a running BIRD 2 announces the group's VIPs from static protocols
 // that anycastd switches on and off over BIRD's control socket.
 //
-//   announce   enable "P" for each protocol P, then disable "G" for each graceful-shutdown
-//              protocol G (so the untagged routes replace the tagged ones, never neither)
-//   graceful   enable "G": the same routes, tagged GRACEFUL_SHUTDOWN and preferred while on
-//   withdraw   disable "P", then disable "G" (in that order: the tagged routes stay the ones
-//              announced until the last, and the untagged ones are never re-advertised)
+//   announce up        enable "P" for each protocol P, then disable "D" for each degraded
+//                      protocol D and "G" for each draining (graceful-shutdown) protocol G
+//   announce degraded  enable "P", enable "D", then disable "G"
+//   announce draining  enable "P", enable "G", then disable "D"
+//   withdraw           disable "P", then disable "D" and "G" (in that order: the state's routes
+//                      stay the ones announced until the last, and the up ones are never
+//                      re-advertised)
+// The state's protocols carry the same routes with a higher preference and an import filter
+// setting the state's attributes, so enabling them first and disabling the others after moves
+// the routes from one state to the next without a gap. The attributes live in BIRD's config:
+// anycastd's [route.degraded] etc. are refused for bird (route_attributes_problem).
 //
 // The protocols are `disabled;` in BIRD's own config, so BIRD starts with the group withdrawn
 // and a BIRD restarted under a healthy anycastd stays withdrawn until told otherwise. A static
@@ -37,10 +43,9 @@ class BirdSignal final : public RouteSignal {
   explicit BirdSignal(BirdSignalConfig config);
 
   SignalKind kind() const override { return SignalKind::bird; }
-  void announce(const RouteGroup& group) override;
+  void announce(const RouteGroup& group, RouteState state, const RouteAttributes& attributes) override;
   void withdraw(const RouteGroup& group) override;
-  bool can_graceful_shutdown() const override { return !config_.gshut_protocols.empty(); }
-  void graceful_shutdown(const RouteGroup& group) override;
+  bool carries(RouteState state) const override;
   // `show protocols` for the state of the group's protocols and of the BGP sessions, then
   // `show static NAME` for each of the group's protocols to compare its routes with the VIPs.
   SignalProbe probe(const RouteGroup& group) override;

@@ -26,7 +26,7 @@ std::vector<std::string> split_ws(std::string_view text) {
 }  // namespace
 
 std::vector<std::string> exabgp_commands(ExabgpVerb verb, const std::vector<Prefix>& prefixes,
-                                         const ExabgpSignalConfig& config, bool graceful_shutdown) {
+                                         const ExabgpSignalConfig& config, const RouteAttributes& attributes) {
   std::vector<std::string> out;
   for (int family : {4, 6}) {
     std::vector<std::string> nlri;
@@ -40,11 +40,23 @@ std::vector<std::string> exabgp_commands(ExabgpVerb verb, const std::vector<Pref
     std::string line = fmt::format("{} attributes next-hop {}",
                                    verb == ExabgpVerb::announce ? "announce" : "withdraw", next_hop);
     if (verb == ExabgpVerb::announce) {
+      if (attributes.local_preference) line += fmt::format(" local-preference {}", *attributes.local_preference);
+      if (attributes.med) line += fmt::format(" med {}", *attributes.med);
+      if (attributes.prepend) {
+        // ExaBGP 4.2.21 sends an AS_PATH it is given as it is, without its own AS in front (seen
+        // at the lab's router): the path is the own AS (local_as, required by the config check)
+        // once, plus once per prepend.
+        if (config.local_as == 0)
+          throw RouteSignalError("prepend without local_as for ExaBGP");
+        line += fmt::format(" as-path [{}]",
+                            fmt::join(std::vector<std::uint32_t>(attributes.prepend + 1, config.local_as), " "));
+      }
       std::vector<std::string> communities = config.communities;
-      if (graceful_shutdown &&
-          std::find(communities.begin(), communities.end(), kGracefulShutdown) == communities.end())
-        communities.emplace_back(kGracefulShutdown);
+      for (const std::string& c : attributes.communities)
+        if (std::find(communities.begin(), communities.end(), c) == communities.end()) communities.push_back(c);
       if (!communities.empty()) line += fmt::format(" community [{}]", fmt::join(communities, " "));
+      if (!attributes.large_communities.empty())
+        line += fmt::format(" large-community [{}]", fmt::join(attributes.large_communities, " "));
     }
     line += fmt::format(" nlri {}", fmt::join(nlri, " "));
     out.push_back(std::move(line));
@@ -87,23 +99,24 @@ void ExabgpSignal::send(const RouteGroup& group, std::string_view action, const 
         config_.pipe, refused, commands.size(), fmt::join(commands, " | ")));
 }
 
-void ExabgpSignal::announce(const RouteGroup& group) {
-  run_recorded("announce", [&] {
+void ExabgpSignal::announce(const RouteGroup& group, RouteState state, const RouteAttributes& attributes) {
+  std::string name = fmt::format("announce {}", to_string(state));
+  run_recorded(name, [&] {
     std::vector<Prefix> gone;
     for (const Prefix& p : announced_)
       if (std::find(group.vips.begin(), group.vips.end(), p) == group.vips.end()) gone.push_back(p);
     std::vector<std::string> commands;
     try {
-      commands = exabgp_commands(ExabgpVerb::withdraw, gone, config_);
-      auto add = exabgp_commands(ExabgpVerb::announce, group.vips, config_);
+      commands = exabgp_commands(ExabgpVerb::withdraw, gone, config_, {});
+      auto add = exabgp_commands(ExabgpVerb::announce, group.vips, config_, attributes);
       commands.insert(commands.end(), add.begin(), add.end());
     } catch (const RouteSignalError& e) {
-      throw RouteSignalError(fmt::format("group {}: announce: {}", group.name, e.what()));
+      throw RouteSignalError(fmt::format("group {}: {}: {}", group.name, name, e.what()));
     }
     if (commands.empty()) return std::string("no VIPs");
     // Until ExaBGP confirms, count the VIPs as possibly announced so that a withdraw covers them.
     announced_.insert(group.vips.begin(), group.vips.end());
-    send(group, "announce", commands);
+    send(group, name, commands);
     announced_ = std::set<Prefix>(group.vips.begin(), group.vips.end());
     return fmt::format("{}", fmt::join(commands, " | "));
   });
@@ -115,28 +128,13 @@ void ExabgpSignal::withdraw(const RouteGroup& group) {
     all.insert(group.vips.begin(), group.vips.end());
     std::vector<std::string> commands;
     try {
-      commands = exabgp_commands(ExabgpVerb::withdraw, std::vector<Prefix>(all.begin(), all.end()), config_);
+      commands = exabgp_commands(ExabgpVerb::withdraw, std::vector<Prefix>(all.begin(), all.end()), config_, {});
     } catch (const RouteSignalError& e) {
       throw RouteSignalError(fmt::format("group {}: withdraw: {}", group.name, e.what()));
     }
     if (commands.empty()) return std::string("no VIPs");
     send(group, "withdraw", commands);
     announced_.clear();
-    return fmt::format("{}", fmt::join(commands, " | "));
-  });
-}
-
-void ExabgpSignal::graceful_shutdown(const RouteGroup& group) {
-  run_recorded("graceful_shutdown", [&] {
-    std::vector<std::string> commands;
-    try {
-      commands = exabgp_commands(ExabgpVerb::announce, group.vips, config_, true);
-    } catch (const RouteSignalError& e) {
-      throw RouteSignalError(fmt::format("group {}: graceful shutdown: {}", group.name, e.what()));
-    }
-    if (commands.empty()) return std::string("no VIPs");
-    announced_.insert(group.vips.begin(), group.vips.end());
-    send(group, "graceful shutdown", commands);
     return fmt::format("{}", fmt::join(commands, " | "));
   });
 }

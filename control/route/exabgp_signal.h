@@ -17,7 +17,8 @@
 //
 // Commands, one per address family present, all written in one go (ExaBGP 4.2.21 takes them
 // without a `neighbor` selector and applies them to every configured neighbor):
-//   announce attributes next-hop NH4 [community [C ...]] nlri P1 P2 ...
+//   announce attributes next-hop NH4 [local-preference L] [med M] [as-path [AS ...]]
+//            [community [C ...]] [large-community [GA:LD1:LD2 ...]] nlri P1 P2 ...
 //   withdraw attributes next-hop NH4 nlri P1 P2 ...
 // with an explicit next hop per family: `next-hop self` sends 0.0.0.0 as the IPv6 next hop
 // over an IPv4 session and BIRD drops the route, and a withdraw without a next hop made
@@ -44,12 +45,12 @@ class ExabgpSignal final : public RouteSignal {
   SignalKind kind() const override { return SignalKind::exabgp; }
   // Also withdraws what an earlier announce() sent and the group no longer has (a reload
   // removed a VIP), in the same write.
-  void announce(const RouteGroup& group) override;
+  // Moving between states is announcing again with the new attributes: ExaBGP replaces the
+  // route's attributes in place (an implicit withdraw of the old path, RFC 4271 3.1).
+  void announce(const RouteGroup& group, RouteState state, const RouteAttributes& attributes) override;
   // Withdraws the group's VIPs and whatever else this signal announced.
   void withdraw(const RouteGroup& group) override;
-  // Re-announces the group's VIPs with 65535:0 added to the communities.
-  bool can_graceful_shutdown() const override { return true; }
-  void graceful_shutdown(const RouteGroup& group) override;
+  bool carries(RouteState) const override { return true; }
   // `show neighbor summary` and `show adj-rib out extensive`: which of the group's VIPs ExaBGP
   // holds for its neighbors, tagged or not, and how many neighbors are established.
   SignalProbe probe(const RouteGroup& group) override;
@@ -68,9 +69,9 @@ class ExabgpSignal final : public RouteSignal {
 enum class ExabgpVerb { announce, withdraw };
 
 // The API lines for `prefixes`, IPv4 first, one line per family present (exposed for tests).
-// Communities only on announcements; `graceful_shutdown` adds 65535:0. Throws
+// Attributes only on announcements: the config's communities, then the state's. Throws
 // RouteSignalError when a family present has no next hop configured.
 std::vector<std::string> exabgp_commands(ExabgpVerb verb, const std::vector<Prefix>& prefixes,
-                                         const ExabgpSignalConfig& config, bool graceful_shutdown = false);
+                                         const ExabgpSignalConfig& config, const RouteAttributes& attributes);
 
 }  // namespace anycastd

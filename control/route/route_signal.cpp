@@ -33,11 +33,6 @@ RouteSignal::RouteSignal(SignalKind kind, std::string target) {
   status_.target = std::move(target);
 }
 
-void RouteSignal::graceful_shutdown(const RouteGroup& group) {
-  throw RouteSignalError(fmt::format("group {}: the {} route signal has no graceful shutdown configured",
-                                     group.name, to_string(kind())));
-}
-
 std::vector<std::string> RouteSignal::config_problems(const RouteGroup&) const { return {}; }
 
 SignalStatus RouteSignal::status() const {

@@ -12,10 +12,11 @@
 //           LoopbackAddress (netlink.h): announce() adds every VIP of the group (all or none: the
 //           ones added are removed again when one fails), withdraw() removes them,
 //           carries_alias() is true so the driver leaves the aliases to the signal, probe() looks
-//           the VIPs up in a LoopbackSnapshot. Graceful shutdown cannot be expressed.
+//           the VIPs up in a LoopbackSnapshot. Carries no state but up, and no attribute.
 //   bird    BirdSignal (bird_signal.h): `enable`/`disable` of static protocols over BIRD 2's
-//           control socket.
-//   exabgp  ExabgpSignal (exabgp_signal.h): announce/withdraw over ExaBGP 4.2's named pipes.
+//           control socket; one set of protocols per state, the attributes in BIRD's config.
+//   exabgp  ExabgpSignal (exabgp_signal.h): announce/withdraw over ExaBGP 4.2's named pipes,
+//           the attributes on the announce line.
 //
 // One object per group, built from the group's [route] settings (the flat form's [route] plus the
 // group's [group.route] overrides). Calls are synchronous and bounded by the signal's timeout, so
@@ -64,7 +65,7 @@ struct SignalStatus {
   bool reachable = false;    // the daemon answered the last exchange (command or probe)
   bool contacted = false;    // a command has been tried at all
   bool last_ok = false;      // the last command reached the daemon and was accepted
-  std::string last_command;  // "announce", "withdraw", "graceful_shutdown" (probes are not commands)
+  std::string last_command;  // "announce up", "announce degraded", "announce draining", "withdraw" (probes are not commands)
   std::string last_detail;   // the daemon's reply on success, the error otherwise
   std::chrono::steady_clock::time_point last_at{};
   std::chrono::milliseconds last_duration{0};
@@ -85,7 +86,7 @@ std::string_view to_string(Announced a);
 struct SignalProbe {
   bool reachable = false;    // the daemon answered
   Announced announced = Announced::unknown;
-  bool graceful_shutdown = false;  // the routes carry GRACEFUL_SHUTDOWN (where it can tell)
+  bool graceful_shutdown = false;  // the routes carry GRACEFUL_SHUTDOWN, i.e. are draining (where it can tell)
   std::string detail;        // "anycast_vips4 up, anycast_vips6 up; BGP sessions established 1/1"
   // Configuration mismatches worth a warning: a VIP the daemon would never announce, a route
   // the daemon announces that the group does not answer for, a protocol that does not exist.
@@ -105,16 +106,20 @@ class RouteSignal {
   // and removes them when it stops, and the signal only moves the route.
   virtual bool carries_alias() const { return false; }
 
-  // All of the group's VIPs in one routing-daemon transaction. Idempotent: announcing what is
-  // announced, or withdrawing what is not, succeeds. Throw RouteSignalError.
-  virtual void announce(const RouteGroup& group) = 0;
+  // All of the group's VIPs in one routing-daemon transaction, announced in `state` with
+  // `attributes`: the group's attributes of that state as the driver resolved them (draining:
+  // with_graceful_shutdown), passed on every call so that a reload needs no new signal. Moving
+  // between states is announcing again, and leaves no route withdrawn on the way. Idempotent:
+  // announcing what is announced, or withdrawing what is not, succeeds. Throw RouteSignalError.
+  // A signal uses only what signal_carries(kind()) says it carries; the config check refused
+  // the rest (route_attributes_problem), so nothing given here is dropped silently.
+  virtual void announce(const RouteGroup& group, RouteState state, const RouteAttributes& attributes) = 0;
   virtual void withdraw(const RouteGroup& group) = 0;
 
-  // RFC 8326: keep the routes announced but tagged with GRACEFUL_SHUTDOWN (65535:0), so that the
-  // routers move traffic to other paths before the withdrawal. Meant for a group that is
-  // announced; announce() removes the tag again. Throws RouteSignalError where not configured.
-  virtual bool can_graceful_shutdown() const { return false; }
-  virtual void graceful_shutdown(const RouteGroup& group);
+  // Whether announce() can tell `state` apart from up here. Where it cannot (alias; BIRD
+  // without protocols for the state), the driver announces degraded as up and withdraws at
+  // once instead of draining announced.
+  virtual bool carries(RouteState state) const { return state == RouteState::up; }
 
   // Asks the daemon how it sees the group. Never throws for the daemon's sake: an unreachable
   // daemon is reported with reachable = false. Meant for status and for re-asserting the

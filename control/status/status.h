@@ -42,6 +42,8 @@ struct GroupStatus {
   GroupState state = GroupState::down;
   WallClock::time_point since{};
   unsigned flaps = 0;
+  double penalty = 0;       // dampening penalty now (0: none, or dampening off)
+  bool suppressed = false;  // dampened: held withdrawn until the penalty decays under reuse
   unsigned passes = 0;    // consecutive, towards rise
   unsigned failures = 0;  // consecutive, towards fall
   std::string held_out;   // why it is held out ("drained by anycastctl", "maintenance file /run/...") or ""

@@ -923,7 +923,7 @@ const Bad kBad[] = {
     // [health]
     {"unknown health key", BASE_DATAPATH BASE_ANYCAST "[health]\ninterval = 5\n",
      "anycastd.toml:6: health.interval: unknown key (expected: interval_ms, fast_interval_ms, rise, fall, "
-     "hold_down_ms, disable_file, check)"},
+     "hold_down_ms, disable_file, check, dampening)"},
     {"interval too short", BASE_DATAPATH BASE_ANYCAST "[health]\ninterval_ms = 5\n",
      "anycastd.toml:6: health.interval_ms: 5 is out of range (10 to 3600000)"},
     {"fast interval above interval", BASE_DATAPATH BASE_ANYCAST "[health]\ninterval_ms = 500\nfast_interval_ms = 600\n",
@@ -945,7 +945,7 @@ const Bad kBad[] = {
     {"unknown check kind", BASE_DATAPATH BASE_ANYCAST "[[health.check]]\nkind = \"http\"\n",
      "anycastd.toml:6: health.check[0].kind: unknown check \"http\" (expected: datapath, tcp, exec, clock)"},
     {"unknown check key", BASE_DATAPATH BASE_ANYCAST "[[health.check]]\nkind = \"tcp\"\nport = 80\ntimeout = 5\n",
-     "anycastd.toml:8: health.check[0].timeout: unknown key (expected: kind, port, address, command, timeout_ms, max_error_ms)"},
+     "anycastd.toml:8: health.check[0].timeout: unknown key (expected: kind, port, address, command, timeout_ms, soft, max_error_ms)"},
     {"tcp check without port", BASE_DATAPATH BASE_ANYCAST "[[health.check]]\nkind = \"tcp\"\n",
      "anycastd.toml:5: health.check[0].port: missing (a required integer for kind = \"tcp\": 1 to 65535)"},
     {"tcp check port zero", BASE_DATAPATH BASE_ANYCAST "[[health.check]]\nkind = \"tcp\"\nport = 0\n",
@@ -983,7 +983,8 @@ const Bad kBad[] = {
      "over before the next round is due"},
     // [route]
     {"unknown route key", BASE_DATAPATH BASE_ANYCAST "[route]\nsignall = \"bird\"\n",
-     "anycastd.toml:6: route.signall: unknown key (expected: signal, drain_ms, graceful_shutdown, bird, exabgp)"},
+     "anycastd.toml:6: route.signall: unknown key (expected: signal, drain_ms, graceful_shutdown, soft_drain_ms, ibgp, up, "
+     "degraded, draining, bird, exabgp)"},
     {"unknown signal", BASE_DATAPATH BASE_ANYCAST "[route]\nsignal = \"bgp\"\n",
      "anycastd.toml:6: route.signal: unknown signal \"bgp\" (expected: alias, bird, exabgp)"},
     {"drain too long", BASE_DATAPATH BASE_ANYCAST "[route]\ndrain_ms = 600001\n",
@@ -996,8 +997,33 @@ const Bad kBad[] = {
     {"bird without protocol", BASE_DATAPATH BASE_ANYCAST "[route]\nsignal = \"bird\"\n",
      "anycastd.toml:5: route.bird.protocol: missing: signal = \"bird\" needs the BIRD static protocol(s) that carry "
      "the group's routes"},
+    {"dampening reuse above suppress", BASE_DATAPATH BASE_ANYCAST "[health.dampening]\npenalty = 1000\nreuse = 3000\n",
+     "anycastd.toml:5: health.dampening: reuse (3000) must be below suppress (2000): a suppressed group would never "
+     "be let back"},
+    {"dampening zero half-life", BASE_DATAPATH BASE_ANYCAST "[health.dampening]\npenalty = 1000\nhalf_life_ms = 0\n",
+     "anycastd.toml:5: health.dampening: half_life_ms must be positive"},
+    {"local preference over ebgp", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"exabgp\"\n[route.exabgp]\nnext_hop4 = \"198.51.100.2\"\n[route.degraded]\nlocal_preference = 50\n",
+     "anycastd.toml:9: route.degraded: degraded (exabgp signal): local_preference is sent to iBGP peers only "
+     "(RFC 4271 5.1.5): set ibgp = true in [route] if the peers are iBGP, or remove it"},
+    {"attributes for the alias signal", BASE_DATAPATH BASE_ANYCAST "[route.up]\nmed = 10\n",
+     "anycastd.toml:5: route.up: up (alias signal): cannot carry med"},
+    {"attributes for the bird signal", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"bird\"\n[route.bird]\nprotocol = \"p\"\n[route.degraded]\nmed = 10\n",
+     "anycastd.toml:9: route.degraded: degraded (bird signal): BIRD takes the attributes from the static "
+     "protocols announcing this state ([route.bird] degraded_protocol), set them in their import filter in BIRD's "
+     "config"},
+    {"bad large community", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"exabgp\"\n[route.exabgp]\nnext_hop4 = \"198.51.100.2\"\n[route.draining]\n"
+     "large_communities = [\"1:2\"]\n",
+     "anycastd.toml:9: route.draining: draining (exabgp signal): large community \"1:2\" is not GA:LD1:LD2 "
+     "(0-4294967295 each, RFC 8092)"},
+    {"prepend without local_as", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"exabgp\"\n[route.exabgp]\nnext_hop4 = \"198.51.100.2\"\n[route.degraded]\nprepend = 2\n",
+     "anycastd.toml:9: route.degraded: prepend needs exabgp.local_as: the AS repeated in the AS path"},
     {"unknown bird key", BASE_DATAPATH BASE_ANYCAST "[route]\nsignal = \"bird\"\n[route.bird]\nprotocols = [\"a\"]\n",
-     "anycastd.toml:8: route.bird.protocols: unknown key (expected: socket, protocol, gshut_protocol, timeout_ms)"},
+     "anycastd.toml:8: route.bird.protocols: unknown key (expected: socket, protocol, gshut_protocol, draining_protocol, "
+     "degraded_protocol, timeout_ms)"},
     {"bird protocol with a space", BASE_DATAPATH BASE_ANYCAST
      "[route]\nsignal = \"bird\"\n[route.bird]\nprotocol = \"anycast vips\"\n",
      "anycastd.toml:8: route.bird.protocol: \"anycast vips\" is not a BIRD protocol name or pattern"},
@@ -1062,7 +1088,7 @@ const Bad kBad[] = {
     {"unknown exabgp key", BASE_DATAPATH BASE_ANYCAST
      "[route]\nsignal = \"exabgp\"\n[route.exabgp]\nnext_hop = \"198.51.100.2\"\n",
      "anycastd.toml:8: route.exabgp.next_hop: unknown key (expected: pipe, next_hop4, next_hop6, communities, "
-     "timeout_ms)"},
+     "timeout_ms, local_as)"},
     {"exabgp settings with the bird signal", BASE_DATAPATH BASE_ANYCAST
      "[route]\nsignal = \"bird\"\n[route.bird]\nprotocol = \"p\"\n[route.exabgp]\nnext_hop4 = \"198.51.100.2\"\n",
      "anycastd.toml:9: route.exabgp: given, but route.signal is \"bird\" (set signal = \"exabgp\" to use it)"},
@@ -1117,8 +1143,8 @@ const Bad kBad[] = {
      "[[group]]\nname = \"b\"\naddresses = [\"203.0.113.0/24\"]\n",
      "anycastd.toml:3: health.check[0].address: missing: group[1] \"b\" has only prefix VIPs"},
     {"unknown group route key", BASE_DATAPATH GROUP_A "[group.route]\nsignal = \"bird\"\ndrain = 5\n",
-     "anycastd.toml:8: group[0].route.drain: unknown key (expected: signal, drain_ms, graceful_shutdown, bird, "
-     "exabgp)"},
+     "anycastd.toml:8: group[0].route.drain: unknown key (expected: signal, drain_ms, graceful_shutdown, soft_drain_ms, "
+     "ibgp, up, degraded, draining, bird, exabgp)"},
     {"group bird protocol", BASE_DATAPATH GROUP_A
      "[[group]]\nname = \"b\"\naddresses = [\"192.0.2.20\"]\n[group.route]\nsignal = \"bird\"\n[group.route.bird]\n"
      "protocol = \"b vips\"\n",

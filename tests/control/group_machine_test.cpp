@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace anycastd {
 namespace {
 
@@ -149,6 +151,206 @@ TEST(GroupMachine, HoldDownDelaysReannouncement) {
   m.check_result(true, now);
   EXPECT_EQ(m.state(), S::up);
   EXPECT_EQ(m.flaps(), 1u);
+}
+
+// ---- degraded: soft checks ------------------------------------------------------------------
+
+struct SoftScenario : Scenario {
+  void rounds(bool hard, bool soft, unsigned n) {
+    for (unsigned i = 0; i < n; ++i) m.check_result(hard, now, soft);
+  }
+};
+
+TEST(GroupMachine, SoftFailuresDegradeAndRecoverWithoutWithdrawing) {
+  SoftScenario r;
+  r.m.start(r.now);
+  r.rounds(true, true, 3);
+  EXPECT_EQ(r.m.take_actions(), (std::vector<A>{A::start_answering, A::announce}));
+  r.rounds(true, false, 1);
+  EXPECT_EQ(r.m.state(), S::up) << "one soft failure is below fall";
+  r.rounds(true, false, 1);
+  EXPECT_EQ(r.m.state(), S::degraded);
+  EXPECT_EQ(r.m.take_actions(), (std::vector<A>{A::announce_degraded}));
+  r.rounds(true, false, 10);
+  EXPECT_EQ(r.m.state(), S::degraded) << "soft failures alone never withdraw";
+  EXPECT_TRUE(r.m.take_actions().empty());
+  r.rounds(true, true, 2);
+  EXPECT_EQ(r.m.state(), S::degraded) << "back up after rise passing rounds, not before";
+  r.rounds(true, true, 1);
+  EXPECT_EQ(r.m.state(), S::up);
+  EXPECT_EQ(r.m.take_actions(), (std::vector<A>{A::announce}));
+  EXPECT_EQ(r.m.flaps(), 0u);
+}
+
+TEST(GroupMachine, HardFailureWithdrawsFromDegraded) {
+  SoftScenario r;
+  r.m.start(r.now);
+  r.rounds(true, false, 3);
+  EXPECT_EQ(r.m.state(), S::degraded) << "rising with the soft checks failing announces degraded";
+  EXPECT_EQ(r.m.take_actions(), (std::vector<A>{A::start_answering, A::announce_degraded}));
+  r.rounds(false, false, 2);
+  EXPECT_EQ(r.m.state(), S::draining);
+  EXPECT_EQ(r.m.take_actions(), (std::vector<A>{A::withdraw}));
+}
+
+// ---- soft drain -----------------------------------------------------------------------------
+
+GroupTiming soft_timing() {
+  GroupTiming t = timing();
+  t.soft_drain = 5000ms;
+  return t;
+}
+
+TEST(GroupMachine, SoftDrainAnnouncesDrainingThenWithdrawsThenDrains) {
+  Scenario r{GroupMachine{soft_timing()}};
+  r.m.start(r.now);
+  r.checks(true, 3);
+  r.m.take_actions();
+  r.m.set_held_out(true, r.now, true);
+  EXPECT_EQ(r.m.state(), S::draining);
+  EXPECT_TRUE(r.m.soft_draining());
+  EXPECT_EQ(r.m.take_actions(), (std::vector<A>{A::announce_draining}));
+  Clock::time_point when;
+  ASSERT_TRUE(r.m.next_deadline(&when));
+  EXPECT_EQ(when, r.now + 5000ms);
+  r.advance(4999ms);
+  EXPECT_TRUE(r.m.take_actions().empty()) << "still announced with the draining attributes";
+  r.advance(1ms);
+  EXPECT_EQ(r.m.take_actions(), (std::vector<A>{A::withdraw}));
+  EXPECT_FALSE(r.m.soft_draining());
+  EXPECT_EQ(r.m.state(), S::draining);
+  r.advance(1999ms);
+  EXPECT_TRUE(r.m.take_actions().empty()) << "then the drain as today: drain_ms of answers";
+  r.advance(1ms);
+  EXPECT_EQ(r.m.take_actions(), (std::vector<A>{A::stop_answering}));
+  EXPECT_EQ(r.m.state(), S::down) << "held out: stays down";
+}
+
+TEST(GroupMachine, SoftDrainUndoneBeforeTheWithdrawalAnnouncesAgain) {
+  Scenario r{GroupMachine{soft_timing()}};
+  r.m.start(r.now);
+  r.checks(true, 3);
+  r.m.take_actions();
+  r.m.set_held_out(true, r.now, true);
+  r.advance(1000ms);
+  r.m.set_held_out(false, r.now);
+  EXPECT_EQ(r.m.take_actions(), (std::vector<A>{A::announce_draining, A::announce}));
+  EXPECT_EQ(r.m.state(), S::up);
+}
+
+TEST(GroupMachine, HardDrainOrFailureDuringSoftDrainWithdrawsAtOnce) {
+  Scenario r{GroupMachine{soft_timing()}};
+  r.m.start(r.now);
+  r.checks(true, 3);
+  r.m.take_actions();
+  r.m.set_held_out(true, r.now, true);
+  r.m.set_held_out(true, r.now, false);
+  EXPECT_EQ(r.m.take_actions(), (std::vector<A>{A::announce_draining, A::withdraw}));
+
+  Scenario f{GroupMachine{soft_timing()}};
+  f.m.start(f.now);
+  f.checks(true, 3);
+  f.m.set_held_out(true, f.now, true);
+  f.m.take_actions();
+  f.checks(false, 2);
+  EXPECT_EQ(f.m.take_actions(), (std::vector<A>{A::withdraw}));
+  EXPECT_FALSE(f.m.soft_draining());
+}
+
+TEST(GroupMachine, SoftDrainWithoutSoftDrainTimeIsADrain) {
+  Scenario r;
+  r.m.start(r.now);
+  r.checks(true, 3);
+  r.m.take_actions();
+  r.m.set_held_out(true, r.now, true);
+  EXPECT_EQ(r.m.take_actions(), (std::vector<A>{A::withdraw}));
+}
+
+// ---- dampening ------------------------------------------------------------------------------
+
+GroupTiming damped_timing() {
+  GroupTiming t = timing();
+  t.dampening.penalty = 1000;
+  t.dampening.suppress = 1500;
+  t.dampening.reuse = 750;
+  t.dampening.half_life = 60000ms;
+  t.dampening.max_penalty = 4000;
+  return t;
+}
+
+// One flap: up, then `fall` failing rounds, then the drain back to ready.
+void flap(Scenario& r) {
+  r.checks(true, 3);
+  r.checks(false, 2);
+  r.advance(2000ms);
+}
+
+TEST(GroupMachine, DampeningSuppressesUntilThePenaltyDecaysUnderReuse) {
+  Scenario r{GroupMachine{damped_timing()}};
+  r.m.start(r.now);
+  flap(r);
+  EXPECT_DOUBLE_EQ(r.m.penalty(r.now - 2000ms), 1000.0);
+  EXPECT_FALSE(r.m.suppressed());
+  r.checks(true, 3);
+  EXPECT_EQ(r.m.state(), S::up) << "below suppress: announced again";
+  r.checks(false, 2);
+  // The first 1000 decayed over the 2 s of drain, plus 1000: past suppress.
+  const double second = 1000.0 * std::exp2(-2.0 / 60.0) + 1000.0;
+  EXPECT_NEAR(r.m.penalty(r.now), second, 1e-6);
+  EXPECT_TRUE(r.m.suppressed());
+  r.advance(2000ms);
+  EXPECT_EQ(r.m.state(), S::ready);
+  r.checks(true, 10);
+  EXPECT_EQ(r.m.state(), S::ready) << "suppressed: healthy but not announced";
+  // 1977.2 decays to 750 in log2(1977.2 / 750) = 1.3985 half-lives, 83.9 s after the
+  // withdrawal (2 s of which went on the drain).
+  r.now += 78000ms;
+  r.checks(true, 1);
+  EXPECT_EQ(r.m.state(), S::ready) << "penalty " << r.m.penalty(r.now) << " still above reuse";
+  r.now += 5000ms;
+  r.checks(true, 1);
+  EXPECT_EQ(r.m.state(), S::up) << "penalty " << r.m.penalty(r.now) << " under reuse";
+  EXPECT_FALSE(r.m.suppressed());
+}
+
+TEST(GroupMachine, DampeningPenaltyHalvesPerHalfLifeAndStopsAtMax) {
+  Scenario r{GroupMachine{damped_timing()}};
+  r.m.restore_penalty(3000, true, r.now);
+  EXPECT_DOUBLE_EQ(r.m.penalty(r.now + 60000ms), 1500.0);
+  EXPECT_DOUBLE_EQ(r.m.penalty(r.now + 120000ms), 750.0);
+  r.m.restore_penalty(99999, true, r.now);
+  EXPECT_DOUBLE_EQ(r.m.penalty(r.now), 4000.0) << "never above max_penalty";
+  EXPECT_TRUE(r.m.suppressed());
+}
+
+TEST(GroupMachine, OperatorDrainsAreNotPenalised) {
+  Scenario r{GroupMachine{damped_timing()}};
+  r.m.start(r.now);
+  r.checks(true, 3);
+  r.m.set_held_out(true, r.now);
+  r.advance(2000ms);
+  r.m.set_held_out(false, r.now);
+  r.checks(true, 3);
+  r.m.stop(r.now);
+  EXPECT_EQ(r.m.penalty(r.now), 0.0);
+}
+
+TEST(GroupMachine, DampeningConfigProblems) {
+  Dampening d;
+  EXPECT_FALSE(dampening_problem(d)) << "off by default";
+  d.penalty = 1000;
+  EXPECT_FALSE(dampening_problem(d));
+  Dampening reuse_above = d;
+  reuse_above.reuse = 3000;
+  EXPECT_EQ(dampening_problem(reuse_above).why(),
+            "health.dampening: reuse (3000) must be below suppress (2000): a suppressed group would never be let back");
+  Dampening zero = d;
+  zero.half_life = 0ms;
+  EXPECT_EQ(dampening_problem(zero).why(), "health.dampening: half_life_ms must be positive");
+  Dampening unreachable = d;
+  unreachable.max_penalty = 1500;
+  EXPECT_EQ(dampening_problem(unreachable).why(),
+            "health.dampening: suppress (2000) is above max_penalty (1500): the penalty could never reach it");
 }
 
 }  // namespace

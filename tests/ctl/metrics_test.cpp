@@ -106,10 +106,12 @@ anycastd_dns_do_answers_total 0
 anycastd_group_state{group="dns",state="down"} 0
 anycastd_group_state{group="dns",state="ready"} 0
 anycastd_group_state{group="dns",state="up"} 1
+anycastd_group_state{group="dns",state="degraded"} 0
 anycastd_group_state{group="dns",state="draining"} 0
 anycastd_group_state{group="we\"ird\\name\nx",state="down"} 0
 anycastd_group_state{group="we\"ird\\name\nx",state="ready"} 0
 anycastd_group_state{group="we\"ird\\name\nx",state="up"} 0
+anycastd_group_state{group="we\"ird\\name\nx",state="degraded"} 0
 anycastd_group_state{group="we\"ird\\name\nx",state="draining"} 1
 # HELP anycastd_group_state_since_seconds When the group entered its current state, in seconds since the Unix epoch.
 # TYPE anycastd_group_state_since_seconds gauge
@@ -123,6 +125,14 @@ anycastd_group_held_out{group="we\"ird\\name\nx"} 1
 # TYPE anycastd_group_flaps_total counter
 anycastd_group_flaps_total{group="dns"} 2
 anycastd_group_flaps_total{group="we\"ird\\name\nx"} 1
+# HELP anycastd_group_dampening_penalty The group's dampening penalty now ([health.dampening]; 0 when off).
+# TYPE anycastd_group_dampening_penalty gauge
+anycastd_group_dampening_penalty{group="dns"} 0
+anycastd_group_dampening_penalty{group="we\"ird\\name\nx"} 1500.5
+# HELP anycastd_group_suppressed 1 while dampening holds the group withdrawn.
+# TYPE anycastd_group_suppressed gauge
+anycastd_group_suppressed{group="dns"} 0
+anycastd_group_suppressed{group="we\"ird\\name\nx"} 1
 # HELP anycastd_check_up 1 if the check's last run passed; 0 if it failed or has not run yet.
 # TYPE anycastd_check_up gauge
 anycastd_check_up{group="dns",check="tcp 192.0.2.53:53"} 1

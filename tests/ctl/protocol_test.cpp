@@ -55,7 +55,7 @@ TEST(Protocol, NamesEachMistake) {
   EXPECT_EQ(error_of(R"({"command":"drain","group":["a"]})"), "malformed request: \"group\" must be a string");
   EXPECT_EQ(error_of(R"({"command":"status","group":"dns"})"), "status takes no group");
   EXPECT_EQ(error_of(R"({"command":"status","force":true})"),
-            "malformed request: unknown field \"force\" (fields: command, group; and filter, count, seconds for capture)");
+            "malformed request: unknown field \"force\" (fields: command, group; soft for drain; and filter, count, seconds for capture)");
   EXPECT_EQ(error_of(R"({"command":"drain","group":"a\nb"})"), "group name \"a\\nb\" has control characters");
   // Invalid UTF-8 is a JSON error, not a crash.
   EXPECT_EQ(error_of("{\"command\":\"\xff\"}").rfind("malformed request, not JSON", 0), 0u);
@@ -63,6 +63,18 @@ TEST(Protocol, NamesEachMistake) {
   // (corpus/fuzz_ctl_request/regression-number-out-of-range), it escaped as another exception type.
   EXPECT_EQ(error_of("1e999").rfind("malformed request, not JSON: number overflow", 0), 0u) << error_of("1e999");
   EXPECT_EQ(error_of(R"({"command":"status","x":-1e400})").rfind("malformed request, not JSON", 0), 0u);
+}
+
+TEST(Protocol, SoftDrain) {
+  Request soft = parse_request(request_line(Command::drain, "dns", true));
+  EXPECT_EQ(soft.command, Command::drain);
+  EXPECT_EQ(soft.group, "dns");
+  EXPECT_TRUE(soft.soft);
+  EXPECT_EQ(request_line(Command::drain, "dns", true), "{\"command\":\"drain\",\"group\":\"dns\",\"soft\":true}\n");
+  EXPECT_FALSE(parse_request(R"({"command":"drain","group":"dns"})").soft);
+  EXPECT_EQ(error_of(R"({"command":"undrain","group":"dns","soft":true})"), "undrain takes no field \"soft\"");
+  EXPECT_EQ(error_of(R"({"command":"drain","group":"dns","soft":"yes"})"),
+            "malformed request: \"soft\" must be true or false");
 }
 
 TEST(Protocol, QuotesLongTextShort) {

@@ -78,6 +78,8 @@ inline DaemonStatus sample_status() {
   odd.state = GroupState::draining;
   odd.since = on_the_day(22, 9, 58);
   odd.flaps = 1;
+  odd.penalty = 1500.5;
+  odd.suppressed = true;
   odd.failures = 2;
   odd.held_out = "drained by anycastctl";
   CheckStatus exec;

@@ -82,6 +82,8 @@ TEST(StatusJson, Groups) {
   EXPECT_EQ(odd["name"], ctl_test::kOddName);
   EXPECT_EQ(odd["state"], "draining");
   EXPECT_EQ(odd["held_out"], "drained by anycastctl");
+  EXPECT_EQ(odd["penalty"], 1500.5);
+  EXPECT_EQ(odd["suppressed"], true);
   EXPECT_EQ(odd["checks"][0]["latency_ms"], 2500.0);
   EXPECT_TRUE(odd["route"]["last_probe_at"].is_null());
 }
@@ -147,6 +149,7 @@ TEST(StatusText, TablesPerGroupAndVip) {
                              "anycast_vips4: enabled [1 of 4 commands failed]"));
   EXPECT_TRUE(has_line(text, "group we\"ird\\name\\nx: draining since 2025-11-25T22:09:58.000Z (2.0s ago), 1 flap"));
   EXPECT_TRUE(has_line(text, "  held out:  drained by anycastctl"));
+  EXPECT_TRUE(has_line(text, "  dampening: penalty 1500, suppressed"));
   EXPECT_TRUE(has_line(text, "  exec /usr/local/bin/probe \"x\"  FAILED  2500 ms  3.0s ago    10       3  exit 1"));
 
   // Counters: every service answered, pass reasons only where non-zero.

@@ -22,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const std::vector<std::string> groups = {"default", "dns", "ntp"};
   try {
     Request request = parse_request(line);
-    Request again = parse_request(request_line(request.command, request.group));
+    Request again = parse_request(request_line(request.command, request.group, request.soft));
     if (again.command != request.command || again.group != request.group) {
       std::fprintf(stderr, "fuzz_ctl_request: request_line does not round-trip\n");
       std::abort();

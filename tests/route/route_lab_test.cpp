@@ -36,6 +36,7 @@ using namespace route_lab;
 using namespace std::chrono_literals;
 using testing::HasSubstr;
 using testing::Not;
+using testing::ContainsRegex;
 
 namespace {
 
@@ -214,7 +215,7 @@ class RouteLab : public ::testing::Test {
   // Announce, wait for the routes at the router, withdraw, wait for them to go; timed.
   void cycle(RouteSignal& signal, const RouteGroup& group, const std::string& label) {
     auto t0 = steady::now();
-    signal.announce(group);
+    signal.announce(group, RouteState::up, {});
     double call = ms_since(t0);
     ASSERT_TRUE(wait_routes(group.vips, true, t0, "announced (ms):")) << "routes never reached the router";
     measure(label + " announce -> routes at router", ms_since(t0));
@@ -230,13 +231,13 @@ class RouteLab : public ::testing::Test {
 
   // The whole RFC 8326 sequence: announced, tagged (the router lowers the preference), withdrawn.
   void graceful_sequence(RouteSignal& signal, const RouteGroup& group, const std::string& label) {
-    ASSERT_TRUE(signal.can_graceful_shutdown());
-    signal.announce(group);
+    ASSERT_TRUE(signal.carries(RouteState::draining));
+    signal.announce(group, RouteState::up, {});
     ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
     EXPECT_THAT(lab_->router_route(kVip4), Not(HasSubstr("(65535,0)")));
 
     auto t0 = steady::now();
-    signal.graceful_shutdown(group);
+    signal.announce(group, RouteState::draining, with_graceful_shutdown({}));
     bool tagged = wait_until(
         [&] {
           for (const Prefix& p : group.vips)
@@ -259,7 +260,7 @@ class RouteLab : public ::testing::Test {
     measure(label + " withdraw (tagged) -> routes gone", ms_since(t1));
 
     // Back up: announced untagged again.
-    signal.announce(group);
+    signal.announce(group, RouteState::up, {});
     ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
     EXPECT_TRUE(wait_until([&] { return lab_->router_route(kVip4).find("(65535,0)") == std::string::npos; }, 5s, 5ms));
     p = signal.probe(group);
@@ -282,7 +283,8 @@ class BirdLab : public RouteLab {
     return {lab_->edge_socket(),
             {"anycast_vips4", "anycast_vips6"},
             {"anycast_vips4_gshut", "anycast_vips6_gshut"},
-            2000ms};
+            2000ms,
+            {}};
   }
 };
 
@@ -326,7 +328,7 @@ TEST_F(BirdLab, AnnounceAndWithdrawReachTheRouter) {
     cycle(signal, group, "bird #" + std::to_string(i) + ":");
     if (HasFatalFailure()) return;
   }
-  signal.announce(group);
+  signal.announce(group, RouteState::up, {});
   SignalProbe up = signal.probe(group);
   EXPECT_EQ(up.announced, Announced::yes) << up.detail;
   std::printf("  probe: %s\n  status: %s\n", up.detail.c_str(), signal.status().summary().c_str());
@@ -343,9 +345,9 @@ TEST_F(BirdLab, GracefulShutdownTagsBeforeTheWithdrawal) {
 }
 
 TEST_F(BirdLab, UnknownProtocolCarriesBirdsReply) {
-  BirdSignal signal({lab_->edge_socket(), {"anycast_vips4", "no_such_protocol"}, {}, 2000ms});
+  BirdSignal signal({lab_->edge_socket(), {"anycast_vips4", "no_such_protocol"}, {}, 2000ms, {}});
   try {
-    signal.announce(lab_group());
+    signal.announce(lab_group(), RouteState::up, {});
     FAIL() << "no error";
   } catch (const RouteSignalRefused& e) {
     std::printf("  error: %s\n", e.what());
@@ -370,7 +372,7 @@ TEST_F(BirdLab, UnknownProtocolCarriesBirdsReply) {
 TEST_F(BirdLab, ProbeSeesReconfigureAndMismatchedVips) {
   BirdSignal signal(config());
   RouteGroup group = lab_group();
-  signal.announce(group);
+  signal.announce(group, RouteState::up, {});
   ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
 
   // An operator's `birdc configure` applies `disabled;` again: the group is withdrawn behind
@@ -384,7 +386,7 @@ TEST_F(BirdLab, ProbeSeesReconfigureAndMismatchedVips) {
       << "BIRD kept the protocols enabled across configure: docs/route-signals.md is wrong";
   SignalProbe after = signal.probe(group);
   EXPECT_EQ(after.announced, Announced::no) << after.detail;
-  signal.announce(group);
+  signal.announce(group, RouteState::up, {});
   EXPECT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
 
   RouteGroup more = group;
@@ -413,7 +415,7 @@ TEST_F(ExabgpLab, AnnounceAndWithdrawReachTheRouter) {
     cycle(signal, group, "exabgp #" + std::to_string(i) + ":");
     if (HasFatalFailure()) return;
   }
-  signal.announce(group);
+  signal.announce(group, RouteState::up, {});
   ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
   EXPECT_THAT(lab_->router_route(kVip4), HasSubstr("(65001,100)")) << "the configured community";
   EXPECT_THAT(lab_->router_route(kVip6), HasSubstr("2001:db8:100::2")) << "the IPv6 next hop";
@@ -429,14 +431,48 @@ TEST_F(ExabgpLab, GracefulShutdownTagsBeforeTheWithdrawal) {
   graceful_sequence(signal, lab_group(), "exabgp:");
 }
 
+// Each attribute of a state arrives at the router (eBGP: no local preference, which the config
+// check refuses without ibgp), and moving back to up takes them off again without a withdrawal.
+TEST_F(ExabgpLab, DegradedAttributesArriveAtTheRouter) {
+  ExabgpSignalConfig c = config();
+  c.local_as = 65001;  // examples/exabgp/exabgp.conf's local-as
+  ExabgpSignal signal(c);
+  RouteGroup group = lab_group();
+  ASSERT_TRUE(wait_until([&] { return signal.probe(group).reachable; }, 15s, 50ms));
+  signal.announce(group, RouteState::up, {});
+  ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
+
+  RouteAttributes degraded;
+  degraded.med = 500;
+  degraded.prepend = 2;
+  degraded.communities = {"64512:666"};
+  degraded.large_communities = {"64512:1:2"};
+  signal.announce(group, RouteState::degraded, degraded);
+  ASSERT_TRUE(wait_until([&] { return lab_->router_route(kVip4).find("BGP.med: 500") != std::string::npos; }, 15s, 5ms))
+      << lab_->router_route(kVip4);
+  for (const Prefix& vip : group.vips) {
+    std::string route = lab_->router_route(vip);
+    EXPECT_THAT(route, HasSubstr("BGP.med: 500")) << route;
+    EXPECT_THAT(route, HasSubstr("BGP.as_path: 65001 65001 65001;")) << "the own AS and two prepends: " << route;
+    EXPECT_THAT(route, HasSubstr("(65001,100)")) << "the signal's own community stays: " << route;
+    EXPECT_THAT(route, HasSubstr("(64512,666)")) << route;
+    EXPECT_THAT(route, ContainsRegex("BGP.large_community: \\(64512, ?1, ?2\\)")) << route;
+  }
+  signal.announce(group, RouteState::up, {});
+  ASSERT_TRUE(wait_until([&] { return lab_->router_route(kVip4).find("BGP.med: 500") == std::string::npos; }, 15s, 5ms));
+  EXPECT_TRUE(lab_->router_has_all(group.vips));
+  EXPECT_THAT(lab_->router_route(kVip4), Not(HasSubstr("(64512,666)")));
+  signal.withdraw(group);
+}
+
 TEST_F(ExabgpLab, VipLeavingTheGroupIsWithdrawnOnReannounce) {
   ExabgpSignal signal(config());
   RouteGroup group{"lab", {kVip4, kVip4b, kVip6}};
   ASSERT_TRUE(wait_until([&] { return signal.probe(group).reachable; }, 15s, 50ms));
-  signal.announce(group);
+  signal.announce(group, RouteState::up, {});
   ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
   group.vips = {kVip4, kVip6};
-  signal.announce(group);
+  signal.announce(group, RouteState::up, {});
   EXPECT_TRUE(wait_until([&] { return !lab_->router_has(kVip4b); }, 15s, 1ms));
   EXPECT_TRUE(lab_->router_has_all(group.vips));
   signal.withdraw(group);
@@ -448,7 +484,7 @@ TEST_F(ExabgpLab, VipLeavingTheGroupIsWithdrawnOnReannounce) {
 TEST_F(BirdLab, RestartedBirdComesBackWithdrawn) {
   BirdSignal signal(config());
   RouteGroup group = lab_group();
-  signal.announce(group);
+  signal.announce(group, RouteState::up, {});
   ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
 
   auto t0 = steady::now();
@@ -465,7 +501,7 @@ TEST_F(BirdLab, RestartedBirdComesBackWithdrawn) {
   EXPECT_TRUE(back.reachable) << back.detail;
   EXPECT_EQ(back.announced, Announced::no) << back.detail;
   EXPECT_TRUE(lab_->router_has_none(group.vips));
-  signal.announce(group);
+  signal.announce(group, RouteState::up, {});
   EXPECT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
 }
 
@@ -473,7 +509,7 @@ TEST_F(ExabgpLab, RestartedExabgpComesBackWithdrawn) {
   ExabgpSignal signal(config());
   RouteGroup group = lab_group();
   ASSERT_TRUE(wait_until([&] { return signal.probe(group).reachable; }, 15s, 50ms));
-  signal.announce(group);
+  signal.announce(group, RouteState::up, {});
   ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
 
   auto t0 = steady::now();
@@ -481,7 +517,7 @@ TEST_F(ExabgpLab, RestartedExabgpComesBackWithdrawn) {
   ASSERT_TRUE(wait_until([&] { return lab_->router_has_none(group.vips); }, 15s, 1ms));
   measure("exabgp: edge ExaBGP stopped (SIGTERM) -> routes gone", ms_since(t0));
   try {
-    signal.announce(group);
+    signal.announce(group, RouteState::up, {});
     ADD_FAILURE() << "announce with ExaBGP stopped did not fail";
   } catch (const RouteSignalError& e) {
     std::printf("  error with ExaBGP down: %s\n", e.what());
@@ -494,6 +530,6 @@ TEST_F(ExabgpLab, RestartedExabgpComesBackWithdrawn) {
   ASSERT_TRUE(wait_until([&] { return (back = signal.probe(group)).reachable; }, 15s, 50ms)) << back.detail;
   EXPECT_EQ(back.announced, Announced::no) << back.detail;
   EXPECT_TRUE(lab_->router_has_none(group.vips));
-  signal.announce(group);
+  signal.announce(group, RouteState::up, {});
   EXPECT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
 }

@@ -110,12 +110,12 @@ TEST(BirdPattern, MatchesLikeBird) {
 }
 
 TEST(BirdSignalConfig, RejectsWhatBirdWouldNotTake) {
-  EXPECT_THROW(BirdSignal(BirdSignalConfig{"/run/bird/bird.ctl", {}, {}, 2000ms}), std::invalid_argument);
-  EXPECT_THROW(BirdSignal(BirdSignalConfig{"/run/bird/bird.ctl", {"a\" ; configure"}, {}, 2000ms}),
+  EXPECT_THROW(BirdSignal(BirdSignalConfig{"/run/bird/bird.ctl", {}, {}, 2000ms, {}}), std::invalid_argument);
+  EXPECT_THROW(BirdSignal(BirdSignalConfig{"/run/bird/bird.ctl", {"a\" ; configure"}, {}, 2000ms, {}}),
                std::invalid_argument);
-  EXPECT_THROW(BirdSignal(BirdSignalConfig{"/run/bird/bird.ctl", {"ok"}, {"two words"}, 2000ms}),
+  EXPECT_THROW(BirdSignal(BirdSignalConfig{"/run/bird/bird.ctl", {"ok"}, {"two words"}, 2000ms, {}}),
                std::invalid_argument);
-  EXPECT_NO_THROW(BirdSignal(BirdSignalConfig{"/run/bird/bird.ctl", {"anycast_vips*"}, {"g?"}, 2000ms}));
+  EXPECT_NO_THROW(BirdSignal(BirdSignalConfig{"/run/bird/bird.ctl", {"anycast_vips*"}, {"g?"}, 2000ms, {}}));
 }
 
 // ---- ExaBGP's commands and answers ----------------------------------------------------------
@@ -126,28 +126,72 @@ TEST(ExabgpCommands, OneLinePerFamilyWithItsOwnNextHop) {
   c.next_hop6 = "2001:db8:100::2";
   c.communities = {"65001:100", "no-export"};
   auto vips = dual_group().vips;
-  auto announce = exabgp_commands(ExabgpVerb::announce, vips, c);
+  auto announce = exabgp_commands(ExabgpVerb::announce, vips, c, {});
   ASSERT_EQ(announce.size(), 2u);
   EXPECT_EQ(announce[0],
             "announce attributes next-hop 198.51.100.2 community [65001:100 no-export] nlri 192.0.2.10/32 192.0.2.11/32");
   EXPECT_EQ(announce[1], "announce attributes next-hop 2001:db8:100::2 community [65001:100 no-export] nlri 2001:db8::10/128");
 
-  auto tagged = exabgp_commands(ExabgpVerb::announce, vips, c, true);
+  auto tagged = exabgp_commands(ExabgpVerb::announce, vips, c, with_graceful_shutdown({}));
   EXPECT_THAT(tagged[0], HasSubstr("community [65001:100 no-export 65535:0] nlri"));
 
-  auto withdraw = exabgp_commands(ExabgpVerb::withdraw, vips, c);
+  auto withdraw = exabgp_commands(ExabgpVerb::withdraw, vips, c, {});
   ASSERT_EQ(withdraw.size(), 2u);
   EXPECT_EQ(withdraw[0], "withdraw attributes next-hop 198.51.100.2 nlri 192.0.2.10/32 192.0.2.11/32");
   EXPECT_EQ(withdraw[1], "withdraw attributes next-hop 2001:db8:100::2 nlri 2001:db8::10/128");
 
-  EXPECT_TRUE(exabgp_commands(ExabgpVerb::announce, {}, c).empty());
+  EXPECT_TRUE(exabgp_commands(ExabgpVerb::announce, {}, c, {}).empty());
+}
+
+TEST(ExabgpCommands, EveryAttributeOfAState) {
+  ExabgpSignalConfig c;
+  c.next_hop4 = "198.51.100.2";
+  c.communities = {"65001:100"};
+  c.local_as = 64512;
+  RouteAttributes a;
+  a.med = 200;
+  a.prepend = 2;
+  a.communities = {"64512:666", "65001:100"};
+  a.large_communities = {"64512:1:2"};
+  a.local_preference = 50;
+  auto lines = exabgp_commands(ExabgpVerb::announce, {parse_prefix("192.0.2.10/32")}, c, with_graceful_shutdown(a));
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0],
+            "announce attributes next-hop 198.51.100.2 local-preference 50 med 200 as-path [64512 64512 64512] "
+            "community [65001:100 64512:666 65535:0] large-community [64512:1:2] nlri 192.0.2.10/32");
+  // A withdrawal carries none of them.
+  EXPECT_EQ(exabgp_commands(ExabgpVerb::withdraw, {parse_prefix("192.0.2.10/32")}, c, a)[0],
+            "withdraw attributes next-hop 198.51.100.2 nlri 192.0.2.10/32");
+}
+
+TEST(RouteAttributes, WhatEachSignalRefuses) {
+  RouteAttributes a;
+  EXPECT_FALSE(route_attributes_problem(SignalKind::alias, RouteState::up, a, false)) << "nothing set: nothing refused";
+  a.med = 5;
+  EXPECT_EQ(route_attributes_problem(SignalKind::alias, RouteState::degraded, a, false).why(),
+            "degraded (alias signal): cannot carry med");
+  EXPECT_FALSE(route_attributes_problem(SignalKind::exabgp, RouteState::degraded, a, false));
+  a.local_preference = 10;
+  EXPECT_THAT(route_attributes_problem(SignalKind::exabgp, RouteState::up, a, false).why(),
+              HasSubstr("local_preference is sent to iBGP peers only"));
+  EXPECT_FALSE(route_attributes_problem(SignalKind::exabgp, RouteState::up, a, true));
+  RouteAttributes bad;
+  bad.communities = {"65536:1"};
+  EXPECT_THAT(route_attributes_problem(SignalKind::exabgp, RouteState::up, bad, false).why(),
+              HasSubstr("community \"65536:1\" is not ASN:VALUE"));
+  bad.communities.clear();
+  bad.large_communities = {"1:2:4294967296"};
+  EXPECT_THAT(route_attributes_problem(SignalKind::exabgp, RouteState::up, bad, false).why(),
+              HasSubstr("large community \"1:2:4294967296\""));
+  EXPECT_EQ(with_graceful_shutdown(with_graceful_shutdown({})).communities, (std::vector<std::string>{"65535:0"}))
+      << "added once";
 }
 
 TEST(ExabgpCommands, MissingNextHopIsAnError) {
   ExabgpSignalConfig c;
   c.next_hop4 = "198.51.100.2";
   try {
-    exabgp_commands(ExabgpVerb::announce, dual_group().vips, c);
+    exabgp_commands(ExabgpVerb::announce, dual_group().vips, c, {});
     FAIL() << "no error";
   } catch (const RouteSignalError& e) {
     EXPECT_THAT(e.what(), HasSubstr("next_hop6"));
@@ -213,9 +257,9 @@ TEST(ExabgpAnswers, VersionLeftoverWithoutItsDoneIsNotTheFence) {
 TEST(BirdSignalErrors, MissingSocketNamesThePath) {
   route_lab::TempDir dir;
   std::string path = dir / "no-bird.ctl";
-  BirdSignal signal({path, {"anycast_vips4"}, {}, 1000ms});
+  BirdSignal signal({path, {"anycast_vips4"}, {}, 1000ms, {}});
   try {
-    signal.announce(dual_group());
+    signal.announce(dual_group(), RouteState::up, {});
     FAIL() << "no error";
   } catch (const RouteSignalRefused&) {
     FAIL() << "a missing socket is not a refusal";
@@ -303,7 +347,7 @@ TEST(BirdSignalErrors, SilentBirdTimesOutInsteadOfHanging) {
   route_lab::TempDir dir;
   std::string path = dir / "bird.ctl";
   FakeBird fake(path, FakeBird::Mode::silent);
-  BirdSignal signal({path, {"anycast_vips4"}, {}, 300ms});
+  BirdSignal signal({path, {"anycast_vips4"}, {}, 300ms, {}});
   auto t0 = std::chrono::steady_clock::now();
   try {
     signal.withdraw(dual_group());
@@ -319,9 +363,9 @@ TEST(BirdSignalErrors, RefusalCarriesBirdsText) {
   route_lab::TempDir dir;
   std::string path = dir / "bird.ctl";
   FakeBird fake(path, FakeBird::Mode::refuse);
-  BirdSignal signal({path, {"anycast_vips4"}, {}, 1000ms});
+  BirdSignal signal({path, {"anycast_vips4"}, {}, 1000ms, {}});
   try {
-    signal.announce(dual_group());
+    signal.announce(dual_group(), RouteState::up, {});
     FAIL() << "no error";
   } catch (const RouteSignalRefused& e) {
     EXPECT_THAT(e.what(), HasSubstr("enable \"anycast_vips4\""));
@@ -334,11 +378,11 @@ TEST(BirdSignalErrors, HangUpIsReported) {
   route_lab::TempDir dir;
   std::string path = dir / "bird.ctl";
   FakeBird fake(path, FakeBird::Mode::hang_up);
-  BirdSignal signal({path, {"anycast_vips4"}, {}, 1000ms});
+  BirdSignal signal({path, {"anycast_vips4"}, {}, 1000ms, {}});
   EXPECT_THROW(
       {
         try {
-          signal.announce(dual_group());
+          signal.announce(dual_group(), RouteState::up, {});
         } catch (const RouteSignalError& e) {
           EXPECT_THAT(e.what(), HasSubstr("closed the connection"));
           throw;
@@ -353,9 +397,9 @@ TEST(BirdSignalErrors, LeftOverSocketFileIsConnectionRefused) {
   {
     FakeBird gone(path, FakeBird::Mode::silent);  // binds the path; closing leaves the file
   }
-  BirdSignal signal({path, {"anycast_vips4"}, {}, 1000ms});
+  BirdSignal signal({path, {"anycast_vips4"}, {}, 1000ms, {}});
   try {
-    signal.announce(dual_group());
+    signal.announce(dual_group(), RouteState::up, {});
     FAIL() << "no error";
   } catch (const RouteSignalError& e) {
     std::printf("  error: %s\n", e.what());
@@ -379,10 +423,10 @@ TEST(BirdSignalErrors, FullListenQueueTimesOut) {
     ::connect(f, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
     fillers.push_back(f);
   }
-  BirdSignal signal({path, {"anycast_vips4"}, {}, 300ms});
+  BirdSignal signal({path, {"anycast_vips4"}, {}, 300ms, {}});
   auto t0 = std::chrono::steady_clock::now();
   try {
-    signal.announce(dual_group());
+    signal.announce(dual_group(), RouteState::up, {});
     ADD_FAILURE() << "no error";
   } catch (const RouteSignalError& e) {
     std::printf("  error after %.0f ms (timeout 300 ms): %s\n", ms_since(t0), e.what());
@@ -479,7 +523,7 @@ TEST(ExabgpSignalErrors, MissingPipesAreNamed) {
   std::string base = dir / "exabgp";
   ExabgpSignal signal(fake_exabgp_config(base));
   try {
-    signal.announce(dual_group());
+    signal.announce(dual_group(), RouteState::up, {});
     FAIL() << "no error";
   } catch (const RouteSignalError& e) {
     std::printf("  error: %s\n", e.what());
@@ -513,7 +557,7 @@ TEST(ExabgpSignalErrors, RegularFileIsNotAPipe) {
   EXPECT_THROW(
       {
         try {
-          signal.announce(dual_group());
+          signal.announce(dual_group(), RouteState::up, {});
         } catch (const RouteSignalError& e) {
           EXPECT_THAT(e.what(), HasSubstr("is not a named pipe"));
           throw;
@@ -529,7 +573,7 @@ TEST(ExabgpSignalErrors, ErrorAnswerIsARefusalNamingTheCommands) {
   FakeExabgp fake(base, "error");
   ExabgpSignal signal(fake_exabgp_config(base));
   try {
-    signal.announce(dual_group());
+    signal.announce(dual_group(), RouteState::up, {});
     FAIL() << "no error";
   } catch (const RouteSignalRefused& e) {
     std::printf("  error: %s\n", e.what());
@@ -551,7 +595,7 @@ TEST(ExabgpSignalErrors, SilentExabgpTimesOut) {
   ExabgpSignal signal(fake_exabgp_config(base, 300ms));
   auto t0 = std::chrono::steady_clock::now();
   try {
-    signal.announce(dual_group());
+    signal.announce(dual_group(), RouteState::up, {});
     FAIL() << "no error";
   } catch (const RouteSignalError& e) {
     std::printf("  error after %.0f ms (timeout 300 ms): %s\n", ms_since(t0), e.what());
@@ -566,7 +610,7 @@ TEST(ExabgpSignalErrors, AcknowledgementsOffIsRecognised) {
   FakeExabgp fake(base, "", false);  // what exabgp.api.ack = false looks like: output, no verdicts
   ExabgpSignal signal(fake_exabgp_config(base, 300ms));
   try {
-    signal.announce(dual_group());
+    signal.announce(dual_group(), RouteState::up, {});
     FAIL() << "no error";
   } catch (const RouteSignalError& e) {
     std::printf("  error: %s\n", e.what());
@@ -581,9 +625,9 @@ TEST(ExabgpSignal, ReannounceWithdrawsVipsThatLeftTheGroup) {
   FakeExabgp fake(base, "done");
   ExabgpSignal signal(fake_exabgp_config(base));
   RouteGroup g = dual_group();
-  signal.announce(g);
+  signal.announce(g, RouteState::up, {});
   g.vips = {parse_prefix("192.0.2.10/32")};
-  signal.announce(g);
+  signal.announce(g, RouteState::up, {});
   signal.withdraw(g);
   auto lines = fake.received();
   std::vector<std::string> expected = {
