@@ -983,7 +983,7 @@ const Bad kBad[] = {
      "over before the next round is due"},
     // [route]
     {"unknown route key", BASE_DATAPATH BASE_ANYCAST "[route]\nsignall = \"bird\"\n",
-     "anycastd.toml:6: route.signall: unknown key (expected: signal, drain_ms, graceful_shutdown, bird, exabgp)"},
+     "anycastd.toml:6: route.signall: unknown key (expected: signal, drain_ms, graceful_shutdown, bird, exabgp, frr, gobgp)"},
     {"unknown signal", BASE_DATAPATH BASE_ANYCAST "[route]\nsignal = \"bgp\"\n",
      "anycastd.toml:6: route.signal: unknown signal \"bgp\" (expected: alias, bird, exabgp, frr, gobgp)"},
     {"drain too long", BASE_DATAPATH BASE_ANYCAST "[route]\ndrain_ms = 600001\n",
@@ -1152,7 +1152,7 @@ const Bad kBad[] = {
      "anycastd.toml:3: health.check[0].address: missing: group[1] \"b\" has only prefix VIPs"},
     {"unknown group route key", BASE_DATAPATH GROUP_A "[group.route]\nsignal = \"bird\"\ndrain = 5\n",
      "anycastd.toml:8: group[0].route.drain: unknown key (expected: signal, drain_ms, graceful_shutdown, bird, "
-     "exabgp)"},
+     "exabgp, frr, gobgp)"},
     {"group bird protocol", BASE_DATAPATH GROUP_A
      "[[group]]\nname = \"b\"\naddresses = [\"192.0.2.20\"]\n[group.route]\nsignal = \"bird\"\n[group.route.bird]\n"
      "protocol = \"b vips\"\n",
