@@ -37,8 +37,9 @@ PACKAGES=(
 	# signed zones (lab.dnssec): ldns-signzone signs them at test time, and a validating resolver
 	# (unbound) resolves through anycastd's VIP; unbound's own service must not start: see below
 	ldnsutils unbound
-	# routing daemons for the route-signal labs
-	bird2 exabgp
+	# routing daemons for the route-signal labs (frr: bgpd, zebra and vtysh;
+	# gobgpd: gobgpd and the gobgp CLI)
+	bird2 exabgp frr gobgpd
 	# man pages: pandoc builds them from the Markdown of docs/ (docs/man/README.md); man-db
 	# (with groff) renders them in dist.man_pages
 	pandoc man-db
@@ -64,8 +65,9 @@ done
 if ((${#missing[@]})); then
 	echo "deps.sh: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	# The packages' own services must not start: chronyd would discipline the host clock, bird
-	# and exabgp (and unbound) would run beside the labs' own instances, prometheus would listen on :9090.
+	# The packages' own services must not start: chronyd would discipline the host clock, bird,
+	# exabgp, frr, gobgpd (and unbound) would run beside the labs' own instances, prometheus would
+	# listen on :9090.
 	# policy-rc.d answering 101 is Debian's switch for that (invoke-rc.d, deb-systemd-invoke);
 	# one already there is respected.
 	policy=/usr/sbin/policy-rc.d
@@ -78,7 +80,7 @@ if ((${#missing[@]})); then
 	apt-get install -y --no-install-recommends "${PACKAGES[@]}" </dev/null
 	# Nor at the next boot of a machine that runs systemd: the packages enable their units. Only
 	# the ones this run installed are disabled, so a service the operator enabled stays as it was.
-	declare -A unit_of=([chrony]=chrony [bird2]=bird [exabgp]=exabgp [knot]=knot [nsd]=nsd [unbound]=unbound [prometheus]=prometheus)
+	declare -A unit_of=([chrony]=chrony [bird2]=bird [exabgp]=exabgp [frr]=frr [gobgpd]=gobgpd [knot]=knot [nsd]=nsd [unbound]=unbound [prometheus]=prometheus)
 	if command -v systemctl >/dev/null; then
 		for p in "${missing[@]}"; do
 			if [[ -n ${unit_of[$p]:-} ]]; then systemctl disable --quiet "${unit_of[$p]}.service"; fi

@@ -169,7 +169,7 @@ struct HealthConfig {
   bool operator==(const HealthConfig&) const = default;
 };
 
-// [route] with [route.bird] / [route.exabgp]; a group's [group.route] overrides any key of it.
+// [route] with [route.bird] / [route.exabgp] / [route.frr] / [route.gobgp]; a group's [group.route] overrides any key of it.
 struct RouteConfig {
   SignalKind signal = SignalKind::alias;
   Millis drain{2000};
@@ -184,6 +184,8 @@ struct RouteConfig {
   Millis soft_drain{0};
   BirdSignalConfig bird;      // socket, protocol(s), gshut protocol(s)
   ExabgpSignalConfig exabgp;  // pipe, next hops, communities
+  FrrSignalConfig frr;        // vtysh, instance, ASN, route-maps
+  GobgpSignalConfig gobgp;    // gobgpd's API, next hops, communities
   bool operator==(const RouteConfig&) const = default;
 };
 

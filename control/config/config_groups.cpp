@@ -46,7 +46,8 @@ std::string quote(std::string_view text) { return "\"" + std::string(text) + "\"
 // own terms; the key path in front of it already names the signal and the key, so they are not
 // repeated.
 std::string reason(std::string_view what, std::string_view key = {}) {
-  for (std::string_view prefix : {"bird route signal: ", "exabgp route signal: "})
+  for (std::string_view prefix :
+       {"bird route signal: ", "exabgp route signal: ", "frr route signal: ", "gobgp route signal: "})
     if (what.substr(0, prefix.size()) == prefix) what.remove_prefix(prefix.size());
   if (!key.empty() && what.substr(0, key.size()) == key) {
     std::string_view rest = what.substr(key.size());
@@ -59,7 +60,8 @@ std::string reason(std::string_view what, std::string_view key = {}) {
 // Where the settings that are checked across keys or groups came from (the last [route] or
 // [group.route] that gave them); unset: the built-in default.
 struct RouteOrigins {
-  std::optional<Where> graceful_shutdown, bird, bird_protocol, bird_gshut, bird_degraded, exabgp;
+  std::optional<Where> graceful_shutdown, bird, bird_protocol, bird_gshut, bird_degraded, exabgp, frr, frr_gshut,
+      gobgp;
   std::optional<Where> states[3];  // [route.up], [route.degraded], [route.draining]
 };
 
@@ -82,7 +84,8 @@ struct Group {
   Route route;
   std::string route_path;                 // "group[1].route", or "route" in the flat form
   toml::source_region route_region;       // where a missing route key is reported
-  std::optional<Where> own_bird, own_exabgp;  // [group.route.bird] / [group.route.exabgp] given
+  // [group.route.bird] / [group.route.exabgp] / [group.route.frr] / [group.route.gobgp] given
+  std::optional<Where> own_bird, own_exabgp, own_frr, own_gobgp;
 
   // "group[1] "web"" for messages about a value the group inherited from [route] or [health].
   std::string label() const { return where.path + " " + quote(config.name); }
@@ -284,20 +287,20 @@ void read_bird(const Reader& r, const toml::table& t, const std::string& path, R
   if (auto v = r.optional_integer(t, path, "timeout_ms", 1, kMaxSignalTimeoutMs)) bird.timeout = Millis(*v);
 }
 
-void read_exabgp(const Reader& r, const toml::table& t, const std::string& path, Route& into) {
-  r.reject_unknown(t, path);
+// `next_hop4` / `next_hop6` and `communities`, which ExaBGP and GoBGP take alike; `check`
+// validates one value in the signal's own terms.
+template <typename SignalConfig, typename Problem>
+void read_next_hops_and_communities(const Reader& r, const toml::table& t, const std::string& path,
+                                    SignalConfig& x, Problem check) {
   auto here = [&](std::string_view key) { return Where{join(path, key), t.get(key)->source()}; };
-  ExabgpSignalConfig& x = into.config.exabgp;
-  into.from.exabgp = Where{path, t.source()};
-  if (auto pipe = r.optional_path(t, path, "pipe", false)) x.pipe = *pipe;
   for (int family : {4, 6}) {
     std::string key = "next_hop" + std::to_string(family);
     auto next_hop = r.optional_string(t, path, key);
     if (!next_hop) continue;
-    ExabgpSignalConfig one;
+    SignalConfig one;
     (family == 4 ? one.next_hop4 : one.next_hop6) = *next_hop;
     if (next_hop->empty()) r.fail(here(key), "is empty: this edge's IPv" + std::to_string(family) + " address");
-    if (Refusal problem = exabgp_signal_problem(one)) r.fail(here(key), reason(problem.why(), key));
+    if (Refusal problem = check(one)) r.fail(here(key), reason(problem.why(), key));
     (family == 4 ? x.next_hop4 : x.next_hop6) = *next_hop;
   }
   if (const toml::array* communities = r.optional_array(t, path, "communities")) {
@@ -306,12 +309,20 @@ void read_exabgp(const Reader& r, const toml::table& t, const std::string& path,
     for (std::size_t i = 0; i < list.size(); ++i) {
       for (std::size_t j = 0; j < i; ++j)
         if (list[i] == list[j]) r.fail(where[i], quote(list[i]) + " is listed twice");
-      ExabgpSignalConfig one;
+      SignalConfig one;
       one.communities = {list[i]};
-      if (Refusal problem = exabgp_signal_problem(one)) r.fail(where[i], reason(problem.why()));
+      if (Refusal problem = check(one)) r.fail(where[i], reason(problem.why()));
     }
     x.communities = std::move(list);
   }
+}
+
+void read_exabgp(const Reader& r, const toml::table& t, const std::string& path, Route& into) {
+  r.reject_unknown(t, path);
+  ExabgpSignalConfig& x = into.config.exabgp;
+  into.from.exabgp = Where{path, t.source()};
+  if (auto pipe = r.optional_path(t, path, "pipe", false)) x.pipe = *pipe;
+  read_next_hops_and_communities(r, t, path, x, exabgp_signal_problem);
   if (auto v = r.optional_integer(t, path, "timeout_ms", 1, kMaxSignalTimeoutMs)) x.timeout = Millis(*v);
   if (auto v = r.optional_integer(t, path, "local_as", 1, 4294967295)) x.local_as = static_cast<std::uint32_t>(*v);
 }
@@ -331,6 +342,47 @@ RouteAttributes read_attributes(const Reader& r, const toml::table& t, const std
   return a;
 }
 
+void read_frr(const Reader& r, const toml::table& t, const std::string& path, Route& into) {
+  r.reject_unknown(t, path);
+  auto here = [&](std::string_view key) { return Where{join(path, key), t.get(key)->source()}; };
+  FrrSignalConfig& f = into.config.frr;
+  into.from.frr = Where{path, t.source()};
+  if (auto v = r.optional_path(t, path, "vtysh", false)) f.vtysh = *v;
+  if (auto v = r.optional_path(t, path, "vty_socket", true)) f.vty_socket = *v;
+  // Each value checked alone, so that the message names the key it is about.
+  auto check = [&](std::string_view key, auto set) {
+    FrrSignalConfig one;
+    one.asn = 1;
+    set(one);
+    if (Refusal problem = frr_signal_problem(one)) r.fail(here(key), reason(problem.why(), key));
+    set(f);
+  };
+  if (auto v = r.optional_string(t, path, "pathspace")) check("pathspace", [&](FrrSignalConfig& c) { c.pathspace = *v; });
+  if (auto v = r.optional_integer(t, path, "asn", 1, 4294967295LL)) f.asn = static_cast<std::uint32_t>(*v);
+  if (auto v = r.optional_string(t, path, "route_map")) check("route_map", [&](FrrSignalConfig& c) { c.route_map = *v; });
+  if (auto v = r.optional_string(t, path, "gshut_route_map")) {
+    check("gshut_route_map", [&](FrrSignalConfig& c) { c.gshut_route_map = *v; });
+    into.from.frr_gshut = here("gshut_route_map");
+  }
+  if (auto v = r.optional_integer(t, path, "timeout_ms", 1, kMaxSignalTimeoutMs)) f.timeout = Millis(*v);
+}
+
+void read_gobgp(const Reader& r, const toml::table& t, const std::string& path, Route& into) {
+  r.reject_unknown(t, path);
+  auto here = [&](std::string_view key) { return Where{join(path, key), t.get(key)->source()}; };
+  GobgpSignalConfig& g = into.config.gobgp;
+  into.from.gobgp = Where{path, t.source()};
+  if (auto v = r.optional_path(t, path, "gobgp", false)) g.gobgp = *v;
+  if (auto v = r.optional_string(t, path, "api")) {
+    GobgpSignalConfig one;
+    one.api = *v;
+    if (Refusal problem = gobgp_signal_problem(one)) r.fail(here("api"), reason(problem.why(), "api"));
+    g.api = *v;
+  }
+  read_next_hops_and_communities(r, t, path, g, gobgp_signal_problem);
+  if (auto v = r.optional_integer(t, path, "timeout_ms", 1, kMaxSignalTimeoutMs)) g.timeout = Millis(*v);
+}
+
 // Applies the keys `t` gives over `into`: [route] over the defaults, [group.route] over [route].
 void read_route(const Reader& r, const toml::table& t, const std::string& path, Route& into) {
   r.reject_unknown(t, path);
@@ -339,7 +391,9 @@ void read_route(const Reader& r, const toml::table& t, const std::string& path, 
     if (*signal == "alias") into.config.signal = SignalKind::alias;
     else if (*signal == "bird") into.config.signal = SignalKind::bird;
     else if (*signal == "exabgp") into.config.signal = SignalKind::exabgp;
-    else r.fail(here("signal"), "unknown signal " + quote(*signal) + " (expected: alias, bird, exabgp)");
+    else if (*signal == "frr") into.config.signal = SignalKind::frr;
+    else if (*signal == "gobgp") into.config.signal = SignalKind::gobgp;
+    else r.fail(here("signal"), "unknown signal " + quote(*signal) + " (expected: alias, bird, exabgp, frr, gobgp)");
   }
   if (auto v = r.optional_integer(t, path, "drain_ms", 0, kMaxDrainMs)) into.config.drain = Millis(*v);
   if (auto v = r.optional_integer(t, path, "soft_drain_ms", 0, kMaxDrainMs)) into.config.soft_drain = Millis(*v);
@@ -360,6 +414,8 @@ void read_route(const Reader& r, const toml::table& t, const std::string& path, 
   if (const toml::table* bird = r.optional_table(t, path, "bird")) read_bird(r, *bird, join(path, "bird"), into);
   if (const toml::table* exabgp = r.optional_table(t, path, "exabgp"))
     read_exabgp(r, *exabgp, join(path, "exabgp"), into);
+  if (const toml::table* frr = r.optional_table(t, path, "frr")) read_frr(r, *frr, join(path, "frr"), into);
+  if (const toml::table* gobgp = r.optional_table(t, path, "gobgp")) read_gobgp(r, *gobgp, join(path, "gobgp"), into);
 }
 
 // ---- [[group]] -----------------------------------------------------------------------------
@@ -439,6 +495,9 @@ Group read_group(const Reader& r, const toml::table& t, std::size_t index, const
     if (const toml::node* bird = route->get("bird")) g.own_bird = Where{join(g.route_path, "bird"), bird->source()};
     if (const toml::node* exabgp = route->get("exabgp"))
       g.own_exabgp = Where{join(g.route_path, "exabgp"), exabgp->source()};
+    if (const toml::node* frr = route->get("frr")) g.own_frr = Where{join(g.route_path, "frr"), frr->source()};
+    if (const toml::node* gobgp = route->get("gobgp"))
+      g.own_gobgp = Where{join(g.route_path, "gobgp"), gobgp->source()};
   }
   return g;
 }
@@ -552,6 +611,10 @@ void check_route(const Reader& r, const Group& g) {
     r.fail(*g.own_bird, "given, but this group's signal is " + signal + " (set signal = \"bird\" to use it)");
   if (route.signal != SignalKind::exabgp && g.own_exabgp)
     r.fail(*g.own_exabgp, "given, but this group's signal is " + signal + " (set signal = \"exabgp\" to use it)");
+  if (route.signal != SignalKind::frr && g.own_frr)
+    r.fail(*g.own_frr, "given, but this group's signal is " + signal + " (set signal = \"frr\" to use it)");
+  if (route.signal != SignalKind::gobgp && g.own_gobgp)
+    r.fail(*g.own_gobgp, "given, but this group's signal is " + signal + " (set signal = \"gobgp\" to use it)");
 
   for (RouteState state : {RouteState::up, RouteState::degraded, RouteState::draining})
     if (Refusal problem = route_attributes_problem(route.signal, state, route.attributes.of(state), route.ibgp))
@@ -566,8 +629,8 @@ void check_route(const Reader& r, const Group& g) {
     case SignalKind::alias:
       if (route.graceful_shutdown)
         fail_for(r, *from.graceful_shutdown, g,
-                 "the alias signal cannot tag routes: graceful shutdown (RFC 8326) needs signal = \"bird\" or "
-                 "\"exabgp\"");
+                 "the alias signal cannot tag routes: graceful shutdown (RFC 8326) needs signal = \"bird\", "
+                 "\"exabgp\", \"frr\" or \"gobgp\"");
       break;
 
     case SignalKind::bird: {
@@ -611,6 +674,43 @@ void check_route(const Reader& r, const Group& g) {
                      elsewhere_exabgp);
       }
       if (Refusal problem = exabgp_signal_problem(x)) r.fail(missing("exabgp"), reason(problem.why()));
+      break;
+    }
+
+    case SignalKind::frr: {
+      const FrrSignalConfig& f = route.frr;
+      std::string elsewhere = g.flat ? "" : ", here or in [route.frr]";
+      if (f.asn == 0)
+        r.fail(missing("frr.asn"), "missing: signal = \"frr\" needs the AS of bgpd's `router bgp ASN`" + elsewhere);
+      if (route.graceful_shutdown && f.gshut_route_map.empty())
+        r.fail(missing("frr.gshut_route_map"),
+               "missing: graceful_shutdown = true with signal = \"frr\" needs the route-map that tags the routes "
+               "GRACEFUL_SHUTDOWN" +
+                   elsewhere);
+      if (!route.graceful_shutdown && !f.gshut_route_map.empty() && from.frr_gshut &&
+          (g.flat || from.frr_gshut->path.rfind(g.where.path + ".", 0) == 0))
+        r.fail(*from.frr_gshut, std::string("set, but graceful_shutdown is false: set ") +
+                                    (g.flat ? "[route]" : "[group.route]") +
+                                    " graceful_shutdown = true to use it, or remove it");
+      if (!f.gshut_route_map.empty() && f.gshut_route_map == f.route_map)
+        fail_for(r, *from.frr_gshut, g, "is also route_map: the tagged routes need a route-map of their own");
+      if (Refusal problem = frr_signal_problem(f)) r.fail(missing("frr"), reason(problem.why()));
+      break;
+    }
+
+    case SignalKind::gobgp: {
+      const GobgpSignalConfig& x = route.gobgp;
+      std::string elsewhere = g.flat ? "" : ", here or in [route.gobgp]";
+      for (int family : {4, 6}) {
+        const std::string& next_hop = family == 4 ? x.next_hop4 : x.next_hop6;
+        std::string vips = first_of_family(g.config.addresses, family);
+        if (next_hop.empty() && !vips.empty())
+          r.fail(missing("gobgp.next_hop" + std::to_string(family)),
+                 "missing: the group has IPv" + std::to_string(family) + " VIPs (" + vips +
+                     ") and GoBGP needs this edge's IPv" + std::to_string(family) + " address as their next hop" +
+                     elsewhere);
+      }
+      if (Refusal problem = gobgp_signal_problem(x)) r.fail(missing("gobgp"), reason(problem.why()));
       break;
     }
   }
@@ -659,6 +759,13 @@ void check_unused(const Reader& r, const Route& global, const std::vector<Group>
     r.fail(*global.from.bird, none_bird);
   if (global.from.exabgp && !any([](const Group& g) { return g.config.route.signal == SignalKind::exabgp; }))
     r.fail(*global.from.exabgp, none_exabgp);
+  for (auto [kind, where] : {std::pair{SignalKind::frr, &global.from.frr}, std::pair{SignalKind::gobgp, &global.from.gobgp}}) {
+    if (!*where || any([kind](const Group& g) { return g.config.route.signal == kind; })) continue;
+    std::string name = quote(to_string(kind));
+    r.fail(**where, flat ? "given, but route.signal is " + quote(to_string(groups[0].config.route.signal)) +
+                               " (set signal = " + name + " to use it)"
+                         : "given, but no group uses signal = " + name);
+  }
   if (global.from.bird_gshut && !global.config.bird.gshut_protocols.empty() &&
       !any([](const Group& g) {
         return g.config.route.signal == SignalKind::bird && g.config.route.graceful_shutdown &&

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <stdexcept>
 
@@ -51,17 +52,45 @@ bool valid_large_community(std::string_view c) {
 
 constexpr std::string_view kGracefulShutdown = "65535:0";
 
-Refusal next_hop_problem(const std::string& text, int family) {
+Refusal next_hop_problem(const std::string& text, int family, std::string_view signal = "exabgp") {
   if (text.empty()) return Refusal::none();
   Prefix p;
   try {
     p = parse_prefix(text);
   } catch (const std::invalid_argument& e) {
-    return Refusal::because(fmt::format("exabgp route signal: next_hop{}: {}", family, e.what()));
+    return Refusal::because(fmt::format("{} route signal: next_hop{}: {}", signal, family, e.what()));
   }
   if (p.family != family || !p.is_host() || text.find('/') != std::string::npos)
     return Refusal::because(
-        fmt::format("exabgp route signal: next_hop{} \"{}\" is not an IPv{} address", family, text, family));
+        fmt::format("{} route signal: next_hop{} \"{}\" is not an IPv{} address", signal, family, text, family));
+  return Refusal::none();
+}
+
+// "unix:///PATH", "ADDRESS:PORT" or "[IPV6]:PORT": what gobgp's --target dials.
+Refusal gobgp_api_problem(const std::string& api) {
+  auto bad = [&](std::string_view why) {
+    return Refusal::because(fmt::format(
+        "gobgp route signal: api \"{}\" {} (expected \"unix:///PATH\" or \"ADDRESS:PORT\")", api, why));
+  };
+  if (api.rfind("unix://", 0) == 0) {
+    if (api.size() <= 7 || api[7] != '/') return bad("is not an absolute unix socket path");
+    return Refusal::none();
+  }
+  auto colon = api.rfind(':');
+  if (colon == std::string::npos) return bad("has no port");
+  std::string host = api.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  try {
+    Prefix p = parse_prefix(host);
+    if (!p.is_host() || host.find('/') != std::string::npos) return bad("does not start with an IP address");
+  } catch (const std::invalid_argument&) {
+    return bad("does not start with an IP address");
+  }
+  unsigned port = 0;
+  std::string_view digits = std::string_view(api).substr(colon + 1);
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || port == 0 || port > 65535)
+    return bad("has no port 1-65535");
   return Refusal::none();
 }
 
@@ -72,6 +101,8 @@ std::string_view to_string(SignalKind kind) {
     case SignalKind::alias: return "alias";
     case SignalKind::bird: return "bird";
     case SignalKind::exabgp: return "exabgp";
+    case SignalKind::frr: return "frr";
+    case SignalKind::gobgp: return "gobgp";
   }
   return "?";
 }
@@ -116,6 +147,9 @@ SignalCarries signal_carries(SignalKind kind) {
     case SignalKind::exabgp:
       return {.states = true, .med = true, .prepend = true, .communities = true, .large_communities = true,
               .local_preference = true};
+    case SignalKind::frr: return {.states = true};
+    case SignalKind::gobgp:
+      return {.states = true, .med = true, .communities = true, .large_communities = true, .local_preference = true};
   }
   return {};
 }
@@ -132,6 +166,10 @@ Refusal route_attributes_problem(SignalKind kind, RouteState state, const RouteA
                               state == RouteState::up        ? "protocol"
                               : state == RouteState::degraded ? "degraded_protocol"
                                                               : "draining_protocol"));
+  if (kind == SignalKind::frr)
+    return refuse(fmt::format("FRR takes the attributes from the route-map announcing this state ([route.frr] {}), "
+                              "set them there (set metric, set as-path prepend, set community, ...)",
+                              state == RouteState::draining ? "gshut_route_map" : "route_map"));
   auto missing = [&](bool has, std::string_view what) { return !has ? refuse(fmt::format("cannot carry {}", what)) : Refusal::none(); };
   if (a.med) if (Refusal r = missing(carries.med, "med")) return r;
   if (a.prepend) if (Refusal r = missing(carries.prepend, "prepend")) return r;
@@ -207,6 +245,43 @@ Refusal exabgp_signal_problem(const ExabgpSignalConfig& config) {
           "no-export-subconfed, no-peer",
           c));
   if (config.timeout.count() <= 0) return Refusal::because("exabgp route signal: timeout must be positive");
+  return Refusal::none();
+}
+
+Refusal frr_signal_problem(const FrrSignalConfig& config) {
+  if (config.vtysh.empty() || config.vtysh[0] != '/')
+    return Refusal::because(fmt::format("frr route signal: vtysh \"{}\" is not an absolute path", config.vtysh));
+  // vtysh puts the pathspace into a path: letters, digits, _ and - keep it one component.
+  if (!config.pathspace.empty() && !std::all_of(config.pathspace.begin(), config.pathspace.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+      }))
+    return Refusal::because(fmt::format(
+        "frr route signal: pathspace \"{}\" is not a name (letters, digits, _ and -)", config.pathspace));
+  if (!config.vty_socket.empty() && config.vty_socket[0] != '/')
+    return Refusal::because(
+        fmt::format("frr route signal: vty_socket \"{}\" is not an absolute path", config.vty_socket));
+  if (config.asn == 0) return Refusal::because("frr route signal: asn is missing (the AS of `router bgp ASN`)");
+  for (const std::string* name : {&config.route_map, &config.gshut_route_map})
+    if (!name->empty() && (!valid_protocol_text(*name) || name->find_first_of("*?") != std::string::npos))
+      return Refusal::because(fmt::format(
+          "frr route signal: \"{}\" is not a route-map name (letters, digits, _ . : -)", *name));
+  if (config.timeout.count() <= 0) return Refusal::because("frr route signal: timeout must be positive");
+  return Refusal::none();
+}
+
+Refusal gobgp_signal_problem(const GobgpSignalConfig& config) {
+  if (config.gobgp.empty() || config.gobgp[0] != '/')
+    return Refusal::because(fmt::format("gobgp route signal: gobgp \"{}\" is not an absolute path", config.gobgp));
+  if (Refusal problem = gobgp_api_problem(config.api)) return problem;
+  for (auto [text, family] : {std::pair{&config.next_hop4, 4}, std::pair{&config.next_hop6, 6}})
+    if (Refusal problem = next_hop_problem(*text, family, "gobgp")) return problem;
+  for (const std::string& c : config.communities)
+    if (!valid_community(c))
+      return Refusal::because(fmt::format(
+          "gobgp route signal: community \"{}\" is not ASN:VALUE (0-65535 each) or no-export, no-advertise, "
+          "no-export-subconfed, no-peer",
+          c));
+  if (config.timeout.count() <= 0) return Refusal::because("gobgp route signal: timeout must be positive");
   return Refusal::none();
 }
 

@@ -60,7 +60,7 @@ struct NtpServiceClock {
   bool operator==(const NtpServiceClock&) const = default;
 };
 
-enum class SignalKind { alias, bird, exabgp };
+enum class SignalKind { alias, bird, exabgp, frr, gobgp };
 std::string_view to_string(SignalKind kind);
 
 // How an announced group's routes are announced. The names are stable (status, metrics, hooks):
@@ -156,6 +156,43 @@ struct ExabgpSignalConfig {
 // What ExaBGP would not take, as "exabgp route signal: ...": no pipe, a next hop that is not an
 // address of its family, a community that is none, a timeout that is not positive.
 Refusal exabgp_signal_problem(const ExabgpSignalConfig& config);
+
+// [route.frr]: route/frr_signal.h says how it is used.
+struct FrrSignalConfig {
+  std::string vtysh = "/usr/bin/vtysh";
+  // Which FRR instance: vtysh's -N (FRR's sockets and config under /var/run/frr/NAME/), or
+  // --vty_socket (the directory of the daemons' .vty sockets). Both empty: the default instance.
+  std::string pathspace;
+  std::string vty_socket;
+  std::uint32_t asn = 0;  // `router bgp ASN` of the bgpd carrying the routes; required
+  // The route-map each `network` statement names (attributes, IPv6 next hop); empty: none.
+  std::string route_map;
+  // Optional (RFC 8326): the route-map tagging GRACEFUL_SHUTDOWN. Empty: no graceful shutdown.
+  std::string gshut_route_map;
+  std::chrono::milliseconds timeout{2000};  // for a whole call: every vtysh run of it
+  bool operator==(const FrrSignalConfig&) const = default;
+};
+
+// What FRR would not take, as "frr route signal: ...": a vtysh path that is not absolute, a
+// pathspace or route-map name FRR would not accept, no ASN, a timeout that is not positive.
+Refusal frr_signal_problem(const FrrSignalConfig& config);
+
+// [route.gobgp]: route/gobgp_signal.h says how it is used.
+struct GobgpSignalConfig {
+  std::string gobgp = "/usr/bin/gobgp";
+  // gobgpd's gRPC API, as gobgp's --target: "unix:///PATH" (gobgpd --api-hosts unix:///PATH) or
+  // "ADDRESS:PORT" (gobgpd's default is :50051).
+  std::string api = "127.0.0.1:50051";
+  std::string next_hop4;  // required when the group has IPv4 VIPs
+  std::string next_hop6;  // required when the group has IPv6 VIPs
+  std::vector<std::string> communities;  // as for ExaBGP
+  std::chrono::milliseconds timeout{2000};  // for a whole call: every gobgp run of it
+  bool operator==(const GobgpSignalConfig&) const = default;
+};
+
+// "gobgp route signal: ...": a gobgp path that is not absolute, an api that is neither form, a
+// next hop or community as for ExaBGP, a timeout that is not positive.
+Refusal gobgp_signal_problem(const GobgpSignalConfig& config);
 
 // [datapath] xdp_mode.
 enum class XdpMode {

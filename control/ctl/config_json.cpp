@@ -57,7 +57,22 @@ json route_config_json(const RouteConfig& r) {
                 {"next_hop6", r.exabgp.next_hop6},
                 {"communities", r.exabgp.communities},
                 {"local_as", r.exabgp.local_as},
-                {"timeout_ms", r.exabgp.timeout.count()}}}};
+                {"timeout_ms", r.exabgp.timeout.count()}}},
+              {"frr",
+               {{"vtysh", r.frr.vtysh},
+                {"pathspace", r.frr.pathspace},
+                {"vty_socket", r.frr.vty_socket},
+                {"asn", r.frr.asn},
+                {"route_map", r.frr.route_map},
+                {"gshut_route_map", r.frr.gshut_route_map},
+                {"timeout_ms", r.frr.timeout.count()}}},
+              {"gobgp",
+               {{"gobgp", r.gobgp.gobgp},
+                {"api", r.gobgp.api},
+                {"next_hop4", r.gobgp.next_hop4},
+                {"next_hop6", r.gobgp.next_hop6},
+                {"communities", r.gobgp.communities},
+                {"timeout_ms", r.gobgp.timeout.count()}}}};
 }
 
 }  // namespace

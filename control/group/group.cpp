@@ -11,6 +11,8 @@
 #include "route/alias_signal.h"
 #include "route/bird_signal.h"
 #include "route/exabgp_signal.h"
+#include "route/frr_signal.h"
+#include "route/gobgp_signal.h"
 
 namespace anycastd {
 namespace {
@@ -22,6 +24,8 @@ std::unique_ptr<RouteSignal> make_signal(const RouteConfig& route, AliasSet& ali
     case SignalKind::alias: return std::make_unique<AliasSignal>(aliases);
     case SignalKind::bird: return std::make_unique<BirdSignal>(route.bird);
     case SignalKind::exabgp: return std::make_unique<ExabgpSignal>(route.exabgp);
+    case SignalKind::frr: return std::make_unique<FrrSignal>(route.frr);
+    case SignalKind::gobgp: return std::make_unique<GobgpSignal>(route.gobgp);
   }
   throw std::logic_error("unknown route signal");
 }

@@ -984,16 +984,16 @@ const Bad kBad[] = {
     // [route]
     {"unknown route key", BASE_DATAPATH BASE_ANYCAST "[route]\nsignall = \"bird\"\n",
      "anycastd.toml:6: route.signall: unknown key (expected: signal, drain_ms, graceful_shutdown, soft_drain_ms, ibgp, up, "
-     "degraded, draining, bird, exabgp)"},
+     "degraded, draining, bird, exabgp, frr, gobgp)"},
     {"unknown signal", BASE_DATAPATH BASE_ANYCAST "[route]\nsignal = \"bgp\"\n",
-     "anycastd.toml:6: route.signal: unknown signal \"bgp\" (expected: alias, bird, exabgp)"},
+     "anycastd.toml:6: route.signal: unknown signal \"bgp\" (expected: alias, bird, exabgp, frr, gobgp)"},
     {"drain too long", BASE_DATAPATH BASE_ANYCAST "[route]\ndrain_ms = 600001\n",
      "anycastd.toml:6: route.drain_ms: 600001 is out of range (0 to 600000)"},
     {"graceful shutdown not a boolean", BASE_DATAPATH BASE_ANYCAST "[route]\ngraceful_shutdown = \"yes\"\n",
      "anycastd.toml:6: route.graceful_shutdown: expected a boolean, got a string"},
     {"graceful shutdown with the alias signal", BASE_DATAPATH BASE_ANYCAST "[route]\ngraceful_shutdown = true\n",
      "anycastd.toml:6: route.graceful_shutdown: the alias signal cannot tag routes: graceful shutdown (RFC 8326) "
-     "needs signal = \"bird\" or \"exabgp\""},
+     "needs signal = \"bird\", \"exabgp\", \"frr\" or \"gobgp\""},
     {"bird without protocol", BASE_DATAPATH BASE_ANYCAST "[route]\nsignal = \"bird\"\n",
      "anycastd.toml:5: route.bird.protocol: missing: signal = \"bird\" needs the BIRD static protocol(s) that carry "
      "the group's routes"},
@@ -1082,6 +1082,40 @@ const Bad kBad[] = {
      "[route]\nsignal = \"exabgp\"\n[route.exabgp]\nnext_hop4 = \"198.51.100.2\"\ncommunities = [\"no-export\", "
      "\"no-export\"]\n",
      "anycastd.toml:9: route.exabgp.communities[1]: \"no-export\" is listed twice"},
+    {"frr without asn", BASE_DATAPATH BASE_ANYCAST "[route]\nsignal = \"frr\"\n",
+     "anycastd.toml:5: route.frr.asn: missing: signal = \"frr\" needs the AS of bgpd's `router bgp ASN`"},
+    {"frr vtysh relative", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"frr\"\n[route.frr]\nasn = 65001\nvtysh = \"vtysh\"\n",
+     "anycastd.toml:9: route.frr.vtysh: \"vtysh\" is not an absolute path"},
+    {"frr graceful shutdown without its route-map", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"frr\"\ngraceful_shutdown = true\n[route.frr]\nasn = 65001\n",
+     "anycastd.toml:5: route.frr.gshut_route_map: missing: graceful_shutdown = true with signal = \"frr\" needs the "
+     "route-map that tags the routes GRACEFUL_SHUTDOWN"},
+    {"frr gshut route-map is the plain one", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"frr\"\ngraceful_shutdown = true\n[route.frr]\nasn = 65001\nroute_map = \"a\"\n"
+     "gshut_route_map = \"a\"\n",
+     "anycastd.toml:11: route.frr.gshut_route_map: is also route_map: the tagged routes need a route-map of their own"},
+    {"frr route-map not a name", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"frr\"\n[route.frr]\nasn = 65001\nroute_map = \"any cast\"\n",
+     "anycastd.toml:9: route.frr.route_map: \"any cast\" is not a route-map name"},
+    {"frr pathspace not a name", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"frr\"\n[route.frr]\nasn = 65001\npathspace = \"../edge\"\n",
+     "anycastd.toml:9: route.frr.pathspace: \"../edge\" is not a name (letters, digits, _ and -)"},
+    {"frr settings with the bird signal", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"bird\"\n[route.bird]\nprotocol = \"p\"\n[route.frr]\nasn = 65001\n",
+     "anycastd.toml:9: route.frr: given, but route.signal is \"bird\" (set signal = \"frr\" to use it)"},
+    {"gobgp without next hop", BASE_DATAPATH BASE_ANYCAST "[route]\nsignal = \"gobgp\"\n",
+     "anycastd.toml:5: route.gobgp.next_hop4: missing: the group has IPv4 VIPs (192.0.2.10/32) and GoBGP needs "
+     "this edge's IPv4 address as their next hop"},
+    {"gobgp api without port", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"gobgp\"\n[route.gobgp]\nnext_hop4 = \"198.51.100.2\"\napi = \"localhost\"\n",
+     "anycastd.toml:9: route.gobgp.api: \"localhost\" has no port"},
+    {"gobgp api relative unix socket", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"gobgp\"\n[route.gobgp]\nnext_hop4 = \"198.51.100.2\"\napi = \"unix://gobgpd.sock\"\n",
+     "anycastd.toml:9: route.gobgp.api: \"unix://gobgpd.sock\" is not an absolute unix socket path"},
+    {"gobgp bad community", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"gobgp\"\n[route.gobgp]\nnext_hop4 = \"198.51.100.2\"\ncommunities = [\"65001:70000\"]\n",
+     "anycastd.toml:9: route.gobgp.communities[0]: community \"65001:70000\" is not ASN:VALUE"},
     {"exabgp pipe relative", BASE_DATAPATH BASE_ANYCAST
      "[route]\nsignal = \"exabgp\"\n[route.exabgp]\nnext_hop4 = \"198.51.100.2\"\npipe = \"exabgp\"\n",
      "anycastd.toml:9: route.exabgp.pipe: \"exabgp\" is not an absolute path"},
@@ -1144,7 +1178,7 @@ const Bad kBad[] = {
      "anycastd.toml:3: health.check[0].address: missing: group[1] \"b\" has only prefix VIPs"},
     {"unknown group route key", BASE_DATAPATH GROUP_A "[group.route]\nsignal = \"bird\"\ndrain = 5\n",
      "anycastd.toml:8: group[0].route.drain: unknown key (expected: signal, drain_ms, graceful_shutdown, soft_drain_ms, "
-     "ibgp, up, degraded, draining, bird, exabgp)"},
+     "ibgp, up, degraded, draining, bird, exabgp, frr, gobgp)"},
     {"group bird protocol", BASE_DATAPATH GROUP_A
      "[[group]]\nname = \"b\"\naddresses = [\"192.0.2.20\"]\n[group.route]\nsignal = \"bird\"\n[group.route.bird]\n"
      "protocol = \"b vips\"\n",
@@ -1176,7 +1210,7 @@ const Bad kBad[] = {
      "[route]\nsignal = \"exabgp\"\ngraceful_shutdown = true\n[route.exabgp]\nnext_hop4 = \"198.51.100.2\"\n" GROUP_A
      "[group.route]\nsignal = \"alias\"\n",
      "anycastd.toml:5: route.graceful_shutdown: the alias signal cannot tag routes: graceful shutdown (RFC 8326) "
-     "needs signal = \"bird\" or \"exabgp\" (for group[0] \"a\")"},
+     "needs signal = \"bird\", \"exabgp\", \"frr\" or \"gobgp\" (for group[0] \"a\")"},
     {"exabgp settings no group uses", BASE_DATAPATH "[route.exabgp]\nnext_hop4 = \"198.51.100.2\"\n" GROUP_A,
      "anycastd.toml:3: route.exabgp: given, but no group uses signal = \"exabgp\""},
     {"gshut protocols no group uses", BASE_DATAPATH
@@ -1261,6 +1295,16 @@ TEST(Config, SignalExamplesParse) {
   Config exabgp = load_config(dir + "/anycastd-exabgp.toml");
   EXPECT_EQ(exabgp.groups.at(0).route.signal, SignalKind::exabgp);
   EXPECT_EQ(exabgp.groups[0].route.exabgp.pipe, "/run/exabgp/exabgp");
+
+  Config frr = load_config(dir + "/anycastd-frr.toml");
+  EXPECT_EQ(frr.groups.at(0).route.signal, SignalKind::frr);
+  EXPECT_EQ(frr.groups[0].route.frr.asn, 65001u);
+  EXPECT_EQ(frr.groups[0].route.frr.route_map, "anycast");
+  EXPECT_EQ(frr.groups[0].route.frr.gshut_route_map, "anycast-gshut");
+
+  Config gobgp = load_config(dir + "/anycastd-gobgp.toml");
+  EXPECT_EQ(gobgp.groups.at(0).route.signal, SignalKind::gobgp);
+  EXPECT_EQ(gobgp.groups[0].route.gobgp.api, "unix:///run/gobgpd/gobgpd.sock");
 
   Config groups = load_config(dir + "/anycastd-groups.toml");
   ASSERT_EQ(groups.groups.size(), 2u);

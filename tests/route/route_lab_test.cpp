@@ -3,8 +3,10 @@
 //
 //   router namespace: BIRD 2 from examples/bird/router.conf, installing what it learns in its
 //                     kernel table
-//   edge namespace:   BIRD 2 from examples/bird/edge.conf, or ExaBGP 4.2 from
-//                     examples/exabgp/exabgp.conf, told what to announce by the signal under test
+//   edge namespace:   BIRD 2 from examples/bird/edge.conf, ExaBGP 4.2 from
+//                     examples/exabgp/exabgp.conf, FRR 8.4 (zebra + bgpd) from
+//                     examples/frr/frr.conf or GoBGP 3 from examples/gobgp/gobgpd.toml, told what
+//                     to announce by the signal under test
 //
 // joined by a veth pair (198.51.100.1|2/24, 2001:db8:100::1|2/64; VIPs 192.0.2.10/32 and
 // 2001:db8::10/128), all as in the examples, which are run as they are except for logging to
@@ -13,6 +15,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,6 +29,8 @@
 #include "route/bird_client.h"
 #include "route/bird_signal.h"
 #include "route/exabgp_signal.h"
+#include "route/frr_signal.h"
+#include "route/gobgp_signal.h"
 
 #ifndef ROUTE_EXAMPLES_DIR
 #error "ROUTE_EXAMPLES_DIR must name the examples/ directory"
@@ -92,6 +97,65 @@ class Topology {
   void restart_edge_bird() { start_edge_bird(); }
   void restart_edge_exabgp() { run_exabgp(); }
 
+  // FRR's zebra and bgpd, started directly (no watchfrr) with everything in a directory of our
+  // own: config, pid files, the zebra socket and the vty sockets vtysh talks to (--vty_socket).
+  // They drop privileges to user frr, which must be able to make its sockets there. No TCP vty.
+  // Returns the vty socket directory.
+  std::string start_edge_frr() {
+    std::string frr = dir_ / "frr";
+    must("mkdir -p " + frr + " && chown frr:frr " + frr + " && chmod 0755 " + dir_.path());
+    write_file(frr + "/frr.conf",
+               replace_all(read_file(example("frr/frr.conf")), "log syslog informational", "log stdout informational"));
+    edge_zebra_ = std::make_unique<Child>(frr_argv("zebra", {"-f", "/dev/null"}), dir_ / "zebra.log");
+    if (!wait_until([&] { return ::access((frr + "/zserv.api").c_str(), F_OK) == 0; }, 10s, 20ms))
+      throw std::runtime_error("zebra did not come up:\n" + logs());
+    restart_edge_frr();
+    return frr;
+  }
+  // bgpd that opens its session before zebra told it the interfaces resets it ("nexthop_set
+  // failed, resetting connection") and the router's BIRD then waits out its error wait time
+  // (60 s): seen here under load. So once bgpd is zebra's client, the router's side of the
+  // session is restarted, which also ends a wait that may have begun.
+  void restart_edge_frr() {
+    std::string frr = dir_ / "frr";
+    edge_daemon_ = std::make_unique<Child>(frr_argv("bgpd", {"-f", frr + "/frr.conf"}), dir_ / "bgpd.log");
+    bool ready = wait_until(
+        [&] {
+          auto r = run("vtysh --vty_socket " + frr + " -d zebra -c 'show zebra client summary' 2>&1");
+          return r.status == 0 && r.output.find("bgp") != std::string::npos &&
+                 run("vtysh --vty_socket " + frr + " -d bgpd -c 'show version' 2>&1").status == 0;
+        },
+        10s, 50ms);
+    if (!ready) throw std::runtime_error("bgpd did not come up:\n" + logs());
+    ask_router("restart \"edge1\"");
+  }
+
+  // gobgpd with its API on a unix socket in our directory (reachable from outside the edge's
+  // namespace, as a path). Returns the API target.
+  std::string start_edge_gobgp() {
+    restart_edge_gobgp();
+    return "unix://" + (dir_ / "gobgpd.sock");
+  }
+  void restart_edge_gobgp() {
+    // gobgpd does not remove a socket left by a predecessor that was killed: its listen fails.
+    ::unlink((dir_ / "gobgpd.sock").c_str());
+    edge_daemon_ = std::make_unique<Child>(
+        std::vector<std::string>{"ip", "netns", "exec", edge_.name(), "gobgpd", "-f", example("gobgp/gobgpd.toml"),
+                                 "--api-hosts", "unix://" + (dir_ / "gobgpd.sock"), "--pprof-disable"},
+        dir_ / "gobgpd.log");
+    bool ready = wait_until(
+        [&] { return run("gobgp --target unix://" + (dir_ / "gobgpd.sock") + " neighbor 2>&1").status == 0; }, 10s,
+        50ms);
+    if (!ready) throw std::runtime_error("gobgpd did not come up:\n" + logs());
+  }
+
+  // The edge's routing daemon (bgpd for FRR) killed with `sig`, as a crash would, and reaped.
+  void kill_edge(int sig) {
+    ::kill(-edge_daemon_->pid(), sig);
+    edge_daemon_.reset();
+  }
+  pid_t edge_pid() const { return edge_daemon_->pid(); }
+
   bool router_has(const Prefix& p) const {
     auto out = run(router_.ip(std::string(p.family == 6 ? "-6 " : "-4 ") + "route show " + p.str())).output;
     return out.find(p.address()) != std::string::npos;
@@ -121,7 +185,7 @@ class Topology {
 
   std::string logs() const {
     std::string out;
-    for (const char* name : {"router.log", "edge.log", "exabgp.log"}) {
+    for (const char* name : {"router.log", "edge.log", "exabgp.log", "zebra.log", "bgpd.log", "gobgpd.log"}) {
       auto r = run("tail -n 30 " + (dir_ / name) + " 2>/dev/null");
       if (!r.output.empty()) out += std::string("--- ") + name + "\n" + r.output;
     }
@@ -129,6 +193,15 @@ class Topology {
   }
 
  private:
+  std::vector<std::string> frr_argv(const std::string& daemon, const std::vector<std::string>& extra) const {
+    std::string frr = dir_ / "frr";
+    std::vector<std::string> argv{"ip", "netns", "exec", edge_.name(), "/usr/lib/frr/" + daemon,
+                                  "-u", "frr", "-g", "frr", "--vty_socket", frr, "-z", frr + "/zserv.api",
+                                  "-i", frr + "/" + daemon + ".pid", "-P", "0"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return argv;
+  }
+
   void run_exabgp() {
     edge_daemon_ = std::make_unique<Child>(
         std::vector<std::string>{"ip", "netns", "exec", edge_.name(), "env", "exabgp.api.pipename=" + exabgp_pipename_,
@@ -164,6 +237,7 @@ class Topology {
   Netns router_{unique_name("r")};
   Netns edge_{unique_name("e")};
   std::unique_ptr<Child> router_bird_;
+  std::unique_ptr<Child> edge_zebra_;
   std::unique_ptr<Child> edge_daemon_;
   std::string exabgp_pipename_;
 };
@@ -307,6 +381,50 @@ class ExabgpLab : public RouteLab {
     return c;
   }
   std::string base_;
+};
+
+class FrrLab : public RouteLab {
+ protected:
+  void SetUp() override {
+    RouteLab::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    for (const char* tool : {"vtysh", "/usr/lib/frr/bgpd"})
+      if (!have_program(tool)) GTEST_FAIL() << tool << " is not installed (scripts/deps.sh installs frr)";
+    vty_ = lab_->start_edge_frr();
+    wait_for_session();
+  }
+  FrrSignalConfig config() const {
+    FrrSignalConfig c;
+    c.vty_socket = vty_;
+    c.asn = 65001;
+    c.route_map = "anycast";
+    c.gshut_route_map = "anycast-gshut";
+    c.timeout = 3000ms;
+    return c;
+  }
+  std::string vty_;
+};
+
+class GobgpLab : public RouteLab {
+ protected:
+  void SetUp() override {
+    RouteLab::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    for (const char* tool : {"gobgp", "gobgpd"})
+      if (!have_program(tool)) GTEST_FAIL() << tool << " is not installed (scripts/deps.sh installs gobgpd)";
+    api_ = lab_->start_edge_gobgp();
+    wait_for_session();
+  }
+  GobgpSignalConfig config() const {
+    GobgpSignalConfig c;
+    c.api = api_;
+    c.next_hop4 = "198.51.100.2";
+    c.next_hop6 = "2001:db8:100::2";
+    c.communities = {"65001:100"};
+    c.timeout = 3000ms;
+    return c;
+  }
+  std::string api_;
 };
 
 }  // namespace
@@ -530,6 +648,234 @@ TEST_F(ExabgpLab, RestartedExabgpComesBackWithdrawn) {
   ASSERT_TRUE(wait_until([&] { return (back = signal.probe(group)).reachable; }, 15s, 50ms)) << back.detail;
   EXPECT_EQ(back.announced, Announced::no) << back.detail;
   EXPECT_TRUE(lab_->router_has_none(group.vips));
+  signal.announce(group, RouteState::up, {});
+  EXPECT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
+}
+
+// ---- FRR ---------------------------------------------------------------------------------------
+
+TEST_F(FrrLab, AnnounceAndWithdrawReachTheRouter) {
+  FrrSignal signal(config());
+  RouteGroup group = lab_group();
+  SignalProbe before = signal.probe(group);
+  ASSERT_TRUE(before.reachable) << before.detail;
+  EXPECT_EQ(before.announced, Announced::no) << before.detail;
+  EXPECT_THAT(before.detail, HasSubstr("peers established 1/1"));
+  EXPECT_TRUE(before.problems.empty()) << before.problems.front();
+
+  for (int i = 1; i <= 3; ++i) {
+    cycle(signal, group, "frr #" + std::to_string(i) + ":");
+    if (HasFatalFailure()) return;
+  }
+  signal.announce(group, RouteState::up, {});
+  ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
+  EXPECT_THAT(lab_->router_route(kVip4), HasSubstr("(65001,100)")) << "route-map anycast's community";
+  EXPECT_THAT(lab_->router_route(kVip6), HasSubstr("2001:db8:100::2")) << "route-map anycast's IPv6 next hop";
+  // Announcing again changes nothing and succeeds.
+  signal.announce(group, RouteState::up, {});
+  SignalProbe up = signal.probe(group);
+  EXPECT_EQ(up.announced, Announced::yes) << up.detail;
+  std::printf("  probe: %s\n  status: %s\n", up.detail.c_str(), signal.status().summary().c_str());
+  signal.withdraw(group);
+  // Withdrawing what is withdrawn succeeds too (vtysh refuses `no network` for a missing one).
+  signal.withdraw(group);
+  EXPECT_EQ(signal.status().failures, 0u) << signal.status().summary();
+}
+
+TEST_F(FrrLab, GracefulShutdownTagsBeforeTheWithdrawal) {
+  FrrSignal signal(config());
+  graceful_sequence(signal, lab_group(), "frr:");
+}
+
+TEST_F(FrrLab, VipLeavingTheGroupIsWithdrawnOnReannounce) {
+  FrrSignal signal(config());
+  RouteGroup group{"lab", {kVip4, kVip4b, kVip6}};
+  signal.announce(group, RouteState::up, {});
+  ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
+  group.vips = {kVip4, kVip6};
+  signal.announce(group, RouteState::up, {});
+  EXPECT_TRUE(wait_until([&] { return !lab_->router_has(kVip4b); }, 15s, 1ms));
+  EXPECT_TRUE(lab_->router_has_all(group.vips));
+  signal.withdraw(group);
+  EXPECT_TRUE(wait_until([&] { return lab_->router_has_none({kVip4, kVip4b, kVip6}); }, 15s, 1ms));
+}
+
+// vtysh failing: bgpd refuses (another AS), and a route-map that does not exist, which bgpd
+// accepts silently and the probe reports.
+TEST_F(FrrLab, RefusalsCarryVtyshsWords) {
+  FrrSignalConfig c = config();
+  c.asn = 65099;
+  FrrSignal wrong_as(c);
+  try {
+    wrong_as.announce(lab_group(), RouteState::up, {});
+    ADD_FAILURE() << "announce under the wrong AS did not fail";
+  } catch (const RouteSignalRefused& e) {
+    std::printf("  error: %s\n", e.what());
+    EXPECT_THAT(e.what(), HasSubstr("AS is 65001"));
+    EXPECT_THAT(e.what(), HasSubstr("exit 1"));
+  }
+  SignalStatus st = wrong_as.status();
+  EXPECT_TRUE(st.reachable);
+  EXPECT_FALSE(st.last_ok);
+  EXPECT_EQ(st.failures, 1u);
+  SignalProbe p = wrong_as.probe(lab_group());
+  EXPECT_THAT(testing::PrintToString(p.problems), HasSubstr("bgpd runs AS 65001"));
+
+  c = config();
+  c.route_map = "no-such-map";
+  FrrSignal missing_map(c);
+  p = missing_map.probe(lab_group());
+  EXPECT_THAT(testing::PrintToString(p.problems), HasSubstr("route-map no-such-map does not exist"));
+}
+
+// vtysh hanging: bgpd stopped (SIGSTOP) answers nothing; the call gives up at its timeout,
+// kills vtysh's process group, and counts the failure. Continued, bgpd takes the next call.
+TEST_F(FrrLab, HangingVtyshIsBoundedByTheTimeout) {
+  FrrSignalConfig c = config();
+  c.timeout = 500ms;
+  FrrSignal signal(c);
+  ASSERT_EQ(::kill(lab_->edge_pid(), SIGSTOP), 0);
+  auto t0 = steady::now();
+  EXPECT_THROW(signal.announce(lab_group(), RouteState::up, {}), RouteSignalError);
+  measure("frr: announce against a stopped bgpd gave up after", ms_since(t0));
+  SignalStatus st = signal.status();
+  EXPECT_FALSE(st.reachable);
+  EXPECT_EQ(st.failures, 1u);
+  EXPECT_THAT(st.last_detail, HasSubstr("timed out after 500 ms, process group killed"));
+  SignalProbe p = signal.probe(lab_group());
+  EXPECT_FALSE(p.reachable);
+  EXPECT_EQ(run("pgrep -x vtysh").status, 1) << "a vtysh was left running";
+  ASSERT_EQ(::kill(lab_->edge_pid(), SIGCONT), 0);
+  signal.announce(lab_group(), RouteState::up, {});
+  EXPECT_TRUE(wait_until([&] { return lab_->router_has_all(lab_group().vips); }, 15s, 1ms));
+  EXPECT_EQ(signal.status().consecutive_failures, 0u);
+}
+
+// bgpd killed (kill -9) under an announced group. bgpd offers graceful restart (RFC 4724) and
+// dies without a NOTIFICATION, so the router keeps the routes, stale, for the restart time: a
+// crashed bgpd does not cut an edge that still answers. The signal reports bgpd gone; the
+// restarted bgpd (frr.conf has no `network`) comes back withdrawn, its End-of-RIB makes the
+// router drop the stale routes, the probe sees it and announcing again repairs it.
+TEST_F(FrrLab, KilledBgpdComesBackWithdrawn) {
+  FrrSignal signal(config());
+  RouteGroup group = lab_group();
+  signal.announce(group, RouteState::up, {});
+  ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
+
+  auto t0 = steady::now();
+  lab_->kill_edge(SIGKILL);
+  EXPECT_TRUE(wait_until([&] { return !lab_->session_up(); }, 15s, 5ms)) << "the router saw the session go";
+  EXPECT_TRUE(lab_->router_has_all(group.vips)) << "graceful restart keeps the routes";
+  try {
+    signal.announce(group, RouteState::up, {});
+    ADD_FAILURE() << "announce with bgpd down did not fail";
+  } catch (const RouteSignalRefused& e) {
+    ADD_FAILURE() << "bgpd down reported as a refusal: " << e.what();
+  } catch (const RouteSignalError& e) {
+    std::printf("  error with bgpd down: %s\n", e.what());
+    EXPECT_THAT(e.what(), HasSubstr("failed to connect"));
+  }
+  EXPECT_FALSE(signal.status().reachable);
+  EXPECT_FALSE(signal.probe(group).reachable);
+
+  lab_->restart_edge_frr();
+  wait_for_session();
+  ASSERT_TRUE(wait_until([&] { return lab_->router_has_none(group.vips); }, 15s, 1ms));
+  measure("frr: bgpd killed (SIGKILL), restarted -> stale routes gone", ms_since(t0));
+  SignalProbe back = signal.probe(group);
+  EXPECT_TRUE(back.reachable) << back.detail;
+  EXPECT_EQ(back.announced, Announced::no) << back.detail;
+  signal.announce(group, RouteState::up, {});
+  EXPECT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
+}
+
+// ---- GoBGP -------------------------------------------------------------------------------------
+
+TEST_F(GobgpLab, AnnounceAndWithdrawReachTheRouter) {
+  GobgpSignal signal(config());
+  RouteGroup group = lab_group();
+  SignalProbe before = signal.probe(group);
+  ASSERT_TRUE(before.reachable) << before.detail;
+  EXPECT_EQ(before.announced, Announced::no) << before.detail;
+  EXPECT_THAT(before.detail, HasSubstr("neighbors established 1/1"));
+
+  for (int i = 1; i <= 3; ++i) {
+    cycle(signal, group, "gobgp #" + std::to_string(i) + ":");
+    if (HasFatalFailure()) return;
+  }
+  signal.announce(group, RouteState::up, {});
+  ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
+  EXPECT_THAT(lab_->router_route(kVip4), HasSubstr("(65001,100)")) << "the configured community";
+  EXPECT_THAT(lab_->router_route(kVip6), HasSubstr("2001:db8:100::2")) << "the IPv6 next hop";
+  SignalProbe up = signal.probe(group);
+  EXPECT_EQ(up.announced, Announced::yes) << up.detail;
+  std::printf("  probe: %s\n  status: %s\n", up.detail.c_str(), signal.status().summary().c_str());
+  signal.withdraw(group);
+  signal.withdraw(group);
+  EXPECT_EQ(signal.status().failures, 0u) << signal.status().summary();
+}
+
+TEST_F(GobgpLab, GracefulShutdownTagsBeforeTheWithdrawal) {
+  GobgpSignal signal(config());
+  graceful_sequence(signal, lab_group(), "gobgp:");
+}
+
+TEST_F(GobgpLab, VipLeavingTheGroupIsWithdrawnOnReannounce) {
+  GobgpSignal signal(config());
+  RouteGroup group{"lab", {kVip4, kVip4b, kVip6}};
+  signal.announce(group, RouteState::up, {});
+  ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
+  group.vips = {kVip4, kVip6};
+  signal.announce(group, RouteState::up, {});
+  EXPECT_TRUE(wait_until([&] { return !lab_->router_has(kVip4b); }, 15s, 1ms));
+  EXPECT_TRUE(lab_->router_has_all(group.vips));
+  signal.withdraw(group);
+  EXPECT_TRUE(wait_until([&] { return lab_->router_has_none({kVip4, kVip4b, kVip6}); }, 15s, 1ms));
+}
+
+TEST_F(GobgpLab, HangingGobgpIsBoundedByTheTimeout) {
+  GobgpSignalConfig c = config();
+  c.timeout = 500ms;
+  GobgpSignal signal(c);
+  ASSERT_EQ(::kill(lab_->edge_pid(), SIGSTOP), 0);
+  auto t0 = steady::now();
+  EXPECT_THROW(signal.announce(lab_group(), RouteState::up, {}), RouteSignalError);
+  measure("gobgp: announce against a stopped gobgpd gave up after", ms_since(t0));
+  SignalStatus st = signal.status();
+  EXPECT_FALSE(st.reachable);
+  EXPECT_EQ(st.failures, 1u);
+  EXPECT_THAT(st.last_detail, HasSubstr("timed out after 500 ms, process group killed"));
+  EXPECT_EQ(run("pgrep -x gobgp").status, 1) << "a gobgp was left running";
+  ASSERT_EQ(::kill(lab_->edge_pid(), SIGCONT), 0);
+  signal.announce(lab_group(), RouteState::up, {});
+  EXPECT_TRUE(wait_until([&] { return lab_->router_has_all(lab_group().vips); }, 15s, 1ms));
+}
+
+TEST_F(GobgpLab, KilledGobgpdComesBackWithdrawn) {
+  GobgpSignal signal(config());
+  RouteGroup group = lab_group();
+  signal.announce(group, RouteState::up, {});
+  ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
+
+  auto t0 = steady::now();
+  lab_->kill_edge(SIGKILL);
+  ASSERT_TRUE(wait_until([&] { return lab_->router_has_none(group.vips); }, 15s, 1ms));
+  measure("gobgp: edge gobgpd killed (SIGKILL) -> routes gone", ms_since(t0));
+  try {
+    signal.announce(group, RouteState::up, {});
+    ADD_FAILURE() << "announce with gobgpd down did not fail";
+  } catch (const RouteSignalRefused& e) {
+    ADD_FAILURE() << "gobgpd down reported as a refusal: " << e.what();
+  } catch (const RouteSignalError& e) {
+    std::printf("  error with gobgpd down: %s\n", e.what());
+  }
+  EXPECT_FALSE(signal.status().reachable);
+
+  lab_->restart_edge_gobgp();
+  wait_for_session();
+  SignalProbe back = signal.probe(group);
+  EXPECT_TRUE(back.reachable) << back.detail;
+  EXPECT_EQ(back.announced, Announced::no) << back.detail;
   signal.announce(group, RouteState::up, {});
   EXPECT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
 }

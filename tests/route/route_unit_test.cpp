@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The route signals without routing daemons: BIRD's reply framing, the ExaBGP command lines and
-// answer stream, config validation, and the failure paths against stand-ins that misbehave on
-// purpose (silent, refusing, absent). None of these needs root.
+// answer stream, the vtysh and gobgp command lines, config validation, and the failure paths
+// against stand-ins that misbehave on purpose (silent, refusing, absent, hanging). None of these
+// needs root.
 
 #include <fcntl.h>
 #include <gmock/gmock.h>
@@ -25,6 +26,9 @@
 #include "route/bird_signal.h"
 #include "route/exabgp_pipe.h"
 #include "route/exabgp_signal.h"
+#include "route/bounded_command.h"
+#include "route/frr_signal.h"
+#include "route/gobgp_signal.h"
 
 using namespace anycastd;
 using namespace std::chrono_literals;
@@ -644,4 +648,293 @@ TEST(ExabgpSignal, ReannounceWithdrawsVipsThatLeftTheGroup) {
   EXPECT_EQ(lines, expected);
   EXPECT_TRUE(signal.status().last_ok);
   EXPECT_EQ(signal.status().commands, 3u);
+}
+
+// ---- bounded commands (vtysh, gobgp) -----------------------------------------------------------
+
+// Killed: gone, or a zombie waiting for whoever reaps orphans here.
+bool dead(const std::string& pid) {
+  auto stat = route_lab::run("cat /proc/" + pid + "/stat 2>/dev/null").output;
+  auto close = stat.rfind(')');
+  return close == std::string::npos || stat.substr(close + 2, 1) == "Z" || stat.substr(close + 2, 1) == "X";
+}
+
+TEST(BoundedCommand, KeepsStdoutStderrAndExitStatusApart) {
+  CommandOutcome r = run_bounded({"/bin/sh", "-c", "echo out; echo err >&2; exit 3"},
+                                 std::chrono::steady_clock::now() + 5s);
+  EXPECT_EQ(r.end, CommandOutcome::End::exited);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.out, "out\n");
+  EXPECT_EQ(r.err, "err\n");
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.describe(5000ms), "exit 3");
+}
+
+TEST(BoundedCommand, HangingCommandsWholeProcessGroupIsKilledAtTheDeadline) {
+  route_lab::TempDir dir;
+  std::string pidfile = dir / "grandchild";
+  // The grandchild would outlive a kill of the child alone.
+  CommandOutcome r = run_bounded({"/bin/sh", "-c", "sleep 60 & echo $! > " + pidfile + "; wait"},
+                                 std::chrono::steady_clock::now() + 300ms);
+  EXPECT_EQ(r.end, CommandOutcome::End::timed_out);
+  EXPECT_EQ(r.describe(300ms), "timed out after 300 ms, process group killed");
+  std::string pid = route_lab::read_file(pidfile);
+  ASSERT_FALSE(pid.empty());
+  EXPECT_TRUE(route_lab::wait_until([&] { return dead(pid); }, 2s, 10ms)) << "the grandchild survived";
+}
+
+TEST(BoundedCommand, LeftoversOfAFinishedCommandAreKilled) {
+  route_lab::TempDir dir;
+  std::string pidfile = dir / "grandchild";
+  CommandOutcome r = run_bounded({"/bin/sh", "-c", "sleep 60 >/dev/null 2>&1 & echo $! > " + pidfile},
+                                 std::chrono::steady_clock::now() + 5s);
+  EXPECT_TRUE(r.ok()) << r.describe(5000ms);
+  std::string pid = route_lab::read_file(pidfile);
+  EXPECT_TRUE(route_lab::wait_until([&] { return dead(pid); }, 2s, 10ms)) << "the grandchild survived";
+}
+
+TEST(BoundedCommand, MissingProgramAndRelativePathAreNotStarted) {
+  CommandOutcome r = run_bounded({"/nonexistent/vtysh"}, std::chrono::steady_clock::now() + 5s);
+  EXPECT_EQ(r.end, CommandOutcome::End::not_started);
+  EXPECT_EQ(r.describe(5000ms), "cannot run /nonexistent/vtysh: No such file or directory");
+  r = run_bounded({"vtysh"}, std::chrono::steady_clock::now() + 5s);
+  EXPECT_EQ(r.end, CommandOutcome::End::not_started);
+  EXPECT_THAT(r.err, HasSubstr("not an absolute path"));
+}
+
+TEST(BoundedCommand, OutputBeyondTheLimitIsDroppedWithoutBlocking) {
+  CommandOutcome r = run_bounded({"/bin/sh", "-c", "head -c 1000000 /dev/zero"}, std::chrono::steady_clock::now() + 5s, 1000);
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.out.size(), 1000u);
+  EXPECT_TRUE(r.truncated);
+}
+
+// ---- FRR ---------------------------------------------------------------------------------------
+
+TEST(FrrSignal, NetworkCommandsPerFamily) {
+  auto c = frr_network_commands(65001, {parse_prefix("192.0.2.10/32"), parse_prefix("2001:db8::10/128")}, "anycast",
+                                {parse_prefix("192.0.2.11/32")});
+  EXPECT_EQ(c, (std::vector<std::string>{"configure terminal", "router bgp 65001", "address-family ipv4 unicast",
+                                         "no network 192.0.2.11/32", "network 192.0.2.10/32 route-map anycast",
+                                         "exit-address-family", "address-family ipv6 unicast",
+                                         "network 2001:db8::10/128 route-map anycast", "exit-address-family"}));
+  EXPECT_EQ(frr_network_commands(65001, {parse_prefix("192.0.2.10/32")}, "", {}),
+            (std::vector<std::string>{"configure terminal", "router bgp 65001", "address-family ipv4 unicast",
+                                      "network 192.0.2.10/32", "exit-address-family"}));
+  EXPECT_TRUE(frr_network_commands(65001, {}, "anycast", {}).empty());
+}
+
+TEST(FrrSignal, VtyshArgvNamesTheInstanceAndBgpd) {
+  FrrSignalConfig c;
+  c.asn = 65001;
+  c.pathspace = "edge";
+  EXPECT_EQ(frr_vtysh_argv(c, {"show version"}),
+            (std::vector<std::string>{"/usr/bin/vtysh", "-N", "edge", "-d", "bgpd", "-c", "show version"}));
+  c.pathspace.clear();
+  c.vty_socket = "/run/frr-edge";
+  EXPECT_EQ(frr_vtysh_argv(c, {"a", "b"}), (std::vector<std::string>{"/usr/bin/vtysh", "--vty_socket", "/run/frr-edge",
+                                                                     "-d", "bgpd", "-c", "a", "-c", "b"}));
+}
+
+TEST(FrrSignal, NetworksAreReadFromTheRightRouterBgp) {
+  const char* config =
+      "Building configuration...\n"
+      "\n"
+      "Current configuration:\n"
+      "!\n"
+      "frr version 8.4.4\n"
+      "router bgp 65001\n"
+      " bgp router-id 198.51.100.2\n"
+      " no bgp network import-check\n"
+      " neighbor 198.51.100.1 remote-as 65000\n"
+      " !\n"
+      " address-family ipv4 unicast\n"
+      "  network 192.0.2.10/32 route-map anycast\n"
+      "  network 192.0.2.11/32\n"
+      " exit-address-family\n"
+      " !\n"
+      " address-family ipv6 unicast\n"
+      "  network 2001:db8::10/128 route-map anycast-gshut\n"
+      " exit-address-family\n"
+      "exit\n"
+      "!\n"
+      "router bgp 65001 vrf blue\n"
+      " address-family ipv4 unicast\n"
+      "  network 192.0.2.99/32\n"
+      " exit-address-family\n"
+      "exit\n"
+      "!\n"
+      "route-map anycast permit 10\n"
+      " set community 65001:100 additive\n"
+      "exit\n";
+  auto n = frr_parse_networks(config, 65001);
+  EXPECT_EQ(n, (std::map<Prefix, std::string>{{parse_prefix("192.0.2.10/32"), "anycast"},
+                                              {parse_prefix("192.0.2.11/32"), ""},
+                                              {parse_prefix("2001:db8::10/128"), "anycast-gshut"}}));
+  EXPECT_TRUE(frr_parse_networks(config, 65002).empty());
+}
+
+// A stand-in vtysh: a script that logs its arguments and does what `body` says.
+struct FakeVtysh {
+  route_lab::TempDir dir;
+  std::string path = dir / "vtysh";
+  explicit FakeVtysh(const std::string& body) {
+    route_lab::write_file(path, "#!/bin/sh\necho \"$@\" >> " + (dir / "calls") + "\n" + body + "\n");
+    ::chmod(path.c_str(), 0755);
+  }
+  FrrSignalConfig config(std::chrono::milliseconds timeout = 2000ms) const {
+    FrrSignalConfig c;
+    c.vtysh = path;
+    c.asn = 65001;
+    c.route_map = "anycast";
+    c.timeout = timeout;
+    return c;
+  }
+};
+
+TEST(FrrSignalErrors, BgpdDownIsUnreachableWithVtyshsWords) {
+  FakeVtysh vtysh("echo 'Exiting: failed to connect to any daemons.' >&2; exit 1");
+  FrrSignal signal(vtysh.config());
+  try {
+    signal.announce(dual_group(), RouteState::up, {});
+    ADD_FAILURE() << "no error";
+  } catch (const RouteSignalRefused& e) {
+    ADD_FAILURE() << "a refusal: " << e.what();
+  } catch (const RouteSignalError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("group dns: announce: vtysh default instance (bgpd AS 65001)"));
+    EXPECT_THAT(e.what(), HasSubstr("exit 1: Exiting: failed to connect to any daemons."));
+  }
+  SignalStatus st = signal.status();
+  EXPECT_TRUE(st.contacted);
+  EXPECT_FALSE(st.reachable);
+  EXPECT_EQ(st.failures, 1u);
+  EXPECT_FALSE(signal.probe(dual_group()).reachable);
+}
+
+TEST(FrrSignalErrors, RefusalKeepsTheMessage) {
+  FakeVtysh vtysh("echo 'BGP is already running; AS is 65002'; exit 1");
+  FrrSignal signal(vtysh.config());
+  try {
+    signal.announce(dual_group(), RouteState::up, {});
+    ADD_FAILURE() << "no error";
+  } catch (const RouteSignalRefused& e) {
+    EXPECT_THAT(e.what(), HasSubstr("exit 1: BGP is already running; AS is 65002"));
+    EXPECT_THAT(e.what(), HasSubstr("network 192.0.2.10/32 route-map anycast"));
+  }
+  EXPECT_TRUE(signal.status().reachable);
+}
+
+TEST(FrrSignalErrors, HangingVtyshIsKilledAtTheTimeout) {
+  FakeVtysh vtysh("sleep 60");
+  FrrSignal signal(vtysh.config(200ms));
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_THROW(signal.withdraw(dual_group()), RouteSignalError);
+  std::printf("[measure] frr withdraw against a hanging vtysh returned after %.1f ms (timeout 200)\n", ms_since(t0));
+  EXPECT_THAT(signal.status().last_detail, HasSubstr("timed out after 200 ms, process group killed"));
+  EXPECT_FALSE(signal.status().reachable);
+}
+
+TEST(FrrSignalErrors, MissingVtyshIsNamed) {
+  FrrSignalConfig c;
+  c.vtysh = "/nonexistent/vtysh";
+  c.asn = 65001;
+  FrrSignal signal(c);
+  try {
+    signal.announce(dual_group(), RouteState::up, {});
+    ADD_FAILURE() << "no error";
+  } catch (const RouteSignalError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("cannot run /nonexistent/vtysh: No such file or directory"));
+  }
+}
+
+// vtysh stops at a `no network` bgpd refuses: the withdrawal removes only what bgpd has.
+TEST(FrrSignal, WithdrawRemovesOnlyWhatBgpdHas) {
+  FakeVtysh vtysh(
+      "case \"$*\" in *'show running-config'*) printf 'router bgp 65001\\n address-family ipv4 unicast\\n  network "
+      "192.0.2.10/32 route-map anycast\\n exit-address-family\\nexit\\n';; esac");
+  FrrSignal signal(vtysh.config());
+  signal.withdraw(dual_group());
+  std::string calls = route_lab::read_file(vtysh.dir / "calls");
+  EXPECT_THAT(calls, HasSubstr("no network 192.0.2.10/32"));
+  EXPECT_THAT(calls, testing::Not(HasSubstr("no network 192.0.2.11/32")));
+  EXPECT_THAT(calls, testing::Not(HasSubstr("2001:db8::10")));
+  EXPECT_EQ(signal.status().last_detail, "no network 192.0.2.10/32");
+}
+
+TEST(FrrSignal, GracefulShutdownNeedsItsRouteMap) {
+  FakeVtysh vtysh("exit 0");
+  FrrSignal plain(vtysh.config());
+  EXPECT_FALSE(plain.carries(RouteState::draining));
+  EXPECT_FALSE(plain.carries(RouteState::degraded));
+  EXPECT_THROW(plain.announce(dual_group(), RouteState::draining, with_graceful_shutdown({})), RouteSignalError);
+  FrrSignalConfig c = vtysh.config();
+  c.gshut_route_map = "anycast-gshut";
+  FrrSignal tagged(c);
+  EXPECT_TRUE(tagged.carries(RouteState::draining));
+  tagged.announce(dual_group(), RouteState::draining, with_graceful_shutdown({}));
+  EXPECT_THAT(route_lab::read_file(vtysh.dir / "calls"), HasSubstr("network 192.0.2.10/32 route-map anycast-gshut"));
+}
+
+TEST(FrrSignal, BadConfigIsRefusedAtConstruction) {
+  FrrSignalConfig c;
+  EXPECT_THROW(FrrSignal{c}, std::invalid_argument) << "no asn";
+  c.asn = 65001;
+  c.vtysh = "vtysh";
+  EXPECT_THROW(FrrSignal{c}, std::invalid_argument);
+}
+
+// ---- GoBGP -------------------------------------------------------------------------------------
+
+TEST(GobgpSignal, RibArguments) {
+  GobgpSignalConfig c;
+  c.next_hop4 = "198.51.100.2";
+  c.communities = {"65001:100"};
+  EXPECT_EQ(gobgp_rib_args(GobgpVerb::add, parse_prefix("192.0.2.10/32"), c),
+            (std::vector<std::string>{"global", "rib", "add", "-a", "ipv4", "192.0.2.10/32", "nexthop", "198.51.100.2",
+                                      "community", "65001:100"}));
+  EXPECT_EQ(gobgp_rib_args(GobgpVerb::add, parse_prefix("192.0.2.10/32"), c, with_graceful_shutdown({})),
+            (std::vector<std::string>{"global", "rib", "add", "-a", "ipv4", "192.0.2.10/32", "nexthop", "198.51.100.2",
+                                      "community", "65001:100,65535:0"}));
+  RouteAttributes degraded;
+  degraded.med = 500;
+  degraded.communities = {"65001:100", "64512:666"};
+  degraded.large_communities = {"64512:1:2", "64512:3:4"};
+  degraded.local_preference = 50;
+  EXPECT_EQ(gobgp_rib_args(GobgpVerb::add, parse_prefix("192.0.2.10/32"), c, degraded),
+            (std::vector<std::string>{"global", "rib", "add", "-a", "ipv4", "192.0.2.10/32", "nexthop", "198.51.100.2",
+                                      "community", "65001:100,64512:666", "med", "500", "local-pref", "50",
+                                      "large-community", "64512:1:2,64512:3:4"}));
+  EXPECT_EQ(gobgp_rib_args(GobgpVerb::del, parse_prefix("2001:db8::10/128"), c),
+            (std::vector<std::string>{"global", "rib", "del", "-a", "ipv6", "2001:db8::10/128"}));
+  EXPECT_THROW(gobgp_rib_args(GobgpVerb::add, parse_prefix("2001:db8::10/128"), c), RouteSignalError);
+}
+
+TEST(GobgpSignalErrors, UnreachableGobgpdAndHangingCliAreBounded) {
+  route_lab::TempDir dir;
+  std::string cli = dir / "gobgp";
+  route_lab::write_file(cli, "#!/bin/sh\necho 'context deadline exceeded' >&2\nexit 1\n");
+  ::chmod(cli.c_str(), 0755);
+  GobgpSignalConfig c;
+  c.gobgp = cli;
+  c.api = "unix:///nonexistent/gobgpd.sock";
+  c.next_hop4 = "198.51.100.2";
+  c.next_hop6 = "2001:db8:100::2";
+  GobgpSignal down(c);
+  try {
+    down.announce(dual_group(), RouteState::up, {});
+    ADD_FAILURE() << "no error";
+  } catch (const RouteSignalRefused& e) {
+    ADD_FAILURE() << "a refusal: " << e.what();
+  } catch (const RouteSignalError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("gobgpd API unix:///nonexistent/gobgpd.sock"));
+    EXPECT_THAT(e.what(), HasSubstr("exit 1: context deadline exceeded"));
+  }
+  EXPECT_FALSE(down.status().reachable);
+
+  route_lab::write_file(cli, "#!/bin/sh\nsleep 60\n");
+  c.timeout = 200ms;
+  GobgpSignal hanging(c);
+  EXPECT_THROW(hanging.withdraw(dual_group()), RouteSignalError);
+  EXPECT_THAT(hanging.status().last_detail, HasSubstr("timed out after 200 ms, process group killed"));
+  EXPECT_EQ(hanging.status().failures, 1u);
 }
