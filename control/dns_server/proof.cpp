@@ -112,6 +112,42 @@ std::size_t skip_record(std::span<const std::uint8_t> m, std::size_t at)
   return at + 10 + ((m[at + 8] << 8) | m[at + 9]);
 }
 
+// A name in a message, pointers followed (at most as many as the message has bytes), as a
+// lowercased wire name; empty when it runs off the message.
+std::string read_name(std::span<const std::uint8_t> m, std::size_t at)
+{
+  std::string name;
+  for (std::size_t hops = 0; at < m.size() && hops < m.size(); hops++) {
+    std::uint8_t c = m[at];
+    if ((c & 0xC0) == 0xC0) {
+      if (at + 1 >= m.size())
+        return {};
+      at = ((c & 0x3F) << 8) | m[at + 1];
+      continue;
+    }
+    if (at + 1 + c > m.size())
+      return {};
+    name.append(reinterpret_cast<const char*>(m.data()) + at, 1 + c);
+    if (c == 0)
+      return dns::lower_name(name);
+    at += 1 + c;
+  }
+  return {};
+}
+
+// Owner (lowercased) and type of a record, from a message or a link's uncompressed records.
+std::string owner_and_type(std::span<const std::uint8_t> m, std::size_t at)
+{
+  std::string owner = read_name(m, at);
+  std::size_t fixed = at;
+  while (fixed < m.size() && m[fixed] != 0 && (m[fixed] & 0xC0) != 0xC0)
+    fixed += 1 + m[fixed];
+  fixed += fixed < m.size() && m[fixed] == 0 ? 1 : 2;
+  if (owner.empty() || fixed + 2 > m.size())
+    return {};
+  return owner + static_cast<char>(m[fixed]) + static_cast<char>(m[fixed + 1]);
+}
+
 // Appends the records (uncompressed, from a link) with each owner name pointing into the query
 // name at offset 12 where a suffix of it matches, as Knot compresses them; RDATA names stay whole
 // (RFC 4034 4.1.1, 3.1.7: NSEC's next name and RRSIG's signer are never compressed).
@@ -192,14 +228,23 @@ std::size_t add_proof(const ac_dns_table* table, const ac_dns_plan& plan, std::s
     }
   }
 
-  // At the end of the authority section: before the additional records and our OPT.
+  // At the end of the authority section: before the additional records and our OPT. A record the
+  // answer object already holds (a wildcard NODATA's own NSEC or NSEC3 may also be the one
+  // covering the name) is not sent twice.
   std::span<const std::uint8_t> reply(out.data(), length);
   std::size_t at = AC_DNS_HEADER_LEN + plan.qname_len + AC_DNS_QUESTION_TAIL;
-  for (unsigned i = 0; i < static_cast<unsigned>(plan.ancount) + plan.nscount; i++)
+  std::vector<std::string> present;
+  for (unsigned i = 0; i < static_cast<unsigned>(plan.ancount) + plan.nscount; i++) {
+    if (i >= plan.ancount)
+      present.push_back(owner_and_type(reply, at));
     at = skip_record(reply, at);
+  }
   std::string records;
   unsigned count = 0;
   for (const Link* l : proof) {
+    std::span<const std::uint8_t> own(reinterpret_cast<const std::uint8_t*>(l->records.data()), l->records.size());
+    if (std::find(present.begin(), present.end(), owner_and_type(own, 0)) != present.end())
+      continue;
     std::size_t before = records.size();
     append_compressed(records, l->records, qname);
     if (length + records.size() > std::min(limit, out.size())) {

@@ -801,7 +801,7 @@ TEST(FrrSignalErrors, BgpdDownIsUnreachableWithVtyshsWords) {
   } catch (const RouteSignalRefused& e) {
     ADD_FAILURE() << "a refusal: " << e.what();
   } catch (const RouteSignalError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("group dns: announce: vtysh default instance (bgpd AS 65001)"));
+    EXPECT_THAT(e.what(), HasSubstr("group dns: announce up: vtysh default instance (bgpd AS 65001)"));
     EXPECT_THAT(e.what(), HasSubstr("exit 1: Exiting: failed to connect to any daemons."));
   }
   SignalStatus st = signal.status();
