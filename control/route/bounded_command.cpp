@@ -151,4 +151,9 @@ CommandOutcome run_bounded(const std::vector<std::string>& argv, std::chrono::st
   return r;
 }
 
+std::string trimmed(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
 }  // namespace anycastd

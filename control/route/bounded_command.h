@@ -34,4 +34,7 @@ struct CommandOutcome {
 CommandOutcome run_bounded(const std::vector<std::string>& argv, std::chrono::steady_clock::time_point deadline,
                            std::size_t output_limit = 1 << 20);
 
+// A command's output without its trailing newlines and spaces, to quote it in an error.
+std::string trimmed(std::string text);
+
 }  // namespace anycastd

@@ -24,11 +24,6 @@ std::string target_of(const FrrSignalConfig& c) {
   return fmt::format("vtysh {} (bgpd AS {})", where, c.asn);
 }
 
-std::string trimmed(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return text;
-}
-
 // vtysh prints each command's JSON in turn; the objects are split at their outer braces (strings
 // are minded, so a brace inside a route-map description does not count).
 std::vector<json> json_objects(std::string_view text) {
@@ -51,13 +46,6 @@ std::vector<json> json_objects(std::string_view text) {
       out.push_back(json::parse(text.substr(start, i - start + 1), nullptr, false));
     }
   }
-  return out;
-}
-
-template <typename Range>
-std::string prefix_words(const Range& prefixes) {
-  std::string out;
-  for (const Prefix& p : prefixes) out += (out.empty() ? "" : " ") + p.str();
   return out;
 }
 

@@ -20,18 +20,6 @@ constexpr std::uint32_t kGracefulShutdownValue = 0xFFFF0000u;
 constexpr int kEstablished = 6;  // GoBGP's PeerState.SessionState ESTABLISHED
 constexpr int kCommunitiesAttribute = 8;
 
-std::string trimmed(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return text;
-}
-
-template <typename Range>
-std::string prefix_words(const Range& prefixes) {
-  std::string out;
-  for (const Prefix& p : prefixes) out += (out.empty() ? "" : " ") + p.str();
-  return out;
-}
-
 }  // namespace
 
 std::vector<std::string> gobgp_rib_args(GobgpVerb verb, const Prefix& prefix, const GobgpSignalConfig& config,

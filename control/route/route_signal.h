@@ -44,6 +44,14 @@ struct RouteGroup {
   std::vector<Prefix> vips;
 };
 
+// "192.0.2.10/32 2001:db8::10/128": prefixes for a status detail or an error.
+template <typename Range>
+std::string prefix_words(const Range& prefixes) {
+  std::string out;
+  for (const Prefix& p : prefixes) out += (out.empty() ? "" : " ") + p.str();
+  return out;
+}
+
 // A command the routing daemon refused, or could not be sent or answered in time. what() names
 // the daemon's socket or pipe, the command and the daemon's own reply text where there is one.
 class RouteSignalError : public std::runtime_error {

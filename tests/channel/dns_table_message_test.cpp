@@ -32,18 +32,18 @@ TEST(DnsTableImage, RejectsDamageNamingIt) {
   using V = std::vector<std::uint8_t>;
   EXPECT_NE(problem({1, 2, 3}).find("3 bytes is shorter than its header"), std::string::npos);
   EXPECT_NE(damaged([](H& h, V&) { h.magic = 0x31534e45; }).find("not a DNS table image"), std::string::npos);
-  EXPECT_NE(damaged([](H& h, V&) { h.version = 1; }).find("version 1, this build reads 3"), std::string::npos);
+  EXPECT_NE(damaged([](H& h, V&) { h.version = 1; }).find("version 1, this build reads 4"), std::string::npos);
   EXPECT_NE(damaged([](H& h, V&) { h.slot_count = 3; }).find("slot_count 3 is not a power of two"), std::string::npos);
   EXPECT_NE(damaged([](H& h, V&) { h.slot_count = 0; }).find("slot_count 0"), std::string::npos);
   EXPECT_NE(damaged([](H& h, V&) { h.entry_count = 3; }).find("3 entries in 4 slots"), std::string::npos);
   EXPECT_NE(damaged([](H& h, V&) { h.slot_count = 1u << 20; h.entry_count = 1; })
-                .find("the slots (25165824 bytes at 64) lie outside its 8192 bytes"),
+                .find("the slots (33554432 bytes at 64) lie outside its 8192 bytes"),
             std::string::npos);
-  EXPECT_NE(damaged([](H& h, V&) { h.slots = 8; }).find("the slots (96 bytes at 8)"), std::string::npos)
+  EXPECT_NE(damaged([](H& h, V&) { h.slots = 8; }).find("the slots (128 bytes at 8)"), std::string::npos)
       << "inside the header";
   EXPECT_NE(damaged([](H& h, V&) { h.zones = 8190; }).find("the zones are misaligned"), std::string::npos);
-  EXPECT_NE(damaged([](H& h, V&) { h.zones = 8188; }).find("the zones (8 bytes at 8188)"), std::string::npos);
-  EXPECT_NE(damaged([](H& h, V&) { h.zone_count = 2000; }).find("the zones (16000 bytes at 160)"), std::string::npos);
+  EXPECT_NE(damaged([](H& h, V&) { h.zones = 8188; }).find("the zones (24 bytes at 8188)"), std::string::npos);
+  EXPECT_NE(damaged([](H& h, V&) { h.zone_count = 2000; }).find("the zones (48000 bytes at 192)"), std::string::npos);
   EXPECT_NE(damaged([](H& h, V&) { h.arena = 100; }).find("not laid out in whole chunks"), std::string::npos);
   EXPECT_NE(damaged([](H& h, V&) { h.arena_size = 2 * AC_DNS_CHUNK; }).find("the arena (8192 bytes at 4096)"),
             std::string::npos);

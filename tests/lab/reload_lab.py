@@ -33,6 +33,7 @@ EDGE, CLIENT, EDGE_IF, TMP = (os.environ[k] for k in ("LAB_EDGE", "LAB_CLIENT", 
 EXTRA_IF = os.environ["LAB_EXTRA_IF"]
 CONF, SOCK, LOG = f"{TMP}/anycastd.toml", f"{TMP}/anycastd.sock", f"{TMP}/anycastd.log"
 VIP4, VIP6, VIP_EXTRA, VIP_MORE, VIP_EXA = "192.0.2.21", "2001:db8::21", "192.0.2.22", "192.0.2.23", "192.0.2.24"
+VIP_FRR, VIP_GOB = "192.0.2.41", "192.0.2.42"
 DNS_PORT = 5353
 
 failures = []
@@ -126,11 +127,15 @@ def base_config():
                     "rrl": {"rate": 100, "slip": 3}},
         },
         "health": {"interval_ms": 200, "fast_interval_ms": 100, "rise": 1, "fall": 2, "hold_down_ms": 0,
-                   "disable_file": f"{TMP}/disable", "check": [{"kind": "datapath", "timeout_ms": 100}]},
+                   "disable_file": f"{TMP}/disable", "check": [{"kind": "datapath", "timeout_ms": 100}],
+                   "dampening": {"penalty": 100, "suppress": 3000, "reuse": 1000, "half_life_ms": 600000}},
         "route": {"signal": "alias", "drain_ms": 100, "graceful_shutdown": False,
                   "bird": {"socket": f"{TMP}/bird.ctl", "protocol": "anycast4", "gshut_protocol": [], "timeout_ms": 500},
                   "exabgp": {"pipe": f"{TMP}/exabgp", "next_hop4": "198.51.100.2", "next_hop6": "2001:db8:ffff::2",
-                             "communities": ["64496:1"], "timeout_ms": 500}},
+                             "communities": ["64496:1"], "timeout_ms": 500, "local_as": 64496},
+                  "frr": {"vty_socket": f"{TMP}/frr", "asn": 65001, "route_map": "anycast", "timeout_ms": 500},
+                  "gobgp": {"api": f"unix://{TMP}/gobgp.sock", "next_hop4": "198.51.100.2",
+                            "next_hop6": "2001:db8:ffff::2", "communities": ["64496:1"], "timeout_ms": 500}},
         "control": {"socket": SOCK},
         "metrics": {"listen": "127.0.0.1:9187"},
         "log": {"level": "info", "stats_interval_s": 0},
@@ -144,6 +149,9 @@ def base_config():
              "route": {"signal": "bird"}},
             # No ExaBGP runs: its announcements fail and are retried, which changes nothing here.
             {"name": "exa", "addresses": [VIP_EXA], "services": ["echo"], "route": {"signal": "exabgp"}},
+            # Nor bgpd nor gobgpd: their commands fail the same way.
+            {"name": "frrg", "addresses": [VIP_FRR], "services": ["echo"], "route": {"signal": "frr"}},
+            {"name": "gob", "addresses": [VIP_GOB], "services": ["echo"], "route": {"signal": "gobgp"}},
         ],
     }
 
@@ -151,7 +159,7 @@ def base_config():
 def flat_config():
     c = base_config()
     del c["group"]
-    for signal in ("bird", "exabgp"):  # the one group uses the alias signal
+    for signal in ("bird", "exabgp", "frr", "gobgp"):  # the one group uses the alias signal
         c["route"].pop(signal)
     c["anycast"]["addresses"] = [VIP4, VIP6]
     return c
@@ -272,6 +280,23 @@ def exabgp_group(pred):  # exa takes [route.exabgp]
     return lambda s: group(s, "exa") is not None and pred(group(s, "exa"))
 
 
+def frr_group(pred):  # frrg takes [route.frr]
+    return lambda s: group(s, "frrg") is not None and pred(group(s, "frrg"))
+
+
+def gobgp_group(pred):  # gob takes [route.gobgp]
+    return lambda s: group(s, "gob") is not None and pred(group(s, "gob"))
+
+
+def exa_state(c, state):
+    """exa's own [group.route.STATE] (the alias groups could not carry a [route.STATE])."""
+    return g_of(c, "exa")["route"].setdefault(state, {})
+
+
+def dampening_is(**want):
+    return lambda s: all(group(s, n)["timing"]["dampening"][k] == v for n in ("default", "extra") for k, v in want.items())
+
+
 RELOAD_ROWS = {
     # a second interface (made by test_reload_lab.sh) attached, and detached when the base comes back
     "datapath.interface": (lambda c: c["datapath"].update(interface=[EDGE_IF, EXTRA_IF]),
@@ -360,7 +385,7 @@ RELOAD_ROWS = {
                             bird_group(lambda g: g["route"]["bird"]["protocol"] == ["anycast4", "anycast6"])),
     "route.bird.gshut_protocol": (lambda c: (c["route"]["bird"].update(gshut_protocol="gshut4"),
                                              g_of(c, "extra")["route"].update(graceful_shutdown=True)),
-                                  bird_group(lambda g: g["route"]["bird"]["gshut_protocol"] == ["gshut4"])),
+                                  bird_group(lambda g: g["route"]["bird"]["draining_protocol"] == ["gshut4"])),  # its newer name
     "route.bird.timeout_ms": (lambda c: c["route"]["bird"].update(timeout_ms=900),
                               bird_group(lambda g: g["route"]["bird"]["timeout_ms"] == 900)),
     "route.exabgp": (lambda c: c["route"].update(exabgp={"next_hop4": "198.51.100.2"}),  # the rest back to the defaults
@@ -375,6 +400,91 @@ RELOAD_ROWS = {
                                  exabgp_group(lambda g: g["route"]["exabgp"]["communities"] == ["64496:2", "no-export"])),
     "route.exabgp.timeout_ms": (lambda c: c["route"]["exabgp"].update(timeout_ms=900),
                                 exabgp_group(lambda g: g["route"]["exabgp"]["timeout_ms"] == 900)),
+    "health.check[].soft": (lambda c: g_of(c, "extra")["check"][0].update(soft=True),
+                            lambda s: check_of(s, "extra", "exec")["soft"] is True and check_of(s, "extra", "tcp")["soft"] is False),
+    "health.dampening": (lambda c: c["health"].update(dampening={"penalty": 500}),  # the rest back to the defaults
+                         dampening_is(penalty=500, suppress=2000, reuse=750, half_life_ms=900000)),
+    "health.dampening.penalty": (lambda c: c["health"]["dampening"].update(penalty=250), dampening_is(penalty=250)),
+    "health.dampening.suppress": (lambda c: c["health"]["dampening"].update(suppress=2500), dampening_is(suppress=2500)),
+    "health.dampening.reuse": (lambda c: c["health"]["dampening"].update(reuse=900), dampening_is(reuse=900)),
+    "health.dampening.half_life_ms": (lambda c: c["health"]["dampening"].update(half_life_ms=300000),
+                                      dampening_is(half_life_ms=300000)),
+    "health.dampening.max_penalty": (lambda c: c["health"]["dampening"].update(max_penalty=20000),
+                                     dampening_is(max_penalty=20000)),
+    "route.soft_drain_ms": (lambda c: g_of(c, "exa")["route"].update(soft_drain_ms=500),
+                            exabgp_group(lambda g: g["route"]["soft_drain_ms"] == 500)),
+    "route.ibgp": (lambda c: g_of(c, "exa")["route"].update(ibgp=True), exabgp_group(lambda g: g["route"]["ibgp"] is True)),
+    "route.up": (lambda c: exa_state(c, "up").update(med=10), exabgp_group(lambda g: g["route"]["up"]["med"] == 10)),
+    "route.degraded": (lambda c: exa_state(c, "degraded").update(med=20),
+                       exabgp_group(lambda g: g["route"]["degraded"]["med"] == 20)),
+    "route.draining": (lambda c: exa_state(c, "draining").update(med=30),
+                       exabgp_group(lambda g: g["route"]["draining"]["med"] == 30)),
+    "route.bird.draining_protocol": (lambda c: (c["route"]["bird"].pop("gshut_protocol"),  # its old name: one or the other
+                                                c["route"]["bird"].update(draining_protocol="drain4"),
+                                                g_of(c, "extra")["route"].update(graceful_shutdown=True)),
+                                     bird_group(lambda g: g["route"]["bird"]["draining_protocol"] == ["drain4"])),
+    "route.bird.degraded_protocol": (lambda c: c["route"]["bird"].update(degraded_protocol="degraded4"),
+                                     bird_group(lambda g: g["route"]["bird"]["degraded_protocol"] == ["degraded4"])),
+    "route.exabgp.local_as": (lambda c: c["route"]["exabgp"].update(local_as=64497),
+                              exabgp_group(lambda g: g["route"]["exabgp"]["local_as"] == 64497)),
+    "route.frr": (lambda c: c["route"].update(frr={"asn": 65002}),  # the rest back to the defaults
+                  frr_group(lambda g: g["route"]["frr"]["asn"] == 65002 and g["route"]["frr"]["route_map"] == ""
+                            and g["route"]["frr"]["vty_socket"] == "")),
+    "route.frr.vtysh": (lambda c: c["route"]["frr"].update(vtysh="/bin/vtysh"),
+                        frr_group(lambda g: g["route"]["frr"]["vtysh"] == "/bin/vtysh")),
+    "route.frr.pathspace": (lambda c: (c["route"]["frr"].pop("vty_socket"), c["route"]["frr"].update(pathspace="edge")),
+                            frr_group(lambda g: g["route"]["frr"]["pathspace"] == "edge")),
+    "route.frr.vty_socket": (lambda c: c["route"]["frr"].update(vty_socket=f"{TMP}/frr2"),
+                             frr_group(lambda g: g["route"]["frr"]["vty_socket"] == f"{TMP}/frr2")),
+    "route.frr.asn": (lambda c: c["route"]["frr"].update(asn=65003), frr_group(lambda g: g["route"]["frr"]["asn"] == 65003)),
+    "route.frr.route_map": (lambda c: c["route"]["frr"].update(route_map="edge-out"),
+                            frr_group(lambda g: g["route"]["frr"]["route_map"] == "edge-out")),
+    "route.frr.gshut_route_map": (lambda c: (c["route"]["frr"].update(gshut_route_map="edge-gshut"),
+                                             g_of(c, "frrg")["route"].update(graceful_shutdown=True)),
+                                  frr_group(lambda g: g["route"]["frr"]["gshut_route_map"] == "edge-gshut")),
+    "route.frr.timeout_ms": (lambda c: c["route"]["frr"].update(timeout_ms=900),
+                             frr_group(lambda g: g["route"]["frr"]["timeout_ms"] == 900)),
+    "route.gobgp": (lambda c: c["route"].update(gobgp={"next_hop4": "198.51.100.3"}),  # the rest back to the defaults
+                    gobgp_group(lambda g: g["route"]["gobgp"]["api"] == "127.0.0.1:50051" and g["route"]["gobgp"]["communities"] == [])),
+    "route.gobgp.gobgp": (lambda c: c["route"]["gobgp"].update(gobgp="/bin/gobgp"),
+                          gobgp_group(lambda g: g["route"]["gobgp"]["gobgp"] == "/bin/gobgp")),
+    "route.gobgp.api": (lambda c: c["route"]["gobgp"].update(api="127.0.0.1:50052"),
+                        gobgp_group(lambda g: g["route"]["gobgp"]["api"] == "127.0.0.1:50052")),
+    "route.gobgp.next_hop4": (lambda c: c["route"]["gobgp"].update(next_hop4="198.51.100.3"),
+                              gobgp_group(lambda g: g["route"]["gobgp"]["next_hop4"] == "198.51.100.3")),
+    "route.gobgp.next_hop6": (lambda c: c["route"]["gobgp"].update(next_hop6="2001:db8:ffff::3"),
+                              gobgp_group(lambda g: g["route"]["gobgp"]["next_hop6"] == "2001:db8:ffff::3")),
+    "route.gobgp.communities": (lambda c: c["route"]["gobgp"].update(communities=["64496:2"]),
+                                gobgp_group(lambda g: g["route"]["gobgp"]["communities"] == ["64496:2"])),
+    "route.gobgp.timeout_ms": (lambda c: c["route"]["gobgp"].update(timeout_ms=900),
+                               gobgp_group(lambda g: g["route"]["gobgp"]["timeout_ms"] == 900)),
+    "route.up.med": (lambda c: exa_state(c, "up").update(med=7), exabgp_group(lambda g: g["route"]["up"]["med"] == 7)),
+    "route.up.prepend": (lambda c: exa_state(c, "up").update(prepend=2), exabgp_group(lambda g: g["route"]["up"]["prepend"] == 2)),
+    "route.up.communities": (lambda c: exa_state(c, "up").update(communities=["64496:9"]),
+                               exabgp_group(lambda g: g["route"]["up"]["communities"] == ["64496:9"])),
+    "route.up.large_communities": (lambda c: exa_state(c, "up").update(large_communities=["64496:1:2"]),
+                                     exabgp_group(lambda g: g["route"]["up"]["large_communities"] == ["64496:1:2"])),
+    "route.up.local_preference": (lambda c: (g_of(c, "exa")["route"].update(ibgp=True),
+                                               exa_state(c, "up").update(local_preference=50)),
+                                    exabgp_group(lambda g: g["route"]["up"]["local_preference"] == 50)),
+    "route.degraded.med": (lambda c: exa_state(c, "degraded").update(med=7), exabgp_group(lambda g: g["route"]["degraded"]["med"] == 7)),
+    "route.degraded.prepend": (lambda c: exa_state(c, "degraded").update(prepend=2), exabgp_group(lambda g: g["route"]["degraded"]["prepend"] == 2)),
+    "route.degraded.communities": (lambda c: exa_state(c, "degraded").update(communities=["64496:9"]),
+                               exabgp_group(lambda g: g["route"]["degraded"]["communities"] == ["64496:9"])),
+    "route.degraded.large_communities": (lambda c: exa_state(c, "degraded").update(large_communities=["64496:1:2"]),
+                                     exabgp_group(lambda g: g["route"]["degraded"]["large_communities"] == ["64496:1:2"])),
+    "route.degraded.local_preference": (lambda c: (g_of(c, "exa")["route"].update(ibgp=True),
+                                               exa_state(c, "degraded").update(local_preference=50)),
+                                    exabgp_group(lambda g: g["route"]["degraded"]["local_preference"] == 50)),
+    "route.draining.med": (lambda c: exa_state(c, "draining").update(med=7), exabgp_group(lambda g: g["route"]["draining"]["med"] == 7)),
+    "route.draining.prepend": (lambda c: exa_state(c, "draining").update(prepend=2), exabgp_group(lambda g: g["route"]["draining"]["prepend"] == 2)),
+    "route.draining.communities": (lambda c: exa_state(c, "draining").update(communities=["64496:9"]),
+                               exabgp_group(lambda g: g["route"]["draining"]["communities"] == ["64496:9"])),
+    "route.draining.large_communities": (lambda c: exa_state(c, "draining").update(large_communities=["64496:1:2"]),
+                                     exabgp_group(lambda g: g["route"]["draining"]["large_communities"] == ["64496:1:2"])),
+    "route.draining.local_preference": (lambda c: (g_of(c, "exa")["route"].update(ibgp=True),
+                                               exa_state(c, "draining").update(local_preference=50)),
+                                    exabgp_group(lambda g: g["route"]["draining"]["local_preference"] == 50)),
     "group[].name": (lambda c: g_of(c, "extra").update(name="extra2"),
                      lambda s: group(s, "extra2") is not None and group(s, "extra") is None),
     "group[].addresses": (lambda c: g_of(c, "extra").update(addresses=[VIP_EXTRA, VIP_MORE]),
