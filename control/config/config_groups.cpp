@@ -760,7 +760,7 @@ void check_unused(const Reader& r, const Route& global, const std::vector<Group>
   if (global.from.exabgp && !any([](const Group& g) { return g.config.route.signal == SignalKind::exabgp; }))
     r.fail(*global.from.exabgp, none_exabgp);
   for (auto [kind, where] : {std::pair{SignalKind::frr, &global.from.frr}, std::pair{SignalKind::gobgp, &global.from.gobgp}}) {
-    if (!*where || any([kind](const Group& g) { return g.config.route.signal == kind; })) continue;
+    if (!*where || any([kind = kind](const Group& g) { return g.config.route.signal == kind; })) continue;
     std::string name = quote(to_string(kind));
     r.fail(**where, flat ? "given, but route.signal is " + quote(to_string(groups[0].config.route.signal)) +
                                " (set signal = " + name + " to use it)"
