@@ -133,9 +133,11 @@ def base_config():
                   "bird": {"socket": f"{TMP}/bird.ctl", "protocol": "anycast4", "gshut_protocol": [], "timeout_ms": 500},
                   "exabgp": {"pipe": f"{TMP}/exabgp", "next_hop4": "198.51.100.2", "next_hop6": "2001:db8:ffff::2",
                              "communities": ["64496:1"], "timeout_ms": 500, "local_as": 64496},
-                  "frr": {"vty_socket": f"{TMP}/frr", "asn": 65001, "route_map": "anycast", "timeout_ms": 500},
+                  # short: with no gobgpd each retried announcement runs its whole timeout (gobgp's CLI
+                  # waits for the API), and the daemon's loop with it
+                  "frr": {"vty_socket": f"{TMP}/frr", "asn": 65001, "route_map": "anycast", "timeout_ms": 100},
                   "gobgp": {"api": f"unix://{TMP}/gobgp.sock", "next_hop4": "198.51.100.2",
-                            "next_hop6": "2001:db8:ffff::2", "communities": ["64496:1"], "timeout_ms": 500}},
+                            "next_hop6": "2001:db8:ffff::2", "communities": ["64496:1"], "timeout_ms": 100}},
         "control": {"socket": SOCK},
         "metrics": {"listen": "127.0.0.1:9187"},
         "log": {"level": "info", "stats_interval_s": 0},
