@@ -40,8 +40,6 @@ bool overlap(const Prefix& a, const Prefix& b) {
   return a.len <= b.len ? a.contains(b.addr.data()) : b.contains(a.addr.data());
 }
 
-std::string quote(std::string_view text) { return "\"" + std::string(text) + "\""; }
-
 // bird_signal_problem and exabgp_signal_problem say what is wrong with a value in the signals'
 // own terms; the key path in front of it already names the signal and the key, so they are not
 // repeated.
@@ -749,17 +747,9 @@ void check_bird_clashes(const Reader& r, const std::vector<Group>& groups) {
 // used by none: most likely a forgotten `signal`, which would otherwise silently mean alias.
 void check_unused(const Reader& r, const Route& global, const std::vector<Group>& groups, bool flat) {
   auto any = [&](auto predicate) { return std::any_of(groups.begin(), groups.end(), predicate); };
-  std::string none_bird = flat ? "given, but route.signal is " + quote(to_string(groups[0].config.route.signal)) +
-                                     " (set signal = \"bird\" to use it)"
-                               : "given, but no group uses signal = \"bird\"";
-  std::string none_exabgp = flat ? "given, but route.signal is " + quote(to_string(groups[0].config.route.signal)) +
-                                       " (set signal = \"exabgp\" to use it)"
-                                 : "given, but no group uses signal = \"exabgp\"";
-  if (global.from.bird && !any([](const Group& g) { return g.config.route.signal == SignalKind::bird; }))
-    r.fail(*global.from.bird, none_bird);
-  if (global.from.exabgp && !any([](const Group& g) { return g.config.route.signal == SignalKind::exabgp; }))
-    r.fail(*global.from.exabgp, none_exabgp);
-  for (auto [kind, where] : {std::pair{SignalKind::frr, &global.from.frr}, std::pair{SignalKind::gobgp, &global.from.gobgp}}) {
+  // A routing daemon's table that no group's signal reads.
+  for (auto [kind, where] : {std::pair{SignalKind::bird, &global.from.bird}, std::pair{SignalKind::exabgp, &global.from.exabgp},
+                             std::pair{SignalKind::frr, &global.from.frr}, std::pair{SignalKind::gobgp, &global.from.gobgp}}) {
     if (!*where || any([kind = kind](const Group& g) { return g.config.route.signal == kind; })) continue;
     std::string name = quote(to_string(kind));
     r.fail(**where, flat ? "given, but route.signal is " + quote(to_string(groups[0].config.route.signal)) +

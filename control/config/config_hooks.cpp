@@ -16,8 +16,6 @@ namespace {
 
 constexpr std::int64_t kMaxHookTimeoutMs = 600'000;
 
-std::string quote(std::string_view text) { return "\"" + std::string(text) + "\""; }
-
 // Why `path` cannot be executed as a hook, or "".
 std::string not_executable(const std::string& path) {
   struct stat st {};

@@ -36,6 +36,9 @@ inline std::string_view type_name(toml::node_type type) {
   }
 }
 
+// A value as the file spells it, in a message: "bird".
+inline std::string quote(std::string_view text) { return "\"" + std::string(text) + "\""; }
+
 inline std::string join(std::string_view path, std::string_view key) {
   return path.empty() ? std::string(key) : std::string(path) + "." + std::string(key);
 }
