@@ -56,10 +56,12 @@ static __always_inline void count_vip(__u32 vip, __u8 action)
 }
 
 /*
- * Loaded frags-aware (`xdp.frags`, BPF_F_XDP_HAS_FRAGS): without it the kernel refuses to attach
- * the program where a frame may not fit one page (veth whose peer's MTU is 9000, several NIC
- * drivers at jumbo MTUs). Such a program sees [data, data_end) as the frame's first buffer only;
- * the rest, if any, is in fragments.
+ * The program's body, behind two entry points that differ only in the frags flag (below).
+ *
+ * Frags-aware (`xdp.frags`, BPF_F_XDP_HAS_FRAGS): without it the kernel refuses to attach the
+ * program where a frame may not fit one page (veth whose peer's MTU is 9000, several NIC drivers
+ * at jumbo MTUs). Such a program sees [data, data_end) as the frame's first buffer only; the
+ * rest, if any, is in fragments.
  *
  * Every frame that spans buffers is passed whole (AC_PASS_MULTI_BUFFER), before any parsing.
  * The core reads and rewrites only [data, data_end), and a reply is written in place in that one
@@ -69,8 +71,7 @@ static __always_inline void count_vip(__u32 vip, __u8 action)
  * the core from mistaking a cut-off datagram for a malformed one (bad_ip_length). The cost is
  * one helper call a frame (docs/xdp.md).
  */
-SEC("xdp.frags")
-int anycast_xdp(struct xdp_md *ctx)
+static __always_inline int anycast_xdp_run(struct xdp_md *ctx)
 {
 	__u8 *data = (__u8 *)(long)ctx->data;
 	__u8 *end = (__u8 *)(long)ctx->data_end;
@@ -138,6 +139,25 @@ int anycast_xdp(struct xdp_md *ctx)
 	if (ac_chain_on && !probe)
 		bpf_tail_call(ctx, &ac_chain, ac_chain_next);
 	return XDP_PASS;
+}
+
+SEC("xdp.frags")
+int anycast_xdp(struct xdp_md *ctx)
+{
+	return anycast_xdp_run(ctx);
+}
+
+/*
+ * The same without the frags flag, for generic mode (loaded instead of anycast_xdp by control;
+ * "?": not by default): there the kernel copies each frame for XDP first, and a frags-aware
+ * program's copy has under 64 bytes of tailroom, a plain program's hundreds, which DNS replies
+ * longer than their query need (docs/dns.md, "Frame growth"). A multi-buffer frame reaches it
+ * linearized.
+ */
+SEC("?xdp")
+int anycast_xdp_generic(struct xdp_md *ctx)
+{
+	return anycast_xdp_run(ctx);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -20,7 +20,10 @@ test on the VIPs (anycastd, or a second knotd with --knot-only):
     path's (the pass reason: dns_no_room, dns_slow_answer, and dns_signed_proof for the cases
     whose proof depends on the query name; the edge kernel saw the datagram; the slow path's
     answer_do for a DO query). The counts per path are printed, and unless --growth-limited
-    (native XDP on veth) the fast path must have given some DO answers.
+    (native XDP on veth) the fast path must have given some DO answers. With --room BYTES (generic
+    XDP: the largest reply frame its room allows, docs/dns.md "Frame growth") a case may pass
+    as dns_no_room only if its reply's frame (Ethernet, IP, UDP and the message dig received)
+    is longer than that; the cases that did are printed with their sizes.
 Then, with --resolver4/--resolver6, unbound (validating, the zones' KSKs as trust anchors, stub
 zones to the VIPs) is asked every case: AD set, never SERVFAIL (resolve(); the opt-out zone's
 NXDOMAIN and wildcard answers validate as insecure, RFC 5155 9.2: no AD there).
@@ -208,6 +211,7 @@ def dig(server, case):
     r = dns_lab.Reply(data, m.get("socket_protocol"))
     opt = (data.get("OPT_PSEUDOSECTION") or {}).get("EDNS") or {}
     r.do = "do" in str(opt.get("flags") or "").split()
+    r.size = int(str(m.get("message_size") or "0").rstrip("b"))  # dig prints "123b"
     return r, None
 
 
@@ -251,6 +255,8 @@ def main():
     p.add_argument("--socket")
     p.add_argument("--growth-limited", action="store_true",
                    help="native XDP on veth (about 48 bytes of room): no DO answer needed from the fast path")
+    p.add_argument("--room", type=int, metavar="BYTES",
+                   help="generic XDP: dns_no_room only for a reply frame longer than BYTES")
     p.add_argument("--do-only", action="store_true", help="only the DO cases (the native XDP run)")
     p.add_argument("--only", choices=["nsec", "nsec3", "nsec3-optout", "nsec3-iter"],
                    help="only this zone (the native XDP run)")
@@ -263,6 +269,7 @@ def main():
     variants = ["nsec", "nsec3", "nsec3-optout", "nsec3-iter"]
     per_path = {"fast": 0, "slow": 0}
     fast_do = 0
+    no_room = []  # the cases that passed as dns_no_room, each with its reply frame's size
     first = counters.snapshot() if counters else {}
 
     for variant, origin in zip(variants, args.zones):
@@ -314,6 +321,14 @@ def main():
                         path = "slow path (" + ", ".join(k for k, v in (fast + slow)[held].items()
                                                           if k.startswith("passed.") and v) + ")"
                         per_path["slow"] += 1
+                        if (fast + slow)[held].get("passed.dns_no_room"):
+                            # Ethernet, IPv4 or IPv6, UDP: the frame the fast path would have sent
+                            frame = 14 + (20 if fam == 4 else 40) + 8 + a.size
+                            no_room.append(f"{origin} {case.name} over IPv{fam}: {frame}-byte reply frame")
+                            if args.room is not None and frame <= args.room:
+                                fail(f"{case.name} ({case.qname}) over IPv{fam}: passed as dns_no_room, but its "
+                                     f"{frame}-byte reply frame fits the fast path's room ({args.room} bytes)")
+                                good = False
                 if good:
                     ok(f"{origin} {case.name} over IPv{fam}: {path}, same as knotd: {a.summary()}")
 
@@ -325,6 +340,7 @@ def main():
         print("dnssec_lab: cases per path: " + ", ".join(f"{k} {v}" for k, v in per_path.items()), flush=True)
         print("dnssec_lab: counters moved: " + ", ".join(f"{k} +{last.get(k, 0) - first.get(k, 0)}" for k in PRINTED),
               flush=True)
+        print(f"dnssec_lab: dns_no_room cases: {len(no_room)}" + "".join("\n  " + n for n in no_room), flush=True)
         if fast_do == 0 and not args.growth_limited:
             fail("the fast path gave none of the DO answers")
     if dns_lab.failures:

@@ -149,6 +149,12 @@ XdpDatapath::XdpDatapath(const DatapathConfig& config, bool adopt)
   XdpLoadOptions load;
   load.vip_max_entries = config.vip_max_entries;
   load.allow_max_entries = config.allow_max_entries;
+  // Generic XDP grows a frame only into the room the kernel's copy leaves, which is hundreds of
+  // bytes for a program without the frags flag and under 64 for one with it (docs/dns.md, "Frame
+  // growth"): signed DNS answers need the room. A dispatcher or a chain decides the flag with
+  // the programs beside anycastd's, which are frags-aware; native and automatic mode may meet a
+  // frame larger than a page (a veth whose peer has MTU 9000).
+  load.frags = !(config.xdp_mode == XdpMode::generic && config.attach == XdpAttach::exclusive);
   if (config.attach == XdpAttach::chain) {
     chain_map_.emplace(config.chain_map, config.chain_index);
     chain_lock_ = std::make_unique<InstanceLock>(

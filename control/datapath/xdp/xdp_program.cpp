@@ -131,6 +131,12 @@ XdpProgram::XdpProgram(const XdpLoadOptions& options) : options_(options) {
     skeleton_->rodata->ac_chain_next = options.chain_next;
   }
 
+  // One of the two entry points: libbpf adds BPF_F_XDP_HAS_FRAGS at load for an `xdp.frags`
+  // section whatever bpf_program__set_flags said, so the plain one is a section of its own.
+  program_ = options.frags ? skeleton_->progs.anycast_xdp : skeleton_->progs.anycast_xdp_generic;
+  for (bpf_program* p : {skeleton_->progs.anycast_xdp, skeleton_->progs.anycast_xdp_generic})
+    if (int err = bpf_program__set_autoload(p, p == program_); err != 0)
+      fail(std::string("choosing the XDP program ") + bpf_program__name(p), err);
   if (int err = anycast_xdp::load(skeleton_.get()); err != 0) {
     if (options.chain_map_fd >= 0 && err == -EINVAL)
       fail("loading the XDP program to tail-call through the chain's prog array (the verifier log, if any, is "
@@ -229,7 +235,7 @@ bool XdpProgram::reuse_maps(std::uint32_t prog_id) {
 XdpProgram::~XdpProgram() = default;
 
 int XdpProgram::prog_fd() const {
-  return bpf_program__fd(skeleton_->progs.anycast_xdp);
+  return bpf_program__fd(program_);
 }
 
 XdpCaptureMaps XdpProgram::capture_maps() const {

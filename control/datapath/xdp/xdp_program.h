@@ -14,6 +14,7 @@
 #include "datapath/xdp/xdp_vip_sets.h"
 
 struct anycast_xdp;  // the libbpf skeleton, generated from bpf/anycast_xdp.c
+struct bpf_program;  // one of its entry points (libbpf)
 
 namespace anycastd {
 
@@ -28,6 +29,12 @@ struct XdpLoadOptions {
   // Chain mode: the operator's prog array (its fd; -1 alone) and the slot to go on to.
   int chain_map_fd = -1;
   std::uint32_t chain_next = 0;
+  // Load the frags-aware entry point (SEC("xdp.frags"), BPF_F_XDP_HAS_FRAGS); false: the plain
+  // one (SEC("?xdp")), for an exclusive attachment in generic mode, where the kernel copies a
+  // frags-aware program's frames into page-pool buffers with under 64 bytes of tailroom and a
+  // plain program's into the frame's own head, widened by pskb_expand_head, with hundreds
+  // (docs/dns.md, "Frame growth").
+  bool frags = true;
 };
 
 // What the program did on one interface (abi.h ac_iface_stats), summed over the CPUs.
@@ -95,6 +102,7 @@ class XdpProgram {
     void operator()(anycast_xdp* skeleton) const;
   };
   std::unique_ptr<anycast_xdp, SkeletonDeleter> skeleton_;
+  bpf_program* program_ = nullptr;  // the entry point loaded: frags-aware or not (options_.frags)
   XdpLoadOptions options_;
   // ac_ports is an array: it cannot be iterated for "present" entries, so remember what we set.
   std::set<std::uint16_t> ports_written_;
