@@ -17,6 +17,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/posix_io.h"
 #include "bpf_program_test.h"
 
 namespace anycastd::test {
@@ -40,8 +41,7 @@ TEST_P(BpfFrags, Frame) {
   run.data_size_out = static_cast<std::uint32_t>(out.size());
   run.repeat = 1;
   int err = bpf_prog_test_run_opts(program_->prog_fd(), &run);
-  ASSERT_EQ(err, 0) << "BPF_PROG_TEST_RUN of a " << row.request.size() << "-byte frame: " << std::strerror(errno)
-                    << " (a program that is not frags-aware is refused frames larger than a page)";
+  ASSERT_EQ(err, 0) << "BPF_PROG_TEST_RUN of a " << row.request.size() << "-byte frame: " << std::strerror(errno);
   out.resize(run.data_size_out);
 
   const bool answer = row.action == AC_ACT_ANSWER;
@@ -67,6 +67,50 @@ TEST(BpfFragsCoverage, BothSidesOfTheFirstBuffer) {
   EXPECT_TRUE(jumbo_passed) << "no row larger than a page passed as multi_buffer";
   EXPECT_TRUE(large_answered) << "no row larger than 1522 bytes (yet in the first buffer) answered";
   EXPECT_TRUE(small_answered) << "no small row answered";
+}
+
+// Generic mode's entry point (XdpLoadOptions::frags = false, docs/dns.md "Frame growth"): the
+// same body loaded without BPF_F_XDP_HAS_FRAGS, which is what gives it generic XDP's larger
+// room. BPF_PROG_TEST_RUN builds fragments for either kind of program, so the flag shows where
+// the kernel compares it: a prog array takes only programs with the same flag as the first it
+// was given. And it answers and passes the frags table as the frags-aware program does.
+TEST(BpfPlainEntryPoint, NotFragsAwareAndAnswersTheSame) {
+  ASSERT_EQ(geteuid(), 0u) << "loads XDP programs: run as root";
+  XdpLoadOptions options;
+  options.frags = false;
+  XdpProgram program(options);
+  XdpProgram frags_aware;
+
+  posix_io::UniqueFd array(bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "ac_frags_probe", 4, 4, 2, nullptr));
+  ASSERT_TRUE(array) << "creating a prog array: " << std::strerror(errno);
+  const std::uint32_t first = 0, second = 1;
+  const int frags_fd = frags_aware.prog_fd(), plain_fd = program.prog_fd();
+  ASSERT_EQ(bpf_map_update_elem(array.get(), &first, &frags_fd, BPF_ANY), 0) << std::strerror(errno);
+  EXPECT_NE(bpf_map_update_elem(array.get(), &second, &plain_fd, BPF_ANY), 0)
+      << "the generic-mode entry point went into a prog array holding the frags-aware one: it has the flag too";
+
+  int checked = 0;
+  for (const Vector& row : frags_vectors()) {
+    program.write_tables(make_tables(row.config));
+    const ac_stats before = program.read_stats();
+    Bytes out(16384);
+    bpf_test_run_opts run{};
+    run.sz = sizeof run;
+    run.data_in = row.request.data();
+    run.data_size_in = static_cast<std::uint32_t>(row.request.size());
+    run.data_out = out.data();
+    run.data_size_out = static_cast<std::uint32_t>(out.size());
+    run.repeat = 1;
+    ASSERT_EQ(bpf_prog_test_run_opts(program.prog_fd(), &run), 0) << describe(row) << ": " << std::strerror(errno);
+    out.resize(run.data_size_out);
+    const bool answer = row.action == AC_ACT_ANSWER;
+    EXPECT_EQ(run.retval, answer ? XDP_TX : XDP_PASS) << describe(row);
+    const Bytes& expected = answer ? row.reply : row.request;
+    EXPECT_TRUE(out == expected) << describe(row) << ": differs:\n" << hex_diff(expected, out);
+    EXPECT_EQ(moved(program.read_stats(), before), expected_moves(row)) << describe(row);
+    ++checked;
+  }
+  EXPECT_GT(checked, 0) << "the frags table is empty";
 }
 
 }  // namespace
