@@ -3,8 +3,8 @@
 # from anycastd's own config: route-signals.md's table), BIRD on edge2, the BIRD router of
 # examples/bird/router.conf (GRACEFUL_SHUTDOWN -> local preference 0):
 #   1. `anycastctl drain --soft`: edge1's routes at the router first carry the draining
-#      attributes (65535:0, MED 1000, one prepend) and the router moves the VIPs to edge2; after
-#      soft_drain_ms the routes are withdrawn; the group drains and stays down; a continuous
+#      attributes (65535:0, MED 1000, one prepend; the router's filter sets local preference 0);
+#      after soft_drain_ms they are withdrawn; the group drains and stays down; a continuous
 #      echo stream (IPv4 and IPv6) loses nothing; `undrain` announces it again;
 #   2. the same with the soft maintenance file (edge1.disable.soft);
 #   3. a `soft = true` check failing: the routes carry the degraded attributes (MED 500, two
@@ -91,14 +91,12 @@ soft_drain() {
 		expect_attrs "$cause, draining" "$fam" 'BGP\.med: 1000' 'BGP\.as_path: 65001 65001$' 'BGP\.local_pref: 0'
 	done
 	lab_expect_eq "$cause: edge1's group state while the routes are tagged" draining "$(e2e_group_field edge1 state)"
-	# local preference 0: the router's kernel table sends the VIPs to edge2 alone, edge1 answering
+	lab_log "ok: $cause: tagged and still announced (the withdrawal comes soft_drain_ms later)"
+	# Local preference 0 takes edge1 out of the router's ECMP route (seen here 2-4 s after the
+	# tag, under load: possibly only with the withdrawal); edge1 answers meanwhile either way.
 	ms=$(e2e_wait_route absent edge1 15 "$t0" 4)
 	e2e_measure "$cause -> the router's kernel routes the IPv4 VIP to edge2 only" "$ms"
 	e2e_route_via edge2 4 || lab_fail "$cause: expected the route via edge2: $(ip -n "$E2E_ROUTER" route show "$VIP4/32")"
-	for fam in 4 6; do
-		[[ -n $(e2e_router_route edge1 "$fam") ]] || lab_fail "$cause: the IPv$fam route from edge1 left the router before soft_drain_ms: was it withdrawn at once?"
-	done
-	lab_log "ok: $cause: tagged, still at the router (BIRD), traffic on edge2"
 	for fam in 4 6; do
 		e2e_wait_router_route edge1 'unicast' absent 30 "$fam"
 		e2e_measure "$cause -> IPv$fam route from edge1 withdrawn at the router (soft_drain_ms $SOFT_DRAIN_MS)" "$(e2e_since_ms "$t0")"
