@@ -210,8 +210,13 @@ struct HookConfig {
   std::vector<std::string> command;  // command[0]: an absolute path to an executable file
   Millis timeout{5000};              // past it the hook's process group is killed
   std::vector<std::string> groups;   // the groups it runs for; empty: every group
+  std::vector<std::string> states;   // the new states it runs on (kHookStateNames); empty: every change
   bool operator==(const HookConfig&) const = default;
 };
+
+// The states a hook's `states` may name: health/group_machine.h's to_string(GroupState), which
+// config may not include (docs/layering.md); a test (control.HooksTest) keeps the two in step.
+inline constexpr std::string_view kHookStateNames[] = {"down", "ready", "up", "degraded", "draining"};
 
 // [control]: anycastctl's unix socket (mode 0600).
 struct ControlConfig {

@@ -70,6 +70,22 @@ std::vector<HookConfig> read_hooks(const Reader& r, const toml::table& root, con
         if (!known) r.fail(group_where[g], "no group is named " + quote(hook.groups[g]));
       }
     }
+    if (const toml::array* states = r.optional_array(t, at, "states")) {
+      std::vector<Where> state_where;
+      hook.states = r.strings(*states, join(at, "states"), &state_where);
+      if (hook.states.empty())
+        r.fail(states->source(), join(at, "states"), "is empty: leave the key out to run on every change");
+      for (std::size_t s = 0; s < hook.states.size(); ++s) {
+        for (std::size_t h = 0; h < s; ++h)
+          if (hook.states[s] == hook.states[h]) r.fail(state_where[s], quote(hook.states[s]) + " is listed twice");
+        if (std::find(std::begin(kHookStateNames), std::end(kHookStateNames), hook.states[s]) ==
+            std::end(kHookStateNames)) {
+          std::string names;
+          for (std::string_view n : kHookStateNames) names += (names.empty() ? "" : ", ") + quote(n);
+          r.fail(state_where[s], "unknown state " + quote(hook.states[s]) + " (a group's states: " + names + ")");
+        }
+      }
+    }
     out.push_back(std::move(hook));
   }
   return out;

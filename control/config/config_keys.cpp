@@ -164,6 +164,7 @@ constexpr ConfigKey kKeys[] = {
     {"hook[]", "command", reload},
     {"hook[]", "timeout_ms", reload},
     {"hook[]", "groups", reload},
+    {"hook[]", "states", reload},
 
     {"control", "socket", restart},
     {"metrics", "listen", restart},

@@ -94,6 +94,7 @@ json hooks_json(const GroupHooksStatus& h, const Now& now) {
     hooks.push_back(json{{"hook", k.index},
                          {"command", k.config.command},
                          {"timeout_ms", k.config.timeout.count()},
+                         {"states", k.config.states},
                          {"runs", k.runs},
                          {"failures", k.failures},
                          {"timeouts", k.timeouts},

@@ -251,8 +251,11 @@ std::string hooks_detail(const json& h) {
   if (hooks.empty()) return "";
   std::string out;
   for (const auto& k : hooks) {
-    out += fmt::format("  hook[{}]:   {}: {}, {} ({} timed out){}\n", count(k, "hook"), join(array(k, "command"), " "),
-                       plural(count(k, "runs"), "run", "runs"), plural(count(k, "failures"), "failure", "failures"),
+    const json& states = array(k, "states");
+    std::string on = states.empty() ? "" : " (on " + join(states, ", ") + ")";
+    out += fmt::format("  hook[{}]:   {}{}: {}, {} ({} timed out){}\n", count(k, "hook"),
+                       join(array(k, "command"), " "), on, plural(count(k, "runs"), "run", "runs"),
+                       plural(count(k, "failures"), "failure", "failures"),
                        count(k, "timeouts"), flag(k, "running") ? ", running now" : "");
     const json& last = field(k, "last");
     if (!last.is_object()) continue;

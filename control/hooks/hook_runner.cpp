@@ -18,6 +18,13 @@ bool runs_for(const HookConfig& hook, const std::string& group) {
   return hook.groups.empty() || std::find(hook.groups.begin(), hook.groups.end(), group) != hook.groups.end();
 }
 
+// `states`: the hook's filter on the states a change entered (every one of a coalesced change).
+bool runs_on(const HookConfig& hook, const HookChange& change) {
+  return hook.states.empty() || std::any_of(change.entered.begin(), change.entered.end(), [&](const std::string& s) {
+           return std::find(hook.states.begin(), hook.states.end(), s) != hook.states.end();
+         });
+}
+
 // RFC 3339, UTC, to the millisecond: what a script can hand to `date -d` or log as it is.
 std::string rfc3339(std::chrono::system_clock::time_point at) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
@@ -83,9 +90,10 @@ void HookRunner::changed(std::string_view old_state, std::string_view new_state,
     last.new_state = new_state;
     last.at = at;
     ++last.changes;
+    last.entered.emplace_back(new_state);
     ++coalesced_;
   } else {
-    queue_.push_back(HookChange{std::string(old_state), std::string(new_state), at, 1});
+    queue_.push_back(HookChange{std::string(old_state), std::string(new_state), at, 1, {std::string(new_state)}});
   }
   if (!thread_.joinable()) thread_ = std::thread([this] { loop(); });
   cv_.notify_one();
@@ -133,6 +141,7 @@ void HookRunner::loop() {
     // By position: a reload between two runs may change the list under us.
     for (std::size_t i = 0; i < hooks_.size(); ++i) {
       HookConfig hook = hooks_[i].config;
+      if (!runs_on(hook, change)) continue;
       hooks_[i].running = true;
       lock.unlock();
       HookOutcome outcome = run_hook(hook.command, env, hook.timeout, kHookOutputKeep);

@@ -9,7 +9,7 @@
 // Changes that come while a run is under way wait in a queue of kMaxQueued; past that, the
 // newest waiting change absorbs the next (old state of the first, new state of the last, and
 // the count in ANYCASTD_CHANGES): a flapping group cannot pile up runs, and the hook still hears
-// where the group ended up.
+// where the group ended up. A hook with `states` runs only for a change that entered one of them.
 
 #include <chrono>
 #include <condition_variable>
@@ -33,6 +33,9 @@ struct HookChange {
   std::string old_state, new_state;
   std::chrono::system_clock::time_point at{};  // of the (last) change
   unsigned changes = 1;                        // more than 1: coalesced
+  // Every state entered, new_state last: a coalesced change still runs a hook whose `states`
+  // names one the group passed through (a `down` between `draining` and `ready` is not lost).
+  std::vector<std::string> entered;
 };
 
 struct HookStatus {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "health/group_machine.h"
 
 namespace anycastd {
 namespace {
@@ -193,6 +194,61 @@ TEST_F(HooksTest, OnlyTheHooksNamingTheGroupRun) {
   EXPECT_NE(access((dir_ + "/other").c_str(), F_OK), 0);
 }
 
+TEST_F(HooksTest, StatesFilterRunsOnlyOnTheNamedNewStates) {
+  std::string path = script("log.sh", "echo \"$ANYCASTD_OLD_STATE $ANYCASTD_NEW_STATE\" >> " + dir_ + "/log\n");
+  HookConfig h = hook(path);
+  h.states = {"draining", "down"};
+  HookRunner runner("web", {h});
+  auto now = std::chrono::system_clock::now();
+  const char* states[] = {"down", "ready", "up", "degraded", "draining", "down"};
+  for (int i = 0; i + 1 < 6; ++i) {  // one at a time: none coalesced
+    runner.changed(states[i], states[i + 1], now);
+    while (!runner.idle()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  runner.finish();
+  EXPECT_EQ(read("log"),
+            "degraded draining\n"
+            "draining down\n");
+  EXPECT_EQ(runner.status().hooks.at(0).runs, 2u);
+}
+
+TEST_F(HooksTest, CoalescedChangeRunsAFilteredHookForAStatePassedThrough) {
+  // Queued behind a blocked run, `up -> draining -> down -> ready` is coalesced into one change
+  // that ends in ready: a hook on `down` still runs for it, told the whole span.
+  std::string fifo = dir_ + "/gate";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::string gate = script("gate.sh", "[ -e " + dir_ + "/opened ] && exit 0\ntouch " + dir_ + "/opened\nread x < " +
+                                           fifo + "\n");
+  std::string path = script("log.sh", "echo \"$ANYCASTD_OLD_STATE $ANYCASTD_NEW_STATE $ANYCASTD_CHANGES\" >> " +
+                                          dir_ + "/log\n");
+  HookConfig first = hook(gate, Millis(60000));
+  first.states = {"ready"};
+  HookConfig on_down = hook(path);
+  on_down.states = {"down"};
+  HookRunner runner("web", {first, on_down});
+  auto now = std::chrono::system_clock::now();
+  runner.changed("down", "ready", now);
+  while (!runner.status().hooks.at(0).running) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const char* states[] = {"ready", "up", "degraded", "up", "draining", "down", "ready"};
+  for (int i = 0; i + 1 < 7; ++i) runner.changed(states[i], states[i + 1], now);
+  EXPECT_EQ(runner.status().coalesced, 2u);
+  std::ofstream(fifo) << "go\n";
+  runner.finish();
+  // Queued: ready->up, up->degraded, degraded->up, then up->draining having absorbed
+  // draining->down and down->ready.
+  EXPECT_EQ(read("log"), "up ready 3\n");
+  GroupHooksStatus s = runner.status();
+  EXPECT_EQ(s.hooks.at(0).runs, 2u);  // the gate, on ready: the first change and the coalesced one
+  EXPECT_EQ(s.hooks.at(1).runs, 1u);
+}
+
+TEST_F(HooksTest, HookStateNamesAreTheGroupMachines) {
+  std::vector<std::string_view> machine;
+  for (GroupState s : {GroupState::down, GroupState::ready, GroupState::up, GroupState::degraded, GroupState::draining})
+    machine.push_back(to_string(s));
+  EXPECT_EQ(machine, std::vector<std::string_view>(std::begin(kHookStateNames), std::end(kHookStateNames)));
+}
+
 TEST_F(HooksTest, ChangesDuringARunQueueThenCoalesce) {
   // The first run blocks on a FIFO until the test opens it; the changes meanwhile queue.
   std::string fifo = dir_ + "/gate";
@@ -239,15 +295,17 @@ std::string error_of(const std::string& text) {
 TEST_F(HooksTest, ConfigReadsHooks) {
   std::string path = script("ok.sh", "exit 0\n");
   Config c = parse_config(config_with("[[hook]]\ncommand = [\"" + path + "\", \"--page\"]\ntimeout_ms = 250\n"
-                                      "groups = [\"web\"]\n"),
+                                      "groups = [\"web\"]\nstates = [\"draining\", \"down\"]\n"),
                           "anycastd.toml");
   ASSERT_EQ(c.hooks.size(), 1u);
   EXPECT_EQ(c.hooks[0].command, (std::vector<std::string>{path, "--page"}));
   EXPECT_EQ(c.hooks[0].timeout, Millis(250));
   EXPECT_EQ(c.hooks[0].groups, std::vector<std::string>{"web"});
+  EXPECT_EQ(c.hooks[0].states, (std::vector<std::string>{"draining", "down"}));
   Config d = parse_config(config_with("[[hook]]\ncommand = [\"" + path + "\"]\n"), "anycastd.toml");
   EXPECT_EQ(d.hooks.at(0).timeout, Millis(5000));
   EXPECT_TRUE(d.hooks.at(0).groups.empty());
+  EXPECT_TRUE(d.hooks.at(0).states.empty());
 }
 
 TEST_F(HooksTest, ConfigErrorsNameTheHook) {
@@ -266,6 +324,15 @@ TEST_F(HooksTest, ConfigErrorsNameTheHook) {
             "anycastd.toml:8: hook[0].command: missing (a required array: the program's absolute path, then its arguments)");
   EXPECT_EQ(error_of(config_with("[[hook]]\ncommand = [\"/bin/true\"]\ngroups = [\"dns\"]\n")),
             "anycastd.toml:10: hook[0].groups[0]: no group is named \"dns\"");
+  EXPECT_EQ(error_of(config_with("[[hook]]\ncommand = [\"/bin/true\"]\nstates = [\"withdrawn\"]\n")),
+            "anycastd.toml:10: hook[0].states[0]: unknown state \"withdrawn\" (a group's states: \"down\", \"ready\", "
+            "\"up\", \"degraded\", \"draining\")");
+  EXPECT_EQ(error_of(config_with("[[hook]]\ncommand = [\"/bin/true\"]\nstates = [\"down\", \"down\"]\n")),
+            "anycastd.toml:10: hook[0].states[1]: \"down\" is listed twice");
+  EXPECT_EQ(error_of(config_with("[[hook]]\ncommand = [\"/bin/true\"]\nstates = []\n")),
+            "anycastd.toml:10: hook[0].states: is empty: leave the key out to run on every change");
+  EXPECT_EQ(error_of(config_with("[[hook]]\ncommand = [\"/bin/true\"]\nstates = \"down\"\n")).find("hook[0].states"),
+            std::string("anycastd.toml:10: ").size());
   EXPECT_EQ(error_of(config_with("[[hook]]\ncommand = [\"/bin/true\"]\ntimeout_ms = 0\n")),
             "anycastd.toml:10: hook[0].timeout_ms: 0 is out of range (1 to 600000)");
   EXPECT_EQ(error_of(config_with("[[hook]]\ncommand = [\"/bin/true\"]\nstate = \"up\"\n")).find("hook[0].state: unknown key"),

@@ -508,6 +508,8 @@ RELOAD_ROWS = {
                           lambda s: [h["timeout_ms"] for h in hooks_of(s, "default")] == [1234]),
     "hook[].groups": (lambda c: c.update(hook=[{"command": ["/bin/true"], "groups": ["extra"]}]),
                       lambda s: len(hooks_of(s, "extra")) == 1 and not hooks_of(s, "default")),
+    "hook[].states": (lambda c: c.update(hook=[{"command": ["/bin/true"], "states": ["draining", "down"]}]),
+                      lambda s: [h["states"] for h in hooks_of(s, "default")] == [["draining", "down"]]),
     "log.level": (lambda c: c["log"].update(level="warn"), lambda s: s["running"]["log"]["level"] == "warning"),
     "log.stats_interval_s": (lambda c: c["log"].update(stats_interval_s=60), lambda s: s["running"]["log"]["stats_interval_s"] == 60),
     "metrics.vip_series": (lambda c: c["metrics"].update(vip_series=1),

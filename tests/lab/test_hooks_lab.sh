@@ -16,6 +16,8 @@
 #      exec; after the restart neither process runs, and neither is a zombie child of anycastd.
 #   4. the same at SIGTERM: anycastd exits 0, the hook's processes are gone, the recording hook
 #      heard the last change (draining -> down) before the exit.
+#   Throughout, a third hook with `states = ["draining", "down"]` records only the changes into
+#   those states (status shows its filter), the SIGTERM's draining -> down last.
 #
 # Processes the hook orphaned are reparented to init, which reaps them; in a container whose
 # pid 1 does not reap, a killed orphan stays a zombie of pid 1: the lab checks that no process of
@@ -42,6 +44,7 @@ SOCK="$LAB_TMP/anycastd.sock"
 SICK="$LAB_TMP/sick"
 SLOW="$LAB_TMP/slow"       # present: the hanging hook hangs
 STATES="$LAB_TMP/states.log"
+FILTERED="$LAB_TMP/filtered.log" # the filtered hook's record
 ctl() { "$ANYCASTCTL" --socket "$SOCK" "$@"; }
 
 # The recording hook and the hanging one.
@@ -58,7 +61,11 @@ cat >"$LAB_TMP/hang.sh" <<-EOF
 	echo "\$\$ \$!" >>"$LAB_TMP/hang.pids"
 	while :; do sleep 1; done
 EOF
-chmod 755 "$LAB_TMP/record.sh" "$LAB_TMP/hang.sh"
+cat >"$LAB_TMP/filtered.sh" <<-EOF
+	#!/bin/sh
+	echo "\$ANYCASTD_OLD_STATE \$ANYCASTD_NEW_STATE \$ANYCASTD_CHANGES" >>"$FILTERED"
+EOF
+chmod 755 "$LAB_TMP/record.sh" "$LAB_TMP/hang.sh" "$LAB_TMP/filtered.sh"
 
 lab_write_config "$CONF" "$VIP4"
 cat >>"$CONF" <<-EOF
@@ -90,6 +97,10 @@ cat >>"$CONF" <<-EOF
 	command = ["$LAB_TMP/hang.sh"]
 	timeout_ms = 1000
 	groups = ["default"]
+
+	[[hook]]
+	command = ["$LAB_TMP/filtered.sh"]
+	states = ["draining", "down"]
 EOF
 
 # wait_states N: until the recording hook wrote N lines (up to 20 s).
@@ -146,11 +157,14 @@ python3 - "$json" "$LAB_TMP" <<-'EOF' || lab_fail "status --json hooks: unexpect
 	assert h[0]["failures"] == 0 and h[0]["last"]["ok"], h[0]
 	assert h[0]["last"]["output"] == "recorded " + h[0]["last"]["new_state"] + "\n", h[0]
 	assert h[0]["last"]["result"] == "exit 0", h[0]
-	assert h[1]["hook"] == 1 and h[1]["timeout_ms"] == 1000, h[1]
+	assert h[1]["hook"] == 1 and h[1]["timeout_ms"] == 1000 and h[1]["states"] == [], h[1]
+	assert h[2]["states"] == ["draining", "down"] and h[2]["runs"] == 0, h[2]
 EOF
 text=$(ctl status)
 grep -q "hook\[0\]: *$LAB_TMP/record.sh: 2 runs, 0 failures" <<<"$text" || { echo "$text" >&2; lab_fail "status text: expected hook[0]'s runs"; }
 grep -q "output:  recorded up" <<<"$text" || { echo "$text" >&2; lab_fail "status text: expected the last output"; }
+grep -q "hook\[2\]: *$LAB_TMP/filtered.sh (on draining, down): 0 runs" <<<"$text" || { echo "$text" >&2; lab_fail "status text: expected hook[2]'s states"; }
+[[ -e $FILTERED ]] && lab_fail "the hook filtered on draining and down ran for: $(cat "$FILTERED")"
 
 # A hook that is not there: refused by --check and by a reload, naming it; the running hooks stay.
 cp "$CONF" "$LAB_TMP/good.toml"
@@ -216,4 +230,12 @@ lab_expect_eq "SIGTERM: exit status" 0 "$LAB_ANYCASTD_RC"
 no_hook_processes "" "after SIGTERM"
 lab_expect_eq "SIGTERM: withdrawn, recorded" "default up draining" "$(state_line $((lines + 1)))"
 lab_expect_eq "SIGTERM: down, recorded before the exit" "default draining down" "$(state_line $((lines + 2)))"
+# The filtered hook: only changes into draining or down (a coalesced one, count > 1, may end
+# elsewhere, having passed through one).
+lab_log "the hook on draining and down recorded: $(tr '\n' ';' <"$FILTERED")"
+if awk '$3 == 1 && $2 != "draining" && $2 != "down" { bad = 1 } END { exit !bad }' "$FILTERED"; then
+	lab_fail "the hook filtered on draining and down ran for another state: $(cat "$FILTERED")"
+fi
+grep -q "^up draining " "$FILTERED" || lab_fail "the filtered hook missed up -> draining: $(cat "$FILTERED")"
+lab_expect_eq "the filtered hook's last change (SIGTERM)" "draining down" "$(tail -n 1 "$FILTERED" | cut -d' ' -f1-2)"
 lab_log "hooks lab passed"

@@ -41,6 +41,10 @@
 #   e2e_stream_start NAME ... e2e_stream_check WHAT NAME            # echo streams, no loss
 #   e2e_probe sample|stream|watch ...                               # probe.py in the client
 #   e2e_ctl EDGE status|drain|undrain|restart ...                   # anycastctl on the edge
+#   e2e_router_route EDGE [4|6], e2e_wait_router_route EDGE RE present|absent   # the router
+#                                       # BIRD's route from EDGE with its attributes
+#   e2e_group_field EDGE FIELD, e2e_wait_group EDGE FIELD VALUE     # the group in status --json
+#   e2e_config_add FILE TABLE LINES     # keys added under a table e2e_anycastd_config wrote
 # Or by hand: e2e_start_router_bird, e2e_start_edge_bird EDGE / e2e_start_edge_exabgp EDGE,
 # e2e_wait_session EDGE, e2e_anycastd_config EDGE FILE bird|exabgp, e2e_start_anycastd EDGE FILE.
 # Measured times are printed as "[measure] WHAT  N ms" lines, never asserted.
@@ -527,6 +531,65 @@ e2e_anycastd_config() {
 		EOF
 		if [[ -n "$extra" ]]; then printf "\n%s\n" "$extra"; fi
 	} >"$file"
+}
+
+# e2e_config_add FILE TABLE LINES: LINES (TOML keys) added to FILE right under its `[TABLE]`
+# header (a table written by e2e_anycastd_config cannot be opened a second time further down);
+# fails when FILE has no such header.
+e2e_config_add() {
+	local file=$1 header="[$2]" lines=$3 text
+	text=$'\n'$(<"$file")$'\n'
+	[[ $text == *$'\n'"$header"$'\n'* ]] || lab_fail "$file has no $header table to add to"
+	text=${text/$'\n'"$header"$'\n'/$'\n'"$header"$'\n'"$lines"$'\n'}
+	printf '%s' "${text#$'\n'}" >"$file"
+}
+
+# e2e_router_route EDGE [4|6]: the router BIRD's view of the VIP's route learned from EDGE (its
+# BGP protocol is named after the edge), attributes and all (`show route ... all`); empty when
+# the router has no such route.
+e2e_router_route() {
+	local edge=$1 prefix=$VIP4/32
+	[[ ${2:-4} == 6 ]] && prefix=$VIP6/128
+	e2e_birdc router show route for "$prefix" protocol "$edge" all 2>&1 | grep -E "^[0-9a-f:.]+/|^[[:space:]]" || true
+}
+
+# e2e_wait_router_route EDGE GREP_E_PATTERN present|absent [DEADLINE_S] [4|6]: until the
+# router's route from EDGE has a line matching the pattern (present), or no longer has one
+# (absent, which a route gone altogether also satisfies). Fails past the deadline (default 15 s).
+e2e_wait_router_route() {
+	local edge=$1 pattern=$2 want=$3 limit=${4:-15} fam=${5:-4} deadline route
+	deadline=$((SECONDS + limit))
+	while :; do
+		route=$(e2e_router_route "$edge" "$fam")
+		if grep -qE -- "$pattern" <<<"$route"; then
+			[[ $want == present ]] && return 0
+		else
+			[[ $want == absent ]] && return 0
+		fi
+		((SECONDS < deadline)) || lab_fail "expected /$pattern/ to be $want in the router's IPv$fam route from $edge within $limit s; it has: ${route:-(no route)}"
+		sleep 0.01
+	done
+}
+
+# e2e_group_field EDGE FIELD: one field of the first group in `anycastctl status --json`
+# (state, penalty, suppressed, held_out ...), as JSON (true/false, numbers, "strings" unquoted).
+e2e_group_field() {
+	e2e_ctl "$1" status --json 2>/dev/null | "$E2E_PYTHON" -c '
+import json, sys
+doc = json.load(sys.stdin)
+groups = doc.get("status", doc).get("groups", [])
+v = groups[0].get(sys.argv[1]) if groups else None
+print(v if isinstance(v, str) else json.dumps(v))
+' "$2"
+}
+
+# e2e_wait_group EDGE FIELD VALUE [DEADLINE_S]: until e2e_group_field prints VALUE.
+e2e_wait_group() {
+	local edge=$1 field=$2 want=$3 deadline=$((SECONDS + ${4:-15})) got
+	until got=$(e2e_group_field "$edge" "$field") && [[ $got == "$want" ]]; do
+		((SECONDS < deadline)) || lab_fail "expected $edge's group $field to be $want within ${4:-15} s, it is ${got:-?}: $(e2e_status "$edge")"
+		sleep 0.05
+	done
 }
 
 # e2e_start_tcp_server EDGE: the server the TCP check connects to (port 8080 on any address of
