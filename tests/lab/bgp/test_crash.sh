@@ -24,6 +24,7 @@ ANYCASTCTL=${4:-}
 # shellcheck source=topology.sh
 source "$(dirname "${BASH_SOURCE[0]}")/topology.sh"
 e2e_set_binaries "$ANYCASTD" "$ANYCASTCTL"
+e2e_speaker_timing "$SPEAKER"
 e2e_setup "$XDP_PASS"
 e2e_daemon_lab "$SPEAKER" "$SPEAKER"
 

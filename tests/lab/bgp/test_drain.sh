@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End to end, SPEAKER (bird, frr or gobgp) on both edges, anycastd's route signal of that
-# speaker, drain 1 s:
+# speaker, drain 1 s (FRR and GoBGP 4 s: e2e_speaker_timing):
 #   4. a SIGTERM drain of edge1 while edge2 is up: the client sends continuously (IPv4 and IPv6,
 #      one datagram every 10 ms each, over eight source ports each, so that ECMP gives edge1 its
 #      share) across the whole drain, and not one answer may be lost; printed: SIGTERM -> route
@@ -22,6 +22,7 @@ ANYCASTCTL=${4:-}
 # shellcheck source=topology.sh
 source "$(dirname "${BASH_SOURCE[0]}")/topology.sh"
 e2e_set_binaries "$ANYCASTD" "$ANYCASTCTL"
+e2e_speaker_timing "$SPEAKER"
 e2e_setup "$XDP_PASS"
 e2e_daemon_lab "$SPEAKER" "$SPEAKER"
 
@@ -35,7 +36,7 @@ if [[ -n "$ANYCASTCTL" ]]; then
 	lab_log "anycastctl drain all: $out"
 	ms=$(e2e_wait_route absent edge1 15 "$t0" 4)
 	e2e_measure "anycastctl drain on edge1 ($SPEAKER) -> IPv4 route via edge1 gone" "$ms"
-	sleep 1.5 # past drain_ms: edge1 stops answering; the stream must be on edge2 by then
+	sleep 1.5 # past drain_ms (bird): edge1 stops answering; the stream must be on edge2 by then
 	e2e_stream_check "across anycastctl drain of edge1" ctl_drain
 	e2e_log_status edge1
 	# held out: still withdrawn a while later, healthy as it is

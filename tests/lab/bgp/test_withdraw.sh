@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End to end, SPEAKER (bird, frr or gobgp: BIRD, FRR's bgpd or gobgpd, from examples/) on both
 # edges, anycastd's route signal of that speaker (health interval 200 ms, fast
-# 100 ms, rise 3, fall 2, drain 1 s):
+# 100 ms, rise 3, fall 2, drain 1 s; FRR and GoBGP 4 s: e2e_speaker_timing):
 #   1. both edges announce: the router's table has the VIPs via both (ECMP), echo is answered;
 #      time from anycastd's launch to the routes at the router;
 #   2. edge1's maintenance file: edge1 withdrawn, the client keeps being answered (by edge2);
@@ -24,6 +24,7 @@ ANYCASTCTL=${4:-}
 # shellcheck source=topology.sh
 source "$(dirname "${BASH_SOURCE[0]}")/topology.sh"
 e2e_set_binaries "$ANYCASTD" "$ANYCASTCTL"
+e2e_speaker_timing "$SPEAKER"
 e2e_setup "$XDP_PASS"
 
 # --- 1. both edges announce ---

@@ -98,6 +98,17 @@ e2e_since_ms() {
 	printf '%d.%d' $((d / 1000)) $((d % 1000 / 100))
 }
 
+# e2e_speaker_timing SPEAKER: FRR and GoBGP get drain_ms 4 s (unless E2E_DRAIN_MS says): the
+# drain's clock starts when anycastd decides to withdraw and the withdrawal call runs inside it
+# (two vtysh runs took 2.3 s here with both cores busy, and a 1 s drain was then used up by the
+# time bgpd sent the withdrawal: an IPv6 datagram lost; docs/route-signals.md, "End to end with
+# FRR and GoBGP").
+e2e_speaker_timing() {
+	case $1 in
+	frr | gobgp) E2E_DRAIN_MS=${E2E_DRAIN_MS:-4000} ;;
+	esac
+}
+
 e2e_ns() { ip netns exec "${E2E_NS[$1]}" "${@:2}"; }
 
 # ---------------------------------------------------------------------------------------------
