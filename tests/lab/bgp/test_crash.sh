@@ -55,7 +55,10 @@ sampled() {
 	lab_log "$what, IPv6 samples: $out6"
 	lab_expect_eq "$what: IPv4 samples with a route via edge1 and no answer" 0 "$(lab_field "$out4" violations)"
 	lab_expect_eq "$what: IPv6 samples with a route via edge1 and no answer" 0 "$(lab_field "$out6" violations)"
-	(($(lab_field "$out4" samples) >= 40)) || lab_fail "$what: expected about 80 samples in 4 s: $out4"
+	# The sampling covered the event: about 80 samples in 4 s on an idle machine, 18-22 with both
+	# cores busy (each sample is a probe and an `ip route`); 10 still spans the second before the
+	# action and the seconds after it.
+	(($(lab_field "$out4" samples) >= 10)) || lab_fail "$what: expected at least 10 samples in 4 s: $out4"
 }
 
 # --- 6. kill -9 ---
