@@ -9,8 +9,8 @@
 #   client  eth0       203.0.113.2/24    2001:db8:ffff::2/64   (routes the VIPs to the router)
 #   router  to-client  203.0.113.1/24    2001:db8:ffff::1/64
 #           br0        198.51.100.1/24   2001:db8:100::1/64    (bridge of to-edge1, to-edge2)
-#   edge1   eth0       198.51.100.2/24   2001:db8:100::2/64    BIRD (or ExaBGP) + anycastd
-#   edge2   eth0       198.51.100.3/24   2001:db8:100::3/64    BIRD + anycastd
+#   edge1   eth0       198.51.100.2/24   2001:db8:100::2/64    BIRD (ExaBGP, FRR, GoBGP) + anycastd
+#   edge2   eth0       198.51.100.3/24   2001:db8:100::3/64    BIRD (FRR, GoBGP) + anycastd
 #   VIPs    192.0.2.10/32, 2001:db8::10/128 on both edges (AS 65001), router AS 65000
 #
 # The addresses are those of examples/bird/{router,edge}.conf and examples/exabgp/exabgp.conf,
@@ -35,7 +35,7 @@
 #   source tests/lab/bgp/topology.sh
 #   e2e_set_binaries ANYCASTD [ANYCASTCTL]
 #   e2e_setup XDP_PASS_OBJECT           # namespaces, links, addresses, trap
-#   e2e_daemon_lab bird bird            # router BIRD; per edge BIRD|ExaBGP, TCP server, anycastd;
+#   e2e_daemon_lab bird bird            # router BIRD; per edge bird|exabgp|frr|gobgp, TCP server, anycastd;
 #                                       # returns when both edges are announced (v4 and v6)
 #   e2e_wait_route present|absent EDGE [DEADLINE_S] [T0_US] [4|6]   # prints ms since T0
 #   e2e_stream_start NAME ... e2e_stream_check WHAT NAME            # echo streams, no loss
@@ -45,12 +45,15 @@
 #                                       # BIRD's route from EDGE with its attributes
 #   e2e_group_field EDGE FIELD, e2e_wait_group EDGE FIELD VALUE     # the group in status --json
 #   e2e_config_add FILE TABLE LINES     # keys added under a table e2e_anycastd_config wrote
-# Or by hand: e2e_start_router_bird, e2e_start_edge_bird EDGE / e2e_start_edge_exabgp EDGE,
-# e2e_wait_session EDGE, e2e_anycastd_config EDGE FILE bird|exabgp, e2e_start_anycastd EDGE FILE.
+# Or by hand: e2e_start_router_bird, e2e_start_speaker EDGE SPEAKER (e2e_start_edge_bird,
+# _exabgp, _frr (zebra + e2e_start_edge_bgpd), _gobgp), e2e_wait_session EDGE,
+# e2e_anycastd_config EDGE FILE SPEAKER, e2e_start_anycastd EDGE FILE.
 # Measured times are printed as "[measure] WHAT  N ms" lines, never asserted.
 #
 # Timing knobs (environment): E2E_INTERVAL_MS (200), E2E_FAST_INTERVAL_MS (100), E2E_RISE (3),
-# E2E_FALL (2), E2E_DRAIN_MS (1000).
+# E2E_FALL (2), E2E_DRAIN_MS (1000), E2E_SIGNAL_TIMEOUT_MS (10000: [route.frr] / [route.gobgp]
+# timeout_ms; one vtysh run took 1.3 s, and a withdrawal's two over 4 s, with both cores busy), E2E_HOLD_S (3: BGP hold
+# time of the router, BIRD, FRR and GoBGP edges; ExaBGP's stays 3).
 
 E2E_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=../lab.sh
@@ -74,8 +77,8 @@ E2E_TCP_PORT=8080 # the TCP health check's port (a socat server on the edge)
 
 E2E_ROUTER=""
 declare -A E2E_NS=()              # role -> namespace name
-declare -A E2E_SPEAKER=()         # edge -> bird | exabgp
-declare -A E2E_SPEAKER_PID=()     # edge -> pid of its BIRD or ExaBGP
+declare -A E2E_SPEAKER=()         # edge -> bird | exabgp | frr | gobgp
+declare -A E2E_SPEAKER_PID=()     # edge -> pid of its BIRD, ExaBGP, bgpd or gobgpd
 declare -A E2E_ANYCASTD_PID=()    # edge -> pid of its anycastd (the one we started last)
 declare -A E2E_ANYCASTD_LOG=()
 declare -A E2E_TCP_PID=()         # edge -> pid of the socat the TCP check connects to
@@ -97,6 +100,17 @@ e2e_now_us() {
 e2e_since_ms() {
 	local d=$(($(e2e_now_us) - $1))
 	printf '%d.%d' $((d / 1000)) $((d % 1000 / 100))
+}
+
+# e2e_speaker_timing SPEAKER: FRR and GoBGP get drain_ms 4 s (unless E2E_DRAIN_MS says): the
+# drain's clock starts when anycastd decides to withdraw and the withdrawal call runs inside it
+# (two vtysh runs took 2.3 s here with both cores busy, and a 1 s drain was then used up by the
+# time bgpd sent the withdrawal: an IPv6 datagram lost; docs/route-signals.md, "End to end with
+# FRR and GoBGP").
+e2e_speaker_timing() {
+	case $1 in
+	frr | gobgp) E2E_DRAIN_MS=${E2E_DRAIN_MS:-4000} ;;
+	esac
 }
 
 e2e_ns() { ip netns exec "${E2E_NS[$1]}" "${@:2}"; }
@@ -261,14 +275,18 @@ e2e_template() {
 	printf '%s\n' "$text" >"$dst"
 }
 
-E2E_BGP_TIMERS=$'connect retry time 1;\n\thold time 3;\n\tkeepalive time 1;\n\terror wait time 1, 2;'
+# The lab's BGP timers (BIRD's syntax): hold time E2E_HOLD_S (3 s), keepalive a third of it.
+e2e_bird_timers() {
+	local hold=${E2E_HOLD_S:-3}
+	printf 'connect retry time 1;\n\thold time %d;\n\tkeepalive time %d;\n\terror wait time 1, 2;' "$hold" $((hold / 3))
+}
 
 e2e_router_conf() {
 	e2e_template "$E2E_EXAMPLES/bird/router.conf" "$LAB_TMP/router.conf" \
 		"log syslog all;" "log stderr all;" \
 		"protocol kernel kernel4 {" $'protocol kernel kernel4 {\n\tmerge paths on;' \
 		"protocol kernel kernel6 {" $'protocol kernel kernel6 {\n\tmerge paths on;' \
-		"connect retry time 5;" "$E2E_BGP_TIMERS"
+		"connect retry time 5;" "$(e2e_bird_timers)"
 }
 
 # e2e_edge_conf EDGE: the edge's BIRD config; edge2 gets its own addresses.
@@ -278,7 +296,7 @@ e2e_edge_conf() {
 		"log syslog all;" "log stderr all;" \
 		"router id 198.51.100.2;" "router id $v4;" \
 		"local 198.51.100.2 as 65001;" "local $v4 as 65001;" \
-		"connect retry time 5;" "$E2E_BGP_TIMERS"
+		"connect retry time 5;" "$(e2e_bird_timers)"
 }
 
 e2e_exabgp_conf() {
@@ -350,6 +368,109 @@ e2e_start_edge_exabgp() {
 		sleep 0.05
 	done
 	e2e_log "$edge ExaBGP up (pid ${E2E_SPEAKER_PID[$edge]}), pipes ${E2E_EXABGP_PIPE[$edge]}.{in,out}"
+}
+
+# e2e_frr_conf EDGE: examples/frr/frr.conf with the lab's timers (hold E2E_HOLD_S, keepalive a
+# third of it, connect retry 1 s), logging to stdout, and the edge's own addresses, in the edge's
+# FRR directory.
+e2e_frr_conf() {
+	local edge=$1
+	e2e_template "$E2E_EXAMPLES/frr/frr.conf" "${E2E_FRR_DIR[$edge]}/frr.conf" \
+		"log syslog informational" "log stdout informational" \
+		"hostname edge1" "hostname $edge" \
+		"bgp router-id 198.51.100.2" "bgp router-id ${E2E_EDGE_V4[$edge]}" \
+		"ipv6 next-hop global 2001:db8:100::2" "ipv6 next-hop global ${E2E_EDGE_V6[$edge]}" \
+		"neighbor 198.51.100.1 timers connect 5" \
+		"neighbor 198.51.100.1 timers connect 1"$'\n'" neighbor 198.51.100.1 timers $((${E2E_HOLD_S:-3} / 3)) ${E2E_HOLD_S:-3}"
+}
+
+# _e2e_frr_daemon EDGE DAEMON ARGS...: an FRR daemon in the edge's namespace, started directly (no
+# watchfrr, no host service), as user frr, everything in the edge's FRR directory: pid file, the
+# zebra socket, the .vty sockets vtysh talks to (--vty_socket). No TCP vty (-P 0).
+_e2e_frr_daemon() {
+	local edge=$1 daemon=$2 dir=${E2E_FRR_DIR[$1]}
+	shift 2
+	ip netns exec "${E2E_NS[$edge]}" "/usr/lib/frr/$daemon" -u frr -g frr --vty_socket "$dir" \
+		-z "$dir/zserv.api" -i "$dir/$daemon.pid" -P 0 "$@" >>"$LAB_TMP/$edge.$daemon.log" 2>&1 &
+}
+
+# e2e_frr_vtysh EDGE DAEMON COMMAND: vtysh against the edge's FRR.
+e2e_frr_vtysh() {
+	vtysh --vty_socket "${E2E_FRR_DIR[$1]}" -d "$2" -c "$3"
+}
+
+# e2e_start_edge_frr EDGE: FRR's zebra, then bgpd (e2e_start_edge_bgpd), in the edge's namespace.
+# The directory is the frr user's (the daemons drop to it), under $LAB_TMP, which it may traverse.
+declare -A E2E_FRR_DIR=()
+e2e_start_edge_frr() {
+	local edge=$1 dir="$LAB_TMP/$1.frr"
+	[[ -x /usr/lib/frr/bgpd ]] && command -v vtysh >/dev/null || lab_fail "FRR is not installed (scripts/deps.sh)"
+	E2E_FRR_DIR[$edge]=$dir
+	mkdir -p "$dir"
+	chown frr:frr "$dir"
+	chmod 0711 "$LAB_TMP"
+	e2e_frr_conf "$edge"
+	_e2e_frr_daemon "$edge" zebra -f /dev/null
+	LAB_PIDS+=("$!")
+	local deadline=$((SECONDS + 10))
+	until [[ -S "$dir/zserv.api" ]]; do
+		((SECONDS < deadline)) || lab_fail "zebra ($edge) did not make its socket within 10 s: $(tail -n 20 "$LAB_TMP/$edge.zebra.log")"
+		sleep 0.05
+	done
+	e2e_start_edge_bgpd "$edge"
+}
+
+# e2e_start_edge_bgpd EDGE: bgpd in the edge's namespace (zebra running); returns once bgpd is
+# zebra's client and answers vtysh. A bgpd that opens its session before zebra told it the
+# interfaces resets it and a BIRD router then waits out its error wait time (docs/route-signals.md,
+# FRR's caveats): so the router's side of the session is restarted once bgpd is ready.
+e2e_start_edge_bgpd() {
+	local edge=$1
+	E2E_SPEAKER[$edge]=frr
+	_e2e_frr_daemon "$edge" bgpd -f "${E2E_FRR_DIR[$edge]}/frr.conf"
+	E2E_SPEAKER_PID[$edge]=$!
+	local deadline=$((SECONDS + 15))
+	until e2e_frr_vtysh "$edge" zebra "show zebra client summary" 2>/dev/null | grep -q bgp &&
+		e2e_frr_vtysh "$edge" bgpd "show version" >/dev/null 2>&1; do
+		kill -0 "${E2E_SPEAKER_PID[$edge]}" 2>/dev/null || lab_fail "bgpd ($edge) exited at start: $(tail -n 20 "$LAB_TMP/$edge.bgpd.log")"
+		((SECONDS < deadline)) || lab_fail "bgpd ($edge) not ready within 15 s: $(tail -n 20 "$LAB_TMP/$edge.bgpd.log")"
+		sleep 0.05
+	done
+	[[ -S "$LAB_TMP/router.ctl" ]] && e2e_birdc router restart "$edge" >/dev/null
+	e2e_log "$edge bgpd up (pid ${E2E_SPEAKER_PID[$edge]}), vty sockets in ${E2E_FRR_DIR[$edge]}"
+}
+
+# e2e_gobgp_conf EDGE: examples/gobgp/gobgpd.toml with the lab's timers and the edge's address.
+e2e_gobgp_conf() {
+	local edge=$1
+	e2e_template "$E2E_EXAMPLES/gobgp/gobgpd.toml" "$LAB_TMP/$edge.gobgpd.toml" \
+		'"198.51.100.2"' "\"${E2E_EDGE_V4[$edge]}\"" \
+		"connect-retry = 5" "connect-retry = 1" \
+		"hold-time = 9" "hold-time = ${E2E_HOLD_S:-3}" \
+		"keepalive-interval = 3" "keepalive-interval = $((${E2E_HOLD_S:-3} / 3))"
+}
+
+# e2e_start_edge_gobgp EDGE: gobgpd in the edge's namespace, its API on the unix socket
+# $LAB_TMP/EDGE.gobgpd.sock (E2E_GOBGP_API[EDGE], anycastd's [route.gobgp] api); returns once
+# the API answers.
+declare -A E2E_GOBGP_API=()
+e2e_start_edge_gobgp() {
+	local edge=$1 sock="$LAB_TMP/$1.gobgpd.sock"
+	command -v gobgpd >/dev/null && command -v gobgp >/dev/null || lab_fail "gobgpd is not installed (scripts/deps.sh)"
+	e2e_gobgp_conf "$edge"
+	E2E_GOBGP_API[$edge]="unix://$sock"
+	rm -f "$sock" # gobgpd does not remove a socket its killed predecessor left, and then fails to listen
+	ip netns exec "${E2E_NS[$edge]}" gobgpd -f "$LAB_TMP/$edge.gobgpd.toml" --api-hosts "unix://$sock" \
+		--pprof-disable >>"$LAB_TMP/$edge.gobgpd.log" 2>&1 &
+	E2E_SPEAKER_PID[$edge]=$!
+	E2E_SPEAKER[$edge]=gobgp
+	local deadline=$((SECONDS + 15))
+	until gobgp --target "unix://$sock" neighbor >/dev/null 2>&1; do
+		kill -0 "${E2E_SPEAKER_PID[$edge]}" 2>/dev/null || lab_fail "gobgpd ($edge) exited at start: $(tail -n 20 "$LAB_TMP/$edge.gobgpd.log")"
+		((SECONDS < deadline)) || lab_fail "gobgpd ($edge) did not answer on its API within 15 s: $(tail -n 20 "$LAB_TMP/$edge.gobgpd.log")"
+		sleep 0.05
+	done
+	e2e_log "$edge gobgpd up (pid ${E2E_SPEAKER_PID[$edge]}), API $sock"
 }
 
 # e2e_birdc ROLE COMMAND...: birdc on the role's BIRD (router, edge1, edge2).
@@ -515,6 +636,27 @@ e2e_anycastd_config() {
 				pipe = "${E2E_EXABGP_PIPE[$edge]}"
 				next_hop4 = "${E2E_EDGE_V4[$edge]}"
 				next_hop6 = "${E2E_EDGE_V6[$edge]}"
+			EOF
+			;;
+		frr)
+			cat <<-EOF
+
+				[route.frr]
+				asn = 65001
+				route_map = "anycast"
+				vty_socket = "${E2E_FRR_DIR[$edge]}"
+				timeout_ms = ${E2E_SIGNAL_TIMEOUT_MS:-10000}
+			EOF
+			;;
+		gobgp)
+			cat <<-EOF
+
+				[route.gobgp]
+				api = "${E2E_GOBGP_API[$edge]}"
+				next_hop4 = "${E2E_EDGE_V4[$edge]}"
+				next_hop6 = "${E2E_EDGE_V6[$edge]}"
+				communities = ["65001:100"]
+				timeout_ms = ${E2E_SIGNAL_TIMEOUT_MS:-10000}
 			EOF
 			;;
 		esac
@@ -740,18 +882,20 @@ e2e_probe_end() {
 # ---------------------------------------------------------------------------------------------
 # The daemon labs: each edge with its routing daemon, the TCP check's server and anycastd
 
-# e2e_start_speaker EDGE bird|exabgp: the edge's routing daemon and the TCP check's server.
+# e2e_start_speaker EDGE bird|exabgp|frr|gobgp: the edge's routing daemon and the TCP check's server.
 e2e_start_speaker() {
 	local edge=$1 speaker=$2
 	case $speaker in
 	bird) e2e_start_edge_bird "$edge" ;;
 	exabgp) e2e_start_edge_exabgp "$edge" ;;
+	frr) e2e_start_edge_frr "$edge" ;;
+	gobgp) e2e_start_edge_gobgp "$edge" ;;
 	*) lab_fail "unknown speaker $speaker" ;;
 	esac
 	e2e_start_tcp_server "$edge"
 }
 
-# e2e_start_edge_anycastd EDGE bird|exabgp: writes $LAB_TMP/EDGE.toml (e2e_anycastd_config, the
+# e2e_start_edge_anycastd EDGE SPEAKER: writes $LAB_TMP/EDGE.toml (e2e_anycastd_config, the
 # route signal of that routing daemon) and starts anycastd; E2E_START_US[EDGE] = its launch.
 declare -A E2E_START_US=()
 e2e_start_edge_anycastd() {
@@ -772,7 +916,7 @@ e2e_wait_announced() {
 }
 
 # e2e_daemon_lab SPEAKER1 SPEAKER2: the whole lab: router BIRD, edge1 with SPEAKER1, edge2 with
-# SPEAKER2 (bird|exabgp), both BGP sessions up, then anycastd on both; returns when both edges
+# SPEAKER2 (bird|exabgp|frr|gobgp), both BGP sessions up, then anycastd on both; returns when both edges
 # are announced, v4 and v6 (the times from anycastd's launch are printed).
 e2e_daemon_lab() {
 	e2e_start_router_bird
@@ -829,6 +973,23 @@ for g in st.get("groups", []):
 else:
     print("none")
 ' ${2:+"$2"}
+}
+
+# e2e_signal EDGE FIELD: FIELD of the first group's route signal in `anycastctl status --json`
+# (reachable, last_ok, last_detail, commands, failures, consecutive_failures, summary); "none"
+# when there is no group, "unknown" when anycastd did not answer.
+e2e_signal() {
+	{ e2e_ctl "$1" status --json 2>/dev/null || true; } | "$E2E_PYTHON" -c '
+import json, sys
+try:
+    doc = json.load(sys.stdin)
+except ValueError:
+    print("unknown")
+    sys.exit(0)
+groups = doc.get("status", doc).get("groups", [])
+value = groups[0].get("route", {}).get(sys.argv[1]) if groups else "none"
+print(json.dumps(value) if isinstance(value, bool) else value)
+' "$2"
 }
 
 # e2e_stream_start NAME: continuous echo streams (probe.py stream: eight source ports, one

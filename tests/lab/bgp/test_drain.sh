@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# End to end, BIRD on both edges, anycastd's `bird` route signal, drain 1 s:
+# End to end, SPEAKER (bird, frr or gobgp) on both edges, anycastd's route signal of that
+# speaker, drain 1 s (FRR and GoBGP 4 s: e2e_speaker_timing):
 #   4. a SIGTERM drain of edge1 while edge2 is up: the client sends continuously (IPv4 and IPv6,
 #      one datagram every 10 ms each, over eight source ports each, so that ECMP gives edge1 its
 #      share) across the whole drain, and not one answer may be lost; printed: SIGTERM -> route
@@ -9,18 +10,21 @@
 #   and the same with `anycastctl drain all` / `undrain all` (when anycastctl is given): no loss,
 #      the route leaves and comes back (after `rise` checks).
 #
-#   test_bird_drain.sh ANYCASTD XDP_PASS_OBJECT [ANYCASTCTL]
+#   test_drain.sh SPEAKER ANYCASTD XDP_PASS_OBJECT [ANYCASTCTL]
 set -euo pipefail
 
-ANYCASTD=${1:?usage: test_bird_drain.sh ANYCASTD XDP_PASS_OBJECT [ANYCASTCTL]}
-XDP_PASS=${2:?usage: test_bird_drain.sh ANYCASTD XDP_PASS_OBJECT [ANYCASTCTL]}
-ANYCASTCTL=${3:-}
+usage="usage: test_drain.sh bird|frr|gobgp ANYCASTD XDP_PASS_OBJECT [ANYCASTCTL]"
+SPEAKER=${1:?$usage}
+ANYCASTD=${2:?$usage}
+XDP_PASS=${3:?$usage}
+ANYCASTCTL=${4:-}
 
 # shellcheck source=topology.sh
 source "$(dirname "${BASH_SOURCE[0]}")/topology.sh"
 e2e_set_binaries "$ANYCASTD" "$ANYCASTCTL"
+e2e_speaker_timing "$SPEAKER"
 e2e_setup "$XDP_PASS"
-e2e_daemon_lab bird bird
+e2e_daemon_lab "$SPEAKER" "$SPEAKER"
 
 # --- anycastctl drain / undrain ---
 if [[ -n "$ANYCASTCTL" ]]; then
@@ -31,8 +35,8 @@ if [[ -n "$ANYCASTCTL" ]]; then
 	out=$(e2e_ctl edge1 drain all) || lab_fail "anycastctl drain all on edge1 failed: $out"
 	lab_log "anycastctl drain all: $out"
 	ms=$(e2e_wait_route absent edge1 15 "$t0" 4)
-	e2e_measure "anycastctl drain on edge1 -> IPv4 route via edge1 gone" "$ms"
-	sleep 1.5 # past drain_ms: edge1 stops answering; the stream must be on edge2 by then
+	e2e_measure "anycastctl drain on edge1 ($SPEAKER) -> IPv4 route via edge1 gone" "$ms"
+	sleep 1.5 # past drain_ms (bird): edge1 stops answering; the stream must be on edge2 by then
 	e2e_stream_check "across anycastctl drain of edge1" ctl_drain
 	e2e_log_status edge1
 	# held out: still withdrawn a while later, healthy as it is
@@ -43,7 +47,7 @@ if [[ -n "$ANYCASTCTL" ]]; then
 	t0=$(e2e_now_us)
 	lab_log "anycastctl undrain all: $out"
 	ms=$(e2e_wait_route present edge1 30 "$t0" 4)
-	e2e_measure "anycastctl undrain on edge1 -> IPv4 route via edge1 back" "$ms"
+	e2e_measure "anycastctl undrain on edge1 ($SPEAKER) -> IPv4 route via edge1 back" "$ms"
 else
 	lab_log "no anycastctl given: drain/undrain by anycastctl not tested"
 fi
@@ -81,14 +85,16 @@ sigterm_drain() {
 }
 
 # --- 4. SIGTERM drain of edge1, edge2 up: zero loss ---
-sigterm_drain "SIGTERM drain" 0
+sigterm_drain "SIGTERM drain ($SPEAKER)" 0
 
 # after the drain: edge1 holds nothing, answers nothing; edge2 answers everything
 lo=$(ip -n "${E2E_NS[edge1]}" addr show dev lo)
 if grep -qF -e "$VIP4/" -e "$VIP6/" <<<"$lo"; then lab_fail "expected no VIP on edge1's lo after the drain: $lo"; fi
 lab_has_xdp "${E2E_NS[edge1]}" "$E2E_EDGE_IF" && lab_fail "expected no XDP program on edge1's $E2E_EDGE_IF after the drain"
 lab_log "ok: edge1 removed its VIPs and its program"
-e2e_birdc edge1 show protocols | grep -E "anycast_vips[46] " | sed 's/^/    edge1 BIRD: /' >&2
+if [[ $SPEAKER == bird ]]; then
+	e2e_birdc edge1 show protocols | grep -E "anycast_vips[46] " | sed 's/^/    edge1 BIRD: /' >&2
+fi
 lab_expect_echo "echo $VIP4:7 after edge1's drain (edge2)" 10 "$VIP4" 7 --count 10
 lab_expect_echo "echo [$VIP6]:7 after edge1's drain (edge2)" 10 "$VIP6" 7 --count 10
 
@@ -96,6 +102,6 @@ lab_expect_echo "echo [$VIP6]:7 after edge1's drain (edge2)" 10 "$VIP6" 7 --coun
 E2E_START_US[edge1]=$(e2e_now_us)
 e2e_start_anycastd edge1 "$LAB_TMP/edge1.toml"
 e2e_wait_announced edge1
-sigterm_drain "SIGTERM drain, router paused 150 ms" 0.15
+sigterm_drain "SIGTERM drain ($SPEAKER), router paused 150 ms" 0.15
 
 lab_log "PASS"

@@ -1,27 +1,32 @@
 #!/usr/bin/env bash
-# End to end, BIRD on both edges, anycastd's `bird` route signal: failures of the whole thing.
+# End to end, SPEAKER (bird, frr or gobgp) on both edges, anycastd's route signal of that speaker: failures of the whole thing.
 #   6. kill -9 of anycastd on edge1, with edge2 withdrawn (its maintenance file) so that edge1 is
 #      the only way to the VIPs: every sample (every 50 ms, for 4 s around the kill; probe.py
 #      sample, IPv4 and IPv6) shows either no route via edge1 at the router or the client
-#      answered. Then anycastd is started again on edge1 (it adopts the running fast path and
-#      aliases) under the same sampling.
+#      answered. The route stays (the speaker keeps what anycastd told it; the fast path keeps
+#      answering: docs/configuration.md, "After kill -9"). Then anycastd is started again on
+#      edge1 (it adopts the running fast path and aliases, and announces) under the same sampling.
 #   7. a dead machine: edge1's link is deleted (nothing more leaves edge1, not even a TCP FIN:
 #      only BFD can tell), then its namespace with everything in it. The route via edge1 must
 #      leave the router's table within 5 s (BFD: about 300 ms); the time is printed, and the
-#      client is answered by edge2.
+#      client is answered by edge2. With SPEAKER bird only (the lab's FRR and GoBGP run no BFD:
+#      the hold time would decide, untested here).
 #
-#   test_bird_crash.sh ANYCASTD XDP_PASS_OBJECT [ANYCASTCTL]
+#   test_crash.sh SPEAKER ANYCASTD XDP_PASS_OBJECT [ANYCASTCTL]
 set -euo pipefail
 
-ANYCASTD=${1:?usage: test_bird_crash.sh ANYCASTD XDP_PASS_OBJECT [ANYCASTCTL]}
-XDP_PASS=${2:?usage: test_bird_crash.sh ANYCASTD XDP_PASS_OBJECT [ANYCASTCTL]}
-ANYCASTCTL=${3:-}
+usage="usage: test_crash.sh bird|frr|gobgp ANYCASTD XDP_PASS_OBJECT [ANYCASTCTL]"
+SPEAKER=${1:?$usage}
+ANYCASTD=${2:?$usage}
+XDP_PASS=${3:?$usage}
+ANYCASTCTL=${4:-}
 
 # shellcheck source=topology.sh
 source "$(dirname "${BASH_SOURCE[0]}")/topology.sh"
 e2e_set_binaries "$ANYCASTD" "$ANYCASTCTL"
+e2e_speaker_timing "$SPEAKER"
 e2e_setup "$XDP_PASS"
-e2e_daemon_lab bird bird
+e2e_daemon_lab "$SPEAKER" "$SPEAKER"
 
 # edge1 alone: edge2 withdrawn by its maintenance file
 touch "$LAB_TMP/edge2.disable"
@@ -50,28 +55,32 @@ sampled() {
 	lab_log "$what, IPv6 samples: $out6"
 	lab_expect_eq "$what: IPv4 samples with a route via edge1 and no answer" 0 "$(lab_field "$out4" violations)"
 	lab_expect_eq "$what: IPv6 samples with a route via edge1 and no answer" 0 "$(lab_field "$out6" violations)"
-	(($(lab_field "$out4" samples) >= 40)) || lab_fail "$what: expected about 80 samples in 4 s: $out4"
+	# The sampling covered the event: about 80 samples in 4 s on an idle machine, 18-22 with both
+	# cores busy (each sample is a probe and an `ip route`); 10 still spans the second before the
+	# action and the seconds after it.
+	(($(lab_field "$out4" samples) >= 10)) || lab_fail "$what: expected at least 10 samples in 4 s: $out4"
 }
 
 # --- 6. kill -9 ---
-sampled "kill -9 of edge1's anycastd" 'kill -KILL "${E2E_ANYCASTD_PID[edge1]}"'
+sampled "kill -9 of edge1's anycastd ($SPEAKER)" 'kill -KILL "${E2E_ANYCASTD_PID[edge1]}"'
 wait "${E2E_ANYCASTD_PID[edge1]}" 2>/dev/null || true
 E2E_ANYCASTD_PID[edge1]=""
-if e2e_route_via edge1 4; then
-	lab_log "after kill -9: the route via edge1 stayed (BIRD keeps it) and the fast path answered"
-else
-	lab_log "after kill -9: the route via edge1 left the router"
-fi
+e2e_route_via edge1 4 || lab_fail "after kill -9 of anycastd: expected the route via edge1 to stay ($SPEAKER keeps it)"
+lab_log "ok: after kill -9 of anycastd the route via edge1 stayed ($SPEAKER keeps it) and the fast path answered"
 lab_log "edge1 after kill -9: XDP $(lab_has_xdp "${E2E_NS[edge1]}" "$E2E_EDGE_IF" && echo attached || echo gone)," \
 	"VIPs on lo: $(ip -n "${E2E_NS[edge1]}" -br addr show dev lo | cut -c1-200)"
 
 # anycastd started again on edge1 after the crash: it takes over what the dead one left
-sampled "anycastd restarted on edge1 after kill -9" \
+sampled "anycastd restarted on edge1 after kill -9 ($SPEAKER)" \
 	'E2E_START_US[edge1]=$(e2e_now_us); e2e_start_anycastd edge1 "$LAB_TMP/edge1.toml"'
 e2e_route_via edge1 4 || lab_fail "expected the route via edge1 after anycastd's restart"
 lab_expect_echo "echo $VIP4:7 after edge1's restart" 10 "$VIP4" 7 --count 10
 
-# --- 7. dead machine ---
+# --- 7. dead machine (BFD: BIRD only) ---
+if [[ $SPEAKER != bird ]]; then
+	lab_log "PASS"
+	exit 0
+fi
 rm -f "$LAB_TMP/edge2.disable"
 e2e_wait_route present edge2 30 "" 4 >/dev/null
 e2e_wait_route present edge2 30 "" 6 >/dev/null

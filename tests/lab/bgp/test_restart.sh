@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End to end, BIRD on both edges: 8. restart without withdrawal. With edge1 withdrawn (its
+# End to end, SPEAKER (bird, frr or gobgp) on both edges, anycastd's route signal of that speaker: 8. restart without withdrawal. With edge1 withdrawn (its
 # maintenance file), edge2 carries every client; `anycastctl restart` on edge2 re-executes
 # anycastd, which adopts the running fast path, aliases and announced routes. Across it, the
 # router's route via edge2 is polled every 10 ms (probe.py watch, IPv4 and IPv6) and must never
@@ -7,18 +7,21 @@
 # time from the command to the new instance's "anycastd started", the program ids before and
 # after.
 #
-#   test_bird_restart.sh ANYCASTD XDP_PASS_OBJECT ANYCASTCTL
+#   test_restart.sh SPEAKER ANYCASTD XDP_PASS_OBJECT ANYCASTCTL
 set -euo pipefail
 
-ANYCASTD=${1:?usage: test_bird_restart.sh ANYCASTD XDP_PASS_OBJECT ANYCASTCTL}
-XDP_PASS=${2:?usage: test_bird_restart.sh ANYCASTD XDP_PASS_OBJECT ANYCASTCTL}
-ANYCASTCTL=${3:?usage: test_bird_restart.sh ANYCASTD XDP_PASS_OBJECT ANYCASTCTL}
+usage="usage: test_restart.sh bird|frr|gobgp ANYCASTD XDP_PASS_OBJECT ANYCASTCTL"
+SPEAKER=${1:?$usage}
+ANYCASTD=${2:?$usage}
+XDP_PASS=${3:?$usage}
+ANYCASTCTL=${4:?$usage}
 
 # shellcheck source=topology.sh
 source "$(dirname "${BASH_SOURCE[0]}")/topology.sh"
 e2e_set_binaries "$ANYCASTD" "$ANYCASTCTL"
+e2e_speaker_timing "$SPEAKER"
 e2e_setup "$XDP_PASS"
-e2e_daemon_lab bird bird
+e2e_daemon_lab "$SPEAKER" "$SPEAKER"
 
 touch "$LAB_TMP/edge1.disable"
 e2e_wait_route absent edge1 15 "" 4 >/dev/null
@@ -43,14 +46,14 @@ sleep 1
 t0=$(e2e_now_us)
 out=$(e2e_ctl edge2 restart) || lab_fail "anycastctl restart on edge2 failed: $out"
 lab_log "anycastctl restart: $out"
-e2e_measure "anycastctl restart on edge2 -> command returned" "$(e2e_since_ms "$t0")"
+e2e_measure "anycastctl restart on edge2 ($SPEAKER) -> command returned" "$(e2e_since_ms "$t0")"
 deadline=$((SECONDS + 30))
 until (($(grep -c "anycastd started" "$log") > started_before)); do
 	kill -0 "$pid_before" 2>/dev/null || lab_fail "anycastd on edge2 is gone after the restart: $(tail -n 30 "$log")"
 	((SECONDS < deadline)) || lab_fail "no new 'anycastd started' on edge2 within 30 s of the restart: $(tail -n 30 "$log")"
 	sleep 0.01
 done
-e2e_measure "anycastctl restart on edge2 -> new instance logged 'anycastd started'" "$(e2e_since_ms "$t0")"
+e2e_measure "anycastctl restart on edge2 ($SPEAKER) -> new instance logged 'anycastd started'" "$(e2e_since_ms "$t0")"
 sleep 2 # several health rounds of the new instance (past rise)
 
 kill -TERM "$watch4" "$watch6"
