@@ -59,7 +59,7 @@ std::string reason(std::string_view what, std::string_view key = {}) {
 // [group.route] that gave them); unset: the built-in default.
 struct RouteOrigins {
   std::optional<Where> graceful_shutdown, bird, bird_protocol, bird_gshut, bird_degraded, exabgp, frr, frr_gshut,
-      gobgp;
+      frr_degraded, gobgp;
   std::optional<Where> states[3];  // [route.up], [route.degraded], [route.draining]
 };
 
@@ -362,6 +362,10 @@ void read_frr(const Reader& r, const toml::table& t, const std::string& path, Ro
     check("gshut_route_map", [&](FrrSignalConfig& c) { c.gshut_route_map = *v; });
     into.from.frr_gshut = here("gshut_route_map");
   }
+  if (auto v = r.optional_string(t, path, "degraded_route_map")) {
+    check("degraded_route_map", [&](FrrSignalConfig& c) { c.degraded_route_map = *v; });
+    into.from.frr_degraded = here("degraded_route_map");
+  }
   if (auto v = r.optional_integer(t, path, "timeout_ms", 1, kMaxSignalTimeoutMs)) f.timeout = Millis(*v);
 }
 
@@ -597,6 +601,15 @@ bool bird_names_clash(const std::string& a, const std::string& b) {
 }
 
 // What one group's route needs, across keys and across [route] and [group.route].
+// Whether the group ever announces the draining state: before a withdrawal (graceful_shutdown)
+// or at the start of a soft drain (soft_drain_ms).
+bool uses_draining(const RouteConfig& route) { return route.graceful_shutdown || route.soft_drain.count() > 0; }
+
+std::string unused_draining(const Group& g) {
+  return std::string("set, but graceful_shutdown is false and soft_drain_ms is 0: set ") +
+         (g.flat ? "[route]" : "[group.route]") + " graceful_shutdown = true or soft_drain_ms to use it, or remove it";
+}
+
 void check_route(const Reader& r, const Group& g) {
   const RouteConfig& route = g.config.route;
   const RouteOrigins& from = g.route.from;
@@ -642,12 +655,11 @@ void check_route(const Reader& r, const Group& g) {
                "missing: graceful_shutdown = true with signal = \"bird\" needs the protocol(s) announcing the "
                "routes tagged GRACEFUL_SHUTDOWN" +
                    elsewhere_bird);
-      // Given in the group's own scope and unused; inherited ones are checked across all groups.
-      if (!route.graceful_shutdown && !bird.gshut_protocols.empty() && from.bird_gshut &&
+      // Given in the group's own scope and unused (neither graceful shutdown nor a soft drain
+      // announces the draining state); inherited ones are checked across all groups.
+      if (!uses_draining(route) && !bird.gshut_protocols.empty() && from.bird_gshut &&
           (g.flat || from.bird_gshut->path.rfind(g.where.path + ".", 0) == 0))
-        r.fail(*from.bird_gshut, std::string("set, but graceful_shutdown is false: set ") +
-                                     (g.flat ? "[route]" : "[group.route]") +
-                                     " graceful_shutdown = true to use it, or remove it");
+        r.fail(*from.bird_gshut, unused_draining(g));
       // A pattern among the plain protocols that matches a tagged one would switch both at once.
       for (const std::string& gshut : bird.gshut_protocols)
         for (const std::string& plain : bird.protocols)
@@ -685,13 +697,16 @@ void check_route(const Reader& r, const Group& g) {
                "missing: graceful_shutdown = true with signal = \"frr\" needs the route-map that tags the routes "
                "GRACEFUL_SHUTDOWN" +
                    elsewhere);
-      if (!route.graceful_shutdown && !f.gshut_route_map.empty() && from.frr_gshut &&
+      if (!uses_draining(route) && !f.gshut_route_map.empty() && from.frr_gshut &&
           (g.flat || from.frr_gshut->path.rfind(g.where.path + ".", 0) == 0))
-        r.fail(*from.frr_gshut, std::string("set, but graceful_shutdown is false: set ") +
-                                    (g.flat ? "[route]" : "[group.route]") +
-                                    " graceful_shutdown = true to use it, or remove it");
+        r.fail(*from.frr_gshut, unused_draining(g));
       if (!f.gshut_route_map.empty() && f.gshut_route_map == f.route_map)
         fail_for(r, *from.frr_gshut, g, "is also route_map: the tagged routes need a route-map of their own");
+      // The same route-map would announce degraded as up, or tag it GRACEFUL_SHUTDOWN.
+      for (auto [other, name] : {std::pair{&f.route_map, "route_map"}, std::pair{&f.gshut_route_map, "gshut_route_map"}})
+        if (!f.degraded_route_map.empty() && f.degraded_route_map == *other)
+          fail_for(r, *from.frr_degraded, g,
+                   std::string("is also ") + name + ": the degraded routes need a route-map of their own");
       if (Refusal problem = frr_signal_problem(f)) r.fail(missing("frr"), reason(problem.why()));
       break;
     }
@@ -758,12 +773,12 @@ void check_unused(const Reader& r, const Route& global, const std::vector<Group>
   }
   if (global.from.bird_gshut && !global.config.bird.gshut_protocols.empty() &&
       !any([](const Group& g) {
-        return g.config.route.signal == SignalKind::bird && g.config.route.graceful_shutdown &&
+        return g.config.route.signal == SignalKind::bird && uses_draining(g.config.route) &&
                !g.config.route.bird.gshut_protocols.empty();
       }))
     r.fail(*global.from.bird_gshut,
-           "set, but no group using the bird signal has graceful_shutdown = true: set it in [route] to use these "
-           "protocols, or remove them");
+           "set, but no group using the bird signal has graceful_shutdown = true or soft_drain_ms: set one in "
+           "[route] to use these protocols, or remove them");
 }
 
 }  // namespace

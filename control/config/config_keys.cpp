@@ -145,6 +145,7 @@ constexpr ConfigKey kKeys[] = {
     {"route.frr", "asn", reload},
     {"route.frr", "route_map", reload},
     {"route.frr", "gshut_route_map", reload},
+    {"route.frr", "degraded_route_map", reload},
     {"route.frr", "timeout_ms", reload},
     {"route", "gobgp", reload},
     {"route.gobgp", "gobgp", reload},

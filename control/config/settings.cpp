@@ -149,7 +149,8 @@ SignalCarries signal_carries(SignalKind kind) {
               .local_preference = true};
     case SignalKind::frr: return {.states = true};
     case SignalKind::gobgp:
-      return {.states = true, .med = true, .communities = true, .large_communities = true, .local_preference = true};
+      return {.states = true, .med = true, .prepend = true, .communities = true, .large_communities = true,
+              .local_preference = true};
   }
   return {};
 }
@@ -169,7 +170,9 @@ Refusal route_attributes_problem(SignalKind kind, RouteState state, const RouteA
   if (kind == SignalKind::frr)
     return refuse(fmt::format("FRR takes the attributes from the route-map announcing this state ([route.frr] {}), "
                               "set them there (set metric, set as-path prepend, set community, ...)",
-                              state == RouteState::draining ? "gshut_route_map" : "route_map"));
+                              state == RouteState::draining   ? "gshut_route_map"
+                              : state == RouteState::degraded ? "degraded_route_map"
+                                                              : "route_map"));
   auto missing = [&](bool has, std::string_view what) { return !has ? refuse(fmt::format("cannot carry {}", what)) : Refusal::none(); };
   if (a.med) if (Refusal r = missing(carries.med, "med")) return r;
   if (a.prepend) if (Refusal r = missing(carries.prepend, "prepend")) return r;
@@ -261,7 +264,7 @@ Refusal frr_signal_problem(const FrrSignalConfig& config) {
     return Refusal::because(
         fmt::format("frr route signal: vty_socket \"{}\" is not an absolute path", config.vty_socket));
   if (config.asn == 0) return Refusal::because("frr route signal: asn is missing (the AS of `router bgp ASN`)");
-  for (const std::string* name : {&config.route_map, &config.gshut_route_map})
+  for (const std::string* name : {&config.route_map, &config.gshut_route_map, &config.degraded_route_map})
     if (!name->empty() && (!valid_protocol_text(*name) || name->find_first_of("*?") != std::string::npos))
       return Refusal::because(fmt::format(
           "frr route signal: \"{}\" is not a route-map name (letters, digits, _ . : -)", *name));

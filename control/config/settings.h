@@ -167,9 +167,13 @@ struct FrrSignalConfig {
   std::uint32_t asn = 0;  // `router bgp ASN` of the bgpd carrying the routes; required
   // The route-map each `network` statement names (attributes, IPv6 next hop); empty: none.
   std::string route_map;
-  // Optional (RFC 8326): the route-map tagging GRACEFUL_SHUTDOWN. Empty: no graceful shutdown.
+  // Optional (RFC 8326): the route-map tagging GRACEFUL_SHUTDOWN, the draining state. Empty: no
+  // graceful shutdown, and a soft drain withdraws at once.
   std::string gshut_route_map;
   std::chrono::milliseconds timeout{2000};  // for a whole call: every vtysh run of it
+  // Optional: the route-map of the degraded state (a higher MED, prepends, communities). Empty:
+  // degraded is announced as up.
+  std::string degraded_route_map;
   bool operator==(const FrrSignalConfig&) const = default;
 };
 

@@ -65,6 +65,7 @@ json route_config_json(const RouteConfig& r) {
                 {"asn", r.frr.asn},
                 {"route_map", r.frr.route_map},
                 {"gshut_route_map", r.frr.gshut_route_map},
+                {"degraded_route_map", r.frr.degraded_route_map},
                 {"timeout_ms", r.frr.timeout.count()}}},
               {"gobgp",
                {{"gobgp", r.gobgp.gobgp},

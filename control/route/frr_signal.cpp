@@ -145,16 +145,23 @@ void FrrSignal::set_networks(const RouteGroup& group, std::string_view action, c
   announced_ = std::set<Prefix>(group.vips.begin(), group.vips.end());
 }
 
-bool FrrSignal::carries(RouteState state) const {
-  return state == RouteState::up || (state == RouteState::draining && !config_.gshut_route_map.empty());
+const std::string& FrrSignal::route_map_of(RouteState state) const {
+  switch (state) {
+    case RouteState::degraded: return config_.degraded_route_map;
+    case RouteState::draining: return config_.gshut_route_map;
+    case RouteState::up: break;
+  }
+  return config_.route_map;
 }
+
+bool FrrSignal::carries(RouteState state) const { return state == RouteState::up || !route_map_of(state).empty(); }
 
 void FrrSignal::announce(const RouteGroup& group, RouteState state, const RouteAttributes&) {
   std::string name = fmt::format("announce {}", to_string(state));
   if (!carries(state))
     throw RouteSignalError(fmt::format("group {}: {}: the frr route signal has no route-map for the {} state",
                                        group.name, name, to_string(state)));
-  const std::string& route_map = state == RouteState::draining ? config_.gshut_route_map : config_.route_map;
+  const std::string& route_map = route_map_of(state);
   run_recorded(name, [&] {
     if (group.vips.empty() && announced_.empty()) return std::string("no VIPs");
     set_networks(group, name, route_map);
@@ -185,7 +192,7 @@ SignalProbe FrrSignal::probe(const RouteGroup& group) {
   for (const Prefix& vip : group.vips)
     commands.push_back(fmt::format("show bgp ipv{} unicast {} json", vip.family, vip.str()));
   std::vector<std::string> maps;
-  for (const std::string* m : {&config_.route_map, &config_.gshut_route_map})
+  for (const std::string* m : {&config_.route_map, &config_.gshut_route_map, &config_.degraded_route_map})
     if (!m->empty()) maps.push_back(*m);
   for (const std::string& m : maps) commands.push_back("show route-map " + m + " json");
   try {

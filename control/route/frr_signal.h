@@ -16,6 +16,7 @@
 //              earlier announcement made and the group no longer has
 //   graceful   `network P route-map G` (G: gshut_route_map, which adds 65535:0): bgpd
 //              re-advertises the same prefix with the new attributes, never withdrawing it
+//   degraded   `network P route-map D` (D: degraded_route_map), the same way
 //   withdraw   `no network P` for each VIP bgpd has a `network` for
 //
 // Why `network` statements and vtysh (docs/route-signals.md has the longer why): they are what
@@ -50,7 +51,8 @@ class FrrSignal final : public RouteSignal {
 
   SignalKind kind() const override { return SignalKind::frr; }
   // The state's attributes are in its route-map, in FRR's config (the config check refuses them
-  // here for frr): up announces with route_map, draining with gshut_route_map.
+  // here for frr): up announces with route_map, degraded with degraded_route_map, draining with
+  // gshut_route_map.
   void announce(const RouteGroup& group, RouteState state, const RouteAttributes& attributes) override;
   void withdraw(const RouteGroup& group) override;
   bool carries(RouteState state) const override;
@@ -67,6 +69,8 @@ class FrrSignal final : public RouteSignal {
   // The `network` statements of `router bgp ASN` in bgpd's running configuration.
   std::map<Prefix, std::string> networks(const RouteGroup& group, std::string_view action, posix_io::Deadline deadline);
   void set_networks(const RouteGroup& group, std::string_view action, const std::string& route_map);
+  // The route-map announcing `state`; empty for degraded and draining when not configured.
+  const std::string& route_map_of(RouteState state) const;
 
   FrrSignalConfig config_;
   std::set<Prefix> announced_;  // what bgpd may hold from us: withdrawn on withdraw()

@@ -23,7 +23,7 @@ constexpr int kCommunitiesAttribute = 8;
 }  // namespace
 
 std::vector<std::string> gobgp_rib_args(GobgpVerb verb, const Prefix& prefix, const GobgpSignalConfig& config,
-                                        const RouteAttributes& attributes) {
+                                        const RouteAttributes& attributes, std::uint32_t local_as) {
   std::string family = prefix.family == 4 ? "ipv4" : "ipv6";
   if (verb == GobgpVerb::del) return {"global", "rib", "del", "-a", family, prefix.str()};
   const std::string& next_hop = prefix.family == 4 ? config.next_hop4 : config.next_hop6;
@@ -39,7 +39,19 @@ std::vector<std::string> gobgp_rib_args(GobgpVerb verb, const Prefix& prefix, co
   if (attributes.local_preference) args.insert(args.end(), {"local-pref", std::to_string(*attributes.local_preference)});
   if (!attributes.large_communities.empty())
     args.insert(args.end(), {"large-community", fmt::format("{}", fmt::join(attributes.large_communities, ","))});
+  if (attributes.prepend) {
+    if (local_as == 0) throw RouteSignalError(fmt::format("prepend {} but gobgpd's AS is not known", attributes.prepend));
+    args.insert(args.end(), {"aspath", fmt::format("{}", fmt::join(std::vector<std::uint32_t>(attributes.prepend, local_as), ","))});
+  }
   return args;
+}
+
+std::uint32_t gobgp_parse_global_as(std::string_view text) {
+  json global = json::parse(text, nullptr, false);
+  // gobgp 3.10 prints the API's Global message: {"asn":65001,"router_id":"198.51.100.2",...}.
+  if (!global.is_object() || !global.contains("asn") || !global["asn"].is_number_unsigned()) return 0;
+  auto as = global["asn"].get<std::uint64_t>();
+  return as <= 0xFFFFFFFFu ? static_cast<std::uint32_t>(as) : 0;
 }
 
 GobgpSignal::GobgpSignal(GobgpSignalConfig config)
@@ -76,14 +88,26 @@ std::string GobgpSignal::run_gobgp(const RouteGroup& group, std::string_view act
   throw RouteSignalRefused(what);
 }
 
+std::uint32_t GobgpSignal::local_as(const RouteGroup& group, std::string_view action, posix_io::Deadline deadline) {
+  std::string text = run_gobgp(group, action, {"-j", "global"}, deadline);
+  std::uint32_t as = gobgp_parse_global_as(text);
+  if (as == 0)
+    throw RouteSignalRefused(fmt::format("group {}: {}: gobgpd API {}: `gobgp -j global` named no AS: {}", group.name,
+                                         action, config_.api, trimmed(text)));
+  return as;
+}
+
 void GobgpSignal::add_all(const RouteGroup& group, std::string_view action, const RouteAttributes& attributes) {
   auto deadline = posix_io::deadline_in(config_.timeout);
+  // The prepends repeat gobgpd's own AS, asked for each time rather than configured twice; on an
+  // eBGP session gobgpd puts it in front once more.
+  std::uint32_t own_as = attributes.prepend ? local_as(group, action, deadline) : 0;
   std::vector<std::vector<std::string>> runs;
   try {
     for (const Prefix& p : announced_)
       if (std::find(group.vips.begin(), group.vips.end(), p) == group.vips.end())
         runs.push_back(gobgp_rib_args(GobgpVerb::del, p, config_));
-    for (const Prefix& p : group.vips) runs.push_back(gobgp_rib_args(GobgpVerb::add, p, config_, attributes));
+    for (const Prefix& p : group.vips) runs.push_back(gobgp_rib_args(GobgpVerb::add, p, config_, attributes, own_as));
   } catch (const RouteSignalError& e) {
     throw RouteSignalError(fmt::format("group {}: {}: {}", group.name, action, e.what()));
   }

@@ -5,7 +5,8 @@
 // anycastd adds and deletes them through gobgpd's gRPC API with Debian's `gobgp` CLI:
 //
 //   announce   gobgp --target API global rib add -a ipv4 P nexthop NH4 [community C,...] [med M]
-//              [local-pref L] [large-community G:L1:L2,...]   (the state's attributes; draining
+//              [local-pref L] [large-community G:L1:L2,...] [aspath AS,AS]   (the state's
+//              attributes; a prepend repeats gobgpd's AS, from `gobgp -j global`; draining
 //              carries 65535:0: gobgpd replaces its path, the prefix stays announced)
 //   withdraw   gobgp --target API global rib del -a ipv4 P   (a no-op when P is not there)
 //
@@ -18,6 +19,7 @@
 // re-announces.
 
 #include <chrono>
+#include <cstdint>
 #include <set>
 #include <string>
 #include <vector>
@@ -50,6 +52,8 @@ class GobgpSignal final : public RouteSignal {
   std::string run_gobgp(const RouteGroup& group, std::string_view action, const std::vector<std::string>& args,
                         posix_io::Deadline deadline);
   void add_all(const RouteGroup& group, std::string_view action, const RouteAttributes& attributes);
+  // gobgpd's own AS (`gobgp -j global`), for the prepends.
+  std::uint32_t local_as(const RouteGroup& group, std::string_view action, posix_io::Deadline deadline);
 
   GobgpSignalConfig config_;
   std::set<Prefix> announced_;  // what gobgpd may hold from us: deleted on withdraw()
@@ -59,8 +63,12 @@ enum class GobgpVerb { add, del };
 
 // The gobgp arguments (after --target API) for one prefix (exposed for tests). Attributes only on
 // additions: the config's communities, then the state's (each once), MED, local preference and
-// large communities. Throws RouteSignalError when the prefix's family has no next hop configured.
+// large communities, and the AS path of `prepend` times `local_as`. Throws RouteSignalError when the
+// prefix's family has no next hop configured, or a prepend has no AS to repeat.
 std::vector<std::string> gobgp_rib_args(GobgpVerb verb, const Prefix& prefix, const GobgpSignalConfig& config,
-                                        const RouteAttributes& attributes = {});
+                                        const RouteAttributes& attributes = {}, std::uint32_t local_as = 0);
+
+// The AS in `gobgp -j global`'s output; 0 when there is none (exposed for tests).
+std::uint32_t gobgp_parse_global_as(std::string_view text);
 
 }  // namespace anycastd

@@ -1051,8 +1051,8 @@ const Bad kBad[] = {
      "the protocol(s) announcing the routes tagged GRACEFUL_SHUTDOWN"},
     {"gshut protocols without graceful shutdown", BASE_DATAPATH BASE_ANYCAST
      "[route]\nsignal = \"bird\"\n[route.bird]\nprotocol = \"p\"\ngshut_protocol = \"p_gshut\"\n",
-     "anycastd.toml:9: route.bird.gshut_protocol: set, but graceful_shutdown is false: set [route] "
-     "graceful_shutdown = true to use it, or remove it"},
+     "anycastd.toml:9: route.bird.gshut_protocol: set, but graceful_shutdown is false and soft_drain_ms is 0: set "
+     "[route] graceful_shutdown = true or soft_drain_ms to use it, or remove it"},
     {"gshut protocol matched by a protocol pattern", BASE_DATAPATH BASE_ANYCAST
      "[route]\nsignal = \"bird\"\ngraceful_shutdown = true\n[route.bird]\nprotocol = \"anycast_vips*\"\n"
      "gshut_protocol = \"anycast_vips4_gshut\"\n",
@@ -1095,6 +1095,16 @@ const Bad kBad[] = {
      "[route]\nsignal = \"frr\"\ngraceful_shutdown = true\n[route.frr]\nasn = 65001\nroute_map = \"a\"\n"
      "gshut_route_map = \"a\"\n",
      "anycastd.toml:11: route.frr.gshut_route_map: is also route_map: the tagged routes need a route-map of their own"},
+    {"frr degraded route-map is the plain one", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"frr\"\n[route.frr]\nasn = 65001\nroute_map = \"a\"\ndegraded_route_map = \"a\"\n",
+     "anycastd.toml:10: route.frr.degraded_route_map: is also route_map: the degraded routes need a route-map of "
+     "their own"},
+    {"frr degraded route-map not a name", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"frr\"\n[route.frr]\nasn = 65001\ndegraded_route_map = \"a b\"\n",
+     "anycastd.toml:9: route.frr.degraded_route_map: \"a b\" is not a route-map name"},
+    {"frr gshut route-map without graceful shutdown or soft drain", BASE_DATAPATH BASE_ANYCAST
+     "[route]\nsignal = \"frr\"\n[route.frr]\nasn = 65001\ngshut_route_map = \"g\"\n",
+     "anycastd.toml:9: route.frr.gshut_route_map: set, but graceful_shutdown is false and soft_drain_ms is 0"},
     {"frr route-map not a name", BASE_DATAPATH BASE_ANYCAST
      "[route]\nsignal = \"frr\"\n[route.frr]\nasn = 65001\nroute_map = \"any cast\"\n",
      "anycastd.toml:9: route.frr.route_map: \"any cast\" is not a route-map name"},
@@ -1285,6 +1295,23 @@ TEST(Config, ExampleFileParses) {
 
 // One example per signal, and one with groups, each in step with the routing daemon's snippets
 // in examples/bird and examples/exabgp.
+// The draining state's protocols (route-map) serve a soft drain too: without graceful_shutdown
+// they are accepted when soft_drain_ms announces them.
+TEST(Config, DrainingProtocolsServeASoftDrain) {
+  Config bird = parse_config(BASE_DATAPATH_TEXT BASE_ANYCAST_TEXT
+                             "[route]\nsignal = \"bird\"\nsoft_drain_ms = 5000\n[route.bird]\nprotocol = \"p\"\n"
+                             "draining_protocol = \"p_draining\"\n",
+                             "anycastd.toml");
+  EXPECT_FALSE(bird.groups.at(0).route.graceful_shutdown);
+  EXPECT_EQ(bird.groups[0].route.bird.gshut_protocols, (std::vector<std::string>{"p_draining"}));
+  Config frr = parse_config(BASE_DATAPATH_TEXT BASE_ANYCAST_TEXT
+                            "[route]\nsignal = \"frr\"\nsoft_drain_ms = 5000\n[route.frr]\nasn = 65001\n"
+                            "gshut_route_map = \"g\"\ndegraded_route_map = \"d\"\n",
+                            "anycastd.toml");
+  EXPECT_EQ(frr.groups.at(0).route.frr.gshut_route_map, "g");
+  EXPECT_EQ(frr.groups[0].route.frr.degraded_route_map, "d");
+}
+
 TEST(Config, SignalExamplesParse) {
   std::string dir = ANYCASTD_EXAMPLES_DIR;
   Config bird = load_config(dir + "/anycastd-bird.toml");
@@ -1301,6 +1328,7 @@ TEST(Config, SignalExamplesParse) {
   EXPECT_EQ(frr.groups[0].route.frr.asn, 65001u);
   EXPECT_EQ(frr.groups[0].route.frr.route_map, "anycast");
   EXPECT_EQ(frr.groups[0].route.frr.gshut_route_map, "anycast-gshut");
+  EXPECT_EQ(frr.groups[0].route.frr.degraded_route_map, "anycast-degraded");
 
   Config gobgp = load_config(dir + "/anycastd-gobgp.toml");
   EXPECT_EQ(gobgp.groups.at(0).route.signal, SignalKind::gobgp);

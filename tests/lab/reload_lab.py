@@ -444,6 +444,8 @@ RELOAD_ROWS = {
     "route.frr.gshut_route_map": (lambda c: (c["route"]["frr"].update(gshut_route_map="edge-gshut"),
                                              g_of(c, "frrg")["route"].update(graceful_shutdown=True)),
                                   frr_group(lambda g: g["route"]["frr"]["gshut_route_map"] == "edge-gshut")),
+    "route.frr.degraded_route_map": (lambda c: c["route"]["frr"].update(degraded_route_map="edge-degraded"),
+                                     frr_group(lambda g: g["route"]["frr"]["degraded_route_map"] == "edge-degraded")),
     "route.frr.timeout_ms": (lambda c: c["route"]["frr"].update(timeout_ms=900),
                              frr_group(lambda g: g["route"]["frr"]["timeout_ms"] == 900)),
     "route.gobgp": (lambda c: c["route"].update(gobgp={"next_hop4": "198.51.100.3"}),  # the rest back to the defaults

@@ -62,9 +62,53 @@ const Prefix kVip4b = parse_prefix("192.0.2.11/32");
 
 RouteGroup lab_group() { return {"lab", {kVip4, kVip6}}; }
 
+// The attributes of the degraded and draining states in the lab, as anycastd's [route.degraded]
+// and [route.draining] would give them (ExaBGP, GoBGP). BIRD's and FRR's configs in examples/
+// set the same values in their per-state protocols and route-maps.
+RouteAttributes lab_attributes(RouteState state) {
+  RouteAttributes a;
+  if (state == RouteState::degraded) {
+    a.med = 500;
+    a.prepend = 2;
+    a.communities = {"65001:666"};
+    a.large_communities = {"65001:1:2"};
+  } else if (state == RouteState::draining) {
+    a.med = 1000;
+    a.prepend = 3;
+    a.communities = {"65001:999"};
+    a.large_communities = {"65001:1:3"};
+    a = with_graceful_shutdown(a);
+  }
+  return a;
+}
+RouteAttributes no_attributes(RouteState) { return {}; }
+
+// What the router's BIRD shows for each state (`show route all`, its lines joined with "; "),
+// written from the values above, not from the signals' code: a marker to wait for, then every
+// attribute. Over eBGP the edge's AS 65001 comes once plus once per prepend.
+struct StateAtTheRouter {
+  RouteState state;
+  std::string marker;
+  std::vector<std::string> expected;  // extended regular expressions
+};
+const std::vector<StateAtTheRouter> kStatesAtTheRouter = {
+    {RouteState::degraded,
+     "BGP.med: 500",
+     {"BGP\\.med: 500(;|$)", "BGP\\.as_path: 65001 65001 65001(;|$)", "BGP\\.community:[^;]*\\(65001,666\\)", "BGP\\.large_community: \\(65001, ?1, ?2\\)(;|$)"}},
+    {RouteState::draining,
+     "BGP.med: 1000",
+     {"BGP\\.med: 1000(;|$)", "BGP\\.as_path: 65001 65001 65001 65001(;|$)", "BGP\\.community:[^;]*\\(65535,0\\)",
+      "BGP\\.community:[^;]*\\(65001,999\\)",
+      "BGP\\.large_community: \\(65001, ?1, ?3\\)(;|$)", "BGP\\.local_pref: 0(;|$)"}},
+};
+
+// The edge's BGP session to the router: eBGP as in the examples (router AS 65000, edge 65001),
+// or iBGP, the router in the edge's AS 65001 (the examples with that one number changed).
+enum class Session { ebgp, ibgp };
+
 class Topology {
  public:
-  Topology() {
+  explicit Topology(Session session = Session::ebgp) : session_(session) {
     must(router_.ip("link add rt0 type veth peer name ed0 netns " + edge_.name()));
     must(router_.ip("addr add 198.51.100.1/24 dev rt0"));
     must(router_.ip("addr add 2001:db8:100::1/64 dev rt0 nodad"));
@@ -72,7 +116,14 @@ class Topology {
     must(edge_.ip("addr add 2001:db8:100::2/64 dev ed0 nodad"));
     must(router_.ip("link set rt0 up"));
     must(edge_.ip("link set ed0 up"));
-    router_bird_ = start_bird(router_, "router", example("bird/router.conf"));
+    std::string router_conf = example("bird/router.conf");
+    if (session_ == Session::ibgp) {
+      // iBGP is multihop to BIRD unless told otherwise: `direct` takes the next hops as they come.
+      router_conf = dir_ / "router-ibgp.conf";
+      write_file(router_conf, replace_all(read_file(example("bird/router.conf")), "\tlocal as 65000;",
+                                          "\tlocal as 65001;\n\tdirect;"));
+    }
+    router_bird_ = start_bird(router_, "router", router_conf);
   }
 
   const Netns& edge() const { return edge_; }
@@ -139,8 +190,13 @@ class Topology {
   void restart_edge_gobgp() {
     // gobgpd does not remove a socket left by a predecessor that was killed: its listen fails.
     ::unlink((dir_ / "gobgpd.sock").c_str());
+    std::string conf = example("gobgp/gobgpd.toml");
+    if (session_ == Session::ibgp) {
+      conf = dir_ / "gobgpd-ibgp.toml";
+      write_file(conf, replace_all(read_file(example("gobgp/gobgpd.toml")), "peer-as = 65000", "peer-as = 65001"));
+    }
     edge_daemon_ = std::make_unique<Child>(
-        std::vector<std::string>{"ip", "netns", "exec", edge_.name(), "gobgpd", "-f", example("gobgp/gobgpd.toml"),
+        std::vector<std::string>{"ip", "netns", "exec", edge_.name(), "gobgpd", "-f", conf,
                                  "--api-hosts", "unix://" + (dir_ / "gobgpd.sock"), "--pprof-disable"},
         dir_ / "gobgpd.log");
     bool ready = wait_until(
@@ -233,6 +289,7 @@ class Topology {
     return child;
   }
 
+  Session session_;
   TempDir dir_;
   Netns router_{unique_name("r")};
   Netns edge_{unique_name("e")};
@@ -251,7 +308,7 @@ class RouteLab : public ::testing::Test {
     static bool swept = false;
     if (!swept) sweep_stale_labs();
     swept = true;
-    lab_ = std::make_unique<Topology>();
+    lab_ = std::make_unique<Topology>(session_);
   }
   void TearDown() override {
     if (HasFailure() && lab_) std::printf("%s", lab_->logs().c_str());
@@ -342,6 +399,65 @@ class RouteLab : public ::testing::Test {
     signal.withdraw(group);
   }
 
+  // Each state's attributes arrive at the router for every VIP, moving between states never
+  // withdraws the routes, and back in up the state's attributes are gone. `given`: what anycastd
+  // passes for a state (ExaBGP, GoBGP); BIRD and FRR take them from their config instead, which
+  // sets the same values (examples/bird/edge.conf, examples/frr/frr.conf). `own_community`: the
+  // edge's community of every state ("(65001,100)"; BIRD's edge.conf has none), which stays.
+  void attributes_arrive(RouteSignal& signal, const std::function<RouteAttributes(RouteState)>& given,
+                         const std::string& own_community, const std::string& label) {
+    RouteGroup group = lab_group();
+    signal.announce(group, RouteState::up, {});
+    ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms)) << lab_->logs();
+    // Not a structured binding: the lambdas below capture the fields (clang refuses bindings there).
+    for (const StateAtTheRouter& s : kStatesAtTheRouter) {
+      RouteState state = s.state;
+      const std::string& marker = s.marker;
+      ASSERT_TRUE(signal.carries(state)) << to_string(state);
+      auto t0 = steady::now();
+      signal.announce(group, state, given(state));
+      ASSERT_TRUE(wait_until(
+          [&] {
+            for (const Prefix& vip : group.vips)
+              if (lab_->router_route(vip).find(marker) == std::string::npos) return false;
+            return true;
+          },
+          15s, 2ms))
+          << to_string(state) << ": " << lab_->router_route(kVip4);
+      measure(label + " " + std::string(to_string(state)) + " -> attributes at router", ms_since(t0));
+      for (const Prefix& vip : group.vips) {
+        std::string route = lab_->router_route(vip);
+        for (const std::string& pattern : s.expected)
+          EXPECT_THAT(route, ContainsRegex(pattern)) << to_string(state) << ", " << vip.str() << ":\n" << route;
+        if (!own_community.empty()) EXPECT_THAT(route, HasSubstr(own_community)) << route;
+      }
+      EXPECT_TRUE(lab_->router_has_all(group.vips));
+      signal.announce(group, RouteState::up, {});
+      ASSERT_TRUE(wait_until([&] { return lab_->router_route(kVip4).find(marker) == std::string::npos; }, 15s, 2ms))
+          << "back to up: " << lab_->router_route(kVip4);
+      std::string up = lab_->router_route(kVip4);
+      EXPECT_THAT(up, HasSubstr("BGP.as_path: 65001;")) << "up prepends nothing: " << up;
+      EXPECT_THAT(up, Not(HasSubstr("BGP.large_community"))) << up;
+      if (!own_community.empty()) EXPECT_THAT(up, HasSubstr(own_community)) << up;
+    }
+    signal.withdraw(group);
+    EXPECT_TRUE(wait_until([&] { return lab_->router_has_none(group.vips); }, 15s, 1ms));
+  }
+
+  // A VIP that a reload took out of the group leaves the router on the next announcement.
+  void vip_leaving_is_withdrawn(RouteSignal& signal) {
+    RouteGroup group{"lab", {kVip4, kVip4b, kVip6}};
+    signal.announce(group, RouteState::up, {});
+    ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
+    group.vips = {kVip4, kVip6};
+    signal.announce(group, RouteState::up, {});
+    EXPECT_TRUE(wait_until([&] { return !lab_->router_has(kVip4b); }, 15s, 1ms));
+    EXPECT_TRUE(lab_->router_has_all(group.vips));
+    signal.withdraw(group);
+    EXPECT_TRUE(wait_until([&] { return lab_->router_has_none({kVip4, kVip4b, kVip6}); }, 15s, 1ms));
+  }
+
+  Session session_ = Session::ebgp;
   std::unique_ptr<Topology> lab_;
 };
 
@@ -358,7 +474,7 @@ class BirdLab : public RouteLab {
             {"anycast_vips4", "anycast_vips6"},
             {"anycast_vips4_gshut", "anycast_vips6_gshut"},
             2000ms,
-            {}};
+            {"anycast_vips4_degraded", "anycast_vips6_degraded"}};
   }
 };
 
@@ -399,6 +515,7 @@ class FrrLab : public RouteLab {
     c.asn = 65001;
     c.route_map = "anycast";
     c.gshut_route_map = "anycast-gshut";
+    c.degraded_route_map = "anycast-degraded";
     c.timeout = 3000ms;
     return c;
   }
@@ -425,6 +542,19 @@ class GobgpLab : public RouteLab {
     return c;
   }
   std::string api_;
+};
+
+// The same edge, iBGP to a router in its own AS.
+class GobgpIbgpLab : public GobgpLab {
+ protected:
+  GobgpIbgpLab() { session_ = Session::ibgp; }
+  static RouteAttributes ibgp_degraded() {
+    RouteAttributes a;
+    a.local_preference = 50;
+    a.med = 500;
+    a.communities = {"65001:666"};
+    return a;
+  }
 };
 
 }  // namespace
@@ -455,6 +585,12 @@ TEST_F(BirdLab, AnnounceAndWithdrawReachTheRouter) {
   EXPECT_TRUE(st.last_ok);
   EXPECT_EQ(st.failures, 0u);
   EXPECT_THAT(st.last_detail, HasSubstr("anycast_vips4: enabled"));
+}
+
+// The attributes are in edge.conf's per-state protocols, which the signal switches on.
+TEST_F(BirdLab, AttributesOfEachStateArriveAtTheRouter) {
+  BirdSignal signal(config());
+  attributes_arrive(signal, no_attributes, "", "bird:");
 }
 
 TEST_F(BirdLab, GracefulShutdownTagsBeforeTheWithdrawal) {
@@ -549,52 +685,20 @@ TEST_F(ExabgpLab, GracefulShutdownTagsBeforeTheWithdrawal) {
   graceful_sequence(signal, lab_group(), "exabgp:");
 }
 
-// Each attribute of a state arrives at the router (eBGP: no local preference, which the config
-// check refuses without ibgp), and moving back to up takes them off again without a withdrawal.
-TEST_F(ExabgpLab, DegradedAttributesArriveAtTheRouter) {
+// Each attribute of each state arrives at the router (eBGP: no local preference, which the
+// config check refuses without ibgp; GobgpIbgpLab has it), for each of the four signals.
+TEST_F(ExabgpLab, AttributesOfEachStateArriveAtTheRouter) {
   ExabgpSignalConfig c = config();
   c.local_as = 65001;  // examples/exabgp/exabgp.conf's local-as
   ExabgpSignal signal(c);
-  RouteGroup group = lab_group();
-  ASSERT_TRUE(wait_until([&] { return signal.probe(group).reachable; }, 15s, 50ms));
-  signal.announce(group, RouteState::up, {});
-  ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
-
-  RouteAttributes degraded;
-  degraded.med = 500;
-  degraded.prepend = 2;
-  degraded.communities = {"64512:666"};
-  degraded.large_communities = {"64512:1:2"};
-  signal.announce(group, RouteState::degraded, degraded);
-  ASSERT_TRUE(wait_until([&] { return lab_->router_route(kVip4).find("BGP.med: 500") != std::string::npos; }, 15s, 5ms))
-      << lab_->router_route(kVip4);
-  for (const Prefix& vip : group.vips) {
-    std::string route = lab_->router_route(vip);
-    EXPECT_THAT(route, HasSubstr("BGP.med: 500")) << route;
-    EXPECT_THAT(route, HasSubstr("BGP.as_path: 65001 65001 65001;")) << "the own AS and two prepends: " << route;
-    EXPECT_THAT(route, HasSubstr("(65001,100)")) << "the signal's own community stays: " << route;
-    EXPECT_THAT(route, HasSubstr("(64512,666)")) << route;
-    EXPECT_THAT(route, ContainsRegex("BGP.large_community: \\(64512, ?1, ?2\\)")) << route;
-  }
-  signal.announce(group, RouteState::up, {});
-  ASSERT_TRUE(wait_until([&] { return lab_->router_route(kVip4).find("BGP.med: 500") == std::string::npos; }, 15s, 5ms));
-  EXPECT_TRUE(lab_->router_has_all(group.vips));
-  EXPECT_THAT(lab_->router_route(kVip4), Not(HasSubstr("(64512,666)")));
-  signal.withdraw(group);
+  ASSERT_TRUE(wait_until([&] { return signal.probe(lab_group()).reachable; }, 15s, 50ms));
+  attributes_arrive(signal, lab_attributes, "(65001,100)", "exabgp:");
 }
 
 TEST_F(ExabgpLab, VipLeavingTheGroupIsWithdrawnOnReannounce) {
   ExabgpSignal signal(config());
-  RouteGroup group{"lab", {kVip4, kVip4b, kVip6}};
-  ASSERT_TRUE(wait_until([&] { return signal.probe(group).reachable; }, 15s, 50ms));
-  signal.announce(group, RouteState::up, {});
-  ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
-  group.vips = {kVip4, kVip6};
-  signal.announce(group, RouteState::up, {});
-  EXPECT_TRUE(wait_until([&] { return !lab_->router_has(kVip4b); }, 15s, 1ms));
-  EXPECT_TRUE(lab_->router_has_all(group.vips));
-  signal.withdraw(group);
-  EXPECT_TRUE(wait_until([&] { return lab_->router_has_none({kVip4, kVip4b, kVip6}); }, 15s, 1ms));
+  ASSERT_TRUE(wait_until([&] { return signal.probe(lab_group()).reachable; }, 15s, 50ms));
+  vip_leaving_is_withdrawn(signal);
 }
 
 // A routing daemon that restarts comes back without the group: BIRD from `disabled;`, ExaBGP
@@ -682,6 +786,12 @@ TEST_F(FrrLab, AnnounceAndWithdrawReachTheRouter) {
   EXPECT_EQ(signal.status().failures, 0u) << signal.status().summary();
 }
 
+// The attributes are in frr.conf's route-maps, which the `network` statements are re-pointed at.
+TEST_F(FrrLab, AttributesOfEachStateArriveAtTheRouter) {
+  FrrSignal signal(config());
+  attributes_arrive(signal, no_attributes, "(65001,100)", "frr:");
+}
+
 TEST_F(FrrLab, GracefulShutdownTagsBeforeTheWithdrawal) {
   FrrSignal signal(config());
   graceful_sequence(signal, lab_group(), "frr:");
@@ -689,15 +799,7 @@ TEST_F(FrrLab, GracefulShutdownTagsBeforeTheWithdrawal) {
 
 TEST_F(FrrLab, VipLeavingTheGroupIsWithdrawnOnReannounce) {
   FrrSignal signal(config());
-  RouteGroup group{"lab", {kVip4, kVip4b, kVip6}};
-  signal.announce(group, RouteState::up, {});
-  ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
-  group.vips = {kVip4, kVip6};
-  signal.announce(group, RouteState::up, {});
-  EXPECT_TRUE(wait_until([&] { return !lab_->router_has(kVip4b); }, 15s, 1ms));
-  EXPECT_TRUE(lab_->router_has_all(group.vips));
-  signal.withdraw(group);
-  EXPECT_TRUE(wait_until([&] { return lab_->router_has_none({kVip4, kVip4b, kVip6}); }, 15s, 1ms));
+  vip_leaving_is_withdrawn(signal);
 }
 
 // vtysh failing: bgpd refuses (another AS), and a route-map that does not exist, which bgpd
@@ -815,6 +917,39 @@ TEST_F(GobgpLab, AnnounceAndWithdrawReachTheRouter) {
   EXPECT_EQ(signal.status().failures, 0u) << signal.status().summary();
 }
 
+TEST_F(GobgpLab, AttributesOfEachStateArriveAtTheRouter) {
+  GobgpSignal signal(config());
+  attributes_arrive(signal, lab_attributes, "(65001,100)", "gobgp:");
+}
+
+// Over iBGP (the router in the edge's AS) the local preference arrives; the config check
+// refuses it over eBGP (RFC 4271 5.1.5; route_unit_test's RouteAttributes.WhatEachSignalRefuses).
+TEST_F(GobgpIbgpLab, LocalPreferenceArrivesOverIbgp) {
+  GobgpSignal signal(config());
+  RouteGroup group = lab_group();
+  ASSERT_FALSE(route_attributes_problem(SignalKind::gobgp, RouteState::degraded, ibgp_degraded(), true));
+  ASSERT_TRUE(route_attributes_problem(SignalKind::gobgp, RouteState::degraded, ibgp_degraded(), false));
+  signal.announce(group, RouteState::up, {});
+  ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms)) << lab_->logs();
+  EXPECT_THAT(lab_->router_route(kVip4), HasSubstr("BGP.local_pref: 100")) << "gobgpd's default over iBGP";
+  signal.announce(group, RouteState::degraded, ibgp_degraded());
+  ASSERT_TRUE(wait_until(
+      [&] { return lab_->router_route(kVip6).find("BGP.local_pref: 50") != std::string::npos; }, 15s, 2ms))
+      << lab_->router_route(kVip6);
+  for (const Prefix& vip : group.vips) {
+    std::string route = lab_->router_route(vip);
+    EXPECT_THAT(route, ContainsRegex("BGP\\.local_pref: 50(;|$)")) << route;
+    EXPECT_THAT(route, ContainsRegex("BGP\\.med: 500(;|$)")) << route;
+    EXPECT_THAT(route, ContainsRegex("BGP\\.community:[^;]*\\(65001,666\\)")) << route;
+  }
+  signal.announce(group, RouteState::up, {});
+  EXPECT_TRUE(wait_until(
+      [&] { return lab_->router_route(kVip4).find("BGP.local_pref: 100") != std::string::npos; }, 15s, 2ms))
+      << lab_->router_route(kVip4);
+  signal.withdraw(group);
+  EXPECT_TRUE(wait_until([&] { return lab_->router_has_none(group.vips); }, 15s, 1ms));
+}
+
 TEST_F(GobgpLab, GracefulShutdownTagsBeforeTheWithdrawal) {
   GobgpSignal signal(config());
   graceful_sequence(signal, lab_group(), "gobgp:");
@@ -822,15 +957,7 @@ TEST_F(GobgpLab, GracefulShutdownTagsBeforeTheWithdrawal) {
 
 TEST_F(GobgpLab, VipLeavingTheGroupIsWithdrawnOnReannounce) {
   GobgpSignal signal(config());
-  RouteGroup group{"lab", {kVip4, kVip4b, kVip6}};
-  signal.announce(group, RouteState::up, {});
-  ASSERT_TRUE(wait_until([&] { return lab_->router_has_all(group.vips); }, 15s, 1ms));
-  group.vips = {kVip4, kVip6};
-  signal.announce(group, RouteState::up, {});
-  EXPECT_TRUE(wait_until([&] { return !lab_->router_has(kVip4b); }, 15s, 1ms));
-  EXPECT_TRUE(lab_->router_has_all(group.vips));
-  signal.withdraw(group);
-  EXPECT_TRUE(wait_until([&] { return lab_->router_has_none({kVip4, kVip4b, kVip6}); }, 15s, 1ms));
+  vip_leaving_is_withdrawn(signal);
 }
 
 TEST_F(GobgpLab, HangingGobgpIsBoundedByTheTimeout) {

@@ -189,6 +189,11 @@ TEST(RouteAttributes, WhatEachSignalRefuses) {
               HasSubstr("large community \"1:2:4294967296\""));
   EXPECT_EQ(with_graceful_shutdown(with_graceful_shutdown({})).communities, (std::vector<std::string>{"65535:0"}))
       << "added once";
+  RouteAttributes prepend;
+  prepend.prepend = 3;
+  EXPECT_FALSE(route_attributes_problem(SignalKind::gobgp, RouteState::degraded, prepend, false)) << "gobgp prepends";
+  EXPECT_THAT(route_attributes_problem(SignalKind::frr, RouteState::degraded, prepend, false).why(),
+              HasSubstr("[route.frr] degraded_route_map"));
 }
 
 TEST(ExabgpCommands, MissingNextHopIsAnError) {
@@ -875,6 +880,20 @@ TEST(FrrSignal, GracefulShutdownNeedsItsRouteMap) {
   EXPECT_THAT(route_lab::read_file(vtysh.dir / "calls"), HasSubstr("network 192.0.2.10/32 route-map anycast-gshut"));
 }
 
+TEST(FrrSignal, DegradedIsAnnouncedWithItsRouteMap) {
+  FakeVtysh vtysh("exit 0");
+  FrrSignalConfig c = vtysh.config();
+  c.degraded_route_map = "anycast-degraded";
+  FrrSignal signal(c);
+  EXPECT_TRUE(signal.carries(RouteState::degraded));
+  EXPECT_FALSE(signal.carries(RouteState::draining));
+  signal.announce(dual_group(), RouteState::degraded, {});
+  std::string calls = route_lab::read_file(vtysh.dir / "calls");
+  EXPECT_THAT(calls, HasSubstr("network 192.0.2.10/32 route-map anycast-degraded"));
+  EXPECT_THAT(calls, HasSubstr("network 2001:db8::10/128 route-map anycast-degraded"));
+  EXPECT_EQ(signal.status().last_command, "announce degraded");
+}
+
 TEST(FrrSignal, BadConfigIsRefusedAtConstruction) {
   FrrSignalConfig c;
   EXPECT_THROW(FrrSignal{c}, std::invalid_argument) << "no asn";
@@ -907,6 +926,25 @@ TEST(GobgpSignal, RibArguments) {
   EXPECT_EQ(gobgp_rib_args(GobgpVerb::del, parse_prefix("2001:db8::10/128"), c),
             (std::vector<std::string>{"global", "rib", "del", "-a", "ipv6", "2001:db8::10/128"}));
   EXPECT_THROW(gobgp_rib_args(GobgpVerb::add, parse_prefix("2001:db8::10/128"), c), RouteSignalError);
+}
+
+TEST(GobgpSignal, PrependRepeatsGobgpdsAs) {
+  GobgpSignalConfig c;
+  c.next_hop4 = "198.51.100.2";
+  RouteAttributes a;
+  a.prepend = 2;
+  EXPECT_EQ(gobgp_rib_args(GobgpVerb::add, parse_prefix("192.0.2.10/32"), c, a, 4200000000u),
+            (std::vector<std::string>{"global", "rib", "add", "-a", "ipv4", "192.0.2.10/32", "nexthop", "198.51.100.2",
+                                      "aspath", "4200000000,4200000000"}));
+  EXPECT_THROW(gobgp_rib_args(GobgpVerb::add, parse_prefix("192.0.2.10/32"), c, a), RouteSignalError) << "no AS";
+  // As gobgp 3.10 printed it in the lab.
+  EXPECT_EQ(gobgp_parse_global_as(
+                R"({"asn":65001,"router_id":"198.51.100.2","listen_port":179,"listen_addresses":["198.51.100.2"]})"),
+            65001u);
+  EXPECT_EQ(gobgp_parse_global_as(R"({"router_id":"198.51.100.2"})"), 0u);
+  EXPECT_EQ(gobgp_parse_global_as(R"({"asn":4294967296})"), 0u);
+  EXPECT_EQ(gobgp_parse_global_as(R"({"asn":-1})"), 0u);
+  EXPECT_EQ(gobgp_parse_global_as("rpc error: code = Unavailable"), 0u);
 }
 
 TEST(GobgpSignalErrors, UnreachableGobgpdAndHangingCliAreBounded) {
