@@ -204,6 +204,7 @@ void Group::apply() {
         } else {
           route(false);
         }
+        machine_.route_change_sent(Clock::now());
         break;
       case GroupAction::withdraw:
         // After a soft drain's announced phase the routes are tagged already: withdraw now.
@@ -215,6 +216,7 @@ void Group::apply() {
             graceful_ = true;
             spdlog::info("group {}: tagged GRACEFUL_SHUTDOWN for {} ms before the withdrawal", name(),
                          config_.timing.drain.count());
+            machine_.route_change_sent(Clock::now());
             break;
           } catch (const RouteSignalError& e) {
             spdlog::error("group {}: graceful shutdown failed, withdrawing at once: {}", name(), e.what());
@@ -222,6 +224,7 @@ void Group::apply() {
         }
         graceful_ = false;
         route(false);
+        machine_.route_change_sent(Clock::now());
         break;
       case GroupAction::stop_answering:
         if (graceful_) {

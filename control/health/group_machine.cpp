@@ -80,6 +80,7 @@ void GroupMachine::begin_drain(Clock::time_point now, bool flap) {
     if (penalty_ >= timing_.dampening.suppress) suppressed_ = true;
   }
   enter(GroupState::draining, now);
+  drain_from_ = now;
 }
 
 void GroupMachine::begin_soft_drain(Clock::time_point now) {
@@ -87,6 +88,11 @@ void GroupMachine::begin_soft_drain(Clock::time_point now) {
   actions_.push_back(GroupAction::announce_draining);
   soft_draining_ = true;
   enter(GroupState::draining, now);
+  drain_from_ = now;
+}
+
+void GroupMachine::route_change_sent(Clock::time_point now) {
+  if (state_ == GroupState::draining) drain_from_ = now;
 }
 
 // Up or degraded, by how the soft checks have gone lately.
@@ -176,10 +182,10 @@ void GroupMachine::stop(Clock::time_point now) {
 void GroupMachine::tick(Clock::time_point now) {
   if (state_ != GroupState::draining) return;
   if (soft_draining_) {
-    if (now - since_ >= timing_.soft_drain) begin_drain(now, false);
+    if (now - drain_from_ >= timing_.soft_drain) begin_drain(now, false);
     return;
   }
-  if (now - since_ >= timing_.drain) {
+  if (now - drain_from_ >= timing_.drain) {
     actions_.push_back(GroupAction::stop_answering);
     enter(GroupState::down, now);
     start(now);  // back to ready unless held out or stopping
@@ -200,7 +206,7 @@ Millis GroupMachine::check_interval() const {
 
 bool GroupMachine::next_deadline(Clock::time_point* when) const {
   if (state_ != GroupState::draining) return false;
-  *when = since_ + (soft_draining_ ? timing_.soft_drain : timing_.drain);
+  *when = drain_from_ + (soft_draining_ ? timing_.soft_drain : timing_.drain);
   return true;
 }
 

@@ -69,6 +69,11 @@ class GroupMachine {
   void stop(Clock::time_point now);
   // Timers: the end of a soft drain's announced phase, the end of a drain.
   void tick(Clock::time_point now);
+  // The route change that starts a drain (the withdrawal, the graceful-shutdown tag, a soft
+  // drain's draining attributes) has been handed to the speaker. The drain counts from here: a
+  // routing daemon that takes seconds to take it (vtysh) must not eat the drain, in which the
+  // routers still send traffic that needs answers.
+  void route_change_sent(Clock::time_point now);
   // A predecessor's dampening penalty (anycastctl restart), as it was at `now`.
   void restore_penalty(double penalty, bool suppressed, Clock::time_point now);
 
@@ -104,6 +109,7 @@ class GroupMachine {
   GroupTiming timing_;
   GroupState state_ = GroupState::down;
   Clock::time_point since_{};
+  Clock::time_point drain_from_{};  // the start of the drain's (or soft drain's) time
   Clock::time_point last_withdraw_{};
   bool withdrawn_once_ = false;
   bool held_out_ = false;

@@ -30,7 +30,9 @@ std::vector<std::string> gobgp_rib_args(GobgpVerb verb, const Prefix& prefix, co
   if (next_hop.empty())
     throw RouteSignalError(
         fmt::format("IPv{} VIP {} but no next_hop{} for GoBGP", prefix.family, prefix.str(), prefix.family));
-  std::vector<std::string> args{"global", "rib", "add", "-a", family, prefix.str(), "nexthop", next_hop};
+  // origin igp, as BIRD and FRR announce a local network: the CLI's default, incomplete, loses the
+  // best-path comparison, so a router would not share traffic between a GoBGP edge and others.
+  std::vector<std::string> args{"global", "rib", "add", "-a", family, prefix.str(), "nexthop", next_hop, "origin", "igp"};
   std::vector<std::string> communities = config.communities;
   for (const std::string& c : attributes.communities)
     if (std::find(communities.begin(), communities.end(), c) == communities.end()) communities.push_back(c);

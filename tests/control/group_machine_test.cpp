@@ -81,6 +81,25 @@ TEST(GroupMachine, FallWithdrawsDrainsThenStopsAnswering) {
   EXPECT_EQ(r.m.state(), S::up);
 }
 
+TEST(GroupMachine, DrainCountsFromTheWithdrawalSent) {
+  Scenario r;
+  r.m.start(r.now);
+  r.checks(true, 3);
+  r.checks(false, 2);
+  EXPECT_EQ(r.m.take_actions(), (std::vector<A>{A::withdraw}));
+  // The speaker took 1500 ms to take the withdrawal (vtysh on a busy edge): the whole drain
+  // still follows it.
+  r.now += 1500ms;
+  r.m.route_change_sent(r.now);
+  Clock::time_point due;
+  ASSERT_TRUE(r.m.next_deadline(&due));
+  EXPECT_EQ(due, r.now + 2000ms);
+  r.advance(1999ms);
+  EXPECT_EQ(r.m.state(), S::draining);
+  r.advance(1ms);
+  EXPECT_EQ(r.m.state(), S::ready);
+}
+
 TEST(GroupMachine, HeldOutWithdrawsAndStaysDownUntilReleased) {
   Scenario r;
   r.m.start(r.now);

@@ -910,10 +910,10 @@ TEST(GobgpSignal, RibArguments) {
   c.communities = {"65001:100"};
   EXPECT_EQ(gobgp_rib_args(GobgpVerb::add, parse_prefix("192.0.2.10/32"), c),
             (std::vector<std::string>{"global", "rib", "add", "-a", "ipv4", "192.0.2.10/32", "nexthop", "198.51.100.2",
-                                      "community", "65001:100"}));
+                                      "origin", "igp", "community", "65001:100"}));
   EXPECT_EQ(gobgp_rib_args(GobgpVerb::add, parse_prefix("192.0.2.10/32"), c, with_graceful_shutdown({})),
             (std::vector<std::string>{"global", "rib", "add", "-a", "ipv4", "192.0.2.10/32", "nexthop", "198.51.100.2",
-                                      "community", "65001:100,65535:0"}));
+                                      "origin", "igp", "community", "65001:100,65535:0"}));
   RouteAttributes degraded;
   degraded.med = 500;
   degraded.communities = {"65001:100", "64512:666"};
@@ -921,7 +921,7 @@ TEST(GobgpSignal, RibArguments) {
   degraded.local_preference = 50;
   EXPECT_EQ(gobgp_rib_args(GobgpVerb::add, parse_prefix("192.0.2.10/32"), c, degraded),
             (std::vector<std::string>{"global", "rib", "add", "-a", "ipv4", "192.0.2.10/32", "nexthop", "198.51.100.2",
-                                      "community", "65001:100,64512:666", "med", "500", "local-pref", "50",
+                                      "origin", "igp", "community", "65001:100,64512:666", "med", "500", "local-pref", "50",
                                       "large-community", "64512:1:2,64512:3:4"}));
   EXPECT_EQ(gobgp_rib_args(GobgpVerb::del, parse_prefix("2001:db8::10/128"), c),
             (std::vector<std::string>{"global", "rib", "del", "-a", "ipv6", "2001:db8::10/128"}));
@@ -935,7 +935,7 @@ TEST(GobgpSignal, PrependRepeatsGobgpdsAs) {
   a.prepend = 2;
   EXPECT_EQ(gobgp_rib_args(GobgpVerb::add, parse_prefix("192.0.2.10/32"), c, a, 4200000000u),
             (std::vector<std::string>{"global", "rib", "add", "-a", "ipv4", "192.0.2.10/32", "nexthop", "198.51.100.2",
-                                      "aspath", "4200000000,4200000000"}));
+                                      "origin", "igp", "aspath", "4200000000,4200000000"}));
   EXPECT_THROW(gobgp_rib_args(GobgpVerb::add, parse_prefix("192.0.2.10/32"), c, a), RouteSignalError) << "no AS";
   // As gobgp 3.10 printed it in the lab.
   EXPECT_EQ(gobgp_parse_global_as(
