@@ -35,7 +35,7 @@ std::vector<std::uint16_t> cut_sums(std::string_view records, const std::vector<
 }  // namespace
 
 AnswerBuilder::AnswerBuilder(std::string_view base_name, Query query)
-    : base_len_(static_cast<std::uint8_t>(base_name.size()))
+    : base_len_(static_cast<std::uint8_t>(base_name.size())), query_(query)
 {
   WireName lower = lower_name(base_name);
   std::string_view n = lower;
@@ -178,7 +178,7 @@ std::string AnswerBuilder::finish(std::uint8_t rcode, std::uint8_t flags, std::u
   h.nscount = nscount_;
   h.arcount = arcount_;
   h.rcode = rcode;
-  h.flags = flags;
+  h.flags = static_cast<__u8>(flags | (query_ == Query::wildcard ? AC_DNS_A_WILDCARD : 0));
   h.base_qname_len = base_len_;
   h.nfixups = static_cast<__u8>(fixups_.size());
   h.ncuts = static_cast<__u8>(cuts_.size());

@@ -58,7 +58,7 @@ class AnswerBuilder {
   void add_signed(Section section, std::string_view owner, bool owner_is_query, const RRset& rrset,
                   std::uint32_t ttl, const RRset* sigs);
 
-  // The whole object: header, fixups, cuts, records.
+  // The whole object: header, fixups, cuts, records. A wildcard's object gets AC_DNS_A_WILDCARD.
   std::string finish(std::uint8_t rcode, std::uint8_t flags, std::uint8_t outcome) const;
 
  private:
@@ -76,6 +76,7 @@ class AnswerBuilder {
   std::uint16_t message_offset(std::size_t record_pos) const;
 
   std::uint8_t base_len_;
+  Query query_;
   std::vector<Suffix> dict_;
   std::string records_;
   std::vector<std::uint16_t> fixups_;

@@ -463,6 +463,7 @@ class ZoneCompiler {
     End end;
     const Node* node = nullptr;  // data: the node (maybe a wildcard); delegation: the cut
     bool at_cut = false;         // delegation: the name is the cut itself (its DS is ours)
+    bool wildcard = false;       // data: the node is the wildcard the name expands
   };
 
   struct Chain {
@@ -493,6 +494,7 @@ class ZoneCompiler {
     if (!is_at_or_below(target, zone_.origin))
       return {End::outside};
     auto it = info_.find(target);
+    bool wildcard = false;
     if (it == info_.end()) {
       std::string_view p = parent_name(target);
       while ((it = info_.find(p)) == info_.end())
@@ -505,6 +507,7 @@ class ZoneCompiler {
       it = info_.find(wild);
       if (it == info_.end())
         return {End::nxdomain};
+      wildcard = true;
     }
     if (it->second.cut)
       return {End::delegation, it->second.node, true};
@@ -512,7 +515,7 @@ class ZoneCompiler {
       return {End::delegation, cut_above(it->first)};
     if (!it->second.node)
       return {End::nodata};
-    return {End::data, it->second.node};
+    return {End::data, it->second.node, false, wildcard};
   }
 
   Chain follow(std::string_view owner, const Node& start) const
@@ -556,11 +559,15 @@ class ZoneCompiler {
   {
     Chain chain = follow(node.owner, node);
     const Target& end = chain.end;
-    // A DO answer that ends at a wildcard, or in NXDOMAIN, needs a proof about a name the
-    // chain reaches. Those proofs are about the chain's end, which the slow path does not follow: the DO answer
-    // goes without them (docs/dns.md, "Signed zones": a gap), and only a wildcard query name
-    // sends the answer to the slow path for the proof about itself.
-    const std::uint16_t proof = signed_ && query == Query::wildcard ? AC_DNS_E_DO_PROOF : 0;
+    // A DO answer whose chain ends at a name that does not exist, or at a wildcard's expansion,
+    // needs the proof about that last target (RFC 4035 3.1.3.2-4, RFC 5155 7.2.2, 7.2.5, 7.2.6),
+    // which depends on where the target sorts among the zone's names, as a wildcard query name's
+    // own proof does: the fast paths pass both (dns_signed_proof) and the slow path adds them,
+    // the target's told by AC_DNS_A_END_PROOF. What does not depend on the target (the SOA, a
+    // wildcard NODATA's wildcard NSEC/NSEC3) is in the object.
+    const bool end_proof = signed_ && (end.end == End::nxdomain || (end.end == End::data && end.wildcard));
+    const std::uint8_t end_flag = end_proof ? AC_DNS_A_END_PROOF : 0;
+    const std::uint16_t proof = signed_ && (query == Query::wildcard || end_proof) ? AC_DNS_E_DO_PROOF : 0;
     Arena::Placed node_entry[2];
     for (bool dnssec : {false, true}) {
       AnswerBuilder b = chain_builder(node.owner, query, chain, dnssec);
@@ -569,12 +576,12 @@ class ZoneCompiler {
       case End::nodata:
         add_soa(b, dnssec);
         if (dnssec)
-          add_denial(b, lower_name(chain.name), end.node, false);
-        node_entry[dnssec] = arena_.place(b.finish(0, AC_DNS_A_AA, AC_DNS_OUT_NODATA));
+          add_denial(b, lower_name(end.wildcard ? std::string_view(end.node->owner) : chain.name), end.node, false);
+        node_entry[dnssec] = arena_.place(b.finish(0, AC_DNS_A_AA | (dnssec ? end_flag : 0), AC_DNS_OUT_NODATA));
         break;
       case End::nxdomain:
         add_soa(b, dnssec);
-        node_entry[dnssec] = arena_.place(b.finish(3, AC_DNS_A_AA, AC_DNS_OUT_NXDOMAIN));
+        node_entry[dnssec] = arena_.place(b.finish(3, AC_DNS_A_AA | (dnssec ? end_flag : 0), AC_DNS_OUT_NXDOMAIN));
         break;
       case End::delegation:
         b.add(Section::authority, end.node->owner, false, *end.node->find(rrtype::NS));
@@ -624,7 +631,7 @@ class ZoneCompiler {
         AnswerBuilder t = chain_builder(node.owner, query, chain, dnssec);
         t.add_signed(Section::answer, chain.name, false, set, set.ttl, dnssec ? sigs(*end.node, set.type) : nullptr);
         add_additional(t, set, dnssec);
-        typed[dnssec] = arena_.place(t.finish(0, AC_DNS_A_AA, AC_DNS_OUT_NOERROR));
+        typed[dnssec] = arena_.place(t.finish(0, AC_DNS_A_AA | (dnssec ? end_flag : 0), AC_DNS_OUT_NOERROR));
         if (!signed_) {
           typed[1] = typed[0];
           break;

@@ -9,6 +9,7 @@
 
 #include "dns/dns_name.h"
 #include "dns/dnssec.h"
+#include "dns/zone.h"
 #include "dns_image.h"
 
 namespace anycastd::dns_server {
@@ -92,21 +93,24 @@ std::string next_name(const Link& l)
   return dns::lower_name(r.substr(0, dns::name_length(r)));
 }
 
-// A record's end in a message: its name (labels or a pointer), fixed fields, RDATA.
-std::size_t skip_record(std::span<const std::uint8_t> m, std::size_t at)
+// The end of a name in a message (labels, then the root or a pointer).
+std::size_t name_end(std::span<const std::uint8_t> m, std::size_t at)
 {
   while (at < m.size()) {
     std::uint8_t c = m[at];
-    if (c == 0) {
-      at += 1;
-      break;
-    }
-    if ((c & 0xC0) == 0xC0) {
-      at += 2;
-      break;
-    }
+    if (c == 0)
+      return at + 1;
+    if ((c & 0xC0) == 0xC0)
+      return at + 2;
     at += 1 + c;
   }
+  return m.size();
+}
+
+// A record's end in a message: its name (labels or a pointer), fixed fields, RDATA.
+std::size_t skip_record(std::span<const std::uint8_t> m, std::size_t at)
+{
+  at = name_end(m, at);
   if (at + 10 > m.size())
     return m.size();
   return at + 10 + ((m[at + 8] << 8) | m[at + 9]);
@@ -139,10 +143,7 @@ std::string read_name(std::span<const std::uint8_t> m, std::size_t at)
 std::string owner_and_type(std::span<const std::uint8_t> m, std::size_t at)
 {
   std::string owner = read_name(m, at);
-  std::size_t fixed = at;
-  while (fixed < m.size() && m[fixed] != 0 && (m[fixed] & 0xC0) != 0xC0)
-    fixed += 1 + m[fixed];
-  fixed += fixed < m.size() && m[fixed] == 0 ? 1 : 2;
+  std::size_t fixed = name_end(m, at);
   if (owner.empty() || fixed + 2 > m.size())
     return {};
   return owner + static_cast<char>(m[fixed]) + static_cast<char>(m[fixed + 1]);
@@ -177,6 +178,79 @@ void append_compressed(std::string& out, std::string_view records, std::string_v
   }
 }
 
+// What a name's proof shows (docs/dns.md, "Signed zones"): that it does not exist, with no
+// wildcard to answer it (NXDOMAIN), or that a wildcard answered it: with records, or without the
+// type asked (a wildcard NODATA, whose wildcard's own NSEC/NSEC3 the answer object holds).
+enum class Proof { nxdomain, wildcard_answer, wildcard_nodata };
+
+// Adds to `proof` the chain's links that prove `name` (lowercased wire form).
+void prove(const Chain& c, std::string_view name, Proof kind, std::vector<const Link*>& proof)
+{
+  auto add = [&](const Link* l) {
+    if (l && std::find(proof.begin(), proof.end(), l) == proof.end())
+      proof.push_back(l);
+  };
+  const bool nxdomain = kind == Proof::nxdomain;
+  if (!c.nsec3) {
+    // RFC 4035 3.1.3.2-4: the NSEC covering the name; for NXDOMAIN also the one covering the
+    // wildcard at the closest encloser, which the covering NSEC's owner and next name bound.
+    auto less = [](std::string_view a, std::string_view b) { return dns::canonical_less(a, b); };
+    const Link* cover = find(c, name, false, less);
+    add(cover);
+    if (nxdomain && cover) {
+      std::string_view a = common_suffix(name, cover->key);
+      std::string next = next_name(*cover);
+      std::string_view b = common_suffix(name, next);
+      std::string wildcard = std::string("\1*", 2) + std::string(labels(a) >= labels(b) ? a : b);
+      add(find(c, wildcard, false, less));
+    }
+    return;
+  }
+  // RFC 5155 7.2.1: the closest provable encloser's NSEC3 and the one covering the next closer
+  // name; NXDOMAIN (7.2.2) adds the one covering the wildcard, a wildcard answer (7.2.6) needs
+  // only the next closer's, a wildcard NODATA (7.2.5) both (the wildcard's own is in the answer).
+  dns::Nsec3Params params;
+  params.iterations = c.head->iterations;
+  params.salt.assign(reinterpret_cast<const char*>(c.head->salt), c.head->salt_len);
+  auto less = [](std::string_view a, std::string_view b) { return a < b; };
+  std::string_view next = name;
+  for (std::string_view p = dns::parent_name(name); p.size() >= c.head->origin_len; next = p, p = dns::parent_name(p)) {
+    const Link* encloser = find(c, dns::nsec3_hash(p, params), true, less);
+    if (!encloser)
+      continue;
+    if (kind != Proof::wildcard_answer)
+      add(encloser);
+    add(find(c, dns::nsec3_hash(next, params), false, less));
+    if (nxdomain)
+      add(find(c, dns::nsec3_hash(std::string("\1*", 2) + std::string(p), params), false, less));
+    return;
+  }
+}
+
+// The last CNAME's target in the reply's answer section (lowercased), and whether records of
+// another type (the target's, RRSIGs aside) follow the chain.
+struct ChainEnd {
+  std::string target;
+  bool records = false;
+};
+
+ChainEnd chain_end(std::span<const std::uint8_t> reply, std::size_t at, unsigned ancount)
+{
+  ChainEnd end;
+  for (unsigned i = 0; i < ancount && at < reply.size(); i++) {
+    std::size_t fixed = name_end(reply, at);
+    if (fixed + 10 > reply.size())
+      break;
+    std::uint16_t type = static_cast<std::uint16_t>((reply[fixed] << 8) | reply[fixed + 1]);
+    if (type == dns::rrtype::CNAME)
+      end.target = read_name(reply, fixed + 10);
+    else if (type != dns::rrtype::RRSIG)
+      end.records = true;
+    at = skip_record(reply, at);
+  }
+  return end;
+}
+
 }  // namespace
 
 std::size_t add_proof(const ac_dns_table* table, const ac_dns_plan& plan, std::span<std::uint8_t> out,
@@ -185,54 +259,29 @@ std::size_t add_proof(const ac_dns_table* table, const ac_dns_plan& plan, std::s
   const std::string qname = dns::lower_name(
       std::string_view(reinterpret_cast<const char*>(out.data()) + AC_DNS_HEADER_LEN, plan.qname_len));
   Chain c = chain_for(table, qname);
-  if (!c.head || plan.tc)
+  const auto* object = reinterpret_cast<const ac_dns_answer*>(ac_dns_image_answer(table, plan.answer_at));
+  if (!c.head || !object || plan.tc)
     return length;
+  std::span<const std::uint8_t> reply(out.data(), length);
+  std::size_t at = AC_DNS_HEADER_LEN + plan.qname_len + AC_DNS_QUESTION_TAIL;
+  const bool end_proof = object->flags & AC_DNS_A_END_PROOF;
   std::vector<const Link*> proof;
-  auto add = [&](const Link* l) {
-    if (l && std::find(proof.begin(), proof.end(), l) == proof.end())
-      proof.push_back(l);
-  };
-  const bool nxdomain = plan.rcode == 3;
-  if (!c.nsec3) {
-    // RFC 4035 3.1.3.2, 3.1.3.3: the NSEC covering the name; for NXDOMAIN also the one covering
-    // the wildcard at the closest encloser, which the covering NSEC's owner and next name bound.
-    auto less = [](std::string_view a, std::string_view b) { return dns::canonical_less(a, b); };
-    const Link* cover = find(c, qname, false, less);
-    add(cover);
-    if (nxdomain && cover) {
-      std::string_view a = common_suffix(qname, cover->key);
-      std::string next = next_name(*cover);
-      std::string_view b = common_suffix(qname, next);
-      std::string wildcard = std::string("\1*", 2) + std::string(labels(a) >= labels(b) ? a : b);
-      add(find(c, wildcard, false, less));
-    }
-  } else {
-    // RFC 5155 7.2.1: the closest provable encloser's NSEC3 and the one covering the next closer
-    // name; NXDOMAIN (7.2.2) adds the one covering the wildcard, a wildcard answer (7.2.6) needs
-    // only the next closer's, a wildcard NODATA (7.2.5) both (the wildcard's own is in the answer).
-    dns::Nsec3Params params;
-    params.iterations = c.head->iterations;
-    params.salt.assign(reinterpret_cast<const char*>(c.head->salt), c.head->salt_len);
-    auto less = [](std::string_view a, std::string_view b) { return a < b; };
-    std::string_view next = qname;
-    for (std::string_view p = dns::parent_name(qname); p.size() >= c.head->origin_len; next = p, p = dns::parent_name(p)) {
-      const Link* encloser = find(c, dns::nsec3_hash(p, params), true, less);
-      if (!encloser)
-        continue;
-      if (nxdomain || plan.ancount == 0)
-        add(encloser);
-      add(find(c, dns::nsec3_hash(next, params), false, less));
-      if (nxdomain)
-        add(find(c, dns::nsec3_hash(std::string("\1*", 2) + std::string(p), params), false, less));
-      break;
-    }
+  // The query name's own proof: a wildcard's expansion (a CNAME from it is a wildcard answer
+  // too), or the zone's NXDOMAIN (rcode 3 but for a chain's missing end).
+  if (object->flags & AC_DNS_A_WILDCARD)
+    prove(c, qname, plan.ancount ? Proof::wildcard_answer : Proof::wildcard_nodata, proof);
+  else if (plan.rcode == 3 && !end_proof)
+    prove(c, qname, Proof::nxdomain, proof);
+  if (end_proof) {
+    ChainEnd end = chain_end(reply, at, plan.ancount);
+    if (!end.target.empty())
+      prove(c, end.target,
+            plan.rcode == 3 ? Proof::nxdomain : end.records ? Proof::wildcard_answer : Proof::wildcard_nodata, proof);
   }
 
   // At the end of the authority section: before the additional records and our OPT. A record the
   // answer object already holds (a wildcard NODATA's own NSEC or NSEC3 may also be the one
   // covering the name) is not sent twice.
-  std::span<const std::uint8_t> reply(out.data(), length);
-  std::size_t at = AC_DNS_HEADER_LEN + plan.qname_len + AC_DNS_QUESTION_TAIL;
   std::vector<std::string> present;
   for (unsigned i = 0; i < static_cast<unsigned>(plan.ancount) + plan.nscount; i++) {
     if (i >= plan.ancount)

@@ -3,9 +3,11 @@
 
 // The denial proofs that depend on where a query name sorts (docs/dns.md, "Signed zones"): the
 // covering NSEC/NSEC3 records of an NXDOMAIN (RFC 4035 3.1.3.2, RFC 5155 7.2.2) and of a wildcard
-// answer's next closer name (RFC 4035 3.1.3.3, RFC 5155 7.2.5, 7.2.6). The fast paths pass these
-// queries (dns_signed_proof); the core plans the rest of the answer (SOA or the wildcard's records,
-// with their RRSIGs) and this adds the proof from the zone's chain (abi.h struct ac_dns_proofs).
+// answer's next closer name (RFC 4035 3.1.3.3, RFC 5155 7.2.5, 7.2.6), for the query name and,
+// where a CNAME chain ends at a missing name or a wildcard (AC_DNS_A_END_PROOF), for the chain's
+// last target. The fast paths pass these queries (dns_signed_proof); the core plans the rest of
+// the answer (SOA or the wildcard's records, with their RRSIGs) and this adds the proof from the
+// zone's chain (abi.h struct ac_dns_proofs).
 
 #include <cstddef>
 #include <cstdint>

@@ -333,6 +333,9 @@ struct ac_dns_entry {
 
 #define AC_DNS_A_AA 0x1u   /* authoritative answer (clear for referrals) */
 #define AC_DNS_A_GLUE 0x2u /* the additional records are a referral's glue: a reply without all of them is truncated (RFC 9471) */
+#define AC_DNS_A_WILDCARD 0x4u /* the query name is a wildcard's expansion: with DO the slow path proves it does not exist */
+#define AC_DNS_A_END_PROOF 0x8u /* DO, a CNAME chain whose last target, in the zone, does not exist (rcode 3) or is a
+				 * wildcard's expansion: the slow path adds the proof about that target (knotd does) */
 
 /*
  * An answer object: this header, then __u16 fixup[nfixups], then struct ac_dns_cut cut[ncuts],

@@ -6,31 +6,40 @@
 # with the insecure delegation `insecure`) and iter.example (NSEC3, 5 iterations: the RFC 9276 load
 # warning). knotd serves the four signed files in its namespace (knot), one veth hop from the
 # client; anycastd serves the same files on the edge's VIPs (192.0.2.10, 2001:db8::10) from XDP in
-# generic mode, its slow path on the loopback alias. dnssec_lab.py, in the client namespace, asks
-# both servers every case with and without DO, at buffer sizes 512 and 1232, over IPv4 and IPv6,
-# and compares the sections as sets (as lab.dns does); in generic mode no reply whose frame fits
-# generic XDP's room (GENERIC_ROOM) may pass as dns_no_room. Then it asks Debian's unbound,
-# validating, in a namespace of its own (resolver) with the four zones' KSKs as trust anchors and
-# a stub zone per origin to the VIPs, every case: AD set (but on the opt-out zone's NXDOMAIN and
-# wildcard answers, insecure by RFC 5155 9.2), never SERVFAIL. Knot 3.2 keeps an RRset without its RRSIGs in a
+# generic mode, its slow path on the loopback alias (or, with the dpdk argument, from anycastd-dpdk
+# on the edge veth through net_af_xdp, the slow path's traffic through the TAP exception path, as
+# lab.dns_dpdk does; there every case whose reply fits the client's size must be answered by the
+# DPDK worker, but the proofs that depend on a name: dns_signed_proof). dnssec_lab.py, in the
+# client namespace, asks both servers every case with and without DO, at buffer sizes 512 and
+# 1232, over IPv4 and IPv6, and compares the sections as sets (as lab.dns does); in generic XDP
+# mode no reply whose frame fits generic XDP's room (GENERIC_ROOM) may pass as dns_no_room. Then
+# it asks Debian's unbound, validating, in a namespace of its own (resolver) with the four zones'
+# KSKs as trust anchors and a stub zone per origin to the VIPs, every case: AD set (but on the
+# opt-out zone's NXDOMAIN and wildcard answers, insecure by RFC 5155 9.2), never SERVFAIL. Knot 3.2 keeps an RRset without its RRSIGs in a
 # truncated reply: the server under test's TC replies are held to knotd's rcode and flags and to
 # a subset of its records, every RRset signed. Then one record's RRSIG is altered in the file
 # anycastd serves, anycastd reloads, and unbound must answer SERVFAIL for that record while the
-# zone's other records still validate. Last, anycastd restarts in native XDP mode and the DO
-# cases of the NSEC3 zone run again, dns_no_room accepted (veth's tailroom, docs/dns.md "Frame
+# zone's other records still validate. Last, on XDP, anycastd restarts in native XDP mode and the
+# DO cases of the NSEC3 zone run again, dns_no_room accepted (veth's tailroom, docs/dns.md "Frame
 # growth") and counted.
 #
-#   test_dnssec_lab.sh ANYCASTD ANYCASTCTL XDP_PASS_OBJECT
+#   test_dnssec_lab.sh ANYCASTD ANYCASTCTL XDP_PASS_OBJECT [xdp | dpdk ANYCASTD_DPDK]
 #
 # LAB_DNSSEC_KNOT_ONLY=1 puts a second knotd on the edge's VIPs in anycastd's place (same files,
 # the same reload for the tampered copy): it proves the zones, the cases, the resolver and the
 # tampering without anycastd; the path counters and the XDP modes are then skipped.
 set -euo pipefail
 
-usage="usage: test_dnssec_lab.sh ANYCASTD ANYCASTCTL XDP_PASS_OBJECT"
+usage="usage: test_dnssec_lab.sh ANYCASTD ANYCASTCTL XDP_PASS_OBJECT [xdp | dpdk ANYCASTD_DPDK]"
 ANYCASTD=${1:?$usage}
 ANYCASTCTL=${2:?$usage}
 XDP_PASS=${3:?$usage}
+DATAPATH=${4:-xdp}
+case $DATAPATH in
+xdp) ;;
+dpdk) DPDK_BIN=${5:?$usage} ;;
+*) echo "$usage" >&2; exit 1 ;;
+esac
 KNOT_ONLY=${LAB_DNSSEC_KNOT_ONLY:-0}
 VIP4=192.0.2.10
 VIP6=2001:db8::10
@@ -74,6 +83,7 @@ done
 [[ $KNOT_ONLY == 1 || -x $ANYCASTCTL ]] || lab_fail "anycastctl binary not found or not executable: $ANYCASTCTL"
 
 lab_setup "$XDP_PASS"
+[[ $DATAPATH == xdp || -x $DPDK_BIN ]] || lab_fail "anycastd-dpdk not found or not executable: $DPDK_BIN"
 lab_route_vip "$VIP4/32"
 lab_route_vip "$VIP6/128"
 
@@ -126,8 +136,13 @@ RES_NS=$LINK_NS
 ip netns exec "$LAB_CLIENT" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 ip -n "$RES_NS" route add default via "$RES_CLIENT4"
 ip -n "$RES_NS" -6 route add default via "$RES_CLIENT6"
-ip -n "$LAB_EDGE" route add 203.0.113.128/25 via "$LAB_CLIENT_V4"
-ip -n "$LAB_EDGE" -6 route add 2001:db8:fffd::/64 via "$LAB_CLIENT_V6"
+# (On DPDK the edge's addresses, and so these routes, are the exception interface's: added once
+# anycastd made it.)
+route_resolver() {
+	ip -n "$LAB_EDGE" route add 203.0.113.128/25 via "$LAB_CLIENT_V4"
+	ip -n "$LAB_EDGE" -6 route add 2001:db8:fffd::/64 via "$LAB_CLIENT_V6"
+}
+[[ $DATAPATH == dpdk && $KNOT_ONLY != 1 ]] || route_resolver
 # The same partial-checksum reason as on the client's veth (lab_setup): the resolver's datagrams
 # cross the client to the edge's XDP program.
 ip netns exec "$RES_NS" ethtool -K "$RES_IF" tx off >/dev/null
@@ -181,11 +196,15 @@ done
 knot_start "$KNOT_NS" "$LAB_TMP/knot" "\"$KNOT4@53\", \"$KNOT6@53\"" "${ref_zones[@]}"
 lab_log "knotd serves ${ref_zones[*]%%:*} in $KNOT_NS"
 
-# --- the server under test on the VIPs: anycastd (XDP generic), or a second knotd ---
+# --- the server under test on the VIPs: anycastd (XDP generic, or DPDK), or a second knotd ---
 conf="$LAB_TMP/anycastd.toml"
-start_anycastd() { # MODE
-	lab_write_config "$conf" "$VIP4" "$VIP6"
-	sed -i "s/^xdp_mode = .*/xdp_mode = \"$1\"/" "$conf"
+start_anycastd() { # MODE: an XDP mode, or dpdk
+	if [[ $1 == dpdk ]]; then
+		lab_write_dpdk_config "$conf" "$DPDK_BIN" "$VIP4" "$VIP6"
+	else
+		lab_write_config "$conf" "$VIP4" "$VIP6"
+		sed -i "s/^xdp_mode = .*/xdp_mode = \"$1\"/" "$conf"
+	fi
 	{
 		printf '\n[services.dns]\nport = 53\nslow_path = true\n'
 		local z
@@ -195,6 +214,7 @@ start_anycastd() { # MODE
 		printf '\n[services.dns.rrl]\nrate = 0\n'
 	} >>"$conf"
 	lab_start_anycastd "$ANYCASTD" "$conf"
+	[[ $1 != dpdk ]] || lab_wait_log "DPDK datapath up" 5
 }
 if [[ $KNOT_ONLY == 1 ]]; then
 	lab_edge ip addr add "$VIP4/32" dev lo
@@ -203,7 +223,15 @@ if [[ $KNOT_ONLY == 1 ]]; then
 	lab_log "server under test: knotd on the VIPs (LAB_DNSSEC_KNOT_ONLY=1)"
 	sut_args=(--knot-only)
 else
-	start_anycastd generic
+	if [[ $DATAPATH == dpdk ]]; then
+		# As in test_dns_lab.sh: the veth is DPDK's port now, the edge's addresses go to the
+		# exception interface.
+		ip -n "$LAB_EDGE" addr flush dev "$LAB_EDGE_IF"
+		start_anycastd dpdk
+		route_resolver
+	else
+		start_anycastd generic
+	fi
 	# RFC 9276: iterations > 0 served, but warned about at load, naming the zone
 	grep -qE "iter\.example.*iteration|iteration.*iter\.example" "$LAB_ANYCASTD_LOG" || {
 		lab_dump_anycastd_log
@@ -211,6 +239,9 @@ else
 	}
 	lab_log "ok: the NSEC3 iterations warning for iter.example is in anycastd's log: $(grep -m1 -E 'iteration' "$LAB_ANYCASTD_LOG")"
 	sut_args=(--edge-ns "$LAB_EDGE" --anycastctl "$ANYCASTCTL" --socket "$LAB_TMP/anycastd.sock")
+	# The DPDK worker grows a frame by up to 1966 bytes (docs/dns.md, "DPDK: delivery, swap, frame
+	# growth"): every answer that fits is its own.
+	[[ $DATAPATH == xdp ]] || sut_args+=(--fast-required)
 fi
 
 # --- unbound, validating, in the resolver namespace ---
@@ -264,7 +295,7 @@ run_client() { # extra dnssec_lab.py arguments
 # 444-byte frames here (docs/dns.md "Frame growth"): every reply that fits passes no dns_no_room.
 GENERIC_ROOM=444
 room_args=()
-[[ $KNOT_ONLY == 1 ]] || room_args=(--room "$GENERIC_ROOM")
+[[ $KNOT_ONLY == 1 || $DATAPATH != xdp ]] || room_args=(--room "$GENERIC_ROOM")
 run_client --resolver4 "$RES4" --resolver6 "$RES6" "${room_args[@]}" || {
 	[[ $KNOT_ONLY == 1 ]] || lab_dump_anycastd_log
 	tail -n 40 "$UDIR/unbound.log" >&2
@@ -301,6 +332,12 @@ grep -q "validation failure <tamper.$TAMPER_ORIGIN. A IN>" "$UDIR/unbound.log" |
 
 if [[ $KNOT_ONLY == 1 ]]; then
 	lab_log "PASS (knotd as the server under test)"
+	exit 0
+fi
+if [[ $DATAPATH == dpdk ]]; then
+	lab_stop_anycastd 20
+	lab_expect_eq "anycastd exit code after SIGTERM (dpdk)" 0 "$LAB_ANYCASTD_RC"
+	lab_log "PASS"
 	exit 0
 fi
 
