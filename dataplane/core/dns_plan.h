@@ -63,7 +63,11 @@ struct ac_dns_plan {
 	__u8 tc;
 	__u8 edns;         /* the query had an OPT: the reply carries ours */
 	__u8 outcome;      /* enum ac_dns_outcome */
-	__u8 pad[3];
+	__u8 nsid;         /* our OPT carries our NSID: the query asked (RFC 5001) and we have one */
+	__u8 cookie;       /* enum ac_dns_cookie_state (dns_edns.h) */
+	__u8 pad;
+	__u16 opt_rdlen;   /* our OPT's options: NSID, COOKIE */
+	__u8 cookie_bytes[24]; /* the client cookie, then the server cookie: the query's, then ours */
 };
 
 #endif /* ANYCASTD_CORE_DNS_PLAN_H */

@@ -88,7 +88,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (std::memcmp(r + 12, q + 12, question_end - 12) != 0) fail("the question was not echoed byte for byte");
   if (sum_mod(r + question_end, plan.records) != (plan.records_sum + std::uint64_t{moved}) % 0xFFFF)
     fail("the records' sum differs from the bytes written");
-  if (plan.edns && sum_mod(r + question_end + plan.records + 1, AC_DNS_OPT_LEN - 1) != ac_dns_opt_sum(&plan) % 0xFFFFu)
+  if (plan.edns && sum_mod(r + question_end + plan.records + 1, AC_DNS_OPT_LEN - 1 + plan.opt_rdlen) !=
+                       ac_dns_opt_sum(&env, &plan) % 0xFFFFu)
     fail("the OPT's sum differs from the bytes written");
   return 0;
 }
