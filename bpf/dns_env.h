@@ -25,12 +25,6 @@ static __always_inline int ac_env_dns_reopen(struct ac_env *env, __u32 table)
 	return bpf_map_lookup_elem(&ac_dns_arena, &slot) != 0;
 }
 
-static __always_inline const struct ac_dns_edns *ac_env_dns_edns(struct ac_env *env)
-{
-	__u32 zero = 0;
-	return bpf_map_lookup_elem(&ac_dns_edns, &zero);
-}
-
 static __always_inline int ac_env_dns_loaded(struct ac_env *env, __u32 *table)
 {
 	__u32 zero = 0;

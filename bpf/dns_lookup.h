@@ -161,7 +161,7 @@ __attribute__((noinline)) __u8 anycast_dns_answer(const struct ac_dns_fit *fit, 
 	AC_BPF_PIN(question_end); /* the registers checked are the ones used: see AC_BPF_PIN */
 	AC_BPF_PIN(opt_len);
 	AC_BPF_PIN(limit);
-	if (question_end > AC_DNS_HEADER_LEN + AC_DNS_MAX_NAME + AC_DNS_QUESTION_TAIL || opt_len > AC_DNS_OPT_MAX ||
+	if (question_end > AC_DNS_HEADER_LEN + AC_DNS_MAX_NAME + AC_DNS_QUESTION_TAIL || opt_len > AC_DNS_OPT_LEN ||
 	    limit > 0xFFFF || limit < question_end + opt_len)
 		return AC_PASS_DNS_SLOW_ANSWER;
 	return ac_dns_plan_answer(&env, fit->at, fit->entry_flags, fit->flags, (__u32)question_end, (__u32)opt_len,

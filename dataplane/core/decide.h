@@ -190,8 +190,10 @@ static __always_inline struct ac_verdict ac_decide(struct ac_env *env, __u8 *dat
 	/* A DNS client that returns a valid server cookie is not spoofed: no rate limit for it
 	 * (RFC 9018 1). The check writes the reply's fresh cookie, or turns it into BADCOOKIE. */
 	int exempt = 0;
+#if defined(AC_DNS_EDNS_OPTIONS)
 	if (service == AC_SVC_DNS)
 		exempt = ac_dns_cookie_check(env, &h->dns, saddr, h->is_ip6);
+#endif
 
 	/* Last, so that only requests the fast path would answer spend tokens. */
 	__u8 limited = exempt ? (__u8)AC_RL_ALLOW : ac_ratelimit(env, service, h->is_ip6, saddr);

@@ -144,7 +144,7 @@ static __always_inline __u64 ac_dns_cookie_hash(const __u8 secret[AC_DNS_COOKIE_
  * records, rcode 23), as Knot 3.2 answers. Returns 1 for a valid server cookie: the client is
  * not spoofed, and response rate limiting lets it through (RFC 9018 1, decide.h).
  */
-AC_BPF_SUBPROG int ac_dns_cookie_check(struct ac_env *env, struct ac_dns_plan *plan, const __u8 *saddr, __u32 is_ip6)
+static __always_inline int ac_dns_cookie_check(struct ac_env *env, struct ac_dns_plan *plan, const __u8 *saddr, __u32 is_ip6)
 {
 	const __u8 state = plan->cookie;
 	if (state != AC_DNS_COOKIE_CLIENT && state != AC_DNS_COOKIE_SERVER && state != AC_DNS_COOKIE_FOREIGN)
