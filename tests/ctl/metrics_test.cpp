@@ -97,6 +97,7 @@ anycastd_dns_answers_total{outcome="refused"} 0
 anycastd_dns_answers_total{outcome="truncated"} 0
 anycastd_dns_answers_total{outcome="badvers"} 0
 anycastd_dns_answers_total{outcome="slipped"} 0
+anycastd_dns_answers_total{outcome="badcookie"} 0
 # HELP anycastd_group_state The group's state: 1 for the one it is in, 0 for the others.
 # TYPE anycastd_group_state gauge
 anycastd_group_state{group="dns",state="down"} 0

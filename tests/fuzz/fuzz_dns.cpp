@@ -58,6 +58,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const anycastd::FastpathTables tables;
   ac_env env{&tables};
   env.dns = table().table();
+  // An NSID of odd length and cookie secrets: the options are read, written and summed too
+  // (dns_edns.h), the cookie at an odd offset of the options.
+  static const ac_dns_edns edns = [] {
+    ac_dns_edns e{};
+    ac_dns_edns_set_nsid(&e, reinterpret_cast<const __u8*>("fuzz-site"), 9);
+    e.secrets = 1;
+    e.now = 1'800'000'000;
+    return e;
+  }();
+  env.edns = &edns;
 
   const std::uint32_t max_reply = tcp ? 65535 : AC_DNS_UDP_SIZE;
   const std::uint32_t flags = AC_DNS_F_ALLOW_SLOW | (tcp ? AC_DNS_F_STREAM : 0);
