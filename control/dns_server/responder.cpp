@@ -92,6 +92,9 @@ Verdict answer(const ac_dns_table* table, std::span<const std::uint8_t> msg, con
   } else {
     pass = plan_as(env, out, length, q, core::ac_dns_meta_qtype(q.qtype) ? kAbsentType : q.qtype, transport, plan);
   }
+  // The one OPT problem read_query leaves to the core: a COOKIE option of a malformed length
+  // (RFC 7873 5.2.2: FORMERR), which the fast paths pass here.
+  if (pass == AC_PASS_DNS_EDNS) return own_reply(msg, q, rcode::formerr, out, kFormerr);
   if (pass != AC_PASS_NONE) {
     // The message was read above as the core reads it; a disagreement is a bug, answered safely.
     spdlog::debug("dns server: the core would not plan a query the slow path accepted ({})", ac_pass_reason_names[pass]);

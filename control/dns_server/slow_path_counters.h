@@ -54,11 +54,12 @@ inline constexpr std::array<const char*, kDnsSlowCounterCount> kDnsSlowCounterNa
 };
 
 // The answer counter for a core outcome. AC_DNS_OUT_SLIPPED, the fast path's rate limiting,
-// never happens here: the slow path is not rate-limited.
+// never happens here: the slow path is not rate-limited; nor AC_DNS_OUT_BADCOOKIE yet: the slow
+// path has no cookie secrets (docs/dns.md, "NSID and cookies").
 inline DnsSlowCounter answer_counter(unsigned outcome) {
   return outcome <= AC_DNS_OUT_BADVERS ? static_cast<DnsSlowCounter>(kAnswerNoerror + outcome) : kAnswerNoerror;
 }
-static_assert(kAnswerBadvers - kAnswerNoerror == AC_DNS_OUT_BADVERS && AC_DNS_OUT_SLIPPED + 1 == AC_DNS_OUT__COUNT,
+static_assert(kAnswerBadvers - kAnswerNoerror == AC_DNS_OUT_BADVERS && AC_DNS_OUT_BADCOOKIE + 1 == AC_DNS_OUT__COUNT,
               "one answer counter per ac_dns_outcome the slow path makes");
 
 struct DnsSlowStats {

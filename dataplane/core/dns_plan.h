@@ -32,6 +32,16 @@
  */
 #define AC_DNS_MAX_RECORDS (0xFFFFu - 512u)
 
+/*
+ * NSID and cookies (dns_edns.h) are answered natively only, for now: in the XDP program the 28
+ * bytes they add to the plan on the main function's stack put the deepest call chain over BPF's
+ * 512 bytes, and the options walk inside the plan quadrupled the verifier's instructions
+ * (docs/dns.md, "NSID and cookies"). XDP ignores the options, as a server without them does.
+ */
+#if !defined(__bpf__)
+#define AC_DNS_EDNS_OPTIONS 1
+#endif
+
 /* ac_dns_plan flags */
 #define AC_DNS_F_ALLOW_SLOW 0x1u /* the slow path: answer objects marked AC_DNS_E_SLOW too */
 #define AC_DNS_F_STREAM 0x2u     /* a TCP message: max_reply alone limits the reply, no UDP size */
@@ -67,6 +77,12 @@ struct ac_dns_plan {
 	__u8 outcome;      /* enum ac_dns_outcome */
 	__u8 proof;        /* AC_DNS_F_PROOF: the answer object lacks its denial proof, the caller adds it */
 	__u8 pad[2];
+#if defined(AC_DNS_EDNS_OPTIONS)
+	__u8 nsid;         /* our OPT carries our NSID: the query asked (RFC 5001) and we have one */
+	__u8 cookie;       /* enum ac_dns_cookie_state (dns_edns.h) */
+	__u16 opt_rdlen;   /* our OPT's options: NSID, COOKIE */
+	__u8 cookie_bytes[24]; /* the client cookie, then the server cookie: the query's, then ours */
+#endif
 };
 
 #endif /* ANYCASTD_CORE_DNS_PLAN_H */
