@@ -207,6 +207,15 @@ struct {
 	__type(value, struct ac_dns_state);
 } ac_dns SEC(".maps");
 
+/* [services.dns] nsid and cookie secrets, and the cookie clock (dataplane/core/dns_edns.h):
+ * written by control at start, on reloads and every second. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ac_dns_edns);
+} dns_edns SEC(".maps");
+
 /*
  * The inner map templates. Sizes are given as numbers: clang 14 emits no BTF for a struct seen
  * only in a template, and libbpf then refuses the map. The arrays carry BPF_F_INNER_MAP so that

@@ -157,8 +157,8 @@ TEST_F(DnsAnswers, NamesOfManyLabelsAreAnswered) {
 }
 
 // A COOKIE option of a length RFC 7873 5.2.2 calls malformed (7, 9 or 41 bytes) is FORMERR, the
-// question echoed; well-formed ones (8, 24, 40 bytes) are answered, ignored while the slow path
-// has no cookie secrets (docs/dns.md, "NSID and cookies").
+// question echoed; well-formed ones (8, 24, 40 bytes) are answered, ignored without cookie
+// secrets (cookie_test.cpp has them).
 TEST(DnsCookies, MalformedCookieIsFormerr) {
   auto table = compile_file(DNS_TEST_ZONE);
   for (std::size_t length : {7u, 9u, 41u, 8u, 24u, 40u}) {
@@ -167,7 +167,7 @@ TEST(DnsCookies, MalformedCookieIsFormerr) {
     q.insert(q.end(), {0, 10, 0, static_cast<std::uint8_t>(length)});
     q.insert(q.end(), length, 0x5A);
     Bytes out(65535);
-    Verdict v = respond(table.get(), q, Transport::udp, out);
+    Verdict v = respond(table.get(), nullptr, Client{}, q, Transport::udp, out);
     ASSERT_GE(v.length, 12u) << length;
     const bool malformed = length < 8 || (length > 8 && length < 16) || length > 40;
     EXPECT_EQ(rcode_of(out), malformed ? 1 : 0) << length;
