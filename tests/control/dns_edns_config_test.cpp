@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -23,7 +23,7 @@ class DnsEdnsConfig : public testing::Test {
     ASSERT_NE(::mkdtemp(dir), nullptr);
     dir_ = dir;
   }
-  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::string file(const std::string& name, const std::string& text, mode_t mode = 0600) {
     std::string path = dir_ + "/" + name;
@@ -89,7 +89,7 @@ TEST_F(DnsEdnsConfig, BadValuesNamed) {
             "anycastd.toml:6: services.dns.nsid: 65 bytes, over the most, 64");
   EXPECT_EQ(error_of("nsid = \"\""),
             "anycastd.toml:6: services.dns.nsid: empty (leave the key out, or false, for no NSID)");
-  EXPECT_EQ(error_of("nsid = 3"), "anycastd.toml:6: services.dns.nsid: expected a string, or true for the host name, got integer");
+  EXPECT_EQ(error_of("nsid = 3"), "anycastd.toml:6: services.dns.nsid: expected a string, or true for the host name, got an integer");
   EXPECT_EQ(error_of("cookie_secret_file = \"relative\""),
             "anycastd.toml:6: services.dns.cookie_secret_file: \"relative\" is not an absolute path (\"\" turns it off)");
 
