@@ -19,7 +19,7 @@
  * and ntp.h's two (the clock state and the TAI clock), ratelimit.h's four (the limiter, a
  * monotonic clock, the buckets), dns_wire.h's (the answer table), dns_edns.h's (NSID, cookie
  * secrets), and in the BPF build
- * ac_env_dns_plan_udp (see ac_dns_accepts).
+ * ac_env_dns_plan_udp (see ac_dns_accepts) and ac_env_dns_cookie_check (see ac_decide).
  *
  * Addresses point into the frame, in network byte order.
  */
@@ -190,8 +190,11 @@ static __always_inline struct ac_verdict ac_decide(struct ac_env *env, __u8 *dat
 	/* A DNS client that returns a valid server cookie is not spoofed: no rate limit for it
 	 * (RFC 9018 1). The check writes the reply's fresh cookie, or turns it into BADCOOKIE. */
 	int exempt = 0;
-#if defined(AC_DNS_EDNS_OPTIONS)
 	if (service == AC_SVC_DNS)
+#if defined(__bpf__)
+		/* The hashes in a BPF function of its own, off this one's stack and checked once. */
+		exempt = ac_env_dns_cookie_check(env, &h->dns, saddr, h->is_ip6);
+#else
 		exempt = ac_dns_cookie_check(env, &h->dns, saddr, h->is_ip6);
 #endif
 

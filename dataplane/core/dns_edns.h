@@ -11,6 +11,10 @@
  *
  *   const struct ac_dns_edns *ac_env_dns_edns(struct ac_env *);
  *       the NSID and cookie secrets, 0 when none are configured
+ *
+ * and in the BPF build __u8 *ac_env_dns_cookie(struct ac_env *), the packet's 24 cookie bytes
+ * (see ac_dns_cookie_bytes), plus the hooks that run the walk and the check as BPF functions of
+ * their own (dns_wire.h, decide.h: ac_env_dns_options, ac_env_dns_cookie_check).
  */
 #ifndef ANYCASTD_CORE_DNS_EDNS_H
 #define ANYCASTD_CORE_DNS_EDNS_H
@@ -42,6 +46,15 @@
 #define AC_DNS_WALK_OPTIONS 8u
 #endif
 
+/*
+ * How far into the options the walk reads: all RDLEN can say natively. The BPF verifier takes a
+ * packet pointer's range only below 64 KiB of offset, headers included, so the XDP program
+ * defines less (bpf/dns_env.h): its frames are one page.
+ */
+#ifndef AC_DNS_OPTIONS_MAX
+#define AC_DNS_OPTIONS_MAX 0xFFFFu
+#endif
+
 enum ac_dns_cookie_state {
 	AC_DNS_COOKIE_NONE = 0, /* no COOKIE option, or cookies are off: our OPT carries none */
 	AC_DNS_COOKIE_CLIENT,   /* a client cookie alone (RFC 7873 5.2.2) */
@@ -59,6 +72,22 @@ static __always_inline __u32 ac_dns_be16(const __u8 *p)
 }
 
 /*
+ * A plan's cookie bytes: the client cookie, then the server cookie (the query's, then ours). In
+ * the plan natively; in XDP in the per-CPU DNS scratch, off the 512-byte stack (dns_plan.h says
+ * why). 0 only if XDP's scratch lookup failed.
+ */
+static __always_inline __u8 *ac_dns_cookie_bytes(struct ac_env *env, const struct ac_dns_plan *plan)
+{
+#if defined(__bpf__)
+	(void)plan;
+	return ac_env_dns_cookie(env);
+#else
+	(void)env;
+	return (__u8 *)plan->cookie_bytes;
+#endif
+}
+
+/*
  * The query OPT's options, RDLEN bytes at opts: which of ours the reply carries. Called by the
  * plan once the OPT's RDATA is known to lie within the message; bound as in dns_wire.h. Returns
  * AC_PASS_NONE, or AC_PASS_DNS_EDNS for an option beyond the RDATA, a COOKIE of a length RFC 7873
@@ -70,11 +99,15 @@ static __always_inline __u8 ac_dns_edns_options(struct ac_env *env, const __u8 *
 	plan->nsid = 0;
 	plan->cookie = AC_DNS_COOKIE_NONE;
 	plan->opt_rdlen = 0;
-	__u32 at = 0;
+	__u32 at = 0, cookie_at = 0;
 	for (__u32 i = 0; i < AC_DNS_WALK_OPTIONS; i++) {
 		if (at >= rdlen)
 			break;
-		const __u8 *o = opts + at;
+		__u64 o_at = at;
+		AC_BPF_PIN(o_at); /* the register checked is the one added: see AC_BPF_PIN */
+		if (o_at > AC_DNS_OPTIONS_MAX)
+			return AC_PASS_DNS_EDNS;
+		const __u8 *o = opts + o_at;
 		AC_BPF_PIN(o);
 		if (at + AC_DNS_OPTION_HEADER > rdlen || o + AC_DNS_OPTION_HEADER > bound)
 			return AC_PASS_DNS_EDNS;
@@ -87,20 +120,12 @@ static __always_inline __u8 ac_dns_edns_options(struct ac_env *env, const __u8 *
 			if (olen < AC_DNS_CLIENT_COOKIE || (olen > AC_DNS_CLIENT_COOKIE && olen < AC_DNS_CLIENT_COOKIE + 8) ||
 			    olen > AC_DNS_CLIENT_COOKIE + 32)
 				return AC_PASS_DNS_EDNS;
-			const __u8 *c = o + AC_DNS_OPTION_HEADER;
-			AC_BPF_PIN(c);
-			if (c + AC_DNS_CLIENT_COOKIE > bound)
-				return AC_PASS_DNS_EDNS;
-			ac_copy(plan->cookie_bytes, c, AC_DNS_CLIENT_COOKIE);
+			cookie_at = at + AC_DNS_OPTION_HEADER; /* copied after the walk, below */
 			plan->cookie = AC_DNS_COOKIE_FOREIGN;
-			if (olen == AC_DNS_CLIENT_COOKIE) {
+			if (olen == AC_DNS_CLIENT_COOKIE)
 				plan->cookie = AC_DNS_COOKIE_CLIENT;
-			} else if (olen == AC_DNS_CLIENT_COOKIE + AC_DNS_SERVER_COOKIE) {
-				if (c + AC_DNS_CLIENT_COOKIE + AC_DNS_SERVER_COOKIE > bound)
-					return AC_PASS_DNS_EDNS;
-				ac_copy(plan->cookie_bytes + AC_DNS_CLIENT_COOKIE, c + AC_DNS_CLIENT_COOKIE, AC_DNS_SERVER_COOKIE);
+			else if (olen == AC_DNS_CLIENT_COOKIE + AC_DNS_SERVER_COOKIE)
 				plan->cookie = AC_DNS_COOKIE_SERVER;
-			}
 		}
 		at += AC_DNS_OPTION_HEADER + olen;
 	}
@@ -115,6 +140,27 @@ static __always_inline __u8 ac_dns_edns_options(struct ac_env *env, const __u8 *
 		plan->nsid = 0;
 	if (!conf || !conf->secrets)
 		plan->cookie = AC_DNS_COOKIE_NONE;
+
+	/* The cookie's bytes, after the walk: in XDP, where they go to the scratch map, a lookup
+	 * inside the loop spilled the walk's state onto the stack, and the plan's call chain has
+	 * little of it (docs/dns.md, "NSID and cookies"). */
+	if (plan->cookie) {
+		__u64 c_at = cookie_at;
+		AC_BPF_PIN(c_at); /* the register checked is the one added: see AC_BPF_PIN */
+		if (c_at > AC_DNS_OPTIONS_MAX)
+			return AC_PASS_DNS_EDNS;
+		const __u8 *c = opts + c_at;
+		__u8 *bytes = ac_dns_cookie_bytes(env, plan);
+		AC_BPF_PIN(c);
+		if (!bytes || c + AC_DNS_CLIENT_COOKIE > bound)
+			return AC_PASS_DNS_EDNS;
+		ac_copy(bytes, c, AC_DNS_CLIENT_COOKIE);
+		if (plan->cookie == AC_DNS_COOKIE_SERVER) {
+			if (c + AC_DNS_CLIENT_COOKIE + AC_DNS_SERVER_COOKIE > bound)
+				return AC_PASS_DNS_EDNS;
+			ac_copy(bytes + AC_DNS_CLIENT_COOKIE, c + AC_DNS_CLIENT_COOKIE, AC_DNS_SERVER_COOKIE);
+		}
+	}
 	plan->opt_rdlen = (__u16)((plan->nsid ? AC_DNS_OPTION_HEADER + nsid_len : 0) +
 				  (plan->cookie ? AC_DNS_COOKIE_OPTION : 0));
 	return AC_PASS_NONE;
@@ -140,7 +186,7 @@ static __always_inline __u64 ac_dns_cookie_hash(const __u8 secret[AC_DNS_COOKIE_
  * The cookie of a planned reply, for the client at saddr (network order, 4 or 16 bytes): checks
  * a server cookie it sent against the current and the previous secret and the timestamp's window
  * (RFC 9018 4.3), then puts a fresh server cookie (version 1, now, the current secret) in
- * plan->cookie_bytes. A server cookie that is not valid turns the reply into BADCOOKIE (no
+ * the plan's cookie bytes. A server cookie that is not valid turns the reply into BADCOOKIE (no
  * records, rcode 23), as Knot 3.2 answers. Returns 1 for a valid server cookie: the client is
  * not spoofed, and response rate limiting lets it through (RFC 9018 1, decide.h).
  */
@@ -150,20 +196,21 @@ static __always_inline int ac_dns_cookie_check(struct ac_env *env, struct ac_dns
 	if (state != AC_DNS_COOKIE_CLIENT && state != AC_DNS_COOKIE_SERVER && state != AC_DNS_COOKIE_FOREIGN)
 		return 0;
 	const struct ac_dns_edns *conf = ac_env_dns_edns(env);
-	if (!conf || !conf->secrets) { /* a reload turned cookies off since the plan: none in the reply */
+	__u8 *bytes = ac_dns_cookie_bytes(env, plan);
+	if (!conf || !conf->secrets || !bytes) { /* a reload turned cookies off since the plan: none in the reply */
 		plan->cookie = AC_DNS_COOKIE_NONE;
 		plan->reply_len -= AC_DNS_COOKIE_OPTION;
 		plan->opt_rdlen -= AC_DNS_COOKIE_OPTION;
 		return 0;
 	}
 	__u8 in[32];
-	ac_copy(in, plan->cookie_bytes, 16); /* client cookie, version, reserved, timestamp */
+	ac_copy(in, bytes, 16); /* client cookie, version, reserved, timestamp */
 	int valid = 0;
 	if (state == AC_DNS_COOKIE_SERVER && in[8] == AC_DNS_COOKIE_VERSION) {
 		const __u32 stamp = ((__u32)in[12] << 24) | ((__u32)in[13] << 16) | ((__u32)in[14] << 8) | in[15];
 		const __s32 age = (__s32)(conf->now - stamp); /* serial arithmetic: the 32-bit clock wraps */
 		if (age <= AC_DNS_COOKIE_MAX_AGE && age >= -AC_DNS_COOKIE_MAX_AHEAD) {
-			const __u64 sent = ac_sip_load(plan->cookie_bytes + 16, 8); /* as ac_siphash_put wrote it */
+			const __u64 sent = ac_sip_load(bytes + 16, 8); /* as ac_siphash_put wrote it */
 			valid = ac_dns_cookie_hash(conf->secret[0], in, saddr, is_ip6) == sent;
 			if (!valid && conf->secrets > 1)
 				valid = ac_dns_cookie_hash(conf->secret[1], in, saddr, is_ip6) == sent;
@@ -177,8 +224,8 @@ static __always_inline int ac_dns_cookie_check(struct ac_env *env, struct ac_dns
 	in[13] = (__u8)(conf->now >> 16);
 	in[14] = (__u8)(conf->now >> 8);
 	in[15] = (__u8)conf->now;
-	ac_copy(plan->cookie_bytes + 8, in + 8, 8);
-	ac_siphash_put(plan->cookie_bytes + 16, ac_dns_cookie_hash(conf->secret[0], in, saddr, is_ip6));
+	ac_copy(bytes + 8, in + 8, 8);
+	ac_siphash_put(bytes + 16, ac_dns_cookie_hash(conf->secret[0], in, saddr, is_ip6));
 
 	if (valid) {
 		plan->cookie = AC_DNS_COOKIE_VALID;
@@ -238,14 +285,15 @@ static __always_inline int ac_dns_edns_write(struct ac_env *env, __u8 *opts, con
 		o += n;
 	}
 	if (plan->cookie) {
+		const __u8 *bytes = ac_dns_cookie_bytes(env, plan);
 		AC_BPF_PIN(o);
-		if (o + AC_DNS_COOKIE_OPTION > end)
+		if (o + AC_DNS_COOKIE_OPTION > end || !bytes)
 			return -1;
 		o[0] = 0;
 		o[1] = AC_DNS_OPT_COOKIE;
 		o[2] = 0;
 		o[3] = AC_DNS_CLIENT_COOKIE + AC_DNS_SERVER_COOKIE;
-		ac_copy(o + AC_DNS_OPTION_HEADER, plan->cookie_bytes, AC_DNS_CLIENT_COOKIE + AC_DNS_SERVER_COOKIE);
+		ac_copy(o + AC_DNS_OPTION_HEADER, bytes, AC_DNS_CLIENT_COOKIE + AC_DNS_SERVER_COOKIE);
 	}
 	return 0;
 }
@@ -265,10 +313,13 @@ static __always_inline __u32 ac_dns_edns_sum(struct ac_env *env, const struct ac
 		at = AC_DNS_OPTION_HEADER + conf->nsid_len;
 	}
 	if (plan->cookie) {
+		const __u8 *bytes = ac_dns_cookie_bytes(env, plan);
+		if (!bytes)
+			return 0;
 		__u32 c = AC_DNS_OPT_COOKIE + AC_DNS_CLIENT_COOKIE + AC_DNS_SERVER_COOKIE;
 		AC_UNROLL
 		for (int i = 0; i < 24; i += 2)
-			c += ac_dns_be16(plan->cookie_bytes + i);
+			c += ac_dns_be16(bytes + i);
 		sum += ac_csum_shift(ac_csum_fold16(c), at);
 	}
 	return sum;

@@ -32,16 +32,6 @@
  */
 #define AC_DNS_MAX_RECORDS (0xFFFFu - 512u)
 
-/*
- * NSID and cookies (dns_edns.h) are answered natively only, for now: in the XDP program the 28
- * bytes they add to the plan on the main function's stack put the deepest call chain over BPF's
- * 512 bytes, and the options walk inside the plan quadrupled the verifier's instructions
- * (docs/dns.md, "NSID and cookies"). XDP ignores the options, as a server without them does.
- */
-#if !defined(__bpf__)
-#define AC_DNS_EDNS_OPTIONS 1
-#endif
-
 /* ac_dns_plan flags */
 #define AC_DNS_F_ALLOW_SLOW 0x1u /* the slow path: answer objects marked AC_DNS_E_SLOW too */
 #define AC_DNS_F_STREAM 0x2u     /* a TCP message: max_reply alone limits the reply, no UDP size */
@@ -76,12 +66,15 @@ struct ac_dns_plan {
 	__u8 edns;         /* the query had an OPT: the reply carries ours */
 	__u8 outcome;      /* enum ac_dns_outcome */
 	__u8 proof;        /* AC_DNS_F_PROOF: the answer object lacks its denial proof, the caller adds it */
-	__u8 pad[2];
-#if defined(AC_DNS_EDNS_OPTIONS)
 	__u8 nsid;         /* our OPT carries our NSID: the query asked (RFC 5001) and we have one */
 	__u8 cookie;       /* enum ac_dns_cookie_state (dns_edns.h) */
 	__u16 opt_rdlen;   /* our OPT's options: NSID, COOKIE */
-	__u8 cookie_bytes[24]; /* the client cookie, then the server cookie: the query's, then ours */
+#if !defined(__bpf__)
+	/* The client cookie, then the server cookie: the query's, then ours. XDP keeps them in its
+	 * per-CPU DNS scratch instead (bpf/dns_env.h, ac_env_dns_cookie): the plan sits on the main
+	 * function's stack, and 24 more bytes there put the deepest BPF call chain over 512 bytes.
+	 * dns_edns.h's ac_dns_cookie_bytes finds them on either. */
+	__u8 cookie_bytes[24];
 #endif
 };
 
