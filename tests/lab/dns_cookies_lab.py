@@ -85,14 +85,21 @@ def compare(args):
             status, flags, nsid, cookie = got[server]
             print(f"  {tool} {args.transport} @{server}: status {status}, flags {flags}, NSID {nsid!r}, "
                   f"cookie {cookie}")
-            check(f"{tool} {args.transport} @{server}: NOERROR", status == "NOERROR", str(status))
+            # knotd 3.2 answers a UDP query with a client cookie alone BADCOOKIE (with its cookie);
+            # dig retries with that cookie and shows NOERROR, kdig does not retry. anycastd answers
+            # it (RFC 7873 5.2.3), as the packet core does on every path: a known difference.
+            want = "BADCOOKIE" if (tool, args.transport, server) == ("kdig", "udp", args.knot) else "NOERROR"
+            check(f"{tool} {args.transport} @{server}: {want}", status == want, str(status))
             check(f"{tool} {args.transport} @{server}: NSID {args.nsid!r}", nsid == args.nsid, str(nsid))
             check(f"{tool} {args.transport} @{server}: a cookie of 24 bytes", cookie is not None and len(cookie) == 48,
                   str(cookie))
             check(f"{tool} {args.transport} @{server}: server cookie version 1",
                   cookie is not None and cookie[16:18] == "01" and cookie[18:24] == "000000", str(cookie))
         a, k = got[args.vip], got[args.knot]
-        check(f"{tool} {args.transport}: rcode, flags and NSID as knotd's", a[:3] == k[:3], f"{a[:3]} != {k[:3]}")
+        if (tool, args.transport) == ("kdig", "udp"):
+            check(f"{tool} {args.transport}: NSID as knotd's (rcode differs, above)", a[2] == k[2], f"{a[2]} != {k[2]}")
+        else:
+            check(f"{tool} {args.transport}: rcode, flags and NSID as knotd's", a[:3] == k[:3], f"{a[:3]} != {k[:3]}")
 
 
 def issue(server, transport):

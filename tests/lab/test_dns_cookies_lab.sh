@@ -210,8 +210,12 @@ for transport in "${TRANSPORTS[@]}"; do
 		lab_expect_eq "tcp: the slow path answered A's cookie queries (new, valid, bad)" "4 0 0" \
 			"$((new1 - new0)) $((valid1 - valid0)) $((bad1 - bad0))"
 	else
-		lab_expect_eq "udp: the fast path answered (slow path cookie counters unchanged)" "0 0 0" \
-			"$((new1 - new0)) $((valid1 - valid0)) $((bad1 - bad0))"
+		# dig, kdig, the cookie issued, the tampered one: four queries to A, each answered by one
+		# path. Native XDP over veth has little room to grow a frame (docs/dns.md, "Frame
+		# growth"): a reply with NSID and cookie may pass as dns_no_room to the slow path.
+		lab_expect_eq "udp: A's four cookie queries answered, fast path plus slow path" 4 \
+			"$((fast1 - fast0 + new1 - new0 + valid1 - valid0 + bad1 - bad0))"
+		((fast1 > fast0)) || lab_fail "udp: the fast path answered none of the cookie queries"
 	fi
 
 	# Rollover (docs/dns.md): a cookie issued under the old secret ...
@@ -232,7 +236,7 @@ if [[ " ${TRANSPORTS[*]} " == *" udp "* ]]; then
 	# one source get a handful of answers; 50 with a valid server cookie are all answered.
 	sed -i -e 's/^rate = 0$/rate = 1/' "$conf"
 	reload_a "rrl rate 1"
-	read -r plain valid <<<"$(client_py flood --vip "$VIP4" --count 50)"
+	read -r plain valid <<<"$(client_py flood --vip "$VIP4" --count 50 | tail -n 1)"
 	lab_log "rrl flood: $plain of 50 cookieless queries answered, $valid of 50 with a valid cookie"
 	((plain <= 5)) || lab_fail "rrl: $plain of 50 cookieless queries answered (rate 1: at most a few)"
 	lab_expect_eq "rrl: every query with a valid cookie answered" 50 "$valid"
