@@ -61,6 +61,7 @@ static inline void ac_env_bucket_add(ac_env*, const ac_ratelimit_key*, const ac_
 static inline int ac_env_dns_loaded(ac_env*, __u32*) { return 0; }
 static inline int ac_env_dns_reopen(ac_env*, __u32) { return 0; }
 static inline __u64 ac_env_dns_seed(ac_env*) { return 0; }
+static inline const ac_dns_edns* ac_env_dns_edns(ac_env*) { return nullptr; }
 static inline const ac_dns_entry* ac_env_dns_entry(ac_env*, const ac_dns_key*) { return nullptr; }
 static inline const ac_dns_zone* ac_env_dns_zone(ac_env*, __u32) { return nullptr; }
 static inline const ac_dns_answer* ac_env_dns_answer(ac_env*, __u32) { return nullptr; }

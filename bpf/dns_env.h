@@ -9,10 +9,26 @@
 
 #include "xdp_env.h"
 
+/* A query's EDNS options lie in the frame's one buffer, a page at most (multi-buffer frames pass
+ * before the core): the options walk reads no further (dataplane/core/dns_edns.h). */
+#define AC_DNS_OPTIONS_MAX 4096u
+
 static __always_inline struct ac_dns_scratch *ac_dns_scratch_get(void)
 {
 	__u32 zero = 0;
 	return bpf_map_lookup_elem(&ac_dns_scratch, &zero);
+}
+
+static __always_inline const struct ac_dns_edns *ac_env_dns_edns(struct ac_env *env)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&dns_edns, &zero);
+}
+
+static __always_inline __u8 *ac_env_dns_cookie(struct ac_env *env)
+{
+	struct ac_dns_scratch *s = ac_dns_scratch_get();
+	return s ? s->cookie : 0;
 }
 
 static __always_inline int ac_env_dns_reopen(struct ac_env *env, __u32 table)
@@ -211,6 +227,37 @@ static __always_inline __u8 ac_env_dns_plan_answer(struct ac_env *env, __u32 at,
  */
 __u8 anycast_dns_plan(struct xdp_md *ctx, __u32 msg_off, __u32 msg_len, struct ac_dns_plan *plan);
 __u8 anycast_dns_reply(struct xdp_md *ctx, __u32 l3, __u8 is_ip6, const struct ac_dns_plan *plan);
+
+/*
+ * NSID and cookies (dataplane/core/dns_edns.h), each a BPF function the verifier checks once: the
+ * options walk, from the plan, with the options' frame offset (at most the headers, a question
+ * and our OPT's fixed part), and the cookie check, from the decision, whose three SipHash runs
+ * and 32-byte input are off the decision's stack. The client's address reaches the check in the
+ * scratch map, as global BPF functions take no packet pointers.
+ */
+__u8 anycast_dns_options(struct xdp_md *ctx, __u32 opts_off, __u32 rdlen, struct ac_dns_plan *plan);
+__u32 anycast_dns_cookie(struct ac_dns_plan *plan, __u32 is_ip6);
+
+static __always_inline __u8 ac_env_dns_options(struct ac_env *env, const __u8 *opts, __u32 rdlen,
+					       struct ac_dns_plan *plan)
+{
+	return anycast_dns_options(env->ctx, (__u32)(opts - (const __u8 *)(long)env->ctx->data), rdlen, plan);
+}
+
+static __always_inline int ac_env_dns_cookie_check(struct ac_env *env, struct ac_dns_plan *plan, const __u8 *saddr,
+						   __u32 is_ip6)
+{
+	if (!plan->cookie) /* AC_DNS_COOKIE_NONE, most queries: no call */
+		return 0;
+	struct ac_dns_scratch *s = ac_dns_scratch_get();
+	if (!s)
+		return 0;
+	if (is_ip6)
+		ac_copy(s->cookie_addr, saddr, 16);
+	else
+		ac_copy(s->cookie_addr, saddr, 4);
+	return (int)anycast_dns_cookie(plan, is_ip6);
+}
 
 static __always_inline __u8 ac_env_dns_plan_udp(struct ac_env *env, __u32 msg_off, __u32 msg_len,
 						struct ac_dns_plan *plan)

@@ -79,6 +79,32 @@ __attribute__((noinline)) __u8 anycast_dns_plan(struct xdp_md *ctx, __u32 msg_of
 	return ac_dns_plan_bounded(&env, msg, msg + msg_len, end, AC_DNS_UDP_SIZE, 0, plan);
 }
 
+/* The frame offset of a query OPT's options: the headers, the question, the OPT's fixed part. */
+#define AC_DNS_OPTS_MAX_OFFSET \
+	(AC_DNS_MSG_MAX_OFFSET + AC_DNS_HEADER_LEN + AC_DNS_MAX_NAME + AC_DNS_QUESTION_TAIL + AC_DNS_OPT_LEN)
+
+__attribute__((noinline)) __u8 anycast_dns_options(struct xdp_md *ctx, __u32 opts_off, __u32 rdlen,
+						   struct ac_dns_plan *plan)
+{
+	struct ac_env env = {.ctx = ctx};
+	const __u8 *data = (const __u8 *)(long)ctx->data;
+	const __u8 *end = (const __u8 *)(long)ctx->data_end;
+	__u64 off = opts_off;
+	AC_BPF_PIN(off); /* the register checked is the one added: see AC_BPF_PIN */
+	if (!plan || off > AC_DNS_OPTS_MAX_OFFSET || rdlen > 0xFFFF)
+		return AC_PASS_DNS_EDNS;
+	return ac_dns_edns_options(&env, data + off, rdlen, end, plan);
+}
+
+__attribute__((noinline)) __u32 anycast_dns_cookie(struct ac_dns_plan *plan, __u32 is_ip6)
+{
+	struct ac_env env = {.ctx = 0}; /* the check's hooks read maps only */
+	struct ac_dns_scratch *s = ac_dns_scratch_get();
+	if (!plan || !s)
+		return 0;
+	return (__u32)ac_dns_cookie_check(&env, plan, s->cookie_addr, is_ip6);
+}
+
 /* The name hashed backwards (dns_hash.h), one label per BPF loop callback: the callback is
  * verified once, where loops over labels and words unrolled in line cost the verifier ~850k
  * instructions (docs/dns.md, "XDP"). Each label stores the hash of the suffix it starts. */
@@ -162,7 +188,7 @@ __attribute__((noinline)) __u8 anycast_dns_answer(const struct ac_dns_fit *fit, 
 	AC_BPF_PIN(question_end); /* the registers checked are the ones used: see AC_BPF_PIN */
 	AC_BPF_PIN(opt_len);
 	AC_BPF_PIN(limit);
-	if (question_end > AC_DNS_HEADER_LEN + AC_DNS_MAX_NAME + AC_DNS_QUESTION_TAIL || opt_len > AC_DNS_OPT_LEN ||
+	if (question_end > AC_DNS_HEADER_LEN + AC_DNS_MAX_NAME + AC_DNS_QUESTION_TAIL || opt_len > AC_DNS_OPT_MAX ||
 	    limit > 0xFFFF || limit < question_end + opt_len)
 		return AC_PASS_DNS_SLOW_ANSWER;
 	return ac_dns_plan_answer(&env, fit->at, fit->entry_flags, fit->flags, (__u32)question_end, (__u32)opt_len,

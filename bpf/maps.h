@@ -208,6 +208,18 @@ struct {
 } ac_dns SEC(".maps");
 
 /*
+ * NSID and cookie secrets (abi.h struct ac_dns_edns, docs/dns.md "NSID and cookies"): control
+ * writes the one entry at start, on reloads and every second for `now`; all zero (as created),
+ * the options are ignored.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ac_dns_edns);
+} dns_edns SEC(".maps");
+
+/*
  * The inner map templates. Sizes are given as numbers: clang 14 emits no BTF for a struct seen
  * only in a template, and libbpf then refuses the map. The arrays carry BPF_F_INNER_MAP so that
  * each table's maps may have their own max_entries (the kernel compares it otherwise); control
@@ -271,6 +283,8 @@ struct ac_dns_scratch {
 	__u32 chunk;  /* the answer object's chunk */
 	__u32 at;     /* and offset in it */
 	__u32 pad;
+	__u8 cookie[24];     /* the plan's cookie bytes (dataplane/core/dns_edns.h, ac_dns_cookie_bytes) */
+	__u8 cookie_addr[16]; /* the client's address, for the cookie's hash (anycast_dns_cookie) */
 };
 
 struct {

@@ -14,6 +14,9 @@
 #include <optional>
 #include <sstream>
 #include <sys/un.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
 
 #include "base/listen_address.h"
 #include "config/config_reader.h"
@@ -297,11 +300,66 @@ std::string zone_origin(std::string text, std::string& problem) {
   return text;
 }
 
+// [services.dns] nsid: a string, or true for the host name; at most AC_DNS_NSID_MAX bytes.
+std::string read_nsid(const Reader& r, const toml::table& s, const std::string& path) {
+  const toml::node* node = s.get("nsid");
+  if (!node) return "";
+  const std::string at = path + ".nsid";
+  std::string nsid;
+  if (node->is_boolean()) {
+    if (!node->as_boolean()->get()) return "";
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) != 0)
+      r.fail(node->source(), at, std::string("true: the host name cannot be read: ") + std::strerror(errno));
+    nsid = host;
+    if (nsid.size() > AC_DNS_NSID_MAX)
+      r.fail(node->source(), at, "true: the host name \"" + nsid + "\" is " + std::to_string(nsid.size()) +
+                                     " bytes, over the " + std::to_string(AC_DNS_NSID_MAX) +
+                                     " an NSID may have here: give the text instead");
+  } else if (node->is_string()) {
+    nsid = node->as_string()->get();
+    if (nsid.empty()) r.fail(node->source(), at, "empty (leave the key out, or false, for no NSID)");
+    if (nsid.size() > AC_DNS_NSID_MAX)
+      r.fail(node->source(), at, std::to_string(nsid.size()) + " bytes, over the most, " +
+                                     std::to_string(AC_DNS_NSID_MAX));
+  } else {
+    r.wrong_type(*node, at, "a string, or true for the host name");
+  }
+  return nsid;
+}
+
+// [services.dns] cookie_secret_file and cookie_secret_previous_file, read now: a bad file is a
+// configuration error (at --check, start and reload), and a running daemon keeps its secrets.
+DnsEdnsConfig read_dns_edns(const Reader& r, const toml::table& s, const std::string& path) {
+  DnsEdnsConfig e;
+  e.nsid = read_nsid(r, s, path);
+  auto secret = [&](const char* key, std::string& file, std::optional<CookieSecret>& out) {
+    auto value = r.optional_path(s, path, key, true);
+    if (!value || value->empty()) return;
+    file = *value;
+    std::string warning;
+    try {
+      out = read_cookie_secret(file, warning);
+    } catch (const std::runtime_error& err) {
+      r.fail(s.get(key)->source(), join(path, key), err.what());
+    }
+    if (!warning.empty()) spdlog::warn("{}.{}: {}", path, key, warning);
+  };
+  secret("cookie_secret_file", e.cookie_secret_file, e.cookie_secret);
+  secret("cookie_secret_previous_file", e.cookie_secret_previous_file, e.cookie_secret_previous);
+  if (e.cookie_secret_previous && !e.cookie_secret)
+    r.fail(s.get("cookie_secret_previous_file")->source(), path + ".cookie_secret_previous_file",
+           "needs cookie_secret_file too (the previous secret is accepted during a rollover, and a server cookie "
+           "is always issued under the current one)");
+  return e;
+}
+
 // [services.dns]: slow_path, [[services.dns.zone]] and [services.dns.rrl]. Whether a group
 // carrying dns has zones is checked with the groups (check_dns_zones).
 DnsServiceConfig read_dns(const Reader& r, const toml::table& s, const std::string& path) {
   DnsServiceConfig dns;
   if (auto b = r.optional_bool(s, path, "slow_path")) dns.slow_path = *b;
+  dns.edns = read_dns_edns(r, s, path);
 
   const std::string zone_path = path + ".zone";
   if (const toml::node* node = s.get("zone")) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "abi.h"
+#include "config/dns_edns.h"
 #include "base/prefix.h"
 #include "base/refusal.h"
 #include "config/settings.h"
@@ -117,8 +118,21 @@ struct DnsRrlConfig {
   bool operator==(const DnsRrlConfig&) const = default;
 };
 
+// [services.dns] nsid, cookie_secret_file, cookie_secret_previous_file (docs/dns.md, "NSID and
+// cookies"). The secrets are read with the configuration (--check, start, reload), so a changed
+// file is a changed configuration at the next reload.
+struct DnsEdnsConfig {
+  std::string nsid;  // the bytes sent (at most AC_DNS_NSID_MAX); empty: no NSID
+  std::string cookie_secret_file;           // "": cookies off
+  std::string cookie_secret_previous_file;  // "": no rollover in progress
+  std::optional<CookieSecret> cookie_secret;
+  std::optional<CookieSecret> cookie_secret_previous;  // accepted, never issued
+  bool operator==(const DnsEdnsConfig&) const = default;
+};
+
 struct DnsServiceConfig {
   bool slow_path = true;  // anycastd's own UDP + TCP server on the VIPs through the kernel
+  DnsEdnsConfig edns;
   std::vector<DnsZoneConfig> zones;
   DnsRrlConfig rrl;
   bool operator==(const DnsServiceConfig&) const = default;

@@ -158,7 +158,10 @@ json dns_json(const DnsStatus& d, const Now& now) {
            {"loaded", time_json(d.loaded, now)},
            {"last_load", json{{"at", time_json(d.last_load, now)}, {"ok", d.last_load_ok}, {"error", d.last_load_error}}},
            {"loads", d.loads},
-           {"load_failures", d.load_failures}};
+           {"load_failures", d.load_failures},
+           {"edns", json{{"nsid", d.nsid},
+                         {"cookie_secret_file", d.cookie_secret_file},
+                         {"cookie_secret_previous_file", d.cookie_secret_previous_file}}}};
   if (d.slow_path) {
     json counters = json::object();
     for (const auto& [name, value] : d.slow_path->counters) counters[name] = value;

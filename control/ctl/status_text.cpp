@@ -354,6 +354,10 @@ std::string dns_section(const json& d) {
              str(z, "file")});
     out += t.str();
   }
+  if (const json& e = field(d, "edns"); e.is_object() && (!str(e, "nsid").empty() || !str(e, "cookie_secret_file").empty()))
+    out += fmt::format("  nsid: {}; cookies: {}{}\n", str(e, "nsid").empty() ? "none" : str(e, "nsid"),
+                       str(e, "cookie_secret_file").empty() ? "off" : "secret " + str(e, "cookie_secret_file"),
+                       str(e, "cookie_secret_previous_file").empty() ? "" : ", previous " + str(e, "cookie_secret_previous_file"));
   if (const json& slow = field(d, "slow_path"); slow.is_object()) {
     std::string seen;
     if (const json& c = field(slow, "counters"); c.is_object())

@@ -157,6 +157,9 @@ class Daemon : public CommandTarget {
   void sync_tables();
   // With [services.ntp], (re)starts reading its clock when the settings changed; without, stops.
   void update_clock();
+  // The NSID and cookie settings of config_ with the cookie clock's `now`, to the fast path and
+  // the slow path: at start, after a reload and whenever the wall clock's second has turned.
+  void write_dns_edns();
   // With zones in [services.dns]: compiles them (throws dns::ZoneError, the table in use stays).
   std::optional<CompiledDns> compile_zones(const Config& config);
   // Hands a compiled table to the fast path, or refuses with why it would not take it (the table
@@ -192,6 +195,7 @@ class Daemon : public CommandTarget {
   DnsTableLoader dns_;
   std::optional<DnsSlowPath> dns_slow_path_;                 // what dns_server_ serves
   std::unique_ptr<dns_server::DnsServerThread> dns_server_;  // with slow_path = true
+  ac_dns_edns dns_edns_{};                                   // as last written
   // The capture running (one at a time), and one between its reply and its handoff.
   std::unique_ptr<CaptureSession> capture_;
   bool capture_pending_ = false;
@@ -374,6 +378,7 @@ void Daemon::start() {
   written_.vips = datapath_->held_vips();
   report_leftovers(LoopbackSnapshot::take(*netlink_, loopback_), config_, loopback_);
   update_clock();
+  write_dns_edns();
   // A zone that does not compile stops the start, as a bad configuration does. A fast path that
   // cannot take the table leaves DNS to the kernel (dns_no_table) and says so.
   if (std::optional<CompiledDns> table = compile_zones(config_))
@@ -426,6 +431,15 @@ void Daemon::update_clock() {
   if (auto state = clock_->take()) datapath_->write_ntp_state(*state);
 }
 
+void Daemon::write_dns_edns() {
+  const ServiceConfig* dns = dns_service(config_);
+  const DnsEdnsConfig none;
+  const DnsEdnsConfig& e = dns ? dns->dns.edns : none;
+  dns_edns_ = dns_edns_settings(e.nsid, e.cookie_secret, e.cookie_secret_previous, cookie_clock_now());
+  datapath_->write_dns_edns(dns_edns_);
+  if (dns_server_) dns_server_->set_edns(dns_edns_);
+}
+
 std::optional<CompiledDns> Daemon::compile_zones(const Config& config) {
   const ServiceConfig* dns = dns_service(config);
   if (!dns || dns->dns.zones.empty()) return std::nullopt;
@@ -456,6 +470,7 @@ Refusal Daemon::serve_dns_slow_path(const std::optional<DnsSlowPath>& wanted) {
   auto start = [this](const DnsSlowPath& p) {
     dns_server_ = std::make_unique<dns_server::DnsServerThread>(p.addresses, dns_server::DnsServerOptions{.port = p.port});
     dns_server_->set_table(dns_table_of(dns_.image()));
+    dns_server_->set_edns(dns_edns_);
     dns_slow_path_ = p;
     spdlog::info("DNS slow path: serving {} VIPs on port {} (UDP and TCP)", p.addresses.size(), p.port);
   };
@@ -550,6 +565,7 @@ Refusal Daemon::reload() {
   spdlog::set_level(options_.log_level.value_or(config_.log.level));
   next_stats_ = now + stats_interval();
   update_clock();
+  write_dns_edns();
   groups_.reconcile(config_.groups, now);
   groups_.for_each([&](Group& g) { g.set_hooks(config_.hooks); });
   tables_written_ = false;  // services and allow lists may have changed
@@ -608,8 +624,11 @@ DaemonStatus Daemon::snapshot() const {
   }
   s.running.control_socket = control_->path();
   s.running.metrics_listen = metrics_ ? metrics_->address().str() : "";
-  if (dns_service(config_)) {
+  if (const ServiceConfig* dns = dns_service(config_)) {
     s.dns = dns_.status();
+    s.dns->nsid = dns->dns.edns.nsid;
+    s.dns->cookie_secret_file = dns->dns.edns.cookie_secret_file;
+    s.dns->cookie_secret_previous_file = dns->dns.edns.cookie_secret_previous_file;
     if (dns_server_) {
       dns_server::DnsSlowStats st = dns_server_->stats();
       DnsSlowPathStatus slow;
@@ -738,6 +757,8 @@ void Daemon::serve() {
     sync_tables();
     if (clock_)
       if (auto state = clock_->take()) datapath_->write_ntp_state(*state);
+    // The loop turns at least every kHousekeeping, so a cookie's timestamp is at most that late.
+    if (dns_edns_.secrets && cookie_clock_now() != dns_edns_.now) write_dns_edns();
 
     if (notifier_.watchdog_interval() && now >= next_watchdog_) {
       notifier_.send("WATCHDOG=1");

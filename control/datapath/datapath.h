@@ -142,6 +142,9 @@ class Datapath {
   // table or the new one, whole. Throws std::runtime_error naming what the fast path refused; it
   // keeps the table it had. A datapath that is down takes the table when it is back.
   virtual void write_dns_table(std::shared_ptr<const std::vector<std::uint8_t>> image) = 0;
+  // The NSID and cookie settings (config/dns_edns.h), at start, on reloads and every second for
+  // the cookie clock's `now`. Cheap. A datapath that is down takes the last one when it is back.
+  virtual void write_dns_edns(const ac_dns_edns& edns) = 0;
   virtual ac_stats read_stats() = 0;
   // The per-VIP counters, AC_VIP_STATS_ENTRIES of them by ac_vip_value.stats; empty from a
   // datapath that keeps none.

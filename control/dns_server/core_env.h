@@ -18,7 +18,8 @@
 namespace anycastd::dns_server::core {
 
 struct ac_env {
-  const ac_dns_table* table;  // null: no table
+  const ac_dns_table* table;          // null: no table
+  const ac_dns_edns* edns = nullptr;  // null: no NSID, no cookies
 };
 
 // One image per env: the table's name is always 0, and it is there as long as the env holds it.
@@ -28,6 +29,7 @@ static inline int ac_env_dns_loaded(ac_env* env, __u32* table) {
 }
 static inline int ac_env_dns_reopen(ac_env* env, __u32) { return env->table != nullptr; }
 static inline __u64 ac_env_dns_seed(ac_env* env) { return env->table->seed; }
+static inline const ac_dns_edns* ac_env_dns_edns(ac_env* env) { return env->edns; }
 static inline const ac_dns_entry* ac_env_dns_entry(ac_env* env, const ac_dns_key* key) {
   return ac_dns_image_find(env->table, key);
 }
@@ -55,6 +57,7 @@ static inline int ac_env_dns_copy(ac_env*, __u8* dst, const __u8* end, const ac_
 #error "core_env.h must be the first to include dns_wire.h in its translation unit"
 #endif
 #define AC_DNS_WALK_LABELS 127u
+#define AC_DNS_WALK_OPTIONS 16384u  // every option a 64 KiB message holds
 #include "dns.h"
 
 }  // namespace anycastd::dns_server::core

@@ -44,6 +44,18 @@ std::string name_of(const Prefix& address, bool wildcard, int type, std::uint16_
   return fmt::format("{} port {} ({})", where, port, type == SOCK_DGRAM ? "udp" : "tcp");
 }
 
+// The client's address as the cookie hash takes it (network order).
+Client client_of(const sockaddr_storage& peer) {
+  Client c;
+  if (peer.ss_family == AF_INET6) {
+    c.ip6 = true;
+    std::memcpy(c.address.data(), &reinterpret_cast<const sockaddr_in6&>(peer).sin6_addr, 16);
+  } else {
+    std::memcpy(c.address.data(), &reinterpret_cast<const sockaddr_in&>(peer).sin_addr, 4);
+  }
+  return c;
+}
+
 }  // namespace
 
 struct DnsServer::Socket {
@@ -64,6 +76,7 @@ struct DnsServer::Connection {
   std::size_t sent = 0;          // of out
   bool eof = false;              // the client will send no more
   bool closed = false;
+  Client client;                 // the peer, for its cookies
   std::uint32_t events = 0;      // what the epoll set watches for it
   Clock::time_point deadline;
   std::size_t queued() const { return out.size() - sent; }
@@ -152,6 +165,16 @@ void DnsServer::add_socket(const Prefix& address, bool wildcard, int type) {
 
 void DnsServer::set_table(std::shared_ptr<const ac_dns_table> table) { table_.store(std::move(table)); }
 
+void DnsServer::set_edns(const ac_dns_edns& edns) { edns_.store(std::make_shared<const ac_dns_edns>(edns)); }
+
+void DnsServer::count(const Verdict& v) {
+  count(v.counter);
+  if (v.any_minimal) count(kAnyMinimal);
+  if (v.dnssec_ok) count(kAnswerDo);
+  if (v.proof) count(kSignedProof);
+  if (v.cookie) count(*v.cookie);
+}
+
 DnsSlowStats DnsServer::stats() const {
   DnsSlowStats s;
   for (std::size_t i = 0; i < s.count.size(); ++i) s.count[i] = counters_[i].load(std::memory_order_relaxed);
@@ -233,11 +256,10 @@ void DnsServer::serve_udp(Socket& s) {
     // The table as it is now, for each message: one received after a reload's set_table is
     // answered from the new zones, never from the table the batch started with.
     std::shared_ptr<const ac_dns_table> table = table_.load();
-    Verdict v = respond(table.get(), {in_.data(), static_cast<std::size_t>(n)}, Transport::udp, out_);
-    count(v.counter);
-    if (v.any_minimal) count(kAnyMinimal);
-    if (v.dnssec_ok) count(kAnswerDo);
-    if (v.proof) count(kSignedProof);
+    std::shared_ptr<const ac_dns_edns> edns = edns_.load();
+    Verdict v = respond(table.get(), edns.get(), client_of(peer), {in_.data(), static_cast<std::size_t>(n)},
+                        Transport::udp, out_);
+    count(v);
     if (!v.length) continue;
 
     iovec reply{out_.data(), v.length};
@@ -304,6 +326,7 @@ void DnsServer::accept_some(Socket& s, Clock::time_point now) {
     auto c = std::make_unique<Connection>();
     c->id = next_id_++;
     c->fd = std::move(fd);
+    c->client = client_of(peer);
     c->deadline = now + options_.tcp_idle_timeout;
     c->events = EPOLLIN | EPOLLRDHUP;
     epoll_event ev{};
@@ -326,11 +349,9 @@ void DnsServer::serve_tcp(Connection& c, Clock::time_point now) {
       if (c.in.size() - at - 2 < length) break;
       count(kTcpQueries);
       std::shared_ptr<const ac_dns_table> table = table_.load();
-      Verdict v = respond(table.get(), {c.in.data() + at + 2, length}, Transport::tcp, out_);
-      count(v.counter);
-      if (v.any_minimal) count(kAnyMinimal);
-      if (v.dnssec_ok) count(kAnswerDo);
-      if (v.proof) count(kSignedProof);
+      std::shared_ptr<const ac_dns_edns> edns = edns_.load();
+      Verdict v = respond(table.get(), edns.get(), c.client, {c.in.data() + at + 2, length}, Transport::tcp, out_);
+      count(v);
       if (v.length) {
         c.out.push_back(static_cast<std::uint8_t>(v.length >> 8));
         c.out.push_back(static_cast<std::uint8_t>(v.length));

@@ -66,6 +66,9 @@ class DnsServer {
   // The table every query from now on is answered from (null: none; queries get REFUSED). A
   // query is answered from one whole table, old or new. Any thread.
   void set_table(std::shared_ptr<const ac_dns_table> table);
+  // The NSID, cookie secrets and cookie clock queries are answered with from now on (control
+  // writes them at start, on reloads and every second for `now`). Any thread.
+  void set_edns(const ac_dns_edns& edns);
 
   DnsSlowStats stats() const;  // any thread
 
@@ -89,6 +92,7 @@ class DnsServer {
   void expire(Clock::time_point now);
   void rearm_timer();
   void count(DnsSlowCounter counter) { counters_[counter].fetch_add(1, std::memory_order_relaxed); }
+  void count(const Verdict& v);
 
   DnsServerOptions options_;
   std::vector<Prefix> prefixes_;  // served by the wildcard sockets
@@ -101,6 +105,7 @@ class DnsServer {
   std::vector<std::uint8_t> in_;   // a datagram
   std::vector<std::uint8_t> out_;  // a reply
   std::atomic<std::shared_ptr<const ac_dns_table>> table_;
+  std::atomic<std::shared_ptr<const ac_dns_edns>> edns_;
   std::array<std::atomic<std::uint64_t>, kDnsSlowCounterCount> counters_{};
   std::atomic<std::uint64_t> tcp_open_{0};
 };

@@ -60,9 +60,17 @@ std::size_t reply_limit(std::span<const std::uint8_t> msg, const Query& q, Trans
   return std::min<std::size_t>(size, AC_DNS_UDP_SIZE);
 }
 
-Verdict answer(const ac_dns_table* table, std::span<const std::uint8_t> msg, const Query& q, Transport transport,
-               std::span<std::uint8_t> out) {
-  core::ac_env env{table};
+// The counter of a cookie's outcome after ac_dns_cookie_check, besides the answer's: BADCOOKIE
+// is the answer's own counter (answer_counter), cookie_bad.
+std::optional<DnsSlowCounter> cookie_counter(std::uint8_t state) {
+  if (state == core::AC_DNS_COOKIE_VALID) return kCookieValid;
+  if (state == core::AC_DNS_COOKIE_NEW) return kCookieNew;
+  return std::nullopt;
+}
+
+Verdict answer(const ac_dns_table* table, const ac_dns_edns* edns, const Client& client,
+               std::span<const std::uint8_t> msg, const Query& q, Transport transport, std::span<std::uint8_t> out) {
+  core::ac_env env{table, edns};
   std::size_t length = normalized_query(msg, q, out);
   // Class ANY is answered as IN (as Knot does); the reply's question keeps the query's class.
   put16(out, q.qtype_offset + 2, kClassIn);
@@ -92,10 +100,28 @@ Verdict answer(const ac_dns_table* table, std::span<const std::uint8_t> msg, con
   } else {
     pass = plan_as(env, out, length, q, core::ac_dns_meta_qtype(q.qtype) ? kAbsentType : q.qtype, transport, plan);
   }
+  // The one OPT problem read_query leaves to the core: a COOKIE option of a malformed length
+  // (RFC 7873 5.2.2: FORMERR), which the fast paths pass here.
+  if (pass == AC_PASS_DNS_EDNS) {
+    Verdict v = own_reply(msg, q, rcode::formerr, out, kFormerr);
+    v.cookie = kCookieMalformed;
+    return v;
+  }
   if (pass != AC_PASS_NONE) {
     // The message was read above as the core reads it; a disagreement is a bug, answered safely.
     spdlog::debug("dns server: the core would not plan a query the slow path accepted ({})", ac_pass_reason_names[pass]);
     return own_reply(msg, q, rcode::servfail, out, kServfail);
+  }
+  // The cookie as the fast paths check it (decide.h): a fresh server cookie in the reply, or
+  // BADCOOKIE. The slow path is not rate-limited, so a valid cookie exempts it from nothing. Over
+  // TCP the client is not spoofed, so a server cookie not ours is taken as a client cookie alone
+  // and answered with a fresh one (RFC 7873 5.2.4 allows it), as Knot 3.2 does.
+  const Plan planned = plan;
+  core::ac_dns_cookie_check(&env, &plan, client.address.data(), client.ip6);
+  if (plan.cookie == core::AC_DNS_COOKIE_BAD && transport == Transport::tcp) {
+    plan = planned;
+    plan.cookie = core::AC_DNS_COOKIE_CLIENT;
+    core::ac_dns_cookie_check(&env, &plan, client.address.data(), client.ip6);
   }
   __u32 moved = 0;  // for a UDP checksum: the socket makes its own
   std::size_t n = core::ac_dns_write(&env, out.data(), out.data() + out.size(), &plan, &moved);
@@ -105,13 +131,13 @@ Verdict answer(const ac_dns_table* table, std::span<const std::uint8_t> msg, con
   put16(out, q.qtype_offset, q.qtype);
   put16(out, q.qtype_offset + 2, q.qclass);
   return {n, answer_counter(plan.outcome), any && plan.answer_at != AC_DNS_NO_ANSWER && plan.ancount,
-          (plan.edns_flags & AC_DNS_EDNS_DO) != 0, plan.proof != 0};
+          (plan.edns_flags & AC_DNS_EDNS_DO) != 0, plan.proof != 0, cookie_counter(plan.cookie)};
 }
 
 }  // namespace
 
-Verdict respond(const ac_dns_table* table, std::span<const std::uint8_t> msg, Transport transport,
-                std::span<std::uint8_t> out) {
+Verdict respond(const ac_dns_table* table, const ac_dns_edns* edns, const Client& client,
+                std::span<const std::uint8_t> msg, Transport transport, std::span<std::uint8_t> out) {
   Query q = read_query(msg);
   if (q.shape == Query::Shape::short_header) return {0, kDropShort};
   // Answering a response could start a loop between two servers.
@@ -134,7 +160,7 @@ Verdict respond(const ac_dns_table* table, std::span<const std::uint8_t> msg, Tr
   if (q.qtype == qtype::ixfr) return own_reply(msg, q, rcode::notauth, out, kNotauth);
   if (q.qtype == 0) return own_reply(msg, q, rcode::notimp, out, kNotimp);
   if (!table) return own_reply(msg, q, rcode::refused, out, kRefusedNoTable);
-  return answer(table, msg, q, transport, out);
+  return answer(table, edns, client, msg, q, transport, out);
 }
 
 }  // namespace anycastd::dns_server

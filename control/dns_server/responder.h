@@ -7,8 +7,10 @@
 // opcodes, classes and meta types, several questions, TSIG, malformed messages) is answered here
 // the way Knot answers it, or dropped (docs/dns.md, "The slow path").
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "abi.h"
@@ -27,12 +29,21 @@ struct Verdict {
   bool any_minimal = false; // an ANY answered with one RRset
   bool dnssec_ok = false;   // the query set DO
   bool proof = false;       // a denial proof was built here (proof.h)
+  std::optional<DnsSlowCounter> cookie = std::nullopt;  // the cookie's outcome (kCookieValid ...), when it had one
 };
 
-// `table` may be null (none loaded yet). `out` holds at least kMaxMessage bytes. UDP replies keep
-// to the client's EDNS UDP size (512 without EDNS, at most AC_DNS_UDP_SIZE), with TC set and
-// whole RRsets when the answer is larger; TCP replies are whole.
-Verdict respond(const ac_dns_table* table, std::span<const std::uint8_t> query, Transport transport,
-                std::span<std::uint8_t> out);
+// Who asked: the server cookie is made for, and checked against, the client's address
+// (RFC 9018 4.4), in network order (4 bytes for IPv4).
+struct Client {
+  std::array<std::uint8_t, 16> address{};
+  bool ip6 = false;
+};
+
+// `table` may be null (none loaded yet); `edns` (NSID, cookie secrets, clock) may be null: no
+// options answered. `out` holds at least kMaxMessage bytes. UDP replies keep to the client's EDNS
+// UDP size (512 without EDNS, at most AC_DNS_UDP_SIZE), with TC set and whole RRsets when the
+// answer is larger; TCP replies are whole.
+Verdict respond(const ac_dns_table* table, const ac_dns_edns* edns, const Client& client,
+                std::span<const std::uint8_t> query, Transport transport, std::span<std::uint8_t> out);
 
 }  // namespace anycastd::dns_server

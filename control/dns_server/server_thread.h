@@ -9,6 +9,7 @@
 //
 //   DnsServerThread dns(vips, {.port = 53});   // binds in the caller's thread: errors throw here
 //   dns.set_table(table);                      // after every (re)load
+//   dns.set_edns(settings);                    // at start, on reloads, every second
 //   dns.stats();                               // for status and metrics
 //   // destroyed: the thread stops, the sockets close
 
@@ -30,6 +31,7 @@ class DnsServerThread {
   DnsServerThread& operator=(const DnsServerThread&) = delete;
 
   void set_table(std::shared_ptr<const ac_dns_table> table) { server_.set_table(std::move(table)); }
+  void set_edns(const ac_dns_edns& edns) { server_.set_edns(edns); }
   DnsSlowStats stats() const { return server_.stats(); }
 
  private:

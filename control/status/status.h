@@ -92,6 +92,10 @@ struct DnsStatus {
   std::string last_load_error;  // "FILE:LINE: what", or what the fast path said when it refused
   std::uint64_t loads = 0, load_failures = 0;
   std::optional<DnsSlowPathStatus> slow_path;  // none with slow_path = false
+  // NSID and cookies ([services.dns] nsid, cookie_secret_file, cookie_secret_previous_file): the
+  // NSID text and the secrets' files, never the secrets.
+  std::string nsid;
+  std::string cookie_secret_file, cookie_secret_previous_file;
 };
 
 // The capture running now (anycastctl capture, docs/capture.md).

@@ -14,6 +14,7 @@
 //   stats                      stats_reply
 //   probe (+ frame)            probe_reply (+ frame as the core left it)
 //   ntp_state (ac_ntp_state)   ok | error
+//   dns_edns (ac_dns_edns)     ok | error
 //   dns_table (+ memfd)        ok | error
 //   capture_start (config)     ok | error
 //   capture_stop               capture_stopped
@@ -41,8 +42,8 @@ namespace anycastd::channel {
 inline constexpr std::uint32_t kMagic = 0x61634450;  // "acDP"
 // 5: several ports (Hello::port, per-port stats); ac_stats (in LcoreStats) grew by the pass
 // reason multi_buffer. 6: the per-VIP counters in the stats reply (StatsReply::vips). 7: packet capture
-// (capture_start, capture_stop, capture_read).
-inline constexpr std::uint16_t kVersion = 7;
+// (capture_start, capture_stop, capture_read). 8: NSID and cookie settings (dns_edns).
+inline constexpr std::uint16_t kVersion = 8;
 // How often the datapath sends `working` while a request is in progress.
 inline constexpr std::chrono::milliseconds kWorkingInterval{100};
 // Large enough for a stats reply with a few hundred port xstats and any probe frame.
@@ -65,6 +66,7 @@ enum class Type : std::uint16_t {
   capture_read = 14,     // no payload: the frames the workers copied since the last read
   capture_stopped = 15,  // payload: CaptureStopped
   capture_frames = 16,   // payload: CaptureFramesHead, then its frames (see CaptureFramesWriter)
+  dns_edns = 17,         // payload: one ac_dns_edns (NSID, cookie secrets, `now`), about once a second
 };
 
 struct Header {

@@ -61,7 +61,7 @@ enum ac_pass_reason {
 	AC_PASS_DNS_CLASS,         /* a class other than IN */
 	AC_PASS_DNS_QTYPE,         /* ANY, AXFR, IXFR, TSIG, OPT and other meta types, and type 0 */
 	AC_PASS_DNS_SECTIONS,      /* records in answer or authority, or an additional record other than one OPT (TSIG, SIG(0)) */
-	AC_PASS_DNS_EDNS,          /* an OPT record that is malformed (owner not root, RDATA beyond the message) */
+	AC_PASS_DNS_EDNS,          /* an OPT record that is malformed (owner not root, RDATA beyond the message, a COOKIE of a bad length), or more options than the fast path walks */
 	AC_PASS_DNS_LONG_NAME,     /* more labels than the fast path walks (AC_DNS_MAX_LABELS) */
 	AC_PASS_DNS_SLOW_ANSWER,   /* the answer is marked for the slow path (too large to be sent whole on UDP) */
 	AC_PASS_DNS_NO_ROOM,       /* the frame could not grow to the reply's length */
@@ -82,6 +82,7 @@ enum ac_dns_outcome {
 	AC_DNS_OUT_TRUNCATED,   /* TC=1: the whole answer did not fit the client's UDP size */
 	AC_DNS_OUT_BADVERS,     /* EDNS version above 0 */
 	AC_DNS_OUT_SLIPPED,     /* over the source's rate limit: TC=1 and no records, so a real client retries on TCP */
+	AC_DNS_OUT_BADCOOKIE,   /* a server cookie that is not ours or expired (RFC 7873 5.2.3, as Knot): rcode 23, a fresh cookie */
 	AC_DNS_OUT__COUNT,
 };
 
@@ -452,6 +453,41 @@ struct ac_dns_chunk {
 	__u8 bytes[AC_DNS_CHUNK];
 };
 
+/*
+ * What our OPT says besides its fixed part (dataplane/core/dns_edns.h): the NSID (RFC 5001) and
+ * the server cookie secrets (RFC 7873, RFC 9018). One per datapath (XDP: the ac_dns_edns map;
+ * natively a copy in the env), written by control at start, on reloads and every second for `now`.
+ */
+#define AC_DNS_NSID_MAX 64u
+#define AC_DNS_COOKIE_SECRET 16u
+struct ac_dns_edns {
+	__u32 now;      /* wall-clock seconds since 1970 (the cookie timestamp, RFC 9018 4.3), low 32 bits */
+	__u8 nsid_len;  /* 0: no NSID is sent */
+	__u8 secrets;   /* 0: COOKIE options are ignored; 1: secret[0]; 2: secret[1] is still accepted (rollover) */
+	__u16 nsid_sum; /* ones'-complement sum of nsid[] as big-endian words from its first byte, folded */
+	__u8 nsid[AC_DNS_NSID_MAX];
+	__u8 secret[2][AC_DNS_COOKIE_SECRET]; /* the current secret, then the previous one */
+};
+
+#if !defined(__bpf__)
+/* Control's and the tests' one way to set the NSID: its bytes (at most AC_DNS_NSID_MAX) and
+ * their sum together. */
+static inline void ac_dns_edns_set_nsid(struct ac_dns_edns *conf, const __u8 *nsid, __u32 len)
+{
+	if (len > AC_DNS_NSID_MAX)
+		len = AC_DNS_NSID_MAX;
+	__u32 sum = 0;
+	for (__u32 i = 0; i < len; i++) {
+		conf->nsid[i] = nsid[i];
+		sum += (i & 1) ? nsid[i] : (__u32)nsid[i] << 8;
+	}
+	while (sum >> 16)
+		sum = (sum & 0xFFFF) + (sum >> 16);
+	conf->nsid_len = (__u8)len;
+	conf->nsid_sum = (__u16)sum;
+}
+#endif
+
 struct ac_dns_state {
 	__u32 active;  /* 0 or 1: the slot queries read; */
 	__u32 loaded;  /* 0 until a table is in the active slot (AC_PASS_DNS_NO_TABLE) */
@@ -558,7 +594,7 @@ static const char *const ac_pass_reason_names[AC_PASS__COUNT] = {
 	"multi_buffer",
 };
 static const char *const ac_dns_outcome_names[AC_DNS_OUT__COUNT] = {
-	"noerror", "nodata", "nxdomain", "referral", "refused", "truncated", "badvers", "slipped",
+	"noerror", "nodata", "nxdomain", "referral", "refused", "truncated", "badvers", "slipped", "badcookie",
 };
 
 /* Readers sum the per-CPU (XDP) or per-lcore (DPDK) instances, and counters of a datapath that

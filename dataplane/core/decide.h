@@ -17,8 +17,9 @@
  *       (then the core sums it itself); 0 wherever no hardware looked at the frame
  *
  * and ntp.h's two (the clock state and the TAI clock), ratelimit.h's four (the limiter, a
- * monotonic clock, the buckets), dns_wire.h's (the answer table), and in the BPF build
- * ac_env_dns_plan_udp (see ac_dns_accepts).
+ * monotonic clock, the buckets), dns_wire.h's (the answer table), dns_edns.h's (NSID, cookie
+ * secrets), and in the BPF build
+ * ac_env_dns_plan_udp (see ac_dns_accepts) and ac_env_dns_cookie_check (see ac_decide).
  *
  * Addresses point into the frame, in network byte order.
  */
@@ -186,8 +187,19 @@ static __always_inline struct ac_verdict ac_decide(struct ac_env *env, __u8 *dat
 	if (reason)
 		return ac_vip_pass(reason, vs);
 
+	/* A DNS client that returns a valid server cookie is not spoofed: no rate limit for it
+	 * (RFC 9018 1). The check writes the reply's fresh cookie, or turns it into BADCOOKIE. */
+	int exempt = 0;
+	if (service == AC_SVC_DNS)
+#if defined(__bpf__)
+		/* The hashes in a BPF function of its own, off this one's stack and checked once. */
+		exempt = ac_env_dns_cookie_check(env, &h->dns, saddr, h->is_ip6);
+#else
+		exempt = ac_dns_cookie_check(env, &h->dns, saddr, h->is_ip6);
+#endif
+
 	/* Last, so that only requests the fast path would answer spend tokens. */
-	__u8 limited = ac_ratelimit(env, service, h->is_ip6, saddr);
+	__u8 limited = exempt ? (__u8)AC_RL_ALLOW : ac_ratelimit(env, service, h->is_ip6, saddr);
 	struct ac_verdict v = {AC_ACT_ANSWER, AC_PASS_NONE, (__u8)service, limited, vs};
 	/* DNS RRL: a query over the limit is dropped, unless it is the slip-th, answered with TC=1
 	 * and no records (ac_dns_slip): a spoofed victim gets little, a real client retries on TCP. */

@@ -50,11 +50,13 @@ static inline int ac_dns_fixups(__u8 *rec, const __u8 *end, const struct ac_dns_
 
 /*
  * The OPT record ac_dns_write writes, summed as big-endian words from its second byte: its first,
- * the root, is zero, and from there each field is a whole word.
+ * the root, is zero, and from there each field is a whole word, and its options start at an even
+ * offset (dns_edns.h).
  */
-static __always_inline __u16 ac_dns_opt_sum(const struct ac_dns_plan *plan)
+static __always_inline __u16 ac_dns_opt_sum(struct ac_env *env, const struct ac_dns_plan *plan)
 {
-	return ac_csum_fold16((__u32)AC_DNS_TYPE_OPT + AC_DNS_UDP_SIZE + ((__u32)plan->ext_rcode << 8) + plan->edns_flags);
+	return ac_csum_fold16((__u64)AC_DNS_TYPE_OPT + AC_DNS_UDP_SIZE + ((__u32)plan->ext_rcode << 8) + plan->edns_flags +
+			      plan->opt_rdlen + ac_dns_edns_sum(env, plan));
 }
 
 /*
@@ -116,7 +118,9 @@ static __always_inline __u32 ac_dns_write(struct ac_env *env, __u8 *msg, __u8 *e
 		opt[5] = plan->ext_rcode;
 		opt[6] = 0; /* version */
 		ac_dns_put16(opt + 7, plan->edns_flags);
-		ac_dns_put16(opt + 9, 0);
+		ac_dns_put16(opt + 9, plan->opt_rdlen);
+		if (plan->opt_rdlen && ac_dns_edns_write(env, opt + AC_DNS_OPT_LEN, end, plan))
+			return 0;
 	}
 	return plan->reply_len;
 }

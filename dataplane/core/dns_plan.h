@@ -66,7 +66,16 @@ struct ac_dns_plan {
 	__u8 edns;         /* the query had an OPT: the reply carries ours */
 	__u8 outcome;      /* enum ac_dns_outcome */
 	__u8 proof;        /* AC_DNS_F_PROOF: the answer object lacks its denial proof, the caller adds it */
-	__u8 pad[2];
+	__u8 nsid;         /* our OPT carries our NSID: the query asked (RFC 5001) and we have one */
+	__u8 cookie;       /* enum ac_dns_cookie_state (dns_edns.h) */
+	__u16 opt_rdlen;   /* our OPT's options: NSID, COOKIE */
+#if !defined(__bpf__)
+	/* The client cookie, then the server cookie: the query's, then ours. XDP keeps them in its
+	 * per-CPU DNS scratch instead (bpf/dns_env.h, ac_env_dns_cookie): the plan sits on the main
+	 * function's stack, and 24 more bytes there put the deepest BPF call chain over 512 bytes.
+	 * dns_edns.h's ac_dns_cookie_bytes finds them on either. */
+	__u8 cookie_bytes[24];
+#endif
 };
 
 #endif /* ANYCASTD_CORE_DNS_PLAN_H */

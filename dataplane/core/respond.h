@@ -97,7 +97,7 @@ static __always_inline __u8 ac_dns_reply_frame(struct ac_env *env, __u8 *data, _
 		return AC_PASS_DNS_NO_ROOM;
 	sum += ac_htons(ac_csum_shift(ac_csum_fold16((__u64)plan->records_sum + moved), records_at));
 	if (plan->edns)
-		sum += ac_htons(ac_csum_shift(ac_dns_opt_sum(plan), records_at + plan->records + 1));
+		sum += ac_htons(ac_csum_shift(ac_dns_opt_sum(env, plan), records_at + plan->records + 1));
 	__u16 check = (__u16)~ac_csum_fold16(sum);
 	udp->check = check ? check : 0xFFFF; /* 0 would say "no checksum" (RFC 768) */
 	return AC_PASS_NONE;

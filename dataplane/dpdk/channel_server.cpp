@@ -101,6 +101,7 @@ std::string ChannelServer::answer(const channel::Message& m, std::string& note) 
     case channel::Type::stats: return reply_stats(m);
     case channel::Type::probe: return reply_probe(m);
     case channel::Type::ntp_state: return reply_ntp_state(m);
+    case channel::Type::dns_edns: return reply_dns_edns(m);
     case channel::Type::dns_table: return reply_dns_table(m, note);
     case channel::Type::capture_start: return reply_capture_start(m);
     case channel::Type::capture_stop: return reply_capture_stop(m);
@@ -154,6 +155,22 @@ std::string ChannelServer::reply_ntp_state(const channel::Message& m) {
   ac_ntp_state state;
   std::memcpy(&state, m.payload.data(), sizeof state);
   tables_.set_ntp(state);
+  return channel::send_message(fd_, channel::Type::ok, m.sequence, nullptr, 0);
+}
+
+std::string ChannelServer::reply_dns_edns(const channel::Message& m) {
+  if (m.payload.size() != sizeof(ac_dns_edns))
+    return reply_error(m.sequence, "dns_edns: " + std::to_string(m.payload.size()) + " bytes, expected " +
+                                       std::to_string(sizeof(ac_dns_edns)));
+  ac_dns_edns edns;
+  std::memcpy(&edns, m.payload.data(), sizeof edns);
+  // The core reads at most AC_DNS_NSID_MAX bytes and two secrets whatever these say; a control
+  // of this tree never sends more, but a refusal names the fault rather than serving it.
+  if (edns.nsid_len > AC_DNS_NSID_MAX || edns.secrets > 2)
+    return reply_error(m.sequence, "dns_edns: NSID of " + std::to_string(edns.nsid_len) + " bytes (at most " +
+                                       std::to_string(AC_DNS_NSID_MAX) + "), " + std::to_string(edns.secrets) +
+                                       " secrets (at most 2)");
+  tables_.set_dns_edns(edns);
   return channel::send_message(fd_, channel::Type::ok, m.sequence, nullptr, 0);
 }
 
@@ -287,7 +304,8 @@ std::string ChannelServer::reply_probe(const channel::Message& m) {
              nullptr,
              ac_env_monotonic_now(),
              nullptr,
-             nullptr};
+             nullptr,
+             tables_.dns_edns()};
   ac_headers h;
   ac_verdict v = ac_decide(&env, data, env.frame_end, &h);
   if (v.action == AC_ACT_ANSWER) v = ac_respond(&env, &h, v);

@@ -49,6 +49,7 @@ class ChannelServer {
   std::string reply_stats(const channel::Message& m);
   std::string reply_probe(const channel::Message& m);
   std::string reply_ntp_state(const channel::Message& m);
+  std::string reply_dns_edns(const channel::Message& m);
   std::string reply_dns_table(const channel::Message& m, std::string& note);
   std::string reply_capture_start(const channel::Message& m);
   std::string reply_capture_stop(const channel::Message& m);

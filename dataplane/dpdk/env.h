@@ -39,6 +39,9 @@ struct ac_env {
   // (burst_match.h); the core's lookup of that very address takes the answer from here.
   const __u8* matched_daddr;
   const ac_vip_value* matched_vip;
+  // NSID and cookie secrets, the burst's copy of control's last dns_edns message (all zero until
+  // one came: the options are ignored, as a server without them does).
+  ac_dns_edns edns;
 };
 
 static inline const ac_vip_value* ac_env_vip4(ac_env* env, const __u8* daddr) {
@@ -64,6 +67,7 @@ static inline __u64 ac_env_tai_ns(ac_env*) {
 }
 
 static inline __u64 ac_env_dns_seed(ac_env* env) { return env->dns ? env->dns->seed : 0; }
+static inline const ac_dns_edns* ac_env_dns_edns(ac_env* env) { return &env->edns; }
 // One image per burst (RCU): the table a plan was made from is the writer's too.
 static inline int ac_env_dns_loaded(ac_env* env, __u32* table) {
   *table = 0;

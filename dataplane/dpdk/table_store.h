@@ -19,12 +19,14 @@
 
 namespace anycastd::dpdk {
 
-// The NTP clock state: written by the channel thread about once a second, copied by each worker
-// once per burst. A sequence lock (odd while a write is under way; a reader that overlapped a
-// write reads again) keeps the copy whole without making workers wait on anything.
-class NtpStateCell {
+// A small state control sends often (the NTP clock state, the DNS options' settings with their
+// clock): written by the channel thread about once a second, copied by each worker once per
+// burst. A sequence lock (odd while a write is under way; a reader that overlapped a write reads
+// again) keeps the copy whole without making workers wait on anything.
+template <typename State>
+class StateCell {
  public:
-  void store(const ac_ntp_state& state) {
+  void store(const State& state) {
     std::uint64_t words[kWords];
     std::memcpy(words, &state, sizeof state);
     seq_.fetch_add(1, std::memory_order_relaxed);
@@ -32,7 +34,7 @@ class NtpStateCell {
     for (std::size_t i = 0; i < kWords; ++i) __atomic_store_n(&words_[i], words[i], __ATOMIC_RELAXED);
     seq_.fetch_add(1, std::memory_order_release);
   }
-  ac_ntp_state load() const {
+  State load() const {
     std::uint64_t words[kWords];
     for (;;) {
       std::uint32_t before = seq_.load(std::memory_order_acquire);
@@ -41,16 +43,17 @@ class NtpStateCell {
       std::atomic_thread_fence(std::memory_order_acquire);
       if (seq_.load(std::memory_order_relaxed) == before) break;
     }
-    ac_ntp_state state;
+    State state;
     std::memcpy(&state, words, sizeof state);
     return state;
   }
 
  private:
-  static_assert(sizeof(ac_ntp_state) % sizeof(std::uint64_t) == 0);
-  static constexpr std::size_t kWords = sizeof(ac_ntp_state) / sizeof(std::uint64_t);
+  static_assert(sizeof(State) % sizeof(std::uint64_t) == 0);
+  static constexpr std::size_t kWords = sizeof(State) / sizeof(std::uint64_t);
   std::atomic<std::uint32_t> seq_{0};
-  std::uint64_t words_[kWords] = {};  // all zero: no VALID flag, NTP passes until control writes
+  // All zero until control writes: NTP has no VALID flag and passes, DNS ignores the options.
+  std::uint64_t words_[kWords] = {};
 };
 
 class TableStore {
@@ -87,6 +90,10 @@ class TableStore {
   void set_ntp(const ac_ntp_state& state) { ntp_.store(state); }
   ac_ntp_state ntp() const { return ntp_.load(); }
 
+  // NSID and cookie secrets with their clock (abi.h ac_dns_edns), likewise every second.
+  void set_dns_edns(const ac_dns_edns& edns) { dns_edns_.store(edns); }
+  ac_dns_edns dns_edns() const { return dns_edns_.load(); }
+
  private:
   rte_rcu_qsbr* qsbr_ = nullptr;
   std::atomic<const DpdkTables*> current_{nullptr};
@@ -95,7 +102,8 @@ class TableStore {
   std::unique_ptr<DnsTable> dns_owned_;
   std::atomic<const ac_capture_config*> capture_{nullptr};
   std::unique_ptr<ac_capture_config> capture_owned_;
-  NtpStateCell ntp_;
+  StateCell<ac_ntp_state> ntp_;
+  StateCell<ac_dns_edns> dns_edns_;
 };
 
 }  // namespace anycastd::dpdk

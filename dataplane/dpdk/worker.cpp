@@ -119,7 +119,8 @@ unsigned worker_poll(Worker& w) {
              .buckets = w.buckets.get(),
              .mono_ns = 0,
              .matched_daddr = nullptr,
-             .matched_vip = nullptr};
+             .matched_vip = nullptr,
+             .edns = w.tables->dns_edns()};
   const std::uint16_t n = rte_eth_rx_burst(cfg.port, cfg.queue, rx, cfg.burst);
   std::uint16_t n_answers = 0, n_passed = 0, n_dropped = 0;
   if (n && tables->any_ratelimit()) env.mono_ns = ac_env_monotonic_now();

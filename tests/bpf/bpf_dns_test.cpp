@@ -3,7 +3,8 @@
 // dnspython and scapy) through BPF_PROG_TEST_RUN with dnscore.zone's table written into the
 // program's DNS maps by control's own writer (xdp_dns_maps.h). Each row must reach the verdict,
 // the DNS outcome and the bytes the row says, as core.dns does natively, and move exactly its
-// counters; then what the rows cannot show: no table, a reload, rate limiting.
+// counters; then what the rows cannot show: no table, a reload, rate limiting. NSID and cookie
+// rows (gen_dns_edns_frames.py) likewise, with the settings in the program's dns_edns map.
 
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
@@ -213,6 +214,116 @@ TEST(BpfDnsRrl, DropsAndSlips) {
   EXPECT_EQ(s.action[AC_ACT_DROP], 2u);
   EXPECT_EQ(s.dns[AC_DNS_OUT_SLIPPED], 1u);
   EXPECT_EQ(s.rate_limited[AC_SVC_DNS], 3u);
+}
+
+// NSID and cookies (gen_dns_edns_frames.py's rows, docs/dns.md "NSID and cookies") in the
+// compiled program, with the settings in its dns_edns map as control writes them: the bytes and
+// outcomes core.dns_edns pins natively, and the counters of exactly this row.
+void write_edns(const XdpProgram& program, const ac_dns_edns& edns) {
+  const int fd = program.map_fd("dns_edns");
+  ASSERT_GE(fd, 0) << "the program has no dns_edns map";
+  const std::uint32_t zero = 0;
+  ASSERT_EQ(bpf_map_update_elem(fd, &zero, &edns, BPF_ANY), 0) << std::strerror(errno);
+}
+
+class BpfDnsEdns : public testing::TestWithParam<DnsRow> {
+ protected:
+  static void SetUpTestSuite() {
+    if (geteuid() != 0) return;
+    try {
+      program_ = std::make_unique<XdpProgram>();
+      program_->write_tables(dns_tables());
+      program_->write_dns_table(dns_test_table().image);
+    } catch (const std::exception& e) {
+      program_.reset();
+      load_error_ = e.what();
+    }
+  }
+  static void TearDownTestSuite() { program_.reset(); }
+
+  void SetUp() override {
+    ASSERT_EQ(geteuid(), 0u) << root_message();
+    ASSERT_TRUE(program_) << "loading the XDP program or its DNS table failed: " << load_error_;
+    write_edns(*program_, dns_test_edns());
+  }
+
+  inline static std::unique_ptr<XdpProgram> program_;
+  inline static std::string load_error_;
+};
+
+TEST_P(BpfDnsEdns, Packet) {
+  const DnsRow& row = GetParam();
+  const ac_stats before = program_->read_stats();
+  TestRun r = run(*program_, row.request);
+  const ac_stats after = program_->read_stats();
+
+  const bool answer = row.action == "answer";
+  EXPECT_EQ(r.retval, static_cast<std::uint32_t>(answer ? XDP_TX : XDP_PASS))
+      << "expected " << row.action << " " << (answer ? row.outcome : row.reason);
+  const Bytes& expected = answer ? row.reply : row.request;
+  EXPECT_TRUE(r.frame == expected) << (answer ? "reply" : "passed frame") << " differs:\n" << hex_diff(expected, r.frame);
+  if (answer) {
+    const char* const* outcome = std::find(std::begin(ac_dns_outcome_names), std::end(ac_dns_outcome_names), row.outcome);
+    ASSERT_NE(outcome, std::end(ac_dns_outcome_names)) << "unknown outcome " << row.outcome;
+    EXPECT_EQ(after.dns[outcome - std::begin(ac_dns_outcome_names)], before.dns[outcome - std::begin(ac_dns_outcome_names)] + 1)
+        << "outcome " << row.outcome << " not counted";
+    EXPECT_EQ(after.action[AC_ACT_ANSWER], before.action[AC_ACT_ANSWER] + 1);
+  } else {
+    const char* const* reason = std::find(std::begin(ac_pass_reason_names), std::end(ac_pass_reason_names), row.reason);
+    ASSERT_NE(reason, std::end(ac_pass_reason_names)) << "unknown pass reason " << row.reason;
+    const std::size_t i = static_cast<std::size_t>(reason - std::begin(ac_pass_reason_names));
+    EXPECT_EQ(after.pass[i], before.pass[i] + 1) << "pass reason " << row.reason << " not counted";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Rows, BpfDnsEdns, testing::ValuesIn(dns_edns_rows()),
+                         [](const testing::TestParamInfo<DnsRow>& i) { return i.param.name; });
+
+const DnsRow& edns_row(const std::string& name) {
+  for (const DnsRow& r : dns_edns_rows())
+    if (r.name == name) return r;
+  throw std::runtime_error("no NSID/cookie row " + name);
+}
+
+// An all-zero dns_edns entry (as the map is created, before control writes it) turns both
+// options off: the NSID row's reply is the plain one, our OPT without options.
+TEST(BpfDnsEdnsOff, OptionsIgnored) {
+  ASSERT_EQ(geteuid(), 0u) << root_message();
+  XdpProgram program;
+  program.write_tables(dns_tables());
+  program.write_dns_table(dns_test_table().image);
+  for (const char* name : {"nsid", "nsid_and_cookie"}) {
+    const DnsRow& row = edns_row(name);
+    TestRun r = run(program, row.request);
+    ASSERT_EQ(r.retval, static_cast<std::uint32_t>(XDP_TX)) << name;
+    ASSERT_GT(r.frame.size(), 2u);
+    EXPECT_EQ(r.frame[r.frame.size() - 2] << 8 | r.frame.back(), 0) << name << ": RDLEN 0 ends the reply";
+    EXPECT_LT(r.frame.size(), row.reply.size()) << name << ": shorter than the reply with options";
+  }
+}
+
+// A valid server cookie is exempt from RRL in the program too (RFC 9018 1): with one token an
+// hour, the valid-cookie query is answered every time while the cookie-less one is limited.
+TEST(BpfDnsEdnsRrl, ValidCookieIsExempt) {
+  ASSERT_EQ(geteuid(), 0u) << root_message();
+  XdpProgram program;
+  FastpathTables tables = dns_tables();
+  tables.ratelimit[AC_SVC_DNS] = dns_rrl_limiter(DnsRrlConfig{1, 2});
+  tables.ratelimit[AC_SVC_DNS].interval_ns = 3600ull * 1'000'000'000;
+  program.write_tables(tables);
+  program.write_dns_table(dns_test_table().image);
+  write_edns(program, dns_test_edns());
+  const DnsRow& valid = edns_row("valid_cookie");
+  for (int i = 0; i < 5; i++) {
+    TestRun r = run(program, valid.request);
+    EXPECT_EQ(r.retval, static_cast<std::uint32_t>(XDP_TX)) << i;
+    EXPECT_TRUE(r.frame == valid.reply) << i << hex_diff(valid.reply, r.frame);
+  }
+  const DnsRow& fresh = edns_row("client_cookie");
+  EXPECT_EQ(run(program, fresh.request).retval, static_cast<std::uint32_t>(XDP_TX));
+  EXPECT_EQ(run(program, fresh.request).retval, static_cast<std::uint32_t>(XDP_DROP));
+  EXPECT_EQ(run(program, valid.request).retval, static_cast<std::uint32_t>(XDP_TX))
+      << "valid cookies stay exempt while the source is limited";
 }
 
 // Differential: the rows' untagged IPv4 queries with bytes of their DNS message changed at random

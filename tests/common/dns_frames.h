@@ -21,6 +21,8 @@ struct DnsRow {
 };
 
 const std::vector<DnsRow>& dns_rows();
+// NSID and cookie rows (gen_dns_edns_frames.py), answered with dns_test_edns() below.
+const std::vector<DnsRow>& dns_edns_rows();
 const DnsRow& dns_row_named(const std::string& name);
 
 // The compiled table of dnscore.zone, compiled once per process.
@@ -28,5 +30,8 @@ const dns::CompiledTable& dns_test_table();
 
 // gen_vectors.py's VIPs (192.0.2.10, 2001:db8::10), carrying DNS on port 53.
 FastpathTables dns_tables();
+
+// The NSID, secrets and clock gen_dns_edns_frames.py computed its rows with.
+const ac_dns_edns& dns_test_edns();
 
 }  // namespace anycastd::test

@@ -29,6 +29,7 @@ struct ac_env {
   std::map<std::string, ac_ratelimit_bucket>* buckets = nullptr;
   std::uint64_t mono_ns = 0;
   const ac_dns_table* dns = nullptr;  // nullptr: no answer table loaded
+  const ac_dns_edns* edns = nullptr;  // nullptr: no NSID, no cookies
   std::uint8_t* room_end = nullptr;   // nullptr: the frame cannot grow
   std::uint8_t* frame_end = nullptr;
 };
@@ -110,6 +111,7 @@ static inline int ac_env_dns_loaded(ac_env* env, __u32* table) {
 }
 static inline int ac_env_dns_reopen(ac_env* env, __u32) { return env->dns != nullptr; }
 static inline __u64 ac_env_dns_seed(ac_env* env) { return env->dns->seed; }
+static inline const ac_dns_edns* ac_env_dns_edns(ac_env* env) { return env->edns; }
 
 static inline const ac_dns_entry* ac_env_dns_entry(ac_env* env, const ac_dns_key* key) {
   return ac_dns_image_find(env->dns, key);

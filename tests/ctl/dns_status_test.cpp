@@ -35,9 +35,13 @@ DaemonStatus with_dns() {
   slow.port = 53;
   slow.addresses = 2;
   slow.counters = {{"udp_queries", 7}, {"tcp_queries", 3}, {"answer_noerror", 9}, {"answer_nxdomain", 0},
+                   {"cookie_valid", 4}, {"cookie_new", 2}, {"cookie_bad", 1}, {"cookie_malformed", 1},
                    {"formerr", 1}};
   slow.tcp_open = 1;
   d.slow_path = slow;
+  d.nsid = "site-a";
+  d.cookie_secret_file = "/etc/anycastd/cookie.key";
+  d.cookie_secret_previous_file = "/etc/anycastd/cookie.old";
   st.dns = d;
   st.counters.dns[AC_DNS_OUT_NOERROR] = 40;
   st.counters.dns[AC_DNS_OUT_NXDOMAIN] = 2;
@@ -75,7 +79,14 @@ TEST(DnsStatus, Json) {
                                                     {"tcp_queries", 3},
                                                     {"answer_noerror", 9},
                                                     {"answer_nxdomain", 0},
+                                                    {"cookie_valid", 4},
+                                                    {"cookie_new", 2},
+                                                    {"cookie_bad", 1},
+                                                    {"cookie_malformed", 1},
                                                     {"formerr", 1}}}}));
+  EXPECT_EQ(d["edns"], (json{{"nsid", "site-a"},
+                             {"cookie_secret_file", "/etc/anycastd/cookie.key"},
+                             {"cookie_secret_previous_file", "/etc/anycastd/cookie.old"}}));
   EXPECT_EQ(j["counters"]["dns"]["noerror"], 40);
   EXPECT_EQ(j["counters"]["dns"]["nxdomain"], 2);
   EXPECT_EQ(j["counters"]["dns"]["badvers"], 0);
@@ -95,8 +106,11 @@ TEST(DnsStatus, Text) {
   EXPECT_TRUE(has_line(text, "  example.org.           7        5  /etc/anycastd/example.org.zone")) << text;
   EXPECT_TRUE(has_line(text, "  dns:       noerror 40, nxdomain 2")) << text;
   EXPECT_TRUE(has_line(text,
-                       "  slow path: port 53 on 2 addresses, 1 TCP open; answer_noerror 9, formerr 1, tcp_queries 3, "
-                       "udp_queries 7"))
+                       "  slow path: port 53 on 2 addresses, 1 TCP open; answer_noerror 9, cookie_bad 1, cookie_malformed 1, "
+                       "cookie_new 2, cookie_valid 4, formerr 1, tcp_queries 3, udp_queries 7"))
+      << text;
+  EXPECT_TRUE(has_line(text,
+                       "  nsid: site-a; cookies: secret /etc/anycastd/cookie.key, previous /etc/anycastd/cookie.old"))
       << text;
 
   DaemonStatus empty = sample_status();
@@ -121,6 +135,8 @@ TEST(DnsStatus, Metrics) {
                            "anycastd_dns_slow_path_total{event=\"udp_queries\"} 7\n",
                            "anycastd_dns_slow_path_total{event=\"answer_nxdomain\"} 0\n",
                            "anycastd_dns_slow_path_total{event=\"formerr\"} 1\n",
+                           "anycastd_dns_slow_path_total{event=\"cookie_valid\"} 4\n",
+                           "anycastd_dns_slow_path_total{event=\"cookie_bad\"} 1\n",
                            "anycastd_dns_slow_path_tcp_open 1\n"})
     EXPECT_NE(m.find(line), std::string::npos) << line;
   std::string plain = metrics::render_metrics(sample_status());

@@ -98,6 +98,7 @@ anycastd_dns_answers_total{outcome="refused"} 0
 anycastd_dns_answers_total{outcome="truncated"} 0
 anycastd_dns_answers_total{outcome="badvers"} 0
 anycastd_dns_answers_total{outcome="slipped"} 0
+anycastd_dns_answers_total{outcome="badcookie"} 0
 # HELP anycastd_dns_do_answers_total Of those, answers to queries with the DO bit (signed zones: with RRSIGs and proofs).
 # TYPE anycastd_dns_do_answers_total counter
 anycastd_dns_do_answers_total 0

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "dns_server/responder.h"
 #include "dns_server/server_thread.h"
 #include "dns_test_util.h"
 #include "private_netns.h"
@@ -153,6 +154,25 @@ TEST_F(DnsAnswers, NamesOfManyLabelsAreAnswered) {
   EXPECT_EQ(count_of(*reply, 6), 0);
   EXPECT_EQ(count_of(*reply, 8), 1) << "sub's NS";
   EXPECT_EQ(server.stats().count[kServfail], 0u);
+}
+
+// A COOKIE option of a length RFC 7873 5.2.2 calls malformed (7, 9 or 41 bytes) is FORMERR, the
+// question echoed; well-formed ones (8, 24, 40 bytes) are answered, ignored without cookie
+// secrets (cookie_test.cpp has them).
+TEST(DnsCookies, MalformedCookieIsFormerr) {
+  auto table = compile_file(DNS_TEST_ZONE);
+  for (std::size_t length : {7u, 9u, 41u, 8u, 24u, 40u}) {
+    Bytes q = query(0x4242, "example.net", 6, 1, 1232);
+    q.back() = static_cast<std::uint8_t>(length + 4);  // the OPT's RDLEN: one option
+    q.insert(q.end(), {0, 10, 0, static_cast<std::uint8_t>(length)});
+    q.insert(q.end(), length, 0x5A);
+    Bytes out(65535);
+    Verdict v = respond(table.get(), nullptr, Client{}, q, Transport::udp, out);
+    ASSERT_GE(v.length, 12u) << length;
+    const bool malformed = length < 8 || (length > 8 && length < 16) || length > 40;
+    EXPECT_EQ(rcode_of(out), malformed ? 1 : 0) << length;
+    EXPECT_EQ(v.counter, malformed ? kFormerr : kAnswerNoerror) << length;
+  }
 }
 
 }  // namespace

@@ -153,6 +153,38 @@ TEST_F(ChannelServerTest, NtpStateMessage) {
   EXPECT_NE(text(m).find("ntp_state: 55 bytes, expected 56"), std::string::npos) << text(m);
 }
 
+// The NSID and cookie settings travel in a message of their own (dns_edns) into the table store
+// the workers copy per burst; a payload of another size, or one claiming more NSID bytes or
+// secrets than the core reads, is refused with an error naming it and the settings stay.
+TEST_F(ChannelServerTest, DnsEdnsMessage) {
+  ac_dns_edns edns{};
+  const std::string nsid = "edge-7";
+  ac_dns_edns_set_nsid(&edns, reinterpret_cast<const __u8*>(nsid.data()), static_cast<__u32>(nsid.size()));
+  edns.secrets = 1;
+  edns.secret[0][0] = 0x5a;
+  edns.now = 1700000000;
+  EXPECT_EQ(ask(ch::Type::dns_edns, &edns, sizeof edns).type, ch::Type::ok);
+  ac_dns_edns stored = harness_->store().dns_edns();
+  EXPECT_EQ(std::memcmp(&stored, &edns, sizeof edns), 0);
+
+  ch::Message m = ask(ch::Type::dns_edns, &edns, sizeof edns - 1);
+  EXPECT_EQ(m.type, ch::Type::error);
+  EXPECT_NE(text(m).find("dns_edns: 103 bytes, expected 104"), std::string::npos) << text(m);
+
+  ac_dns_edns bad = edns;
+  bad.nsid_len = AC_DNS_NSID_MAX + 1;
+  m = ask(ch::Type::dns_edns, &bad, sizeof bad);
+  EXPECT_EQ(m.type, ch::Type::error);
+  EXPECT_NE(text(m).find("NSID of 65 bytes (at most 64)"), std::string::npos) << text(m);
+  bad = edns;
+  bad.secrets = 3;
+  m = ask(ch::Type::dns_edns, &bad, sizeof bad);
+  EXPECT_EQ(m.type, ch::Type::error);
+  EXPECT_NE(text(m).find("3 secrets (at most 2)"), std::string::npos) << text(m);
+  stored = harness_->store().dns_edns();
+  EXPECT_EQ(std::memcmp(&stored, &edns, sizeof edns), 0) << "a refused message changed the settings";
+}
+
 TEST_F(ChannelServerTest, BadTablesAreRefusedAndTheOldOnesStay) {
   const Vector& answer = row(AC_ACT_ANSWER, "default");
   ASSERT_EQ(send_tables(ch::encode_tables(make_tables("default"))).type, ch::Type::ok);

@@ -58,6 +58,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const anycastd::FastpathTables tables;
   ac_env env{&tables};
   env.dns = table().table();
+  // An NSID of odd length and cookie secrets: the options are read, written and summed too
+  // (dns_edns.h), the cookie at an odd offset of the options.
+  static const ac_dns_edns edns = [] {
+    ac_dns_edns e{};
+    ac_dns_edns_set_nsid(&e, reinterpret_cast<const __u8*>("fuzz-site"), 9);
+    e.secrets = 1;
+    e.now = 1'800'000'000;
+    return e;
+  }();
+  env.edns = &edns;
 
   const std::uint32_t max_reply = tcp ? 65535 : AC_DNS_UDP_SIZE;
   const std::uint32_t flags = AC_DNS_F_ALLOW_SLOW | (tcp ? AC_DNS_F_STREAM : 0);
@@ -88,7 +98,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (std::memcmp(r + 12, q + 12, question_end - 12) != 0) fail("the question was not echoed byte for byte");
   if (sum_mod(r + question_end, plan.records) != (plan.records_sum + std::uint64_t{moved}) % 0xFFFF)
     fail("the records' sum differs from the bytes written");
-  if (plan.edns && sum_mod(r + question_end + plan.records + 1, AC_DNS_OPT_LEN - 1) != ac_dns_opt_sum(&plan) % 0xFFFFu)
+  if (plan.edns && sum_mod(r + question_end + plan.records + 1, AC_DNS_OPT_LEN - 1 + plan.opt_rdlen) !=
+                       ac_dns_opt_sum(&env, &plan) % 0xFFFFu)
     fail("the OPT's sum differs from the bytes written");
   return 0;
 }

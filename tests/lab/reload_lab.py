@@ -106,6 +106,15 @@ www IN A 192.0.2.80
 """
 
 
+def write_secret(name):
+    """A cookie secret file (16 bytes in hex, readable by root only), for the cookie rows."""
+    path = f"{TMP}/{name}"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.write(fd, (name.encode().hex() * 16)[:32].encode() + b"\n")
+    os.close(fd)
+    return path
+
+
 def write_zone(name, serial):
     path = f"{TMP}/{name}"
     with open(path, "w") as f:
@@ -337,6 +346,14 @@ RELOAD_ROWS = {
                            lambda s: service(s, "dns")["allow"] == ["198.51.100.1/32"]),
     "services.dns.slow_path": (lambda c: c["services"]["dns"].update(slow_path=False),
                                lambda s: "slow_path" not in s["dns"]),
+    "services.dns.nsid": (lambda c: c["services"]["dns"].update(nsid="reload-site"),
+                          lambda s: s["dns"]["edns"]["nsid"] == "reload-site"),
+    "services.dns.cookie_secret_file": (lambda c: c["services"]["dns"].update(cookie_secret_file=write_secret("s1")),
+                                        lambda s: s["dns"]["edns"]["cookie_secret_file"] == f"{TMP}/s1"),
+    "services.dns.cookie_secret_previous_file": (
+        lambda c: c["services"]["dns"].update(cookie_secret_file=write_secret("s2"),
+                                              cookie_secret_previous_file=write_secret("s3")),
+        lambda s: s["dns"]["edns"]["cookie_secret_previous_file"] == f"{TMP}/s3"),
     "services.dns.zone": (lambda c: c["services"]["dns"]["zone"].append({"origin": "example.org", "file": write_zone("b.zone", 2)}),
                           lambda s: sorted(z["origin"] for z in s["dns"]["zones"]) == ["example.net.", "example.org."]),
     "services.dns.zone[].origin": (lambda c: c["services"]["dns"]["zone"][0].update(origin="example.com"),

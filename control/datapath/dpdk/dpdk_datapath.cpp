@@ -378,6 +378,7 @@ void DpdkDatapath::on_hello(const channel::Message& hello) {
                hello_.queues, hello_.queues == 1 ? "" : "s");
   if (tables_) write_tables(*tables_);
   if (ntp_) write_ntp_state(*ntp_);
+  if (edns_) write_dns_edns(*edns_);
   if (dns_) {
     try {
       write_dns_table(dns_);
@@ -462,6 +463,17 @@ void DpdkDatapath::write_ntp_state(const ac_ntp_state& state) {
   } catch (const ChannelError& e) {
     // The next refresh tries again; a dead datapath is supervision's business.
     spdlog::warn("DPDK datapath: writing the NTP state: {}", e.what());
+  }
+}
+
+void DpdkDatapath::write_dns_edns(const ac_dns_edns& edns) {
+  edns_ = edns;
+  if (state_ != State::running) return;
+  try {
+    channel_->request(channel::Type::dns_edns, &edns, sizeof edns, kRequestTimeout);
+  } catch (const ChannelError& e) {
+    // The next second's write tries again; a dead datapath is supervision's business.
+    spdlog::warn("DPDK datapath: writing the NSID and cookie settings: {}", e.what());
   }
 }
 

@@ -46,6 +46,10 @@ class DpdkDatapath final : public Datapath {
   }
   void write_tables(const FastpathTables& tables) override;
   void write_ntp_state(const ac_ntp_state& state) override;
+  // NSID and cookie secrets with `now` (abi.h ac_dns_edns), at start, on reloads and every second:
+  // the workers copy the last one per burst (channel message dns_edns). Kept and sent again to a
+  // restarted datapath, as the NTP state.
+  void write_dns_edns(const ac_dns_edns& edns) override;
   void write_dns_table(std::shared_ptr<const std::vector<std::uint8_t>> image) override;
   ac_stats read_stats() override;
   std::unique_ptr<CaptureTap> start_capture(const CaptureFilter& filter) override;
@@ -94,6 +98,7 @@ class DpdkDatapath final : public Datapath {
   std::uint64_t restarts_ = 0;
   std::optional<FastpathTables> tables_;  // what the datapath must hold: sent again after a restart
   std::optional<ac_ntp_state> ntp_;       // likewise
+  std::optional<ac_dns_edns> edns_;       // likewise
   std::shared_ptr<const std::vector<std::uint8_t>> dns_;  // likewise: the DNS table image
   ac_stats carried_{};                    // counters of earlier processes, as last read
   ac_stats last_{};                       // the current process's, as last read

@@ -35,6 +35,7 @@ class XdpDatapath final : public Datapath {
   void set_interfaces(const std::vector<std::string>& names) override;
   void write_tables(const FastpathTables& tables) override { program_->write_tables(tables); }
   void write_ntp_state(const ac_ntp_state& state) override { program_->write_ntp_state(state); }
+  void write_dns_edns(const ac_dns_edns& edns) override { program_->write_dns_edns(edns); }
   void write_dns_table(std::shared_ptr<const std::vector<std::uint8_t>> image) override;
   ac_stats read_stats() override { return program_->read_stats(); }
   std::unique_ptr<CaptureTap> start_capture(const CaptureFilter& filter) override;

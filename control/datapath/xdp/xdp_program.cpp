@@ -272,6 +272,11 @@ void XdpProgram::write_ntp_state(const ac_ntp_state& state) {
   update(bpf_map__fd(skeleton_->maps.ac_ntp), &zero, &state, "ac_ntp", "the NTP clock state");
 }
 
+void XdpProgram::write_dns_edns(const ac_dns_edns& edns) {
+  std::uint32_t zero = 0;
+  update(bpf_map__fd(skeleton_->maps.dns_edns), &zero, &edns, "dns_edns", "the NSID and cookie settings");
+}
+
 void XdpProgram::write_tables(const FastpathTables& tables) {
   // Stop first when the new state is "off", start last when it is "on": in between the maps
   // are a mix of old and new, and only a switched-off fast path is certainly harmless then.

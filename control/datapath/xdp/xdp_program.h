@@ -69,6 +69,11 @@ class XdpProgram {
   // a mix there at worst dates one answer by the leap's second in a window of nanoseconds.
   void write_ntp_state(const ac_ntp_state& state);
 
+  // The single entry of dns_edns: the NSID and the cookie secrets and clock. As with ac_ntp, a
+  // packet on another CPU may read a mix; `now` alone changes every second (a mix dates one
+  // cookie a second apart), and the secrets change only on a reload.
+  void write_dns_edns(const ac_dns_edns& edns);
+
   // The DNS answer table image (control/dns) into the DNS maps, replacing the table queries
   // read in one step (xdp_dns_maps.h). Throws std::runtime_error; the old table stays then.
   XdpDnsTableMaps write_dns_table(const std::vector<std::uint8_t>& image);
