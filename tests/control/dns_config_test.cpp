@@ -147,7 +147,7 @@ struct Bad {
 
 const Bad kBad[] = {
     {"unknown dns key", BASE "zones = []\n",
-     "anycastd.toml:6: services.dns.zones: unknown key (expected: port, allow, slow_path, zone, rrl)"},
+     "anycastd.toml:6: services.dns.zones: unknown key (expected: port, allow, slow_path, nsid, cookie_secret_file, cookie_secret_previous_file, zone, rrl)"},
     {"slow_path not a boolean", BASE "slow_path = \"yes\"\n" ZONE,
      "anycastd.toml:6: services.dns.slow_path: expected a boolean, got a string"},
     {"no zone in the flat form", BASE, "anycastd.toml:5: services.dns.zone: missing: group \"default\" carries dns, "

@@ -85,6 +85,7 @@ TEST(GroupMachine, DrainCountsFromTheWithdrawalSent) {
   Scenario r;
   r.m.start(r.now);
   r.checks(true, 3);
+  r.m.take_actions();
   r.checks(false, 2);
   EXPECT_EQ(r.m.take_actions(), (std::vector<A>{A::withdraw}));
   // The speaker took 1500 ms to take the withdrawal (vtysh on a busy edge): the whole drain
