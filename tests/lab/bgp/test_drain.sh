@@ -13,17 +13,9 @@
 #   test_drain.sh SPEAKER ANYCASTD XDP_PASS_OBJECT [ANYCASTCTL]
 set -euo pipefail
 
-usage="usage: test_drain.sh bird|frr|gobgp ANYCASTD XDP_PASS_OBJECT [ANYCASTCTL]"
-SPEAKER=${1:?$usage}
-ANYCASTD=${2:?$usage}
-XDP_PASS=${3:?$usage}
-ANYCASTCTL=${4:-}
-
 # shellcheck source=topology.sh
 source "$(dirname "${BASH_SOURCE[0]}")/topology.sh"
-e2e_set_binaries "$ANYCASTD" "$ANYCASTCTL"
-e2e_speaker_timing "$SPEAKER"
-e2e_setup "$XDP_PASS"
+e2e_speaker_begin test_drain.sh "$@"
 e2e_daemon_lab "$SPEAKER" "$SPEAKER"
 
 # --- anycastctl drain / undrain ---

@@ -10,17 +10,9 @@
 #   test_restart.sh SPEAKER ANYCASTD XDP_PASS_OBJECT ANYCASTCTL
 set -euo pipefail
 
-usage="usage: test_restart.sh bird|frr|gobgp ANYCASTD XDP_PASS_OBJECT ANYCASTCTL"
-SPEAKER=${1:?$usage}
-ANYCASTD=${2:?$usage}
-XDP_PASS=${3:?$usage}
-ANYCASTCTL=${4:?$usage}
-
 # shellcheck source=topology.sh
 source "$(dirname "${BASH_SOURCE[0]}")/topology.sh"
-e2e_set_binaries "$ANYCASTD" "$ANYCASTCTL"
-e2e_speaker_timing "$SPEAKER"
-e2e_setup "$XDP_PASS"
+e2e_speaker_begin test_restart.sh ctl "$@"
 e2e_daemon_lab "$SPEAKER" "$SPEAKER"
 
 touch "$LAB_TMP/edge1.disable"

@@ -113,6 +113,25 @@ e2e_speaker_timing() {
 	esac
 }
 
+# e2e_speaker_begin SCRIPT [ctl] SPEAKER ANYCASTD XDP_PASS_OBJECT [ANYCASTCTL]: a per-speaker
+# scenario's arguments (ANYCASTCTL required with `ctl`) into SPEAKER, ANYCASTD, XDP_PASS and
+# ANYCASTCTL; then the binaries, the speaker's timing and the namespaces.
+e2e_speaker_begin() {
+	local script=$1 ctl= usage
+	shift
+	[[ ${1-} == ctl ]] && { ctl=1; shift; }
+	usage="usage: $script bird|frr|gobgp ANYCASTD XDP_PASS_OBJECT [ANYCASTCTL]"
+	[[ -z $ctl ]] || usage=${usage/\[ANYCASTCTL\]/ANYCASTCTL}
+	SPEAKER=${1:?$usage}
+	ANYCASTD=${2:?$usage}
+	XDP_PASS=${3:?$usage}
+	ANYCASTCTL=${4:-}
+	[[ -z $ctl || -n $ANYCASTCTL ]] || { echo "$usage" >&2; exit 2; }
+	e2e_set_binaries "$ANYCASTD" "$ANYCASTCTL"
+	e2e_speaker_timing "$SPEAKER"
+	e2e_setup "$XDP_PASS"
+}
+
 e2e_ns() { ip netns exec "${E2E_NS[$1]}" "${@:2}"; }
 
 # ---------------------------------------------------------------------------------------------
