@@ -150,6 +150,9 @@ struct ExabgpSignalConfig {
   // This edge's AS, sent as the AS path once plus once per prepend when a state prepends
   // (ExaBGP sends a given AS path as it is). 0: not given; required when a state prepends.
   std::uint32_t local_as = 0;
+  // Not a key of [route.exabgp]: the group's [route] ibgp, set where the group makes its signal.
+  // Towards an iBGP peer the own AS does not start the path: only the prepends are sent.
+  bool ibgp = false;
   bool operator==(const ExabgpSignalConfig&) const = default;
 };
 

@@ -23,7 +23,11 @@ std::unique_ptr<RouteSignal> make_signal(const RouteConfig& route, AliasSet& ali
   switch (route.signal) {
     case SignalKind::alias: return std::make_unique<AliasSignal>(aliases);
     case SignalKind::bird: return std::make_unique<BirdSignal>(route.bird);
-    case SignalKind::exabgp: return std::make_unique<ExabgpSignal>(route.exabgp);
+    case SignalKind::exabgp: {
+      ExabgpSignalConfig exabgp = route.exabgp;
+      exabgp.ibgp = route.ibgp;
+      return std::make_unique<ExabgpSignal>(std::move(exabgp));
+    }
     case SignalKind::frr: return std::make_unique<FrrSignal>(route.frr);
     case SignalKind::gobgp: return std::make_unique<GobgpSignal>(route.gobgp);
   }

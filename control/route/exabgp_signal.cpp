@@ -44,12 +44,13 @@ std::vector<std::string> exabgp_commands(ExabgpVerb verb, const std::vector<Pref
       if (attributes.med) line += fmt::format(" med {}", *attributes.med);
       if (attributes.prepend) {
         // ExaBGP 4.2.21 sends an AS_PATH it is given as it is, without its own AS in front (seen
-        // at the lab's router): the path is the own AS (local_as, required by the config check)
-        // once, plus once per prepend.
+        // at the lab's router): towards an eBGP peer the path is the own AS (local_as, required
+        // by the config check) once, plus once per prepend; towards an iBGP peer, which gets no
+        // own AS in front, the prepends alone.
         if (config.local_as == 0)
           throw RouteSignalError("prepend without local_as for ExaBGP");
-        line += fmt::format(" as-path [{}]",
-                            fmt::join(std::vector<std::uint32_t>(attributes.prepend + 1, config.local_as), " "));
+        std::size_t n = attributes.prepend + (config.ibgp ? 0 : 1);
+        line += fmt::format(" as-path [{}]", fmt::join(std::vector<std::uint32_t>(n, config.local_as), " "));
       }
       std::vector<std::string> communities = config.communities;
       for (const std::string& c : attributes.communities)

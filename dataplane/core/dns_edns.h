@@ -236,12 +236,7 @@ static __always_inline int ac_dns_cookie_check(struct ac_env *env, struct ac_dns
 		return 0;
 	}
 	plan->cookie = AC_DNS_COOKIE_BAD;
-	plan->reply_len -= plan->records;
-	plan->records = 0;
-	plan->records_sum = 0;
-	plan->ancount = 0;
-	plan->nscount = 0;
-	plan->arcount = 0;
+	ac_dns_plan_drop_records(plan);
 	plan->answer_at = AC_DNS_NO_ANSWER;
 	plan->aa = 0;
 	plan->tc = 0;

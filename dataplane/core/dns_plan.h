@@ -78,4 +78,15 @@ struct ac_dns_plan {
 #endif
 };
 
+/* The reply keeps its header, question and OPT but no records: RRL's slip and BADCOOKIE. */
+static __always_inline void ac_dns_plan_drop_records(struct ac_dns_plan *plan)
+{
+	plan->reply_len -= plan->records;
+	plan->records = 0;
+	plan->records_sum = 0;
+	plan->ancount = 0;
+	plan->nscount = 0;
+	plan->arcount = 0;
+}
+
 #endif /* ANYCASTD_CORE_DNS_PLAN_H */

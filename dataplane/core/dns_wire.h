@@ -429,12 +429,7 @@ static __always_inline __u8 ac_dns_plan_bounded(struct ac_env *env, const __u8 *
  */
 static __always_inline void ac_dns_slip(struct ac_dns_plan *plan)
 {
-	plan->reply_len -= plan->records;
-	plan->records = 0;
-	plan->records_sum = 0;
-	plan->ancount = 0;
-	plan->nscount = 0;
-	plan->arcount = 0;
+	ac_dns_plan_drop_records(plan);
 	plan->tc = 1;
 	plan->outcome = AC_DNS_OUT_SLIPPED;
 }

@@ -57,9 +57,10 @@ std::string root_message() {
          "(CAP_BPF, CAP_NET_ADMIN); run ctest as root";
 }
 
-class BpfDns : public testing::TestWithParam<DnsRow> {
+// The program with the DNS test table, loaded once per suite (CTest runs each row in a process of
+// its own anyway); the suites below add what their rows need.
+class BpfDnsProgram : public testing::TestWithParam<DnsRow> {
  protected:
-  // One load per process (CTest runs each row in a process of its own anyway).
   static void SetUpTestSuite() {
     if (geteuid() != 0) return;
     try {
@@ -78,12 +79,11 @@ class BpfDns : public testing::TestWithParam<DnsRow> {
     ASSERT_TRUE(program_) << "loading the XDP program or its DNS table failed: " << load_error_;
   }
 
-  static std::unique_ptr<XdpProgram> program_;
-  static std::string load_error_;
+  inline static std::unique_ptr<XdpProgram> program_;
+  inline static std::string load_error_;
 };
 
-std::unique_ptr<XdpProgram> BpfDns::program_;
-std::string BpfDns::load_error_;
+class BpfDns : public BpfDnsProgram {};
 
 TEST_P(BpfDns, Packet) {
   const DnsRow& row = GetParam();
@@ -226,29 +226,12 @@ void write_edns(const XdpProgram& program, const ac_dns_edns& edns) {
   ASSERT_EQ(bpf_map_update_elem(fd, &zero, &edns, BPF_ANY), 0) << std::strerror(errno);
 }
 
-class BpfDnsEdns : public testing::TestWithParam<DnsRow> {
+class BpfDnsEdns : public BpfDnsProgram {
  protected:
-  static void SetUpTestSuite() {
-    if (geteuid() != 0) return;
-    try {
-      program_ = std::make_unique<XdpProgram>();
-      program_->write_tables(dns_tables());
-      program_->write_dns_table(dns_test_table().image);
-    } catch (const std::exception& e) {
-      program_.reset();
-      load_error_ = e.what();
-    }
-  }
-  static void TearDownTestSuite() { program_.reset(); }
-
   void SetUp() override {
-    ASSERT_EQ(geteuid(), 0u) << root_message();
-    ASSERT_TRUE(program_) << "loading the XDP program or its DNS table failed: " << load_error_;
-    write_edns(*program_, dns_test_edns());
+    BpfDnsProgram::SetUp();
+    if (!HasFatalFailure()) write_edns(*program_, dns_test_edns());
   }
-
-  inline static std::unique_ptr<XdpProgram> program_;
-  inline static std::string load_error_;
 };
 
 TEST_P(BpfDnsEdns, Packet) {

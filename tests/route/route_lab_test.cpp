@@ -141,13 +141,13 @@ class Topology {
     if (session_ == Session::ibgp) {
       // iBGP is multihop to BIRD unless told otherwise: `direct` takes the next hops as they come.
       // The states' prepends put the router's own AS in the path, which it would drop as a loop
-      // (seen here with BIRD 2.0.12): `allow local as` takes up to four (ExaBGP's draining path:
-      // the own AS, which anycastd writes for ExaBGP, and three prepends; three fail it). Without
+      // (seen here with BIRD 2.0.12): `allow local as 3` takes draining's three prepends from
+      // every signal (ExaBGP's too: over iBGP anycastd writes no own AS in front). Without
       // RFC 8326's rule (local preference 0 for tagged routes), so that the local preference in
       // draining is the one the edge sent.
       router_conf = dir_ / "router-ibgp.conf";
       std::string text = replace_all(read_file(example("bird/router.conf")), "\tlocal as 65000;",
-                                     "\tlocal as 65001;\n\tdirect;\n\tallow local as 4;");
+                                     "\tlocal as 65001;\n\tdirect;\n\tallow local as 3;");
       write_file(router_conf, replace_all(text, "\tif (65535, 0) ~ bgp_community then bgp_local_pref = 0;\n", ""));
     }
     router_bird_ = start_bird(router_, "router", router_conf);
@@ -763,6 +763,7 @@ TEST_F(ExabgpLab, GracefulShutdownTagsBeforeTheWithdrawal) {
 TEST_F(ExabgpLab, AttributesOfEachStateArriveAtTheRouter) {
   ExabgpSignalConfig c = config();
   c.local_as = 65001;  // examples/exabgp/exabgp.conf's local-as
+  c.ibgp = true;       // as the group's [route] ibgp sets it
   ExabgpSignal signal(c);
   ASSERT_TRUE(wait_until([&] { return signal.probe(lab_group()).reachable; }, 15s, 50ms));
   attributes_arrive(signal, lab_attributes, "(65001,100)", "exabgp:");
@@ -1065,6 +1066,7 @@ TEST_F(BirdIbgpLab, LocalPreferenceArrivesOverIbgp) {
 TEST_F(ExabgpIbgpLab, LocalPreferenceArrivesOverIbgp) {
   ExabgpSignalConfig c = config();
   c.local_as = 65001;  // examples/exabgp/exabgp.conf's local-as
+  c.ibgp = true;       // as the group's [route] ibgp sets it
   ExabgpSignal signal(c);
   ASSERT_TRUE(wait_until([&] { return signal.probe(lab_group()).reachable; }, 15s, 50ms));
   local_preference_arrives(signal, ibgp_attributes, "exabgp ibgp:");

@@ -168,6 +168,20 @@ TEST(ExabgpCommands, EveryAttributeOfAState) {
             "withdraw attributes next-hop 198.51.100.2 nlri 192.0.2.10/32");
 }
 
+TEST(ExabgpCommands, OverIbgpThePrependsAlone) {
+  ExabgpSignalConfig c;
+  c.next_hop4 = "198.51.100.2";
+  c.local_as = 65001;
+  c.ibgp = true;
+  RouteAttributes a;
+  a.prepend = 3;
+  EXPECT_EQ(exabgp_commands(ExabgpVerb::announce, {parse_prefix("192.0.2.10/32")}, c, a)[0],
+            "announce attributes next-hop 198.51.100.2 as-path [65001 65001 65001] nlri 192.0.2.10/32");
+  a.prepend = 0;
+  EXPECT_EQ(exabgp_commands(ExabgpVerb::announce, {parse_prefix("192.0.2.10/32")}, c, a)[0],
+            "announce attributes next-hop 198.51.100.2 nlri 192.0.2.10/32");
+}
+
 TEST(RouteAttributes, WhatEachSignalRefuses) {
   RouteAttributes a;
   EXPECT_FALSE(route_attributes_problem(SignalKind::alias, RouteState::up, a, false)) << "nothing set: nothing refused";
