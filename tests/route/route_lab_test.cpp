@@ -763,7 +763,6 @@ TEST_F(ExabgpLab, GracefulShutdownTagsBeforeTheWithdrawal) {
 TEST_F(ExabgpLab, AttributesOfEachStateArriveAtTheRouter) {
   ExabgpSignalConfig c = config();
   c.local_as = 65001;  // examples/exabgp/exabgp.conf's local-as
-  c.ibgp = true;       // as the group's [route] ibgp sets it
   ExabgpSignal signal(c);
   ASSERT_TRUE(wait_until([&] { return signal.probe(lab_group()).reachable; }, 15s, 50ms));
   attributes_arrive(signal, lab_attributes, "(65001,100)", "exabgp:");
